@@ -1,0 +1,316 @@
+/**
+ * A room actor: one bridged room of one user. It runs the room machine as an independent root
+ * actor, gives it the plugin's callbacks as named actors, and turns what the machine emits into
+ * stanzas for the outbox. It is also the {@link RoomHost} of the plugin's {@link LegacyRoom}.
+ */
+import type { Element } from "@xmpp/component";
+import { nanoid } from "nanoid";
+import { type Actor, type InspectionEvent, createActor, fromPromise } from "xstate";
+import { toStanzaError } from "../legacy/errors.js";
+import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import type { RoomHost } from "../legacy/RoomHost.js";
+import type { QueuedRequest, RequestKind, RequestOutcome, RoomEmitted } from "../machines/roomEvents.js";
+import { roomMachine } from "../machines/roomMachine.js";
+import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
+import { Status, mucElement, roomStatusMessage } from "../protocol/xep0045.js";
+import { joinSequence } from "./joinSequence.js";
+import { participantMessage, participantPresence, selfUnavailable, subjectMessage } from "./roomStanzas.js";
+
+/** Stanzas a settled request sends, built for the resources joined at that moment. */
+export type Plan = (resources: readonly string[]) => Element[];
+
+/** Runs one request against the legacy room and says what to send when it succeeds. */
+export type RequestHandler = (room: LegacyRoom, signal: AbortSignal) => Promise<Plan>;
+
+/** Where a room actor sends stanzas. */
+export interface StanzaSink {
+  send(stanza: Element): void;
+  sendAll(stanzas: Iterable<Element>): void;
+}
+
+/** Options of {@link RoomActor}. */
+export interface RoomActorOptions {
+  room: LegacyRoom;
+  outbox: StanzaSink;
+  mailboxSize: number;
+  callbackTimeoutMs: number;
+  inspect?: (event: InspectionEvent) => void;
+  /** The machine reached its final `destroyed` state. */
+  onDestroyed?: () => void;
+  /** A bug while turning a decision into stanzas; the room keeps running. */
+  onError?: (error: unknown) => void;
+  /** The actor failed beyond recovery (a bug); the registry should forget it. */
+  onFailure?: (error: unknown) => void;
+}
+
+type Pending =
+  | { type: "join"; stanza: Element; requestedNick: string }
+  | { type: "read"; stanza: Element | undefined; answer: () => Element[]; fail?: (e: StanzaErrorData) => void }
+  | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
+
+/** One room of one user, as an XState root actor. */
+export class RoomActor implements RoomHost {
+  readonly room: LegacyRoom;
+  readonly actor: Actor<typeof roomMachine>;
+  readonly #outbox: StanzaSink;
+  readonly #pending = new Map<string, Pending>();
+  readonly #held = new Map<string, Plan[]>();
+  readonly #options: RoomActorOptions;
+
+  constructor(options: RoomActorOptions) {
+    const room = options.room;
+    this.room = room;
+    this.#options = options;
+    this.#outbox = options.outbox;
+    room._host = this;
+    const machine = roomMachine.provide({
+      actors: {
+        updateInfo: fromPromise(async () => {
+          room._quiet = true;
+          try {
+            await room.updateInfo();
+          } catch (error) {
+            throw toStanzaError(error);
+          } finally {
+            room._quiet = false;
+          }
+        }),
+        fillParticipants: fromPromise(async () => {
+          room._quiet = true;
+          try {
+            const yielded = await room.fillParticipants();
+            if (yielded && typeof yielded === "object") {
+              for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
+            }
+          } catch (error) {
+            throw toStanzaError(error);
+          } finally {
+            room._quiet = false;
+          }
+        }),
+        runRequest: fromPromise<RequestOutcome, QueuedRequest>(async ({ input, signal }) => {
+          const entry = this.#pending.get(input.id);
+          if (entry?.type !== "request") throw toStanzaError(new Error("request lost"));
+          try {
+            const plan = await entry.run(room, signal);
+            if (!signal.aborted) entry.plan = plan;
+          } catch (error) {
+            throw toStanzaError(error);
+          }
+          return { id: input.id, destroyed: entry.destroys };
+        }),
+      },
+    });
+    this.actor = createActor(machine, {
+      input: { mailboxSize: options.mailboxSize, callbackTimeoutMs: options.callbackTimeoutMs },
+      inspect: options.inspect,
+    });
+    this.actor.on("*", (event) => {
+      try {
+        this.#onEmitted(event as RoomEmitted);
+      } catch (error) {
+        options.onError?.(error);
+      }
+    });
+    this.actor.subscribe({ error: (error) => options.onFailure?.(error) });
+    this.actor.start();
+  }
+
+  /** The user's resources that are in the room. */
+  get resources(): readonly string[] {
+    return this.actor.getSnapshot().context.resources;
+  }
+
+  /** True once `fillParticipants` has run in this process. */
+  get participantsFilled(): boolean {
+    const snapshot = this.actor.getSnapshot();
+    return (
+      snapshot.matches({ active: { lifecycle: "participantsFilled" } }) ||
+      snapshot.matches({ active: { lifecycle: "joined" } })
+    );
+  }
+
+  /** True when this resource of the user is in the room. */
+  isJoined(resource: string): boolean {
+    return this.resources.includes(resource);
+  }
+
+  /** True once the machine reached its final `destroyed` state. */
+  get destroyed(): boolean {
+    return this.actor.getSnapshot().status === "done";
+  }
+
+  /** A join presence from `stanza.from`; answered with the join sequence once the room is ready. */
+  join(stanza: Element, resource: string, requestedNick: string): void {
+    const id = nanoid();
+    this.#pending.set(id, { type: "join", stanza, requestedNick });
+    this.actor.send({ type: "join", id, resource });
+  }
+
+  /** A resource left: it gets an unavailable self-presence with 110. */
+  leave(resource: string): void {
+    this.actor.send({ type: "leave", resource });
+  }
+
+  /** Forgets a resource without telling it (its client reported it gone). */
+  forgetResource(resource: string): void {
+    this.actor.send({ type: "resource.gone", resource });
+  }
+
+  /** A read-only stanza: answered as soon as the info (or participant list) is known, never queued behind requests. */
+  read(stanza: Element, needs: "info" | "participants", answer: () => Element[]): void {
+    const id = nanoid();
+    this.#pending.set(id, { type: "read", stanza, answer });
+    this.actor.send({ type: "read", id, needs });
+  }
+
+  /** A request for the mailbox: run in arrival order, one at a time, then answered. */
+  request(stanza: Element, kind: RequestKind, run: RequestHandler): void {
+    const id = nanoid();
+    this.#pending.set(id, { type: "request", stanza, run, destroys: kind === "destroy" });
+    this.actor.send({ type: "request", id, kind });
+  }
+
+  /** Tells every joined resource that the gateway shuts down (110 + 332) and stops the actor. */
+  shutdown(): void {
+    const user = this.room._userParticipant();
+    for (const r of this.resources) {
+      this.#outbox.send(selfUnavailable(this.room, user, this.#fullJid(r), [Status.SHUTDOWN], { affiliationNone: true }));
+    }
+    this.actor.stop();
+  }
+
+  // ---- RoomHost ---------------------------------------------------------------------------------
+
+  participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
+    const id = options.legacyId ?? nanoid();
+    this.#announce(p);
+    this.#live((rs) => rs.map((r) => participantMessage(p, this.#fullJid(r), body, { id, stanzaId: id, when: options.when })));
+  }
+
+  participantChanged(p: LegacyParticipant): void {
+    if (p._presenceSent) this.#live((rs) => rs.map((r) => participantPresence(p, this.#fullJid(r))));
+  }
+
+  participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void {
+    if (!p._presenceSent) return;
+    p._presenceSent = false;
+    const codes = options.ban ? [Status.BANNED] : options.kick ? [Status.KICKED] : [];
+    const extras = { type: "unavailable" as const, statusCodes: codes, reason: options.reason };
+    this.#live((rs) => rs.map((r) => participantPresence(p, this.#fullJid(r), extras)));
+  }
+
+  subjectChanged(): void {
+    this.#live((rs) => rs.map((r) => subjectMessage(this.room, this.#fullJid(r))));
+  }
+
+  configChanged(): void {
+    this.#live((rs) => rs.map((r) => roomStatusMessage(this.room.jid, this.#fullJid(r), [Status.CONFIG_CHANGED])));
+  }
+
+  ensureParticipants(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const id = nanoid();
+      const answer = () => {
+        resolve();
+        return [];
+      };
+      this.#pending.set(id, { type: "read", stanza: undefined, answer, fail: (e) => reject(Object.assign(new Error(e.text), e)) });
+      this.actor.send({ type: "read", id, needs: "participants" });
+    });
+  }
+
+  async kickResource(resource: string): Promise<void> {
+    const user = this.room._userParticipant();
+    const to = this.#fullJid(resource);
+    this.#outbox.send(selfUnavailable(this.room, user, to, [Status.ERROR_KICK], { affiliationNone: true }));
+    this.forgetResource(resource);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------
+
+  #fullJid(resource: string): string {
+    return `${this.room.session.user}/${resource}`;
+  }
+
+  /** Sends a participant's presence before its first message of this run. */
+  #announce(p: LegacyParticipant): void {
+    if (p._presenceSent || p.isUser || p.isSystem) return;
+    if (!this.room._storedParticipants().includes(p)) return;
+    p._presenceSent = true;
+    // Resources whose join is under way get it in their join sequence: it is stored.
+    this.#live((rs) => rs.map((r) => participantPresence(p, this.#fullJid(r))), false);
+  }
+
+  /** Sends live traffic to joined resources; holds it for resources whose join is under way. */
+  #live(plan: Plan, hold = true): void {
+    const { resources, joins } = this.actor.getSnapshot().context;
+    this.#outbox.sendAll(plan(resources));
+    if (!hold) return;
+    for (const { resource } of joins) {
+      if (resources.includes(resource)) continue;
+      const held = this.#held.get(resource) ?? [];
+      held.push(plan);
+      this.#held.set(resource, held);
+    }
+  }
+
+  #onEmitted(event: RoomEmitted): void {
+    switch (event.type) {
+      case "join.ready":
+        return this.#completeJoin(event.id, event.resource);
+      case "join.failed":
+      case "read.failed":
+        return this.#fail(event.id, event.error);
+      case "read.ready": {
+        const entry = this.#take(event.id);
+        if (entry?.type === "read") this.#outbox.sendAll(entry.answer());
+        return;
+      }
+      case "request.settled": {
+        if (!event.ok) return this.#fail(event.id, event.error);
+        const entry = this.#take(event.id);
+        if (entry?.type === "request" && entry.plan) this.#outbox.sendAll(entry.plan(this.resources));
+        return;
+      }
+      case "left": {
+        const user = this.room._userParticipant();
+        this.#outbox.send(selfUnavailable(this.room, user, this.#fullJid(event.resource), []));
+        return;
+      }
+      case "destroyed":
+        this.#held.clear();
+        this.#options.onDestroyed?.();
+        return;
+    }
+  }
+
+  #take(id: string): Pending | undefined {
+    const entry = this.#pending.get(id);
+    this.#pending.delete(id);
+    return entry;
+  }
+
+  #completeJoin(id: string, resource: string): void {
+    const entry = this.#take(id);
+    if (entry?.type !== "join") return;
+    const to = this.#fullJid(resource);
+    for (const p of this.room._storedParticipants()) p._presenceSent = true;
+    this.#outbox.sendAll(joinSequence(this.room, to, { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick }));
+    const held = this.#held.get(resource) ?? [];
+    this.#held.delete(resource);
+    for (const plan of held) this.#outbox.sendAll(plan([resource]));
+  }
+
+  #fail(id: string, error: StanzaErrorData): void {
+    const entry = this.#take(id);
+    if (!entry) return;
+    if (entry.type === "read" && entry.fail) return entry.fail(error);
+    const stanza = entry.stanza;
+    if (!stanza || stanza.attrs.type === "error") return;
+    if (entry.type === "join") this.#held.delete(stanza.attrs.from?.split("/")[1] ?? "");
+    const payload = stanza.name === "presence" ? [mucElement()] : [];
+    this.#outbox.send(errorReply(stanza, { ...error, by: this.room.jid }, ...payload));
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The XEP-0045 §7.2 join sequence, as a pure function of the room model: occupant presences,
+ * the self-presence (echoing the join's id), then the subject (always, even when empty).
+ */
+import type { Element } from "@xmpp/component";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { participantPresence, selfPresence, subjectMessage } from "./roomStanzas.js";
+
+/** The stanzas that the joining resource `to` receives, in order. */
+export function joinSequence(room: LegacyRoom, to: string, join: { id?: string; requestedNick?: string }): Element[] {
+  const out: Element[] = [];
+  for (const p of room._storedParticipants()) out.push(participantPresence(p, to));
+  out.push(selfPresence(room, room._userParticipant(), to, join));
+  out.push(subjectMessage(room, to));
+  return out;
+}

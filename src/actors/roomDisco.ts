@@ -1,0 +1,48 @@
+/**
+ * XEP-0045 §6.4 room disco#info, as a pure function of the room model, with the
+ * muc#roominfo form of XEP-0045 §15.5.4.
+ */
+import type { Element } from "@xmpp/component";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { NS } from "../protocol/namespaces.js";
+import { xmlSafeText } from "../protocol/resourcepart.js";
+import { discoInfo } from "../protocol/xep0030.js";
+import { type FormField, dataForm } from "../protocol/xep0004.js";
+
+/** Features every room has. */
+const ROOM_FEATURES = [NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
+
+/** Features that depend on the room type: `group` is members-only and non-anonymous. */
+export function typeFeatures(room: LegacyRoom): string[] {
+  return room.type === "group"
+    ? ["muc_membersonly", "muc_nonanonymous", "muc_hidden"]
+    : ["muc_open", "muc_semianonymous", "muc_public"];
+}
+
+/** The number of occupants, counting the user, once known. */
+export function occupantCount(room: LegacyRoom, participantsFilled: boolean): number | undefined {
+  if (participantsFilled) return room._storedParticipants().length + 1;
+  return room.nParticipants;
+}
+
+/** The room's disco#info `<query/>`. */
+export function roomDiscoInfo(room: LegacyRoom, participantsFilled: boolean): Element {
+  const fields: FormField[] = [
+    { var: "muc#roominfo_subject", values: [xmlSafeText(room.HAS_SUBJECT ? room.subject : "")] },
+    { var: "muc#roomconfig_roomname", values: [xmlSafeText(room.name)] },
+    { var: "muc#roomconfig_persistentroom", type: "boolean", values: ["1"] },
+    { var: "muc#roomconfig_membersonly", type: "boolean", values: [room.type === "group" ? "1" : "0"] },
+    { var: "muc#roomconfig_publicroom", type: "boolean", values: [room.type === "group" ? "0" : "1"] },
+    { var: "muc#roomconfig_whois", values: [room.nonAnonymous ? "anyone" : "moderators"] },
+    { var: "muc#roomconfig_allowpm", values: ["none"] },
+    { var: "muc#roominfo_subjectmod", type: "boolean", values: [room.HAS_SUBJECT ? "1" : "0"] },
+  ];
+  if (room.description) fields.push({ var: "muc#roominfo_description", values: [xmlSafeText(room.description)] });
+  const count = occupantCount(room, participantsFilled);
+  if (count !== undefined) fields.push({ var: "muc#roominfo_occupants", values: [String(count)] });
+  return discoInfo(
+    [{ category: "conference", type: "text", name: xmlSafeText(room.name) }],
+    [...ROOM_FEATURES, ...typeFeatures(room)],
+    [dataForm("result", NS.MUC_ROOMINFO, fields)],
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * What a stanza addressed to a room (or one of its occupants) means for the room actor:
+ * joins, leaves, nick-change attempts, messages, client errors, self-pings and disco.
+ * XEP-0045 §7 (occupant use cases), XEP-0410 (self-ping).
+ */
+import { type Element, xml } from "@xmpp/component";
+import { NS } from "../protocol/namespaces.js";
+import { errorReply, iqResult, isRequestIq, parseStanzaError } from "../protocol/rfc6120.js";
+import { discoInfo } from "../protocol/xep0030.js";
+import { mucElement, parseJoin } from "../protocol/xep0045.js";
+import { textMessage } from "./requests.js";
+import type { RoomActor } from "./RoomActor.js";
+import { roomDiscoInfo } from "./roomDisco.js";
+
+/** Error conditions with which a client says "this resource is gone" (slidge's list). */
+const GONE_CONDITIONS = new Set([
+  "gone",
+  "internal-server-error",
+  "item-not-found",
+  "jid-malformed",
+  "recipient-unavailable",
+  "redirect",
+  "remote-server-not-found",
+  "remote-server-timeout",
+  "service-unavailable",
+]);
+
+/** Addresses of a stanza to a room, already validated by the router. */
+export interface RoomAddress {
+  /** The sender's resource. */
+  resource: string;
+  /** The nick (resource of the `to`), empty for the bare room. */
+  nick: string;
+}
+
+/** Dispatches one stanza to a room actor. Never throws on malformed input. */
+export function handleRoomStanza(room: RoomActor, stanza: Element, address: RoomAddress, send: (s: Element) => void): void {
+  const by = room.room.jid;
+  const reply = (condition: Parameters<typeof errorReply>[1]["condition"], text?: string, ...payload: Element[]) =>
+    send(errorReply(stanza, { condition, text, by }, ...payload));
+  const { resource, nick } = address;
+  const type = stanza.attrs.type;
+
+  if (stanza.name === "presence") {
+    if (type === "unavailable") {
+      if (room.isJoined(resource)) room.leave(resource);
+      return;
+    }
+    if (type === "error") return clientError(room, stanza, resource);
+    if (type !== undefined && type !== "available") return;
+    const join = parseJoin(stanza);
+    if (!nick) {
+      if (join.hasMucElement || !room.isJoined(resource)) reply("jid-malformed", "A nickname is required to join", mucElement());
+      return;
+    }
+    if (room.isJoined(resource) && !join.hasMucElement) {
+      const userResource = room.room._userParticipant().resource;
+      if (nick !== userResource) reply("not-acceptable", "This gateway does not let you change your nickname", mucElement());
+      return;
+    }
+    room.join(stanza, resource, nick);
+    return;
+  }
+
+  if (stanza.name === "message") {
+    if (type === "error") return clientError(room, stanza, resource);
+    if (type !== "groupchat") {
+      if (nick) reply("feature-not-implemented", "Private messages are not supported in this room");
+      return;
+    }
+    if (!room.isJoined(resource)) {
+      reply("not-acceptable", "You are not connected to this chat");
+      void room.kickResource(resource);
+      return;
+    }
+    if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza));
+    return;
+  }
+
+  if (stanza.name !== "iq" || !isRequestIq(stanza)) return;
+  const payload = stanza.getChildElements()[0];
+  if (stanza.getChildElements().length !== 1 || !payload) return reply("bad-request", "An iq must have exactly one child");
+  const ns = payload.getNS();
+  if (type === "get" && payload.is("ping", NS.PING)) {
+    if (room.isJoined(resource)) send(iqResult(stanza));
+    else send(errorReply(stanza, { condition: "not-acceptable", type: "cancel", by }));
+    return;
+  }
+  if (type === "get" && payload.is("query", NS.DISCO_INFO) && !payload.attrs.node) {
+    if (!nick) {
+      room.read(stanza, "info", () => [iqResult(stanza, roomDiscoInfo(room.room, room.participantsFilled))]);
+      return;
+    }
+    room.read(stanza, "participants", () => {
+      const exists = room.room._storedParticipants().some((p) => p.resource === nick) || room.room._userParticipant().resource === nick;
+      if (!exists) return [errorReply(stanza, { condition: "item-not-found", by })];
+      return [iqResult(stanza, discoInfo([{ category: "client", type: "pc", name: nick }], [NS.DISCO_INFO]))];
+    });
+    return;
+  }
+  if (type === "get" && payload.is("query", NS.DISCO_ITEMS)) {
+    send(iqResult(stanza, xml("query", { xmlns: NS.DISCO_ITEMS })));
+    return;
+  }
+  reply("service-unavailable", ns ? `${payload.name} in ${ns} is not supported here` : undefined);
+}
+
+/** An error from the user's client: a "gone" condition removes that resource. */
+function clientError(room: RoomActor, stanza: Element, resource: string): void {
+  const error = parseStanzaError(stanza);
+  if (!error || GONE_CONDITIONS.has(error.condition)) room.forgetResource(resource);
+}

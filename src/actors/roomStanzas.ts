@@ -1,0 +1,147 @@
+/**
+ * Room logic as pure functions: from the room model (a {@link LegacyRoom} and its
+ * participants) to the stanzas a user's resource should receive. No I/O.
+ */
+import { type Element, xml } from "@xmpp/component";
+import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { xmlSafeText } from "../protocol/resourcepart.js";
+import { nickElement } from "../protocol/xep0172.js";
+import { delayElement } from "../protocol/xep0203.js";
+import { Status, occupantPresence } from "../protocol/xep0045.js";
+import { escapeLocalpart } from "../protocol/xep0106.js";
+import { stanzaIdElement } from "../protocol/xep0359.js";
+import { occupantIdElement } from "../protocol/xep0421.js";
+
+/** The component domain of a room JID. */
+function domainOf(roomJid: string): string {
+  return roomJid.slice(roomJid.indexOf("@") + 1);
+}
+
+/** The real JID shown for a participant in a non-anonymous room, if it has one. */
+export function realJidOf(room: LegacyRoom, p: LegacyParticipant, userFullJid?: string): string | undefined {
+  if (p.isUser) return userFullJid ?? room.session.user;
+  if (!room.nonAnonymous || p.contact === undefined) return undefined;
+  try {
+    return `${escapeLocalpart(p.contact)}@${domainOf(room.jid)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The nick element to add when the resource had to differ from the legacy name. */
+function nickOf(p: LegacyParticipant): string | undefined {
+  return p.resource === p.nickname ? undefined : xmlSafeText(p.nickname);
+}
+
+/** Options of {@link participantPresence}. */
+export interface PresenceExtras {
+  type?: "unavailable";
+  statusCodes?: number[];
+  reason?: string;
+  id?: string;
+  newNick?: string;
+}
+
+/** A participant's presence to one resource of the user. */
+export function participantPresence(p: LegacyParticipant, to: string, extras: PresenceExtras = {}): Element {
+  const { show, status } = p._presence;
+  return occupantPresence({
+    from: p.jid,
+    to,
+    id: extras.id,
+    type: extras.type,
+    affiliation: p.affiliation,
+    role: extras.type === "unavailable" && !extras.statusCodes?.includes(Status.NICK_CHANGED) ? "none" : p.role,
+    jid: realJidOf(p.room, p),
+    occupantId: p.occupantId,
+    statusCodes: extras.statusCodes,
+    nick: nickOf(p),
+    newNick: extras.newNick,
+    reason: extras.reason !== undefined ? xmlSafeText(extras.reason) : undefined,
+    show: extras.type ? undefined : show,
+    status: extras.type || status === undefined ? undefined : xmlSafeText(status),
+  });
+}
+
+/** The self-presence that ends a join (XEP-0045 §7.2.3), echoing the join's id. */
+export function selfPresence(
+  room: LegacyRoom,
+  user: LegacyParticipant,
+  to: string,
+  options: { id?: string; requestedNick?: string },
+): Element {
+  const codes: number[] = [Status.SELF];
+  if (room.nonAnonymous) codes.push(Status.NON_ANONYMOUS);
+  if (options.requestedNick !== undefined && options.requestedNick !== user.resource) codes.push(Status.NICK_ASSIGNED);
+  return occupantPresence({
+    from: user.jid,
+    to,
+    id: options.id,
+    affiliation: user.affiliation,
+    role: user.role,
+    jid: room.nonAnonymous ? to : undefined,
+    occupantId: user.occupantId,
+    statusCodes: codes,
+    nick: nickOf(user),
+  });
+}
+
+/** An unavailable self-presence: a leave (110), a shutdown (332) or a kicked resource (333). */
+export function selfUnavailable(
+  room: LegacyRoom,
+  user: LegacyParticipant,
+  to: string,
+  codes: number[],
+  extras: { destroyReason?: string | undefined; destroy?: boolean; affiliationNone?: boolean } = {},
+): Element {
+  return occupantPresence({
+    from: user.jid,
+    to,
+    type: "unavailable",
+    affiliation: extras.affiliationNone ? "none" : user.affiliation,
+    role: "none",
+    jid: room.nonAnonymous ? to : undefined,
+    occupantId: user.occupantId,
+    statusCodes: [Status.SELF, ...codes],
+    destroy: extras.destroy ? { reason: extras.destroyReason } : undefined,
+  });
+}
+
+/** The subject message that ends a join or announces a change (XEP-0045 §7.2.15, §8.1). */
+export function subjectMessage(room: LegacyRoom, to: string): Element {
+  const text = room.HAS_SUBJECT ? room.subject : room.description || room.name;
+  const setter = room.subjectSetter;
+  const participant =
+    typeof setter === "string"
+      ? room._storedParticipants().find((p) => p.nickname === setter || p.resource === setter)
+      : setter;
+  let from = room.jid;
+  if (participant) from = participant.jid;
+  else if (typeof setter === "string" && setter !== "") from = `${room.jid}/${setter}`;
+  return xml(
+    "message",
+    { from, to, type: "groupchat", id: undefined },
+    xml("subject", {}, xmlSafeText(text)),
+    room.subjectDate ? delayElement(room.subjectDate, room.jid) : null,
+    participant ? occupantIdElement(participant.occupantId) : null,
+  );
+}
+
+/** A groupchat message from a participant (XEP-0045 §7.4), with stanza-id and occupant-id. */
+export function participantMessage(
+  p: LegacyParticipant,
+  to: string,
+  body: string,
+  ids: { id: string; stanzaId: string; when?: Date | undefined },
+): Element {
+  return xml(
+    "message",
+    { from: p.jid, to, type: "groupchat", id: ids.id },
+    xml("body", {}, xmlSafeText(body)),
+    ids.when ? delayElement(ids.when, p.room.jid) : null,
+    stanzaIdElement(ids.stanzaId, p.room.jid),
+    p.isSystem ? null : occupantIdElement(p.occupantId),
+    nickOf(p) ? nickElement(nickOf(p) as string) : null,
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * `mucstate demo`: the demo gateway, whose legacy network is a JSON fixture. Without
+ * `--service` it starts its own Prosody on free loopback ports and creates a test account.
+ */
+import { fileURLToPath } from "node:url";
+import { createGateway } from "../createGateway.js";
+import { createCallLog } from "../demo/callLog.js";
+import { loadFixture } from "../demo/fixture.js";
+import { createFixtureNetwork } from "../demo/fixtureNetwork.js";
+import { escapeLocalpart } from "../protocol/xep0106.js";
+import { type ProsodyHandle, startProsody } from "../testbed/prosody.js";
+import { flagOrEnv, parseFlags } from "./args.js";
+
+const DEFAULT_FIXTURE = fileURLToPath(new URL("../../fixtures/demo.json", import.meta.url));
+const DEMO_PASSWORD = "demo-password";
+
+/** Runs the demo until SIGINT or SIGTERM; resolves with the exit code. */
+export async function runDemo(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv);
+  for (const name of flags.keys()) {
+    if (!["service", "domain", "secret", "fixture", "calls"].includes(name)) throw new Error(`unknown flag --${name}`);
+  }
+  const fixture = await loadFixture(flagOrEnv(flags, "fixture") ?? DEFAULT_FIXTURE);
+  const callLog = createCallLog(flagOrEnv(flags, "calls"));
+  let service = flagOrEnv(flags, "service");
+  let domain = flagOrEnv(flags, "domain");
+  let secret = flagOrEnv(flags, "secret");
+  let prosody: ProsodyHandle | undefined;
+
+  if (service === undefined) {
+    domain ??= "muc.localhost";
+    prosody = await startProsody({ components: [domain], secret });
+    service = prosody.service;
+    secret = prosody.secret;
+    for (const user of fixture.users) {
+      const [local, host] = user.split("@");
+      if (host === prosody.domain && local) await prosody.registerUser(local, DEMO_PASSWORD);
+    }
+  } else if (!domain || !secret) {
+    throw new Error("--service needs --domain and --secret (or MUCSTATE_DOMAIN and MUCSTATE_SECRET)");
+  }
+
+  const gateway = createGateway({
+    domain,
+    secret,
+    service,
+    plugin: createFixtureNetwork(fixture, callLog),
+    onError: (error) => console.error("mucstate:", error instanceof Error ? error.message : error),
+    onDrop: (stanza, reason) => console.error(`mucstate: dropped a ${stanza.name} (${reason})`),
+  });
+  await gateway.start();
+
+  console.log(`mucstate demo gateway online as ${domain} (via ${service})`);
+  if (prosody) {
+    console.log("\nConnect any XMPP client:");
+    for (const user of fixture.users) console.log(`  JID:      ${user}\n  password: ${DEMO_PASSWORD}`);
+    console.log(`  server:   ${prosody.host}  port: ${prosody.c2sPort}  (plain TCP, no TLS)`);
+  }
+  console.log("\nRooms:");
+  for (const room of fixture.rooms) console.log(`  ${escapeLocalpart(room.id)}@${domain}  (${room.name})`);
+  console.log("\nCtrl-C to stop.");
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  console.log("mucstate: shutting down");
+  await gateway.stop();
+  await callLog.close().catch(() => {});
+  await prosody?.stop();
+  return 0;
+}

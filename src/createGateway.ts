@@ -1,0 +1,116 @@
+/**
+ * The gateway: the component connection, the sessions, the room registry and the router,
+ * wired together.
+ */
+import type { Element } from "@xmpp/component";
+import type { InspectionEvent } from "xstate";
+import { RoomRegistry } from "./actors/registry.js";
+import { SessionDirectory } from "./actors/sessions.js";
+import type { GatewayPlugin } from "./legacy/plugin.js";
+import { type Connection, createConnection } from "./transport/connection.js";
+import type { DropReason } from "./transport/outbox.js";
+import { createRouter } from "./transport/router.js";
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** The component domain, e.g. `muc.example.org`. */
+  domain: string;
+  /** The component secret shared with the XMPP server. */
+  secret: string;
+  /** The server's component port, e.g. `xmpp://127.0.0.1:5347`. */
+  service: string;
+  /** The plugin that bridges the legacy network. */
+  plugin: GatewayPlugin;
+  /** Name in disco#info. @defaultValue the plugin's name, else `"mucstate gateway"` */
+  name?: string;
+  /** Most requests waiting in one room's mailbox; beyond it: `resource-constraint`. @defaultValue 100 */
+  mailboxSize?: number;
+  /** Timeout of each legacy callback, in ms; then `remote-server-timeout`. @defaultValue 30000 */
+  callbackTimeoutMs?: number;
+  /** Most live room actors. @defaultValue 100000 */
+  maxRooms?: number;
+  /** Most stanzas queued while the connection is down. @defaultValue 100000 */
+  maxOutboxQueue?: number;
+  /** An XState inspection observer, passed to every room actor (e.g. `@statelyai/inspect`). */
+  inspect?: (event: InspectionEvent) => void;
+  /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
+  onError?: (error: unknown) => void;
+  /** Stanzas the outbox dropped, with the reason. */
+  onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  readonly domain: string;
+  readonly connection: Connection;
+  readonly registry: RoomRegistry;
+  readonly sessions: SessionDirectory;
+  /** Connects to the server; resolves once online. */
+  start(): Promise<void>;
+  /**
+   * Shuts down gracefully: every joined resource gets an unavailable self-presence with 110
+   * and 332, the outbox is flushed, sessions are told, and the stream is closed.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates a gateway.
+ *
+ * @example
+ * ```ts
+ * const gateway = createGateway({
+ *   domain: "muc.example.org",
+ *   secret: process.env.SECRET!,
+ *   service: "xmpp://127.0.0.1:5347",
+ *   plugin: { createSession: (user) => (allowed(user) ? new MySession(user) : null) },
+ * });
+ * await gateway.start();
+ * process.on("SIGTERM", () => gateway.stop());
+ * ```
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  if (!options.plugin) throw new TypeError("plugin option is required");
+  const domain = options.domain?.toLowerCase();
+  const onError = options.onError ?? (() => {});
+  const connection = createConnection({
+    service: options.service,
+    domain,
+    secret: options.secret,
+    maxQueue: options.maxOutboxQueue,
+    onError,
+    onDrop: options.onDrop,
+  });
+  const sessions = new SessionDirectory(options.plugin);
+  const registry = new RoomRegistry({
+    domain,
+    outbox: connection.outbox,
+    mailboxSize: options.mailboxSize ?? 100,
+    callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
+    maxRooms: options.maxRooms ?? 100_000,
+    inspect: options.inspect,
+    onFailure: (error) => onError(error),
+  });
+  const route = createRouter({
+    domain,
+    name: options.name ?? options.plugin.name ?? "mucstate gateway",
+    sessions,
+    registry,
+    send: (stanza) => connection.outbox.send(stanza),
+    onError,
+  });
+  connection.onStanza(route);
+
+  return {
+    domain,
+    connection,
+    registry,
+    sessions,
+    start: () => connection.start(),
+    async stop() {
+      registry.shutdown();
+      await Promise.allSettled(sessions.all().map((s) => s.shutdown()));
+      await connection.stop();
+    },
+  };
+}

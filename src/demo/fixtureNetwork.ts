@@ -1,0 +1,149 @@
+/**
+ * The demo's legacy network: a cooperative fake chat network described by a JSON fixture.
+ * It accepts the user's messages, carries out their requests after `delayMs.requests`, refuses
+ * the request kinds listed in `reject`, and logs every callback to the call log.
+ */
+import { nanoid } from "nanoid";
+import { XMPPError } from "../legacy/errors.js";
+import { LegacyRoom, type IncomingTextOptions } from "../legacy/LegacyRoom.js";
+import { LegacySession, type RoomListing } from "../legacy/LegacySession.js";
+import type { GatewayPlugin } from "../legacy/plugin.js";
+import type { Affiliation } from "../protocol/xep0045.js";
+import type { CallLog } from "./callLog.js";
+import type { Fixture, FixtureRoom, RequestKind } from "./fixture.js";
+
+const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
+
+/** Creates the plugin for a fixture. */
+export function createFixtureNetwork(fixture: Fixture, callLog: CallLog): GatewayPlugin {
+  const users = new Set(fixture.users.map((u) => u.toLowerCase()));
+  return {
+    name: "mucstate demo (fixture network)",
+    createSession: (user) => (users.has(user.toLowerCase()) ? new FixtureSession(user, fixture, callLog) : null),
+  };
+}
+
+/** One user's view of the fixture network. */
+export class FixtureSession extends LegacySession {
+  readonly #fixture: Fixture;
+  readonly #callLog: CallLog;
+  /** Rooms this user destroyed during this run. */
+  readonly destroyed = new Set<string>();
+
+  constructor(user: string, fixture: Fixture, callLog: CallLog) {
+    super(user);
+    this.#fixture = fixture;
+    this.#callLog = callLog;
+  }
+
+  override createRoom(legacyId: string): LegacyRoom {
+    const spec = this.#fixture.rooms.find((r) => r.id === legacyId);
+    if (!spec || this.destroyed.has(legacyId)) throw new XMPPError("item-not-found", `No room ${legacyId} here`);
+    return new FixtureRoomImpl(this, spec, this.#callLog);
+  }
+
+  override async listRooms(): Promise<RoomListing[]> {
+    return this.#fixture.rooms.filter((r) => !this.destroyed.has(r.id)).map((r) => ({ legacyId: r.id, name: r.name }));
+  }
+}
+
+/** A room of the fixture network. */
+export class FixtureRoomImpl extends LegacyRoom {
+  readonly #spec: FixtureRoom;
+  readonly #log: CallLog;
+
+  constructor(session: FixtureSession, spec: FixtureRoom, log: CallLog) {
+    super(session, spec.id);
+    this.#spec = spec;
+    this.#log = log;
+    this.HAS_SUBJECT = spec.hasSubject;
+    this.HAS_DESCRIPTION = spec.hasDescription;
+  }
+
+  /** Runs a callback body with the fixture's delay and rejection, and logs it. */
+  async #call<T>(callback: string, kind: RequestKind, args: unknown[], delay: number, body: () => T | Promise<T>): Promise<T> {
+    const start = new Date();
+    let ok = false;
+    try {
+      await sleep(delay);
+      const condition = this.#spec.reject[kind];
+      if (condition) throw new XMPPError(condition, `The legacy network refused ${callback}`);
+      const result = await body();
+      ok = true;
+      return result;
+    } finally {
+      this.#log.record({ room: this.#spec.id, callback, args, start, end: new Date(), ok });
+    }
+  }
+
+  override async updateInfo(): Promise<void> {
+    const s = this.#spec;
+    await this.#call("updateInfo", "updateInfo", [], s.delayMs.updateInfo, () => {
+      this.name = s.name;
+      this.description = s.hasDescription ? s.description : "";
+      this.type = s.type;
+      if (s.userNick) this.userNick = s.userNick;
+      this.subject = s.subject;
+      this.subjectSetter = s.subjectSetter;
+      this.subjectDate = s.subjectDate;
+      this.nParticipants = s.participants.length + s.generatedParticipants + 1;
+    });
+  }
+
+  override async fillParticipants(): Promise<void> {
+    const s = this.#spec;
+    await this.#call("fillParticipants", "fillParticipants", [], s.delayMs.fillParticipants, async () => {
+      for (const f of s.participants) {
+        const p = f.contact ? await this.getParticipantByContact(f.contact, f.nick) : await this.getParticipant(f.nick);
+        p.affiliation = f.affiliation;
+        p.role = f.role;
+      }
+      for (let i = 1; i <= s.generatedParticipants; i++) await this.getParticipant(`p${i}`);
+    });
+  }
+
+  override async onText(text: string, options: IncomingTextOptions): Promise<string> {
+    return this.#call("onText", "message", [text, options.xmppId ?? null], this.#spec.delayMs.requests, () => `fx-${nanoid(12)}`);
+  }
+
+  override async onSetSubject(subject: string): Promise<void> {
+    await this.#call("onSetSubject", "setSubject", [subject], this.#spec.delayMs.requests, () => {
+      this.subjectSetter = this.userNick;
+      this.subjectDate = new Date();
+      this.subject = subject;
+    });
+  }
+
+  override async onSetConfig(name: string | null, description: string | null): Promise<void> {
+    await this.#call("onSetConfig", "setConfig", [name, description], this.#spec.delayMs.requests, () => {
+      if (name !== null) this.name = name;
+      if (description !== null) this.description = description;
+    });
+  }
+
+  override async onSetAffiliation(
+    contact: string | undefined,
+    affiliation: Affiliation,
+    reason: string | undefined,
+    nickname: string | undefined,
+  ): Promise<void> {
+    const kind: RequestKind = affiliation === "outcast" ? "ban" : "setAffiliation";
+    const args = [contact ?? null, affiliation, reason ?? null, nickname ?? null];
+    await this.#call("onSetAffiliation", kind, args, this.#spec.delayMs.requests, () => {
+      const p = this._storedParticipants().find((x) => (contact !== undefined ? x.contact === contact : x.nickname === nickname));
+      if (!p) throw new XMPPError("item-not-found", "No such participant");
+      if (affiliation === "outcast") this.removeParticipant(p, { ban: true, reason });
+      else p.affiliation = affiliation;
+    });
+  }
+
+  override async onDestroyRequest(reason: string | undefined): Promise<void> {
+    await this.#call("onDestroyRequest", "destroy", [reason ?? null], this.#spec.delayMs.requests, () => {
+      (this.session as FixtureSession).destroyed.add(this.legacyId);
+    });
+  }
+
+  override async onAvatar(data: Uint8Array | null, mime: string | null): Promise<string | null> {
+    return this.#call("onAvatar", "avatar", [data, mime], this.#spec.delayMs.requests, () => (data ? `avatar-${nanoid(8)}` : null));
+  }
+}

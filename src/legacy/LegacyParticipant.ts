@@ -1,0 +1,114 @@
+/**
+ * A participant of a bridged room: a legacy user seen as a MUC occupant.
+ * Mirrors slidge's `LegacyParticipant` (camelCase).
+ */
+import type { Affiliation, Role } from "../protocol/xep0045.js";
+import type { LegacyRoom } from "./LegacyRoom.js";
+
+/** Options of {@link LegacyParticipant.sendText}. */
+export interface SendTextOptions {
+  /** The legacy network's id of the message; it becomes the XMPP id and stanza-id. */
+  legacyId?: string;
+  /** When the message was sent on the legacy network; adds an XEP-0203 delay. */
+  when?: Date;
+}
+
+/** An occupant's presence as the legacy network reports it. */
+export interface ParticipantPresence {
+  show?: "away" | "chat" | "dnd" | "xa";
+  status?: string;
+}
+
+/**
+ * An occupant of a {@link LegacyRoom}. Obtain participants with
+ * {@link LegacyRoom.getParticipant}, {@link LegacyRoom.getParticipantByContact},
+ * {@link LegacyRoom.getUserParticipant} or {@link LegacyRoom.getSystemParticipant}; never
+ * construct them directly.
+ */
+export class LegacyParticipant {
+  /** The room this participant is in. */
+  readonly room: LegacyRoom;
+  /** The legacy display name. */
+  readonly nickname: string;
+  /** The occupant JID's resourcepart: the nickname, made safe and unique (see README). */
+  readonly resource: string;
+  /** The legacy id of the contact behind this participant, when known. */
+  readonly contact: string | undefined;
+  /** True for the participant that stands for the gateway user. */
+  readonly isUser: boolean;
+  /** True for the pseudo-participant that stands for the room itself. */
+  readonly isSystem: boolean;
+  /** The stable XEP-0421 occupant id. */
+  readonly occupantId: string;
+  /** @internal Whether this run already sent this occupant's presence. */
+  _presenceSent = false;
+  /** @internal The presence last reported. */
+  _presence: ParticipantPresence = {};
+  #affiliation: Affiliation = "member";
+  #role: Role = "participant";
+
+  /** @internal */
+  constructor(init: {
+    room: LegacyRoom;
+    nickname: string;
+    resource: string;
+    contact?: string;
+    isUser?: boolean;
+    isSystem?: boolean;
+    occupantId: string;
+  }) {
+    this.room = init.room;
+    this.nickname = init.nickname;
+    this.resource = init.resource;
+    this.contact = init.contact;
+    this.isUser = init.isUser ?? false;
+    this.isSystem = init.isSystem ?? false;
+    this.occupantId = init.occupantId;
+  }
+
+  /** The occupant JID (`room@domain/resource`); the bare room JID for the system participant. */
+  get jid(): string {
+    return this.isSystem ? this.room.jid : `${this.room.jid}/${this.resource}`;
+  }
+
+  /** XEP-0045 affiliation; `member` by default. Changing it re-sends the occupant's presence. */
+  get affiliation(): Affiliation {
+    return this.#affiliation;
+  }
+  set affiliation(value: Affiliation) {
+    if (value === this.#affiliation) return;
+    this.#affiliation = value;
+    this.room._host?.participantChanged(this);
+  }
+
+  /** XEP-0045 role; `participant` by default. Changing it re-sends the occupant's presence. */
+  get role(): Role {
+    return this.#role;
+  }
+  set role(value: Role) {
+    if (value === this.#role) return;
+    this.#role = value;
+    this.room._host?.participantChanged(this);
+  }
+
+  /** Reports a presence change (show, status) from the legacy network. */
+  setPresence(presence: ParticipantPresence): void {
+    this._presence = { ...presence };
+    this.room._host?.participantChanged(this);
+  }
+
+  /**
+   * Sends a groupchat message from this participant to every joined resource of the user.
+   *
+   * @example
+   * ```ts
+   * const bob = await room.getParticipant("bob");
+   * bob.sendText("hello", { legacyId: "m-42" });
+   * ```
+   */
+  sendText(body: string, options: SendTextOptions = {}): void {
+    const host = this.room._host;
+    if (!host) throw new Error("sendText: the room is not attached to a gateway yet; call it after updateInfo()");
+    host.participantMessage(this, body, options);
+  }
+}

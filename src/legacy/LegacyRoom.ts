@@ -1,0 +1,291 @@
+/**
+ * The plugin-facing room: slidge's `LegacyMUC` with camelCase names.
+ * See the README's table from each seed member to its mucstate name.
+ */
+import { disambiguateNick, toResourcepart } from "../protocol/resourcepart.js";
+import type { Affiliation } from "../protocol/xep0045.js";
+import { deriveOccupantId } from "../protocol/xep0421.js";
+import { NotImplementedError, XMPPError } from "./errors.js";
+import { LegacyParticipant } from "./LegacyParticipant.js";
+import type { LegacySession } from "./LegacySession.js";
+import type { RoomHost } from "./RoomHost.js";
+
+/** `group`: non-anonymous and members-only. `channel`: semi-anonymous and open. */
+export type RoomType = "group" | "channel";
+
+/** Options of {@link LegacyRoom.getParticipant}. */
+export interface GetParticipantOptions {
+  /** Throw `XMPPError("item-not-found")` instead of creating the participant. */
+  raiseIfNotFound?: boolean;
+  /** Await `fillParticipants()` first (once per run). */
+  fillFirst?: boolean;
+  /** Keep the participant in the room's list; `false` for, e.g., the author of a quoted message. */
+  store?: boolean;
+  /** The legacy contact behind this participant. */
+  contact?: string;
+}
+
+/** Bounds of the archive that `backfill()` should fill up to. */
+export interface BackfillBounds {
+  oldestMessageId?: string;
+  oldestMessageDate?: Date;
+}
+
+/** What `onText` receives besides the body. */
+export interface IncomingTextOptions {
+  /** The XMPP id the client gave the message. */
+  xmppId?: string;
+}
+
+/**
+ * A bridged group chat. Subclass it in your plugin and override the callbacks.
+ *
+ * @remarks
+ * A room is created by {@link LegacySession.createRoom}, then the runtime calls
+ * {@link updateInfo} when the room activates, {@link fillParticipants} once per run before the
+ * first join or participant listing, and the `on*` callbacks for the user's requests, one at a
+ * time, in arrival order.
+ *
+ * @example
+ * ```ts
+ * class MyRoom extends LegacyRoom {
+ *   override async updateInfo() { this.name = "Friends"; this.type = "group"; }
+ *   override async fillParticipants() { await this.getParticipant("bob"); }
+ *   override async onText(text: string) { return await api.send(this.legacyId, text); }
+ * }
+ * ```
+ */
+export class LegacyRoom {
+  /** False when the legacy network has no room subject (topic). */
+  HAS_SUBJECT = true;
+  /** False when the legacy network has no room description. */
+  HAS_DESCRIPTION = true;
+  /** True when archived messages keep their ids across restarts (`stable` in MAM `<fin/>`). */
+  STABLE_ARCHIVE = false;
+  /** Keep the senders of backfilled messages as participants. */
+  KEEP_BACKFILLED_PARTICIPANTS = false;
+
+  /** The session (the XMPP user) this room belongs to. */
+  readonly session: LegacySession;
+  /** The legacy network's id of the room. */
+  readonly legacyId: string;
+  /** The room's bare JID; set by the runtime before {@link updateInfo} runs. */
+  jid = "";
+  /** Room type; decides anonymity and membership. */
+  type: RoomType = "group";
+  /** The user's nickname in this room; defaults to the local part of the user's JID. */
+  userNick: string;
+  /** Number of participants the legacy network reports, before the list is filled. */
+  nParticipants: number | undefined = undefined;
+  /** The nickname (or participant) that set the subject, if known. */
+  subjectSetter: string | LegacyParticipant | undefined = undefined;
+  /** When the subject was set, if known. */
+  subjectDate: Date | undefined = undefined;
+  /** @internal The runtime that hosts this room. */
+  _host: RoomHost | undefined = undefined;
+  /** @internal True while `updateInfo` or `fillParticipants` runs: changes are not broadcast. */
+  _quiet = false;
+  #name: string | undefined;
+  #description = "";
+  #subject = "";
+  readonly #participants = new Map<string, LegacyParticipant>();
+  readonly #byNickname = new Map<string, LegacyParticipant>();
+  readonly #byContact = new Map<string, LegacyParticipant>();
+  #user: LegacyParticipant | undefined;
+  #system: LegacyParticipant | undefined;
+
+  constructor(session: LegacySession, legacyId: string) {
+    this.session = session;
+    this.legacyId = legacyId;
+    this.userNick = session.user.split("@")[0] ?? session.user;
+  }
+
+  /** The room's name; the legacy id when none was set. Setting it sends status 104. */
+  get name(): string {
+    return this.#name ?? this.legacyId;
+  }
+  set name(value: string) {
+    if (value === this.#name) return;
+    this.#name = value;
+    if (!this._quiet) this._host?.configChanged();
+  }
+
+  /** The room's description. Setting it sends status 104. */
+  get description(): string {
+    return this.#description;
+  }
+  set description(value: string) {
+    if (value === this.#description) return;
+    this.#description = value;
+    if (!this._quiet) this._host?.configChanged();
+  }
+
+  /** The room's subject. Setting it outside `updateInfo` sends it to every joined resource. */
+  get subject(): string {
+    return this.#subject;
+  }
+  set subject(value: string) {
+    this.#subject = value;
+    if (!this._quiet) this._host?.subjectChanged();
+  }
+
+  /** True for `group` rooms, whose occupants' real JIDs are visible. */
+  get nonAnonymous(): boolean {
+    return this.type === "group";
+  }
+
+  // ---- callbacks the plugin overrides -------------------------------------------------------
+
+  /** Fetches name, subject, type… from the legacy network. Runs when the room activates. */
+  async updateInfo(): Promise<void> {}
+
+  /**
+   * Makes the initial participant list, with {@link getParticipant} and friends. It may also
+   * return or yield the participants; duplicates are ignored.
+   */
+  async fillParticipants(): Promise<void | Iterable<LegacyParticipant> | AsyncIterable<LegacyParticipant>> {}
+
+  /** Sends history older than the bounds with the participants' `sendText`; does nothing by default. */
+  async backfill(_bounds: BackfillBounds): Promise<void> {}
+
+  /** The user sent a text message; return its legacy id, used as stanza-id. */
+  async onText(_text: string, _options: IncomingTextOptions): Promise<string | undefined> {
+    throw new NotImplementedError("Sending messages");
+  }
+
+  /** The user asks to change the subject; confirm by setting {@link subject}. */
+  async onSetSubject(_subject: string): Promise<void> {
+    throw new NotImplementedError("Changing the subject");
+  }
+
+  /** The user asks to change name and description (null when `HAS_DESCRIPTION` is false). */
+  async onSetConfig(_name: string | null, _description: string | null): Promise<void> {
+    throw new NotImplementedError("Configuring the room");
+  }
+
+  /** The user asks to change a contact's affiliation (`outcast` is a ban, `none` removes membership). */
+  async onSetAffiliation(
+    _contact: string | undefined,
+    _affiliation: Affiliation,
+    _reason: string | undefined,
+    _nickname: string | undefined,
+  ): Promise<void> {
+    throw new NotImplementedError("Changing affiliations");
+  }
+
+  /** The user asks to destroy the room. */
+  async onDestroyRequest(_reason: string | undefined): Promise<void> {
+    throw new NotImplementedError("Destroying the room");
+  }
+
+  /** The user sets (or with null data, removes) the room avatar; return its legacy id to apply it now. */
+  async onAvatar(_data: Uint8Array | null, _mime: string | null): Promise<string | null> {
+    throw new NotImplementedError("Changing the room avatar");
+  }
+
+  // ---- participants ---------------------------------------------------------------------------
+
+  /** The participant that stands for the gateway user. */
+  async getUserParticipant(): Promise<LegacyParticipant> {
+    return this._userParticipant();
+  }
+
+  /** @internal The user participant, synchronously. */
+  _userParticipant(): LegacyParticipant {
+    if (!this.#user || this.#user.nickname !== this.userNick) {
+      const { resource } = toResourcepart(this.userNick);
+      this.#user = new LegacyParticipant({
+        room: this,
+        nickname: this.userNick,
+        resource,
+        isUser: true,
+        occupantId: deriveOccupantId(this.jid, `user:${this.session.user}`),
+      });
+    }
+    return this.#user;
+  }
+
+  /** The pseudo-participant that stands for the room itself (bare room JID). */
+  getSystemParticipant(): LegacyParticipant {
+    this.#system ??= new LegacyParticipant({
+      room: this,
+      nickname: "",
+      resource: "",
+      isSystem: true,
+      occupantId: deriveOccupantId(this.jid, "room"),
+    });
+    return this.#system;
+  }
+
+  /**
+   * The participant with this legacy nickname, created (and stored) if it is new.
+   * The same nickname always gives the same participant.
+   */
+  async getParticipant(nickname: string, options: GetParticipantOptions = {}): Promise<LegacyParticipant> {
+    if (options.fillFirst && !this._quiet) await this._host?.ensureParticipants();
+    if (nickname === this.userNick) return this._userParticipant();
+    const known = this.#byNickname.get(nickname) ?? this.#participants.get(nickname);
+    if (known) return known;
+    if (options.raiseIfNotFound) throw new XMPPError("item-not-found", `No participant named ${nickname}`);
+    return this.#create(nickname, options.contact, options.store ?? true);
+  }
+
+  /** The participant behind a legacy contact; in non-anonymous rooms this ties their JID to the occupant. */
+  async getParticipantByContact(contact: string, nickname = contact): Promise<LegacyParticipant> {
+    return this.#byContact.get(contact) ?? this.#create(nickname, contact, true);
+  }
+
+  /** Every stored participant except the user, after `fillParticipants` ran once. */
+  async getParticipants(): Promise<LegacyParticipant[]> {
+    if (!this._quiet) await this._host?.ensureParticipants();
+    return this._storedParticipants();
+  }
+
+  /** @internal The stored participants, in the order they appeared. */
+  _storedParticipants(): LegacyParticipant[] {
+    return [...this.#participants.values()];
+  }
+
+  /** @internal Adds a participant that `fillParticipants` returned, unless it is already there. */
+  _adopt(p: LegacyParticipant): void {
+    if (p.isUser || p.isSystem || p.room !== this || this.#participants.has(p.resource)) return;
+    this.#store(p);
+  }
+
+  /** Removes a participant: an unavailable presence, with 307 for a kick or 301 for a ban. */
+  removeParticipant(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string } = {}): void {
+    if (options.kick && options.ban) throw new TypeError("removeParticipant: kick and ban cannot both be true");
+    if (this.#participants.get(p.resource) !== p) return;
+    this.#participants.delete(p.resource);
+    this.#byNickname.delete(p.nickname);
+    if (p.contact !== undefined) this.#byContact.delete(p.contact);
+    this._host?.participantRemoved(p, options);
+  }
+
+  /** Disconnects one XMPP resource of the user from the room (status 110 + 333). */
+  async kickResource(resource: string): Promise<void> {
+    await this._host?.kickResource(resource);
+  }
+
+  #create(nickname: string, contact: string | undefined, store: boolean): LegacyParticipant {
+    const taken = (candidate: string) =>
+      this.#participants.has(toResourcepart(candidate).resource) || candidate === this.userNick;
+    const unique = disambiguateNick(nickname, taken, contact ? [contact] : []);
+    const identity = contact !== undefined ? `contact:${contact}` : `nick:${unique}`;
+    const p = new LegacyParticipant({
+      room: this,
+      nickname: unique,
+      resource: toResourcepart(unique).resource,
+      contact,
+      occupantId: deriveOccupantId(this.jid, identity),
+    });
+    if (store) this.#store(p);
+    return p;
+  }
+
+  #store(p: LegacyParticipant): void {
+    this.#participants.set(p.resource, p);
+    this.#byNickname.set(p.nickname, p);
+    if (p.contact !== undefined) this.#byContact.set(p.contact, p);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * What a {@link LegacyRoom} needs from the runtime that hosts it. Implemented by the room
+ * actor; plugins never call it.
+ *
+ * @internal
+ */
+import type { LegacyParticipant, SendTextOptions } from "./LegacyParticipant.js";
+
+/** @internal */
+export interface RoomHost {
+  /** A participant sent a text message. */
+  participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void;
+  /** A participant's affiliation, role or presence changed. */
+  participantChanged(p: LegacyParticipant): void;
+  /** A participant left, was kicked or was banned. */
+  participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void;
+  /** The subject changed. */
+  subjectChanged(): void;
+  /** The name or the description changed. */
+  configChanged(): void;
+  /** Resolves once `fillParticipants` has run in this process. */
+  ensureParticipants(): Promise<void>;
+  /** Disconnects a resource of the user (110 + 333). */
+  kickResource(resource: string): Promise<void>;
+}

@@ -1,0 +1,85 @@
+/**
+ * Events, emitted events and context of the room machine. Plain data only: no functions, no
+ * stanzas, no message bodies, so snapshots persist and inspect cleanly.
+ */
+import type { StanzaErrorData } from "../protocol/rfc6120.js";
+
+/** Kinds of requests that go through the mailbox, one at a time. */
+export type RequestKind =
+  | "message"
+  | "setSubject"
+  | "setConfig"
+  | "setAffiliation"
+  | "setRole"
+  | "destroy"
+  | "setAvatar";
+
+/** A request in the mailbox. */
+export interface QueuedRequest {
+  /** nanoid that correlates the request with its stanza and its result. */
+  id: string;
+  kind: RequestKind;
+}
+
+/** A join waiting for the room to be ready. */
+export interface PendingJoin {
+  id: string;
+  resource: string;
+}
+
+/** A read-only stanza waiting for the room info or the participant list. */
+export interface PendingRead {
+  id: string;
+  needs: "info" | "participants";
+}
+
+/** The room machine's context. */
+export interface RoomContext {
+  /** The user's resources that are in the room. */
+  resources: string[];
+  /** Joins waiting for `updateInfo` / `fillParticipants`. */
+  joins: PendingJoin[];
+  /** Reads waiting for `updateInfo` / `fillParticipants`. */
+  reads: PendingRead[];
+  /** The mailbox: requests in arrival order. */
+  mailbox: QueuedRequest[];
+  /** The request whose callback is running. */
+  current: QueuedRequest | null;
+  /** Mailbox bound; a request beyond it is refused with `resource-constraint`. */
+  mailboxSize: number;
+  /** Timeout of each legacy callback, in milliseconds. */
+  callbackTimeoutMs: number;
+}
+
+/** Input of the room machine. */
+export interface RoomInput {
+  mailboxSize: number;
+  callbackTimeoutMs: number;
+}
+
+/** Events the room machine accepts. */
+export type RoomEvent =
+  | { type: "join"; id: string; resource: string }
+  | { type: "leave"; resource: string }
+  | { type: "read"; id: string; needs: "info" | "participants" }
+  | { type: "request"; id: string; kind: RequestKind }
+  | { type: "resource.gone"; resource: string };
+
+/** Output of the invoked request runner. */
+export interface RequestOutcome {
+  id: string;
+  /** True when the request destroyed the room. */
+  destroyed: boolean;
+}
+
+/** Events the room machine emits for the actor to act on. */
+export type RoomEmitted =
+  | { type: "join.ready"; id: string; resource: string }
+  | { type: "join.failed"; id: string; error: StanzaErrorData }
+  | { type: "read.ready"; id: string }
+  | { type: "read.failed"; id: string; error: StanzaErrorData }
+  | { type: "request.started"; id: string; kind: RequestKind }
+  | { type: "request.settled"; id: string; ok: true }
+  | { type: "request.settled"; id: string; ok: false; error: StanzaErrorData }
+  | { type: "left"; resource: string }
+  | { type: "destroyed" };

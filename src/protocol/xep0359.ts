@@ -1,0 +1,26 @@
+/**
+ * XEP-0359: Unique and Stable Stanza IDs, version 0.7
+ * https://xmpp.org/extensions/xep-0359.html
+ */
+import { type Element, xml } from "@xmpp/component";
+import { NS } from "./namespaces.js";
+
+/** Builds `<stanza-id xmlns="urn:xmpp:sid:0" id by/>`; `by` is the room JID. */
+export function stanzaIdElement(id: string, by: string): Element {
+  return xml("stanza-id", { xmlns: NS.SID, id, by });
+}
+
+/**
+ * Removes `<stanza-id/>` children claimed `by` this entity: a client must not forge them
+ * (XEP-0359 §3.1).
+ */
+export function stripStanzaIds(stanza: Element, by: string): void {
+  stanza.children = stanza.children.filter(
+    (c) => typeof c === "string" || !(c.is("stanza-id", NS.SID) && c.attrs.by === by),
+  );
+}
+
+/** Reads the client's `<origin-id/>`, if any. */
+export function originId(stanza: Element): string | undefined {
+  return stanza.getChild("origin-id", NS.SID)?.attrs.id;
+}

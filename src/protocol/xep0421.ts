@@ -1,0 +1,32 @@
+/**
+ * XEP-0421: Anonymous unique occupant identifiers for MUCs, version 0.3
+ * https://xmpp.org/extensions/xep-0421.html
+ */
+import { createHash } from "node:crypto";
+import { type Element, xml } from "@xmpp/component";
+import { NS } from "./namespaces.js";
+
+/** Builds `<occupant-id xmlns="urn:xmpp:occupant-id:0" id="…"/>`. */
+export function occupantIdElement(id: string): Element {
+  return xml("occupant-id", { xmlns: NS.OCCUPANT_ID, id });
+}
+
+/**
+ * Derives a stable occupant id: the first 18 bytes of SHA-256 over the room JID and a key
+ * that names the legacy identity, in base64url (24 characters).
+ *
+ * @remarks
+ * The same `(roomJid, identity)` gives the same id in every process run, so ids survive restarts
+ * and archived messages keep matching live ones. The id reveals neither the room JID nor the
+ * identity. `identity` should be `contact:<legacy contact id>` for contact-backed participants,
+ * `nick:<legacy nick>` for nickname-only ones, `user:<user bare JID>` for the gateway user and
+ * `room` for the system participant.
+ */
+export function deriveOccupantId(roomJid: string, identity: string): string {
+  return createHash("sha256").update(`mucstate/occupant-id/v1\0${roomJid}\0${identity}`).digest().subarray(0, 18).toString("base64url");
+}
+
+/** Removes every `<occupant-id/>` child: clients must not be able to forge one (XEP-0421 §4). */
+export function stripOccupantIds(stanza: Element): void {
+  stanza.children = stanza.children.filter((c) => typeof c === "string" || !c.is("occupant-id", NS.OCCUPANT_ID));
+}

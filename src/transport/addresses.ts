@@ -1,0 +1,32 @@
+/**
+ * Address checks for outgoing and incoming stanzas (RFC 7622 JIDs, XEP-0114 components).
+ */
+
+/** Splits a JID string into local, domain and resource; undefined when it is not a JID. */
+export function splitJid(jid: string | undefined): { local: string; domain: string; resource: string } | undefined {
+  if (!jid) return undefined;
+  const slash = jid.indexOf("/");
+  const bare = slash === -1 ? jid : jid.slice(0, slash);
+  const resource = slash === -1 ? "" : jid.slice(slash + 1);
+  const at = bare.indexOf("@");
+  const local = at === -1 ? "" : bare.slice(0, at);
+  const domain = at === -1 ? bare : bare.slice(at + 1);
+  if (domain === "" || (at !== -1 && local === "") || (slash !== -1 && resource === "")) return undefined;
+  return { local, domain: domain.toLowerCase(), resource };
+}
+
+/** The bare form of a JID string (`local@domain`), lower-casing the domain. */
+export function bareJid(jid: string): string {
+  const parts = splitJid(jid);
+  if (!parts) return jid;
+  return parts.local ? `${parts.local}@${parts.domain}` : parts.domain;
+}
+
+/**
+ * True when `from` is the component domain or an address inside it. A server closes the
+ * component stream when a stanza claims any other sender (XEP-0114 §3).
+ */
+export function isFromDomain(from: string | undefined, domain: string): boolean {
+  const parts = splitJid(from);
+  return parts !== undefined && parts.domain === domain.toLowerCase();
+}

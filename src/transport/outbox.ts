@@ -1,0 +1,117 @@
+/**
+ * The one place stanzas leave the process: sends only while the component is online, keeps a
+ * bounded queue while it reconnects, honours socket back-pressure, and refuses any stanza whose
+ * `from` is outside the component domain.
+ */
+import type { Element } from "@xmpp/component";
+import { isFromDomain } from "./addresses.js";
+
+/** The part of a component connection the outbox uses. */
+export interface OutboxConnection {
+  status: string;
+  socket: { writableLength: number; once(event: "drain", listener: () => void): unknown } | null;
+  send(el: Element): Promise<void>;
+  on(event: "online", listener: () => void): unknown;
+}
+
+/** Why the outbox dropped a stanza. */
+export type DropReason = "foreign-from" | "queue-full" | "send-failed";
+
+/** Options of {@link Outbox}. */
+export interface OutboxOptions {
+  /** The component domain; every `from` must be inside it. */
+  domain: string;
+  /** Most stanzas kept while offline or back-pressured; the oldest are dropped beyond it. */
+  maxQueue?: number;
+  /** Bytes buffered in the socket above which the outbox waits for `drain`. */
+  highWaterMark?: number;
+  /** Called for every dropped stanza (for logs and metrics). */
+  onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
+}
+
+/**
+ * A FIFO of outgoing stanzas in front of the component connection.
+ *
+ * @example
+ * ```ts
+ * const outbox = new Outbox(entity, { domain: "muc.example.org", maxQueue: 10_000 });
+ * outbox.send(xml("message", { from: "room@muc.example.org", to: "user@example.org" }));
+ * await outbox.flushed();
+ * ```
+ */
+export class Outbox {
+  readonly #connection: OutboxConnection;
+  readonly #domain: string;
+  readonly #maxQueue: number;
+  readonly #highWaterMark: number;
+  readonly #onDrop: NonNullable<OutboxOptions["onDrop"]>;
+  #queue: Element[] = [];
+  #head = 0;
+  #waitingForDrain = false;
+  #idle: Array<() => void> = [];
+
+  constructor(connection: OutboxConnection, options: OutboxOptions) {
+    const maxQueue = options.maxQueue ?? 100_000;
+    if (!Number.isInteger(maxQueue) || maxQueue < 1) throw new TypeError("maxQueue option must be a positive integer");
+    if (!options.domain) throw new TypeError("domain option must be a non-empty string");
+    this.#connection = connection;
+    this.#domain = options.domain;
+    this.#maxQueue = maxQueue;
+    this.#highWaterMark = options.highWaterMark ?? 256 * 1024;
+    this.#onDrop = options.onDrop ?? (() => {});
+    connection.on("online", () => this.#pump());
+  }
+
+  /** Stanzas waiting to be written. */
+  get size(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** Queues a stanza and writes it as soon as the connection allows, in order. */
+  send(stanza: Element): void {
+    if (!isFromDomain(stanza.attrs.from, this.#domain)) {
+      this.#onDrop(stanza, "foreign-from");
+      return;
+    }
+    if (this.size >= this.#maxQueue) {
+      const oldest = this.#queue[this.#head++] as Element;
+      this.#onDrop(oldest, "queue-full");
+    }
+    this.#queue.push(stanza);
+    this.#pump();
+  }
+
+  /** Queues several stanzas, in order. */
+  sendAll(stanzas: Iterable<Element>): void {
+    for (const s of stanzas) this.send(s);
+  }
+
+  /** Resolves when the queue is empty (or at once if it is). */
+  flushed(): Promise<void> {
+    if (this.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #pump(): void {
+    const connection = this.#connection;
+    while (this.size > 0 && connection.status === "online" && !this.#waitingForDrain) {
+      const socket = connection.socket;
+      if (socket && socket.writableLength > this.#highWaterMark) {
+        this.#waitingForDrain = true;
+        socket.once("drain", () => {
+          this.#waitingForDrain = false;
+          this.#pump();
+        });
+        return;
+      }
+      const stanza = this.#queue[this.#head] as Element;
+      this.#queue[this.#head++] = undefined as unknown as Element;
+      connection.send(stanza).catch((error: unknown) => this.#onDrop(stanza, "send-failed", error));
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+}

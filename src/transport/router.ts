@@ -1,0 +1,105 @@
+/**
+ * Routing of incoming stanzas: checks addresses, resolves the user's session and the room
+ * actor, and hands the stanza on. Stanzas of one user to one room keep their arrival order,
+ * even while the session or the room is still being created. Every iq get/set is answered,
+ * and nothing here throws.
+ */
+import type { Element } from "@xmpp/component";
+import { handleComponentStanza } from "../actors/componentInbox.js";
+import type { RoomRegistry } from "../actors/registry.js";
+import { handleRoomStanza } from "../actors/roomInbox.js";
+import type { SessionDirectory } from "../actors/sessions.js";
+import { toStanzaError } from "../legacy/errors.js";
+import type { LegacySession } from "../legacy/LegacySession.js";
+import { type StanzaErrorData, errorReply, isRequestIq } from "../protocol/rfc6120.js";
+import { splitJid } from "./addresses.js";
+
+/** What the router needs. */
+export interface RouterContext {
+  domain: string;
+  name: string;
+  sessions: SessionDirectory;
+  registry: RoomRegistry;
+  send(stanza: Element): void;
+  onError(error: unknown): void;
+}
+
+type Parts = NonNullable<ReturnType<typeof splitJid>>;
+
+/** Creates the function that routes each incoming stanza. */
+export function createRouter(context: RouterContext): (stanza: Element) => void {
+  const chains = new Map<string, Promise<void>>();
+  const domain = context.domain.toLowerCase();
+
+  const replyError = (stanza: Element, error: StanzaErrorData) => {
+    if (stanza.attrs.type === "error") return;
+    if (stanza.name === "iq" && !isRequestIq(stanza)) return;
+    context.send(errorReply(stanza, error));
+  };
+
+  const dispatch = (stanza: Element, from: Parts, to: Parts, session: LegacySession | null) => {
+    if (!session) {
+      replyError(stanza, { condition: "registration-required", text: "You are not allowed to use this gateway" });
+      return;
+    }
+    if (!to.local) {
+      void handleComponentStanza(stanza, { session, registry: context.registry, domain, name: context.name }, context.send)
+        .catch((error) => fail(stanza, error));
+      return;
+    }
+    const room = context.registry.peek(session.user, `${to.local}@${domain}`);
+    if (!room) throw new Error("router: room not resolved");
+    handleRoomStanza(room, stanza, { resource: from.resource, nick: to.resource }, context.send);
+  };
+
+  const fail = (stanza: Element, error: unknown) => {
+    context.onError(error);
+    replyError(stanza, toStanzaError(error));
+  };
+
+  const slow = async (stanza: Element, from: Parts, to: Parts, user: string) => {
+    const session = await context.sessions.get(user);
+    if (session && to.local) {
+      try {
+        await context.registry.get(session, to.local);
+      } catch (error) {
+        replyError(stanza, { ...toStanzaError(error), by: `${to.local}@${domain}` });
+        return;
+      }
+    }
+    dispatch(stanza, from, to, session);
+  };
+
+  return (stanza: Element) => {
+    try {
+      if (stanza.name !== "iq" && stanza.name !== "message" && stanza.name !== "presence") return;
+      const from = splitJid(stanza.attrs.from);
+      const to = splitJid(stanza.attrs.to);
+      if (!from || !to || to.domain !== domain) return;
+      if (from.domain === domain) return; // never answer ourselves
+      if (stanza.name === "iq" && !isRequestIq(stanza)) return;
+      if (!from.local || !from.resource) {
+        replyError(stanza, { condition: "jid-malformed", text: "Only users' full JIDs can use this gateway" });
+        return;
+      }
+      const user = `${from.local}@${from.domain}`;
+      const key = `${user}\n${to.local}`;
+      const chain = chains.get(key);
+      if (!chain) {
+        const session = context.sessions.peek(user);
+        const ready =
+          session === null || (session !== undefined && (!to.local || context.registry.peek(user, `${to.local}@${domain}`)));
+        if (ready) return dispatch(stanza, from, to, session ?? null);
+      }
+      const next: Promise<void> = (chain ?? Promise.resolve())
+        .then(() => slow(stanza, from, to, user))
+        .catch((error) => fail(stanza, error))
+        .finally(() => {
+          if (chains.get(key) === next) chains.delete(key);
+        });
+      chains.set(key, next);
+    } catch (error) {
+      fail(stanza, error);
+    }
+  };
+}

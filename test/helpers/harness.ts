@@ -1,0 +1,106 @@
+/**
+ * An offline harness: the real sessions, registry and router, with a sink that records every
+ * stanza instead of a socket. For unit tests only; end-to-end tests use a real Prosody.
+ */
+import { type Element, xml } from "@xmpp/component";
+import { RoomRegistry } from "../../src/actors/registry.js";
+import { SessionDirectory } from "../../src/actors/sessions.js";
+import { createCallLog } from "../../src/demo/callLog.js";
+import { parseFixture } from "../../src/demo/fixture.js";
+import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
+import type { GatewayPlugin } from "../../src/legacy/plugin.js";
+import { createRouter } from "../../src/transport/router.js";
+
+export const DOMAIN = "muc.example.org";
+export const ALICE = "alice@example.org";
+
+/** A recording gateway without sockets. */
+export function createHarness(plugin: GatewayPlugin, options: { mailboxSize?: number; callbackTimeoutMs?: number } = {}) {
+  const sent: Element[] = [];
+  const errors: unknown[] = [];
+  const sink = {
+    send: (s: Element) => void sent.push(s),
+    sendAll: (ss: Iterable<Element>) => {
+      for (const s of ss) sent.push(s);
+    },
+  };
+  const sessions = new SessionDirectory(plugin);
+  const registry = new RoomRegistry({
+    domain: DOMAIN,
+    outbox: sink,
+    mailboxSize: options.mailboxSize ?? 100,
+    callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
+    maxRooms: 1000,
+  });
+  const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
+  return {
+    sent,
+    errors,
+    registry,
+    sessions,
+    /** Routes a stanza given as an element or XML text. */
+    route(stanza: Element) {
+      route(stanza);
+    },
+    /** Removes and returns what was sent so far. */
+    take(): Element[] {
+      return sent.splice(0);
+    },
+    /** Waits until pending promises and timers of 0 ms have run. */
+    async settle(ms = 5): Promise<void> {
+      await new Promise((r) => setTimeout(r, ms));
+    },
+  };
+}
+
+/** A harness over the demo's fixture network. */
+export function fixtureHarness(fixture: unknown, options: { mailboxSize?: number; callbackTimeoutMs?: number } = {}) {
+  return createHarness(createFixtureNetwork(parseFixture(fixture), createCallLog(undefined)), options);
+}
+
+/** A join presence from alice's resource to `room/nick`. */
+export function joinPresence(room: string, nick: string, resource = "phone", id = "join-1"): Element {
+  return xml(
+    "presence",
+    { from: `${ALICE}/${resource}`, to: nick ? `${room}@${DOMAIN}/${nick}` : `${room}@${DOMAIN}`, id },
+    xml("x", { xmlns: "http://jabber.org/protocol/muc" }),
+  );
+}
+
+/** A groupchat message from alice's resource. */
+export function groupchat(room: string, body: string, resource = "phone", id = "m-1"): Element {
+  return xml("message", { from: `${ALICE}/${resource}`, to: `${room}@${DOMAIN}`, type: "groupchat", id }, xml("body", {}, body));
+}
+
+/** A short description of a stanza for order assertions: `name from→to [codes]`. */
+export function summary(s: Element): string {
+  const codes = (s.getChild("x", "http://jabber.org/protocol/muc#user")?.getChildren("status") ?? []).map((c) => c.attrs.code);
+  const kind = s.attrs.type ? `${s.name}/${s.attrs.type}` : s.name;
+  const extra = s.getChild("subject") !== undefined ? " subject" : s.getChild("body") ? ` body=${s.getChildText("body")}` : "";
+  const err = s.getChild("error")?.getChildElements()[0]?.name;
+  return `${kind} ${s.attrs.from} -> ${s.attrs.to}${codes.length ? ` [${codes.join(",")}]` : ""}${extra}${err ? ` error=${err}` : ""}`;
+}
+
+/** The demo lobby, small. */
+export function lobbyFixture(overrides: Record<string, unknown> = {}, users = [ALICE]) {
+  return {
+    users,
+    rooms: [
+      {
+        id: "lobby",
+        name: "The Lobby",
+        description: "Where it starts",
+        subject: "Welcome",
+        subjectSetter: "bob",
+        subjectDate: "2026-11-20T10:00:00Z",
+        type: "group",
+        userNick: "alice",
+        participants: [
+          { nick: "bob", affiliation: "owner", role: "moderator", contact: "bob-legacy-id" },
+          { nick: "carol", contact: "carol-legacy-id" },
+        ],
+        ...overrides,
+      },
+    ],
+  };
+}
