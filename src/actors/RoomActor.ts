@@ -259,17 +259,22 @@ export class RoomActor implements RoomHost {
   #onEmitted(event: RoomEmitted): void {
     switch (event.type) {
       case "join.ready":
-        return this.#completeJoin(event.id, event.resource);
+        this.#completeJoin(event.id, event.resource);
+        return;
       case "join.failed":
       case "read.failed":
-        return this.#fail(event.id, event.error);
+        this.#fail(event.id, event.error);
+        return;
       case "read.ready": {
         const entry = this.#take(event.id);
         if (entry?.type === "read") this.#outbox.sendAll(entry.answer());
         return;
       }
       case "request.settled": {
-        if (!event.ok) return this.#fail(event.id, event.error);
+        if (!event.ok) {
+          this.#fail(event.id, event.error);
+          return;
+        }
         const entry = this.#take(event.id);
         if (entry?.type === "request" && entry.plan) this.#outbox.sendAll(entry.plan(this.resources));
         return;
@@ -306,7 +311,10 @@ export class RoomActor implements RoomHost {
   #fail(id: string, error: StanzaErrorData): void {
     const entry = this.#take(id);
     if (!entry) return;
-    if (entry.type === "read" && entry.fail) return entry.fail(error);
+    if (entry.type === "read" && entry.fail) {
+      entry.fail(error);
+      return;
+    }
     const stanza = entry.stanza;
     if (!stanza || stanza.attrs.type === "error") return;
     if (entry.type === "join") this.#held.delete(stanza.attrs.from?.split("/")[1] ?? "");

@@ -46,7 +46,10 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
       if (room.isJoined(resource)) room.leave(resource);
       return;
     }
-    if (type === "error") return clientError(room, stanza, resource);
+    if (type === "error") {
+      clientError(room, stanza, resource);
+      return;
+    }
     if (type !== undefined && type !== "available") return;
     const join = parseJoin(stanza);
     if (!nick) {
@@ -63,7 +66,10 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
   }
 
   if (stanza.name === "message") {
-    if (type === "error") return clientError(room, stanza, resource);
+    if (type === "error") {
+      clientError(room, stanza, resource);
+      return;
+    }
     if (type !== "groupchat") {
       if (nick) reply("feature-not-implemented", "Private messages are not supported in this room");
       return;
@@ -79,7 +85,10 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
 
   if (stanza.name !== "iq" || !isRequestIq(stanza)) return;
   const payload = stanza.getChildElements()[0];
-  if (stanza.getChildElements().length !== 1 || !payload) return reply("bad-request", "An iq must have exactly one child");
+  if (stanza.getChildElements().length !== 1 || !payload) {
+    reply("bad-request", "An iq must have exactly one child");
+    return;
+  }
   const ns = payload.getNS();
   if (type === "get" && payload.is("ping", NS.PING)) {
     if (room.isJoined(resource)) send(iqResult(stanza));

@@ -143,6 +143,7 @@ export class LegacyRoom {
    * Makes the initial participant list, with {@link getParticipant} and friends. It may also
    * return or yield the participants; duplicates are ignored.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: plugins that only call getParticipant() return nothing
   async fillParticipants(): Promise<void | Iterable<LegacyParticipant> | AsyncIterable<LegacyParticipant>> {}
 
   /** Sends history older than the bounds with the participants' `sendText`; does nothing by default. */
@@ -257,7 +258,7 @@ export class LegacyRoom {
     if (options.kick && options.ban) throw new TypeError("removeParticipant: kick and ban cannot both be true");
     if (this.#participants.get(p.resource) !== p) return;
     this.#participants.delete(p.resource);
-    this.#byNickname.delete(p.nickname);
+    if (this.#byNickname.get(p.nickname) === p) this.#byNickname.delete(p.nickname);
     if (p.contact !== undefined) this.#byContact.delete(p.contact);
     this._host?.participantRemoved(p, options);
   }
@@ -268,16 +269,15 @@ export class LegacyRoom {
   }
 
   #create(nickname: string, contact: string | undefined, store: boolean): LegacyParticipant {
-    const taken = (candidate: string) =>
-      this.#participants.has(toResourcepart(candidate).resource) || candidate === this.userNick;
-    const unique = disambiguateNick(nickname, taken, contact ? [contact] : []);
-    const identity = contact !== undefined ? `contact:${contact}` : `nick:${unique}`;
+    const userResource = this._userParticipant().resource;
+    const taken = (candidate: string) => this.#participants.has(candidate) || candidate === userResource;
+    const resource = disambiguateNick(nickname, taken, contact ? [contact] : []);
     const p = new LegacyParticipant({
       room: this,
-      nickname: unique,
-      resource: toResourcepart(unique).resource,
+      nickname,
+      resource,
       contact,
-      occupantId: deriveOccupantId(this.jid, identity),
+      occupantId: deriveOccupantId(this.jid, contact !== undefined ? `contact:${contact}` : `nick:${nickname}`),
     });
     if (store) this.#store(p);
     return p;
@@ -285,7 +285,7 @@ export class LegacyRoom {
 
   #store(p: LegacyParticipant): void {
     this.#participants.set(p.resource, p);
-    this.#byNickname.set(p.nickname, p);
+    if (!this.#byNickname.has(p.nickname)) this.#byNickname.set(p.nickname, p);
     if (p.contact !== undefined) this.#byContact.set(p.contact, p);
   }
 }

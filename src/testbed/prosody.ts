@@ -1,0 +1,301 @@
+/**
+ * A throw-away Prosody on loopback for end-to-end tests, the demo and benchmarks.
+ *
+ * Each instance gets its own runtime folder, two fresh loopback ports (c2s and component) and
+ * the shared config template `testbed/prosody.cfg.lua`, which reads everything from the
+ * environment. Prosody accepts one connection per component domain, so give every test its own
+ * component domain. Needs the Debian packages `prosody` (0.12) and, for `privileged`,
+ * `prosody-modules`: `bash scripts/ensure-deps.sh` installs both.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { accessSync, closeSync, constants, openSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Options of {@link startProsody}. */
+export interface ProsodyOptions {
+  /** Component domains (XEP-0114), e.g. `["t1.localhost"]`; all share {@link secret}. */
+  components: string[];
+  /** The shared component secret; default: random. */
+  secret?: string;
+  /** Also serve Prosody's own MUC at `conference.localhost` (room locking off), for baselines. */
+  nativeMuc?: boolean;
+  /** Load mod_privilege (XEP-0356), mod_pep and mod_bookmarks, and grant every component
+   * roster "both", message "outgoing" and IQ "both" for `http://jabber.org/protocol/pubsub`
+   * on `localhost` (enough to publish to users' PEP nodes, e.g. XEP-0402 bookmarks). */
+  privileged?: boolean;
+  /** Runtime folder (created if missing); default: a fresh `mkdtemp` under `<repo>/.testbed/`. */
+  dir?: string;
+  /** How long to wait for both listeners, per attempt; default 10 000 ms. */
+  startTimeoutMs?: number;
+}
+
+/** A running test-bed Prosody. */
+export interface ProsodyHandle {
+  /** The only interface Prosody listens on. */
+  host: "127.0.0.1";
+  /** The one virtual host, where users live. */
+  domain: "localhost";
+  /** Client-to-server port (plain TCP; PLAIN auth allowed). */
+  c2sPort: number;
+  /** XEP-0114 component port. */
+  componentPort: number;
+  /** The shared component secret. */
+  secret: string;
+  /** Absolute runtime folder: `data/`, `certs/`, `prosody.pid`, `prosody.log`, `prosody.out`. */
+  dir: string;
+  /** `xmpp://127.0.0.1:<componentPort>`, the `service` option of `@xmpp/component`. */
+  service: string;
+  /** PID of the Prosody process (also the id of its own process group). */
+  pid: number;
+  /** Prosody's log file. */
+  logFile: string;
+  /**
+   * Creates or overwrites the account `local@localhost` by writing its data file, which works
+   * while Prosody runs. Prosody stores node names encoded (`%2d` for `-` and so on), which this
+   * mirrors, but it cannot mirror nodeprep: use lower-case ASCII names (`[a-z0-9._-]`).
+   */
+  registerUser(local: string, password: string): Promise<void>;
+  /**
+   * SIGTERM, then SIGKILL to the process group after 3 s; resolves when the process is gone.
+   * Keeps the runtime folder unless `removeDir` is set. Calling it again is harmless.
+   */
+  stop(options?: { removeDir?: boolean }): Promise<void>;
+}
+
+const HOST = "127.0.0.1";
+const TEMPLATE = fileURLToPath(new URL("../../testbed/prosody.cfg.lua", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const INSTALL_HINT = "run `bash scripts/ensure-deps.sh` (or `apt-get install prosody prosody-modules`)";
+const DOMAIN_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
+const LOCAL_RE = /^[a-z0-9._-]+$/;
+
+/** Process groups of every Prosody this process started and has not seen exit. */
+const running = new Set<number>();
+/** Kills what a crashed or forgetful test run left running; installed with the first start. */
+const killLeftovers = () => {
+  for (const pid of running) killGroup(pid, "SIGKILL");
+};
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, signal);
+      return;
+    } catch {}
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** Resolves to a TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+export function findFreePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer().unref();
+    server.once("error", fail);
+    server.listen({ host: HOST, port: 0, exclusive: true }, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port ? done(port) : fail(new Error("no port assigned"))));
+    });
+  });
+}
+
+const isPortFree = (port: number) =>
+  new Promise<boolean>((done) => {
+    const server = createServer().unref();
+    server.once("error", () => done(false));
+    server.listen({ host: HOST, port, exclusive: true }, () => server.close(() => done(true)));
+  });
+
+async function pickPorts(): Promise<[number, number]> {
+  for (let i = 0; i < 20; i++) {
+    const [c2s, comp] = [await findFreePort(), await findFreePort()];
+    if (c2s !== comp && (await isPortFree(c2s)) && (await isPortFree(comp))) return [c2s, comp];
+  }
+  throw new Error("could not find two free loopback ports");
+}
+
+function findProsody(): string {
+  const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
+  for (const file of [...dirs, "/usr/bin"].map((dir) => join(dir, "prosody"))) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {}
+  }
+  throw new Error(`The prosody binary was not found on PATH: ${INSTALL_HINT}.`);
+}
+
+/** Maps every byte of `value` (UTF-8) to itself or to an escape. */
+const mapBytes = (value: string, map: (byte: number, char: string) => string) =>
+  [...Buffer.from(value, "utf8")].map((byte) => map(byte, String.fromCharCode(byte))).join("");
+
+/** Prosody's datamanager encoding of node and host names: every non-alphanumeric byte as %xx. */
+const encodePathPart = (name: string) =>
+  mapBytes(name, (byte, c) => (/[A-Za-z0-9]/.test(c) ? c : `%${byte.toString(16).padStart(2, "0")}`));
+
+/** A Lua string literal; bytes outside printable ASCII (and `"`, `\`) as decimal escapes. */
+const luaString = (value: string) => {
+  const plain = (byte: number, c: string) => byte >= 0x20 && byte < 0x7f && c !== '"' && c !== "\\";
+  return `"${mapBytes(value, (byte, c) => (plain(byte, c) ? c : `\\${String(byte).padStart(3, "0")}`))}"`;
+};
+
+/** The bytes of `file` from `offset` on, as text ("" if missing). */
+const readFrom = async (file: string, offset: number) =>
+  (await readFile(file).catch(() => Buffer.alloc(0))).subarray(offset).toString("utf8");
+const sizeOf = (file: string) => stat(file).then((s) => s.size, () => 0);
+
+function validate(opts: ProsodyOptions): string[] {
+  const reserved = ["localhost", ...(opts.nativeMuc ? ["conference.localhost"] : [])];
+  opts.components.forEach((domain, i) => {
+    if (!DOMAIN_RE.test(domain) || reserved.includes(domain) || opts.components.indexOf(domain) !== i) {
+      throw new Error(`component domain ${JSON.stringify(domain)}: not a domain, reserved, or listed twice`);
+    }
+  });
+  return opts.components;
+}
+
+type Attempt = { ok: true; child: ChildProcess } | { ok: false; portClash: boolean; reason: string };
+
+/** One start: spawn, then watch the log for both listeners, a port failure, an exit or the timeout. */
+async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Attempt> {
+  const withComponent = env.TESTBED_COMPONENTS !== "";
+  const [logFile, outFile] = [join(dir, "prosody.log"), join(dir, "prosody.out")];
+  const [logOffset, outOffset] = [await sizeOf(logFile), await sizeOf(outFile)];
+  const fd = openSync(outFile, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(bin, ["--config", TEMPLATE, "-F"], { detached: true, stdio: ["ignore", fd, fd], env });
+  } finally {
+    closeSync(fd);
+  }
+  let exited: string | null = null;
+  child.once("error", (error) => (exited = `spawn failed: ${error.message}`));
+  child.once("exit", (code, signal) => {
+    exited = `prosody exited (${signal ?? `code ${code}`})`;
+    if (child.pid) running.delete(child.pid);
+  });
+  child.unref();
+  if (child.pid) running.add(child.pid);
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await readFrom(logFile, logOffset);
+    const failed = log.includes("Failed to open server port");
+    const ready =
+      log.includes("Activated service 'c2s'") && (!withComponent || log.includes("Activated service 'component'"));
+    if (!failed && ready) return { ok: true, child };
+    if (failed || exited || Date.now() > deadline) {
+      if (child.pid) await terminate(child.pid);
+      const output = (await readFrom(outFile, outOffset)).trim();
+      const why = failed ? "a port was taken" : (exited ?? `not ready after ${timeoutMs} ms`);
+      const tail = [log.trim(), output].filter(Boolean).join("\n").split("\n").slice(-15).join("\n");
+      return { ok: false, portClash: failed, reason: `${why}; ${dir}:\n${tail}` };
+    }
+    await sleep(25);
+  }
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; isAlive(pid); await sleep(20)) if (Date.now() > deadline) return false;
+  return true;
+}
+
+async function terminate(pid: number): Promise<void> {
+  killGroup(pid, "SIGTERM");
+  if (!(await waitGone(pid, 3000))) {
+    killGroup(pid, "SIGKILL");
+    await waitGone(pid, 2000);
+  }
+  running.delete(pid);
+}
+
+/**
+ * Starts Prosody in the foreground (own process group) with the test-bed config, and resolves
+ * once both the c2s and the component listener are up. Retries once with new ports if a port
+ * was taken. Throws if the `prosody` binary is missing, naming the install script.
+ */
+export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle> {
+  const components = validate(opts);
+  const bin = findProsody();
+  const secret = opts.secret ?? randomBytes(16).toString("hex");
+  const base = join(REPO_ROOT, ".testbed");
+  const dir = opts.dir
+    ? resolve(opts.dir)
+    : await mkdir(base, { recursive: true }).then(() => mkdtemp(join(base, "prosody-")));
+  await mkdir(join(dir, "certs"), { recursive: true });
+  await mkdir(join(dir, "data"), { recursive: true });
+  if (!process.listeners("exit").includes(killLeftovers)) process.on("exit", killLeftovers);
+
+  let lastReason = "";
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const ports = await pickPorts();
+    const [c2sPort, componentPort] = ports;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TESTBED_DIR: dir,
+      TESTBED_C2S_PORT: String(c2sPort),
+      TESTBED_COMPONENT_PORT: String(componentPort),
+      TESTBED_COMPONENTS: components.join(","),
+      TESTBED_SECRET: secret,
+      TESTBED_NATIVE_MUC: opts.nativeMuc ? "1" : "0",
+      TESTBED_PRIVILEGED: opts.privileged ? "1" : "0",
+    };
+    const result = await attemptStart(bin, dir, env, opts.startTimeoutMs ?? 10_000);
+    if (result.ok) return makeHandle(result.child, dir, secret, ports);
+    lastReason = result.reason;
+    if (!result.portClash) break;
+  }
+  throw new Error(`Prosody test bed did not start: ${lastReason}`);
+}
+
+function makeHandle(child: ChildProcess, dir: string, secret: string, ports: [number, number]): ProsodyHandle {
+  const [c2sPort, componentPort] = ports;
+  const pid = child.pid!;
+  const accounts = join(dir, "data", encodePathPart("localhost"), "accounts");
+  let stopped = false;
+  return {
+    host: HOST,
+    domain: "localhost",
+    c2sPort,
+    componentPort,
+    secret,
+    dir,
+    service: `xmpp://${HOST}:${componentPort}`,
+    pid,
+    logFile: join(dir, "prosody.log"),
+    async registerUser(local, password) {
+      if (!LOCAL_RE.test(local)) {
+        throw new Error(`user name ${JSON.stringify(local)}: use lower-case [a-z0-9._-] only`);
+      }
+      await mkdir(accounts, { recursive: true });
+      const file = join(accounts, `${encodePathPart(local)}.dat`);
+      const temp = `${file}.${process.pid}.tmp`;
+      await writeFile(temp, `return {\n\t["password"] = ${luaString(password)};\n};\n`);
+      await rename(temp, file);
+    },
+    async stop(options) {
+      // A pid file left by a killed Prosody may name a recycled pid: trust it only while ours runs.
+      if (!stopped && child.exitCode === null && child.signalCode === null) {
+        const fromFile = Number.parseInt(await readFile(join(dir, "prosody.pid"), "utf8").catch(() => ""), 10);
+        for (const target of new Set([fromFile, pid])) if (target > 0 && isAlive(target)) await terminate(target);
+      }
+      stopped = true;
+      running.delete(pid);
+      if (options?.removeDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

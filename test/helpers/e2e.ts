@@ -1,0 +1,45 @@
+/**
+ * End-to-end set-up: a real Prosody on free loopback ports, the gateway in this process over
+ * a real component connection, and real clients.
+ */
+import { type Gateway, createGateway } from "../../src/createGateway.js";
+import { createCallLog } from "../../src/demo/callLog.js";
+import { parseFixture } from "../../src/demo/fixture.js";
+import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
+import { type ProsodyHandle, startProsody } from "../../src/testbed/prosody.js";
+
+export const PASSWORD = "secret-pw";
+
+/** Prosody plus a fixture gateway on `domain`. Users listed in the fixture are registered. */
+export async function startBed(fixture: unknown, options: { domain?: string; calls?: string; callbackTimeoutMs?: number; mailboxSize?: number; extraUsers?: string[] } = {}) {
+  const domain = options.domain ?? "muc.localhost";
+  const parsed = parseFixture(fixture);
+  const prosody: ProsodyHandle = await startProsody({ components: [domain] });
+  for (const user of [...parsed.users, ...(options.extraUsers ?? [])]) await prosody.registerUser(user.split("@")[0]!, PASSWORD);
+  const errors: unknown[] = [];
+  const dropped: string[] = [];
+  const callLog = createCallLog(options.calls);
+  const gateway: Gateway = createGateway({
+    domain,
+    secret: prosody.secret,
+    service: prosody.service,
+    plugin: createFixtureNetwork(parsed, callLog),
+    callbackTimeoutMs: options.callbackTimeoutMs,
+    mailboxSize: options.mailboxSize,
+    onError: (e) => errors.push(e),
+    onDrop: (s, reason) => dropped.push(`${reason}: ${s.toString()}`),
+  });
+  await gateway.start();
+  return {
+    prosody,
+    gateway,
+    domain,
+    errors,
+    dropped,
+    async stop() {
+      await gateway.stop().catch(() => {});
+      await callLog.close().catch(() => {});
+      await prosody.stop();
+    },
+  };
+}

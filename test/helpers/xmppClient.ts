@@ -1,0 +1,63 @@
+/**
+ * A real XMPP client (@xmpp/client) for end-to-end tests, recording what it receives.
+ */
+import { client, xml } from "@xmpp/client";
+
+type ClientElement = ReturnType<typeof xml>;
+
+/** A connected test user. */
+export interface TestUser {
+  jid: string;
+  received: ClientElement[];
+  send(el: ClientElement): Promise<void>;
+  /** Waits for the n-th (default first) received stanza that matches, counting from `from`. */
+  waitFor(match: (s: ClientElement) => boolean, options?: { timeoutMs?: number; count?: number }): Promise<ClientElement[]>;
+  /** Removes everything received so far. */
+  clear(): void;
+  stop(): Promise<void>;
+}
+
+/** Logs in `local@localhost/resource` over plain TCP on loopback. */
+export async function connectUser(port: number, local: string, password: string, resource: string): Promise<TestUser> {
+  const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: "localhost", username: local, password, resource });
+  xmpp.on("error", () => {});
+  const received: ClientElement[] = [];
+  const waiters = new Set<() => void>();
+  xmpp.on("stanza", (s: ClientElement) => {
+    received.push(s);
+    for (const w of waiters) w();
+  });
+  const address = await xmpp.start();
+  await xmpp.send(xml("presence", {}));
+  return {
+    jid: address.toString(),
+    received,
+    send: (el) => xmpp.send(el),
+    waitFor(match, { timeoutMs = 10_000, count = 1 } = {}) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hits = received.filter(match);
+          if (hits.length >= count) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(hits);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting; received:\n${received.map(String).join("\n")}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    clear() {
+      received.splice(0);
+    },
+    async stop() {
+      await xmpp.stop().catch(() => {});
+    },
+  };
+}
+
+export { xml };

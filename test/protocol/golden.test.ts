@@ -1,0 +1,121 @@
+/**
+ * Golden files for the stanza builders: each case's XML must equal test/golden/<case>.xml.
+ * Run with UPDATE_GOLDEN=1 to (re)write the files, then review the diff.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { type Element, xml } from "@xmpp/component";
+import { describe, expect, it } from "vitest";
+import { joinSequence } from "../../src/actors/joinSequence.js";
+import { echoOf } from "../../src/actors/requests.js";
+import { roomDiscoInfo } from "../../src/actors/roomDisco.js";
+import { participantMessage, participantPresence, selfUnavailable } from "../../src/actors/roomStanzas.js";
+import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
+import { LegacySession } from "../../src/legacy/LegacySession.js";
+import { errorReply } from "../../src/protocol/rfc6120.js";
+import { Status, occupantPresence } from "../../src/protocol/xep0045.js";
+
+class Session extends LegacySession {
+  createRoom(id: string) {
+    return new LegacyRoom(this, id);
+  }
+}
+
+async function lobby(type: "group" | "channel" = "group") {
+  const room = new LegacyRoom(new Session("alice@example.org"), "lobby");
+  room.jid = "lobby@muc.example.org";
+  room._quiet = true;
+  room.type = type;
+  room.name = "The Lobby";
+  room.description = "Where it starts";
+  room.subject = "Welcome <all> & \u0001 friends";
+  room.subjectSetter = "bob";
+  room.subjectDate = new Date("2026-11-20T10:00:00Z");
+  const bob = await room.getParticipantByContact("bob-legacy-id", "bob");
+  bob.affiliation = "owner";
+  bob.role = "moderator";
+  await room.getParticipant("weird\u0007name");
+  room._quiet = false;
+  return room;
+}
+
+const TO = "alice@example.org/phone";
+
+const cases: Record<string, () => Promise<Element | Element[]>> = {
+  "xep0045-join-sequence-group": async () => joinSequence(await lobby(), TO, { id: "join-1", requestedNick: "alice" }),
+  "xep0045-join-sequence-channel-210": async () => joinSequence(await lobby("channel"), TO, { id: "j", requestedNick: "Alice" }),
+  "xep0045-kicked-participant": async () => {
+    const room = await lobby();
+    const bob = await room.getParticipant("bob");
+    return participantPresence(bob, TO, { type: "unavailable", statusCodes: [Status.KICKED], reason: "spam" });
+  },
+  "xep0045-shutdown-self-presence": async () => {
+    const room = await lobby();
+    return selfUnavailable(room, room._userParticipant(), TO, [Status.SHUTDOWN], { affiliationNone: true });
+  },
+  "xep0045-destroy-self-presence": async () => {
+    const room = await lobby();
+    return selfUnavailable(room, room._userParticipant(), TO, [], { destroy: true, destroyReason: "bye", affiliationNone: true });
+  },
+  "xep0045-occupant-presence-all-fields": async () =>
+    occupantPresence({
+      from: "r@muc.example.org/n",
+      to: TO,
+      id: "p1",
+      affiliation: "admin",
+      role: "participant",
+      jid: "n@muc.example.org",
+      occupantId: "oid",
+      statusCodes: [307, 110],
+      nick: "N",
+      reason: "why",
+      show: "away",
+      status: "busy",
+    }),
+  "xep0045-participant-message": async () => {
+    const room = await lobby();
+    return participantMessage(await room.getParticipant("bob"), TO, "hi\u0000 there", {
+      id: "L1",
+      stanzaId: "L1",
+      when: new Date("2026-11-21T08:00:00Z"),
+    });
+  },
+  "xep0045-user-echo": async () => {
+    const room = await lobby();
+    const sent = xml(
+      "message",
+      { xmlns: "jabber:component:accept", from: TO, to: room.jid, type: "groupchat", id: "c1" },
+      xml("body", {}, "hello"),
+      xml("origin-id", { xmlns: "urn:xmpp:sid:0", id: "o1" }),
+      xml("stanza-id", { xmlns: "urn:xmpp:sid:0", id: "forged", by: room.jid }),
+      xml("occupant-id", { xmlns: "urn:xmpp:occupant-id:0", id: "forged" }),
+    );
+    return echoOf(room, sent, "alice@example.org/laptop", "fx-1");
+  },
+  "xep0045-room-disco-info-group": async () => roomDiscoInfo(await lobby(), true),
+  "xep0045-room-disco-info-channel": async () => {
+    const room = await lobby("channel");
+    room.nParticipants = 12;
+    return roomDiscoInfo(room, false);
+  },
+  "rfc6120-join-error-reply": async () =>
+    errorReply(
+      xml("presence", { from: TO, to: "lobby@muc.example.org", id: "x" }),
+      { condition: "jid-malformed", text: "A nickname is required to join", by: "lobby@muc.example.org" },
+      xml("x", { xmlns: "http://jabber.org/protocol/muc" }),
+    ),
+};
+
+describe("stanza builders match their golden files", () => {
+  for (const [name, build] of Object.entries(cases)) {
+    it(name, async () => {
+      const built = await build();
+      const text = `${(Array.isArray(built) ? built : [built]).map((e) => e.toString()).join("\n")}\n`;
+      const file = new URL(`../golden/${name}.xml`, import.meta.url);
+      if (process.env.UPDATE_GOLDEN || !existsSync(file)) {
+        if (!process.env.UPDATE_GOLDEN) throw new Error(`missing golden file ${name}.xml; run with UPDATE_GOLDEN=1`);
+        writeFileSync(file, text);
+      }
+      expect(text).toBe(readFileSync(file, "utf8"));
+    });
+  }
+});

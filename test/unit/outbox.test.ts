@@ -1,0 +1,62 @@
+import { EventEmitter } from "node:events";
+import { type Element, xml } from "@xmpp/component";
+import { describe, expect, it } from "vitest";
+import { type DropReason, Outbox } from "../../src/transport/outbox.js";
+
+class FakeConnection extends EventEmitter {
+  status = "offline";
+  written: string[] = [];
+  socket = Object.assign(new EventEmitter(), { writableLength: 0 });
+  async send(el: Element) {
+    this.written.push(el.attrs.id as string);
+    this.socket.writableLength += 100;
+  }
+  goOnline() {
+    this.status = "online";
+    this.emit("online");
+  }
+}
+
+const stanza = (id: string, from = "room@muc.example.org/bob") => xml("message", { id, from, to: "alice@example.org/a" });
+
+describe("outbox", () => {
+  it("never sends a stanza whose from is outside the component domain", () => {
+    const c = new FakeConnection();
+    const drops: Array<[string | undefined, DropReason]> = [];
+    const outbox = new Outbox(c, { domain: "muc.example.org", onDrop: (s, r) => drops.push([s.attrs.id, r]) });
+    c.goOnline();
+    for (const from of ["alice@example.org/a", "example.org", "muc.example.org.evil.com", "", "@muc.example.org"]) outbox.send(stanza(from || "none", from));
+    outbox.send(stanza("ok-room"));
+    outbox.send(stanza("ok-domain", "muc.example.org"));
+    expect(c.written).toEqual(["ok-room", "ok-domain"]);
+    expect(drops.map(([, r]) => r)).toEqual(Array(5).fill("foreign-from"));
+  });
+
+  it("queues while offline, bounded, dropping the oldest, and sends in order once online", () => {
+    const c = new FakeConnection();
+    const drops: string[] = [];
+    const outbox = new Outbox(c, { domain: "muc.example.org", maxQueue: 3, onDrop: (s) => drops.push(s.attrs.id as string) });
+    for (const id of ["1", "2", "3", "4"]) outbox.send(stanza(id));
+    expect(c.written).toEqual([]);
+    expect(drops).toEqual(["1"]);
+    c.goOnline();
+    expect(c.written).toEqual(["2", "3", "4"]);
+  });
+
+  it("waits for drain when the socket buffer is above the high-water mark", async () => {
+    const c = new FakeConnection();
+    const outbox = new Outbox(c, { domain: "muc.example.org", highWaterMark: 150 });
+    c.goOnline();
+    for (const id of ["1", "2", "3", "4"]) outbox.send(stanza(id));
+    expect(c.written).toEqual(["1", "2"]);
+    expect(outbox.size).toBe(2);
+    c.socket.writableLength = 0;
+    c.socket.emit("drain");
+    expect(c.written).toEqual(["1", "2", "3", "4"]);
+    await outbox.flushed();
+  });
+
+  it("refuses an unbounded queue", () => {
+    expect(() => new Outbox(new FakeConnection(), { domain: "d", maxQueue: 0 })).toThrow(/maxQueue option must be a positive integer/);
+  });
+});

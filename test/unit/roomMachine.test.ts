@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import { createActor, fromPromise } from "xstate";
+import type { QueuedRequest, RequestOutcome, RoomEmitted } from "../../src/machines/roomEvents.js";
+import { roomMachine } from "../../src/machines/roomMachine.js";
+
+/** A promise whose settlement the test controls. */
+function gate<T = void>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function start(overrides: {
+  updateInfo?: () => Promise<void>;
+  fillParticipants?: () => Promise<void>;
+  runRequest?: (r: QueuedRequest) => Promise<RequestOutcome>;
+  mailboxSize?: number;
+  callbackTimeoutMs?: number;
+}) {
+  const calls: string[] = [];
+  const machine = roomMachine.provide({
+    actors: {
+      updateInfo: fromPromise(async () => {
+        calls.push("updateInfo");
+        await overrides.updateInfo?.();
+      }),
+      fillParticipants: fromPromise(async () => {
+        calls.push("fillParticipants");
+        await overrides.fillParticipants?.();
+      }),
+      runRequest: fromPromise<RequestOutcome, QueuedRequest>(async ({ input }) => {
+        calls.push(`run:${input.id}`);
+        return overrides.runRequest ? overrides.runRequest(input) : { id: input.id, destroyed: false };
+      }),
+    },
+  });
+  const actor = createActor(machine, {
+    input: { mailboxSize: overrides.mailboxSize ?? 10, callbackTimeoutMs: overrides.callbackTimeoutMs ?? 1000 },
+  });
+  const emitted: RoomEmitted[] = [];
+  actor.on("*", (e) => emitted.push(e as RoomEmitted));
+  actor.start();
+  return { actor, emitted, calls };
+}
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+const lifecycle = (a: ReturnType<typeof start>["actor"]) => (a.getSnapshot().value as { active: { lifecycle: unknown } }).active.lifecycle;
+
+describe("room machine lifecycle", () => {
+  it("goes uninitialized → infoFetched → participantsFilled → joined and back when the last resource leaves", async () => {
+    const info = gate();
+    const { actor, emitted, calls } = start({ updateInfo: () => info.promise });
+    expect(lifecycle(actor)).toEqual({ uninitialized: "fetching" });
+    actor.send({ type: "join", id: "j1", resource: "phone" });
+    info.resolve();
+    await tick();
+    expect(lifecycle(actor)).toBe("joined");
+    expect(calls).toEqual(["updateInfo", "fillParticipants"]);
+    expect(emitted).toEqual([{ type: "join.ready", id: "j1", resource: "phone" }]);
+    actor.send({ type: "join", id: "j2", resource: "laptop" });
+    actor.send({ type: "leave", resource: "phone" });
+    expect(lifecycle(actor)).toBe("joined");
+    actor.send({ type: "leave", resource: "laptop" });
+    expect(lifecycle(actor)).toBe("participantsFilled");
+    actor.send({ type: "join", id: "j3", resource: "phone" });
+    expect(calls.filter((c) => c === "fillParticipants")).toHaveLength(1);
+    expect(lifecycle(actor)).toBe("joined");
+  });
+
+  it("fills participants for a participant listing without a join, once", async () => {
+    const { actor, emitted, calls } = start({});
+    await tick();
+    expect(lifecycle(actor)).toEqual({ infoFetched: "idle" });
+    actor.send({ type: "read", id: "r1", needs: "participants" });
+    await tick();
+    actor.send({ type: "read", id: "r2", needs: "participants" });
+    expect(lifecycle(actor)).toBe("participantsFilled");
+    expect(calls).toEqual(["updateInfo", "fillParticipants"]);
+    expect(emitted.map((e) => e.type)).toEqual(["read.ready", "read.ready"]);
+  });
+
+  it("answers the waiting stanzas when updateInfo fails, and retries on the next one", async () => {
+    let attempt = 0;
+    const { actor, emitted, calls } = start({
+      updateInfo: async () => {
+        attempt++;
+        if (attempt === 1) throw { condition: "service-unavailable", type: "cancel" };
+      },
+    });
+    actor.send({ type: "join", id: "j1", resource: "phone" });
+    actor.send({ type: "read", id: "r1", needs: "info" });
+    await tick();
+    expect(emitted).toEqual([
+      { type: "join.failed", id: "j1", error: { condition: "service-unavailable", type: "cancel" } },
+      { type: "read.failed", id: "r1", error: { condition: "service-unavailable", type: "cancel" } },
+    ]);
+    expect(lifecycle(actor)).toEqual({ uninitialized: "failed" });
+    actor.send({ type: "join", id: "j2", resource: "phone" });
+    await tick();
+    expect(calls.filter((c) => c === "updateInfo")).toHaveLength(2);
+    expect(lifecycle(actor)).toBe("joined");
+  });
+
+  it("fails a hanging updateInfo with remote-server-timeout and stays usable", async () => {
+    const { actor, emitted } = start({ updateInfo: () => new Promise(() => {}), callbackTimeoutMs: 20 });
+    actor.send({ type: "read", id: "r1", needs: "info" });
+    await tick(40);
+    expect(emitted).toEqual([{ type: "read.failed", id: "r1", error: expect.objectContaining({ condition: "remote-server-timeout" }) }]);
+    expect(actor.getSnapshot().status).toBe("active");
+  });
+});
+
+describe("room machine mailbox", () => {
+  it("queues requests that arrive before infoFetched and runs them in order, one at a time", async () => {
+    const info = gate();
+    const running: string[] = [];
+    let concurrent = 0;
+    const { actor, emitted } = start({
+      updateInfo: () => info.promise,
+      runRequest: async (r) => {
+        concurrent++;
+        running.push(`${r.id}:${concurrent}`);
+        await tick(2);
+        concurrent--;
+        return { id: r.id, destroyed: false };
+      },
+    });
+    for (const id of ["a", "b", "c"]) actor.send({ type: "request", id, kind: "message" });
+    await tick(5);
+    expect(running).toEqual([]);
+    info.resolve();
+    await tick(30);
+    expect(running).toEqual(["a:1", "b:1", "c:1"]);
+    expect(emitted.filter((e) => e.type === "request.settled").map((e) => (e as { id: string }).id)).toEqual(["a", "b", "c"]);
+  });
+
+  it("refuses a request beyond the mailbox size with resource-constraint and keeps working", async () => {
+    const { actor, emitted } = start({ mailboxSize: 2, updateInfo: () => new Promise(() => {}), callbackTimeoutMs: 10_000 });
+    for (const id of ["a", "b", "c"]) actor.send({ type: "request", id, kind: "message" });
+    expect(emitted).toEqual([{ type: "request.settled", id: "c", ok: false, error: expect.objectContaining({ condition: "resource-constraint", type: "wait" }) }]);
+    expect(actor.getSnapshot().context.mailbox.map((r) => r.id)).toEqual(["a", "b"]);
+  });
+
+  it("times out a hanging callback and goes on with the next request", async () => {
+    const { actor, emitted } = start({
+      callbackTimeoutMs: 20,
+      runRequest: (r) => (r.id === "slow" ? new Promise(() => {}) : Promise.resolve({ id: r.id, destroyed: false })),
+    });
+    await tick();
+    actor.send({ type: "request", id: "slow", kind: "setSubject" });
+    actor.send({ type: "request", id: "next", kind: "message" });
+    await tick(50);
+    const settled = emitted.filter((e) => e.type === "request.settled");
+    expect(settled).toEqual([
+      { type: "request.settled", id: "slow", ok: false, error: expect.objectContaining({ condition: "remote-server-timeout" }) },
+      { type: "request.settled", id: "next", ok: true },
+    ]);
+  });
+
+  it("ends in destroyed after a successful destroy and rejects what was queued behind it", async () => {
+    const { actor, emitted } = start({ runRequest: async (r) => ({ id: r.id, destroyed: r.id === "d" }) });
+    await tick();
+    actor.send({ type: "request", id: "d", kind: "destroy" });
+    actor.send({ type: "request", id: "after", kind: "message" });
+    await tick();
+    expect(actor.getSnapshot().value).toBe("destroyed");
+    expect(actor.getSnapshot().status).toBe("done");
+    expect(emitted.filter((e) => e.type !== "request.started")).toEqual([
+      { type: "request.settled", id: "d", ok: true },
+      { type: "request.settled", id: "after", ok: false, error: expect.objectContaining({ condition: "item-not-found" }) },
+      { type: "destroyed" },
+    ]);
+  });
+});

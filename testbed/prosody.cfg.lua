@@ -1,0 +1,123 @@
+-- mucstate test bed: one throw-away Prosody instance on loopback.
+--
+-- Every instance-specific value comes from the environment, so this one file
+-- serves any number of parallel instances. src/testbed/prosody.ts sets them:
+--
+--   TESTBED_DIR              absolute runtime folder (data, pid file, log, certs)
+--   TESTBED_C2S_PORT         client-to-server port (plain TCP on 127.0.0.1)
+--   TESTBED_COMPONENT_PORT   XEP-0114 component port (127.0.0.1)
+--   TESTBED_COMPONENTS       comma-separated component domains, e.g. "a.localhost,b.localhost"
+--   TESTBED_SECRET           the one component secret shared by those domains
+--   TESTBED_NATIVE_MUC       "1": also serve Prosody's own MUC at conference.localhost
+--   TESTBED_PRIVILEGED       "1": grant XEP-0356 privileges (mod_privilege) to the components
+--   TESTBED_PLUGIN_PATHS     optional, comma-separated extra module folders
+--
+-- Prosody evaluates this file in a sandbox: a plain assignment sets a config
+-- option of the current section, `local` variables are just Lua.
+
+local function env(name, default)
+	local value = os.getenv(name)
+	if value == nil or value == "" then
+		if default == nil then
+			error("mucstate test bed: environment variable " .. name .. " is not set", 0)
+		end
+		return default
+	end
+	return value
+end
+
+local function split_commas(list)
+	local items = {}
+	for item in list:gmatch("[^,]+") do
+		local trimmed = item:match("^%s*(.-)%s*$")
+		if trimmed ~= "" then
+			items[#items + 1] = trimmed
+		end
+	end
+	return items
+end
+
+local runtime_dir = env("TESTBED_DIR")
+local c2s_port = tonumber(env("TESTBED_C2S_PORT"))
+local component_port = tonumber(env("TESTBED_COMPONENT_PORT"))
+local component_domains = split_commas(env("TESTBED_COMPONENTS", ""))
+local component_secret_value = env("TESTBED_SECRET")
+local native_muc = env("TESTBED_NATIVE_MUC", "0") == "1"
+local privileged = env("TESTBED_PRIVILEGED", "0") == "1"
+
+-- Debian's prosody-modules installs into /usr/lib/prosody/modules (mod_x/mod_x.lua).
+local module_dirs = split_commas(env("TESTBED_PLUGIN_PATHS", ""))
+module_dirs[#module_dirs + 1] = "/usr/lib/prosody/modules"
+plugin_paths = module_dirs
+
+---------- Global section ----------
+
+run_as_root = true
+data_path = runtime_dir .. "/data"
+pidfile = runtime_dir .. "/prosody.pid"
+certificates = runtime_dir .. "/certs"
+log = {
+	{ levels = { min = "info" }, to = "file", filename = runtime_dir .. "/prosody.log" },
+}
+
+-- Loopback only, exactly two listening ports.
+interfaces = { "127.0.0.1" }
+component_interfaces = { "127.0.0.1" }
+c2s_ports = { c2s_port }
+component_ports = { component_port }
+s2s_ports = {}
+http_ports = {}
+https_ports = {}
+c2s_direct_tls_ports = {}
+
+-- Plain TCP with PLAIN auth is fine on loopback.
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+
+authentication = "internal_plain"
+storage = "internal"
+gc = { mode = "generational" }
+
+-- No "limits": it would throttle c2s traffic.
+local global_modules = { "disco", "roster", "saslauth", "ping", "register", "posix" }
+if privileged then
+	-- pep + bookmarks make privileged pubsub IQs (XEP-0402 bookmarks) meaningful.
+	for _, name in ipairs({ "privilege", "pep", "bookmarks" }) do
+		global_modules[#global_modules + 1] = name
+	end
+end
+modules_enabled = global_modules
+modules_disabled = { "s2s", "offline" }
+
+---------- Hosts ----------
+
+VirtualHost "localhost"
+
+if privileged then
+	-- XEP-0356 permissions, keyed by entity; mod_privilege reads them from the user host.
+	local entities = {}
+	for _, domain in ipairs(component_domains) do
+		entities[domain] = {
+			roster = "both",
+			message = "outgoing",
+			-- One namespace only: mod_privilege (2022 build in Debian) nests a second
+			-- <namespace/> inside the first in its advertisement message.
+			iq = { ["http://jabber.org/protocol/pubsub"] = "both" },
+		}
+	end
+	privileged_entities = entities
+end
+
+if native_muc then
+	Component "conference.localhost" "muc"
+	-- New rooms open at once, without the owner's configuration round trip.
+	muc_room_locking = false
+end
+
+for _, domain in ipairs(component_domains) do
+	Component(domain)
+	component_secret = component_secret_value
+	if privileged then
+		modules_enabled = { "privilege" }
+	end
+end
