@@ -1,7 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { conditions: ["development"] },
+  resolve: {
+    conditions: ["development"],
+    alias: { mucstate: new URL("./src/index.ts", import.meta.url).pathname },
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,

@@ -173,15 +173,14 @@ type Attempt = { ok: true; child: ChildProcess } | { ok: false; portClash: boole
 /** One start: spawn, then watch the log for both listeners, a port failure, an exit or the timeout. */
 async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Attempt> {
   const withComponent = env.TESTBED_COMPONENTS !== "";
+  // A port Prosody could not bind still gets "Activated service 'c2s' on no ports".
+  const c2sLine = `Activated service 'c2s' on [${HOST}]:${env.TESTBED_C2S_PORT}`;
+  const componentLine = `Activated service 'component' on [${HOST}]:${env.TESTBED_COMPONENT_PORT}`;
   const [logFile, outFile] = [join(dir, "prosody.log"), join(dir, "prosody.out")];
   const [logOffset, outOffset] = [await sizeOf(logFile), await sizeOf(outFile)];
-  const fd = openSync(outFile, "a");
-  let child: ChildProcess;
-  try {
-    child = spawn(bin, ["--config", TEMPLATE, "-F"], { detached: true, stdio: ["ignore", fd, fd], env });
-  } finally {
-    closeSync(fd);
-  }
+  const fd = openSync(outFile, "a"); // stdout/stderr: config errors show up there
+  const child = spawn(bin, ["--config", TEMPLATE, "-F"], { detached: true, stdio: ["ignore", fd, fd], env });
+  closeSync(fd);
   let exited: string | null = null;
   child.once("error", (error) => (exited = `spawn failed: ${error.message}`));
   child.once("exit", (code, signal) => {
@@ -195,8 +194,7 @@ async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, ti
   for (;;) {
     const log = await readFrom(logFile, logOffset);
     const failed = log.includes("Failed to open server port");
-    const ready =
-      log.includes("Activated service 'c2s'") && (!withComponent || log.includes("Activated service 'component'"));
+    const ready = log.includes(c2sLine) && (!withComponent || log.includes(componentLine));
     if (!failed && ready) return { ok: true, child };
     if (failed || exited || Date.now() > deadline) {
       if (child.pid) await terminate(child.pid);

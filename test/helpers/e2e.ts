@@ -39,7 +39,7 @@ export async function startBed(fixture: unknown, options: { domain?: string; cal
     async stop() {
       await gateway.stop().catch(() => {});
       await callLog.close().catch(() => {});
-      await prosody.stop();
+      await prosody.stop({ removeDir: true });
     },
   };
 }

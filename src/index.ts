@@ -1,0 +1,22 @@
+/**
+ * mucstate: an XMPP group chat (XEP-0045) gateway runtime in which every bridged room is an
+ * XState v5 actor.
+ */
+export { createGateway } from "./createGateway.js";
+export type { Gateway, GatewayOptions } from "./createGateway.js";
+export { LegacyRoom } from "./legacy/LegacyRoom.js";
+export type { BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
+export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
+export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
+export { LegacySession } from "./legacy/LegacySession.js";
+export type { RoomListing } from "./legacy/LegacySession.js";
+export type { GatewayPlugin } from "./legacy/plugin.js";
+export { NotImplementedError, XMPPError, toStanzaError } from "./legacy/errors.js";
+export { roomMachine } from "./machines/roomMachine.js";
+export type { RequestKind, RoomContext, RoomEmitted, RoomEvent, RoomInput } from "./machines/roomEvents.js";
+export type { StanzaErrorCondition } from "./protocol/conditions.js";
+export type { StanzaErrorData, StanzaErrorType } from "./protocol/rfc6120.js";
+export type { Affiliation, Role } from "./protocol/xep0045.js";
+export { deriveOccupantId } from "./protocol/xep0421.js";
+export { toResourcepart } from "./protocol/resourcepart.js";
+export { escapeLocalpart, unescapeLocalpart } from "./protocol/xep0106.js";
