@@ -5,16 +5,18 @@
  */
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
-import { type Actor, type InspectionEvent, createActor, fromPromise } from "xstate";
-import { toStanzaError } from "../legacy/errors.js";
+import { type Actor, type InspectionEvent, createActor } from "xstate";
 import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { RoomHost } from "../legacy/RoomHost.js";
-import type { QueuedRequest, RequestKind, RequestOutcome, RoomEmitted } from "../machines/roomEvents.js";
-import { roomMachine } from "../machines/roomMachine.js";
+import type { RequestKind, RoomEmitted } from "../machines/roomEvents.js";
+import type { roomMachine } from "../machines/roomMachine.js";
 import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
 import { Status, mucElement, roomStatusMessage } from "../protocol/xep0045.js";
+import type { AvatarCache, AvatarSource } from "./avatars.js";
 import { joinSequence } from "./joinSequence.js";
+import { machineFor } from "./legacyActors.js";
+import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
 import { participantMessage, participantPresence, selfUnavailable, subjectMessage } from "./roomStanzas.js";
 
 /** Stanzas a settled request sends, built for the resources joined at that moment. */
@@ -35,6 +37,8 @@ export interface RoomActorOptions {
   outbox: StanzaSink;
   mailboxSize: number;
   callbackTimeoutMs: number;
+  /** The gateway-wide avatar cache. */
+  avatars: AvatarCache;
   inspect?: (event: InspectionEvent) => void;
   /** The machine reached its final `destroyed` state. */
   onDestroyed?: () => void;
@@ -57,6 +61,7 @@ export class RoomActor implements RoomHost {
   readonly #pending = new Map<string, Pending>();
   readonly #held = new Map<string, Plan[]>();
   readonly #options: RoomActorOptions;
+  readonly #avatar: RoomAvatar;
 
   constructor(options: RoomActorOptions) {
     const room = options.room;
@@ -64,43 +69,13 @@ export class RoomActor implements RoomHost {
     this.#options = options;
     this.#outbox = options.outbox;
     room._host = this;
-    const machine = roomMachine.provide({
-      actors: {
-        updateInfo: fromPromise(async () => {
-          room._quiet = true;
-          try {
-            await room.updateInfo();
-          } catch (error) {
-            throw toStanzaError(error);
-          } finally {
-            room._quiet = false;
-          }
-        }),
-        fillParticipants: fromPromise(async () => {
-          room._quiet = true;
-          try {
-            const yielded = await room.fillParticipants();
-            if (yielded && typeof yielded === "object") {
-              for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
-            }
-          } catch (error) {
-            throw toStanzaError(error);
-          } finally {
-            room._quiet = false;
-          }
-        }),
-        runRequest: fromPromise<RequestOutcome, QueuedRequest>(async ({ input, signal }) => {
-          const entry = this.#pending.get(input.id);
-          if (entry?.type !== "request") throw toStanzaError(new Error("request lost"));
-          try {
-            const plan = await entry.run(room, signal);
-            if (!signal.aborted) entry.plan = plan;
-          } catch (error) {
-            throw toStanzaError(error);
-          }
-          return { id: input.id, destroyed: entry.destroys };
-        }),
-      },
+    this.#avatar = new RoomAvatar(room, options.avatars, () => this.#live((rs) => rs.flatMap((r) => avatarChanged(room, this.#fullJid(r)))));
+    const machine = machineFor(room, async (input, signal) => {
+      const entry = this.#pending.get(input.id);
+      if (entry?.type !== "request") throw new Error("request lost");
+      const plan = await entry.run(room, signal);
+      if (!signal.aborted) entry.plan = plan;
+      return { id: input.id, destroyed: entry.destroys };
     });
     this.actor = createActor(machine, {
       input: { mailboxSize: options.mailboxSize, callbackTimeoutMs: options.callbackTimeoutMs },
@@ -124,11 +99,7 @@ export class RoomActor implements RoomHost {
 
   /** True once `fillParticipants` has run in this process. */
   get participantsFilled(): boolean {
-    const snapshot = this.actor.getSnapshot();
-    return (
-      snapshot.matches({ active: { lifecycle: "participantsFilled" } }) ||
-      snapshot.matches({ active: { lifecycle: "joined" } })
-    );
+    return this.actor.getSnapshot().hasTag("participantsKnown");
   }
 
   /** True when this resource of the user is in the room. */
@@ -209,6 +180,15 @@ export class RoomActor implements RoomHost {
     this.#live((rs) => rs.map((r) => roomStatusMessage(this.room.jid, this.#fullJid(r), [Status.CONFIG_CHANGED])));
   }
 
+  setAvatar(a: AvatarSource | null, uniqueId: string | undefined, options: { blocking?: boolean; cancel?: boolean }): Promise<void> {
+    return this.#avatar.set(a, uniqueId, options);
+  }
+
+  /** The avatar cache and loader of this room, for the vCard request handler. */
+  get avatar(): RoomAvatar {
+    return this.#avatar;
+  }
+
   ensureParticipants(): Promise<void> {
     return new Promise((resolve, reject) => {
       const id = nanoid();
@@ -260,6 +240,9 @@ export class RoomActor implements RoomHost {
     switch (event.type) {
       case "join.ready":
         this.#completeJoin(event.id, event.resource);
+        return;
+      case "join.dropped":
+        this.#take(event.id);
         return;
       case "join.failed":
       case "read.failed":

@@ -1,9 +1,11 @@
 /**
  * The XEP-0045 §7.2 join sequence, as a pure function of the room model: occupant presences,
- * the self-presence (echoing the join's id), then the subject (always, even when empty).
+ * the self-presence (echoing the join's id), then the subject (always, even when empty), then,
+ * when the room has an avatar, the room presence with its XEP-0153 hash (XEP-0486).
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { roomAvatarPresence } from "./roomAvatar.js";
 import { participantPresence, selfPresence, subjectMessage } from "./roomStanzas.js";
 
 /** The stanzas that the joining resource `to` receives, in order. */
@@ -12,5 +14,6 @@ export function joinSequence(room: LegacyRoom, to: string, join: { id?: string; 
   for (const p of room._storedParticipants()) out.push(participantPresence(p, to));
   out.push(selfPresence(room, room._userParticipant(), to, join));
   out.push(subjectMessage(room, to));
+  if (room.avatarHash) out.push(roomAvatarPresence(room, to));
   return out;
 }

@@ -8,6 +8,7 @@ import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
+import { AvatarCache } from "./avatars.js";
 import { RoomActor, type StanzaSink } from "./RoomActor.js";
 
 /** Options of {@link RoomRegistry}. */
@@ -21,6 +22,8 @@ export interface RoomRegistryOptions {
   callbackTimeoutMs: number;
   /** Most live room actors; a new room beyond it is refused with `resource-constraint`. */
   maxRooms: number;
+  /** Bytes the avatar cache may hold. @defaultValue 64 MiB */
+  avatarCacheBytes?: number;
   /** XState inspection observer passed to every room actor. */
   inspect?: (event: InspectionEvent) => void;
   /** Called when a room actor fails beyond recovery. */
@@ -33,6 +36,8 @@ export class RoomRegistry {
   readonly #rooms = new Map<string, RoomActor>();
   readonly #creating = new Map<string, Promise<RoomActor>>();
   readonly #destroyed = new LRUCache<string, true>({ max: 10_000 });
+  /** Room avatars by unique id, shared by every room. */
+  readonly avatars: AvatarCache;
 
   constructor(options: RoomRegistryOptions) {
     for (const key of ["mailboxSize", "callbackTimeoutMs", "maxRooms"] as const) {
@@ -40,6 +45,7 @@ export class RoomRegistry {
       if (!Number.isInteger(v) || v < 1) throw new TypeError(`${key} option must be a positive integer`);
     }
     this.#options = options;
+    this.avatars = new AvatarCache({ maxBytes: options.avatarCacheBytes });
   }
 
   /** Number of live room actors. */
@@ -92,7 +98,9 @@ export class RoomRegistry {
       outbox: o.outbox,
       mailboxSize: o.mailboxSize,
       callbackTimeoutMs: o.callbackTimeoutMs,
+      avatars: this.avatars,
       inspect: o.inspect,
+      onError: (error) => o.onFailure?.(error, actor),
       onDestroyed: () => {
         this.#rooms.delete(k);
         this.#destroyed.set(k, true);

@@ -1,14 +1,24 @@
 /**
  * Request handlers: each awaits one legacy callback and returns the {@link Plan} of stanzas to
- * send when it succeeds. They run inside the room's mailbox, one at a time.
+ * send when it succeeds. They run inside the room's mailbox, one at a time, in arrival order.
+ * Replies follow slidge (../README: "Requests"): a subject change gets no reply, a
+ * configuration or avatar change gets the iq result, a destroy sends the destroy presences
+ * before the iq result.
  */
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
+import { XMPPError } from "../legacy/errors.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import { cloneElement } from "../protocol/rfc6120.js";
+import { cloneElement, iqResult } from "../protocol/rfc6120.js";
+import { parseVcardPhoto } from "../protocol/xep0054.js";
 import { stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
 import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
 import type { RequestHandler } from "./RoomActor.js";
+import { avatarChanged } from "./roomAvatar.js";
+import type { RoomAvatar } from "./roomAvatar.js";
+import { selfUnavailable } from "./roomStanzas.js";
+
+const fullJid = (room: LegacyRoom, resource: string) => `${room.session.user}/${resource}`;
 
 /** The echo of a user's groupchat message to one resource, from the user's occupant JID. */
 export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId: string): Element {
@@ -28,6 +38,63 @@ export function textMessage(message: Element): RequestHandler {
   return async (room) => {
     const legacyId = await room.onText(body, { xmppId: message.attrs.id });
     const stanzaId = typeof legacyId === "string" && legacyId !== "" ? legacyId : nanoid();
-    return (resources) => resources.map((r) => echoOf(room, message, `${room.session.user}/${r}`, stanzaId));
+    return (resources) => resources.map((r) => echoOf(room, message, fullJid(room, r), stanzaId));
+  };
+}
+
+/** A groupchat `<subject/>`: `onSetSubject`; the legacy side confirms by setting the subject. */
+export function setSubject(subject: string): RequestHandler {
+  return async (room) => {
+    if (!room.HAS_SUBJECT) {
+      throw new XMPPError(
+        "bad-request",
+        "This room has no subject; change its name or description in the room configuration instead",
+        "modify",
+      );
+    }
+    await room.onSetSubject(subject);
+    return () => [];
+  };
+}
+
+/** A submitted muc#roomconfig form: `onSetConfig(name, description)`, then the iq result. */
+export function setConfig(iq: Element, fields: Map<string, string[]>): RequestHandler {
+  return async (room) => {
+    const name = fields.get("muc#roomconfig_roomname")?.[0] ?? null;
+    const description = room.HAS_DESCRIPTION ? (fields.get("muc#roomconfig_roomdesc")?.[0] ?? null) : null;
+    await room.onSetConfig(name, description);
+    return () => [iqResult(iq)];
+  };
+}
+
+/** A muc#owner `<destroy/>`: `onDestroyRequest`, the destroy presences, then the iq result. */
+export function destroy(iq: Element, reason: string | undefined): RequestHandler {
+  return async (room) => {
+    await room.onDestroyRequest(reason);
+    const user = room._userParticipant();
+    return (resources) => [
+      ...resources.map((r) =>
+        selfUnavailable(room, user, fullJid(room, r), [], { destroy: true, destroyReason: reason, affiliationNone: true }),
+      ),
+      iqResult(iq),
+    ];
+  };
+}
+
+/**
+ * A vCard-temp set on the room: `onAvatar(data, mime)`. A returned id applies the avatar at once:
+ * the iq result, then to every joined resource a 104 message and the room presence with the new
+ * hash. Null leaves it to the plugin to call `setAvatar` later.
+ */
+export function setRoomAvatar(iq: Element, vcard: Element, avatars: RoomAvatar): RequestHandler {
+  const photo = parseVcardPhoto(vcard);
+  return async (room, signal) => {
+    if ("error" in photo) throw new XMPPError("bad-request", photo.error);
+    const id = await room.onAvatar(photo.data, photo.mime);
+    if (id === null || id === undefined) return () => [iqResult(iq)];
+    const before = room.avatarHash;
+    room._avatar = photo.data ? await avatars.load(String(id), photo.data, signal) : undefined;
+    if (room.avatarHash === before) return () => [iqResult(iq)];
+    return (resources) => [iqResult(iq), ...resources.flatMap((r) => avatarChanged(room, fullJid(room, r)))];
   };
 }

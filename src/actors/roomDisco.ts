@@ -1,6 +1,6 @@
 /**
  * XEP-0045 §6.4 room disco#info, as a pure function of the room model, with the
- * muc#roominfo form of XEP-0045 §15.5.4.
+ * muc#roominfo form of XEP-0045 §15.5.4 and the avatar hash of XEP-0486 §3.
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
@@ -38,6 +38,10 @@ export function roomDiscoInfo(room: LegacyRoom, participantsFilled: boolean): El
     { var: "muc#roominfo_subjectmod", type: "boolean", values: [room.HAS_SUBJECT ? "1" : "0"] },
   ];
   if (room.description) fields.push({ var: "muc#roominfo_description", values: [xmlSafeText(room.description)] });
+  if (room.avatarHash) {
+    fields.push({ var: "{http://modules.prosody.im/mod_vcard_muc}avatar#sha1", values: [room.avatarHash] });
+    fields.push({ var: "muc#roominfo_avatarhash", type: "text-multi", values: [room.avatarHash] });
+  }
   const count = occupantCount(room, participantsFilled);
   if (count !== undefined) fields.push({ var: "muc#roominfo_occupants", values: [String(count)] });
   return discoInfo(

@@ -3,14 +3,12 @@
  * joins, leaves, nick-change attempts, messages, client errors, self-pings and disco.
  * XEP-0045 §7 (occupant use cases), XEP-0410 (self-ping).
  */
-import { type Element, xml } from "@xmpp/component";
-import { NS } from "../protocol/namespaces.js";
-import { errorReply, iqResult, isRequestIq, parseStanzaError } from "../protocol/rfc6120.js";
-import { discoInfo } from "../protocol/xep0030.js";
+import type { Element } from "@xmpp/component";
+import { errorReply, isRequestIq, parseStanzaError } from "../protocol/rfc6120.js";
 import { mucElement, parseJoin } from "../protocol/xep0045.js";
-import { textMessage } from "./requests.js";
+import { setSubject, textMessage } from "./requests.js";
 import type { RoomActor } from "./RoomActor.js";
-import { roomDiscoInfo } from "./roomDisco.js";
+import { handleRoomIq } from "./roomIq.js";
 
 /** Error conditions with which a client says "this resource is gone" (slidge's list). */
 const GONE_CONDITIONS = new Set([
@@ -79,7 +77,9 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
       void room.kickResource(resource);
       return;
     }
+    const subject = stanza.getChild("subject");
     if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza));
+    else if (subject) room.request(stanza, "setSubject", setSubject(subject.getText()));
     return;
   }
 
@@ -89,29 +89,7 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
     reply("bad-request", "An iq must have exactly one child");
     return;
   }
-  const ns = payload.getNS();
-  if (type === "get" && payload.is("ping", NS.PING)) {
-    if (room.isJoined(resource)) send(iqResult(stanza));
-    else send(errorReply(stanza, { condition: "not-acceptable", type: "cancel", by }));
-    return;
-  }
-  if (type === "get" && payload.is("query", NS.DISCO_INFO) && !payload.attrs.node) {
-    if (!nick) {
-      room.read(stanza, "info", () => [iqResult(stanza, roomDiscoInfo(room.room, room.participantsFilled))]);
-      return;
-    }
-    room.read(stanza, "participants", () => {
-      const exists = room.room._storedParticipants().some((p) => p.resource === nick) || room.room._userParticipant().resource === nick;
-      if (!exists) return [errorReply(stanza, { condition: "item-not-found", by })];
-      return [iqResult(stanza, discoInfo([{ category: "client", type: "pc", name: nick }], [NS.DISCO_INFO]))];
-    });
-    return;
-  }
-  if (type === "get" && payload.is("query", NS.DISCO_ITEMS)) {
-    send(iqResult(stanza, xml("query", { xmlns: NS.DISCO_ITEMS })));
-    return;
-  }
-  reply("service-unavailable", ns ? `${payload.name} in ${ns} is not supported here` : undefined);
+  handleRoomIq(room, stanza, payload, resource, nick, send);
 }
 
 /** An error from the user's client: a "gone" condition removes that resource. */

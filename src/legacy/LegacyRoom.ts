@@ -3,12 +3,15 @@
  * See the README's table from each seed member to its mucstate name.
  */
 import { disambiguateNick, toResourcepart } from "../protocol/resourcepart.js";
-import type { Affiliation } from "../protocol/xep0045.js";
 import { deriveOccupantId } from "../protocol/xep0421.js";
-import { NotImplementedError, XMPPError } from "./errors.js";
+import { XMPPError } from "./errors.js";
 import { LegacyParticipant } from "./LegacyParticipant.js";
 import type { LegacySession } from "./LegacySession.js";
+import type { Avatar, AvatarSource } from "../actors/avatars.js";
 import type { RoomHost } from "./RoomHost.js";
+import { RoomCallbacks } from "./RoomCallbacks.js";
+
+export type { BackfillBounds, IncomingTextOptions } from "./RoomCallbacks.js";
 
 /** `group`: non-anonymous and members-only. `channel`: semi-anonymous and open. */
 export type RoomType = "group" | "channel";
@@ -23,18 +26,6 @@ export interface GetParticipantOptions {
   store?: boolean;
   /** The legacy contact behind this participant. */
   contact?: string;
-}
-
-/** Bounds of the archive that `backfill()` should fill up to. */
-export interface BackfillBounds {
-  oldestMessageId?: string;
-  oldestMessageDate?: Date;
-}
-
-/** What `onText` receives besides the body. */
-export interface IncomingTextOptions {
-  /** The XMPP id the client gave the message. */
-  xmppId?: string;
 }
 
 /**
@@ -55,7 +46,7 @@ export interface IncomingTextOptions {
  * }
  * ```
  */
-export class LegacyRoom {
+export class LegacyRoom extends RoomCallbacks {
   /** False when the legacy network has no room subject (topic). */
   HAS_SUBJECT = true;
   /** False when the legacy network has no room description. */
@@ -95,6 +86,7 @@ export class LegacyRoom {
   #system: LegacyParticipant | undefined;
 
   constructor(session: LegacySession, legacyId: string) {
+    super();
     this.session = session;
     this.legacyId = legacyId;
     this.userNick = session.user.split("@")[0] ?? session.user;
@@ -129,59 +121,40 @@ export class LegacyRoom {
     if (!this._quiet) this._host?.subjectChanged();
   }
 
+  /** @internal The avatar in use, if any. */
+  _avatar: Avatar | undefined = undefined;
+
+  /** The legacy unique id of the room avatar, if it has one (slidge's `avatar` getter). */
+  get avatarId(): string | undefined {
+    return this._avatar?.uniqueId;
+  }
+
+  /** The XEP-0153 SHA-1 hash of the room avatar, if it has one. */
+  get avatarHash(): string | undefined {
+    return this._avatar?.hash;
+  }
+
+  /**
+   * Sets (or with null removes) the room avatar: bytes, a file path, or an http(s)/file URL.
+   *
+   * @remarks
+   * The same `uniqueId` as the current avatar sends nothing. A new call cancels a pending one
+   * unless `cancel` is false. With `blocking`, resolves once the 104 message and the room
+   * presence with the new photo hash are handed to the outbox. `uniqueId` defaults to the URL,
+   * the path, or the SHA-1 of the bytes.
+   */
+  async setAvatar(
+    a: AvatarSource | null,
+    uniqueId?: string,
+    options: { blocking?: boolean; cancel?: boolean } = {},
+  ): Promise<void> {
+    if (!this._host) throw new Error("setAvatar: the room is not attached to a gateway yet");
+    await this._host.setAvatar(a, uniqueId, options);
+  }
+
   /** True for `group` rooms, whose occupants' real JIDs are visible. */
   get nonAnonymous(): boolean {
     return this.type === "group";
-  }
-
-  // ---- callbacks the plugin overrides -------------------------------------------------------
-
-  /** Fetches name, subject, type… from the legacy network. Runs when the room activates. */
-  async updateInfo(): Promise<void> {}
-
-  /**
-   * Makes the initial participant list, with {@link getParticipant} and friends. It may also
-   * return or yield the participants; duplicates are ignored.
-   */
-  // biome-ignore lint/suspicious/noConfusingVoidType: plugins that only call getParticipant() return nothing
-  async fillParticipants(): Promise<void | Iterable<LegacyParticipant> | AsyncIterable<LegacyParticipant>> {}
-
-  /** Sends history older than the bounds with the participants' `sendText`; does nothing by default. */
-  async backfill(_bounds: BackfillBounds): Promise<void> {}
-
-  /** The user sent a text message; return its legacy id, used as stanza-id. */
-  async onText(_text: string, _options: IncomingTextOptions): Promise<string | undefined> {
-    throw new NotImplementedError("Sending messages");
-  }
-
-  /** The user asks to change the subject; confirm by setting {@link subject}. */
-  async onSetSubject(_subject: string): Promise<void> {
-    throw new NotImplementedError("Changing the subject");
-  }
-
-  /** The user asks to change name and description (null when `HAS_DESCRIPTION` is false). */
-  async onSetConfig(_name: string | null, _description: string | null): Promise<void> {
-    throw new NotImplementedError("Configuring the room");
-  }
-
-  /** The user asks to change a contact's affiliation (`outcast` is a ban, `none` removes membership). */
-  async onSetAffiliation(
-    _contact: string | undefined,
-    _affiliation: Affiliation,
-    _reason: string | undefined,
-    _nickname: string | undefined,
-  ): Promise<void> {
-    throw new NotImplementedError("Changing affiliations");
-  }
-
-  /** The user asks to destroy the room. */
-  async onDestroyRequest(_reason: string | undefined): Promise<void> {
-    throw new NotImplementedError("Destroying the room");
-  }
-
-  /** The user sets (or with null data, removes) the room avatar; return its legacy id to apply it now. */
-  async onAvatar(_data: Uint8Array | null, _mime: string | null): Promise<string | null> {
-    throw new NotImplementedError("Changing the room avatar");
   }
 
   // ---- participants ---------------------------------------------------------------------------

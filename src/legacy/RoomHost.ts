@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import type { AvatarSource } from "../actors/avatars.js";
 import type { LegacyParticipant, SendTextOptions } from "./LegacyParticipant.js";
 
 /** @internal */
@@ -20,6 +21,8 @@ export interface RoomHost {
   configChanged(): void;
   /** Resolves once `fillParticipants` has run in this process. */
   ensureParticipants(): Promise<void>;
+  /** Sets or removes the room avatar (see {@link LegacyRoom.setAvatar}). */
+  setAvatar(a: AvatarSource | null, uniqueId: string | undefined, options: { blocking?: boolean; cancel?: boolean }): Promise<void>;
   /** Disconnects a resource of the user (110 + 333). */
   kickResource(resource: string): Promise<void>;
 }

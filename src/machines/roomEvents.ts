@@ -11,6 +11,8 @@ export type RequestKind =
   | "setConfig"
   | "setAffiliation"
   | "setRole"
+  | "kick"
+  | "ban"
   | "destroy"
   | "setAvatar";
 
@@ -76,6 +78,7 @@ export interface RequestOutcome {
 export type RoomEmitted =
   | { type: "join.ready"; id: string; resource: string }
   | { type: "join.failed"; id: string; error: StanzaErrorData }
+  | { type: "join.dropped"; id: string }
   | { type: "read.ready"; id: string }
   | { type: "read.failed"; id: string; error: StanzaErrorData }
   | { type: "request.started"; id: string; kind: RequestKind }

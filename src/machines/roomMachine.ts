@@ -107,6 +107,7 @@ export const roomMachine = setup({
         resources: context.resources.filter((r) => r !== event.resource),
         joins: context.joins.filter((j) => j.resource !== event.resource),
       });
+      for (const j of context.joins) if (j.resource === event.resource) enqueue.emit({ type: "join.dropped", id: j.id });
       if (joined && params.notify) enqueue.emit({ type: "left", resource: event.resource });
     }),
     failWaiting: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
@@ -233,11 +234,13 @@ export const roomMachine = setup({
             },
             participantsFilled: {
               id: "participantsFilled",
+              tags: ["participantsKnown"],
               entry: { type: "answerReads", params: { needs: "participants" } },
               always: { guard: "hasJoins", target: "joined" },
             },
             joined: {
               id: "joined",
+              tags: ["participantsKnown"],
               entry: "completeJoins",
               always: [{ guard: "hasJoins", actions: "completeJoins" }, { guard: "noResources", target: "participantsFilled" }],
             },

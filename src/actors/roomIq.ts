@@ -1,0 +1,100 @@
+/**
+ * Iqs addressed to a room or an occupant: reads are answered without waiting behind the
+ * mailbox (disco, vCard get, the configuration form, admin lists, self-ping); changes go to
+ * the mailbox (configuration, destroy, affiliations and roles, avatar).
+ * XEP-0045 §6.4, §9, §10; XEP-0054; XEP-0410.
+ */
+import { type Element, xml } from "@xmpp/component";
+import { NS } from "../protocol/namespaces.js";
+import { type StanzaErrorData, errorReply, iqResult } from "../protocol/rfc6120.js";
+import { discoInfo } from "../protocol/xep0030.js";
+import { vcardPhoto } from "../protocol/xep0054.js";
+import { adminList, parseAdminItems, parseOwnerSet, roomConfigForm } from "../protocol/xep0045admin.js";
+import { adminKind, adminSet } from "./adminRequests.js";
+import { destroy, setConfig, setRoomAvatar } from "./requests.js";
+import type { RoomActor } from "./RoomActor.js";
+import { roomDiscoInfo } from "./roomDisco.js";
+import { realJidOf } from "./roomStanzas.js";
+
+/** Handles an iq get or set with exactly one payload child. */
+export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, resource: string, nick: string, send: (s: Element) => void): void {
+  const r = room.room;
+  const fail = (error: Omit<StanzaErrorData, "by">) => send(errorReply(iq, { ...error, by: r.jid }));
+  const get = iq.attrs.type === "get";
+  const is = (name: string, ns: string) => payload.is(name, ns);
+
+  if (get && is("ping", NS.PING)) {
+    if (room.isJoined(resource)) send(iqResult(iq));
+    else fail({ condition: "not-acceptable", type: "cancel", text: "You are not in this room" });
+    return;
+  }
+  if (get && is("query", NS.DISCO_ITEMS)) {
+    send(iqResult(iq, xml("query", { xmlns: NS.DISCO_ITEMS, node: payload.attrs.node })));
+    return;
+  }
+  if (get && is("query", NS.DISCO_INFO) && !payload.attrs.node) {
+    if (!nick) room.read(iq, "info", () => [iqResult(iq, roomDiscoInfo(r, room.participantsFilled))]);
+    else room.read(iq, "participants", () => [occupantExists(room, nick) ? iqResult(iq, discoInfo([{ category: "client", type: "pc", name: nick }], [NS.DISCO_INFO])) : notFound(iq, r.jid, nick)]);
+    return;
+  }
+  if (is("vCard", NS.VCARD)) {
+    if (get) {
+      if (!nick) room.read(iq, "info", () => [iqResult(iq, vcardPhoto(r._avatar))]);
+      else room.read(iq, "participants", () => [occupantExists(room, nick) ? iqResult(iq, vcardPhoto()) : notFound(iq, r.jid, nick)]);
+    } else if (nick) fail({ condition: "bad-request", text: "Occupants' avatars cannot be set from XMPP" });
+    else room.request(iq, "setAvatar", setRoomAvatar(iq, payload, room.avatar));
+    return;
+  }
+  if (nick) return fail({ condition: "service-unavailable", text: "Occupants do not answer this" });
+  if (is("query", NS.MUC_OWNER)) {
+    if (get) {
+      room.read(iq, "info", () => [iqResult(iq, roomConfigForm({ name: r.name, description: r.HAS_DESCRIPTION ? r.description : undefined }))]);
+      return;
+    }
+    const request = parseOwnerSet(payload);
+    if (request.type === "invalid") fail({ condition: "bad-request", text: request.text });
+    else if (request.type === "cancel") send(iqResult(iq));
+    else if (request.type === "config") room.request(iq, "setConfig", setConfig(iq, request.fields));
+    else room.request(iq, "destroy", destroy(iq, request.reason));
+    return;
+  }
+  if (is("query", NS.MUC_ADMIN)) {
+    if (get) return adminGet(room, iq, payload, fail);
+    let items: ReturnType<typeof parseAdminItems>;
+    try {
+      items = parseAdminItems(payload);
+    } catch (error) {
+      return fail({ condition: "bad-request", text: (error as Error).message });
+    }
+    room.request(iq, adminKind(items), adminSet(iq, items));
+    return;
+  }
+  const ns = payload.getNS();
+  fail({ condition: "service-unavailable", text: `${payload.name}${ns ? ` in ${ns}` : ""} is not supported here` });
+}
+
+/** A muc#admin get: the occupants with one affiliation or one role (XEP-0045 §9.5, §8.5). */
+function adminGet(room: RoomActor, iq: Element, payload: Element, fail: (e: Omit<StanzaErrorData, "by">) => void): void {
+  const { affiliation, role } = payload.getChild("item")?.attrs ?? {};
+  if (!affiliation && !role) return fail({ condition: "bad-request", text: "Ask for an affiliation or a role" });
+  room.read(iq, "participants", () => {
+    const r = room.room;
+    const everyone = [...r._storedParticipants(), r._userParticipant()];
+    const matching = everyone.filter((p) => (affiliation ? p.affiliation === affiliation : p.role === role));
+    const items = matching.map((p) => ({
+      affiliation: p.affiliation,
+      role: p.role,
+      nick: p.resource,
+      jid: p.isUser ? r.session.user : realJidOf(r, p),
+    }));
+    return [iqResult(iq, adminList(items))];
+  });
+}
+
+function occupantExists(room: RoomActor, nick: string): boolean {
+  return room.room._userParticipant().resource === nick || room.room._storedParticipants().some((p) => p.resource === nick);
+}
+
+function notFound(iq: Element, by: string, nick: string): Element {
+  return errorReply(iq, { condition: "item-not-found", text: `No occupant with the nick ${nick}`, by });
+}
