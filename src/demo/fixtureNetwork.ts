@@ -8,7 +8,8 @@ import { XMPPError } from "../legacy/errors.js";
 import { LegacyRoom, type IncomingTextOptions } from "../legacy/LegacyRoom.js";
 import { LegacySession, type RoomListing } from "../legacy/LegacySession.js";
 import type { GatewayPlugin } from "../legacy/plugin.js";
-import type { Affiliation } from "../protocol/xep0045.js";
+import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
+import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { CallLog } from "./callLog.js";
 import type { Fixture, FixtureRoom, RequestKind } from "./fixture.js";
 
@@ -130,11 +131,30 @@ export class FixtureRoomImpl extends LegacyRoom {
     const kind: RequestKind = affiliation === "outcast" ? "ban" : "setAffiliation";
     const args = [contact ?? null, affiliation, reason ?? null, nickname ?? null];
     await this.#call("onSetAffiliation", kind, args, this.#spec.delayMs.requests, () => {
-      const p = this._storedParticipants().find((x) => (contact !== undefined ? x.contact === contact : x.nickname === nickname));
-      if (!p) throw new XMPPError("item-not-found", "No such participant");
+      const p = this.#find(contact, nickname);
       if (affiliation === "outcast") this.removeParticipant(p, { ban: true, reason });
       else p.affiliation = affiliation;
     });
+  }
+
+  override async onKick(contact: string | undefined, reason: string | undefined, nickname: string | undefined): Promise<void> {
+    const args = [contact ?? null, reason ?? null, nickname ?? null];
+    await this.#call("onKick", "kick", args, this.#spec.delayMs.requests, () => {
+      this.removeParticipant(this.#find(contact, nickname), { kick: true, reason });
+    });
+  }
+
+  override async onSetRole(contact: string | undefined, role: Role, reason: string | undefined, nickname: string | undefined): Promise<void> {
+    const args = [contact ?? null, role, reason ?? null, nickname ?? null];
+    await this.#call("onSetRole", "setAffiliation", args, this.#spec.delayMs.requests, () => {
+      this.#find(contact, nickname).role = role;
+    });
+  }
+
+  #find(contact: string | undefined, nickname: string | undefined): LegacyParticipant {
+    const p = this._storedParticipants().find((x) => (contact !== undefined ? x.contact === contact : x.nickname === nickname));
+    if (!p) throw new XMPPError("item-not-found", "No such participant");
+    return p;
   }
 
   override async onDestroyRequest(reason: string | undefined): Promise<void> {

@@ -155,7 +155,7 @@ export const roomMachine = setup({
       for (const j of context.joins) enqueue.emit({ type: "join.failed", id: j.id, error: GONE });
       for (const r of context.reads) enqueue.emit({ type: "read.failed", id: r.id, error: GONE });
       for (const q of context.mailbox) enqueue.emit({ type: "request.settled", id: q.id, ok: false, error: GONE });
-      enqueue.assign({ joins: [], reads: [], mailbox: [], resources: [] });
+      enqueue.assign({ joins: [], reads: [], mailbox: [] });
       enqueue.emit({ type: "destroyed" });
     }),
   },

@@ -104,3 +104,21 @@ export function lobbyFixture(overrides: Record<string, unknown> = {}, users = [A
     ],
   };
 }
+
+/** An iq from alice's phone to `to`, with one payload. */
+export function iq(type: "get" | "set", to: string, payload: Element, id = "iq-1", resource = "phone"): Element {
+  return xml("iq", { from: `${ALICE}/${resource}`, to, type, id }, payload);
+}
+
+/** The stanza error condition of an error reply, if any. */
+export function conditionOf(s: Element): string | undefined {
+  return s.getChild("error")?.getChildElements().find((c) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas")?.name;
+}
+
+/** Joins alice's resources and forgets what the joins sent. */
+export async function joined(h: ReturnType<typeof createHarness>, room: string, resources: string[] = ["phone"]) {
+  for (const r of resources) h.route(joinPresence(room, "alice", r, `join-${r}`));
+  await h.settle();
+  h.take();
+  return h.registry.peek(ALICE, `${room}@${DOMAIN}`)!;
+}

@@ -1,0 +1,119 @@
+import { xml } from "@xmpp/component";
+import { describe, expect, it } from "vitest";
+import type { InspectionEvent } from "xstate";
+import { RoomRegistry } from "../../src/actors/registry.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, lobbyFixture } from "../helpers/harness.js";
+
+const ROOM = `lobby@${DOMAIN}`;
+const OWNER = "http://jabber.org/protocol/muc#owner";
+const rename = (name: string, id: string, room = ROOM) =>
+  iq(
+    "set",
+    room,
+    xml("query", { xmlns: OWNER }, xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "muc#roomconfig_roomname" }, xml("value", {}, name)))),
+    id,
+  );
+const answers = (out: ReturnType<ReturnType<typeof fixtureHarness>["take"]>) =>
+  out.filter((s) => s.name === "iq").map((s) => `${s.attrs.id}:${s.attrs.type === "result" ? "ok" : conditionOf(s)}`);
+const errorText = (s: { getChild: (n: string) => any }) => s.getChild("error")?.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas");
+
+describe("the room mailbox", () => {
+  it("refuses requests beyond the mailbox size with resource-constraint (wait) and keeps working", async () => {
+    const h = fixtureHarness(lobbyFixture({ delayMs: { requests: 20 } }), { mailboxSize: 2 });
+    for (const id of ["a", "b", "c", "d"]) h.route(rename(id, id));
+    await h.settle(5);
+    const refused = h.take();
+    expect(answers(refused)).toEqual(["d:resource-constraint"]);
+    expect(refused[0]!.getChild("error")!.attrs.type).toBe("wait");
+    await h.settle(100);
+    expect(answers(h.take())).toEqual(["a:ok", "b:ok", "c:ok"]);
+    h.route(rename("e", "e"));
+    await h.settle(40);
+    expect(answers(h.take())).toEqual(["e:ok"]);
+  });
+
+  it("answers a hanging callback with remote-server-timeout and goes on with the next request", async () => {
+    const h = fixtureHarness(lobbyFixture({ delayMs: { requests: 60 } }), { callbackTimeoutMs: 30 });
+    h.route(rename("slow", "slow"));
+    await h.settle(45);
+    expect(answers(h.take())).toEqual(["slow:remote-server-timeout"]);
+    const actor = h.registry.peek(ALICE, ROOM)!;
+    actor.room.onSetConfig = async () => {};
+    h.route(rename("fast", "fast"));
+    await h.settle(10);
+    expect(answers(h.take())).toEqual(["fast:ok"]);
+    expect(actor.actor.getSnapshot().status).toBe("active");
+  });
+
+  it("maps a plugin's errors: XMPPError passes through, not implemented, and anything else leaks nothing", async () => {
+    const h = fixtureHarness(lobbyFixture({ reject: { setConfig: "not-allowed" } }));
+    h.route(rename("x", "rejected"));
+    await h.settle();
+    const actor = h.registry.peek(ALICE, ROOM)!;
+    actor.room.onSetConfig = async () => {
+      throw new Error("db password hunter2 at /srv/secret.ts:12");
+    };
+    h.route(rename("x", "thrown"));
+    await h.settle();
+    delete (actor.room as unknown as Record<string, unknown>).onSetConfig;
+    Object.setPrototypeOf(actor.room, Object.getPrototypeOf(Object.getPrototypeOf(actor.room)));
+    h.route(rename("x", "missing"));
+    await h.settle();
+    const out = h.take();
+    expect(answers(out)).toEqual(["rejected:not-allowed", "thrown:internal-server-error", "missing:feature-not-implemented"]);
+    expect(errorText(out[1]!)).not.toMatch(/hunter2|secret/);
+  });
+
+  it("answers reads at once while a slow request holds the mailbox", async () => {
+    const h = fixtureHarness(lobbyFixture({ delayMs: { requests: 200 } }));
+    h.route(rename("slow", "slow"));
+    await h.settle(5);
+    h.route(iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "disco"));
+    h.route(iq("get", ROOM, xml("query", { xmlns: OWNER }), "form"));
+    h.route(iq("get", ROOM, xml("vCard", { xmlns: "vcard-temp" }), "vcard"));
+    h.route(iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/muc#admin" }, xml("item", { affiliation: "owner" })), "admins"));
+    await h.settle(10);
+    expect(answers(h.take()).sort()).toEqual(["admins:ok", "disco:ok", "form:ok", "vcard:ok"]);
+    expect(h.registry.peek(ALICE, ROOM)!.actor.getSnapshot().context.current?.kind).toBe("setConfig");
+  });
+
+  it("keeps rooms independent: a slow callback in one room delays nothing in another", async () => {
+    const fixture = lobbyFixture({ delayMs: { requests: 300 } });
+    fixture.rooms.push({ ...fixture.rooms[0]!, id: "other", delayMs: { requests: 0 } } as never);
+    const h = fixtureHarness(fixture);
+    h.route(rename("a", "slow"));
+    h.route(rename("b", "quick", `other@${DOMAIN}`));
+    await h.settle(20);
+    expect(answers(h.take())).toEqual(["quick:ok"]);
+  });
+
+  it("shows every request and its outcome through XState inspection", async () => {
+    const events: InspectionEvent[] = [];
+    const h = fixtureHarness(lobbyFixture());
+    const inspected = new RoomRegistry({
+      domain: DOMAIN,
+      outbox: { send() {}, sendAll() {} },
+      mailboxSize: 10,
+      callbackTimeoutMs: 1000,
+      maxRooms: 10,
+      inspect: (e) => events.push(e),
+    });
+    const session = (await h.sessions.get(ALICE))!;
+    const actor = await inspected.get(session, "lobby");
+    actor.request(rename("n", "i1"), "setConfig", async () => () => []);
+    actor.request(rename("n", "i2"), "setConfig", async () => {
+      throw new Error("boom");
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const types = events.filter((e) => e.type === "@xstate.event").map((e) => (e as { event: { type: string } }).event.type);
+    expect(types.filter((t) => t === "request")).toHaveLength(2);
+    expect(types).toContain("xstate.done.actor.0.room.active.mailbox.running");
+    expect(types.some((t) => t.startsWith("xstate.error.actor"))).toBe(true);
+    const emitted = events
+      .filter((e) => e.type === "@xstate.action")
+      .map((e) => (e as { action: { type: string; params: { event?: { type: string; id?: string; ok?: boolean } } } }).action)
+      .filter((a) => a.type === "xstate.emit" && a.params.event?.type === "request.settled")
+      .map((a) => a.params.event);
+    expect(emitted.map((e) => e?.ok)).toEqual([true, false]);
+  });
+});
