@@ -11,8 +11,12 @@ import { roomDiscoInfo } from "../../src/actors/roomDisco.js";
 import { participantMessage, participantPresence, selfUnavailable } from "../../src/actors/roomStanzas.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
+import { NotImplementedError, XMPPError, toStanzaError } from "../../src/legacy/errors.js";
 import { errorReply } from "../../src/protocol/rfc6120.js";
-import { Status, occupantPresence } from "../../src/protocol/xep0045.js";
+import { vcardPhoto } from "../../src/protocol/xep0054.js";
+import { Status, occupantPresence, roomStatusMessage } from "../../src/protocol/xep0045.js";
+import { adminList, roomConfigForm } from "../../src/protocol/xep0045admin.js";
+import { avatarChanged } from "../../src/actors/roomAvatar.js";
 
 class Session extends LegacySession {
   createRoom(id: string) {
@@ -97,6 +101,32 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
     room.nParticipants = 12;
     return roomDiscoInfo(room, false);
   },
+  "xep0045-roomconfig-form": async () => roomConfigForm({ name: "The Lobby", description: "Where it starts" }),
+  "xep0045-roomconfig-form-no-description": async () => roomConfigForm({ name: "News" }),
+  "xep0045-admin-list": async () =>
+    adminList([
+      { affiliation: "owner", role: "moderator", nick: "bob", jid: "bob-legacy-id@muc.example.org" },
+      { affiliation: "member", role: "participant", nick: "alice", jid: "alice@example.org" },
+    ]),
+  "xep0045-config-changed-104": async () => roomStatusMessage("lobby@muc.example.org", TO, [Status.CONFIG_CHANGED]),
+  "xep0486-avatar-changed": async () => {
+    const room = await lobby();
+    room._avatar = { uniqueId: "v1", hash: "0123456789abcdef0123456789abcdef01234567", mime: "image/png", data: new Uint8Array([1, 2, 3]) };
+    return avatarChanged(room, TO);
+  },
+  "xep0054-vcard-photo": async () => vcardPhoto({ mime: "image/png", data: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) }),
+  "xep0054-vcard-empty": async () => vcardPhoto(),
+  "rfc6120-mailbox-full": async () =>
+    errorReply(xml("iq", { from: TO, to: "lobby@muc.example.org", id: "q", type: "set" }), {
+      condition: "resource-constraint",
+      type: "wait",
+      text: "Too many requests are waiting for this room; retry later",
+      by: "lobby@muc.example.org",
+    }),
+  "rfc6120-plugin-error-mapping": async () =>
+    [new XMPPError("not-allowed", "Only admins"), new NotImplementedError(), new Error("secret internals")].map((e) =>
+      errorReply(xml("message", { from: TO, to: "lobby@muc.example.org", id: "m", type: "groupchat" }), toStanzaError(e)),
+    ),
   "rfc6120-join-error-reply": async () =>
     errorReply(
       xml("presence", { from: TO, to: "lobby@muc.example.org", id: "x" }),
