@@ -76,7 +76,7 @@ export class RoomActor implements RoomHost {
       const plan = await entry.run(room, signal);
       if (!signal.aborted) entry.plan = plan;
       return { id: input.id, destroyed: entry.destroys };
-    });
+    }, options.callbackTimeoutMs);
     this.actor = createActor(machine, {
       input: { mailboxSize: options.mailboxSize, callbackTimeoutMs: options.callbackTimeoutMs },
       inspect: options.inspect,

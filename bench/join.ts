@@ -1,0 +1,97 @@
+/**
+ * join: a real client's join presence → subject received, through Prosody, for fixture rooms of
+ * 10, 100 and 1,000 generated participants. Baseline in the same run: a bare component on the
+ * same Prosody that answers the join with the same number of pre-built presences and a subject
+ * (the floor for moving those stanzas through Prosody). Also the gateway's heap per filled room.
+ */
+import { client, xml as clientXml } from "@xmpp/client";
+import { component, xml } from "@xmpp/component";
+import { createGateway } from "../src/createGateway.js";
+import { createCallLog } from "../src/demo/callLog.js";
+import { parseFixture } from "../src/demo/fixture.js";
+import { createFixtureNetwork } from "../src/demo/fixtureNetwork.js";
+import { startProsody } from "../src/testbed/prosody.js";
+import { type Row, median, row } from "./stats.js";
+
+const SIZES = [10, 100, 1000];
+const JOINS = 15;
+const MUC = "http://jabber.org/protocol/muc";
+
+function gc() {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** A bare component that answers any join with `n` occupant presences, the self-presence and a subject. */
+async function startPushComponent(service: string, secret: string) {
+  const entity = component({ service, domain: "push.localhost", password: secret });
+  entity.on("error", () => {});
+  entity.on("stanza", (s) => {
+    if (!s.is("presence") || s.attrs.type === "unavailable") return;
+    const [bare, nick] = (s.attrs.to as string).split("/");
+    const n = Number(bare!.split("@")[0]!.slice(1));
+    const to = s.attrs.from as string;
+    for (let i = 1; i <= n; i++) {
+      void entity.send(xml("presence", { from: `${bare}/p${i}`, to }, xml("x", { xmlns: `${MUC}#user` }, xml("item", { affiliation: "member", role: "participant" }))));
+    }
+    void entity.send(xml("presence", { from: `${bare}/${nick}`, to, id: s.attrs.id }, xml("x", { xmlns: `${MUC}#user` }, xml("item", { affiliation: "member", role: "participant" }), xml("status", { code: "110" }))));
+    void entity.send(xml("message", { from: bare, to, type: "groupchat" }, xml("subject", {}, "s")));
+  });
+  await entity.start();
+  return entity;
+}
+
+/** Runs the join benchmark. */
+export async function joinBench(): Promise<Row[]> {
+  const prosody = await startProsody({ components: ["muc.localhost", "push.localhost"] });
+  const rows: Row[] = [];
+  try {
+    await prosody.registerUser("alice", "pw");
+    const fixture = parseFixture({
+      users: ["alice@localhost"],
+      rooms: SIZES.map((n) => ({ id: `r${n}`, generatedParticipants: n, userNick: "alice" })),
+    });
+    const gateway = createGateway({ domain: "muc.localhost", secret: prosody.secret, service: prosody.service, plugin: createFixtureNetwork(fixture, createCallLog(undefined)) });
+    await gateway.start();
+    const push = await startPushComponent(prosody.service, prosody.secret);
+    const xmpp = client({ service: `xmpp://127.0.0.1:${prosody.c2sPort}`, domain: "localhost", username: "alice", password: "pw", resource: "bench" });
+    xmpp.on("error", () => {});
+    let onSubject: (() => void) | undefined;
+    xmpp.on("stanza", (s) => {
+      if (s.is("message") && s.getChild("subject")) onSubject?.();
+    });
+    await xmpp.start();
+    const join = async (room: string) => {
+      const done = new Promise<void>((r) => (onSubject = r));
+      const t0 = performance.now();
+      await xmpp.send(clientXml("presence", { to: `${room}/alice` }, clientXml("x", { xmlns: MUC })));
+      await done;
+      const ms = performance.now() - t0;
+      await xmpp.send(clientXml("presence", { to: `${room}/alice`, type: "unavailable" }));
+      await new Promise((r) => setTimeout(r, 20));
+      return ms;
+    };
+    for (const n of SIZES) {
+      gc();
+      const heapBefore = process.memoryUsage().heapUsed;
+      const first = await join(`r${n}@muc.localhost`);
+      gc();
+      const heapAfter = process.memoryUsage().heapUsed;
+      const ours: number[] = [];
+      const bare: number[] = [];
+      for (let i = 0; i < JOINS; i++) {
+        bare.push(await join(`r${n}@push.localhost`));
+        ours.push(await join(`r${n}@muc.localhost`));
+      }
+      rows.push(row("join", `${n} occupants, warm join (median of ${JOINS})`, median(ours), "ms", median(bare), "baseline: bare push component"));
+      rows.push(row("join", `${n} occupants, first join (updateInfo + fill)`, first, "ms"));
+      rows.push(row("join", `${n} occupants, heap of the filled room`, (heapAfter - heapBefore) / 2 ** 20, "MiB", undefined, "process heap delta after gc"));
+    }
+    rows.push(row("join", "gateway process RSS", process.memoryUsage().rss / 2 ** 20, "MiB"));
+    await xmpp.stop();
+    await push.stop();
+    await gateway.stop();
+  } finally {
+    await prosody.stop({ removeDir: true });
+  }
+  return rows;
+}

@@ -1,0 +1,131 @@
+/**
+ * mailbox: no-op requests through one room's mailbox, against a bare XState actor that runs the
+ * same work (a context queue drained by an invoked no-op promise) in the same run.
+ */
+import { assign, createActor, fromPromise, setup } from "xstate";
+import { RoomActor } from "../src/actors/RoomActor.js";
+import { AvatarCache } from "../src/actors/avatars.js";
+import { LegacyRoom } from "../src/legacy/LegacyRoom.js";
+import { LegacySession } from "../src/legacy/LegacySession.js";
+import { xml } from "@xmpp/component";
+import { type Row, median, quantile, row } from "./stats.js";
+
+/** The baseline: the smallest XState actor that queues requests and runs a no-op promise for each. */
+function bareActor(onSettled: (id: number) => void) {
+  const machine = setup({
+    types: { context: {} as { queue: number[]; current: number | null }, events: {} as { type: "req"; id: number } },
+    actors: { work: fromPromise(async ({ input }: { input: number }) => input) },
+  }).createMachine({
+    context: { queue: [], current: null },
+    on: { req: { actions: assign({ queue: ({ context, event }) => [...context.queue, event.id] }) } },
+    initial: "idle",
+    states: {
+      idle: {
+        always: {
+          guard: ({ context }) => context.queue.length > 0,
+          target: "running",
+          actions: assign(({ context }) => ({ current: context.queue[0]!, queue: context.queue.slice(1) })),
+        },
+      },
+      running: {
+        invoke: {
+          src: "work",
+          input: ({ context }) => context.current!,
+          onDone: { target: "idle", actions: ({ event }) => onSettled(event.output) },
+        },
+      },
+    },
+  });
+  const actor = createActor(machine).start();
+  return (id: number) => actor.send({ type: "req", id });
+}
+
+class Session extends LegacySession {
+  createRoom(id: string) {
+    return new LegacyRoom(this, id);
+  }
+}
+
+/** A started room actor with a no-op outbox, and a way to send it a no-op request. */
+async function mucstateRoom(onSettled: (id: string) => void) {
+  const room = new LegacyRoom(new Session("bench@example.org"), "bench");
+  room.jid = "bench@muc.example.org";
+  const actor = new RoomActor({
+    room,
+    outbox: { send() {}, sendAll() {} },
+    mailboxSize: 1_000_000,
+    callbackTimeoutMs: 60_000,
+    avatars: new AvatarCache(),
+  });
+  actor.actor.on("request.settled", (e) => onSettled((e as { id: string }).id));
+  await new Promise((r) => setTimeout(r, 10));
+  const stanza = xml("iq", { from: "bench@example.org/r", to: room.jid, type: "set", id: "x" });
+  return () => actor.request(stanza, "setConfig", async () => () => []);
+}
+
+/** Sends `n` requests keeping `window` of them queued (a full default mailbox); returns requests/s. */
+async function burst(n: number, make: (done: () => void) => Promise<() => void> | (() => void), window = WINDOW): Promise<number> {
+  let settled = 0;
+  let sent = 0;
+  let resolve!: () => void;
+  const all = new Promise<void>((r) => (resolve = r));
+  const send = await make(() => {
+    if (++settled === n) resolve();
+    else if (sent < n) {
+      sent++;
+      send();
+    }
+  });
+  const t0 = performance.now();
+  for (; sent < Math.min(window, n); ) {
+    sent++;
+    send();
+  }
+  await all;
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function sequential(n: number, make: (done: () => void) => Promise<() => void> | (() => void)): Promise<number[]> {
+  let wake!: () => void;
+  const send = await make(() => wake());
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((r) => {
+      wake = r;
+      send();
+    });
+    latencies.push((performance.now() - t0) * 1000);
+  }
+  return latencies;
+}
+
+/** Requests kept queued: the default mailbox size. */
+const WINDOW = 100;
+
+/** Runs the mailbox benchmark. */
+export async function mailboxBench(): Promise<Row[]> {
+  const n = 20_000;
+  const bare = (done: () => void) => {
+    const send = bareActor(done);
+    let i = 0;
+    return () => send(i++);
+  };
+  const ours = (done: () => void) => mucstateRoom(done);
+  await burst(2000, bare);
+  await burst(2000, ours);
+  const rates = { bare: [] as number[], ours: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    rates.bare.push(await burst(n, bare));
+    rates.ours.push(await burst(n, ours));
+  }
+  const lat = { bare: await sequential(5000, bare), ours: await sequential(5000, ours) };
+  const p50 = median(lat.ours) - median(lat.bare);
+  const p99 = quantile(lat.ours, 0.99) - quantile(lat.bare, 0.99);
+  return [
+    row("mailbox", `requests/s (${n} requests, ${WINDOW} queued, median of 3)`, median(rates.ours), "req/s", median(rates.bare), "target ≥ 20,000/s"),
+    row("mailbox", "latency p50, one at a time", median(lat.ours), "µs", median(lat.bare)),
+    row("mailbox", "latency p99, one at a time", quantile(lat.ours, 0.99), "µs", quantile(lat.bare, 0.99)),
+    row("mailbox", "added latency p50 / p99", p50, "µs", undefined, `p99 +${p99.toFixed(1)} µs over the bare actor`),
+  ];
+}
