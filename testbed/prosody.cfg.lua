@@ -78,6 +78,10 @@ authentication = "internal_plain"
 storage = "internal"
 gc = { mode = "generational" }
 
+-- Stanzas are small and latency-bound: without this, Nagle's algorithm and delayed ACKs add
+-- about 40 ms whenever several stanzas follow each other (measured on a join).
+network_settings = { nagle = false }
+
 -- No "limits": it would throttle c2s traffic.
 local global_modules = { "disco", "roster", "saslauth", "ping", "register", "posix" }
 if privileged then

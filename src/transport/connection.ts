@@ -55,6 +55,8 @@ export function createConnection(options: ConnectionOptions): Connection {
   entity.removeAllListeners("element");
   const onError = options.onError ?? (() => {});
   entity.on("error", onError);
+  // Stanzas are small and latency matters: do not let Nagle's algorithm hold them back.
+  entity.on("online", () => (entity.socket as { setNoDelay?: (on: boolean) => void } | null)?.setNoDelay?.(true));
   const outbox = new Outbox(entity, { domain: options.domain, maxQueue: options.maxQueue, onDrop: options.onDrop });
   let stopping = false;
 
