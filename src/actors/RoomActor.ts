@@ -6,30 +6,23 @@
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { type Actor, type InspectionEvent, createActor } from "xstate";
-import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { RoomHost } from "../legacy/RoomHost.js";
 import type { RequestKind, RoomEmitted } from "../machines/roomEvents.js";
 import type { roomMachine } from "../machines/roomMachine.js";
 import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
-import { Status, mucElement, roomStatusMessage } from "../protocol/xep0045.js";
+import { Status, mucElement, } from "../protocol/xep0045.js";
 import type { AvatarCache, AvatarSource } from "./avatars.js";
 import { joinSequence } from "./joinSequence.js";
 import { machineFor } from "./legacyActors.js";
 import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
-import { participantMessage, participantPresence, selfUnavailable, subjectMessage } from "./roomStanzas.js";
+import { type Plan, RoomTraffic, type StanzaSink } from "./roomTraffic.js";
+import { selfUnavailable } from "./roomStanzas.js";
 
-/** Stanzas a settled request sends, built for the resources joined at that moment. */
-export type Plan = (resources: readonly string[]) => Element[];
+export type { Plan, StanzaSink } from "./roomTraffic.js";
 
 /** Runs one request against the legacy room and says what to send when it succeeds. */
 export type RequestHandler = (room: LegacyRoom, signal: AbortSignal) => Promise<Plan>;
-
-/** Where a room actor sends stanzas. */
-export interface StanzaSink {
-  send(stanza: Element): void;
-  sendAll(stanzas: Iterable<Element>): void;
-}
 
 /** Options of {@link RoomActor}. */
 export interface RoomActorOptions {
@@ -54,22 +47,18 @@ type Pending =
   | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
 
 /** One room of one user, as an XState root actor. */
-export class RoomActor implements RoomHost {
-  readonly room: LegacyRoom;
+export class RoomActor extends RoomTraffic implements RoomHost {
   readonly actor: Actor<typeof roomMachine>;
-  readonly #outbox: StanzaSink;
   readonly #pending = new Map<string, Pending>();
-  readonly #held = new Map<string, Plan[]>();
   readonly #options: RoomActorOptions;
   readonly #avatar: RoomAvatar;
 
   constructor(options: RoomActorOptions) {
+    super(options.room, options.outbox);
     const room = options.room;
-    this.room = room;
     this.#options = options;
-    this.#outbox = options.outbox;
     room._host = this;
-    this.#avatar = new RoomAvatar(room, options.avatars, () => this.#live((rs) => rs.flatMap((r) => avatarChanged(room, this.#fullJid(r)))));
+    this.#avatar = new RoomAvatar(room, options.avatars, () => this.live((rs) => rs.flatMap((r) => avatarChanged(room, this.fullJid(r)))));
     const machine = machineFor(room, async (input, signal) => {
       const entry = this.#pending.get(input.id);
       if (entry?.type !== "request") throw new Error("request lost");
@@ -147,38 +136,12 @@ export class RoomActor implements RoomHost {
   shutdown(): void {
     const user = this.room._userParticipant();
     for (const r of this.resources) {
-      this.#outbox.send(selfUnavailable(this.room, user, this.#fullJid(r), [Status.SHUTDOWN], { affiliationNone: true }));
+      this.outbox.send(selfUnavailable(this.room, user, this.fullJid(r), [Status.SHUTDOWN], { affiliationNone: true }));
     }
     this.actor.stop();
   }
 
   // ---- RoomHost ---------------------------------------------------------------------------------
-
-  participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
-    const id = options.legacyId ?? nanoid();
-    this.#announce(p);
-    this.#live((rs) => rs.map((r) => participantMessage(p, this.#fullJid(r), body, { id, stanzaId: id, when: options.when })));
-  }
-
-  participantChanged(p: LegacyParticipant): void {
-    if (p._presenceSent) this.#live((rs) => rs.map((r) => participantPresence(p, this.#fullJid(r))));
-  }
-
-  participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void {
-    if (!p._presenceSent) return;
-    p._presenceSent = false;
-    const codes = options.ban ? [Status.BANNED] : options.kick ? [Status.KICKED] : [];
-    const extras = { type: "unavailable" as const, statusCodes: codes, reason: options.reason };
-    this.#live((rs) => rs.map((r) => participantPresence(p, this.#fullJid(r), extras)));
-  }
-
-  subjectChanged(): void {
-    this.#live((rs) => rs.map((r) => subjectMessage(this.room, this.#fullJid(r))));
-  }
-
-  configChanged(): void {
-    this.#live((rs) => rs.map((r) => roomStatusMessage(this.room.jid, this.#fullJid(r), [Status.CONFIG_CHANGED])));
-  }
 
   setAvatar(a: AvatarSource | null, uniqueId: string | undefined, options: { blocking?: boolean; cancel?: boolean }): Promise<void> {
     return this.#avatar.set(a, uniqueId, options);
@@ -203,37 +166,15 @@ export class RoomActor implements RoomHost {
 
   async kickResource(resource: string): Promise<void> {
     const user = this.room._userParticipant();
-    const to = this.#fullJid(resource);
-    this.#outbox.send(selfUnavailable(this.room, user, to, [Status.ERROR_KICK], { affiliationNone: true }));
+    const to = this.fullJid(resource);
+    this.outbox.send(selfUnavailable(this.room, user, to, [Status.ERROR_KICK], { affiliationNone: true }));
     this.forgetResource(resource);
   }
 
   // ---- internals ----------------------------------------------------------------------------------
 
-  #fullJid(resource: string): string {
-    return `${this.room.session.user}/${resource}`;
-  }
-
-  /** Sends a participant's presence before its first message of this run. */
-  #announce(p: LegacyParticipant): void {
-    if (p._presenceSent || p.isUser || p.isSystem) return;
-    if (!this.room._storedParticipants().includes(p)) return;
-    p._presenceSent = true;
-    // Resources whose join is under way get it in their join sequence: it is stored.
-    this.#live((rs) => rs.map((r) => participantPresence(p, this.#fullJid(r))), false);
-  }
-
-  /** Sends live traffic to joined resources; holds it for resources whose join is under way. */
-  #live(plan: Plan, hold = true): void {
-    const { resources, joins } = this.actor.getSnapshot().context;
-    this.#outbox.sendAll(plan(resources));
-    if (!hold) return;
-    for (const { resource } of joins) {
-      if (resources.includes(resource)) continue;
-      const held = this.#held.get(resource) ?? [];
-      held.push(plan);
-      this.#held.set(resource, held);
-    }
+  protected membership() {
+    return this.actor.getSnapshot().context;
   }
 
   #onEmitted(event: RoomEmitted): void {
@@ -250,7 +191,7 @@ export class RoomActor implements RoomHost {
         return;
       case "read.ready": {
         const entry = this.#take(event.id);
-        if (entry?.type === "read") this.#outbox.sendAll(entry.answer());
+        if (entry?.type === "read") this.outbox.sendAll(entry.answer());
         return;
       }
       case "request.settled": {
@@ -259,16 +200,17 @@ export class RoomActor implements RoomHost {
           return;
         }
         const entry = this.#take(event.id);
-        if (entry?.type === "request" && entry.plan) this.#outbox.sendAll(entry.plan(this.resources));
+        if (entry?.type === "request" && entry.plan) this.outbox.sendAll(entry.plan(this.resources));
         return;
       }
       case "left": {
+        this.forgetHeld(event.resource);
         const user = this.room._userParticipant();
-        this.#outbox.send(selfUnavailable(this.room, user, this.#fullJid(event.resource), []));
+        this.outbox.send(selfUnavailable(this.room, user, this.fullJid(event.resource), []));
         return;
       }
       case "destroyed":
-        this.#held.clear();
+        this.forgetHeld();
         this.#options.onDestroyed?.();
         return;
     }
@@ -283,12 +225,9 @@ export class RoomActor implements RoomHost {
   #completeJoin(id: string, resource: string): void {
     const entry = this.#take(id);
     if (entry?.type !== "join") return;
-    const to = this.#fullJid(resource);
     for (const p of this.room._storedParticipants()) p._presenceSent = true;
-    this.#outbox.sendAll(joinSequence(this.room, to, { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick }));
-    const held = this.#held.get(resource) ?? [];
-    this.#held.delete(resource);
-    for (const plan of held) this.#outbox.sendAll(plan([resource]));
+    const join = { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick };
+    this.streamJoin(resource, joinSequence(this.room, this.fullJid(resource), join));
   }
 
   #fail(id: string, error: StanzaErrorData): void {
@@ -300,8 +239,8 @@ export class RoomActor implements RoomHost {
     }
     const stanza = entry.stanza;
     if (!stanza || stanza.attrs.type === "error") return;
-    if (entry.type === "join") this.#held.delete(stanza.attrs.from?.split("/")[1] ?? "");
+    if (entry.type === "join") this.forgetHeld(stanza.attrs.from?.split("/")[1] ?? "");
     const payload = stanza.name === "presence" ? [mucElement()] : [];
-    this.#outbox.send(errorReply(stanza, { ...error, by: this.room.jid }, ...payload));
+    this.outbox.send(errorReply(stanza, { ...error, by: this.room.jid }, ...payload));
   }
 }

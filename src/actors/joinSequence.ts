@@ -8,12 +8,10 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { roomAvatarPresence } from "./roomAvatar.js";
 import { participantPresence, selfPresence, subjectMessage } from "./roomStanzas.js";
 
-/** The stanzas that the joining resource `to` receives, in order. */
-export function joinSequence(room: LegacyRoom, to: string, join: { id?: string; requestedNick?: string }): Element[] {
-  const out: Element[] = [];
-  for (const p of room._storedParticipants()) out.push(participantPresence(p, to));
-  out.push(selfPresence(room, room._userParticipant(), to, join));
-  out.push(subjectMessage(room, to));
-  if (room.avatarHash) out.push(roomAvatarPresence(room, to));
-  return out;
+/** The stanzas that the joining resource `to` receives, in order, built as they are taken. */
+export function* joinSequence(room: LegacyRoom, to: string, join: { id?: string; requestedNick?: string }): Generator<Element> {
+  for (const p of room._storedParticipants()) yield participantPresence(p, to);
+  yield selfPresence(room, room._userParticipant(), to, join);
+  yield subjectMessage(room, to);
+  if (room.avatarHash) yield roomAvatarPresence(room, to);
 }

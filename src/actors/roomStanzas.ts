@@ -61,7 +61,15 @@ export function participantPresence(p: LegacyParticipant, to: string, extras: Pr
     reason: extras.reason !== undefined ? xmlSafeText(extras.reason) : undefined,
     show: extras.type ? undefined : show,
     status: extras.type || status === undefined ? undefined : xmlSafeText(status),
+    idleSince: extras.type ? undefined : p._presence.idleSince,
   });
+}
+
+/** The XEP-0045 §7.6 pair for a renamed occupant: 303 from the old nick, then the new presence. */
+export function renamePresences(p: LegacyParticipant, oldResource: string, to: string): Element[] {
+  const old = participantPresence(p, to, { type: "unavailable", statusCodes: [Status.NICK_CHANGED], newNick: p.resource });
+  old.attrs.from = `${p.room.jid}/${oldResource}`;
+  return [old, participantPresence(p, to)];
 }
 
 /** The self-presence that ends a join (XEP-0045 §7.2.3), echoing the join's id. */

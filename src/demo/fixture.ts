@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { isStanzaErrorCondition, type StanzaErrorCondition } from "../protocol/conditions.js";
 import { FixtureError } from "./fixtureError.js";
+import { readEvents } from "./fixtureEvents.js";
 import {
   choices,
   expected,
@@ -41,6 +42,7 @@ import {
 } from "./fixtureSchema.js";
 
 export { FixtureError } from "./fixtureError.js";
+export type { FixtureAction, FixtureEvent } from "./fixtureEvents.js";
 export {
   FIXTURE_AFFILIATIONS,
   FIXTURE_ROLES,
@@ -77,6 +79,7 @@ const ROOM_FIELDS = [
   "generatedHistory",
   "delayMs",
   "reject",
+  "events",
 ] as const;
 const PARTICIPANT_FIELDS = ["nick", "affiliation", "role", "contact"] as const;
 const HISTORY_FIELDS = ["id", "from", "body", "at"] as const;
@@ -165,6 +168,7 @@ function readRoom(value: unknown, path: string): FixtureRoom {
     generatedHistory: optionalCount(obj, "generatedHistory", path, MAX_GENERATED_HISTORY),
     delayMs: readDelays(obj.delayMs, fieldPath(path, "delayMs")),
     reject: readReject(obj.reject, fieldPath(path, "reject")),
+    events: readEvents(obj, path),
   };
   const subjectSetter = optionalString(obj, "subjectSetter", path, true);
   if (subjectSetter !== undefined) room.subjectSetter = subjectSetter;

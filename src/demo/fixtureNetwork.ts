@@ -11,7 +11,7 @@ import type { GatewayPlugin } from "../legacy/plugin.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { CallLog } from "./callLog.js";
-import type { Fixture, FixtureRoom, RequestKind } from "./fixture.js";
+import type { Fixture, FixtureEvent, FixtureRoom, RequestKind } from "./fixture.js";
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
@@ -40,7 +40,15 @@ export class FixtureSession extends LegacySession {
   override createRoom(legacyId: string): LegacyRoom {
     const spec = this.#fixture.rooms.find((r) => r.id === legacyId);
     if (!spec || this.destroyed.has(legacyId)) throw new XMPPError("item-not-found", `No room ${legacyId} here`);
-    return new FixtureRoomImpl(this, spec, this.#callLog);
+    const room = new FixtureRoomImpl(this, spec, this.#callLog);
+    this.#rooms.add(room);
+    return room;
+  }
+
+  readonly #rooms = new Set<FixtureRoomImpl>();
+
+  override async shutdown(): Promise<void> {
+    for (const room of this.#rooms) room.stopEvents();
   }
 
   override async listRooms(): Promise<RoomListing[]> {
@@ -52,6 +60,7 @@ export class FixtureSession extends LegacySession {
 export class FixtureRoomImpl extends LegacyRoom {
   readonly #spec: FixtureRoom;
   readonly #log: CallLog;
+  readonly #timers: NodeJS.Timeout[] = [];
 
   constructor(session: FixtureSession, spec: FixtureRoom, log: CallLog) {
     super(session, spec.id);
@@ -101,6 +110,42 @@ export class FixtureRoomImpl extends LegacyRoom {
       }
       for (let i = 1; i <= s.generatedParticipants; i++) await this.getParticipant(`p${i}`);
     });
+    for (const event of s.events) {
+      const timer = setTimeout(() => void this.#play(event).catch(() => {}), event.afterMs);
+      timer.unref();
+      this.#timers.push(timer);
+    }
+  }
+
+  /** Stops the timed events (the gateway shuts down). */
+  stopEvents(): void {
+    for (const timer of this.#timers.splice(0)) clearTimeout(timer);
+  }
+
+  async #play(event: FixtureEvent): Promise<void> {
+    const byNick = (nick: string) => this.#find(undefined, nick);
+    if ("rename" in event) byNick(event.rename.from).rename(event.rename.to);
+    else if ("presence" in event) {
+      const { nick, show, status, idleSince } = event.presence;
+      byNick(nick).setPresence({ show: show === "available" ? undefined : show, status, idleSince });
+    } else if ("join" in event) {
+      const { nick, contact, affiliation, role } = event.join;
+      const p = contact ? await this.getParticipantByContact(contact, nick) : await this.getParticipant(nick);
+      p.affiliation = affiliation;
+      p.role = role;
+    } else if ("leave" in event) {
+      const { nick, kick, ban, reason } = event.leave;
+      this.removeParticipant(byNick(nick), { kick, ban, reason });
+    } else if ("message" in event) {
+      const from = event.message.from === this.userNick ? this._userParticipant() : byNick(event.message.from);
+      from.sendText(event.message.body, { legacyId: event.message.id });
+    } else if ("affiliation" in event) byNick(event.affiliation.nick).affiliation = event.affiliation.affiliation;
+    else if ("role" in event) byNick(event.role.nick).role = event.role.role;
+    else if ("subject" in event) {
+      this.subjectSetter = event.subject.setter;
+      this.subjectDate = new Date();
+      this.subject = event.subject.text;
+    }
   }
 
   override async onText(text: string, options: IncomingTextOptions): Promise<string> {

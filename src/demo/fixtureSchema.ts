@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { FixtureEvent } from "./fixtureEvents.js";
 import type { StanzaErrorCondition } from "../protocol/conditions.js";
 
 /** Every kind of request the demo legacy network can be told to delay or reject. */
@@ -118,6 +119,8 @@ export interface FixtureRoom {
   delayMs: FixtureDelays;
   /** Requests the legacy network refuses, with the stanza error condition to report. */
   reject: Partial<Record<RequestKind, StanzaErrorCondition>>;
+  /** Timed events of the legacy network (see fixtureEvents.ts). */
+  events: FixtureEvent[];
 }
 
 /** A validated demo fixture. */

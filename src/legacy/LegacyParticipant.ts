@@ -17,6 +17,8 @@ export interface SendTextOptions {
 export interface ParticipantPresence {
   show?: "away" | "chat" | "dnd" | "xa";
   status?: string;
+  /** When the participant was last active (XEP-0319). */
+  idleSince?: Date;
 }
 
 /**
@@ -28,10 +30,10 @@ export interface ParticipantPresence {
 export class LegacyParticipant {
   /** The room this participant is in. */
   readonly room: LegacyRoom;
-  /** The legacy display name. */
-  readonly nickname: string;
+  /** The legacy display name; change it with {@link rename}. */
+  nickname: string;
   /** The occupant JID's resourcepart: the nickname, made safe and unique (see README). */
-  readonly resource: string;
+  resource: string;
   /** The legacy id of the contact behind this participant, when known. */
   readonly contact: string | undefined;
   /** True for the participant that stands for the gateway user. */
@@ -91,10 +93,30 @@ export class LegacyParticipant {
     this.room._host?.participantChanged(this);
   }
 
-  /** Reports a presence change (show, status) from the legacy network. */
+  /** Reports a presence change (show, status, idle) from the legacy network. */
   setPresence(presence: ParticipantPresence): void {
     this._presence = { ...presence };
     this.room._host?.participantChanged(this);
+  }
+
+  /** Renames the participant: 303 from the old nick, then a presence from the new one. */
+  rename(nickname: string): void {
+    this.room.renameParticipant(this, nickname);
+  }
+
+  /** The participant left the room (unavailable presence). */
+  leave(reason?: string): void {
+    this.room.removeParticipant(this, { reason });
+  }
+
+  /** The participant was kicked (307). */
+  kick(reason?: string): void {
+    this.room.removeParticipant(this, { kick: true, reason });
+  }
+
+  /** The participant was banned (301). */
+  ban(reason?: string): void {
+    this.room.removeParticipant(this, { ban: true, reason });
   }
 
   /**

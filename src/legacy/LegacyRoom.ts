@@ -230,10 +230,29 @@ export class LegacyRoom extends RoomCallbacks {
   removeParticipant(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string } = {}): void {
     if (options.kick && options.ban) throw new TypeError("removeParticipant: kick and ban cannot both be true");
     if (this.#participants.get(p.resource) !== p) return;
-    this.#participants.delete(p.resource);
-    if (this.#byNickname.get(p.nickname) === p) this.#byNickname.delete(p.nickname);
-    if (p.contact !== undefined) this.#byContact.delete(p.contact);
+    this.#forget(p);
     this._host?.participantRemoved(p, options);
+  }
+
+  /**
+   * Renames a participant. The resource is recomputed (made safe and unique, as for new
+   * participants); joined resources get the XEP-0045 §7.6 pair: an unavailable presence from the
+   * old nick with status 303 and `item nick=new`, then a presence from the new nick. The
+   * occupant id does not change.
+   */
+  renameParticipant(p: LegacyParticipant, nickname: string): void {
+    if (p.isUser || p.isSystem) throw new TypeError("renameParticipant: the user and the room cannot be renamed");
+    if (nickname === p.nickname) return;
+    const stored = this.#participants.get(p.resource) === p;
+    const oldResource = p.resource;
+    const userResource = this._userParticipant().resource;
+    const taken = (c: string) => (this.#participants.has(c) && c !== oldResource) || c === userResource;
+    if (stored) this.#forget(p);
+    p.nickname = nickname;
+    p.resource = disambiguateNick(nickname, taken, p.contact ? [p.contact] : []);
+    if (!stored) return;
+    this.#store(p);
+    this._host?.participantRenamed(p, oldResource);
   }
 
   /** Disconnects one XMPP resource of the user from the room (status 110 + 333). */
@@ -252,8 +271,17 @@ export class LegacyRoom extends RoomCallbacks {
       contact,
       occupantId: deriveOccupantId(this.jid, contact !== undefined ? `contact:${contact}` : `nick:${nickname}`),
     });
-    if (store) this.#store(p);
+    if (store) {
+      this.#store(p);
+      if (!this._quiet) this._host?.participantJoined(p);
+    }
     return p;
+  }
+
+  #forget(p: LegacyParticipant): void {
+    this.#participants.delete(p.resource);
+    if (this.#byNickname.get(p.nickname) === p) this.#byNickname.delete(p.nickname);
+    if (p.contact !== undefined && this.#byContact.get(p.contact) === p) this.#byContact.delete(p.contact);
   }
 
   #store(p: LegacyParticipant): void {

@@ -11,10 +11,14 @@ import type { LegacyParticipant, SendTextOptions } from "./LegacyParticipant.js"
 export interface RoomHost {
   /** A participant sent a text message. */
   participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void;
+  /** A participant appeared outside `updateInfo` and `fillParticipants`: its presence goes out now. */
+  participantJoined(p: LegacyParticipant): void;
   /** A participant's affiliation, role or presence changed. */
   participantChanged(p: LegacyParticipant): void;
   /** A participant left, was kicked or was banned. */
   participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void;
+  /** A participant's nick changed; `oldResource` was its resource before. */
+  participantRenamed(p: LegacyParticipant, oldResource: string): void;
   /** The subject changed. */
   subjectChanged(): void;
   /** The name or the description changed. */

@@ -8,6 +8,7 @@
 import { type Element, xml } from "@xmpp/component";
 import { NS } from "./namespaces.js";
 import { nickElement } from "./xep0172.js";
+import { idleElement } from "./xep0319.js";
 import { occupantIdElement } from "./xep0421.js";
 
 /** XEP-0045 §5.2 affiliations. */
@@ -113,6 +114,8 @@ export interface OccupantPresence {
   destroy?: { reason?: string; jid?: string };
   show?: "away" | "chat" | "dnd" | "xa";
   status?: string;
+  /** XEP-0319 last interaction. */
+  idleSince?: Date;
 }
 
 /** Builds an occupant presence with its `<x xmlns=muc#user>` (XEP-0045 §7.2.3, §7.2.4). */
@@ -137,6 +140,7 @@ export function occupantPresence(p: OccupantPresence): Element {
       ...codes.map((code) => xml("status", { code: String(code) })),
     ),
     p.nick ? nickElement(p.nick) : null,
+    p.idleSince ? idleElement(p.idleSince) : null,
     p.occupantId ? occupantIdElement(p.occupantId) : null,
   );
 }

@@ -45,8 +45,8 @@ async function lobby(type: "group" | "channel" = "group") {
 const TO = "alice@example.org/phone";
 
 const cases: Record<string, () => Promise<Element | Element[]>> = {
-  "xep0045-join-sequence-group": async () => joinSequence(await lobby(), TO, { id: "join-1", requestedNick: "alice" }),
-  "xep0045-join-sequence-channel-210": async () => joinSequence(await lobby("channel"), TO, { id: "j", requestedNick: "Alice" }),
+  "xep0045-join-sequence-group": async () => [...joinSequence(await lobby(), TO, { id: "join-1", requestedNick: "alice" })],
+  "xep0045-join-sequence-channel-210": async () => [...joinSequence(await lobby("channel"), TO, { id: "j", requestedNick: "Alice" })],
   "xep0045-kicked-participant": async () => {
     const room = await lobby();
     const bob = await room.getParticipant("bob");

@@ -44,6 +44,7 @@ describe("parseFixture defaults", () => {
           generatedHistory: 0,
           delayMs: { updateInfo: 0, fillParticipants: 0, backfill: 0, requests: 0 },
           reject: {},
+          events: [],
         },
       ],
     });

@@ -1,0 +1,150 @@
+/**
+ * Live room traffic: what the plugin's room sends while it runs (messages, presences, renames,
+ * subject and configuration changes), fanned out to every joined resource, and held for a
+ * resource whose join sequence has not finished, so that it never interleaves with it.
+ * Join sequences of big rooms are streamed in chunks, yielding to the event loop between them.
+ */
+import type { Element } from "@xmpp/component";
+import { nanoid } from "nanoid";
+import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { Status, roomStatusMessage } from "../protocol/xep0045.js";
+import { participantMessage, participantPresence, renamePresences, subjectMessage } from "./roomStanzas.js";
+
+/** Stanzas to send, built for the given resources. */
+export type Plan = (resources: readonly string[]) => Element[];
+
+/** Where a room sends stanzas. `size` and `flushed` let a long join respect back-pressure. */
+export interface StanzaSink {
+  send(stanza: Element): void;
+  sendAll(stanzas: Iterable<Element>): void;
+  readonly size?: number;
+  flushed?(): Promise<void>;
+}
+
+/** Stanzas of a join sequence sent per event-loop turn. */
+const JOIN_CHUNK = 250;
+/** Outbox backlog above which a streaming join waits for it to drain. */
+const JOIN_BACKLOG = 2_000;
+
+/** The traffic half of a room actor; see {@link RoomActor}. */
+export abstract class RoomTraffic {
+  readonly room: LegacyRoom;
+  protected readonly outbox: StanzaSink;
+  readonly #held = new Map<string, Plan[]>();
+  readonly #streaming = new Map<string, object>();
+
+  constructor(room: LegacyRoom, outbox: StanzaSink) {
+    this.room = room;
+    this.outbox = outbox;
+  }
+
+  /** The resources in the room, and the resources whose join waits for the room. */
+  protected abstract membership(): { resources: readonly string[]; joins: ReadonlyArray<{ resource: string }> };
+
+  /** The user's full JID for one of their resources. */
+  fullJid(resource: string): string {
+    return `${this.room.session.user}/${resource}`;
+  }
+
+  participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
+    const id = options.legacyId ?? nanoid();
+    this.announce(p);
+    this.live((rs) => rs.map((r) => participantMessage(p, this.fullJid(r), body, { id, stanzaId: id, when: options.when })));
+  }
+
+  participantJoined(p: LegacyParticipant): void {
+    // Deferred a turn, so that what the plugin sets right after creating the participant
+    // (affiliation, role, presence) is in its first presence instead of a second one.
+    setImmediate(() => this.announce(p));
+  }
+
+  participantChanged(p: LegacyParticipant): void {
+    if (p._presenceSent) this.live((rs) => rs.map((r) => participantPresence(p, this.fullJid(r))));
+  }
+
+  participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void {
+    if (!p._presenceSent) return;
+    p._presenceSent = false;
+    const codes = options.ban ? [Status.BANNED] : options.kick ? [Status.KICKED] : [];
+    const extras = { type: "unavailable" as const, statusCodes: codes, reason: options.reason };
+    this.live((rs) => rs.map((r) => participantPresence(p, this.fullJid(r), extras)));
+  }
+
+  participantRenamed(p: LegacyParticipant, oldResource: string): void {
+    if (p._presenceSent) this.live((rs) => rs.flatMap((r) => renamePresences(p, oldResource, this.fullJid(r))));
+  }
+
+  subjectChanged(): void {
+    this.live((rs) => rs.map((r) => subjectMessage(this.room, this.fullJid(r))));
+  }
+
+  configChanged(): void {
+    this.live((rs) => rs.map((r) => roomStatusMessage(this.room.jid, this.fullJid(r), [Status.CONFIG_CHANGED])));
+  }
+
+  /** Sends a stored participant's presence once per run: when it appears, or before its first message. */
+  protected announce(p: LegacyParticipant): void {
+    if (p._presenceSent || p.isUser || p.isSystem) return;
+    if (!this.room._storedParticipants().includes(p)) return;
+    p._presenceSent = true;
+    // Joins that have not started yet list it themselves: it is stored.
+    this.live((rs) => rs.map((r) => participantPresence(p, this.fullJid(r))), false);
+  }
+
+  /**
+   * Sends live traffic to joined resources. Holds it for resources whose join sequence is
+   * streaming, and (with `holdPending`) for resources whose join has not started yet.
+   */
+  protected live(plan: Plan, holdPending = true): void {
+    const { resources, joins } = this.membership();
+    const now = resources.filter((r) => !this.#streaming.has(r));
+    this.outbox.sendAll(plan(now));
+    const later = [...this.#streaming.keys()];
+    if (holdPending) for (const j of joins) if (!resources.includes(j.resource)) later.push(j.resource);
+    for (const resource of new Set(later)) {
+      const held = this.#held.get(resource) ?? [];
+      held.push(plan);
+      this.#held.set(resource, held);
+    }
+  }
+
+  /**
+   * Sends a join sequence to one resource, then what was held for it. Long sequences go out
+   * {@link JOIN_CHUNK} stanzas per event-loop turn, waiting for the outbox when it backs up.
+   */
+  protected streamJoin(resource: string, sequence: Iterable<Element>): void {
+    const token = {};
+    this.#streaming.set(resource, token);
+    const stanzas = sequence[Symbol.iterator]();
+    const step = (): void => {
+      if (this.#streaming.get(resource) !== token) return;
+      for (let n = 0; n < JOIN_CHUNK; n++) {
+        const next = stanzas.next();
+        if (next.done) return this.#finishJoin(resource);
+        this.outbox.send(next.value);
+      }
+      if ((this.outbox.size ?? 0) > JOIN_BACKLOG && this.outbox.flushed) void this.outbox.flushed().then(step);
+      else setImmediate(step);
+    };
+    step();
+  }
+
+  #finishJoin(resource: string): void {
+    this.#streaming.delete(resource);
+    const held = this.#held.get(resource) ?? [];
+    this.#held.delete(resource);
+    for (const plan of held) this.outbox.sendAll(plan([resource]));
+  }
+
+  /** Forgets what was held (and any join streaming) for a resource that left or failed to join. */
+  protected forgetHeld(resource?: string): void {
+    if (resource === undefined) {
+      this.#held.clear();
+      this.#streaming.clear();
+      return;
+    }
+    this.#held.delete(resource);
+    this.#streaming.delete(resource);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Timed events of a fixture room: what the legacy network does by itself, so the occupant side
+ * can be driven from outside the process. Each event fires `afterMs` milliseconds after the room's
+ * participant list was filled (its first join or participant listing), in each user's copy of
+ * the room.
+ *
+ * ```jsonc
+ * "events": [
+ *   { "afterMs": 500, "rename": { "from": "bob", "to": "robert" } },
+ *   { "afterMs": 600, "presence": { "nick": "carol", "show": "away", "status": "lunch", "idleSince": "2026-11-20T10:00:00Z" } },
+ *   { "afterMs": 700, "join": { "nick": "dave", "contact": "dave-id", "affiliation": "member", "role": "participant" } },
+ *   { "afterMs": 800, "leave": { "nick": "dave", "kick": true, "reason": "spam" } },
+ *   { "afterMs": 900, "message": { "from": "carol", "body": "back", "id": "legacy-7" } },
+ *   { "afterMs": 950, "affiliation": { "nick": "carol", "affiliation": "admin" } },
+ *   { "afterMs": 960, "role": { "nick": "carol", "role": "moderator" } },
+ *   { "afterMs": 990, "subject": { "text": "New topic", "setter": "carol" } }
+ * ]
+ * ```
+ */
+import { FixtureError } from "./fixtureError.js";
+import {
+  type RawObject,
+  expected,
+  fieldPath,
+  indexPath,
+  optionalBoolean,
+  optionalDate,
+  optionalDuration,
+  optionalEnum,
+  optionalString,
+  readArray,
+  readObject,
+  requiredString,
+} from "./fixtureFields.js";
+import { FIXTURE_AFFILIATIONS, FIXTURE_ROLES, type FixtureAffiliation, type FixtureRole } from "./fixtureSchema.js";
+
+const SHOWS = ["available", "away", "chat", "dnd", "xa"] as const;
+
+/** What a fixture event does. */
+export type FixtureAction =
+  | { rename: { from: string; to: string } }
+  | { presence: { nick: string; show: (typeof SHOWS)[number]; status?: string; idleSince?: Date } }
+  | { join: { nick: string; contact?: string; affiliation: FixtureAffiliation; role: FixtureRole } }
+  | { leave: { nick: string; kick: boolean; ban: boolean; reason?: string } }
+  | { message: { from: string; body: string; id?: string } }
+  | { affiliation: { nick: string; affiliation: FixtureAffiliation } }
+  | { role: { nick: string; role: FixtureRole } }
+  | { subject: { text: string; setter?: string } };
+
+/** A timed event of a fixture room. */
+export type FixtureEvent = { afterMs: number } & FixtureAction;
+
+const ACTIONS: Record<string, (obj: RawObject, path: string) => FixtureAction> = {
+  rename: (o, p) => ({ rename: { from: requiredString(o, "from", p), to: requiredString(o, "to", p) } }),
+  presence: (o, p) => ({
+    presence: {
+      nick: requiredString(o, "nick", p),
+      show: optionalEnum(o, "show", p, SHOWS, "available"),
+      ...defined("status", optionalString(o, "status", p, false)),
+      ...defined("idleSince", optionalDate(o, "idleSince", p)),
+    },
+  }),
+  join: (o, p) => ({
+    join: {
+      nick: requiredString(o, "nick", p),
+      ...defined("contact", optionalString(o, "contact", p, true)),
+      affiliation: optionalEnum(o, "affiliation", p, FIXTURE_AFFILIATIONS, "member"),
+      role: optionalEnum(o, "role", p, FIXTURE_ROLES, "participant"),
+    },
+  }),
+  leave: (o, p) => {
+    const kick = optionalBoolean(o, "kick", p, false);
+    const ban = optionalBoolean(o, "ban", p, false);
+    if (kick && ban) throw new FixtureError(fieldPath(p, "ban"), "kick and ban cannot both be true");
+    return { leave: { nick: requiredString(o, "nick", p), kick, ban, ...defined("reason", optionalString(o, "reason", p, false)) } };
+  },
+  message: (o, p) => {
+    if (typeof o.body !== "string") expected(fieldPath(p, "body"), "a string", o.body);
+    return { message: { from: requiredString(o, "from", p), body: o.body, ...defined("id", optionalString(o, "id", p, true)) } };
+  },
+  affiliation: (o, p) => ({
+    affiliation: { nick: requiredString(o, "nick", p), affiliation: optionalEnum(o, "affiliation", p, FIXTURE_AFFILIATIONS, "member") },
+  }),
+  role: (o, p) => ({ role: { nick: requiredString(o, "nick", p), role: optionalEnum(o, "role", p, FIXTURE_ROLES, "participant") } }),
+  subject: (o, p) => {
+    if (typeof o.text !== "string") expected(fieldPath(p, "text"), "a string", o.text);
+    return { subject: { text: o.text, ...defined("setter", optionalString(o, "setter", p, true)) } };
+  },
+};
+
+const FIELDS: Record<string, readonly string[]> = {
+  rename: ["from", "to"],
+  presence: ["nick", "show", "status", "idleSince"],
+  join: ["nick", "contact", "affiliation", "role"],
+  leave: ["nick", "kick", "ban", "reason"],
+  message: ["from", "body", "id"],
+  affiliation: ["nick", "affiliation"],
+  role: ["nick", "role"],
+  subject: ["text", "setter"],
+};
+
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Reads a room's `events` array: each event has `afterMs` and exactly one action. */
+export function readEvents(room: RawObject, path: string): FixtureEvent[] {
+  const eventsPath = fieldPath(path, "events");
+  return readArray(room, "events", path, false).map((value, i) => {
+    const p = indexPath(eventsPath, i);
+    const obj = readObject(value, p, ["afterMs", ...Object.keys(ACTIONS)]);
+    const kinds = Object.keys(obj).filter((k) => k !== "afterMs");
+    if (kinds.length !== 1) {
+      throw new FixtureError(p, `expected exactly one action (${Object.keys(ACTIONS).join(", ")}), got ${kinds.length}`);
+    }
+    const kind = kinds[0] as string;
+    const actionPath = fieldPath(p, kind);
+    const action = ACTIONS[kind]!(readObject(obj[kind], actionPath, FIELDS[kind]), actionPath);
+    return { afterMs: optionalDuration(obj, "afterMs", p), ...action };
+  });
+}
