@@ -4,6 +4,7 @@
  * same Prosody that answers the join with the same number of pre-built presences and a subject
  * (the floor for moving those stanzas through Prosody). Also the gateway's heap per filled room.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { client, xml as clientXml } from "@xmpp/client";
 import { component, xml } from "@xmpp/component";
 import { createGateway } from "../src/createGateway.js";
@@ -53,6 +54,7 @@ export async function joinBench(): Promise<Row[]> {
       users: ["alice@localhost"],
       rooms: [
         ...SIZES.map((n) => ({ id: `r${n}`, generatedParticipants: n, userNick: "alice" })),
+        { id: "r10000", generatedParticipants: 10_000, userNick: "alice" },
         ...Array.from({ length: HEAP_ROOMS }, (_, i) => ({ id: `heap${i}`, generatedParticipants: 1000 })),
       ],
     });
@@ -89,6 +91,14 @@ export async function joinBench(): Promise<Row[]> {
       rows.push(row("join", `${n} occupants, warm join (median of ${JOINS})`, median(ours), "ms", median(bare), "baseline: bare push component"));
       rows.push(row("join", `${n} occupants, first join (updateInfo + fill)`, first, "ms"));
     }
+    // join-10k: the event loop must not stall while 10,000 presences stream out.
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    const first10k = await join("r10000@muc.localhost");
+    const warm10k = await join("r10000@muc.localhost");
+    loop.disable();
+    rows.push(row("join-10k", "10,000 occupants, first / warm join", first10k, "ms", undefined, `warm ${warm10k.toFixed(0)} ms`));
+    rows.push(row("join-10k", "max event-loop delay during the joins", loop.max / 1e6, "ms", undefined, "target ≤ 50 ms"));
     // Heap of a filled 1,000-participant room: HEAP_ROOMS more rooms, filled, after gc.
     const session = (await gateway.sessions.get("alice@localhost"))!;
     gc();

@@ -8,7 +8,7 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { xmlSafeText } from "../protocol/resourcepart.js";
 import { nickElement } from "../protocol/xep0172.js";
 import { delayElement } from "../protocol/xep0203.js";
-import { Status, occupantPresence } from "../protocol/xep0045.js";
+import { type Affiliation, Status, occupantPresence } from "../protocol/xep0045.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
 import { occupantIdElement } from "../protocol/xep0421.js";
@@ -37,6 +37,8 @@ function nickOf(p: LegacyParticipant): string | undefined {
 /** Options of {@link participantPresence}. */
 export interface PresenceExtras {
   type?: "unavailable";
+  /** Overrides the participant's affiliation, e.g. `outcast` in a ban. */
+  affiliation?: Affiliation;
   statusCodes?: number[];
   reason?: string;
   id?: string;
@@ -51,7 +53,7 @@ export function participantPresence(p: LegacyParticipant, to: string, extras: Pr
     to,
     id: extras.id,
     type: extras.type,
-    affiliation: p.affiliation,
+    affiliation: extras.affiliation ?? p.affiliation,
     role: extras.type === "unavailable" && !extras.statusCodes?.includes(Status.NICK_CHANGED) ? "none" : p.role,
     jid: realJidOf(p.room, p),
     occupantId: p.occupantId,

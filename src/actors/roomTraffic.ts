@@ -67,7 +67,12 @@ export abstract class RoomTraffic {
     if (!p._presenceSent) return;
     p._presenceSent = false;
     const codes = options.ban ? [Status.BANNED] : options.kick ? [Status.KICKED] : [];
-    const extras = { type: "unavailable" as const, statusCodes: codes, reason: options.reason };
+    const extras = {
+      type: "unavailable" as const,
+      statusCodes: codes,
+      reason: options.reason,
+      affiliation: options.ban ? ("outcast" as const) : undefined,
+    };
     this.live((rs) => rs.map((r) => participantPresence(p, this.fullJid(r), extras)));
   }
 

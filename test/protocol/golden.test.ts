@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { joinSequence } from "../../src/actors/joinSequence.js";
 import { echoOf } from "../../src/actors/requests.js";
 import { roomDiscoInfo } from "../../src/actors/roomDisco.js";
-import { participantMessage, participantPresence, selfUnavailable } from "../../src/actors/roomStanzas.js";
+import { participantMessage, participantPresence, renamePresences, selfUnavailable } from "../../src/actors/roomStanzas.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { NotImplementedError, XMPPError, toStanzaError } from "../../src/legacy/errors.js";
@@ -59,6 +59,23 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
   "xep0045-destroy-self-presence": async () => {
     const room = await lobby();
     return selfUnavailable(room, room._userParticipant(), TO, [], { destroy: true, destroyReason: "bye", affiliationNone: true });
+  },
+  "xep0045-rename-303-pair": async () => {
+    const room = await lobby();
+    const bob = await room.getParticipant("bob");
+    room._quiet = true;
+    bob.rename("robert");
+    return renamePresences(bob, "bob", TO);
+  },
+  "xep0319-presence-show-status-idle": async () => {
+    const room = await lobby();
+    const bob = await room.getParticipant("bob");
+    bob._presence = { show: "away", status: "lunch", idleSince: new Date("2026-11-25T12:00:00Z") };
+    return participantPresence(bob, TO);
+  },
+  "xep0045-banned-participant": async () => {
+    const room = await lobby();
+    return participantPresence(await room.getParticipant("weird\u0007name"), TO, { type: "unavailable", statusCodes: [Status.BANNED], affiliation: "outcast" });
   },
   "xep0045-occupant-presence-all-fields": async () =>
     occupantPresence({

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { FixtureError, parseFixture } from "../../src/demo/fixture.js";
+
+const withEvents = (events: unknown) => ({ users: ["a@b"], rooms: [{ id: "r", events }] });
+
+describe("fixture timed events", () => {
+  it("parses every kind of event with defaults", () => {
+    const events = parseFixture(
+      withEvents([
+        { afterMs: 5, rename: { from: "bob", to: "robert" } },
+        { presence: { nick: "carol", idleSince: "2026-11-20T10:00:00Z" } },
+        { afterMs: 1, join: { nick: "dave" } },
+        { afterMs: 2, leave: { nick: "dave", kick: true } },
+        { afterMs: 3, message: { from: "bob", body: "" } },
+        { afterMs: 4, affiliation: { nick: "bob", affiliation: "admin" } },
+        { afterMs: 4, role: { nick: "bob", role: "visitor" } },
+        { afterMs: 6, subject: { text: "t" } },
+      ]),
+    ).rooms[0]!.events;
+    expect(events).toEqual([
+      { afterMs: 5, rename: { from: "bob", to: "robert" } },
+      { afterMs: 0, presence: { nick: "carol", show: "available", idleSince: new Date("2026-11-20T10:00:00Z") } },
+      { afterMs: 1, join: { nick: "dave", affiliation: "member", role: "participant" } },
+      { afterMs: 2, leave: { nick: "dave", kick: true, ban: false } },
+      { afterMs: 3, message: { from: "bob", body: "" } },
+      { afterMs: 4, affiliation: { nick: "bob", affiliation: "admin" } },
+      { afterMs: 4, role: { nick: "bob", role: "visitor" } },
+      { afterMs: 6, subject: { text: "t" } },
+    ]);
+  });
+
+  it.each([
+    [[{ afterMs: 1 }], "rooms[0].events[0]: expected exactly one action"],
+    [[{ rename: { from: "a", to: "b" }, join: { nick: "c" } }], "rooms[0].events[0]: expected exactly one action"],
+    [[{ dance: {} }], "rooms[0].events[0].dance: unknown field"],
+    [[{ afterMs: -1, join: { nick: "x" } }], "rooms[0].events[0].afterMs"],
+    [[{ join: { nick: "x", colour: "red" } }], "rooms[0].events[0].join.colour: unknown field"],
+    [[{ leave: { nick: "x", kick: true, ban: true } }], "rooms[0].events[0].leave.ban"],
+    [[{ presence: { nick: "x", show: "sleepy" } }], "rooms[0].events[0].presence.show"],
+    [[{ rename: { from: "x" } }], "rooms[0].events[0].rename.to"],
+    ["soon", "rooms[0].events"],
+  ])("refuses %j naming the field", (events, path) => {
+    expect(() => parseFixture(withEvents(events))).toThrow(FixtureError);
+    expect(() => parseFixture(withEvents(events))).toThrow(path);
+  });
+});
