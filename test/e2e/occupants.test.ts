@@ -112,6 +112,26 @@ describe("occupants through Prosody, two resources", () => {
     expect(refused!.getChild("error")!.getChild("not-acceptable")).toBeDefined();
   });
 
+  it("ignores a status-only presence, answers occupant disco, and kicks an unjoined sender with 333", async () => {
+    phone.clear();
+    await phone.send(xml("presence", { to: `${ROOM}/alice` }, xml("show", {}, "dnd")));
+    await phone.send(xml("iq", { to: `${ROOM}/robert`, type: "get", id: "od" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
+    await phone.send(xml("iq", { to: `${ROOM}/nobody`, type: "get", id: "od2" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
+    await phone.send(xml("iq", { to: `${ROOM}/nobody`, type: "get", id: "vc" }, xml("vCard", { xmlns: "vcard-temp" })));
+    const [od] = await phone.waitFor((s) => s.attrs.id === "od");
+    expect(od!.getChild("query")!.getChild("identity")!.attrs).toMatchObject({ category: "client", type: "pc", name: "robert" });
+    for (const id of ["od2", "vc"]) {
+      const [missing] = await phone.waitFor((s) => s.attrs.id === id);
+      expect(missing!.getChild("error")!.getChild("item-not-found")).toBeDefined();
+    }
+    expect(phone.received.filter((s) => s.is("presence") && s.attrs.from?.startsWith(ROOM))).toEqual([]);
+    laptop.clear();
+    await laptop.send(xml("message", { to: ROOM, type: "groupchat", id: "sneak" }, xml("body", {}, "not joined")));
+    const [kick] = await laptop.waitFor((s) => s.is("presence") && s.attrs.type === "unavailable");
+    expect(codes(kick)).toBe("110,333");
+    expect(laptop.received.find((s) => s.attrs.id === "sneak")!.getChild("error")!.getChild("not-acceptable")).toBeDefined();
+  });
+
   it("a client error with a gone condition removes the resource; a nick change is refused", async () => {
     await phone.send(xml("presence", { to: `${ROOM}/alicia`, id: "nc" }));
     const [nc] = await phone.waitFor((s) => s.attrs.id === "nc");
