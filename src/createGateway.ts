@@ -8,7 +8,10 @@ import { RoomRegistry } from "./actors/registry.js";
 import { SessionDirectory } from "./actors/sessions.js";
 import type { GatewayPlugin } from "./legacy/plugin.js";
 import { type Connection, createConnection } from "./transport/connection.js";
+import { escapeLocalpart } from "./protocol/xep0106.js";
+import { IqCaller } from "./transport/iqCaller.js";
 import type { DropReason } from "./transport/outbox.js";
+import { Privileges } from "./transport/privileges.js";
 import { createRouter } from "./transport/router.js";
 
 /** Options of {@link createGateway}. */
@@ -35,6 +38,8 @@ export interface GatewayOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
   onError?: (error: unknown) => void;
+  /** Things the user may want to know about, e.g. a bookmark that fell back to an invitation. */
+  onWarning?: (message: string, error?: unknown) => void;
   /** Stanzas the outbox dropped, with the reason. */
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
 }
@@ -81,10 +86,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     onError,
     onDrop: options.onDrop,
   });
-  const sessions = new SessionDirectory(options.plugin);
-  const registry = new RoomRegistry({
+  const send = (stanza: Element) => connection.outbox.send(stanza);
+  const iqCaller = new IqCaller(send);
+  const privileges = new Privileges();
+  const services = { domain, iqCaller, privileges, send, warn: options.onWarning ?? (() => {}) };
+  let registry: RoomRegistry;
+  const sessions = new SessionDirectory(options.plugin, (session) => {
+    session._host = {
+      async getRoom(legacyId) {
+        const actor = await registry.get(session, escapeLocalpart(legacyId));
+        await actor.ensureInfo();
+        return actor.room;
+      },
+    };
+    void session.login().catch(onError);
+  });
+  registry = new RoomRegistry({
     domain,
     outbox: connection.outbox,
+    services,
     mailboxSize: options.mailboxSize ?? 100,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
     maxRooms: options.maxRooms ?? 100_000,
@@ -96,10 +116,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     name: options.name ?? options.plugin.name ?? "mucstate gateway",
     sessions,
     registry,
-    send: (stanza) => connection.outbox.send(stanza),
+    send,
     onError,
+    iqCaller,
+    privileges,
   });
   connection.onStanza(route);
+  // Sessions of the users the plugin names start as soon as the gateway is online.
+  connection.entity.on("online", () => {
+    void Promise.resolve(options.plugin.users?.() ?? [])
+      .then((users) => Promise.all([...users].map((user) => sessions.get(user))))
+      .catch(onError);
+  });
 
   return {
     domain,

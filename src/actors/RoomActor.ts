@@ -10,9 +10,11 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { RoomHost } from "../legacy/RoomHost.js";
 import type { RequestKind, RoomEmitted } from "../machines/roomEvents.js";
 import type { roomMachine } from "../machines/roomMachine.js";
+import { toStanzaError } from "../legacy/errors.js";
 import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
 import { Status, mucElement, } from "../protocol/xep0045.js";
 import type { AvatarCache, AvatarSource } from "./avatars.js";
+import { type BookmarkOptions, type GatewayServices, addToBookmarks, defaultServices } from "./bookmarks.js";
 import { joinSequence } from "./joinSequence.js";
 import { machineFor } from "./legacyActors.js";
 import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
@@ -32,6 +34,8 @@ export interface RoomActorOptions {
   callbackTimeoutMs: number;
   /** The gateway-wide avatar cache. */
   avatars: AvatarCache;
+  /** What rooms use to talk to the user's server (bookmarks). @defaultValue no privileges */
+  services?: GatewayServices;
   inspect?: (event: InspectionEvent) => void;
   /** The machine reached its final `destroyed` state. */
   onDestroyed?: () => void;
@@ -43,7 +47,7 @@ export interface RoomActorOptions {
 
 type Pending =
   | { type: "join"; stanza: Element; requestedNick: string }
-  | { type: "read"; stanza: Element | undefined; answer: () => Element[]; fail?: (e: StanzaErrorData) => void }
+  | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
   | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
 
 /** One room of one user, as an XState root actor. */
@@ -119,7 +123,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   }
 
   /** A read-only stanza: answered as soon as the info (or participant list) is known, never queued behind requests. */
-  read(stanza: Element, needs: "info" | "participants", answer: () => Element[]): void {
+  read(stanza: Element, needs: "info" | "participants", answer: () => Element[] | Promise<Element[]>): void {
     const id = nanoid();
     this.#pending.set(id, { type: "read", stanza, answer });
     this.actor.send({ type: "read", id, needs });
@@ -143,6 +147,11 @@ export class RoomActor extends RoomTraffic implements RoomHost {
 
   // ---- RoomHost ---------------------------------------------------------------------------------
 
+  addToBookmarks(options: BookmarkOptions): Promise<boolean> {
+    const domain = this.room.jid.slice(this.room.jid.indexOf("@") + 1);
+    return addToBookmarks(this.room, options, this.#options.services ?? defaultServices(domain, this.outbox));
+  }
+
   setAvatar(a: AvatarSource | null, uniqueId: string | undefined, options: { blocking?: boolean; cancel?: boolean }): Promise<void> {
     return this.#avatar.set(a, uniqueId, options);
   }
@@ -152,7 +161,16 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     return this.#avatar;
   }
 
+  /** Resolves once `updateInfo` has run (rejects when it failed). */
+  ensureInfo(): Promise<void> {
+    return this.#await("info");
+  }
+
   ensureParticipants(): Promise<void> {
+    return this.#await("participants");
+  }
+
+  #await(needs: "info" | "participants"): Promise<void> {
     return new Promise((resolve, reject) => {
       const id = nanoid();
       const answer = () => {
@@ -160,7 +178,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
         return [];
       };
       this.#pending.set(id, { type: "read", stanza: undefined, answer, fail: (e) => reject(Object.assign(new Error(e.text), e)) });
-      this.actor.send({ type: "read", id, needs: "participants" });
+      this.actor.send({ type: "read", id, needs });
     });
   }
 
@@ -191,7 +209,15 @@ export class RoomActor extends RoomTraffic implements RoomHost {
         return;
       case "read.ready": {
         const entry = this.#take(event.id);
-        if (entry?.type === "read") this.outbox.sendAll(entry.answer());
+        if (entry?.type === "read") {
+          const stanza = entry.stanza;
+          Promise.resolve()
+            .then(entry.answer)
+            .then(
+              (stanzas) => this.outbox.sendAll(stanzas),
+              (error: unknown) => stanza && this.outbox.send(errorReply(stanza, { ...toStanzaError(error), by: this.room.jid })),
+            );
+        }
         return;
       }
       case "request.settled": {

@@ -9,6 +9,7 @@ import { XMPPError } from "../legacy/errors.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
 import { AvatarCache } from "./avatars.js";
+import type { GatewayServices } from "./bookmarks.js";
 import { RoomActor, type StanzaSink } from "./RoomActor.js";
 
 /** Options of {@link RoomRegistry}. */
@@ -22,6 +23,8 @@ export interface RoomRegistryOptions {
   callbackTimeoutMs: number;
   /** Most live room actors; a new room beyond it is refused with `resource-constraint`. */
   maxRooms: number;
+  /** What rooms use to talk to the user's server. @defaultValue no privileges */
+  services?: GatewayServices;
   /** Bytes the avatar cache may hold. @defaultValue 64 MiB */
   avatarCacheBytes?: number;
   /** XState inspection observer passed to every room actor. */
@@ -99,6 +102,7 @@ export class RoomRegistry {
       mailboxSize: o.mailboxSize,
       callbackTimeoutMs: o.callbackTimeoutMs,
       avatars: this.avatars,
+      services: o.services,
       inspect: o.inspect,
       onError: (error) => o.onFailure?.(error, actor),
       onDestroyed: () => {

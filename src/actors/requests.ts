@@ -13,6 +13,8 @@ import { cloneElement, iqResult } from "../protocol/rfc6120.js";
 import { parseVcardPhoto } from "../protocol/xep0054.js";
 import { stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
 import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
+import type { Reactions } from "../protocol/xep0444.js";
+import type { RecentMessages } from "./recentMessages.js";
 import type { RequestHandler } from "./RoomActor.js";
 import { avatarChanged } from "./roomAvatar.js";
 import type { RoomAvatar } from "./roomAvatar.js";
@@ -33,11 +35,37 @@ export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId:
 }
 
 /** A groupchat body from the user: `onText`, then the echo to every joined resource. */
-export function textMessage(message: Element): RequestHandler {
+export function textMessage(message: Element, recent: RecentMessages): RequestHandler {
   const body = message.getChildText("body") ?? "";
   return async (room) => {
-    const legacyId = await room.onText(body, { xmppId: message.attrs.id });
-    const stanzaId = typeof legacyId === "string" && legacyId !== "" ? legacyId : nanoid();
+    const returned = await room.onText(body, { xmppId: message.attrs.id });
+    const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
+    const stanzaId = legacyId ?? nanoid();
+    recent.record(stanzaId, legacyId);
+    return (resources) => resources.map((r) => echoOf(room, message, fullJid(room, r), stanzaId));
+  };
+}
+
+/**
+ * A user's reactions (XEP-0444): checked against `availableEmojis` and `MAX_REACTIONS_PER_USER`
+ * (refused with `not-acceptable`, no callback, no echo), then `onReact`, then the echo.
+ */
+export function reaction(message: Element, reactions: Reactions, recent: RecentMessages): RequestHandler {
+  return async (room) => {
+    const target = recent.find(reactions.id);
+    if (!target) throw new XMPPError("item-not-found", `No message ${reactions.id} in this room`);
+    const legacyId = target.legacyId ?? reactions.id;
+    const allowed = await room.availableEmojis(legacyId);
+    const refused = allowed === "any" ? [] : reactions.emojis.filter((e) => !allowed.has(e));
+    if (refused.length > 0) {
+      throw new XMPPError("not-acceptable", `The legacy network does not accept ${refused.join(" ")} here`);
+    }
+    const max = room.MAX_REACTIONS_PER_USER;
+    if (max !== undefined && reactions.emojis.length > max) {
+      throw new XMPPError("not-acceptable", `At most ${max} reaction(s) per message here`);
+    }
+    await room.onReact(legacyId, reactions.emojis);
+    const stanzaId = nanoid();
     return (resources) => resources.map((r) => echoOf(room, message, fullJid(room, r), stanzaId));
   };
 }

@@ -8,9 +8,10 @@ import { NS } from "../protocol/namespaces.js";
 import { xmlSafeText } from "../protocol/resourcepart.js";
 import { discoInfo } from "../protocol/xep0030.js";
 import { type FormField, dataForm } from "../protocol/xep0004.js";
+import { restrictionsForm } from "../protocol/xep0444.js";
 
 /** Features every room has. */
-const ROOM_FEATURES = [NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
+const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
 
 /** Features that depend on the room type: `group` is members-only and non-anonymous. */
 export function typeFeatures(room: LegacyRoom): string[] {
@@ -25,8 +26,9 @@ export function occupantCount(room: LegacyRoom, participantsFilled: boolean): nu
   return room.nParticipants;
 }
 
-/** The room's disco#info `<query/>`. */
-export function roomDiscoInfo(room: LegacyRoom, participantsFilled: boolean): Element {
+/** The room's disco#info `<query/>`, with the XEP-0444 restrictions form when reactions are restricted. */
+export async function roomDiscoInfo(room: LegacyRoom, participantsFilled: boolean): Promise<Element> {
+  const restrictions = restrictionsForm(await room.availableEmojis(), room.MAX_REACTIONS_PER_USER);
   const fields: FormField[] = [
     { var: "muc#roominfo_subject", values: [xmlSafeText(room.HAS_SUBJECT ? room.subject : "")] },
     { var: "muc#roomconfig_roomname", values: [xmlSafeText(room.name)] },
@@ -47,6 +49,6 @@ export function roomDiscoInfo(room: LegacyRoom, participantsFilled: boolean): El
   return discoInfo(
     [{ category: "conference", type: "text", name: xmlSafeText(room.name) }],
     [...ROOM_FEATURES, ...typeFeatures(room)],
-    [dataForm("result", NS.MUC_ROOMINFO, fields)],
+    [dataForm("result", NS.MUC_ROOMINFO, fields), ...(restrictions ? [restrictions] : [])],
   );
 }

@@ -6,7 +6,8 @@
 import type { Element } from "@xmpp/component";
 import { errorReply, isRequestIq, parseStanzaError } from "../protocol/rfc6120.js";
 import { mucElement, parseJoin } from "../protocol/xep0045.js";
-import { setSubject, textMessage } from "./requests.js";
+import { parseReactions } from "../protocol/xep0444.js";
+import { reaction, setSubject, textMessage } from "./requests.js";
 import type { RoomActor } from "./RoomActor.js";
 import { handleRoomIq } from "./roomIq.js";
 
@@ -78,7 +79,15 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
       return;
     }
     const subject = stanza.getChild("subject");
-    if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza));
+    let reactions: ReturnType<typeof parseReactions>;
+    try {
+      reactions = parseReactions(stanza);
+    } catch (error) {
+      reply("bad-request", (error as Error).message);
+      return;
+    }
+    if (reactions) room.request(stanza, "reaction", reaction(stanza, reactions, room.messages));
+    else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room.messages));
     else if (subject) room.request(stanza, "setSubject", setSubject(subject.getText()));
     return;
   }

@@ -33,7 +33,7 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
     return;
   }
   if (get && is("query", NS.DISCO_INFO) && !payload.attrs.node) {
-    if (!nick) room.read(iq, "info", () => [iqResult(iq, roomDiscoInfo(r, room.participantsFilled))]);
+    if (!nick) room.read(iq, "info", async () => [iqResult(iq, await roomDiscoInfo(r, room.participantsFilled))]);
     else room.read(iq, "participants", () => [occupantExists(room, nick) ? iqResult(iq, discoInfo([{ category: "client", type: "pc", name: nick }], [NS.DISCO_INFO])) : notFound(iq, r.jid, nick)]);
     return;
   }

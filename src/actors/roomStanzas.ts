@@ -11,6 +11,7 @@ import { delayElement } from "../protocol/xep0203.js";
 import { type Affiliation, Status, occupantPresence } from "../protocol/xep0045.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
+import { reactionsElement } from "../protocol/xep0444.js";
 import { occupantIdElement } from "../protocol/xep0421.js";
 
 /** The component domain of a room JID. */
@@ -153,5 +154,21 @@ export function participantMessage(
     stanzaIdElement(ids.stanzaId, p.room.jid),
     p.isSystem ? null : occupantIdElement(p.occupantId),
     nickOf(p) ? nickElement(nickOf(p) as string) : null,
+  );
+}
+
+/** Reactions of a participant to a message (XEP-0444), with stanza-id, occupant-id and a store hint. */
+export function participantReactions(
+  p: LegacyParticipant,
+  to: string,
+  reactions: { target: string; emojis: string[]; stanzaId: string },
+): Element {
+  return xml(
+    "message",
+    { from: p.jid, to, type: "groupchat", id: reactions.stanzaId },
+    reactionsElement({ id: reactions.target, emojis: reactions.emojis.map(xmlSafeText) }),
+    xml("store", { xmlns: "urn:xmpp:hints" }),
+    stanzaIdElement(reactions.stanzaId, p.room.jid),
+    p.isSystem ? null : occupantIdElement(p.occupantId),
   );
 }

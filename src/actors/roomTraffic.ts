@@ -9,7 +9,8 @@ import { nanoid } from "nanoid";
 import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { Status, roomStatusMessage } from "../protocol/xep0045.js";
-import { participantMessage, participantPresence, renamePresences, subjectMessage } from "./roomStanzas.js";
+import { RecentMessages } from "./recentMessages.js";
+import { participantMessage, participantPresence, participantReactions, renamePresences, subjectMessage } from "./roomStanzas.js";
 
 /** Stanzas to send, built for the given resources. */
 export type Plan = (resources: readonly string[]) => Element[];
@@ -31,6 +32,8 @@ const JOIN_BACKLOG = 2_000;
 export abstract class RoomTraffic {
   readonly room: LegacyRoom;
   protected readonly outbox: StanzaSink;
+  /** Recent messages, so that reactions can name them. */
+  readonly messages = new RecentMessages();
   readonly #held = new Map<string, Plan[]>();
   readonly #streaming = new Map<string, object>();
 
@@ -49,8 +52,15 @@ export abstract class RoomTraffic {
 
   participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
     const id = options.legacyId ?? nanoid();
+    this.messages.record(id, options.legacyId);
     this.announce(p);
     this.live((rs) => rs.map((r) => participantMessage(p, this.fullJid(r), body, { id, stanzaId: id, when: options.when })));
+  }
+
+  participantReaction(p: LegacyParticipant, legacyMsgId: string, emojis: string[], legacyId?: string): void {
+    const stanzaId = legacyId ?? nanoid();
+    this.announce(p);
+    this.live((rs) => rs.map((r) => participantReactions(p, this.fullJid(r), { target: legacyMsgId, emojis, stanzaId })));
   }
 
   participantJoined(p: LegacyParticipant): void {

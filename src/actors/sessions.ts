@@ -14,9 +14,13 @@ export class SessionDirectory {
   readonly #creating = new Map<string, Promise<LegacySession | null>>();
   readonly #refused = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
 
-  constructor(plugin: GatewayPlugin) {
+  readonly #onCreate: (session: LegacySession) => void;
+
+  /** `onCreate` runs once for every new session, before anything uses it. */
+  constructor(plugin: GatewayPlugin, onCreate: (session: LegacySession) => void = () => {}) {
     if (typeof plugin?.createSession !== "function") throw new TypeError("plugin.createSession must be a function");
     this.#plugin = plugin;
+    this.#onCreate = onCreate;
   }
 
   /** The session if known: a session, null when refused, undefined when not asked yet. */
@@ -32,7 +36,10 @@ export class SessionDirectory {
     if (!pending) {
       pending = Promise.resolve(this.#plugin.createSession(user)).then(
         (session) => {
-          if (session) this.#sessions.set(user, session);
+          if (session) {
+            this.#sessions.set(user, session);
+            this.#onCreate(session);
+          }
           else this.#refused.set(user, true);
           return session ?? null;
         },

@@ -29,7 +29,7 @@ export async function runDemo(argv: string[]): Promise<number> {
 
   if (service === undefined) {
     domain ??= "muc.localhost";
-    prosody = await startProsody({ components: [domain], secret });
+    prosody = await startProsody({ components: [domain], secret, privileged: true });
     service = prosody.service;
     secret = prosody.secret;
     for (const user of fixture.users) {
@@ -47,6 +47,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     plugin: createFixtureNetwork(fixture, callLog),
     onError: (error) => console.error("mucstate:", error instanceof Error ? error.message : error),
     onDrop: (stanza, reason) => console.error(`mucstate: dropped a ${stanza.name} (${reason})`),
+    onWarning: (message) => console.error(`mucstate: warning: ${message}`),
   });
   await gateway.start();
 

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { isStanzaErrorCondition, type StanzaErrorCondition } from "../protocol/conditions.js";
 import { FixtureError } from "./fixtureError.js";
 import { readEvents } from "./fixtureEvents.js";
+import { readRoomExtras } from "./fixtureExtras.js";
 import {
   choices,
   expected,
@@ -80,6 +81,9 @@ const ROOM_FIELDS = [
   "delayMs",
   "reject",
   "events",
+  "addToBookmarks",
+  "availableEmojis",
+  "maxReactionsPerUser",
 ] as const;
 const PARTICIPANT_FIELDS = ["nick", "affiliation", "role", "contact"] as const;
 const HISTORY_FIELDS = ["id", "from", "body", "at"] as const;
@@ -170,6 +174,7 @@ function readRoom(value: unknown, path: string): FixtureRoom {
     reject: readReject(obj.reject, fieldPath(path, "reject")),
     events: readEvents(obj, path),
   };
+  Object.assign(room, readRoomExtras(obj, path));
   const subjectSetter = optionalString(obj, "subjectSetter", path, true);
   if (subjectSetter !== undefined) room.subjectSetter = subjectSetter;
   const subjectDate = optionalDate(obj, "subjectDate", path);

@@ -13,7 +13,8 @@
  *   { "afterMs": 900, "message": { "from": "carol", "body": "back", "id": "legacy-7" } },
  *   { "afterMs": 950, "affiliation": { "nick": "carol", "affiliation": "admin" } },
  *   { "afterMs": 960, "role": { "nick": "carol", "role": "moderator" } },
- *   { "afterMs": 990, "subject": { "text": "New topic", "setter": "carol" } }
+ *   { "afterMs": 990, "subject": { "text": "New topic", "setter": "carol" } },
+ *   { "afterMs": 995, "react": { "from": "carol", "to": "legacy-7", "emojis": ["👍"] } }
  * ]
  * ```
  */
@@ -45,7 +46,8 @@ export type FixtureAction =
   | { message: { from: string; body: string; id?: string } }
   | { affiliation: { nick: string; affiliation: FixtureAffiliation } }
   | { role: { nick: string; role: FixtureRole } }
-  | { subject: { text: string; setter?: string } };
+  | { subject: { text: string; setter?: string } }
+  | { react: { from: string; to: string; emojis: string[] } };
 
 /** A timed event of a fixture room. */
 export type FixtureEvent = { afterMs: number } & FixtureAction;
@@ -82,6 +84,11 @@ const ACTIONS: Record<string, (obj: RawObject, path: string) => FixtureAction> =
     affiliation: { nick: requiredString(o, "nick", p), affiliation: optionalEnum(o, "affiliation", p, FIXTURE_AFFILIATIONS, "member") },
   }),
   role: (o, p) => ({ role: { nick: requiredString(o, "nick", p), role: optionalEnum(o, "role", p, FIXTURE_ROLES, "participant") } }),
+  react: (o, p) => {
+    const emojis = o.emojis;
+    if (!Array.isArray(emojis) || emojis.some((e) => typeof e !== "string")) expected(fieldPath(p, "emojis"), "an array of strings", emojis);
+    return { react: { from: requiredString(o, "from", p), to: requiredString(o, "to", p), emojis: emojis as string[] } };
+  },
   subject: (o, p) => {
     if (typeof o.text !== "string") expected(fieldPath(p, "text"), "a string", o.text);
     return { subject: { text: o.text, ...defined("setter", optionalString(o, "setter", p, true)) } };
@@ -97,6 +104,7 @@ const FIELDS: Record<string, readonly string[]> = {
   affiliation: ["nick", "affiliation"],
   role: ["nick", "role"],
   subject: ["text", "setter"],
+  react: ["from", "to", "emojis"],
 };
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

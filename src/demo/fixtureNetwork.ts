@@ -20,6 +20,7 @@ export function createFixtureNetwork(fixture: Fixture, callLog: CallLog): Gatewa
   const users = new Set(fixture.users.map((u) => u.toLowerCase()));
   return {
     name: "mucstate demo (fixture network)",
+    users: () => fixture.users,
     createSession: (user) => (users.has(user.toLowerCase()) ? new FixtureSession(user, fixture, callLog) : null),
   };
 }
@@ -51,6 +52,13 @@ export class FixtureSession extends LegacySession {
     for (const room of this.#rooms) room.stopEvents();
   }
 
+  /** Adds the rooms marked `addToBookmarks` to the user's bookmarks. */
+  override async login(): Promise<void> {
+    for (const spec of this.#fixture.rooms) {
+      if (spec.addToBookmarks) await (await this.getRoom(spec.id)).addToBookmarks(spec.addToBookmarks);
+    }
+  }
+
   override async listRooms(): Promise<RoomListing[]> {
     return this.#fixture.rooms.filter((r) => !this.destroyed.has(r.id)).map((r) => ({ legacyId: r.id, name: r.name }));
   }
@@ -68,6 +76,7 @@ export class FixtureRoomImpl extends LegacyRoom {
     this.#log = log;
     this.HAS_SUBJECT = spec.hasSubject;
     this.HAS_DESCRIPTION = spec.hasDescription;
+    this.MAX_REACTIONS_PER_USER = spec.maxReactionsPerUser;
   }
 
   /** Runs a callback body with the fixture's delay and rejection, and logs it. */
@@ -141,6 +150,7 @@ export class FixtureRoomImpl extends LegacyRoom {
       from.sendText(event.message.body, { legacyId: event.message.id });
     } else if ("affiliation" in event) byNick(event.affiliation.nick).affiliation = event.affiliation.affiliation;
     else if ("role" in event) byNick(event.role.nick).role = event.role.role;
+    else if ("react" in event) byNick(event.react.from).react(event.react.to, event.react.emojis);
     else if ("subject" in event) {
       this.subjectSetter = event.subject.setter;
       this.subjectDate = new Date();
@@ -180,6 +190,14 @@ export class FixtureRoomImpl extends LegacyRoom {
       if (affiliation === "outcast") this.removeParticipant(p, { ban: true, reason });
       else p.affiliation = affiliation;
     });
+  }
+
+  override async availableEmojis(): Promise<ReadonlySet<string> | "any"> {
+    return this.#spec.availableEmojis ? new Set(this.#spec.availableEmojis) : "any";
+  }
+
+  override async onReact(legacyMsgId: string, emojis: string[]): Promise<void> {
+    await this.#call("onReact", "reaction", [legacyMsgId, emojis], this.#spec.delayMs.requests, () => {});
   }
 
   override async onKick(contact: string | undefined, reason: string | undefined, nickname: string | undefined): Promise<void> {

@@ -121,6 +121,12 @@ export interface FixtureRoom {
   reject: Partial<Record<RequestKind, StanzaErrorCondition>>;
   /** Timed events of the legacy network (see fixtureEvents.ts). */
   events: FixtureEvent[];
+  /** Add the room to each user's bookmarks when their session starts (`true` or the options). */
+  addToBookmarks?: { autoJoin?: boolean; invite?: boolean; preserve?: boolean };
+  /** The reactions the legacy network accepts; any when absent. */
+  availableEmojis?: string[];
+  /** The most reactions one user may put on a message. */
+  maxReactionsPerUser?: number;
 }
 
 /** A validated demo fixture. */

@@ -99,6 +99,16 @@ export class LegacyParticipant {
     this.room._host?.participantChanged(this);
   }
 
+  /**
+   * Sends this participant's reactions to a message (XEP-0444): `emojis` is their complete set
+   * (empty: none). `legacyMsgId` is the legacy id of the message, which is its stanza-id.
+   */
+  react(legacyMsgId: string, emojis: string[], options: { legacyId?: string } = {}): void {
+    const host = this.room._host;
+    if (!host) throw new Error("react: the room is not attached to a gateway yet");
+    host.participantReaction(this, legacyMsgId, emojis, options.legacyId);
+  }
+
   /** Renames the participant: 303 from the old nick, then a presence from the new one. */
   rename(nickname: string): void {
     this.room.renameParticipant(this, nickname);

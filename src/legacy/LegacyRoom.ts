@@ -8,6 +8,7 @@ import { XMPPError } from "./errors.js";
 import { LegacyParticipant } from "./LegacyParticipant.js";
 import type { LegacySession } from "./LegacySession.js";
 import type { Avatar, AvatarSource } from "../actors/avatars.js";
+import type { BookmarkOptions } from "../actors/bookmarks.js";
 import type { RoomHost } from "./RoomHost.js";
 import { RoomCallbacks } from "./RoomCallbacks.js";
 
@@ -150,6 +151,17 @@ export class LegacyRoom extends RoomCallbacks {
   ): Promise<void> {
     if (!this._host) throw new Error("setAvatar: the room is not attached to a gateway yet");
     await this._host.setAvatar(a, uniqueId, options);
+  }
+
+  /**
+   * Adds the room to the user's XMPP bookmarks (XEP-0402) through an XEP-0356 privileged iq, so
+   * it shows in every client of the user. Without the privilege, or when the server refuses the
+   * publish, the user gets an XEP-0249 invitation instead (and a warning goes to `onWarning`).
+   * Resolves true when the bookmark was published.
+   */
+  async addToBookmarks(options: BookmarkOptions = {}): Promise<boolean> {
+    if (!this._host) throw new Error("addToBookmarks: the room is not attached to a gateway yet");
+    return this._host.addToBookmarks(options);
   }
 
   /** True for `group` rooms, whose occupants' real JIDs are visible. */

@@ -26,6 +26,8 @@ export interface RoomListing {
 export abstract class LegacySession {
   /** The user's bare JID. */
   readonly user: string;
+  /** @internal The runtime that hosts this session. */
+  _host: { getRoom(legacyId: string): Promise<LegacyRoom> } | undefined = undefined;
 
   constructor(user: string) {
     this.user = user;
@@ -36,6 +38,26 @@ export abstract class LegacySession {
    * does not exist. Called at most once per room and run; the runtime keeps the room.
    */
   abstract createRoom(legacyId: string): LegacyRoom | Promise<LegacyRoom>;
+
+  /**
+   * The room with this legacy id, activated (its `updateInfo` has run) as if a stanza had named it.
+   * Use it in {@link login} to, e.g., add the user's groups to their bookmarks.
+   */
+  async getRoom(legacyId: string): Promise<LegacyRoom> {
+    if (!this._host) throw new Error("getRoom: the session is not attached to a gateway yet");
+    return this._host.getRoom(legacyId);
+  }
+
+  /** Called once when the session starts (see `GatewayPlugin.users`). Does nothing by default. */
+  async login(): Promise<void> {}
+
+  /**
+   * The user invited a legacy contact to a room (XEP-0249, or a mediated XEP-0045 invitation).
+   * By default, makes the contact a member: `room.onSetAffiliation(contact, "member", reason)`.
+   */
+  async onInvitation(contact: string, room: LegacyRoom, reason: string | undefined): Promise<void> {
+    await room.onSetAffiliation(contact, "member", reason, undefined);
+  }
 
   /** The user's rooms, for the component's disco#items. Defaults to none beyond active rooms. */
   async listRooms(): Promise<RoomListing[]> {

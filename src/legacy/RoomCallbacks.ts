@@ -21,6 +21,22 @@ export interface IncomingTextOptions {
 
 /** The overridable callbacks of a room; see {@link LegacyRoom}. */
 export abstract class RoomCallbacks {
+  /** The most reactions one user may put on a message, when the legacy network has a limit. */
+  MAX_REACTIONS_PER_USER: number | undefined = undefined;
+
+  /**
+   * The reactions the legacy network accepts on a message (or in the room, without an id):
+   * a set of emojis, or `"any"` (the default). Clients learn it from the room's disco#info.
+   */
+  async availableEmojis(_legacyMsgId?: string): Promise<ReadonlySet<string> | "any"> {
+    return "any";
+  }
+
+  /** The user reacted to a message; `emojis` is their complete set of reactions (empty: none). */
+  async onReact(_legacyMsgId: string, _emojis: string[]): Promise<void> {
+    throw new NotImplementedError("Reactions");
+  }
+
   /** Fetches name, subject, type… from the legacy network. Runs when the room activates. */
   async updateInfo(): Promise<void> {}
 

@@ -5,6 +5,7 @@
  * @internal
  */
 import type { AvatarSource } from "../actors/avatars.js";
+import type { BookmarkOptions } from "../actors/bookmarks.js";
 import type { LegacyParticipant, SendTextOptions } from "./LegacyParticipant.js";
 
 /** @internal */
@@ -19,6 +20,10 @@ export interface RoomHost {
   participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void;
   /** A participant's nick changed; `oldResource` was its resource before. */
   participantRenamed(p: LegacyParticipant, oldResource: string): void;
+  /** A participant reacted to a message. */
+  participantReaction(p: LegacyParticipant, legacyMsgId: string, emojis: string[], legacyId?: string): void;
+  /** Publishes the room's bookmark (or invites). */
+  addToBookmarks(options: BookmarkOptions): Promise<boolean>;
   /** The subject changed. */
   subjectChanged(): void;
   /** The name or the description changed. */

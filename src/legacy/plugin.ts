@@ -12,6 +12,11 @@ export interface GatewayPlugin {
    * gateway (their stanzas then get `registration-required`). Called once per user and run.
    */
   createSession(user: string): LegacySession | null | Promise<LegacySession | null>;
+  /**
+   * Users whose sessions start as soon as the gateway is online (their `login()` runs then);
+   * others start on their first stanza.
+   */
+  users?(): Iterable<string> | Promise<Iterable<string>>;
   /** Name of the gateway in disco#info. */
   readonly name?: string;
 }

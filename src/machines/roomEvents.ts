@@ -13,6 +13,8 @@ export type RequestKind =
   | "setRole"
   | "kick"
   | "ban"
+  | "invite"
+  | "reaction"
   | "destroy"
   | "setAvatar";
 

@@ -11,12 +11,22 @@ import { handleRoomStanza } from "../actors/roomInbox.js";
 import type { SessionDirectory } from "../actors/sessions.js";
 import { toStanzaError } from "../legacy/errors.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
-import { type StanzaErrorData, errorReply, isRequestIq } from "../protocol/rfc6120.js";
+import { invite, isInvitation, readInvitation } from "../actors/invitations.js";
+import type { RoomActor } from "../actors/RoomActor.js";
+import { NS } from "../protocol/namespaces.js";
+import { type StanzaErrorData, errorReply, iqResult, isRequestIq } from "../protocol/rfc6120.js";
+import { parsePrivilege } from "../protocol/xep0356.js";
+import type { IqCaller } from "./iqCaller.js";
+import type { Privileges } from "./privileges.js";
 import { splitJid } from "./addresses.js";
 
 /** What the router needs. */
 export interface RouterContext {
   domain: string;
+  /** Answers to the iqs the gateway sent. */
+  iqCaller?: IqCaller;
+  /** Where servers' XEP-0356 privilege advertisements go. */
+  privileges?: Privileges;
   name: string;
   sessions: SessionDirectory;
   registry: RoomRegistry;
@@ -42,6 +52,10 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       replyError(stanza, { condition: "registration-required", text: "You are not allowed to use this gateway" });
       return;
     }
+    if (isInvitation(stanza)) {
+      void inviteContact(stanza, session).catch((error) => fail(stanza, error));
+      return;
+    }
     if (!to.local) {
       void handleComponentStanza(stanza, { session, registry: context.registry, domain, name: context.name }, context.send)
         .catch((error) => fail(stanza, error));
@@ -57,9 +71,31 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
     replyError(stanza, toStanzaError(error));
   };
 
+  const inviteContact = async (stanza: Element, session: LegacySession) => {
+    const invitation = readInvitation(stanza, domain);
+    if ("error" in invitation) return replyError(stanza, invitation.error);
+    let room: RoomActor;
+    try {
+      room = await context.registry.get(session, invitation.roomLocal);
+    } catch (error) {
+      return replyError(stanza, { ...toStanzaError(error), by: `${invitation.roomLocal}@${domain}` });
+    }
+    room.request(stanza, "invite", invite(invitation));
+  };
+
+  /** A stanza from a server itself: privilege advertisements, pings. */
+  const fromServer = (stanza: Element, from: Parts) => {
+    const granted = stanza.name === "message" ? parsePrivilege(stanza) : undefined;
+    if (granted) context.privileges?.grant(from.domain, granted);
+    else if (isRequestIq(stanza)) {
+      const ping = stanza.getChild("ping", NS.PING) && stanza.attrs.type === "get";
+      context.send(ping ? iqResult(stanza) : errorReply(stanza, { condition: "service-unavailable" }));
+    }
+  };
+
   const slow = async (stanza: Element, from: Parts, to: Parts, user: string) => {
     const session = await context.sessions.get(user);
-    if (session && to.local) {
+    if (session && to.local && !isInvitation(stanza)) {
       try {
         await context.registry.get(session, to.local);
       } catch (error) {
@@ -77,8 +113,12 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       const to = splitJid(stanza.attrs.to);
       if (!from || !to || to.domain !== domain) return;
       if (from.domain === domain) return; // never answer ourselves
-      if (stanza.name === "iq" && !isRequestIq(stanza)) return;
-      if (!from.local || !from.resource) {
+      if (stanza.name === "iq" && !isRequestIq(stanza)) {
+        context.iqCaller?.handle(stanza);
+        return;
+      }
+      if (!from.local) return fromServer(stanza, from);
+      if (!from.resource) {
         replyError(stanza, { condition: "jid-malformed", text: "Only users' full JIDs can use this gateway" });
         return;
       }
@@ -88,7 +128,8 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       if (!chain) {
         const session = context.sessions.peek(user);
         const ready =
-          session === null || (session !== undefined && (!to.local || context.registry.peek(user, `${to.local}@${domain}`)));
+          session === null ||
+          (session !== undefined && (!to.local || isInvitation(stanza) || context.registry.peek(user, `${to.local}@${domain}`)));
         if (ready) return dispatch(stanza, from, to, session ?? null);
       }
       const next: Promise<void> = (chain ?? Promise.resolve())

@@ -11,13 +11,14 @@ import { type ProsodyHandle, startProsody } from "../../src/testbed/prosody.js";
 export const PASSWORD = "secret-pw";
 
 /** Prosody plus a fixture gateway on `domain`. Users listed in the fixture are registered. */
-export async function startBed(fixture: unknown, options: { domain?: string; calls?: string; callbackTimeoutMs?: number; mailboxSize?: number; extraUsers?: string[] } = {}) {
+export async function startBed(fixture: unknown, options: { domain?: string; calls?: string; callbackTimeoutMs?: number; mailboxSize?: number; extraUsers?: string[]; privileged?: boolean } = {}) {
   const domain = options.domain ?? "muc.localhost";
   const parsed = parseFixture(fixture);
-  const prosody: ProsodyHandle = await startProsody({ components: [domain] });
+  const prosody: ProsodyHandle = await startProsody({ components: [domain], privileged: options.privileged });
   for (const user of [...parsed.users, ...(options.extraUsers ?? [])]) await prosody.registerUser(user.split("@")[0]!, PASSWORD);
   const errors: unknown[] = [];
   const dropped: string[] = [];
+  const warnings: string[] = [];
   const callLog = createCallLog(options.calls);
   const gateway: Gateway = createGateway({
     domain,
@@ -28,6 +29,7 @@ export async function startBed(fixture: unknown, options: { domain?: string; cal
     mailboxSize: options.mailboxSize,
     onError: (e) => errors.push(e),
     onDrop: (s, reason) => dropped.push(`${reason}: ${s.toString()}`),
+    onWarning: (message) => warnings.push(message),
   });
   await gateway.start();
   return {
@@ -36,6 +38,7 @@ export async function startBed(fixture: unknown, options: { domain?: string; cal
     domain,
     errors,
     dropped,
+    warnings,
     async stop() {
       await gateway.stop().catch(() => {});
       await callLog.close().catch(() => {});

@@ -113,6 +113,12 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
     return echoOf(room, sent, "alice@example.org/laptop", "fx-1");
   },
   "xep0045-room-disco-info-group": async () => roomDiscoInfo(await lobby(), true),
+  "xep0444-disco-restrictions": async () => {
+    const room = await lobby();
+    room.availableEmojis = async () => new Set(["👍", "❤️", "😂"]);
+    room.MAX_REACTIONS_PER_USER = 1;
+    return roomDiscoInfo(room, true);
+  },
   "xep0045-room-disco-info-channel": async () => {
     const room = await lobby("channel");
     room.nParticipants = 12;

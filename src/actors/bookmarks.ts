@@ -1,0 +1,86 @@
+/**
+ * `addToBookmarks`: publishes an XEP-0402 bookmark of the room into the user's PEP through an
+ * XEP-0356 privileged iq, and falls back to an XEP-0249 invitation from the gateway when the
+ * server granted no such privilege or refused the publish.
+ */
+import type { Element } from "@xmpp/component";
+import { nanoid } from "nanoid";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { privilegedIq, unwrapPrivileged } from "../protocol/xep0356.js";
+import { bookmarkItemQuery, bookmarkPublish, conferenceOf } from "../protocol/xep0402.js";
+import { invitationMessage } from "../protocol/xep0249.js";
+import { IqCaller } from "../transport/iqCaller.js";
+import { Privileges } from "../transport/privileges.js";
+
+const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
+
+/** What the gateway lends rooms for talking to the user's server. */
+export interface GatewayServices {
+  /** The component domain. */
+  domain: string;
+  iqCaller: IqCaller;
+  privileges: Privileges;
+  send(stanza: Element): void;
+  /** Something went wrong that the user may want to know about; the gateway goes on. */
+  warn(message: string, error?: unknown): void;
+}
+
+/** Services with no privileges and no warnings: bookmarks fall back to invitations. */
+export function defaultServices(domain: string, sink: { send(stanza: Element): void }): GatewayServices {
+  const send = (stanza: Element) => sink.send(stanza);
+  return { domain, iqCaller: new IqCaller(send), privileges: new Privileges(), send, warn: () => {} };
+}
+
+/** Options of {@link LegacyRoom.addToBookmarks}. */
+export interface BookmarkOptions {
+  /** Clients join the room on start (a new bookmark only, with `preserve`). @defaultValue true */
+  autoJoin?: boolean;
+  /** Also send an XEP-0249 invitation. @defaultValue false */
+  invite?: boolean;
+  /** Keep the user's autojoin flag and extensions of an existing bookmark. @defaultValue true */
+  preserve?: boolean;
+}
+
+/** Publishes the bookmark (or invites); never throws. Resolves true when the bookmark was published. */
+export async function addToBookmarks(room: LegacyRoom, options: BookmarkOptions, services: GatewayServices): Promise<boolean> {
+  let published = false;
+  try {
+    published = await publish(room, options, services);
+  } catch (error) {
+    services.warn(`bookmark of ${room.jid} for ${room.session.user} was not published`, error);
+  }
+  if (!published || options.invite) {
+    const reason = published ? undefined : "This group could not be added to your bookmarks automatically";
+    services.send(invitationMessage(services.domain, room.session.user, { jid: room.jid, reason }));
+  }
+  return published;
+}
+
+async function publish(room: LegacyRoom, options: BookmarkOptions, services: GatewayServices): Promise<boolean> {
+  const user = room.session.user;
+  const server = user.slice(user.indexOf("@") + 1);
+  if (!services.privileges.canIq(server, NS_PUBSUB, "set")) {
+    services.warn(`${server} granted no XEP-0356 pubsub privilege: inviting ${user} to ${room.jid} instead of bookmarking`);
+    return false;
+  }
+  const call = (type: "get" | "set", payload: Element) =>
+    services.iqCaller.request(privilegedIq({ from: services.domain, user, type, id: "", innerId: nanoid(), payload }));
+  let autojoin = options.autoJoin ?? true;
+  let keep: Element[] = [];
+  let name: string | undefined;
+  if ((options.preserve ?? true) && services.privileges.canIq(server, NS_PUBSUB, "get")) {
+    const existing = await call("get", bookmarkItemQuery(room.jid)).then(
+      (result) => conferenceOf(unwrapPrivileged(result) ?? result),
+      () => undefined, // no such item (or no node yet)
+    );
+    if (existing) {
+      autojoin = existing.attrs.autojoin === "true" || existing.attrs.autojoin === "1";
+      keep = existing.getChildElements().filter((c) => c.name !== "nick");
+      name = existing.attrs.name;
+    }
+  }
+  const result = await call("set", bookmarkPublish(room.jid, { autojoin, nick: room.userNick, name, keep }));
+  const inner = unwrapPrivileged(result);
+  if (inner?.attrs.type === "error") throw new Error(`the user's server refused the publish: ${inner.toString()}`);
+  return true;
+}

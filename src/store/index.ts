@@ -1,0 +1,28 @@
+/**
+ * Persistence behind one interface: rooms, participants and archives, in memory or in SQLite.
+ *
+ * @module
+ */
+export { StoreItemNotFound, StoreRoomNotFound } from "./errors.js";
+export type { ArchiveMark, ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
+export { MAM_MAX_PAGE } from "./mam.js";
+export { createMemoryStore } from "./memoryStore.js";
+export { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from "./migrations.js";
+export type { RetentionOptions } from "./retention.js";
+export { DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_INTERVAL_MS, startRetention } from "./retention.js";
+export { openSqliteStore } from "./sqliteStore.js";
+export type {
+  ArchivedMessage,
+  ArchiveInput,
+  ArchiveSource,
+  HoleBound,
+  HoleBounds,
+  ParticipantInput,
+  ParticipantRecord,
+  RoomFlags,
+  RoomKey,
+  RoomRecord,
+  Store,
+  StoreOptions,
+  StoredRoomType,
+} from "./types.js";

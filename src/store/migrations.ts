@@ -1,0 +1,131 @@
+/**
+ * Versioned schema of the SQLite store.
+ *
+ * @remarks
+ * `PRAGMA user_version` holds the number of migrations applied. Opening a store applies the
+ * missing ones in order, each in its own transaction together with its version bump, so a crash
+ * mid-migration leaves the previous version intact. Never edit a released migration: append one.
+ *
+ * Schema (version 2):
+ * - `meta(key, value)`: `run`, the number of times the store was opened (see
+ *   {@link Store.markAllBackfill});
+ * - `rooms`: one row per (user, room), the {@link RoomRecord} columns, `archive_count`;
+ * - `participants`: per room, keyed by nickname, `position` keeps the order they were put in;
+ * - `archive`: `seq` (AUTOINCREMENT, so never reused), `live_run` (the run in which the message
+ *   was archived live, NULL for backfill), and the message columns. Indexes: (room, stanza_id)
+ *   and (room, legacy_id) unique, (room, timestamp, seq) for ordering and time ranges,
+ *   (room, author_jid, timestamp, seq) for the MAM `with` filter.
+ *
+ * @module
+ */
+import type Database from "better-sqlite3";
+
+const V1_SCHEMA = `
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('run', 0);
+
+CREATE TABLE rooms (
+  id             INTEGER PRIMARY KEY,
+  user_jid       TEXT NOT NULL,
+  room_jid       TEXT NOT NULL,
+  legacy_id      TEXT NOT NULL,
+  name           TEXT,
+  description    TEXT,
+  subject        TEXT,
+  subject_setter TEXT,
+  subject_date   INTEGER,
+  type           TEXT NOT NULL CHECK (type IN ('group', 'channel')),
+  user_nick      TEXT,
+  avatar_id      TEXT,
+  avatar_hash    TEXT,
+  flags          TEXT,
+  UNIQUE (user_jid, room_jid)
+);
+CREATE INDEX rooms_legacy_id ON rooms (user_jid, legacy_id);
+
+CREATE TABLE participants (
+  room_id     INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+  nickname    TEXT NOT NULL,
+  position    INTEGER NOT NULL,
+  resource    TEXT NOT NULL,
+  contact     TEXT,
+  affiliation TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  occupant_id TEXT NOT NULL,
+  PRIMARY KEY (room_id, nickname)
+) WITHOUT ROWID;
+
+CREATE TABLE archive (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+  stanza_id  TEXT NOT NULL,
+  legacy_id  TEXT,
+  timestamp  INTEGER NOT NULL,
+  author_jid TEXT NOT NULL,
+  live_run   INTEGER,
+  xml        TEXT NOT NULL
+);
+CREATE UNIQUE INDEX archive_stanza_id ON archive (room_id, stanza_id);
+CREATE UNIQUE INDEX archive_legacy_id ON archive (room_id, legacy_id) WHERE legacy_id IS NOT NULL;
+CREATE INDEX archive_time ON archive (room_id, timestamp, seq);
+CREATE INDEX archive_author ON archive (room_id, author_jid, timestamp, seq);
+`;
+
+/**
+ * Version 2: a per-room message counter kept by triggers, so that the RSM `count` of an
+ * unfiltered query is a point read instead of counting the whole archive.
+ */
+const V2_ARCHIVE_COUNT = `
+ALTER TABLE rooms ADD COLUMN archive_count INTEGER NOT NULL DEFAULT 0;
+UPDATE rooms SET archive_count = (SELECT COUNT(*) FROM archive WHERE archive.room_id = rooms.id);
+CREATE TRIGGER archive_count_insert AFTER INSERT ON archive BEGIN
+  UPDATE rooms SET archive_count = archive_count + 1 WHERE id = NEW.room_id;
+END;
+CREATE TRIGGER archive_count_delete AFTER DELETE ON archive BEGIN
+  UPDATE rooms SET archive_count = archive_count - 1 WHERE id = OLD.room_id;
+END;
+`;
+
+/** The migrations, in order; migration `i` brings the schema from version `i` to `i + 1`. */
+export const MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_ARCHIVE_COUNT];
+
+/** The schema version this code writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The database's schema version (`PRAGMA user_version`). */
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/**
+ * Applies the missing migrations up to `target`; returns the resulting version.
+ *
+ * @param target - Stop at this version; tests use it to build an older database.
+ * @defaultValue target = {@link SCHEMA_VERSION}
+ * @throws Error when the database is newer than this code (downgrades are not supported).
+ *
+ * @example
+ * ```ts
+ * const db = new Database("old.db");
+ * migrate(db, 1); // a database at schema version 1
+ * ```
+ */
+export function migrate(db: Database.Database, target: number = SCHEMA_VERSION): number {
+  if (!(Number.isInteger(target) && target >= 0 && target <= SCHEMA_VERSION)) {
+    throw new TypeError(`target must be an integer from 0 to ${SCHEMA_VERSION}, got ${target}`);
+  }
+  const current = schemaVersion(db);
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`The database has schema version ${current} but this mucstate knows up to ${SCHEMA_VERSION}; upgrade mucstate`);
+  }
+  for (let version = current; version < target; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+  return Math.max(current, target);
+}

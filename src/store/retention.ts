@@ -1,0 +1,92 @@
+/**
+ * Archive retention: a timer that deletes archived messages older than a maximum age.
+ *
+ * @remarks
+ * Defaults follow slidge: messages are kept **7 days** (`MAM_MAX_DAYS`) and the purge runs
+ * **every 6 hours**, the first time one interval after the start. There is no cap on the number
+ * of messages. Purging removes the oldest messages only, so it never opens a hole in the middle
+ * of an archive, and sequence numbers of deleted messages are never reused (XEP-0313
+ * #archives_deletion).
+ *
+ * Both stores start this timer themselves from their {@link StoreOptions}; call
+ * {@link startRetention} directly only for a store opened with `retentionDays: Infinity`.
+ *
+ * @module
+ */
+import type { Store, StoreOptions } from "./types.js";
+
+/** Default maximum age of archived messages, in days (slidge's `MAM_MAX_DAYS`). */
+export const DEFAULT_RETENTION_DAYS = 7;
+/** Default time between two purges: 6 hours. */
+export const DEFAULT_RETENTION_INTERVAL_MS = 6 * 3_600_000;
+
+const DAY_MS = 86_400_000;
+/** setInterval cannot wait longer than this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Options of {@link startRetention}. */
+export interface RetentionOptions {
+  /**
+   * Messages older than this many days are deleted; `Infinity` disables the timer.
+   * @defaultValue 7
+   */
+  maxAgeDays?: number;
+  /**
+   * Time between two purges; the first purge runs one interval after the start.
+   * @defaultValue 21_600_000 (6 h)
+   */
+  intervalMs?: number;
+  /** The clock, epoch ms. @defaultValue `Date.now` */
+  now?: () => number;
+  /** Called after each purge with the number of deleted messages. */
+  onPurge?: (deleted: number) => void;
+  /** Called when a purge throws; the timer keeps running. Without it, errors are dropped. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Deletes, every `intervalMs`, the archived messages older than `maxAgeDays`.
+ *
+ * @returns A function that stops the timer (idempotent). The timer is `unref`'d: it never keeps
+ * the process alive.
+ * @throws TypeError when `maxAgeDays` is not positive or `intervalMs` not a positive number of
+ * milliseconds below 2^31.
+ *
+ * @example
+ * ```ts
+ * const stop = startRetention(store, { maxAgeDays: 30, onPurge: (n) => metrics.purged(n) });
+ * // on shutdown
+ * stop();
+ * ```
+ */
+export function startRetention(store: Pick<Store, "purgeOlderThan">, options: RetentionOptions = {}): () => void {
+  const maxAgeDays = options.maxAgeDays ?? DEFAULT_RETENTION_DAYS;
+  const intervalMs = options.intervalMs ?? DEFAULT_RETENTION_INTERVAL_MS;
+  if (typeof maxAgeDays !== "number" || !(maxAgeDays > 0)) {
+    throw new TypeError(`maxAgeDays must be a positive number of days or Infinity, got ${maxAgeDays}`);
+  }
+  if (typeof intervalMs !== "number" || !(intervalMs > 0 && intervalMs <= MAX_TIMER_MS)) {
+    throw new TypeError(`intervalMs must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${intervalMs}`);
+  }
+  if (maxAgeDays === Number.POSITIVE_INFINITY) return () => {};
+  const now = options.now ?? Date.now;
+  const timer = setInterval(() => {
+    try {
+      const deleted = store.purgeOlderThan(now() - maxAgeDays * DAY_MS);
+      options.onPurge?.(deleted);
+    } catch (error) {
+      options.onError?.(error);
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Starts the retention timer a store factory was configured with.
+ * @throws TypeError for a bad `retentionDays` or `retentionIntervalMs`.
+ * @internal
+ */
+export function retentionFromOptions(store: Pick<Store, "purgeOlderThan">, options: StoreOptions): () => void {
+  return startRetention(store, { maxAgeDays: options.retentionDays, intervalMs: options.retentionIntervalMs });
+}

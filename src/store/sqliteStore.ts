@@ -1,0 +1,260 @@
+/**
+ * The default {@link Store}: one SQLite file through better-sqlite3.
+ *
+ * @remarks
+ * Durability: the file is in WAL mode with `synchronous = NORMAL`. better-sqlite3 is
+ * synchronous, so when {@link Store.archive} returns, its transaction is committed and written
+ * to the WAL file through the operating system. A killed process (SIGKILL, crash) therefore
+ * loses nothing it archived, which is the guarantee the gateway needs: archive, then fan out.
+ * `NORMAL` skips the fsync at each commit (WAL checkpoints still sync), so a power cut or kernel
+ * crash may lose the last commits but never corrupts the file; this is SQLite's recommended
+ * setting for WAL and keeps inserts fast. `foreign_keys = ON` makes deleting a room delete its
+ * participants and archive. `busy_timeout` lets a second process (a CLI reading the file) wait
+ * for the writer instead of failing.
+ *
+ * Start-up cost does not grow with the number of rooms: opening applies missing migrations and
+ * bumps the run counter, nothing else; rooms are read one point lookup at a time when activated.
+ *
+ * @module
+ */
+import Database from "better-sqlite3";
+import { LRUCache } from "lru-cache";
+import { StoreRoomNotFound } from "./errors.js";
+import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
+import { migrate } from "./migrations.js";
+import { retentionFromOptions } from "./retention.js";
+import { SqliteArchive } from "./sqliteArchive.js";
+import type {
+  ArchivedMessage,
+  ArchiveInput,
+  HoleBounds,
+  ParticipantInput,
+  ParticipantRecord,
+  RoomKey,
+  RoomRecord,
+  Store,
+  StoreOptions,
+} from "./types.js";
+import { checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
+
+type Statement = Database.Statement<unknown[], unknown>;
+type SqlRow = Record<string, string | number | null>;
+
+/** How many room ids are cached for archive writes and queries. */
+const ROOM_ID_CACHE = 10_000;
+
+const ROOM_FIELDS = [
+  ["legacyId", "legacy_id"],
+  ["name", "name"],
+  ["description", "description"],
+  ["subject", "subject"],
+  ["subjectSetter", "subject_setter"],
+  ["subjectDate", "subject_date"],
+  ["type", "type"],
+  ["userNick", "user_nick"],
+  ["avatarId", "avatar_id"],
+  ["avatarHash", "avatar_hash"],
+] as const;
+
+function toRoom(row: SqlRow): RoomRecord {
+  const record = { user: row.user_jid, room: row.room_jid } as Record<string, unknown>;
+  for (const [field, column] of ROOM_FIELDS) if (row[column] !== null) record[field] = row[column];
+  if (typeof row.flags === "string") record.flags = JSON.parse(row.flags);
+  return record as unknown as RoomRecord;
+}
+
+function toParticipant(key: RoomKey, row: SqlRow): ParticipantRecord {
+  const p = { user: key.user, room: key.room, nickname: row.nickname, resource: row.resource } as Record<string, unknown>;
+  if (row.contact !== null) p.contact = row.contact;
+  Object.assign(p, { affiliation: row.affiliation, role: row.role, occupantId: row.occupant_id });
+  return p as unknown as ParticipantRecord;
+}
+
+/** The statements of rooms and participants, prepared once per database. */
+function prepareStatements(db: Database.Database) {
+  const columns = ROOM_FIELDS.map(([, column]) => column);
+  const prepare = (sql: string) => db.prepare(sql) as Statement;
+  return {
+    room: prepare("SELECT * FROM rooms WHERE user_jid = ? AND room_jid = ?"),
+    roomId: prepare("SELECT id FROM rooms WHERE user_jid = ? AND room_jid = ?").pluck() as Statement,
+    roomByLegacyId: prepare("SELECT * FROM rooms WHERE user_jid = ? AND legacy_id = ? ORDER BY id LIMIT 1"),
+    putRoom: prepare(
+      `INSERT INTO rooms (user_jid, room_jid, ${columns.join(", ")}, flags) VALUES (?, ?, ${columns.map(() => "?").join(", ")}, ?)
+       ON CONFLICT (user_jid, room_jid) DO UPDATE SET ${[...columns, "flags"].map((c) => `${c} = excluded.${c}`).join(", ")}
+       RETURNING id`,
+    ).pluck() as Statement,
+    deleteRoom: prepare("DELETE FROM rooms WHERE user_jid = ? AND room_jid = ?"),
+    listRooms: prepare("SELECT * FROM rooms WHERE user_jid = ? ORDER BY room_jid"),
+    participants: prepare("SELECT * FROM participants WHERE room_id = ? ORDER BY position"),
+    clearParticipants: prepare("DELETE FROM participants WHERE room_id = ?"),
+    putParticipant: prepare(
+      `INSERT INTO participants (room_id, nickname, position, resource, contact, affiliation, role, occupant_id)
+       VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM participants WHERE room_id = ?), ?, ?, ?, ?, ?)
+       ON CONFLICT (room_id, nickname) DO UPDATE SET resource = excluded.resource, contact = excluded.contact,
+         affiliation = excluded.affiliation, role = excluded.role, occupant_id = excluded.occupant_id`,
+    ),
+    deleteParticipant: prepare("DELETE FROM participants WHERE room_id = ? AND nickname = ?"),
+    nextRun: prepare("UPDATE meta SET value = value + 1 WHERE key = 'run' RETURNING value").pluck() as Statement,
+  };
+}
+
+class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #archive: SqliteArchive;
+  readonly #roomIds = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
+  readonly #sql: ReturnType<typeof prepareStatements>;
+  readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
+  #run: number;
+  #stopRetention: () => void = () => {};
+
+  constructor(db: Database.Database, options: StoreOptions) {
+    this.#db = db;
+    this.#archive = new SqliteArchive(db);
+    this.#sql = prepareStatements(db);
+    this.#replaceParticipants = db.transaction((roomId: number, participants: readonly ParticipantInput[]) => {
+      this.#sql.clearParticipants.run(roomId);
+      for (const p of participants) this.#writeParticipant(roomId, p);
+    });
+    this.#run = this.#sql.nextRun.get() as number;
+    this.#stopRetention = retentionFromOptions(this, options);
+  }
+
+  getRoom(user: string, room: string): RoomRecord | undefined {
+    const row = this.#sql.room.get(user, room) as SqlRow | undefined;
+    if (row) this.#roomIds.set(cacheKey(user, room), row.id as number);
+    return row && toRoom(row);
+  }
+
+  getRoomByLegacyId(user: string, legacyId: string): RoomRecord | undefined {
+    const row = this.#sql.roomByLegacyId.get(user, legacyId) as SqlRow | undefined;
+    return row && toRoom(row);
+  }
+
+  putRoom(record: RoomRecord): void {
+    checkRoom(record);
+    const values = ROOM_FIELDS.map(([field]) => record[field] ?? null);
+    const flags = record.flags ? JSON.stringify(record.flags) : null;
+    const id = this.#sql.putRoom.get(record.user, record.room, ...values, flags) as number;
+    this.#roomIds.set(cacheKey(record.user, record.room), id);
+  }
+
+  deleteRoom(user: string, room: string): boolean {
+    this.#roomIds.delete(cacheKey(user, room));
+    return this.#sql.deleteRoom.run(user, room).changes > 0;
+  }
+
+  listRooms(user: string): RoomRecord[] {
+    return (this.#sql.listRooms.all(user) as SqlRow[]).map(toRoom);
+  }
+
+  getParticipants(room: RoomKey): ParticipantRecord[] {
+    const id = this.#roomId(room);
+    if (id === undefined) return [];
+    return (this.#sql.participants.all(id) as SqlRow[]).map((row) => toParticipant(room, row));
+  }
+
+  putParticipants(room: RoomKey, participants: readonly ParticipantInput[]): void {
+    participants.forEach(checkParticipant);
+    this.#replaceParticipants(this.#requiredRoomId(room), participants);
+  }
+
+  putParticipant(room: RoomKey, participant: ParticipantInput): void {
+    checkParticipant(participant);
+    this.#writeParticipant(this.#requiredRoomId(room), participant);
+  }
+
+  deleteParticipant(room: RoomKey, nickname: string): boolean {
+    const id = this.#roomId(room);
+    return id !== undefined && this.#sql.deleteParticipant.run(id, nickname).changes > 0;
+  }
+
+  archive(message: ArchiveInput): ArchivedMessage {
+    checkMessage(message);
+    return this.#archive.upsert(this.#requiredRoomId(message), message, this.#run);
+  }
+
+  queryArchive(room: RoomKey, query: MamQuery = {}): MamResult {
+    return this.#archive.query(room, this.#roomId(room), query, this.#run);
+  }
+
+  archiveMetadata(room: RoomKey): ArchiveMetadata {
+    const id = this.#roomId(room);
+    return id === undefined ? {} : this.#archive.metadata(id);
+  }
+
+  holeBounds(room: RoomKey): HoleBounds {
+    const id = this.#roomId(room);
+    return id === undefined ? {} : this.#archive.holeBounds(id, this.#run);
+  }
+
+  markAllBackfill(): void {
+    this.#run = this.#sql.nextRun.get() as number;
+  }
+
+  purgeOlderThan(before: number): number {
+    return this.#archive.purge(before);
+  }
+
+  close(): void {
+    this.#stopRetention();
+    if (this.#db.open) this.#db.close();
+  }
+
+  #writeParticipant(roomId: number, p: ParticipantInput): void {
+    this.#sql.putParticipant.run(roomId, p.nickname, roomId, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
+  }
+
+  #roomId(room: RoomKey): number | undefined {
+    const key = cacheKey(room.user, room.room);
+    let id = this.#roomIds.get(key);
+    if (id === undefined) {
+      id = this.#sql.roomId.get(room.user, room.room) as number | undefined;
+      if (id !== undefined) this.#roomIds.set(key, id);
+    }
+    return id;
+  }
+
+  #requiredRoomId(room: RoomKey): number {
+    checkKey(room);
+    const id = this.#roomId(room);
+    if (id === undefined) throw new StoreRoomNotFound(room);
+    return id;
+  }
+}
+
+/** JIDs cannot contain a line feed, so it separates the two parts unambiguously. */
+const cacheKey = (user: string, room: string) => `${user}\n${room}`;
+
+/**
+ * Opens (or creates) the SQLite store at `path` and brings its schema up to date.
+ *
+ * @remarks
+ * Sets WAL mode, `synchronous = NORMAL` and `foreign_keys = ON` (see the module notes on
+ * durability), applies pending {@link MIGRATIONS}, starts a new run (so messages archived live
+ * by an earlier process read as `backfill`, as slidge relabels them at start) and starts the
+ * retention timer of `options` (7 days by default, checked every 6 h). `":memory:"` works too,
+ * without WAL.
+ *
+ * @throws TypeError for bad retention options; Error when the file's schema is newer than this
+ * code.
+ *
+ * @example
+ * ```ts
+ * const store = openSqliteStore("/var/lib/mucstate/store.db", { retentionDays: 30 });
+ * process.on("SIGTERM", () => store.close());
+ * ```
+ */
+export function openSqliteStore(path: string, options: StoreOptions = {}): Store {
+  const db = new Database(path);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+    return new SqliteStore(db, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The persistence contract of mucstate: plain records and the {@link Store} interface.
+ *
+ * @remarks
+ * Every record is JSON-friendly: times are **epoch milliseconds** (numbers) everywhere, including
+ * in {@link MamQuery}; absent optional fields are left out rather than set to `null`.
+ *
+ * A room is identified by the pair (user bare JID, room bare JID), a {@link RoomKey}. Its
+ * participants and its archive belong to that pair: two users bridged to the same legacy group
+ * have two rooms, two participant lists and two archives, and one never reads the other's
+ * (an early slidge bug leaked archives across users). JIDs are compared exactly; normalise them
+ * (lowercase domain and local part) before calling the store.
+ *
+ * The interface is **synchronous**: both implementations (in-memory and better-sqlite3) finish
+ * their work before returning, so a message is durable when {@link Store.archive} returns and
+ * callers need no await between archiving and fanning out.
+ *
+ * @module
+ */
+import type { Affiliation, Role } from "../protocol/xep0045.js";
+import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
+
+/** Identifies a bridged room of one user. */
+export interface RoomKey {
+  /** The user's bare JID, e.g. `juliet@capulet.lit`. */
+  user: string;
+  /** The room's bare JID, e.g. `coven@gateway.example`. */
+  room: string;
+}
+
+/** `group`: non-anonymous and members-only. `channel`: semi-anonymous and open. */
+export type StoredRoomType = "group" | "channel";
+
+/**
+ * Per-room flags the runtime may persist; the store keeps them exactly as given.
+ *
+ * @remarks
+ * slidge resets both at every start; mucstate's runtime decides whether to
+ * read them after a restart. The store never changes them on its own.
+ */
+export interface RoomFlags {
+  /** `fillParticipants()` already ran. */
+  participantsFilled?: boolean;
+  /** `backfill()` already ran. */
+  historyFilled?: boolean;
+}
+
+/** What the store keeps about a room (the columns of slidge's `room` row that mucstate uses). */
+export interface RoomRecord extends RoomKey {
+  /** The legacy network's id of the room. */
+  legacyId: string;
+  name?: string;
+  description?: string;
+  /** The room subject (topic). */
+  subject?: string;
+  /** Nickname of whoever set the subject. */
+  subjectSetter?: string;
+  /** When the subject was set, epoch ms. */
+  subjectDate?: number;
+  type: StoredRoomType;
+  /** The user's nickname in this room. */
+  userNick?: string;
+  /** The legacy network's id of the room avatar. */
+  avatarId?: string;
+  /** SHA-1 of the avatar bytes, as advertised in vCard-based avatar updates. */
+  avatarHash?: string;
+  flags?: RoomFlags;
+}
+
+/** A stored participant of a room. */
+export interface ParticipantRecord extends RoomKey {
+  /** The nickname as the legacy network gives it; unique within the room. */
+  nickname: string;
+  /** The resource part of the occupant JID (the nickname made valid, e.g. punycoded). */
+  resource: string;
+  /** The legacy contact behind the participant, if any. */
+  contact?: string;
+  affiliation: Affiliation;
+  role: Role;
+  /** XEP-0421 occupant id. */
+  occupantId: string;
+}
+
+/** A participant as given to {@link Store.putParticipants}: the room key comes separately. */
+export type ParticipantInput = Omit<ParticipantRecord, keyof RoomKey>;
+
+/**
+ * Where an archived message came from.
+ *
+ * - `live`: received while this run of the gateway was up, and fanned out to clients;
+ * - `backfill`: fetched from the legacy network's history (`archive_only`), or archived live by
+ *   an earlier run (see {@link Store.markAllBackfill}).
+ */
+export type ArchiveSource = "live" | "backfill";
+
+/** A message of a room's archive. */
+export interface ArchivedMessage extends RoomKey {
+  /**
+   * Position assigned by the store: strictly increasing in insertion order, never reused.
+   * Messages are ordered by (`timestamp`, `seq`), so equal timestamps keep insertion order.
+   */
+  seq: number;
+  /** XEP-0359 stanza-id, the MAM archive UID; unique within the room. */
+  stanzaId: string;
+  /** The legacy network's id of the message; unique within the room when given. */
+  legacyId?: string;
+  /** When the message was sent, epoch ms. */
+  timestamp: number;
+  /** The occupant JID (`room@host/nick`) of the author; what the MAM `with` field matches. */
+  authorJid: string;
+  source: ArchiveSource;
+  /** The serialized `<message/>` as it is replayed in MAM results and join history. */
+  xml: string;
+}
+
+/** A message as given to {@link Store.archive}: the store assigns `seq`. */
+export type ArchiveInput = Omit<ArchivedMessage, "seq">;
+
+/** One end of a hole in the archive: a message with a legacy id. */
+export interface HoleBound {
+  legacyId: string;
+  /** Epoch ms. */
+  timestamp: number;
+}
+
+/**
+ * What the backfill should fetch (slidge's "hole bounds").
+ *
+ * Only messages with a legacy id count:
+ * - empty archive → no bounds (fetch the recent history);
+ * - newest message is `backfill` → `after` it (fetch what was missed since);
+ * - never backfilled → `before` the oldest `live` message;
+ * - both → `after` the newest `backfill` message and `before` the oldest `live` one newer than it.
+ */
+export interface HoleBounds {
+  after?: HoleBound;
+  before?: HoleBound;
+}
+
+/** Options shared by {@link Store} factories. */
+export interface StoreOptions {
+  /**
+   * Delete archived messages older than this many days, checked every `retentionIntervalMs`
+   * (slidge's `MAM_MAX_DAYS`). `Infinity` keeps messages forever.
+   * @defaultValue 7
+   */
+  retentionDays?: number;
+  /**
+   * How often the retention purge runs; the first purge runs one interval after opening.
+   * @defaultValue 21_600_000 (6 h)
+   */
+  retentionIntervalMs?: number;
+}
+
+/**
+ * Persistence of rooms, participants and archives.
+ *
+ * @remarks
+ * Implementations: {@link createMemoryStore} (tests) and {@link openSqliteStore} (default).
+ * Every method is synchronous. Methods that read a room that was never stored return empty
+ * results; methods that write under a room ({@link archive}, {@link putParticipants}) throw a
+ * {@link StoreRoomNotFound} until {@link putRoom} stored it.
+ *
+ * @example
+ * ```ts
+ * const store = openSqliteStore("mucstate.db");
+ * store.putRoom({ user: "juliet@capulet.lit", room: "coven@gw", legacyId: "42", type: "group" });
+ * store.archive({ user: "juliet@capulet.lit", room: "coven@gw", stanzaId: "s1", timestamp: Date.now(),
+ *   authorJid: "coven@gw/firstwitch", source: "live", xml: "<message/>" });
+ * const page = store.queryArchive({ user: "juliet@capulet.lit", room: "coven@gw" }, { before: "", max: 20 });
+ * ```
+ */
+export interface Store {
+  /** The room, or `undefined`. A point lookup: rooms are activated lazily, never scanned at start. */
+  getRoom(user: string, room: string): RoomRecord | undefined;
+  /** The room with this legacy id, or `undefined`. */
+  getRoomByLegacyId(user: string, legacyId: string): RoomRecord | undefined;
+  /** Creates or replaces the room's info; its participants and archive stay. */
+  putRoom(record: RoomRecord): void;
+  /** Deletes the room with its participants and archive; false when there was none. */
+  deleteRoom(user: string, room: string): boolean;
+  /** Every room of the user, ordered by room JID. */
+  listRooms(user: string): RoomRecord[];
+
+  /** The stored participants, in the order they were put. */
+  getParticipants(room: RoomKey): ParticipantRecord[];
+  /** Replaces the whole participant list. */
+  putParticipants(room: RoomKey, participants: readonly ParticipantInput[]): void;
+  /** Adds or replaces one participant (by nickname); a new one goes last. */
+  putParticipant(room: RoomKey, participant: ParticipantInput): void;
+  /** Removes a participant by nickname; false when there was none. */
+  deleteParticipant(room: RoomKey, nickname: string): boolean;
+
+  /**
+   * Archives a message, durably, before it is fanned out; returns the stored row.
+   *
+   * @remarks
+   * Upsert: a message whose `stanzaId`, or else whose `legacyId`, is already archived in the room
+   * replaces that row instead of adding one, as slidge does. The row keeps its `seq` and its
+   * `stanzaId` (ids already sent to clients stay valid), and its `legacyId` when the new message
+   * has none; timestamp, author, source and XML are replaced. If the stanza-id matches one row
+   * and the legacy id another, the latter is a duplicate of the same legacy message and is
+   * deleted. Fan out the returned row's `stanzaId`.
+   */
+  archive(message: ArchiveInput): ArchivedMessage;
+  /**
+   * A XEP-0313 query on the room's archive. Throws {@link StoreItemNotFound} for an unknown
+   * id in `after`, `before`, `afterId`, `beforeId` or `ids`, and a `TypeError` for a bad `max`.
+   */
+  queryArchive(room: RoomKey, query?: MamQuery): MamResult;
+  /** First and last message of the archive (XEP-0313 #archive-metadata), empty when there is none. */
+  archiveMetadata(room: RoomKey): ArchiveMetadata;
+  /** What the next backfill should fetch; see {@link HoleBounds}. */
+  holeBounds(room: RoomKey): HoleBounds;
+  /**
+   * From now on, every message archived `live` so far reads as `backfill` (slidge relabels the
+   * archive at every start). O(1): the store counts runs instead of rewriting rows. Opening a
+   * SQLite store starts a new run by itself; call this only to start one on demand.
+   */
+  markAllBackfill(): void;
+  /** Deletes archived messages with `timestamp < before` (epoch ms) in every room; returns how many. */
+  purgeOlderThan(before: number): number;
+  /** Stops the retention timer and releases the database; idempotent. */
+  close(): void;
+}

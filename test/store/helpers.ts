@@ -1,0 +1,78 @@
+/**
+ * Shared fixtures of the store tests: both implementations, a room, and the ten-message
+ * history slidge's MAM tests use (2000-01-01T00:00Z … 09:00Z, one author per message).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
+import { createMemoryStore } from "../../src/store/memoryStore.js";
+import { openSqliteStore } from "../../src/store/sqliteStore.js";
+import type { ArchivedMessage, ArchiveInput, RoomKey, RoomRecord, Store } from "../../src/store/types.js";
+
+export const USER = "juliet@capulet.lit";
+export const ROOM = "coven@gw.example";
+export const KEY: RoomKey = { user: USER, room: ROOM };
+
+/** A fresh directory for database files, removed by {@link removeTempDirs}. */
+const dirs: string[] = [];
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "mucstate-store-"));
+  dirs.push(dir);
+  return dir;
+}
+export function removeTempDirs(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Both implementations, opened without a retention timer. */
+export const IMPLEMENTATIONS: Array<[name: string, open: () => Store]> = [
+  ["memory", () => createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY })],
+  ["sqlite", () => openSqliteStore(join(tempDir(), "store.db"), { retentionDays: Number.POSITIVE_INFINITY })],
+];
+
+/** Opens a fresh store before each test and closes it after; read it through the getter. */
+export function useStore(open: () => Store): () => Store {
+  let store: Store | undefined;
+  beforeEach(() => {
+    store = open();
+  });
+  afterEach(() => {
+    store?.close();
+    removeTempDirs();
+  });
+  return () => store!;
+}
+
+export function room(overrides: Partial<RoomRecord> = {}): RoomRecord {
+  return { ...KEY, legacyId: "coven-legacy", type: "group", ...overrides };
+}
+
+/** epoch ms of 2000-01-01 at `hour`:00 UTC. */
+export const hour = (h: number) => Date.UTC(2000, 0, 1, h);
+
+/** The occupant JID of slidge's backfilled `history-man-N`. */
+export const historyMan = (n: number) => `${ROOM}/history-man-${n}`;
+
+/** A message of the fixture history; `id` is both stanza-id and (prefixed) legacy id. */
+export function message(n: number, overrides: Partial<ArchiveInput> = {}): ArchiveInput {
+  return {
+    ...KEY,
+    stanzaId: String(n),
+    legacyId: `legacy-${n}`,
+    timestamp: hour(n),
+    authorJid: historyMan(n),
+    source: "backfill",
+    xml: `<message type="groupchat" from="${historyMan(n)}"><body>${n}</body></message>`,
+    ...overrides,
+  };
+}
+
+/** Stores the room and its ten fixture messages 0…9. */
+export function fillHistory(store: Store, key: RoomKey = KEY): void {
+  store.putRoom(room(key));
+  for (let n = 0; n < 10; n++) store.archive(message(n, key));
+}
+
+/** Stanza-ids of messages, for compact assertions. */
+export const ids = (messages: ArchivedMessage[]) => messages.map((m) => m.stanzaId);

@@ -1,0 +1,146 @@
+/**
+ * What only the SQLite store does: survive a reopen and a SIGKILL, run in WAL mode, migrate
+ * older files, and open a file with many rooms without reading them.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from "../../src/store/migrations.js";
+import { openSqliteStore } from "../../src/store/sqliteStore.js";
+import { fillHistory, hour, KEY, message, removeTempDirs, ROOM, room, tempDir, USER } from "./helpers.js";
+
+const NO_RETENTION = { retentionDays: Number.POSITIVE_INFINITY };
+
+afterEach(removeTempDirs);
+
+function inspect<T>(path: string, read: (db: Database.Database) => T): T {
+  const db = new Database(path, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe("the SQLite store", () => {
+  it("finds rooms, participants and archive again after a reopen", () => {
+    const path = join(tempDir(), "store.db");
+    let store = openSqliteStore(path, NO_RETENTION);
+    fillHistory(store);
+    store.putRoom(room({ name: "The coven", flags: { participantsFilled: true } }));
+    store.putParticipants(KEY, [{ nickname: "firstwitch", resource: "firstwitch", affiliation: "owner", role: "moderator", occupantId: "o1" }]);
+    const live = store.archive(message(10, { source: "live" }));
+    store.close();
+    store.close();
+
+    store = openSqliteStore(path, NO_RETENTION);
+    expect(store.getRoom(USER, ROOM)).toEqual(room({ name: "The coven", flags: { participantsFilled: true } }));
+    expect(store.getParticipants(KEY).map((p) => p.nickname)).toEqual(["firstwitch"]);
+    const result = store.queryArchive(KEY);
+    expect(result).toMatchObject({ count: 11, first: "0", last: "10", complete: true });
+    expect(result.messages.at(-1)).toEqual({ ...live, source: "backfill" });
+    expect(store.holeBounds(KEY)).toEqual({ after: { legacyId: "legacy-10", timestamp: hour(10) } });
+    expect(store.archive(message(11)).seq).toBeGreaterThan(live.seq);
+    store.close();
+  });
+
+  it("keeps the file in WAL mode", () => {
+    const path = join(tempDir(), "store.db");
+    openSqliteStore(path, NO_RETENTION).close();
+    expect(inspect(path, (db) => db.pragma("journal_mode", { simple: true }))).toBe("wal");
+  });
+
+  it("creates the current schema in an empty file", () => {
+    const path = join(tempDir(), "store.db");
+    openSqliteStore(path, NO_RETENTION).close();
+    expect(inspect(path, schemaVersion)).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it("migrates a schema version 1 file and keeps its data", () => {
+    const path = join(tempDir(), "v1.db");
+    const db = new Database(path);
+    expect(migrate(db, 1)).toBe(1);
+    const id = db
+      .prepare("INSERT INTO rooms (user_jid, room_jid, legacy_id, name, type) VALUES (?, ?, 'coven-legacy', 'Old', 'group') RETURNING id")
+      .pluck()
+      .get(USER, ROOM);
+    const insert = db.prepare("INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, xml) VALUES (?, ?, ?, ?, ?, '<message/>')");
+    for (let n = 0; n < 3; n++) insert.run(id, String(n), `legacy-${n}`, hour(n), `${ROOM}/witch`);
+    db.prepare("INSERT INTO participants VALUES (?, 'stan', 0, 'stan', NULL, 'member', 'participant', 'o-stan')").run(id);
+    db.close();
+
+    const store = openSqliteStore(path, NO_RETENTION);
+    expect(store.getRoom(USER, ROOM)).toEqual(room({ name: "Old" }));
+    expect(store.getParticipants(KEY).map((p) => p.nickname)).toEqual(["stan"]);
+    expect(store.queryArchive(KEY)).toMatchObject({ count: 3, first: "0", last: "2" });
+    store.archive(message(3));
+    expect(store.queryArchive(KEY, { max: 1 })).toMatchObject({ count: 4, complete: false });
+    store.close();
+    expect(inspect(path, schemaVersion)).toBe(SCHEMA_VERSION);
+  });
+
+  it("refuses a file written by a newer schema", () => {
+    const path = join(tempDir(), "future.db");
+    const db = new Database(path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => openSqliteStore(path, NO_RETENTION)).toThrow(/upgrade mucstate/);
+  });
+
+  it("opens a file with 100,000 rooms and loads any one of them by point lookup", () => {
+    const path = join(tempDir(), "many.db");
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    migrate(db);
+    const insert = db.prepare("INSERT INTO rooms (user_jid, room_jid, legacy_id, type) VALUES (?, ?, ?, 'group')");
+    db.transaction(() => {
+      for (let n = 0; n < 100_000; n++) insert.run(`user${n % 1000}@example.org`, `room${n}@gw.example`, `legacy-${n}`);
+    })();
+    db.close();
+
+    const store = openSqliteStore(path, NO_RETENTION);
+    for (const n of [0, 4_242, 99_999]) {
+      expect(store.getRoom(`user${n % 1000}@example.org`, `room${n}@gw.example`)).toMatchObject({ legacyId: `legacy-${n}` });
+    }
+    expect(store.getRoom("user1@example.org", "room0@gw.example")).toBeUndefined();
+    expect(store.listRooms("user7@example.org")).toHaveLength(100);
+    store.close();
+  });
+
+  it("rejects bad retention options without leaving the file open", () => {
+    const path = join(tempDir(), "store.db");
+    expect(() => openSqliteStore(path, { retentionDays: 0 })).toThrow(/retention|maxAgeDays/);
+    openSqliteStore(path).close();
+  });
+
+  it("loses nothing it archived, and duplicates nothing, when the process is killed", async () => {
+    const path = join(tempDir(), "crash.db");
+    const child = spawn(process.execPath, ["--import", "tsx", new URL("./crashWriter.ts", import.meta.url).pathname, path], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const reported = await new Promise<number[]>((resolve, reject) => {
+      let output = "";
+      child.on("error", reject);
+      child.on("exit", (code, signal) => reject(new Error(`writer exited early: ${code ?? signal}`)));
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        const lines = output.split("\n").slice(0, -1);
+        if (lines.length >= 500) {
+          child.removeAllListeners("exit");
+          child.kill("SIGKILL");
+          resolve(lines.map(Number));
+        }
+      });
+    });
+    await new Promise((resolve) => child.once("exit", resolve));
+
+    const stored = inspect(path, (db) => db.prepare("SELECT legacy_id FROM archive").pluck().all() as string[]);
+    expect(new Set(stored).size).toBe(stored.length);
+    for (const n of reported) expect(stored).toContain(`legacy-${n}`);
+    const store = openSqliteStore(path, NO_RETENTION);
+    expect(store.queryArchive(KEY, { max: 0 }).count).toBe(stored.length);
+    store.close();
+  });
+});
