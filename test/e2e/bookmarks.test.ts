@@ -94,7 +94,7 @@ describe("bookmarks, invitations and reactions through Prosody with mod_privileg
     await alice.send(xml("iq", { to: room, type: "get", id: "disco" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
     const [disco] = await alice.waitFor((s) => s.attrs.id === "disco");
     const form = disco!.getChild("query")!.getChildren("x").find((x: any) => x.getChildren("field").some((f: any) => f.getChildText("value") === "urn:xmpp:reactions:0:restrictions"));
-    const fields = Object.fromEntries(form.getChildren("field").map((f: any) => [f.attrs.var, f.getChildren("value").map((v: any) => v.getText())]));
+    const fields = Object.fromEntries(form!.getChildren("field").map((f: any) => [f.attrs.var, f.getChildren("value").map((v: any) => v.getText())]));
     expect(fields).toMatchObject({ max_reactions_per_user: ["1"], allowlist: ["👍", "❤️"] });
 
     await alice.send(xml("presence", { to: `${room}/alice` }, xml("x", { xmlns: MUC })));
