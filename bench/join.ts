@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { client, xml as clientXml } from "@xmpp/client";
 import { component, xml } from "@xmpp/component";
 import { createGateway } from "../src/createGateway.js";
+import { createMemoryStore } from "../src/store/memoryStore.js";
 import { createCallLog } from "../src/demo/callLog.js";
 import { parseFixture } from "../src/demo/fixture.js";
 import { createFixtureNetwork } from "../src/demo/fixtureNetwork.js";
@@ -58,7 +59,13 @@ export async function joinBench(): Promise<Row[]> {
         ...Array.from({ length: HEAP_ROOMS }, (_, i) => ({ id: `heap${i}`, generatedParticipants: 1000 })),
       ],
     });
-    const gateway = createGateway({ domain: "muc.localhost", secret: prosody.secret, service: prosody.service, plugin: createFixtureNetwork(fixture, createCallLog(undefined)) });
+    const gateway = createGateway({
+      domain: "muc.localhost",
+      secret: prosody.secret,
+      service: prosody.service,
+      plugin: createFixtureNetwork(fixture, createCallLog(undefined)),
+      store: createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY }),
+    });
     await gateway.start();
     const push = await startPushComponent(prosody.service, prosody.secret);
     const xmpp = client({ service: `xmpp://127.0.0.1:${prosody.c2sPort}`, domain: "localhost", username: "alice", password: "pw", resource: "bench" });

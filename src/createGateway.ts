@@ -9,6 +9,8 @@ import { SessionDirectory } from "./actors/sessions.js";
 import type { GatewayPlugin } from "./legacy/plugin.js";
 import { type Connection, createConnection } from "./transport/connection.js";
 import { escapeLocalpart } from "./protocol/xep0106.js";
+import { openSqliteStore } from "./store/sqliteStore.js";
+import type { Store } from "./store/types.js";
 import { IqCaller } from "./transport/iqCaller.js";
 import type { DropReason } from "./transport/outbox.js";
 import { Privileges } from "./transport/privileges.js";
@@ -30,6 +32,13 @@ export interface GatewayOptions {
   mailboxSize?: number;
   /** Timeout of each legacy callback, in ms; then `remote-server-timeout`. @defaultValue 30000 */
   callbackTimeoutMs?: number;
+  /**
+   * Where room archives live: a {@link Store}, or the path of a SQLite file (WAL mode, created
+   * if missing). @defaultValue `"mucstate.sqlite"` in the working directory
+   */
+  store?: Store | string;
+  /** Days archived messages are kept, when `store` is a path; older ones are deleted every 6 h. @defaultValue 7 */
+  retentionDays?: number;
   /** Most live room actors. @defaultValue 100000 */
   maxRooms?: number;
   /** Most stanzas queued while the connection is down. @defaultValue 100000 */
@@ -50,6 +59,8 @@ export interface Gateway {
   readonly connection: Connection;
   readonly registry: RoomRegistry;
   readonly sessions: SessionDirectory;
+  /** Where rooms archive their messages. */
+  readonly store: Store;
   /** Connects to the server; resolves once online. */
   start(): Promise<void>;
   /**
@@ -91,6 +102,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const privileges = new Privileges();
   const services = { domain, iqCaller, privileges, send, warn: options.onWarning ?? (() => {}) };
   let registry: RoomRegistry;
+  const ownStore = typeof options.store !== "object";
+  const store: Store =
+    typeof options.store === "object" ? options.store : openSqliteStore(options.store ?? "mucstate.sqlite", { retentionDays: options.retentionDays });
   const sessions = new SessionDirectory(options.plugin, (session) => {
     session._host = {
       async getRoom(legacyId) {
@@ -105,6 +119,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     domain,
     outbox: connection.outbox,
     services,
+    store,
     mailboxSize: options.mailboxSize ?? 100,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
     maxRooms: options.maxRooms ?? 100_000,
@@ -134,11 +149,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     connection,
     registry,
     sessions,
+    store,
     start: () => connection.start(),
     async stop() {
       registry.shutdown();
       await Promise.allSettled(sessions.all().map((s) => s.shutdown()));
       await connection.stop();
+      if (ownStore) store.close();
     },
   };
 }

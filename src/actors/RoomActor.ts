@@ -8,9 +8,13 @@ import { nanoid } from "nanoid";
 import { type Actor, type InspectionEvent, createActor } from "xstate";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { RoomHost } from "../legacy/RoomHost.js";
-import type { RequestKind, RoomEmitted } from "../machines/roomEvents.js";
+import type { ReadNeeds, RequestKind, RoomEmitted } from "../machines/roomEvents.js";
 import type { roomMachine } from "../machines/roomMachine.js";
-import { toStanzaError } from "../legacy/errors.js";
+import { NotImplementedError, toStanzaError } from "../legacy/errors.js";
+import type { HistoryRequest } from "../protocol/xep0045.js";
+import type { Store } from "../store/types.js";
+import { joinHistory, keyOf, stanzaIdOf, wantsHistory } from "./archive.js";
+import { saveParticipants, saveRoom } from "./roomRecords.js";
 import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
 import { Status, mucElement, } from "../protocol/xep0045.js";
 import type { AvatarCache, AvatarSource } from "./avatars.js";
@@ -34,6 +38,8 @@ export interface RoomActorOptions {
   callbackTimeoutMs: number;
   /** The gateway-wide avatar cache. */
   avatars: AvatarCache;
+  /** Where the room's messages are archived; none when absent (no history, no MAM). */
+  store?: Store;
   /** What rooms use to talk to the user's server (bookmarks). @defaultValue no privileges */
   services?: GatewayServices;
   inspect?: (event: InspectionEvent) => void;
@@ -46,7 +52,7 @@ export interface RoomActorOptions {
 }
 
 type Pending =
-  | { type: "join"; stanza: Element; requestedNick: string }
+  | { type: "join"; stanza: Element; requestedNick: string; history: HistoryRequest }
   | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
   | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
 
@@ -58,7 +64,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   readonly #avatar: RoomAvatar;
 
   constructor(options: RoomActorOptions) {
-    super(options.room, options.outbox);
+    super(options.room, options.outbox, options.store);
     const room = options.room;
     this.#options = options;
     room._host = this;
@@ -69,7 +75,11 @@ export class RoomActor extends RoomTraffic implements RoomHost {
       const plan = await entry.run(room, signal);
       if (!signal.aborted) entry.plan = plan;
       return { id: input.id, destroyed: entry.destroys };
-    }, options.callbackTimeoutMs);
+    }, options.callbackTimeoutMs, {
+      backfill: () => this.#backfill(),
+      infoFetched: () => this.store && saveRoom(this.store, room),
+      participantsFilled: () => this.store && saveParticipants(this.store, room),
+    });
     this.actor = createActor(machine, {
       input: { mailboxSize: options.mailboxSize, callbackTimeoutMs: options.callbackTimeoutMs },
       inspect: options.inspect,
@@ -105,11 +115,31 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     return this.actor.getSnapshot().status === "done";
   }
 
-  /** A join presence from `stanza.from`; answered with the join sequence once the room is ready. */
-  join(stanza: Element, resource: string, requestedNick: string): void {
+  /**
+   * A join presence from `stanza.from`; answered with the join sequence once the room is ready
+   * (and, when the join wants history, once `backfill` has run).
+   */
+  join(stanza: Element, resource: string, requestedNick: string, history: HistoryRequest = {}): void {
     const id = nanoid();
-    this.#pending.set(id, { type: "join", stanza, requestedNick });
-    this.actor.send({ type: "join", id, resource });
+    this.#pending.set(id, { type: "join", stanza, requestedNick, history });
+    this.actor.send({ type: "join", id, resource, history: this.store !== undefined && wantsHistory(history) });
+  }
+
+  /** Runs the plugin's `backfill` with the bounds of what is archived; senders are not stored. */
+  async #backfill(): Promise<void> {
+    if (!this.store) return;
+    const bounds = this.store.holeBounds(keyOf(this.room));
+    const oldest = bounds.before ?? bounds.after;
+    this.room._backfilling = true;
+    try {
+      await this.room.backfill({
+        ...(oldest ? { oldestMessageId: oldest.legacyId, oldestMessageDate: new Date(oldest.timestamp) } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof NotImplementedError)) this.#options.onError?.(error);
+    } finally {
+      this.room._backfilling = false;
+    }
   }
 
   /** A resource left: it gets an unavailable self-presence with 110. */
@@ -123,7 +153,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   }
 
   /** A read-only stanza: answered as soon as the info (or participant list) is known, never queued behind requests. */
-  read(stanza: Element, needs: "info" | "participants", answer: () => Element[] | Promise<Element[]>): void {
+  read(stanza: Element, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>): void {
     const id = nanoid();
     this.#pending.set(id, { type: "read", stanza, answer });
     this.actor.send({ type: "read", id, needs });
@@ -170,7 +200,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     return this.#await("participants");
   }
 
-  #await(needs: "info" | "participants"): Promise<void> {
+  #await(needs: ReadNeeds): Promise<void> {
     return new Promise((resolve, reject) => {
       const id = nanoid();
       const answer = () => {
@@ -252,8 +282,13 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     const entry = this.#take(id);
     if (entry?.type !== "join") return;
     for (const p of this.room._storedParticipants()) p._presenceSent = true;
-    const join = { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick };
-    this.streamJoin(resource, joinSequence(this.room, this.fullJid(resource), join));
+    const to = this.fullJid(resource);
+    // Live traffic that arrived during the join is held for after the subject, not repeated as history.
+    const live = this.heldStanzaIds(resource);
+    const archived = this.store ? joinHistory(this.store, this.room, to, entry.history) : [];
+    const history = archived.filter((m) => !live.has(stanzaIdOf(m) ?? ""));
+    const join = { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick, history: () => history };
+    this.streamJoin(resource, joinSequence(this.room, to, join));
   }
 
   #fail(id: string, error: StanzaErrorData): void {

@@ -49,6 +49,10 @@ export async function handleComponentStanza(
     send(iqResult(stanza, discoItems(list)));
     return;
   }
+  if (payload.getNS() === "urn:xmpp:mam:2") {
+    send(errorReply(stanza, { condition: "bad-request", text: "Archives belong to rooms: query a room's JID" }));
+    return;
+  }
   if (get && payload.is("ping", NS.PING)) {
     send(iqResult(stanza));
     return;

@@ -1,6 +1,6 @@
 /**
  * The XEP-0045 §7.2 join sequence, as a pure function of the room model: occupant presences,
- * the self-presence (echoing the join's id), then the subject (always, even when empty), then,
+ * the self-presence (echoing the join's id), the history (XEP-0045 §7.2.15), then the subject (always, even when empty), then,
  * when the room has an avatar, the room presence with its XEP-0153 hash (XEP-0486).
  */
 import type { Element } from "@xmpp/component";
@@ -9,9 +9,14 @@ import { roomAvatarPresence } from "./roomAvatar.js";
 import { participantPresence, selfPresence, subjectMessage } from "./roomStanzas.js";
 
 /** The stanzas that the joining resource `to` receives, in order, built as they are taken. */
-export function* joinSequence(room: LegacyRoom, to: string, join: { id?: string; requestedNick?: string }): Generator<Element> {
+export function* joinSequence(
+  room: LegacyRoom,
+  to: string,
+  join: { id?: string; requestedNick?: string; history?: () => Element[] },
+): Generator<Element> {
   for (const p of room._storedParticipants()) yield participantPresence(p, to);
   yield selfPresence(room, room._userParticipant(), to, join);
+  if (join.history) yield* join.history();
   yield subjectMessage(room, to);
   if (room.avatarHash) yield roomAvatarPresence(room, to);
 }

@@ -71,19 +71,31 @@ async function quietly(room: LegacyRoom, body: () => Promise<void>): Promise<voi
  * within `timeoutMs` is answered with `remote-server-timeout`; its signal aborts then, as the
  * machine moves on and stops the invoked actor.
  */
-export function machineFor(room: LegacyRoom, runRequest: RunRequest, timeoutMs: number) {
+export function machineFor(
+  room: LegacyRoom,
+  runRequest: RunRequest,
+  timeoutMs: number,
+  hooks: { backfill: () => Promise<void>; infoFetched: () => void; participantsFilled: () => void },
+) {
   const watchdog = new Watchdog(timeoutMs);
   return roomMachine.provide({
     actors: {
-      updateInfo: fromPromise(() => quietly(room, () => room.updateInfo())),
+      updateInfo: fromPromise(() =>
+        quietly(room, async () => {
+          await room.updateInfo();
+          hooks.infoFetched();
+        }),
+      ),
       fillParticipants: fromPromise(() =>
         quietly(room, async () => {
           const yielded = await room.fillParticipants();
           if (yielded && typeof yielded === "object") {
             for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
           }
+          hooks.participantsFilled();
         }),
       ),
+      backfill: fromPromise(() => quietly(room, hooks.backfill)),
       runRequest: fromPromise<RequestOutcome, QueuedRequest>(
         ({ input, signal }) =>
           new Promise<RequestOutcome>((resolve, reject) => {

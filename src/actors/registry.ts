@@ -9,6 +9,7 @@ import { XMPPError } from "../legacy/errors.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
 import { AvatarCache } from "./avatars.js";
+import type { Store } from "../store/types.js";
 import type { GatewayServices } from "./bookmarks.js";
 import { RoomActor, type StanzaSink } from "./RoomActor.js";
 
@@ -23,6 +24,8 @@ export interface RoomRegistryOptions {
   callbackTimeoutMs: number;
   /** Most live room actors; a new room beyond it is refused with `resource-constraint`. */
   maxRooms: number;
+  /** Where rooms archive their messages; none: no history and no MAM. */
+  store?: Store;
   /** What rooms use to talk to the user's server. @defaultValue no privileges */
   services?: GatewayServices;
   /** Bytes the avatar cache may hold. @defaultValue 64 MiB */
@@ -103,6 +106,7 @@ export class RoomRegistry {
       callbackTimeoutMs: o.callbackTimeoutMs,
       avatars: this.avatars,
       services: o.services,
+      store: o.store,
       inspect: o.inspect,
       onError: (error) => o.onFailure?.(error, actor),
       onDestroyed: () => {

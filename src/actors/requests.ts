@@ -15,6 +15,14 @@ import { stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
 import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
 import type { Reactions } from "../protocol/xep0444.js";
 import type { RecentMessages } from "./recentMessages.js";
+
+/** What request handlers need from the room's traffic: recent ids and the archive. */
+export interface Traffic {
+  readonly messages: RecentMessages;
+  archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string): void;
+  /** A message found in the archive by stanza-id, if any. */
+  archived(stanzaId: string): { legacyId: string | null } | undefined;
+}
 import type { RequestHandler } from "./RoomActor.js";
 import { avatarChanged } from "./roomAvatar.js";
 import type { RoomAvatar } from "./roomAvatar.js";
@@ -35,13 +43,14 @@ export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId:
 }
 
 /** A groupchat body from the user: `onText`, then the echo to every joined resource. */
-export function textMessage(message: Element, recent: RecentMessages): RequestHandler {
+export function textMessage(message: Element, traffic: Traffic): RequestHandler {
   const body = message.getChildText("body") ?? "";
   return async (room) => {
     const returned = await room.onText(body, { xmppId: message.attrs.id });
     const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
     const stanzaId = legacyId ?? nanoid();
-    recent.record(stanzaId, legacyId);
+    traffic.messages.record(stanzaId, legacyId);
+    traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, room._userParticipant().jid);
     return (resources) => resources.map((r) => echoOf(room, message, fullJid(room, r), stanzaId));
   };
 }
@@ -50,9 +59,9 @@ export function textMessage(message: Element, recent: RecentMessages): RequestHa
  * A user's reactions (XEP-0444): checked against `availableEmojis` and `MAX_REACTIONS_PER_USER`
  * (refused with `not-acceptable`, no callback, no echo), then `onReact`, then the echo.
  */
-export function reaction(message: Element, reactions: Reactions, recent: RecentMessages): RequestHandler {
+export function reaction(message: Element, reactions: Reactions, traffic: Traffic): RequestHandler {
   return async (room) => {
-    const target = recent.find(reactions.id);
+    const target = traffic.messages.find(reactions.id) ?? traffic.archived(reactions.id);
     if (!target) throw new XMPPError("item-not-found", `No message ${reactions.id} in this room`);
     const legacyId = target.legacyId ?? reactions.id;
     const allowed = await room.availableEmojis(legacyId);
@@ -66,6 +75,7 @@ export function reaction(message: Element, reactions: Reactions, recent: RecentM
     }
     await room.onReact(legacyId, reactions.emojis);
     const stanzaId = nanoid();
+    traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, undefined, undefined, room._userParticipant().jid);
     return (resources) => resources.map((r) => echoOf(room, message, fullJid(room, r), stanzaId));
   };
 }

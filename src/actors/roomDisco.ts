@@ -11,7 +11,7 @@ import { type FormField, dataForm } from "../protocol/xep0004.js";
 import { restrictionsForm } from "../protocol/xep0444.js";
 
 /** Features every room has. */
-const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
+const ROOM_FEATURES = ["urn:xmpp:reactions:0", "urn:xmpp:mam:2", "urn:xmpp:mam:2#extended", NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
 
 /** Features that depend on the room type: `group` is members-only and non-anonymous. */
 export function typeFeatures(room: LegacyRoom): string[] {

@@ -60,7 +60,7 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
       if (nick !== userResource) reply("not-acceptable", "This gateway does not let you change your nickname", mucElement());
       return;
     }
-    room.join(stanza, resource, nick);
+    room.join(stanza, resource, nick, join.history);
     return;
   }
 
@@ -86,8 +86,8 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
       reply("bad-request", (error as Error).message);
       return;
     }
-    if (reactions) room.request(stanza, "reaction", reaction(stanza, reactions, room.messages));
-    else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room.messages));
+    if (reactions) room.request(stanza, "reaction", reaction(stanza, reactions, room));
+    else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room));
     else if (subject) room.request(stanza, "setSubject", setSubject(subject.getText()));
     return;
   }

@@ -10,7 +10,10 @@ import { type StanzaErrorData, errorReply, iqResult } from "../protocol/rfc6120.
 import { discoInfo } from "../protocol/xep0030.js";
 import { vcardPhoto } from "../protocol/xep0054.js";
 import { adminList, parseAdminItems, parseOwnerSet, roomConfigForm } from "../protocol/xep0045admin.js";
+import { StoreItemNotFound } from "../store/errors.js";
+import { NS_MAM, mamForm, mamMetadata, parseMamQuery } from "../protocol/xep0313.js";
 import { adminKind, adminSet } from "./adminRequests.js";
+import { keyOf, mamAnswer } from "./archive.js";
 import { destroy, setConfig, setRoomAvatar } from "./requests.js";
 import type { RoomActor } from "./RoomActor.js";
 import { roomDiscoInfo } from "./roomDisco.js";
@@ -46,6 +49,7 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
     return;
   }
   if (nick) return fail({ condition: "service-unavailable", text: "Occupants do not answer this" });
+  if (payload.getNS() === NS_MAM) return handleMam(room, iq, payload, fail, send);
   if (is("query", NS.MUC_OWNER)) {
     if (get) {
       room.read(iq, "info", () => [iqResult(iq, roomConfigForm({ name: r.name, description: r.HAS_DESCRIPTION ? r.description : undefined }))]);
@@ -71,6 +75,34 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
   }
   const ns = payload.getNS();
   fail({ condition: "service-unavailable", text: `${payload.name}${ns ? ` in ${ns}` : ""} is not supported here` });
+}
+
+/** MAM on the room (XEP-0313): the form, queries and metadata, after `backfill` ran once. */
+function handleMam(room: RoomActor, iq: Element, payload: Element, fail: (e: Omit<StanzaErrorData, "by">) => void, send: (s: Element) => void): void {
+  const store = room.store;
+  if (!store) return fail({ condition: "feature-not-implemented", text: "This gateway keeps no archive" });
+  const get = iq.attrs.type === "get";
+  if (get && payload.is("query")) return send(iqResult(iq, mamForm()));
+  if (get && payload.is("metadata")) {
+    room.read(iq, "history", () => [iqResult(iq, mamMetadata(store.archiveMetadata(keyOf(room.room))))]);
+    return;
+  }
+  if (get || !payload.is("query")) return fail({ condition: "bad-request", text: "Expected a MAM query or metadata request" });
+  let query: ReturnType<typeof parseMamQuery>;
+  try {
+    query = parseMamQuery(payload);
+  } catch (error) {
+    return fail({ condition: "bad-request", text: (error as Error).message });
+  }
+  room.read(iq, "history", () => {
+    try {
+      return mamAnswer(store, room.room, iq, query);
+    } catch (error) {
+      if (error instanceof StoreItemNotFound) return [errorReply(iq, { condition: "item-not-found", text: error.text, by: room.room.jid })];
+      if (error instanceof TypeError) return [errorReply(iq, { condition: "bad-request", text: error.message, by: room.room.jid })];
+      throw error;
+    }
+  });
 }
 
 /** A muc#admin get: the occupants with one affiliation or one role (XEP-0045 §9.5, §8.5). */

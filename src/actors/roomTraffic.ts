@@ -9,7 +9,10 @@ import { nanoid } from "nanoid";
 import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { Status, roomStatusMessage } from "../protocol/xep0045.js";
+import type { Store } from "../store/types.js";
+import { archiveMessage, keyOf, stanzaIdOf } from "./archive.js";
 import { RecentMessages } from "./recentMessages.js";
+import { saveRoom } from "./roomRecords.js";
 import { participantMessage, participantPresence, participantReactions, renamePresences, subjectMessage } from "./roomStanzas.js";
 
 /** Stanzas to send, built for the given resources. */
@@ -37,9 +40,13 @@ export abstract class RoomTraffic {
   readonly #held = new Map<string, Plan[]>();
   readonly #streaming = new Map<string, object>();
 
-  constructor(room: LegacyRoom, outbox: StanzaSink) {
+  /** Where messages are archived, if anywhere. */
+  readonly store: Store | undefined;
+
+  constructor(room: LegacyRoom, outbox: StanzaSink, store?: Store) {
     this.room = room;
     this.outbox = outbox;
+    this.store = store;
   }
 
   /** The resources in the room, and the resources whose join waits for the room. */
@@ -52,15 +59,39 @@ export abstract class RoomTraffic {
 
   participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
     const id = options.legacyId ?? nanoid();
+    const ids = { id, stanzaId: id, when: options.when };
+    const archiveOnly = options.archiveOnly === true || this.room._backfilling;
+    // Archived before it is fanned out: what a client received is always in the archive.
+    this.archive(participantMessage(p, this.room.session.user, body, ids), id, options.legacyId, options.when, p.jid, archiveOnly);
     this.messages.record(id, options.legacyId);
+    if (archiveOnly) return;
     this.announce(p);
-    this.live((rs) => rs.map((r) => participantMessage(p, this.fullJid(r), body, { id, stanzaId: id, when: options.when })));
+    this.live((rs) => rs.map((r) => participantMessage(p, this.fullJid(r), body, ids)));
+  }
+
+  /** A message found in the archive by stanza-id, if the room has a store and it is there. */
+  archived(stanzaId: string): { legacyId: string | null } | undefined {
+    if (!this.store) return undefined;
+    try {
+      const hit = this.store.queryArchive(keyOf(this.room), { ids: [stanzaId], max: 1 }).messages[0];
+      return hit ? { legacyId: hit.legacyId ?? null } : undefined;
+    } catch {
+      return undefined; // not archived
+    }
+  }
+
+  /** Archives a message (if the room has a store). */
+  archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string, backfill = false): void {
+    if (!this.store) return;
+    archiveMessage(this.store, this.room, { stanza, stanzaId, legacyId, when, authorJid, source: backfill ? "backfill" : "live" });
   }
 
   participantReaction(p: LegacyParticipant, legacyMsgId: string, emojis: string[], legacyId?: string): void {
     const stanzaId = legacyId ?? nanoid();
+    const reactions = { target: legacyMsgId, emojis, stanzaId };
+    this.archive(participantReactions(p, this.room.session.user, reactions), stanzaId, legacyId, undefined, p.jid);
     this.announce(p);
-    this.live((rs) => rs.map((r) => participantReactions(p, this.fullJid(r), { target: legacyMsgId, emojis, stanzaId })));
+    this.live((rs) => rs.map((r) => participantReactions(p, this.fullJid(r), reactions)));
   }
 
   participantJoined(p: LegacyParticipant): void {
@@ -90,11 +121,18 @@ export abstract class RoomTraffic {
     if (p._presenceSent) this.live((rs) => rs.flatMap((r) => renamePresences(p, oldResource, this.fullJid(r))));
   }
 
+  /** Writes the room's info after a change (when the room has a store). */
+  protected saveRoom(): void {
+    if (this.store && !this.room._quiet) saveRoom(this.store, this.room);
+  }
+
   subjectChanged(): void {
+    this.saveRoom();
     this.live((rs) => rs.map((r) => subjectMessage(this.room, this.fullJid(r))));
   }
 
   configChanged(): void {
+    this.saveRoom();
     this.live((rs) => rs.map((r) => roomStatusMessage(this.room.jid, this.fullJid(r), [Status.CONFIG_CHANGED])));
   }
 
@@ -145,6 +183,19 @@ export abstract class RoomTraffic {
     step();
   }
 
+  /** The stanza-ids of the messages held for a resource whose join is under way. */
+  protected heldStanzaIds(resource: string): Set<string> {
+    const ids = new Set<string>();
+    for (const plan of this.#held.get(resource) ?? []) {
+      for (const s of plan([resource])) {
+        const id = stanzaIdOf(s);
+        if (id !== undefined) ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  /** Ends a join: what was held for the resource goes out. */
   #finishJoin(resource: string): void {
     this.#streaming.delete(resource);
     const held = this.#held.get(resource) ?? [];

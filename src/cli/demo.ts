@@ -2,6 +2,7 @@
  * `mucstate demo`: the demo gateway, whose legacy network is a JSON fixture. Without
  * `--service` it starts its own Prosody on free loopback ports and creates a test account.
  */
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGateway } from "../createGateway.js";
 import { createCallLog } from "../demo/callLog.js";
@@ -18,7 +19,7 @@ const DEMO_PASSWORD = "demo-password";
 export async function runDemo(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
   for (const name of flags.keys()) {
-    if (!["service", "domain", "secret", "fixture", "calls"].includes(name)) throw new Error(`unknown flag --${name}`);
+    if (!["service", "domain", "secret", "fixture", "calls", "store"].includes(name)) throw new Error(`unknown flag --${name}`);
   }
   const fixture = await loadFixture(flagOrEnv(flags, "fixture") ?? DEFAULT_FIXTURE);
   const callLog = createCallLog(flagOrEnv(flags, "calls"));
@@ -40,10 +41,12 @@ export async function runDemo(argv: string[]): Promise<number> {
     throw new Error("--service needs --domain and --secret (or MUCSTATE_DOMAIN and MUCSTATE_SECRET)");
   }
 
+  const store = flagOrEnv(flags, "store") ?? (prosody ? join(prosody.dir, "mucstate.sqlite") : "mucstate.sqlite");
   const gateway = createGateway({
     domain,
     secret,
     service,
+    store,
     plugin: createFixtureNetwork(fixture, callLog),
     onError: (error) => console.error("mucstate:", error instanceof Error ? error.message : error),
     onDrop: (stanza, reason) => console.error(`mucstate: dropped a ${stanza.name} (${reason})`),
@@ -51,7 +54,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   });
   await gateway.start();
 
-  console.log(`mucstate demo gateway online as ${domain} (via ${service})`);
+  console.log(`mucstate demo gateway online as ${domain} (via ${service}), archive in ${store}`);
   if (prosody) {
     console.log("\nConnect any XMPP client:");
     for (const user of fixture.users) console.log(`  JID:      ${user}\n  password: ${DEMO_PASSWORD}`);

@@ -2,16 +2,21 @@
  * The `mucstate` command line.
  *
  *   mucstate demo [--service xmpp://HOST:PORT --domain D --secret S] [--fixture FILE] [--calls FILE]
+ *   mucstate chart [--format mermaid|dot|svg|json] [--out FILE]
  */
+import { CHART_USAGE, runChart } from "./chart.js";
 import { runDemo } from "./demo.js";
 
 const USAGE = `usage:
-  mucstate demo [--fixture FILE] [--calls FILE]
+  mucstate demo [--fixture FILE] [--calls FILE] [--store FILE]
       start a local Prosody and the demo gateway on free loopback ports
-  mucstate demo --service xmpp://HOST:PORT --domain DOMAIN --secret SECRET [--fixture FILE] [--calls FILE]
+  mucstate demo --service xmpp://HOST:PORT --domain DOMAIN --secret SECRET [--fixture FILE] [--calls FILE] [--store FILE]
       connect the demo gateway to an existing server
   Each flag can also be given as an environment variable: MUCSTATE_SERVICE, MUCSTATE_DOMAIN,
-  MUCSTATE_SECRET, MUCSTATE_FIXTURE, MUCSTATE_CALLS.`;
+  MUCSTATE_SECRET, MUCSTATE_FIXTURE, MUCSTATE_CALLS, MUCSTATE_STORE. The archive is a SQLite file:
+  --store, else mucstate.sqlite in the demo's Prosody folder (or in the working directory with --service).
+  ${CHART_USAGE}
+      draw the room machine from its definition (default: Mermaid on standard output)`;
 
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -19,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "demo":
       return runDemo(rest);
+    case "chart":
+      return runChart(rest);
     case undefined:
     case "help":
     case "--help":

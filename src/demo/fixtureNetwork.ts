@@ -158,6 +158,22 @@ export class FixtureRoomImpl extends LegacyRoom {
     }
   }
 
+  /** Sends the fixture's history (listed, then generated) as archive-only messages. */
+  override async backfill(): Promise<void> {
+    const s = this.#spec;
+    await this.#call("backfill", "backfill", [], s.delayMs.backfill, async () => {
+      for (const h of s.history) {
+        (await this.getParticipant(h.from)).sendText(h.body, { legacyId: h.id, when: h.at, archiveOnly: true });
+      }
+      const senders = s.participants.length > 0 ? s.participants.map((p) => p.nick) : ["someone"];
+      const start = Date.now() - s.generatedHistory * 60_000;
+      for (let i = 1; i <= s.generatedHistory; i++) {
+        const from = await this.getParticipant(senders[i % senders.length] as string);
+        from.sendText(`generated message ${i}`, { legacyId: `g${i}`, when: new Date(start + i * 60_000), archiveOnly: true });
+      }
+    });
+  }
+
   override async onText(text: string, options: IncomingTextOptions): Promise<string> {
     return this.#call("onText", "message", [text, options.xmppId ?? null], this.#spec.delayMs.requests, () => `fx-${nanoid(12)}`);
   }

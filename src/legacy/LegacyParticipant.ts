@@ -11,6 +11,8 @@ export interface SendTextOptions {
   legacyId?: string;
   /** When the message was sent on the legacy network; adds an XEP-0203 delay. */
   when?: Date;
+  /** Archive it without sending it: history, as `backfill()` sends it. */
+  archiveOnly?: boolean;
 }
 
 /** An occupant's presence as the legacy network reports it. */

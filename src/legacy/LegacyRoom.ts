@@ -77,6 +77,8 @@ export class LegacyRoom extends RoomCallbacks {
   _host: RoomHost | undefined = undefined;
   /** @internal True while `updateInfo` or `fillParticipants` runs: changes are not broadcast. */
   _quiet = false;
+  /** @internal True while `backfill` runs: messages are archived only, senders not stored. */
+  _backfilling = false;
   #name: string | undefined;
   #description = "";
   #subject = "";
@@ -213,12 +215,14 @@ export class LegacyRoom extends RoomCallbacks {
     const known = this.#byNickname.get(nickname) ?? this.#participants.get(nickname);
     if (known) return known;
     if (options.raiseIfNotFound) throw new XMPPError("item-not-found", `No participant named ${nickname}`);
-    return this.#create(nickname, options.contact, options.store ?? true);
+    const store = options.store ?? (!this._backfilling || this.KEEP_BACKFILLED_PARTICIPANTS);
+    return this.#create(nickname, options.contact, store);
   }
 
   /** The participant behind a legacy contact; in non-anonymous rooms this ties their JID to the occupant. */
   async getParticipantByContact(contact: string, nickname = contact): Promise<LegacyParticipant> {
-    return this.#byContact.get(contact) ?? this.#create(nickname, contact, true);
+    const store = !this._backfilling || this.KEEP_BACKFILLED_PARTICIPANTS;
+    return this.#byContact.get(contact) ?? this.#create(nickname, contact, store);
   }
 
   /** Every stored participant except the user, after `fillParticipants` ran once. */

@@ -29,13 +29,18 @@ export interface QueuedRequest {
 export interface PendingJoin {
   id: string;
   resource: string;
+  /** The join asked for history, which waits for `backfill`. */
+  history: boolean;
 }
 
 /** A read-only stanza waiting for the room info or the participant list. */
 export interface PendingRead {
   id: string;
-  needs: "info" | "participants";
+  needs: ReadNeeds;
 }
+
+/** What a read waits for: the room info, the participant list, or the backfilled archive. */
+export type ReadNeeds = "info" | "participants" | "history";
 
 /** The room machine's context. */
 export interface RoomContext {
@@ -63,9 +68,9 @@ export interface RoomInput {
 
 /** Events the room machine accepts. */
 export type RoomEvent =
-  | { type: "join"; id: string; resource: string }
+  | { type: "join"; id: string; resource: string; history: boolean }
   | { type: "leave"; resource: string }
-  | { type: "read"; id: string; needs: "info" | "participants" }
+  | { type: "read"; id: string; needs: ReadNeeds }
   | { type: "request"; id: string; kind: RequestKind }
   | { type: "resource.gone"; resource: string };
 

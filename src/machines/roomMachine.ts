@@ -9,8 +9,11 @@
  *   the callback timeout itself (rejecting with `remote-server-timeout`): an `after` transition
  *   per request cost 10% of the mailbox's throughput.
  *
+ * - `archive`: `backfill` runs at most once per run, when a join wants history or a MAM read
+ *   arrives, before the archive serves them.
+ *
  * The machine decides and does no I/O: legacy callbacks arrive as the named actors
- * `updateInfo`, `fillParticipants` and `runRequest` (substitute them with `machine.provide`),
+ * `updateInfo`, `fillParticipants`, `backfill` and `runRequest` (substitute them with `machine.provide`),
  * and every outcome is an emitted event that the room actor turns into stanzas.
  * XState drops events a state does not handle, so every input is accepted at the root and
  * queued in context (see README, "The room machine").
@@ -67,6 +70,7 @@ export const roomMachine = setup({
   actors: {
     updateInfo: notProvided("updateInfo") as ReturnType<typeof fromPromise<void, undefined>>,
     fillParticipants: notProvided("fillParticipants") as ReturnType<typeof fromPromise<void, undefined>>,
+    backfill: notProvided("backfill") as ReturnType<typeof fromPromise<void, undefined>>,
     runRequest: notProvided("runRequest") as ReturnType<typeof fromPromise<RequestOutcome, QueuedRequest>>,
   },
   delays: {
@@ -75,18 +79,27 @@ export const roomMachine = setup({
   guards: {
     readsInfo: ({ event }) => event.type === "read" && event.needs === "info",
     readsParticipants: ({ event }) => event.type === "read" && event.needs === "participants",
+    readsHistory: ({ event }) => event.type === "read" && event.needs === "history",
+    needsHistory: ({ context }) => context.joins.some((j) => j.history) || context.reads.some((r) => r.needs === "history"),
     hasWaiting: ({ context }) => context.joins.length + context.reads.length + context.mailbox.length > 0,
     needsParticipants: ({ context }) => context.joins.length > 0 || context.reads.some((r) => r.needs === "participants"),
-    hasJoins: ({ context }) => context.joins.length > 0,
+    hasJoins: ({ context }) => context.joins.some((j) => !j.history),
     noResources: ({ context }) => context.resources.length === 0,
     mailboxFull: ({ context }) => context.mailbox.length >= context.mailboxSize,
     hasRequests: ({ context }) => context.mailbox.length > 0,
     destroyedRoom: (_, outcome: RequestOutcome) => outcome.destroyed,
   },
   actions: {
-    queueJoin: enqueueActions(({ context, event, enqueue }) => {
+    queueJoin: enqueueActions(({ context, event, enqueue }, params: { archiveFilled: boolean }) => {
       if (event.type !== "join") return;
-      enqueue.assign({ joins: [...context.joins, { id: event.id, resource: event.resource }] });
+      const history = event.history && !params.archiveFilled;
+      enqueue.assign({ joins: [...context.joins, { id: event.id, resource: event.resource, history }] });
+    }),
+    archiveFilled: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ joins: context.joins.map((j) => (j.history ? { ...j, history: false } : j)) });
+      const ready = context.reads.filter((r) => r.needs === "history");
+      for (const r of ready) enqueue.emit({ type: "read.ready", id: r.id });
+      enqueue.assign({ reads: context.reads.filter((r) => r.needs !== "history") });
     }),
     queueRead: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "read") return;
@@ -126,17 +139,18 @@ export const roomMachine = setup({
       enqueue.assign({ joins: [], reads: context.reads.filter((r) => r.needs !== "participants") });
     }),
     answerReads: enqueueActions(({ context, enqueue }, params: { needs: "info" | "participants" }) => {
-      const ready = context.reads.filter((r) => params.needs === "participants" || r.needs === "info");
+      const ready = context.reads.filter((r) => r.needs === "info" || (params.needs === "participants" && r.needs === "participants"));
       for (const r of ready) enqueue.emit({ type: "read.ready", id: r.id });
       enqueue.assign({ reads: context.reads.filter((r) => !ready.includes(r)) });
     }),
     completeJoins: enqueueActions(({ context, enqueue }) => {
       const resources = [...context.resources];
       for (const j of context.joins) {
+        if (j.history) continue;
         enqueue.emit({ type: "join.ready", id: j.id, resource: j.resource });
         if (!resources.includes(j.resource)) resources.push(j.resource);
       }
-      enqueue.assign({ joins: [], resources });
+      enqueue.assign({ joins: context.joins.filter((j) => j.history), resources });
     }),
     dequeue: enqueueActions(({ context, enqueue }) => {
       const [head, ...rest] = context.mailbox;
@@ -177,7 +191,10 @@ export const roomMachine = setup({
     active: {
       type: "parallel",
       on: {
-        join: { actions: "queueJoin" },
+        join: [
+          { guard: stateIn("#archiveFilled"), actions: { type: "queueJoin", params: { archiveFilled: true } } },
+          { actions: { type: "queueJoin", params: { archiveFilled: false } } },
+        ],
         leave: { actions: { type: "removeResource", params: { notify: true } } },
         "resource.gone": { actions: { type: "removeResource", params: { notify: false } } },
         read: [
@@ -185,6 +202,7 @@ export const roomMachine = setup({
             guard: or([
               and(["readsInfo", not(stateIn("#uninitialized"))]),
               and(["readsParticipants", or([stateIn("#participantsFilled"), stateIn("#joined")])]),
+              and(["readsHistory", stateIn("#archiveFilled")]),
             ]),
             actions: "answerRead",
           },
@@ -218,8 +236,10 @@ export const roomMachine = setup({
               entry: { type: "answerReads", params: { needs: "info" } },
               initial: "idle",
               states: {
-                idle: { always: { guard: "needsParticipants", target: "filling" } },
+                // fillParticipants and backfill never overlap: what each creates is told apart by room flags.
+                idle: { id: "infoIdle", always: { guard: and(["needsParticipants", not(stateIn("#backfilling"))]), target: "filling" } },
                 filling: {
+                  id: "filling",
                   invoke: {
                     src: "fillParticipants",
                     onDone: { target: "#participantsFilled" },
@@ -246,6 +266,28 @@ export const roomMachine = setup({
               entry: "completeJoins",
               always: [{ guard: "hasJoins", actions: "completeJoins" }, { guard: "noResources", target: "participantsFilled" }],
             },
+          },
+        },
+        archive: {
+          initial: "empty",
+          states: {
+            empty: {
+              // After the participants when they are needed too (slidge's order), so the two never overlap.
+              always: {
+                guard: and([
+                  "needsHistory",
+                  or([stateIn("#participantsFilled"), stateIn("#joined"), and([stateIn("#infoIdle"), not("needsParticipants")])]),
+                ]),
+                target: "backfilling",
+              },
+            },
+            backfilling: {
+              id: "backfilling",
+              // A failed or hanging backfill only means less history: the archive serves what it has.
+              invoke: { src: "backfill", onDone: { target: "filled" }, onError: { target: "filled" } },
+              after: { callbackTimeout: { target: "filled" } },
+            },
+            filled: { id: "archiveFilled", entry: "archiveFilled" },
           },
         },
         mailbox: {

@@ -106,6 +106,12 @@ class MemoryStore implements Store {
     return this.#required(message).archive.upsert(message, () => ++this.#seq, this.#run);
   }
 
+  archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[] {
+    messages.forEach(checkMessage);
+    const states = messages.map((m) => this.#required(m));
+    return messages.map((m, i) => states[i]!.archive.upsert(m, () => ++this.#seq, this.#run));
+  }
+
   queryArchive(room: RoomKey, query: MamQuery = {}): MamResult {
     return (this.#state(room)?.archive ?? new MemoryArchive()).query(room, query, this.#run);
   }

@@ -103,8 +103,8 @@ export function schemaVersion(db: Database.Database): number {
 /**
  * Applies the missing migrations up to `target`; returns the resulting version.
  *
- * @param target - Stop at this version; tests use it to build an older database.
- * @defaultValue target = {@link SCHEMA_VERSION}
+ * @param target - Stop at this version (default {@link SCHEMA_VERSION}); tests use it to build
+ * an older database.
  * @throws Error when the database is newer than this code (downgrades are not supported).
  *
  * @example

@@ -104,6 +104,7 @@ class SqliteStore implements Store {
   readonly #roomIds = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
   readonly #sql: ReturnType<typeof prepareStatements>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
+  readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
   #run: number;
   #stopRetention: () => void = () => {};
 
@@ -115,6 +116,9 @@ class SqliteStore implements Store {
       this.#sql.clearParticipants.run(roomId);
       for (const p of participants) this.#writeParticipant(roomId, p);
     });
+    this.#archiveMany = db.transaction((messages: readonly ArchiveInput[]) =>
+      messages.map((m) => this.#archive.upsert(this.#requiredRoomId(m), m, this.#run)),
+    );
     this.#run = this.#sql.nextRun.get() as number;
     this.#stopRetention = retentionFromOptions(this, options);
   }
@@ -171,6 +175,11 @@ class SqliteStore implements Store {
   archive(message: ArchiveInput): ArchivedMessage {
     checkMessage(message);
     return this.#archive.upsert(this.#requiredRoomId(message), message, this.#run);
+  }
+
+  archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[] {
+    messages.forEach(checkMessage);
+    return this.#archiveMany(messages);
   }
 
   queryArchive(room: RoomKey, query: MamQuery = {}): MamResult {

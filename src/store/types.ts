@@ -204,6 +204,12 @@ export interface Store {
    */
   archive(message: ArchiveInput): ArchivedMessage;
   /**
+   * Archives several messages in one transaction, each upserted in order as by {@link archive};
+   * all are durable when it returns, and none is stored when one is rejected. Meant for backfill
+   * batches: one commit instead of one per message.
+   */
+  archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[];
+  /**
    * A XEP-0313 query on the room's archive. Throws {@link StoreItemNotFound} for an unknown
    * id in `after`, `before`, `afterId`, `beforeId` or `ids`, and a `TypeError` for a bad `max`.
    */

@@ -56,9 +56,14 @@ describe("mucstate demo", () => {
     await alice.send(xml("presence", { to: "lobby@muc.localhost/alice", id: "j" }, xml("x", { xmlns: MUC })));
     await alice.waitFor((s) => s.is("message") && s.getChild("subject") !== undefined);
     const seq = alice.received.filter((s) => s.attrs.from?.startsWith("lobby@")).map((s) => `${s.name} ${s.attrs.from}`);
+    const self = seq.indexOf("presence lobby@muc.localhost/alice");
     expect(seq[0]).toBe("presence lobby@muc.localhost/bob");
-    expect(seq.at(-2)).toBe("presence lobby@muc.localhost/alice");
+    expect(self).toBeGreaterThan(0);
     expect(seq.at(-1)).toBe("message lobby@muc.localhost/bob");
+    // The fixture's history comes between the self-presence and the subject, with its delay.
+    const history = alice.received.filter((s) => s.attrs.from?.startsWith("lobby@") && s.getChild("body"));
+    expect(history.map((s) => s.getChildText("body"))).toEqual(["Hi everyone, welcome to the lobby!", "Hello bob!"]);
+    for (const h of history) expect(h.getChild("delay", "urn:xmpp:delay")).toBeDefined();
     await alice.send(xml("message", { to: "lobby@muc.localhost", type: "groupchat", id: "e1" }, xml("body", {}, "echo me")));
     await alice.waitFor((s) => s.getChildText("body") === "echo me" && s.attrs.id === "e1");
     demo.child.kill("SIGINT");
@@ -92,6 +97,7 @@ describe("mucstate demo", () => {
       expect(log.map((e) => [e.room, e.callback, e.ok])).toEqual([
         ["team", "updateInfo", true],
         ["team", "fillParticipants", true],
+        ["team", "backfill", true],
       ]);
       expect(Date.parse(log[0]!.end)).toBeGreaterThanOrEqual(Date.parse(log[0]!.start));
       await alice.stop();

@@ -2,6 +2,7 @@
  * End-to-end set-up: a real Prosody on free loopback ports, the gateway in this process over
  * a real component connection, and real clients.
  */
+import { join } from "node:path";
 import { type Gateway, createGateway } from "../../src/createGateway.js";
 import { createCallLog } from "../../src/demo/callLog.js";
 import { parseFixture } from "../../src/demo/fixture.js";
@@ -11,7 +12,7 @@ import { type ProsodyHandle, startProsody } from "../../src/testbed/prosody.js";
 export const PASSWORD = "secret-pw";
 
 /** Prosody plus a fixture gateway on `domain`. Users listed in the fixture are registered. */
-export async function startBed(fixture: unknown, options: { domain?: string; calls?: string; callbackTimeoutMs?: number; mailboxSize?: number; extraUsers?: string[]; privileged?: boolean } = {}) {
+export async function startBed(fixture: unknown, options: { domain?: string; calls?: string; callbackTimeoutMs?: number; mailboxSize?: number; extraUsers?: string[]; privileged?: boolean; store?: string } = {}) {
   const domain = options.domain ?? "muc.localhost";
   const parsed = parseFixture(fixture);
   const prosody: ProsodyHandle = await startProsody({ components: [domain], privileged: options.privileged });
@@ -26,6 +27,7 @@ export async function startBed(fixture: unknown, options: { domain?: string; cal
     service: prosody.service,
     plugin: createFixtureNetwork(parsed, callLog),
     callbackTimeoutMs: options.callbackTimeoutMs,
+    store: options.store ?? join(prosody.dir, "mucstate.sqlite"),
     mailboxSize: options.mailboxSize,
     onError: (e) => errors.push(e),
     onDrop: (s, reason) => dropped.push(`${reason}: ${s.toString()}`),

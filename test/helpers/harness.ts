@@ -5,6 +5,7 @@
 import { type Element, xml } from "@xmpp/component";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import { SessionDirectory } from "../../src/actors/sessions.js";
+import { createMemoryStore } from "../../src/store/memoryStore.js";
 import { createCallLog } from "../../src/demo/callLog.js";
 import { parseFixture } from "../../src/demo/fixture.js";
 import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
@@ -25,12 +26,14 @@ export function createHarness(plugin: GatewayPlugin, options: { mailboxSize?: nu
     },
   };
   const sessions = new SessionDirectory(plugin);
+  const store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
   const registry = new RoomRegistry({
     domain: DOMAIN,
     outbox: sink,
     mailboxSize: options.mailboxSize ?? 100,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
     maxRooms: 1000,
+    store,
   });
   const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
   return {
@@ -38,6 +41,7 @@ export function createHarness(plugin: GatewayPlugin, options: { mailboxSize?: nu
     errors,
     registry,
     sessions,
+    store,
     /** Routes a stanza given as an element or XML text. */
     route(stanza: Element) {
       route(stanza);

@@ -153,6 +153,17 @@ describe.each(IMPLEMENTATIONS)("the %s store", (_name, open) => {
       expect(ids(store().queryArchive(KEY).messages)).toEqual(["0", "1", "3", "4", "5", "6", "7", "2", "8", "9"]);
     });
 
+    it("archives a backfill batch at once, upserting within it, or nothing when one message is refused", () => {
+      store().putRoom(room());
+      const stored = store().archiveMany([message(1), message(2), message(1, { stanzaId: "again" })]);
+      expect(ids(stored)).toEqual(["1", "2", "1"]);
+      expect(store().queryArchive(KEY).count).toBe(2);
+      const nowhere = { ...KEY, room: "nowhere@gw.example" };
+      expect(() => store().archiveMany([message(3), message(4, nowhere)])).toThrow(StoreRoomNotFound);
+      expect(() => store().archiveMany([message(3), message(4, { source: "old" as never })])).toThrow(TypeError);
+      expect(store().queryArchive(KEY).count).toBe(2);
+    });
+
     it("assigns strictly increasing sequence numbers", () => {
       store().putRoom(room());
       const seqs = [3, 1, 2].map((n) => store().archive(message(n)).seq);

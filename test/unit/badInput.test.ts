@@ -75,7 +75,7 @@ describe("bad input gets a clear error and loses nothing", () => {
       xml("message", { from, to: `${ROOM}/bob`, type: "chat" }, xml("body", {}, "pm")),
       xml("presence", { from, to: ROOM, type: "subscribe" }),
       xml("presence", { from, to: `${ROOM}/alice` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" }, xml("history", { maxstanzas: "nope" }))),
-      xml("message", { from, to: ROOM, type: "error" }),
+      xml("message", { from: `${ALICE}/tablet`, to: ROOM, type: "error" }),
       xml("stream:features", {}),
       xml("iq", { from: "alice@example.org", to: ROOM, type: "get", id: "bare-from" }, xml("ping", { xmlns: "urn:xmpp:ping" })),
     ];

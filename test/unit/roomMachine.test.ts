@@ -17,6 +17,7 @@ function gate<T = void>() {
 function start(overrides: {
   updateInfo?: () => Promise<void>;
   fillParticipants?: () => Promise<void>;
+  backfill?: () => Promise<void>;
   runRequest?: (r: QueuedRequest) => Promise<RequestOutcome>;
   mailboxSize?: number;
   callbackTimeoutMs?: number;
@@ -31,6 +32,10 @@ function start(overrides: {
       fillParticipants: fromPromise(async () => {
         calls.push("fillParticipants");
         await overrides.fillParticipants?.();
+      }),
+      backfill: fromPromise(async () => {
+        calls.push("backfill");
+        await overrides.backfill?.();
       }),
       runRequest: fromPromise<RequestOutcome, QueuedRequest>(async ({ input }) => {
         calls.push(`run:${input.id}`);
@@ -55,18 +60,18 @@ describe("room machine lifecycle", () => {
     const info = gate();
     const { actor, emitted, calls } = start({ updateInfo: () => info.promise });
     expect(lifecycle(actor)).toEqual({ uninitialized: "fetching" });
-    actor.send({ type: "join", id: "j1", resource: "phone" });
+    actor.send({ type: "join", id: "j1", resource: "phone", history: false });
     info.resolve();
     await tick();
     expect(lifecycle(actor)).toBe("joined");
     expect(calls).toEqual(["updateInfo", "fillParticipants"]);
     expect(emitted).toEqual([{ type: "join.ready", id: "j1", resource: "phone" }]);
-    actor.send({ type: "join", id: "j2", resource: "laptop" });
+    actor.send({ type: "join", id: "j2", resource: "laptop", history: false });
     actor.send({ type: "leave", resource: "phone" });
     expect(lifecycle(actor)).toBe("joined");
     actor.send({ type: "leave", resource: "laptop" });
     expect(lifecycle(actor)).toBe("participantsFilled");
-    actor.send({ type: "join", id: "j3", resource: "phone" });
+    actor.send({ type: "join", id: "j3", resource: "phone", history: false });
     expect(calls.filter((c) => c === "fillParticipants")).toHaveLength(1);
     expect(lifecycle(actor)).toBe("joined");
   });
@@ -91,7 +96,7 @@ describe("room machine lifecycle", () => {
         if (attempt === 1) throw { condition: "service-unavailable", type: "cancel" };
       },
     });
-    actor.send({ type: "join", id: "j1", resource: "phone" });
+    actor.send({ type: "join", id: "j1", resource: "phone", history: false });
     actor.send({ type: "read", id: "r1", needs: "info" });
     await tick();
     expect(emitted).toEqual([
@@ -99,7 +104,7 @@ describe("room machine lifecycle", () => {
       { type: "read.failed", id: "r1", error: { condition: "service-unavailable", type: "cancel" } },
     ]);
     expect(lifecycle(actor)).toEqual({ uninitialized: "failed" });
-    actor.send({ type: "join", id: "j2", resource: "phone" });
+    actor.send({ type: "join", id: "j2", resource: "phone", history: false });
     await tick();
     expect(calls.filter((c) => c === "updateInfo")).toHaveLength(2);
     expect(lifecycle(actor)).toBe("joined");
@@ -111,6 +116,35 @@ describe("room machine lifecycle", () => {
     await tick(40);
     expect(emitted).toEqual([{ type: "read.failed", id: "r1", error: expect.objectContaining({ condition: "remote-server-timeout" }) }]);
     expect(actor.getSnapshot().status).toBe("active");
+  });
+});
+
+describe("room machine archive", () => {
+  it("runs backfill once, before joins that want history and history reads; joins without history do not wait", async () => {
+    const backfill = gate();
+    const { actor, emitted, calls } = start({ backfill: () => backfill.promise });
+    actor.send({ type: "join", id: "plain", resource: "a", history: false });
+    actor.send({ type: "join", id: "hist", resource: "b", history: true });
+    actor.send({ type: "read", id: "mam", needs: "history" });
+    await tick();
+    expect(emitted).toEqual([{ type: "join.ready", id: "plain", resource: "a" }]);
+    backfill.resolve();
+    await tick();
+    expect(emitted.slice(1)).toEqual([
+      { type: "read.ready", id: "mam" },
+      { type: "join.ready", id: "hist", resource: "b" },
+    ]);
+    actor.send({ type: "join", id: "again", resource: "c", history: true });
+    actor.send({ type: "read", id: "mam2", needs: "history" });
+    expect(calls.filter((c) => c === "backfill")).toHaveLength(1);
+    expect(emitted.slice(3).map((e) => e.type)).toEqual(["join.ready", "read.ready"]);
+  });
+
+  it("serves what is archived when backfill fails", async () => {
+    const { actor, emitted } = start({ backfill: async () => Promise.reject(new Error("down")) });
+    actor.send({ type: "read", id: "mam", needs: "history" });
+    await tick();
+    expect(emitted).toEqual([{ type: "read.ready", id: "mam" }]);
   });
 });
 

@@ -1,0 +1,96 @@
+/**
+ * The room's side of the archive: what is archived (before it is fanned out), the join history
+ * of XEP-0045 §7.2.15, and MAM answers (XEP-0313), all from the {@link Store}.
+ */
+import type { Element } from "@xmpp/component";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { parseElement } from "../protocol/parseXml.js";
+import { cloneElement, iqResult } from "../protocol/rfc6120.js";
+import { delayElement } from "../protocol/xep0203.js";
+import type { HistoryRequest } from "../protocol/xep0045.js";
+import { type ParsedMamQuery, mamFin, mamResult } from "../protocol/xep0313.js";
+import { MAM_MAX_PAGE } from "../store/mam.js";
+import type { ArchiveSource, ArchivedMessage, RoomKey, Store } from "../store/types.js";
+
+/** Messages of join history when the join does not say (XEP-0045 lets the service choose). */
+export const DEFAULT_HISTORY_STANZAS = 20;
+
+/** The archive key of a room. */
+export function keyOf(room: LegacyRoom): RoomKey {
+  return { user: room.session.user, room: room.jid };
+}
+
+/** Archives one message as the user's resources receive it (its `to` is the user's bare JID). */
+export function archiveMessage(
+  store: Store,
+  room: LegacyRoom,
+  entry: { stanza: Element; stanzaId: string; legacyId?: string | undefined; when?: Date | undefined; authorJid: string; source: ArchiveSource },
+): ArchivedMessage {
+  const copy = cloneElement(entry.stanza);
+  copy.attrs.to = room.session.user;
+  copy.children = copy.children.filter((c) => typeof c === "string" || !c.is("delay", "urn:xmpp:delay"));
+  return store.archive({
+    ...keyOf(room),
+    stanzaId: entry.stanzaId,
+    ...(entry.legacyId !== undefined ? { legacyId: entry.legacyId } : {}),
+    timestamp: (entry.when ?? new Date()).getTime(),
+    authorJid: entry.authorJid,
+    source: entry.source,
+    xml: copy.toString(),
+  });
+}
+
+/** An archived message, addressed to `to`. */
+function restore(message: ArchivedMessage, to: string): Element {
+  const el = parseElement(message.xml);
+  el.attrs.to = to;
+  return el;
+}
+
+/** The stanza-id (by anyone) of a message, if it has one. */
+export function stanzaIdOf(message: Element): string | undefined {
+  return message.getChild("stanza-id", "urn:xmpp:sid:0")?.attrs.id;
+}
+
+/** True unless the join asked for no history (`maxstanzas` or `maxchars` of zero). */
+export function wantsHistory(request: HistoryRequest): boolean {
+  return request.maxstanzas !== 0 && request.maxchars !== 0;
+}
+
+/**
+ * The join history (XEP-0045 §7.2.15) for `to`: the last `maxstanzas` messages (default
+ * {@link DEFAULT_HISTORY_STANZAS}, at most {@link MAM_MAX_PAGE}) since `since` or in the last
+ * `seconds`, dropping the oldest until the stanzas fit in `maxchars`; each with its `<delay/>`.
+ */
+export function joinHistory(store: Store, room: LegacyRoom, to: string, request: HistoryRequest): Element[] {
+  if (!wantsHistory(request)) return [];
+  const start = request.since?.getTime() ?? (request.seconds !== undefined ? Date.now() - request.seconds * 1000 : undefined);
+  const max = Math.min(request.maxstanzas ?? DEFAULT_HISTORY_STANZAS, MAM_MAX_PAGE);
+  const page = store.queryArchive(keyOf(room), { ...(start !== undefined ? { start } : {}), before: "", max });
+  const stanzas = page.messages.map((m) => {
+    const el = restore(m, to);
+    el.append(delayElement(new Date(m.timestamp), room.jid));
+    return el;
+  });
+  if (request.maxchars === undefined) return stanzas;
+  let total = 0;
+  const kept: Element[] = [];
+  for (const el of stanzas.reverse()) {
+    total += el.toString().length;
+    if (total > request.maxchars) break;
+    kept.unshift(el);
+  }
+  return kept;
+}
+
+/** The answer to a MAM query: one result message per hit, then the iq result with `<fin/>`. */
+export function mamAnswer(store: Store, room: LegacyRoom, iq: Element, query: ParsedMamQuery): Element[] {
+  const { queryId, ...filters } = query;
+  const result = store.queryArchive(keyOf(room), filters);
+  const to = iq.attrs.from as string;
+  const messages = result.messages.map((m) =>
+    mamResult({ from: room.jid, to, queryId, id: m.stanzaId, stamp: new Date(m.timestamp), message: restore(m, to) }),
+  );
+  const fin = mamFin({ ...result, stable: room.STABLE_ARCHIVE });
+  return [...messages, iqResult(iq, fin)];
+}

@@ -1,0 +1,49 @@
+/**
+ * The room's persisted state: its info and its participants as store records, written after
+ * `updateInfo`, after `fillParticipants`, and on every change the plugin makes.
+ */
+import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import type { ParticipantInput, RoomRecord, Store } from "../store/types.js";
+import { keyOf } from "./archive.js";
+
+/** The room's info as a record. */
+export function roomRecord(room: LegacyRoom): RoomRecord {
+  const setter = room.subjectSetter;
+  const record: RoomRecord = {
+    ...keyOf(room),
+    legacyId: room.legacyId,
+    name: room.name,
+    description: room.description,
+    subject: room.subject,
+    type: room.type,
+    userNick: room.userNick,
+  };
+  if (setter !== undefined) record.subjectSetter = typeof setter === "string" ? setter : setter.nickname;
+  if (room.subjectDate) record.subjectDate = room.subjectDate.getTime();
+  if (room.avatarId !== undefined) record.avatarId = room.avatarId;
+  if (room.avatarHash !== undefined) record.avatarHash = room.avatarHash;
+  return record;
+}
+
+/** A participant as a record. */
+export function participantRecord(p: LegacyParticipant): ParticipantInput {
+  return {
+    nickname: p.nickname,
+    resource: p.resource,
+    ...(p.contact !== undefined ? { contact: p.contact } : {}),
+    affiliation: p.affiliation,
+    role: p.role,
+    occupantId: p.occupantId,
+  };
+}
+
+/** Writes the room's info. */
+export function saveRoom(store: Store, room: LegacyRoom): void {
+  store.putRoom(roomRecord(room));
+}
+
+/** Replaces the room's stored participants with the current list. */
+export function saveParticipants(store: Store, room: LegacyRoom): void {
+  store.putParticipants(keyOf(room), room._storedParticipants().map(participantRecord));
+}
