@@ -6,9 +6,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { joinBench } from "./join.js";
 import { mailboxBench } from "./mailbox.js";
+import { storeBench } from "./store.js";
 import type { Row } from "./stats.js";
 
-const BENCHES: Record<string, () => Promise<Row[]>> = { mailbox: mailboxBench, join: joinBench };
+const BENCHES: Record<string, () => Promise<Row[]>> = { mailbox: mailboxBench, join: joinBench, store: storeBench };
 
 async function main() {
   const args = process.argv.slice(2);
