@@ -39,8 +39,14 @@ export interface GatewayOptions {
   store?: Store | string;
   /** Days archived messages are kept, when `store` is a path; older ones are deleted every 6 h. @defaultValue 7 */
   retentionDays?: number;
-  /** Most live room actors. @defaultValue 100000 */
+  /**
+   * Most active room actors. Beyond it, the least recently used idle room passivates (its state
+   * stays in the store; the next stanza re-activates it); busy rooms are never dropped.
+   * @defaultValue 100000
+   */
   maxRooms?: number;
+  /** Milliseconds without a stanza after which an idle room passivates. @defaultValue 600000 (10 min) */
+  idleMs?: number;
   /** Most stanzas queued while the connection is down. @defaultValue 100000 */
   maxOutboxQueue?: number;
   /** An XState inspection observer, passed to every room actor (e.g. `@statelyai/inspect`). */
@@ -123,8 +129,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     mailboxSize: options.mailboxSize ?? 100,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
     maxRooms: options.maxRooms ?? 100_000,
+    idleMs: options.idleMs,
     inspect: options.inspect,
-    onFailure: (error) => onError(error),
+    onError,
   });
   const route = createRouter({
     domain,

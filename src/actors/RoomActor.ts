@@ -5,51 +5,33 @@
  */
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
-import { type Actor, type InspectionEvent, createActor } from "xstate";
+import { type Actor, createActor } from "xstate";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { RoomHost } from "../legacy/RoomHost.js";
-import type { ReadNeeds, RequestKind, RoomEmitted } from "../machines/roomEvents.js";
+import type { ReadNeeds, RequestKind, RestoredSteps, RoomEmitted } from "../machines/roomEvents.js";
 import type { roomMachine } from "../machines/roomMachine.js";
-import { NotImplementedError, toStanzaError } from "../legacy/errors.js";
+import { toStanzaError } from "../legacy/errors.js";
+import { isIdle, ranSteps } from "../machines/roomStatus.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
-import type { Store } from "../store/types.js";
-import { joinHistory, keyOf, stanzaIdOf, wantsHistory } from "./archive.js";
+import { joinHistory, runBackfill, stanzaIdOf, wantsHistory } from "./archive.js";
 import { saveParticipants, saveRoom } from "./roomRecords.js";
 import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
 import { Status, mucElement, } from "../protocol/xep0045.js";
-import type { AvatarCache, AvatarSource } from "./avatars.js";
-import { type BookmarkOptions, type GatewayServices, addToBookmarks, defaultServices } from "./bookmarks.js";
+import type { AvatarSource } from "./avatars.js";
+import { type BookmarkOptions, addToBookmarks, defaultServices } from "./bookmarks.js";
 import { joinSequence } from "./joinSequence.js";
 import { machineFor } from "./legacyActors.js";
 import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
-import { type Plan, RoomTraffic, type StanzaSink } from "./roomTraffic.js";
+import type { RoomActorOptions } from "./roomActorOptions.js";
+import { type Plan, RoomTraffic } from "./roomTraffic.js";
 import { selfUnavailable } from "./roomStanzas.js";
 
 export type { Plan, StanzaSink } from "./roomTraffic.js";
+export type { RoomActorOptions } from "./roomActorOptions.js";
+
 
 /** Runs one request against the legacy room and says what to send when it succeeds. */
 export type RequestHandler = (room: LegacyRoom, signal: AbortSignal) => Promise<Plan>;
-
-/** Options of {@link RoomActor}. */
-export interface RoomActorOptions {
-  room: LegacyRoom;
-  outbox: StanzaSink;
-  mailboxSize: number;
-  callbackTimeoutMs: number;
-  /** The gateway-wide avatar cache. */
-  avatars: AvatarCache;
-  /** Where the room's messages are archived; none when absent (no history, no MAM). */
-  store?: Store;
-  /** What rooms use to talk to the user's server (bookmarks). @defaultValue no privileges */
-  services?: GatewayServices;
-  inspect?: (event: InspectionEvent) => void;
-  /** The machine reached its final `destroyed` state. */
-  onDestroyed?: () => void;
-  /** A bug while turning a decision into stanzas; the room keeps running. */
-  onError?: (error: unknown) => void;
-  /** The actor failed beyond recovery (a bug); the registry should forget it. */
-  onFailure?: (error: unknown) => void;
-}
 
 type Pending =
   | { type: "join"; stanza: Element; requestedNick: string; history: HistoryRequest }
@@ -76,12 +58,12 @@ export class RoomActor extends RoomTraffic implements RoomHost {
       if (!signal.aborted) entry.plan = plan;
       return { id: input.id, destroyed: entry.destroys };
     }, options.callbackTimeoutMs, {
-      backfill: () => this.#backfill(),
+      backfill: () => (this.store ? runBackfill(room, this.store, options.onError) : Promise.resolve()),
       infoFetched: () => this.store && saveRoom(this.store, room),
       participantsFilled: () => this.store && saveParticipants(this.store, room),
     });
     this.actor = createActor(machine, {
-      input: { mailboxSize: options.mailboxSize, callbackTimeoutMs: options.callbackTimeoutMs },
+      input: { mailboxSize: options.mailboxSize, callbackTimeoutMs: options.callbackTimeoutMs, restored: options.restored },
       inspect: options.inspect,
     });
     this.actor.on("*", (event) => {
@@ -91,7 +73,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
         options.onError?.(error);
       }
     });
-    this.actor.subscribe({ error: (error) => options.onFailure?.(error) });
+    this.actor.subscribe({ next: () => options.onStep?.(), error: (error) => options.onFailure?.(error) });
     this.actor.start();
   }
 
@@ -110,6 +92,38 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     return this.resources.includes(resource);
   }
 
+  /** True when the room may passivate (see {@link isIdle}) and no stanza of it is pending. */
+  get idle(): boolean {
+    return this.#pending.size === 0 && isIdle(this.actor.getSnapshot());
+  }
+
+  /** True until the room got its first stanza: the registry does not passivate it before. */
+  get fresh(): boolean {
+    return !this.#touched;
+  }
+
+  #touched = false;
+
+  #send(event: Parameters<typeof this.actor.send>[0]): void {
+    this.#touched = true;
+    this.actor.send(event);
+  }
+
+  /** The callbacks that ran in this run. */
+  ranSteps(): RestoredSteps {
+    return ranSteps(this.actor.getSnapshot());
+  }
+
+  /** Stops the actor without telling anyone (passivation; the store keeps the state). */
+  passivate(): void {
+    this.actor.stop();
+  }
+
+  /** True once the actor stopped (passivated or shut down): stanzas must go to a new activation. */
+  get stopped(): boolean {
+    return this.actor.getSnapshot().status === "stopped";
+  }
+
   /** True once the machine reached its final `destroyed` state. */
   get destroyed(): boolean {
     return this.actor.getSnapshot().status === "done";
@@ -122,48 +136,33 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   join(stanza: Element, resource: string, requestedNick: string, history: HistoryRequest = {}): void {
     const id = nanoid();
     this.#pending.set(id, { type: "join", stanza, requestedNick, history });
-    this.actor.send({ type: "join", id, resource, history: this.store !== undefined && wantsHistory(history) });
+    this.#send({ type: "join", id, resource, history: this.store !== undefined && wantsHistory(history) });
   }
 
-  /** Runs the plugin's `backfill` with the bounds of what is archived; senders are not stored. */
-  async #backfill(): Promise<void> {
-    if (!this.store) return;
-    const bounds = this.store.holeBounds(keyOf(this.room));
-    const oldest = bounds.before ?? bounds.after;
-    this.room._backfilling = true;
-    try {
-      await this.room.backfill({
-        ...(oldest ? { oldestMessageId: oldest.legacyId, oldestMessageDate: new Date(oldest.timestamp) } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof NotImplementedError)) this.#options.onError?.(error);
-    } finally {
-      this.room._backfilling = false;
-    }
-  }
+
 
   /** A resource left: it gets an unavailable self-presence with 110. */
   leave(resource: string): void {
-    this.actor.send({ type: "leave", resource });
+    this.#send({ type: "leave", resource });
   }
 
   /** Forgets a resource without telling it (its client reported it gone). */
   forgetResource(resource: string): void {
-    this.actor.send({ type: "resource.gone", resource });
+    this.#send({ type: "resource.gone", resource });
   }
 
   /** A read-only stanza: answered as soon as the info (or participant list) is known, never queued behind requests. */
   read(stanza: Element, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>): void {
     const id = nanoid();
     this.#pending.set(id, { type: "read", stanza, answer });
-    this.actor.send({ type: "read", id, needs });
+    this.#send({ type: "read", id, needs });
   }
 
   /** A request for the mailbox: run in arrival order, one at a time, then answered. */
   request(stanza: Element, kind: RequestKind, run: RequestHandler): void {
     const id = nanoid();
     this.#pending.set(id, { type: "request", stanza, run, destroys: kind === "destroy" });
-    this.actor.send({ type: "request", id, kind });
+    this.#send({ type: "request", id, kind });
   }
 
   /** Tells every joined resource that the gateway shuts down (110 + 332) and stops the actor. */
@@ -208,7 +207,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
         return [];
       };
       this.#pending.set(id, { type: "read", stanza: undefined, answer, fail: (e) => reject(Object.assign(new Error(e.text), e)) });
-      this.actor.send({ type: "read", id, needs });
+      this.#send({ type: "read", id, needs });
     });
   }
 

@@ -3,6 +3,7 @@
  * of XEP-0045 §7.2.15, and MAM answers (XEP-0313), all from the {@link Store}.
  */
 import type { Element } from "@xmpp/component";
+import { NotImplementedError } from "../legacy/errors.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { parseElement } from "../protocol/parseXml.js";
 import { cloneElement, iqResult } from "../protocol/rfc6120.js";
@@ -93,4 +94,22 @@ export function mamAnswer(store: Store, room: LegacyRoom, iq: Element, query: Pa
   );
   const fin = mamFin({ ...result, stable: room.STABLE_ARCHIVE });
   return [...messages, iqResult(iq, fin)];
+}
+
+/**
+ * Runs the plugin's `backfill` with the bounds of what is archived (the oldest message the
+ * backfill hole search finds). Senders are not stored as participants, unless the room keeps
+ * them; a `NotImplementedError` means the network has no history to give.
+ */
+export async function runBackfill(room: LegacyRoom, store: Store, onError?: (error: unknown) => void): Promise<void> {
+  const bounds = store.holeBounds(keyOf(room));
+  const oldest = bounds.before ?? bounds.after;
+  room._backfilling = true;
+  try {
+    await room.backfill(oldest ? { oldestMessageId: oldest.legacyId, oldestMessageDate: new Date(oldest.timestamp) } : {});
+  } catch (error) {
+    if (!(error instanceof NotImplementedError)) onError?.(error);
+  } finally {
+    room._backfilling = false;
+  }
 }

@@ -66,6 +66,11 @@ export class AvatarCache {
     return this.#cache.size;
   }
 
+  /** The cached avatar with this unique id, if any. */
+  peek(uniqueId: string): Avatar | undefined {
+    return this.#cache.peek(uniqueId);
+  }
+
   /** The avatar for `uniqueId`, loaded from `source` unless cached. */
   async load(uniqueId: string, source: AvatarSource, signal?: AbortSignal): Promise<Avatar> {
     const cached = this.#cache.get(uniqueId);

@@ -1,17 +1,26 @@
 /**
  * The registry of room actors, keyed by (user bare JID, room JID). Each room is an independent
  * root actor: spawning thousands of children of one parent machine costs more per spawn as the
- * parent grows (see README, "Design").
+ * parent grows (see README, "The room machine").
+ *
+ * Active rooms live in an lru-cache bounded by `maxRooms` and `idleMs`. A room leaving the cache
+ * passivates only when it is idle (no joined resource, empty mailbox, nothing in flight): its
+ * actor stops and its state stays in the store. lru-cache cannot refuse an eviction, so a busy
+ * room is parked instead and re-admitted, never dropped. Every stanza goes through `get`, so a
+ * stanza for a passivated room re-activates it, without re-running the callbacks that already
+ * ran in this process run.
  */
 import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
+import type { RestoredSteps } from "../machines/roomEvents.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
-import { AvatarCache } from "./avatars.js";
 import type { Store } from "../store/types.js";
+import { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
 import { RoomActor, type StanzaSink } from "./RoomActor.js";
+import { restoreRoom } from "./roomRecords.js";
 
 /** Options of {@link RoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -22,9 +31,11 @@ export interface RoomRegistryOptions {
   mailboxSize: number;
   /** Timeout of each legacy callback, in milliseconds. */
   callbackTimeoutMs: number;
-  /** Most live room actors; a new room beyond it is refused with `resource-constraint`. */
+  /** Most active room actors; idle ones beyond it passivate (busy ones are parked until idle). */
   maxRooms: number;
-  /** Where rooms archive their messages; none: no history and no MAM. */
+  /** Milliseconds without a stanza after which an idle room passivates. @defaultValue 600000 (10 min) */
+  idleMs?: number;
+  /** Where rooms archive their messages and keep their state; none: no history, no MAM, no passivation. */
   store?: Store;
   /** What rooms use to talk to the user's server. @defaultValue no privileges */
   services?: GatewayServices;
@@ -32,16 +43,22 @@ export interface RoomRegistryOptions {
   avatarCacheBytes?: number;
   /** XState inspection observer passed to every room actor. */
   inspect?: (event: InspectionEvent) => void;
-  /** Called when a room actor fails beyond recovery. */
-  onFailure?: (error: unknown, room: RoomActor) => void;
+  /** Called for a bug in a room actor; a room that failed beyond recovery is forgotten. */
+  onError?: (error: unknown) => void;
 }
 
-/** Finds and creates room actors. */
+/** Finds, creates, passivates and re-activates room actors. */
 export class RoomRegistry {
   readonly #options: RoomRegistryOptions;
-  readonly #rooms = new Map<string, RoomActor>();
+  readonly #active: LRUCache<string, RoomActor>;
+  /** Busy rooms that left the cache: still running, re-admitted when used or once idle. */
+  readonly #parked = new Map<string, RoomActor>();
+  /** Passivated rooms and what already ran for them in this run. */
+  readonly #passivated = new LRUCache<string, RestoredSteps>({ max: 1_000_000 });
   readonly #creating = new Map<string, Promise<RoomActor>>();
   readonly #destroyed = new LRUCache<string, true>({ max: 10_000 });
+  readonly #sweeper: NodeJS.Timeout;
+  #stopping = false;
   /** Room avatars by unique id, shared by every room. */
   readonly avatars: AvatarCache;
 
@@ -50,56 +67,86 @@ export class RoomRegistry {
       const v = options[key];
       if (!Number.isInteger(v) || v < 1) throw new TypeError(`${key} option must be a positive integer`);
     }
+    const idleMs = options.idleMs ?? 600_000;
+    if (!Number.isInteger(idleMs) || idleMs < 1) throw new TypeError("idleMs option must be a positive integer");
     this.#options = options;
     this.avatars = new AvatarCache({ maxBytes: options.avatarCacheBytes });
+    this.#active = new LRUCache<string, RoomActor>({
+      max: options.maxRooms,
+      ttl: idleMs,
+      updateAgeOnGet: true,
+      dispose: (actor, key, reason) => {
+        if (this.#stopping || reason === "set" || reason === "delete") return;
+        this.#leave(key, actor);
+      },
+    });
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(1000, Math.floor(idleMs / 2)));
+    this.#sweeper.unref();
   }
 
-  /** Number of live room actors. */
+  /** Number of running room actors (active and parked). */
   get size(): number {
-    return this.#rooms.size;
+    return this.#active.size + this.#parked.size;
   }
 
-  /** The live room actor, if there is one; never creates. */
-  peek(user: string, roomJid: string): RoomActor | undefined {
-    return this.#rooms.get(key(user, roomJid));
-  }
-
-  /** Every live room actor of one user. */
-  roomsOf(user: string): RoomActor[] {
-    return [...this.#rooms.values()].filter((r) => r.room.session.user === user);
-  }
-
-  /** Every live room actor. */
-  all(): RoomActor[] {
-    return [...this.#rooms.values()];
+  /** Number of passivated rooms known in this run. */
+  get passivatedCount(): number {
+    return this.#passivated.size;
   }
 
   /**
-   * The room actor for `local@domain` in this session, created (and its `updateInfo` started)
-   * on first use. Throws an {@link XMPPError}: `item-not-found` for unknown or destroyed rooms.
+   * The running room actor, if there is one, counted as used (it stays active); never creates
+   * or re-activates.
+   */
+  peek(user: string, roomJid: string): RoomActor | undefined {
+    const k = key(user, roomJid);
+    const live = this.#active.get(k);
+    if (live) return live;
+    const parked = this.#parked.get(k);
+    if (parked) {
+      this.#parked.delete(k);
+      this.#active.set(k, parked);
+    }
+    return parked;
+  }
+
+  /** Every running room actor of one user. */
+  roomsOf(user: string): RoomActor[] {
+    return this.all().filter((r) => r.room.session.user === user);
+  }
+
+  /** Every running room actor. */
+  all(): RoomActor[] {
+    return [...this.#active.values(), ...this.#parked.values()];
+  }
+
+  /**
+   * The room actor for `local@domain` in this session, created (or re-activated) on first use.
+   * Throws an {@link XMPPError}: `item-not-found` for unknown or destroyed rooms.
    */
   async get(session: LegacySession, local: string): Promise<RoomActor> {
     const roomJid = `${local}@${this.#options.domain}`;
     const k = key(session.user, roomJid);
-    const live = this.#rooms.get(k);
-    if (live) return live;
+    const running = this.peek(session.user, roomJid);
+    if (running) return running;
     if (this.#destroyed.has(k)) throw new XMPPError("item-not-found", "This room has been destroyed");
     const pending = this.#creating.get(k);
     if (pending) return pending;
-    if (this.#rooms.size >= this.#options.maxRooms) {
-      throw new XMPPError("resource-constraint", "The gateway has too many active rooms", "wait");
-    }
     const creation = this.#create(session, local, roomJid, k).finally(() => this.#creating.delete(k));
     this.#creating.set(k, creation);
     return creation;
   }
 
   async #create(session: LegacySession, local: string, roomJid: string, k: string): Promise<RoomActor> {
-    const legacyId = unescapeLocalpart(local);
-    const room = await session.createRoom(legacyId);
+    const room = await session.createRoom(unescapeLocalpart(local));
     room.jid = roomJid;
     const o = this.#options;
-    const actor: RoomActor = new RoomActor({
+    const restored = this.#passivated.get(k);
+    if (restored && o.store) restoreRoom(o.store, room, this.avatars);
+    this.#passivated.delete(k);
+    let actor: RoomActor | undefined;
+    const self = (): RoomActor | undefined => actor;
+    actor = new RoomActor({
       room,
       outbox: o.outbox,
       mailboxSize: o.mailboxSize,
@@ -107,25 +154,65 @@ export class RoomRegistry {
       avatars: this.avatars,
       services: o.services,
       store: o.store,
+      restored,
       inspect: o.inspect,
-      onError: (error) => o.onFailure?.(error, actor),
+      onStep: () => {
+        const parked = this.#parked.get(k);
+        if (parked && parked === self() && parked.idle) queueMicrotask(() => this.#passivateParked(k, parked));
+      },
+      onError: (error) => o.onError?.(error),
       onDestroyed: () => {
-        this.#rooms.delete(k);
+        this.#forget(k);
         this.#destroyed.set(k, true);
       },
       onFailure: (error) => {
-        this.#rooms.delete(k);
-        o.onFailure?.(error, actor);
+        this.#forget(k);
+        o.onError?.(error);
       },
     });
-    this.#rooms.set(k, actor);
+    this.#active.set(k, actor);
     return actor;
+  }
+
+  /** A room left the cache (evicted or idle too long): passivate it, or park it while busy. */
+  #leave(k: string, actor: RoomActor): void {
+    if (actor.destroyed) return;
+    // A room that has not had its first stanza yet is on its way to one: parked, not passivated.
+    if (actor.idle && !actor.fresh && this.#options.store) {
+      this.#passivated.set(k, actor.ranSteps());
+      actor.passivate();
+    } else this.#parked.set(k, actor);
+  }
+
+  /** Passivates rooms idle for `idleMs`, and parked rooms that became idle. */
+  #sweep(): void {
+    this.#active.purgeStale();
+    for (const [k, actor] of this.#parked) this.#passivateParked(k, actor, true);
+  }
+
+  /** A parked room that is idle now passivates (it is still parked and still idle). */
+  #passivateParked(k: string, actor: RoomActor, evenFresh = false): void {
+    if (this.#parked.get(k) !== actor || !actor.idle || !this.#options.store) return;
+    if (actor.fresh && !evenFresh) return;
+    this.#parked.delete(k);
+    this.#passivated.set(k, actor.ranSteps());
+    actor.passivate();
+  }
+
+  #forget(k: string): void {
+    this.#stopping = true;
+    this.#active.delete(k);
+    this.#stopping = false;
+    this.#parked.delete(k);
   }
 
   /** Sends every joined resource the shutdown presence (332) and stops every actor. */
   shutdown(): void {
-    for (const room of this.#rooms.values()) room.shutdown();
-    this.#rooms.clear();
+    clearInterval(this.#sweeper);
+    this.#stopping = true;
+    for (const room of this.all()) room.shutdown();
+    this.#active.clear();
+    this.#parked.clear();
   }
 }
 

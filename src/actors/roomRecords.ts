@@ -5,6 +5,7 @@
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { ParticipantInput, RoomRecord, Store } from "../store/types.js";
+import type { AvatarCache } from "./avatars.js";
 import { keyOf } from "./archive.js";
 
 /** The room's info as a record. */
@@ -46,4 +47,36 @@ export function saveRoom(store: Store, room: LegacyRoom): void {
 /** Replaces the room's stored participants with the current list. */
 export function saveParticipants(store: Store, room: LegacyRoom): void {
   store.putParticipants(keyOf(room), room._storedParticipants().map(participantRecord));
+}
+
+/**
+ * Brings a room's state back from the store into a fresh plugin room (re-activation after
+ * passivation): its info, its participants, and its avatar when the cache still has it.
+ */
+export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache): void {
+  const record = store.getRoom(room.session.user, room.jid);
+  if (!record) return;
+  room._quiet = true;
+  try {
+    if (record.name !== undefined) room.name = record.name;
+    room.description = record.description ?? "";
+    room.subject = record.subject ?? "";
+    room.subjectSetter = record.subjectSetter;
+    room.subjectDate = record.subjectDate !== undefined ? new Date(record.subjectDate) : undefined;
+    room.type = record.type;
+    if (record.userNick !== undefined) room.userNick = record.userNick;
+    if (record.avatarId !== undefined) room._avatar = avatars.peek(record.avatarId);
+    for (const p of store.getParticipants(keyOf(room))) {
+      const restored = room._restoreParticipant({
+        nickname: p.nickname,
+        resource: p.resource,
+        occupantId: p.occupantId,
+        ...(p.contact !== undefined ? { contact: p.contact } : {}),
+      });
+      restored.affiliation = p.affiliation;
+      restored.role = p.role;
+    }
+  } finally {
+    room._quiet = false;
+  }
 }

@@ -236,6 +236,13 @@ export class LegacyRoom extends RoomCallbacks {
     return [...this.#participants.values()];
   }
 
+  /** @internal Brings back a stored participant (re-activation after passivation), unannounced. */
+  _restoreParticipant(init: { nickname: string; resource: string; contact?: string; occupantId: string }): LegacyParticipant {
+    const p = new LegacyParticipant({ room: this, ...init });
+    this.#store(p);
+    return p;
+  }
+
   /** @internal Adds a participant that `fillParticipants` returned, unless it is already there. */
   _adopt(p: LegacyParticipant): void {
     if (p.isUser || p.isSystem || p.room !== this || this.#participants.has(p.resource)) return;

@@ -58,12 +58,23 @@ export interface RoomContext {
   mailboxSize: number;
   /** Timeout of each legacy callback, in milliseconds. */
   callbackTimeoutMs: number;
+  /** What already ran in this process run, for a room re-activated after passivation. */
+  restored: RestoredSteps;
+}
+
+/** Callbacks that already ran in this process run before the room was passivated. */
+export interface RestoredSteps {
+  info: boolean;
+  participants: boolean;
+  archive: boolean;
 }
 
 /** Input of the room machine. */
 export interface RoomInput {
   mailboxSize: number;
   callbackTimeoutMs: number;
+  /** For a re-activated room: the steps not to run again. */
+  restored?: RestoredSteps;
 }
 
 /** Events the room machine accepts. */

@@ -81,6 +81,9 @@ export const roomMachine = setup({
     readsParticipants: ({ event }) => event.type === "read" && event.needs === "participants",
     readsHistory: ({ event }) => event.type === "read" && event.needs === "history",
     needsHistory: ({ context }) => context.joins.some((j) => j.history) || context.reads.some((r) => r.needs === "history"),
+    restoredInfo: ({ context }) => context.restored.info,
+    restoredParticipants: ({ context }) => context.restored.participants,
+    restoredArchive: ({ context }) => context.restored.archive,
     hasWaiting: ({ context }) => context.joins.length + context.reads.length + context.mailbox.length > 0,
     needsParticipants: ({ context }) => context.joins.length > 0 || context.reads.some((r) => r.needs === "participants"),
     hasJoins: ({ context }) => context.joins.some((j) => !j.history),
@@ -186,6 +189,7 @@ export const roomMachine = setup({
     current: null,
     mailboxSize: input.mailboxSize,
     callbackTimeoutMs: input.callbackTimeoutMs,
+    restored: input.restored ?? { info: false, participants: false, archive: false },
   }),
   states: {
     active: {
@@ -216,8 +220,10 @@ export const roomMachine = setup({
           states: {
             uninitialized: {
               id: "uninitialized",
-              initial: "fetching",
+              initial: "activating",
               states: {
+                // A room re-activated after passivation does not run updateInfo again in this run.
+                activating: { always: [{ guard: "restoredInfo", target: "#infoFetched" }, { target: "fetching" }] },
                 fetching: {
                   invoke: {
                     src: "updateInfo",
@@ -237,7 +243,13 @@ export const roomMachine = setup({
               initial: "idle",
               states: {
                 // fillParticipants and backfill never overlap: what each creates is told apart by room flags.
-                idle: { id: "infoIdle", always: { guard: and(["needsParticipants", not(stateIn("#backfilling"))]), target: "filling" } },
+                idle: {
+                  id: "infoIdle",
+                  always: [
+                    { guard: "restoredParticipants", target: "#participantsFilled" },
+                    { guard: and(["needsParticipants", not(stateIn("#backfilling"))]), target: "filling" },
+                  ],
+                },
                 filling: {
                   id: "filling",
                   invoke: {
@@ -272,14 +284,18 @@ export const roomMachine = setup({
           initial: "empty",
           states: {
             empty: {
-              // After the participants when they are needed too (slidge's order), so the two never overlap.
-              always: {
-                guard: and([
-                  "needsHistory",
-                  or([stateIn("#participantsFilled"), stateIn("#joined"), and([stateIn("#infoIdle"), not("needsParticipants")])]),
-                ]),
-                target: "backfilling",
-              },
+              // A re-activated room whose backfill ran in this run starts filled. Otherwise
+              // after the participants when they are needed too (slidge's order), so the two never overlap.
+              always: [
+                { guard: "restoredArchive", target: "filled" },
+                {
+                  guard: and([
+                    "needsHistory",
+                    or([stateIn("#participantsFilled"), stateIn("#joined"), and([stateIn("#infoIdle"), not("needsParticipants")])]),
+                  ]),
+                  target: "backfilling",
+                },
+              ],
             },
             backfilling: {
               id: "backfilling",

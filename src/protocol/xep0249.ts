@@ -17,7 +17,7 @@ export interface DirectInvitation {
 /** Reads the direct invitation of a message, if it carries one. */
 export function parseInvitation(message: Element): DirectInvitation | undefined {
   const x = message.getChild("x", NS_CONFERENCE);
-  if (!x || !x.attrs.jid) return undefined;
+  if (!x?.attrs.jid) return undefined;
   const invitation: DirectInvitation = { jid: x.attrs.jid };
   if (x.attrs.reason) invitation.reason = x.attrs.reason;
   if (x.attrs.password) invitation.password = x.attrs.password;

@@ -47,7 +47,7 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
     context.send(errorReply(stanza, error));
   };
 
-  const dispatch = (stanza: Element, from: Parts, to: Parts, session: LegacySession | null) => {
+  const dispatch = (stanza: Element, from: Parts, to: Parts, session: LegacySession | null, resolved?: RoomActor) => {
     if (!session) {
       replyError(stanza, { condition: "registration-required", text: "You are not allowed to use this gateway" });
       return;
@@ -61,8 +61,12 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
         .catch((error) => fail(stanza, error));
       return;
     }
-    const room = context.registry.peek(session.user, `${to.local}@${domain}`);
-    if (!room) throw new Error("router: room not resolved");
+    const room = resolved ?? context.registry.peek(session.user, `${to.local}@${domain}`);
+    if (!room || room.stopped) {
+      // Passivated between lookup and delivery: the next activation gets the stanza.
+      void slow(stanza, from, to, session.user).catch((error) => fail(stanza, error));
+      return;
+    }
     handleRoomStanza(room, stanza, { resource: from.resource, nick: to.resource }, context.send);
   };
 
@@ -95,15 +99,16 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
 
   const slow = async (stanza: Element, from: Parts, to: Parts, user: string) => {
     const session = await context.sessions.get(user);
+    let room: RoomActor | undefined;
     if (session && to.local && !isInvitation(stanza)) {
       try {
-        await context.registry.get(session, to.local);
+        room = await context.registry.get(session, to.local);
       } catch (error) {
         replyError(stanza, { ...toStanzaError(error), by: `${to.local}@${domain}` });
         return;
       }
     }
-    dispatch(stanza, from, to, session);
+    dispatch(stanza, from, to, session, room);
   };
 
   return (stanza: Element) => {
@@ -127,10 +132,9 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       const chain = chains.get(key);
       if (!chain) {
         const session = context.sessions.peek(user);
-        const ready =
-          session === null ||
-          (session !== undefined && (!to.local || isInvitation(stanza) || context.registry.peek(user, `${to.local}@${domain}`)));
-        if (ready) return dispatch(stanza, from, to, session ?? null);
+        const room = session && to.local ? context.registry.peek(user, `${to.local}@${domain}`) : undefined;
+        const ready = session === null || (session !== undefined && (!to.local || isInvitation(stanza) || room));
+        if (ready) return dispatch(stanza, from, to, session ?? null, room);
       }
       const next: Promise<void> = (chain ?? Promise.resolve())
         .then(() => slow(stanza, from, to, user))

@@ -60,7 +60,7 @@ describe("crash safety", () => {
       expect(ping!.getChild("error")!.getChild("not-acceptable")).toBeDefined();
       await alice.send(xml("iq", { to: "busy@crash.localhost", type: "set", id: "all" }, xml("query", { xmlns: MAM, queryid: "all" }, xml("set", { xmlns: "http://jabber.org/protocol/rsm" }, xml("max", {}, "250")))));
       const [fin] = await alice.waitFor((s) => s.attrs.id === "all", { timeoutMs: 15_000 });
-      const archived = alice.received.filter((s) => s.getChild("result", MAM)?.attrs.queryid === "all").map((s) => s.getChild("result").attrs.id);
+      const archived = alice.received.filter((s) => s.getChild("result", MAM)?.attrs.queryid === "all").map((s) => s.getChild("result")!.attrs.id);
       expect(new Set(archived).size).toBe(archived.length);
       for (const id of received) expect(archived).toContain(id);
       expect(Number(fin!.getChild("fin")!.getChild("set")!.getChildText("count"))).toBe(archived.length);

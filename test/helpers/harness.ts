@@ -16,7 +16,7 @@ export const DOMAIN = "muc.example.org";
 export const ALICE = "alice@example.org";
 
 /** A recording gateway without sockets. */
-export function createHarness(plugin: GatewayPlugin, options: { mailboxSize?: number; callbackTimeoutMs?: number } = {}) {
+export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {}) {
   const sent: Element[] = [];
   const errors: unknown[] = [];
   const sink = {
@@ -32,7 +32,9 @@ export function createHarness(plugin: GatewayPlugin, options: { mailboxSize?: nu
     outbox: sink,
     mailboxSize: options.mailboxSize ?? 100,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
-    maxRooms: 1000,
+    maxRooms: options.maxRooms ?? 1000,
+    onError: (e) => errors.push(e),
+    idleMs: options.idleMs,
     store,
   });
   const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
@@ -57,9 +59,17 @@ export function createHarness(plugin: GatewayPlugin, options: { mailboxSize?: nu
   };
 }
 
-/** A harness over the demo's fixture network. */
-export function fixtureHarness(fixture: unknown, options: { mailboxSize?: number; callbackTimeoutMs?: number } = {}) {
-  return createHarness(createFixtureNetwork(parseFixture(fixture), createCallLog(undefined)), options);
+/** A harness over the demo's fixture network (with a call log file when `calls` is given). */
+export function fixtureHarness(fixture: unknown, options: HarnessOptions & { calls?: string } = {}) {
+  return createHarness(createFixtureNetwork(parseFixture(fixture), createCallLog(options.calls)), options);
+}
+
+/** Bounds of the harness's registry. */
+export interface HarnessOptions {
+  mailboxSize?: number;
+  callbackTimeoutMs?: number;
+  maxRooms?: number;
+  idleMs?: number;
 }
 
 /** A join presence from alice's resource to `room/nick`. */

@@ -1,0 +1,37 @@
+/**
+ * The options of a {@link RoomActor}: its room, where it sends and stores, its bounds, and hooks.
+ */
+import type { InspectionEvent } from "xstate";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import type { RestoredSteps } from "../machines/roomEvents.js";
+import type { Store } from "../store/types.js";
+import type { AvatarCache } from "./avatars.js";
+import type { GatewayServices } from "./bookmarks.js";
+import type { RoomActor } from "./RoomActor.js";
+import type { StanzaSink } from "./roomTraffic.js";
+
+/** Options of {@link RoomActor}. */
+export interface RoomActorOptions {
+  room: LegacyRoom;
+  outbox: StanzaSink;
+  mailboxSize: number;
+  callbackTimeoutMs: number;
+  /** The gateway-wide avatar cache. */
+  avatars: AvatarCache;
+  /** For a room re-activated after passivation: the callbacks that already ran in this run. */
+  restored?: RestoredSteps;
+  /** Where the room's messages are archived; none when absent (no history, no MAM). */
+  store?: Store;
+  /** What rooms use to talk to the user's server (bookmarks). @defaultValue no privileges */
+  services?: GatewayServices;
+  inspect?: (event: InspectionEvent) => void;
+  /** The machine took a step (the registry checks whether a parked room became idle). */
+  onStep?: () => void;
+  /** The machine reached its final `destroyed` state. */
+  onDestroyed?: () => void;
+  /** A bug while turning a decision into stanzas; the room keeps running. */
+  onError?: (error: unknown) => void;
+  /** The actor failed beyond recovery (a bug); the registry should forget it. */
+  onFailure?: (error: unknown) => void;
+}
+

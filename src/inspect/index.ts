@@ -1,0 +1,9 @@
+/**
+ * Chart export: a machine drawn from its own definition, as JSON data, Mermaid, Graphviz DOT
+ * or SVG. `mucstate chart` is the command-line face of these functions.
+ */
+export type { ChartEdge, ChartJson, ChartState, ChartStateType } from "./chart.js";
+export { toChartJson } from "./chart.js";
+export { toDot } from "./dot.js";
+export { toMermaid } from "./mermaid.js";
+export { toSvg } from "./svg.js";

@@ -1,0 +1,33 @@
+/**
+ * Questions about a room machine snapshot that the registry asks: may it passivate, and which
+ * callbacks already ran in this process run.
+ */
+import type { SnapshotFrom } from "xstate";
+import type { RestoredSteps } from "./roomEvents.js";
+import type { roomMachine } from "./roomMachine.js";
+
+type RoomSnapshot = SnapshotFrom<typeof roomMachine>;
+
+/**
+ * True when nothing would be lost by stopping the room: no joined or joining resource, nothing
+ * in the mailbox or in flight, no read waiting, and no legacy callback running.
+ */
+export function isIdle(snapshot: RoomSnapshot): boolean {
+  const c = snapshot.context;
+  if (snapshot.status !== "active") return false;
+  if (c.resources.length || c.joins.length || c.reads.length || c.mailbox.length || c.current) return false;
+  return !(
+    snapshot.matches({ active: { lifecycle: "uninitialized" } }) ||
+    snapshot.matches({ active: { lifecycle: { infoFetched: "filling" } } }) ||
+    snapshot.matches({ active: { archive: "backfilling" } })
+  );
+}
+
+/** The callbacks that ran in this run; a re-activation after passivation skips them. */
+export function ranSteps(snapshot: RoomSnapshot): RestoredSteps {
+  return {
+    info: !snapshot.matches({ active: { lifecycle: "uninitialized" } }),
+    participants: snapshot.hasTag("participantsKnown"),
+    archive: snapshot.matches({ active: { archive: "filled" } }),
+  };
+}

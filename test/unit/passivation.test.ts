@@ -1,0 +1,53 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { xml } from "@xmpp/component";
+import { describe, expect, it } from "vitest";
+import { readCallLog } from "../../src/demo/callLog.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joinPresence } from "../helpers/harness.js";
+
+const rename = (room: string, name: string, id: string) =>
+  iq("set", `${room}@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/muc#owner" }, xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "muc#roomconfig_roomname" }, xml("value", {}, name)))), id);
+
+describe("passivation", () => {
+  it("keeps 200 rooms working under a bound of 10 active ones: no stanza lost, no callback re-run, order kept", async () => {
+    const calls = join(mkdtempSync(join(tmpdir(), "mucstate-pass-")), "calls.jsonl");
+    const rooms = Array.from({ length: 200 }, (_, i) => ({ id: `r${i}`, participants: [{ nick: "bob" }] }));
+    const h = fixtureHarness({ users: [ALICE], rooms }, { maxRooms: 10, calls });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 200; i++) {
+        h.route(rename(`r${i}`, `r${i}-a${round}`, `a${round}-${i}`));
+        h.route(rename(`r${i}`, `r${i}-b${round}`, `b${round}-${i}`));
+      }
+      await h.settle(100);
+    }
+    const answers = h.take();
+    expect(answers.filter((s) => s.attrs.type !== "result").map(conditionOf)).toEqual([]);
+    expect(answers).toHaveLength(200 * 2 * 3);
+    expect(h.registry.size).toBeLessThanOrEqual(10);
+    expect(h.registry.passivatedCount).toBeGreaterThanOrEqual(190);
+    const log = await readCallLog(calls);
+    const perRoom = new Map<string, string[]>();
+    for (const e of log) perRoom.set(e.room, [...(perRoom.get(e.room) ?? []), e.callback === "onSetConfig" ? String(e.args[0]) : e.callback]);
+    for (let i = 0; i < 200; i++) {
+      expect(perRoom.get(`r${i}`)).toEqual(["updateInfo", ...[0, 1, 2].flatMap((r) => [`r${i}-a${r}`, `r${i}-b${r}`])]);
+    }
+    // A re-activated room keeps its state: the name set before it passivated.
+    h.route(iq("get", `r0@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "disco"));
+    await h.settle();
+    expect(h.take()[0]!.getChild("query")!.getChild("identity")!.attrs.name).toBe("r0-b2");
+  });
+
+  it("never passivates a room with a joined resource; it is parked and keeps its live state", async () => {
+    const rooms = Array.from({ length: 5 }, (_, i) => ({ id: `r${i}`, participants: [{ nick: "bob" }] }));
+    const h = fixtureHarness({ users: [ALICE], rooms }, { maxRooms: 2 });
+    h.route(joinPresence("r0", "alice"));
+    await h.settle(20);
+    for (let i = 1; i < 5; i++) h.route(rename(`r${i}`, "x", `x${i}`));
+    await h.settle(50);
+    const joined = h.registry.peek(ALICE, `r0@${DOMAIN}`)!;
+    expect(joined.resources).toEqual(["phone"]);
+    (await joined.room.getParticipant("bob")).sendText("still here", { legacyId: "s1" });
+    expect(h.sent.some((s) => s.getChildText("body") === "still here")).toBe(true);
+  });
+});
