@@ -63,7 +63,12 @@ export class RoomActor extends RoomTraffic implements RoomHost {
       participantsFilled: () => this.store && saveParticipants(this.store, room),
     });
     this.actor = createActor(machine, {
-      input: { mailboxSize: options.mailboxSize, callbackTimeoutMs: options.callbackTimeoutMs, restored: options.restored },
+      input: {
+        mailboxSize: options.mailboxSize,
+        callbackTimeoutMs: options.callbackTimeoutMs,
+        restored: options.restored,
+        key: { user: room.session.user, room: room.jid },
+      },
       inspect: options.inspect,
     });
     this.actor.on("*", (event) => {

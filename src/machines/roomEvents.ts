@@ -60,6 +60,8 @@ export interface RoomContext {
   callbackTimeoutMs: number;
   /** What already ran in this process run, for a room re-activated after passivation. */
   restored: RestoredSteps;
+  /** Which room this is: the user's bare JID and the room JID (for inspection). */
+  key: { user: string; room: string };
 }
 
 /** Callbacks that already ran in this process run before the room was passivated. */
@@ -75,6 +77,8 @@ export interface RoomInput {
   callbackTimeoutMs: number;
   /** For a re-activated room: the steps not to run again. */
   restored?: RestoredSteps;
+  /** Which room this is (for inspection). */
+  key?: { user: string; room: string };
 }
 
 /** Events the room machine accepts. */

@@ -190,6 +190,7 @@ export const roomMachine = setup({
     mailboxSize: input.mailboxSize,
     callbackTimeoutMs: input.callbackTimeoutMs,
     restored: input.restored ?? { info: false, participants: false, archive: false },
+    key: input.key ?? { user: "", room: "" },
   }),
   states: {
     active: {
