@@ -7,10 +7,7 @@ import { deriveOccupantId } from "../protocol/xep0421.js";
 import { XMPPError } from "./errors.js";
 import { LegacyParticipant } from "./LegacyParticipant.js";
 import type { LegacySession } from "./LegacySession.js";
-import type { Avatar, AvatarSource } from "../actors/avatars.js";
-import type { BookmarkOptions } from "../actors/bookmarks.js";
-import type { RoomHost } from "./RoomHost.js";
-import { RoomCallbacks } from "./RoomCallbacks.js";
+import { RoomServices } from "./RoomServices.js";
 
 export type { BackfillBounds, IncomingTextOptions } from "./RoomCallbacks.js";
 
@@ -47,7 +44,7 @@ export interface GetParticipantOptions {
  * }
  * ```
  */
-export class LegacyRoom extends RoomCallbacks {
+export class LegacyRoom extends RoomServices {
   /** False when the legacy network has no room subject (topic). */
   HAS_SUBJECT = true;
   /** False when the legacy network has no room description. */
@@ -73,8 +70,6 @@ export class LegacyRoom extends RoomCallbacks {
   subjectSetter: string | LegacyParticipant | undefined = undefined;
   /** When the subject was set, if known. */
   subjectDate: Date | undefined = undefined;
-  /** @internal The runtime that hosts this room. */
-  _host: RoomHost | undefined = undefined;
   /** @internal True while `updateInfo` or `fillParticipants` runs: changes are not broadcast. */
   _quiet = false;
   /** @internal True while `backfill` runs: messages are archived only, senders not stored. */
@@ -122,48 +117,6 @@ export class LegacyRoom extends RoomCallbacks {
   set subject(value: string) {
     this.#subject = value;
     if (!this._quiet) this._host?.subjectChanged();
-  }
-
-  /** @internal The avatar in use, if any. */
-  _avatar: Avatar | undefined = undefined;
-
-  /** The legacy unique id of the room avatar, if it has one (slidge's `avatar` getter). */
-  get avatarId(): string | undefined {
-    return this._avatar?.uniqueId;
-  }
-
-  /** The XEP-0153 SHA-1 hash of the room avatar, if it has one. */
-  get avatarHash(): string | undefined {
-    return this._avatar?.hash;
-  }
-
-  /**
-   * Sets (or with null removes) the room avatar: bytes, a file path, or an http(s)/file URL.
-   *
-   * @remarks
-   * The same `uniqueId` as the current avatar sends nothing. A new call cancels a pending one
-   * unless `cancel` is false. With `blocking`, resolves once the 104 message and the room
-   * presence with the new photo hash are handed to the outbox. `uniqueId` defaults to the URL,
-   * the path, or the SHA-1 of the bytes.
-   */
-  async setAvatar(
-    a: AvatarSource | null,
-    uniqueId?: string,
-    options: { blocking?: boolean; cancel?: boolean } = {},
-  ): Promise<void> {
-    if (!this._host) throw new Error("setAvatar: the room is not attached to a gateway yet");
-    await this._host.setAvatar(a, uniqueId, options);
-  }
-
-  /**
-   * Adds the room to the user's XMPP bookmarks (XEP-0402) through an XEP-0356 privileged iq, so
-   * it shows in every client of the user. Without the privilege, or when the server refuses the
-   * publish, the user gets an XEP-0249 invitation instead (and a warning goes to `onWarning`).
-   * Resolves true when the bookmark was published.
-   */
-  async addToBookmarks(options: BookmarkOptions = {}): Promise<boolean> {
-    if (!this._host) throw new Error("addToBookmarks: the room is not attached to a gateway yet");
-    return this._host.addToBookmarks(options);
   }
 
   /** True for `group` rooms, whose occupants' real JIDs are visible. */

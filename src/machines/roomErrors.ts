@@ -1,0 +1,28 @@
+/**
+ * The stanza errors the room machine decides on by itself: timeouts, a full mailbox, a
+ * destroyed room, and whatever an invoked callback rejected with.
+ */
+import type { StanzaErrorData } from "../protocol/rfc6120.js";
+
+/** A legacy callback did not settle in time. */
+export const TIMEOUT: StanzaErrorData = {
+  condition: "remote-server-timeout",
+  type: "wait",
+  text: "The legacy network did not answer in time",
+};
+
+/** The room was destroyed. */
+export const GONE: StanzaErrorData = { condition: "item-not-found", type: "cancel", text: "This room has been destroyed" };
+
+/** The mailbox is full. */
+export const FULL: StanzaErrorData = {
+  condition: "resource-constraint",
+  type: "wait",
+  text: "Too many requests are waiting for this room; retry later",
+};
+
+/** Turns whatever an invoked actor rejected with into stanza error data. */
+export function errorOf(error: unknown): StanzaErrorData {
+  if (error && typeof error === "object" && "condition" in error) return error as StanzaErrorData;
+  return { condition: "internal-server-error", type: "cancel", text: "The legacy network failed" };
+}

@@ -1,0 +1,133 @@
+/**
+ * The room machine's vocabulary: its types, the named actors (legacy callbacks, substituted with
+ * `machine.provide({ actors })`), guards and actions. The chart itself is in roomMachine.ts.
+ */
+import { enqueueActions, fromPromise, setup, } from "xstate";
+import { FULL, GONE, TIMEOUT, errorOf } from "./roomErrors.js";
+import type { QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomInput } from "./roomEvents.js";
+
+const notProvided = (name: string) =>
+  fromPromise<never, unknown>(async () => {
+    throw new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
+  });
+
+/** The room machine's setup. @internal */
+export const roomSetup = setup({
+  types: {
+    context: {} as RoomContext,
+    events: {} as RoomEvent,
+    input: {} as RoomInput,
+    emitted: {} as RoomEmitted,
+  },
+  actors: {
+    updateInfo: notProvided("updateInfo") as ReturnType<typeof fromPromise<void, undefined>>,
+    fillParticipants: notProvided("fillParticipants") as ReturnType<typeof fromPromise<void, undefined>>,
+    backfill: notProvided("backfill") as ReturnType<typeof fromPromise<void, undefined>>,
+    runRequest: notProvided("runRequest") as ReturnType<typeof fromPromise<RequestOutcome, QueuedRequest>>,
+  },
+  delays: {
+    callbackTimeout: ({ context }) => context.callbackTimeoutMs,
+  },
+  guards: {
+    readsInfo: ({ event }) => event.type === "read" && event.needs === "info",
+    readsParticipants: ({ event }) => event.type === "read" && event.needs === "participants",
+    readsHistory: ({ event }) => event.type === "read" && event.needs === "history",
+    needsHistory: ({ context }) => context.joins.some((j) => j.history) || context.reads.some((r) => r.needs === "history"),
+    restoredInfo: ({ context }) => context.restored.info,
+    restoredParticipants: ({ context }) => context.restored.participants,
+    restoredArchive: ({ context }) => context.restored.archive,
+    hasWaiting: ({ context }) => context.joins.length + context.reads.length + context.mailbox.length > 0,
+    needsParticipants: ({ context }) => context.joins.length > 0 || context.reads.some((r) => r.needs === "participants"),
+    hasJoins: ({ context }) => context.joins.some((j) => !j.history),
+    noResources: ({ context }) => context.resources.length === 0,
+    mailboxFull: ({ context }) => context.mailbox.length >= context.mailboxSize,
+    hasRequests: ({ context }) => context.mailbox.length > 0,
+    destroyedRoom: (_, outcome: RequestOutcome) => outcome.destroyed,
+  },
+  actions: {
+    queueJoin: enqueueActions(({ context, event, enqueue }, params: { archiveFilled: boolean }) => {
+      if (event.type !== "join") return;
+      const history = event.history && !params.archiveFilled;
+      enqueue.assign({ joins: [...context.joins, { id: event.id, resource: event.resource, history }] });
+    }),
+    archiveFilled: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ joins: context.joins.map((j) => (j.history ? { ...j, history: false } : j)) });
+      const ready = context.reads.filter((r) => r.needs === "history");
+      for (const r of ready) enqueue.emit({ type: "read.ready", id: r.id });
+      enqueue.assign({ reads: context.reads.filter((r) => r.needs !== "history") });
+    }),
+    queueRead: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "read") return;
+      enqueue.assign({ reads: [...context.reads, { id: event.id, needs: event.needs }] });
+    }),
+    answerRead: enqueueActions(({ event, enqueue }) => {
+      if (event.type === "read") enqueue.emit({ type: "read.ready", id: event.id });
+    }),
+    enqueueRequest: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "request") return;
+      enqueue.assign({ mailbox: [...context.mailbox, { id: event.id, kind: event.kind }] });
+    }),
+    refuseRequest: enqueueActions(({ event, enqueue }) => {
+      if (event.type === "request") enqueue.emit({ type: "request.settled", id: event.id, ok: false, error: FULL });
+    }),
+    removeResource: enqueueActions(({ context, event, enqueue }, params: { notify: boolean }) => {
+      if (event.type !== "leave" && event.type !== "resource.gone") return;
+      const joined = context.resources.includes(event.resource);
+      enqueue.assign({
+        resources: context.resources.filter((r) => r !== event.resource),
+        joins: context.joins.filter((j) => j.resource !== event.resource),
+      });
+      for (const j of context.joins) if (j.resource === event.resource) enqueue.emit({ type: "join.dropped", id: j.id });
+      if (joined && params.notify) enqueue.emit({ type: "left", resource: event.resource });
+    }),
+    failWaiting: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
+      const error = params.timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
+      for (const j of context.joins) enqueue.emit({ type: "join.failed", id: j.id, error });
+      for (const r of context.reads) enqueue.emit({ type: "read.failed", id: r.id, error });
+      for (const q of context.mailbox) enqueue.emit({ type: "request.settled", id: q.id, ok: false, error });
+      enqueue.assign({ joins: [], reads: [], mailbox: [] });
+    }),
+    failParticipantWaiters: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
+      const error = params.timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
+      for (const j of context.joins) enqueue.emit({ type: "join.failed", id: j.id, error });
+      for (const r of context.reads) if (r.needs === "participants") enqueue.emit({ type: "read.failed", id: r.id, error });
+      enqueue.assign({ joins: [], reads: context.reads.filter((r) => r.needs !== "participants") });
+    }),
+    answerReads: enqueueActions(({ context, enqueue }, params: { needs: "info" | "participants" }) => {
+      const ready = context.reads.filter((r) => r.needs === "info" || (params.needs === "participants" && r.needs === "participants"));
+      for (const r of ready) enqueue.emit({ type: "read.ready", id: r.id });
+      enqueue.assign({ reads: context.reads.filter((r) => !ready.includes(r)) });
+    }),
+    completeJoins: enqueueActions(({ context, enqueue }) => {
+      const resources = [...context.resources];
+      for (const j of context.joins) {
+        if (j.history) continue;
+        enqueue.emit({ type: "join.ready", id: j.id, resource: j.resource });
+        if (!resources.includes(j.resource)) resources.push(j.resource);
+      }
+      enqueue.assign({ joins: context.joins.filter((j) => j.history), resources });
+    }),
+    dequeue: enqueueActions(({ context, enqueue }) => {
+      const [head, ...rest] = context.mailbox;
+      if (!head) return;
+      enqueue.assign({ current: head, mailbox: rest });
+      enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
+    }),
+    settleOk: enqueueActions(({ context, enqueue }) => {
+      if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: true });
+      enqueue.assign({ current: null });
+    }),
+    settleError: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
+      const error = params.timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
+      if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: false, error });
+      enqueue.assign({ current: null });
+    }),
+    rejectEverything: enqueueActions(({ context, enqueue }) => {
+      for (const j of context.joins) enqueue.emit({ type: "join.failed", id: j.id, error: GONE });
+      for (const r of context.reads) enqueue.emit({ type: "read.failed", id: r.id, error: GONE });
+      for (const q of context.mailbox) enqueue.emit({ type: "request.settled", id: q.id, ok: false, error: GONE });
+      enqueue.assign({ joins: [], reads: [], mailbox: [] });
+      enqueue.emit({ type: "destroyed" });
+    }),
+  },
+});
