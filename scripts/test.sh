@@ -4,5 +4,5 @@
 # start on free loopback ports.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/ensure-deps.sh
+bash scripts/ensure-deps.sh --browser
 npx vitest run "$@"

@@ -49,8 +49,11 @@ export interface GatewayOptions {
   idleMs?: number;
   /** Most stanzas queued while the connection is down. @defaultValue 100000 */
   maxOutboxQueue?: number;
-  /** An XState inspection observer, passed to every room actor (e.g. `@statelyai/inspect`). */
-  inspect?: (event: InspectionEvent) => void;
+  /**
+   * An XState inspection observer (a function or an `{ next }` observer such as
+   * `@statelyai/inspect`'s `inspect`), passed to every room actor.
+   */
+  inspect?: ((event: InspectionEvent) => void) | { next?: (event: InspectionEvent) => void };
   /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
   onError?: (error: unknown) => void;
   /** Things the user may want to know about, e.g. a bookmark that fell back to an invitation. */
@@ -130,7 +133,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
     maxRooms: options.maxRooms ?? 100_000,
     idleMs: options.idleMs,
-    inspect: options.inspect,
+    inspect: toInspectFunction(options.inspect),
     onError,
   });
   const route = createRouter({
@@ -165,4 +168,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (ownStore) store.close();
     },
   };
+}
+
+function toInspectFunction(inspect: GatewayOptions["inspect"]): ((event: InspectionEvent) => void) | undefined {
+  if (!inspect || typeof inspect === "function") return inspect;
+  return (event) => inspect.next?.(event);
 }

@@ -26,3 +26,5 @@ export { createMemoryStore, openSqliteStore, MAM_MAX_PAGE } from "./store/index.
 export type { Store, StoreOptions, RoomRecord, ParticipantRecord, ArchivedMessage, MamQuery, MamResult } from "./store/index.js";
 export type { BookmarkOptions } from "./actors/bookmarks.js";
 export type { AvatarSource } from "./actors/avatars.js";
+export { createInspector } from "./inspect/index.js";
+export type { CallInFlight, InspectedEvent, Inspector, InspectorOptions, RoomStatus, RoomView, UserGroup } from "./inspect/index.js";

@@ -8,20 +8,23 @@ import { createGateway } from "../createGateway.js";
 import { createCallLog } from "../demo/callLog.js";
 import { loadFixture } from "../demo/fixture.js";
 import { createFixtureNetwork } from "../demo/fixtureNetwork.js";
+import { type Inspector, createInspector } from "../inspect/inspector.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
 import { type ProsodyHandle, startProsody } from "../testbed/prosody.js";
-import { flagOrEnv, parseFlags } from "./args.js";
+import { type Flags, flagOrEnv, parseFlags } from "./args.js";
 
 const DEFAULT_FIXTURE = fileURLToPath(new URL("../../fixtures/demo.json", import.meta.url));
 const DEMO_PASSWORD = "demo-password";
+const FLAGS = ["service", "domain", "secret", "fixture", "calls", "store", "inspect", "inspect-host", "inspect-token", "inspect-detail"];
 
 /** Runs the demo until SIGINT or SIGTERM; resolves with the exit code. */
 export async function runDemo(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv);
+  const flags = parseFlags(argv, new Set(["inspect-detail"]));
   for (const name of flags.keys()) {
-    if (!["service", "domain", "secret", "fixture", "calls", "store"].includes(name)) throw new Error(`unknown flag --${name}`);
+    if (!FLAGS.includes(name)) throw new Error(`unknown flag --${name}`);
   }
   const fixture = await loadFixture(flagOrEnv(flags, "fixture") ?? DEFAULT_FIXTURE);
+  const inspector = await startInspector(flags);
   const callLog = createCallLog(flagOrEnv(flags, "calls"));
   let service = flagOrEnv(flags, "service");
   let domain = flagOrEnv(flags, "domain");
@@ -48,6 +51,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     service,
     store,
     plugin: createFixtureNetwork(fixture, callLog),
+    inspect: inspector?.inspect,
     onError: (error) => console.error("mucstate:", error instanceof Error ? error.message : error),
     onDrop: (stanza, reason) => console.error(`mucstate: dropped a ${stanza.name} (${reason})`),
     onWarning: (message) => console.error(`mucstate: warning: ${message}`),
@@ -70,8 +74,34 @@ export async function runDemo(argv: string[]): Promise<number> {
     process.once("SIGTERM", stop);
   });
   console.log("mucstate: shutting down");
+  inspector?.markShutdown();
   await gateway.stop();
+  await inspector?.close();
   await callLog.close().catch(() => {});
   await prosody?.stop();
   return 0;
+}
+
+/**
+ * The live inspector, when `--inspect PORT` (or MUCSTATE_INSPECT) asks for one; its URL is
+ * printed as soon as it listens (port 0 picks a free one).
+ */
+async function startInspector(flags: Flags): Promise<Inspector | undefined> {
+  const port = flagOrEnv(flags, "inspect");
+  if (port === undefined) {
+    for (const name of ["inspect-host", "inspect-token", "inspect-detail"]) {
+      if (flags.has(name)) throw new Error(`--${name} needs --inspect PORT`);
+    }
+    return undefined;
+  }
+  if (!/^\d+$/.test(port)) throw new Error(`--inspect: expected a port number, got "${port}"`);
+  const detail = flags.get("inspect-detail") ?? process.env.MUCSTATE_INSPECT_DETAIL ?? "";
+  const inspector = await createInspector({
+    port: Number(port),
+    host: flagOrEnv(flags, "inspect-host"),
+    token: flagOrEnv(flags, "inspect-token"),
+    detail: detail === true || !["", "0", "false"].includes(detail),
+  });
+  console.log(`mucstate inspector: ${inspector.url}`);
+  return inspector;
 }

@@ -9,11 +9,13 @@ import { runDemo } from "./demo.js";
 
 const USAGE = `usage:
   mucstate demo [--fixture FILE] [--calls FILE] [--store FILE]
-      start a local Prosody and the demo gateway on free loopback ports
+               [--inspect PORT [--inspect-host HOST] [--inspect-token TOKEN] [--inspect-detail]]
+      start a local Prosody and the demo gateway on free loopback ports; --inspect serves the
+      live statechart inspector (0: a free port)
   mucstate demo --service xmpp://HOST:PORT --domain DOMAIN --secret SECRET [--fixture FILE] [--calls FILE] [--store FILE]
       connect the demo gateway to an existing server
   Each flag can also be given as an environment variable: MUCSTATE_SERVICE, MUCSTATE_DOMAIN,
-  MUCSTATE_SECRET, MUCSTATE_FIXTURE, MUCSTATE_CALLS, MUCSTATE_STORE. The archive is a SQLite file:
+  MUCSTATE_SECRET, MUCSTATE_FIXTURE, MUCSTATE_CALLS, MUCSTATE_STORE, MUCSTATE_INSPECT. The archive is a SQLite file:
   --store, else mucstate.sqlite in the demo's Prosody folder (or in the working directory with --service).
   ${CHART_USAGE}
       draw the room machine from its definition (default: Mermaid on standard output)`;

@@ -1,0 +1,300 @@
+/**
+ * The live inspector's model: one entry per room (user, room JID), kept from XState inspection
+ * events of the room actors (root actors whose context has a room `key`; invoked callbacks are
+ * read from the active states). Pure: no sockets, no timers; `inspector.ts` serves it. Unless
+ * `detail` is set, views hold nothing personal: event types, request kinds and ids, error
+ * conditions, counts, timings, and JIDs with hashed local parts.
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import type { AnyActorRef, InspectionEvent, StateValue } from "xstate";
+import type { ChartJson, ChartState } from "./chart.js";
+
+/** What became of a room's actor; `stopped` is a room stopped by the gateway's shutdown. */
+export type RoomStatus = "active" | "passivated" | "destroyed" | "stopped" | "failed";
+
+/**
+ * One event a room received (`in`) or emitted (`out`), at `at` (ms since the epoch): its type,
+ * a request's `kind`, the request, join or read `id`, and for `request.settled` the outcome
+ * (`ok`) and error `condition`. `detail` is the whole event, only with the `detail` option.
+ */
+export interface InspectedEvent {
+  at: number;
+  dir: "in" | "out";
+  type: string;
+  kind?: string;
+  id?: string;
+  ok?: boolean;
+  condition?: string;
+  detail?: unknown;
+}
+
+/** A legacy callback running in a room (`updateInfo`, …, `runRequest` with the request's kind and id). */
+export type CallInFlight = { callback: string; kind?: string; requestId?: string; elapsedMs: number };
+
+/**
+ * A room as the inspector shows it (JSON-ready): `id` is opaque and stable while the inspector
+ * runs (`r1`, …); `user` and `room` are JIDs with hashed local parts unless `detail`; `state` is
+ * the lifecycle state (`uninitialized.fetching`, `joined`, `destroyed`…); `activeStates` the ids
+ * of every active node of the chart (see `toChartJson`), outermost first; `mailbox` the requests
+ * waiting (the running one not counted); `events` the last ones, oldest first; `since` when the
+ * status last changed; `context` the machine's context, only with `detail`.
+ */
+export interface RoomView {
+  id: string;
+  user: string;
+  room: string;
+  status: RoomStatus;
+  state: string;
+  activeStates: string[];
+  mailbox: number;
+  mailboxSize: number;
+  resources: number;
+  calls: CallInFlight[];
+  events: InspectedEvent[];
+  since: number;
+  context?: unknown;
+}
+
+/** Options of {@link InspectorModel}. */
+export interface InspectorModelOptions {
+  /** The room machine's chart, to name active states and the callbacks they invoke. */
+  chart: ChartJson;
+  /** Show JIDs, resources, errors and whole events. @defaultValue false */
+  detail?: boolean;
+  /** Events kept per room (a positive integer). @defaultValue 50 */
+  maxEvents?: number;
+  /** @defaultValue `Date.now` */
+  now?: () => number;
+}
+
+/** A room: its key, its current actor's session id, what that actor last showed. */
+interface Entry extends Pick<RoomView, "id" | "user" | "room" | "status" | "since" | "events"> {
+  sessionId: string;
+  value: StateValue;
+  context: Record<string, unknown>;
+  /** Start of each call in flight, by state id (and request id). */
+  starts: Map<string, number>;
+}
+
+type Snapshot = { status?: string; value?: StateValue; context?: Record<string, unknown> };
+/** Rooms kept after their actor stopped (passivated, destroyed…); the oldest go first. */
+export const MAX_GONE = 1000;
+
+/** The inspector's rooms, fed with {@link InspectorModel.observe}. */
+export class InspectorModel {
+  readonly #chart: ChartJson;
+  readonly #states = new Map<string, ChartState>();
+  readonly #detail: boolean;
+  readonly #maxEvents: number;
+  readonly #now: () => number;
+  readonly #label: (jid: string) => string;
+  /** Entries by `user \n room`. */
+  readonly #entries = new Map<string, Entry>();
+  /** Keys of the entries whose actor stopped, oldest first. */
+  readonly #gone = new Set<string>();
+  /** Running root actors by session id (null: not a room actor). */
+  readonly #sessions = new Map<string, Entry | null>();
+  readonly #changed = new Set<Entry>();
+  #nextId = 1;
+  #shuttingDown = false;
+
+  constructor(options: InspectorModelOptions) {
+    this.#maxEvents = options.maxEvents ?? 50;
+    this.#chart = options.chart;
+    const index = (s: ChartState): void => {
+      this.#states.set(s.id, s);
+      s.states.forEach(index);
+    };
+    index(options.chart.root);
+    this.#detail = options.detail ?? false;
+    this.#now = options.now ?? Date.now;
+    this.#label = this.#detail ? (jid) => jid : hashJid(randomBytes(16).toString("hex"));
+  }
+
+  /** Takes one inspection event (pass as `createGateway({ inspect })`); never throws. */
+  observe(event: InspectionEvent): void {
+    try {
+      this.#observe(event);
+    } catch {
+      // An unexpected event must not break the room actor that reported it.
+    }
+  }
+
+  /** Rooms that stop from now on show as `stopped` (the gateway shuts down), not `passivated`. */
+  markShutdown(): void {
+    this.#shuttingDown = true;
+  }
+
+  /** Every room: the running ones and the last {@link MAX_GONE} that stopped. */
+  rooms(): RoomView[] {
+    return [...this.#entries.values()].map((e) => this.#view(e));
+  }
+
+  /** Rooms changed since the last call. */
+  takeChanged(): RoomView[] {
+    const changed = [...this.#changed];
+    this.#changed.clear();
+    return changed.map((e) => this.#view(e));
+  }
+
+  #observe(event: InspectionEvent): void {
+    const ref = event.actorRef as AnyActorRef;
+    if (ref.sessionId !== event.rootId || event.type === "@xstate.actor") return;
+    let entry = this.#sessions.get(ref.sessionId);
+    if (entry === undefined) {
+      entry = this.#bind((ref.getSnapshot() as Snapshot).context?.key, ref.sessionId);
+      this.#sessions.set(ref.sessionId, entry);
+    }
+    const snapshot = event.type === "@xstate.snapshot" ? (event.snapshot as Snapshot) : undefined;
+    if (entry === null || entry.sessionId !== ref.sessionId) {
+      // Not a room, or replaced by a newer actor of the same room: forgotten once it stops.
+      if (snapshot && snapshot.status !== "active") this.#sessions.delete(ref.sessionId);
+      return;
+    }
+    const now = this.#now();
+    if (event.type === "@xstate.event") {
+      const e = event.event as Record<string, unknown>;
+      if (!String(e.type).startsWith("xstate.after.")) this.#push(entry, this.#eventView(now, "in", e));
+    } else if (event.type === "@xstate.action") {
+      const { type, params } = event.action as { type: string; params?: { event?: Record<string, unknown> } };
+      if (type === "xstate.emit" && params?.event) this.#push(entry, this.#eventView(now, "out", params.event));
+    } else if (snapshot) {
+      entry.value = snapshot.value ?? entry.value;
+      entry.context = snapshot.context ?? entry.context;
+      this.#track(entry, now);
+      const status = statusOf(snapshot.status, this.#shuttingDown);
+      if (status !== "active") this.#end(entry, status, now);
+      this.#changed.add(entry);
+    }
+  }
+
+  /** The entry of a new room actor: a fresh one, or its room's old one made active again. */
+  #bind(key: unknown, sessionId: string): Entry | null {
+    const { user, room } = (key ?? {}) as { user?: unknown; room?: unknown };
+    if (typeof user !== "string" || typeof room !== "string" || room === "") return null;
+    const k = `${user}\n${room}`;
+    const now = this.#now();
+    const entry: Entry = this.#entries.get(k) ?? {
+      ...{ id: `r${this.#nextId++}`, user, room, sessionId, status: "active", since: now },
+      ...{ value: {}, context: {}, events: [], starts: new Map() },
+    };
+    Object.assign(entry, { sessionId, status: "active", since: now, starts: new Map() });
+    this.#entries.set(k, entry);
+    this.#gone.delete(k);
+    this.#changed.add(entry);
+    return entry;
+  }
+
+  /** The actor stopped: the entry stays as the newest gone one; the oldest beyond {@link MAX_GONE} go. */
+  #end(entry: Entry, status: RoomStatus, now: number): void {
+    Object.assign(entry, { status, since: now, starts: new Map() });
+    this.#sessions.delete(entry.sessionId);
+    const k = `${entry.user}\n${entry.room}`;
+    this.#gone.delete(k);
+    this.#gone.add(k);
+    for (const old of this.#gone) {
+      if (this.#gone.size <= MAX_GONE) break;
+      this.#gone.delete(old);
+      this.#entries.delete(old);
+    }
+  }
+
+  #push(entry: Entry, view: InspectedEvent): void {
+    entry.events.push(view);
+    if (entry.events.length > this.#maxEvents) entry.events.splice(0, entry.events.length - this.#maxEvents);
+    this.#changed.add(entry);
+  }
+
+  /** Notes when each call in flight started: its invoking state was entered, or a new request ran. */
+  #track(entry: Entry, now: number): void {
+    const live = new Set(this.#calls(entry).map((c) => c.key));
+    for (const k of entry.starts.keys()) if (!live.has(k)) entry.starts.delete(k);
+    for (const k of live) if (!entry.starts.has(k)) entry.starts.set(k, now);
+  }
+
+  #calls(entry: Entry): Array<{ key: string; callback: string; kind?: string; requestId?: string }> {
+    if (entry.status !== "active") return [];
+    const current = entry.context.current as { id?: unknown; kind?: unknown } | null | undefined;
+    const calls = [];
+    for (const id of activeStateIds(this.#chart.root, entry.value)) {
+      for (const callback of this.#states.get(id)?.invokes ?? []) {
+        if (callback === "runRequest" && typeof current?.id === "string") {
+          calls.push({ key: `${id}\n${current.id}`, callback, kind: String(current.kind), requestId: current.id });
+        } else calls.push({ key: id, callback });
+      }
+    }
+    return calls;
+  }
+
+  #eventView(at: number, dir: "in" | "out", e: Record<string, unknown>): InspectedEvent {
+    const { kind, id, ok, error } = e as { kind?: unknown; id?: unknown; ok?: unknown; error?: { condition?: unknown } };
+    const view: InspectedEvent = { at, dir, type: String(e.type) };
+    if (typeof kind === "string") view.kind = kind;
+    if (typeof id === "string") view.id = id;
+    if (typeof ok === "boolean") view.ok = ok;
+    if (typeof error?.condition === "string") view.condition = error.condition;
+    if (this.#detail) view.detail = toPlain(e, 4);
+    return view;
+  }
+
+  #view(entry: Entry): RoomView {
+    const now = this.#now();
+    const ctx = entry.context;
+    const view: RoomView = {
+      id: entry.id,
+      user: this.#label(entry.user),
+      room: this.#label(entry.room),
+      status: entry.status,
+      state: typeof entry.value === "string" ? entry.value : pathOf((entry.value.active as Record<string, StateValue>)?.lifecycle),
+      activeStates: activeStateIds(this.#chart.root, entry.value),
+      mailbox: Array.isArray(ctx.mailbox) ? ctx.mailbox.length : 0,
+      mailboxSize: typeof ctx.mailboxSize === "number" ? ctx.mailboxSize : 0,
+      resources: Array.isArray(ctx.resources) ? ctx.resources.length : 0,
+      calls: this.#calls(entry).map(({ key, ...call }) => ({ ...call, elapsedMs: now - (entry.starts.get(key) ?? now) })),
+      events: [...entry.events],
+      since: entry.since,
+    };
+    if (this.#detail) view.context = toPlain(ctx, 4);
+    return view;
+  }
+}
+
+/** The ids of the chart's nodes that a state value makes active: the root, regions, substates. */
+export function activeStateIds(root: ChartState, value: StateValue): string[] {
+  const ids: string[] = [];
+  const visit = (state: ChartState, v: StateValue): void => {
+    ids.push(state.id);
+    const entries: Array<[string, StateValue | undefined]> = typeof v === "string" ? [[v, {}]] : Object.entries(v);
+    for (const [key, sub] of entries) {
+      const child = state.states.find((s) => s.key === key);
+      if (child) visit(child, sub ?? {});
+    }
+  };
+  visit(root, value);
+  return ids;
+}
+
+/** Labels JIDs by 8 hex digits of an HMAC-SHA-256 under `salt`, keeping the domain: `#1f2e3d4c@localhost`. */
+export function hashJid(salt: string): (jid: string) => string {
+  return (jid) => `#${createHmac("sha256", salt).update(jid).digest("hex").slice(0, 8)}@${jid.slice(jid.lastIndexOf("@") + 1)}`;
+}
+
+function statusOf(status: string | undefined, shuttingDown: boolean): RoomStatus {
+  if (status === "stopped") return shuttingDown ? "stopped" : "passivated";
+  return status === "done" ? "destroyed" : status === "error" ? "failed" : "active";
+}
+
+/** A state value as a dotted path of keys (`uninitialized.fetching`); regions joined by commas. */
+function pathOf(value: StateValue | undefined): string {
+  if (value === undefined || typeof value === "string") return value ?? "";
+  return Object.entries(value).map(([key, sub]) => [key, pathOf(sub)].filter(Boolean).join(".")).join(",");
+}
+
+/** A JSON-safe copy of a value, `depth` levels deep; errors become `{ name, message }`. */
+function toPlain(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== "object") return typeof value === "function" ? "[function]" : value;
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (depth === 0) return "[…]";
+  if (Array.isArray(value)) return value.map((v) => toPlain(v, depth - 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v, depth - 1)]));
+}
