@@ -1,0 +1,338 @@
+/**
+ * The model side of the model-based tests of the room machine: the event set offered in each
+ * state, a compact abstraction of the context, path generation with `xstate/graph`, and a pure
+ * replay of a path that records what the chart predicts at every step (the state reached, the
+ * transitions taken, the events emitted). The room actor side lives in
+ * test/unit/modelBased.test.ts.
+ */
+import {
+  type AnyTransitionDefinition,
+  type InspectionEvent,
+  type SnapshotFrom,
+  createEmptyActor,
+  fromPromise,
+} from "xstate";
+import { type DirectedGraphNode, getShortestPaths, getStateNodes, toDirectedGraph } from "xstate/graph";
+import type { StanzaErrorData } from "../../src/protocol/rfc6120.js";
+import type { QueuedRequest, RequestOutcome, RoomEmitted, RoomEvent, RoomInput } from "../../src/machines/roomEvents.js";
+import { roomMachine } from "../../src/machines/roomMachine.js";
+
+/** The user's only resource in the model. */
+export const RESOURCE = "phone";
+/**
+ * Input of the model and of the replayed room actors. A mailbox of one makes the
+ * `resource-constraint` refusal reachable with two requests.
+ */
+export const MODEL_INPUT = { mailboxSize: 1, callbackTimeoutMs: 1_000 } as const;
+/** Joins and reads the model lets wait at once: they bound the state space (two joins: one with history can wait behind one without). */
+const MAX_JOINS = 2;
+const MAX_READS = 1;
+/** Traversal bound: far above the state space, so that a change that blows it up fails loudly. */
+const LIMIT = 20_000;
+
+/** What a failing legacy callback rejects with, in the model's `xstate.error.actor.*` events. */
+export const LEGACY_DOWN: StanzaErrorData = { condition: "service-unavailable", type: "cancel", text: "The legacy network is down" };
+
+/** Never settles: the graph never starts the invoked actors, the fakes only have to exist. */
+const hang = () => new Promise<never>(() => {});
+
+/** The room machine with fake actors, as the graph explores it. */
+export const model = roomMachine.provide({
+  actors: {
+    updateInfo: fromPromise<void, undefined>(hang),
+    fillParticipants: fromPromise<void, undefined>(hang),
+    backfill: fromPromise<void, undefined>(hang),
+    runRequest: fromPromise<RequestOutcome, QueuedRequest>(hang),
+  },
+});
+
+export type ModelSnapshot = SnapshotFrom<typeof model>;
+
+/** An event that the machine's invoked actors or delays send: `xstate.done.actor.*`, `xstate.error.actor.*`, `xstate.after.*`. */
+export interface ActorEvent {
+  type: `xstate.${string}`;
+  output?: RequestOutcome;
+  error?: unknown;
+}
+
+export type ModelEvent = RoomEvent | ActorEvent;
+
+/** The user-facing events (ids are placeholders; {@link replayModel} gives each step its own). */
+export const USER_EVENTS = {
+  join: { type: "join", id: "-", resource: RESOURCE, history: false },
+  joinWithHistory: { type: "join", id: "-", resource: RESOURCE, history: true },
+  leave: { type: "leave", resource: RESOURCE },
+  gone: { type: "resource.gone", resource: RESOURCE },
+  readInfo: { type: "read", id: "-", needs: "info" },
+  readParticipants: { type: "read", id: "-", needs: "participants" },
+  readHistory: { type: "read", id: "-", needs: "history" },
+  message: { type: "request", id: "-", kind: "message" },
+  destroy: { type: "request", id: "-", kind: "destroy" },
+} satisfies Record<string, RoomEvent>;
+
+/** The machine's event type leaves out what its actors and delays send; the machine takes them all. */
+function asMachineEvent(event: ModelEvent): RoomEvent {
+  return event as RoomEvent;
+}
+
+/** True for the events of invoked actors and delays. */
+export function isActorEvent(event: ModelEvent): event is ActorEvent {
+  return event.type.startsWith("xstate.");
+}
+
+/**
+ * The compact abstraction of a snapshot: its value and status plus what of the context its
+ * guards read (ids and bounds left out). Two snapshots with the same abstraction behave the same
+ * for every event of {@link eventsFor} (the test checks it: replayed paths reach the states the
+ * graph computed).
+ */
+export function abstractOf(s: ModelSnapshot) {
+  const c = s.context;
+  return {
+    value: s.value,
+    status: s.status,
+    resources: c.resources,
+    joins: c.joins.map((j) => (j.history ? `${j.resource}+history` : j.resource)),
+    reads: c.reads.map((r) => r.needs),
+    mailbox: c.mailbox.map((q) => q.kind),
+    current: c.current?.kind ?? null,
+  };
+}
+
+export const serializeState = (s: ModelSnapshot): string => JSON.stringify(abstractOf(s));
+
+/**
+ * The events offered in a state: the user-facing ones (waiting joins and reads bounded by
+ * {@link MAX_JOINS} and {@link MAX_READS}), and the events of the active states' own `xstate.*` transitions (invoke
+ * outcomes and delays), discovered from the chart. The done event of `runRequest` carries the
+ * outcome the request kind implies. `after` timeouts are not offered while a request runs: the
+ * room actor's request watchdog shares the timeout and, started earlier, would fire first.
+ */
+export function eventsFor(s: ModelSnapshot): ModelEvent[] {
+  if (s.status !== "active") return [];
+  const c = s.context;
+  const events: ModelEvent[] = [];
+  if (c.joins.length < MAX_JOINS) events.push(USER_EVENTS.join, USER_EVENTS.joinWithHistory);
+  events.push(USER_EVENTS.leave, USER_EVENTS.gone);
+  if (c.reads.length < MAX_READS) events.push(USER_EVENTS.readInfo, USER_EVENTS.readParticipants, USER_EVENTS.readHistory);
+  events.push(USER_EVENTS.message, USER_EVENTS.destroy);
+  const running = s.matches({ active: { mailbox: "running" } });
+  for (const node of s._nodes) {
+    for (const type of node.ownEvents) {
+      if (type.startsWith("xstate.done.actor.")) {
+        const runsRequest = invokeSource(type) === "runRequest";
+        const output = runsRequest ? { id: c.current?.id ?? "", destroyed: c.current?.kind === "destroy" } : undefined;
+        events.push(output ? { type: type as ActorEvent["type"], output } : { type: type as ActorEvent["type"] });
+      } else if (type.startsWith("xstate.error.actor.")) {
+        events.push({ type: type as ActorEvent["type"], error: LEGACY_DOWN });
+      } else if (type.startsWith("xstate.after.") && !running) {
+        events.push({ type: type as ActorEvent["type"] });
+      }
+    }
+  }
+  return events;
+}
+
+const INVOKING = getStateNodes(model.root).filter((n) => n.invoke.length > 0);
+
+/**
+ * The invoked actor (`updateInfo`, `fillParticipants`, `backfill` or `runRequest`) that an
+ * `xstate.done.actor.*` or `xstate.error.actor.*` event comes from, or whose timeout an
+ * `xstate.after.*` event is: the `src` of the invoking state that has a transition on it.
+ */
+export function invokeSource(type: string): string {
+  const src = INVOKING.find((n) => n.ownEvents.includes(type))?.invoke[0]?.src;
+  if (typeof src !== "string") throw new Error(`no invoked actor for ${type}`);
+  return src;
+}
+
+// ---- transitions and state nodes of the chart -------------------------------------------------
+
+/** A transition's identity, stable across `machine.provide()` copies: source, event, position. */
+export function transitionKey(t: AnyTransitionDefinition): string {
+  const source = t.source;
+  const always = source.always?.indexOf(t) ?? -1;
+  if (always >= 0) return `${source.id} (always #${always})`;
+  const position = source.transitions.get(t.eventType)?.indexOf(t) ?? -1;
+  return `${source.id} ${t.eventType} #${position}`;
+}
+
+/** Every state node id of the machine, the root included. */
+export function allStateIds(): string[] {
+  return [model.root.id, ...getStateNodes(model.root).map((n) => n.id)];
+}
+
+/**
+ * Every transition of the chart: the edges of `toDirectedGraph` (transitions on events,
+ * invoke outcomes and delays) and the eventless (`always`) transitions, which the directed graph
+ * leaves out.
+ */
+export function allTransitions(): { edges: string[]; eventless: string[] } {
+  const edges: string[] = [];
+  const walk = (g: DirectedGraphNode): void => {
+    for (const e of g.edges) edges.push(transitionKey(e.transition));
+    for (const child of g.children) walk(child);
+  };
+  walk(toDirectedGraph(model));
+  const eventless = getStateNodes(model.root).flatMap((n) => (n.always ?? []).map(transitionKey));
+  return { edges: [...new Set(edges)], eventless };
+}
+
+// ---- pure replay -----------------------------------------------------------------------------
+
+/** What the chart predicts for one step of a path. */
+export interface ModelStep {
+  /** The event of the step, with the step's own id for joins, reads and requests. */
+  event: ModelEvent | { type: "xstate.init" };
+  snapshot: ModelSnapshot;
+  /** Transitions taken, in order ({@link transitionKey}). */
+  transitions: string[];
+  /** Ids of the state nodes the step was in, at rest or in a microstep (transient states included). */
+  visited: string[];
+  /** Events emitted, in order. */
+  emitted: RoomEmitted[];
+}
+
+type Scope = Parameters<typeof model.transition>[2];
+
+/** An actor scope for the machine's pure `transition` that records microsteps and emitted events. */
+function recordingScope() {
+  const transitions: string[] = [];
+  const visited = new Set<string>();
+  const emitted: RoomEmitted[] = [];
+  const self = createEmptyActor();
+  const system = Object.create(self.system, {
+    _sendInspectionEvent: {
+      value: (e: InspectionEvent) => {
+        if (e.type !== "@xstate.microstep") return;
+        transitions.push(...e._transitions.map(transitionKey));
+        for (const t of e._transitions) visited.add(t.source.id);
+        for (const n of (e.snapshot as ModelSnapshot)._nodes) visited.add(n.id);
+      },
+    },
+  });
+  const scope = {
+    self,
+    system,
+    id: "model",
+    sessionId: "model",
+    logger: () => {},
+    defer: () => {},
+    stopChild: () => {},
+    emit: () => {},
+    // Only emits are collected; spawning, delays and the rest belong to a running actor.
+    actionExecutor: (action: { type: string; params?: unknown }) => {
+      if (action.type === "xstate.emit") emitted.push((action.params as { event: RoomEmitted }).event);
+    },
+  } as unknown as Scope;
+  return {
+    scope,
+    take: (rest?: ModelSnapshot) => {
+      for (const n of rest?._nodes ?? []) visited.add(n.id);
+      const step = { transitions: transitions.splice(0), visited: [...visited], emitted: emitted.splice(0) };
+      visited.clear();
+      return step;
+    },
+  };
+}
+
+/** Gives a join, read or request its own id, so that each is told apart. */
+function withId(event: ModelEvent, id: string): ModelEvent {
+  return "id" in event ? { ...event, id } : event;
+}
+
+/** Runs the events through the machine's pure transition function, recording each step. */
+export function replayModel(events: readonly ModelEvent[], input: RoomInput = MODEL_INPUT): ModelStep[] {
+  const recorder = recordingScope();
+  let snapshot = model.getInitialSnapshot(recorder.scope, input);
+  const steps: ModelStep[] = [{ event: { type: "xstate.init" }, snapshot, ...recorder.take(snapshot) }];
+  events.forEach((e, i) => {
+    let event = withId(e, `m${i + 1}`);
+    // The outcome of runRequest names the request in flight.
+    if (isActorEvent(event) && event.output) event = { ...event, output: { ...event.output, id: snapshot.context.current?.id ?? "" } };
+    snapshot = model.transition(snapshot, asMachineEvent(event), recorder.scope);
+    steps.push({ event, snapshot, ...recorder.take(snapshot) });
+  });
+  return steps;
+}
+
+// ---- paths -------------------------------------------------------------------------------------
+
+/** A path to replay: its events (after `xstate.init`), the abstract states it passes, and what the chart predicts. */
+export interface ModelPath {
+  events: ModelEvent[];
+  /** {@link serializeState} of the initial state and after each event, as the graph computed them. */
+  states: string[];
+  /** The pure replay of the events. */
+  steps: ModelStep[];
+  /**
+   * Why the path is there: it ends in a state no other path passes (`state`), takes a transition
+   * no other path takes (`transition`), or ends with a callback's outcome reacting in a way no
+   * earlier outcome path shows (`outcome`).
+   */
+  reason: "state" | "transition" | "outcome";
+}
+
+/**
+ * Paths that together visit every reachable abstract state and take every transition of the
+ * chart that the event set reaches from `input`:
+ *
+ * 1. `getShortestPaths` gives a shortest path to every abstract state; they form a tree, whose
+ *    leaves visit every state.
+ * 2. A transition that none of them takes gets the shortest path to the first state (in order
+ *    of distance) where an offered event takes it, plus that event.
+ * 3. The outcome of a callback answers what waits for it, so each outcome
+ *    (`xstate.done.actor.*`, `xstate.error.actor.*`, `xstate.after.*`) gets a path for every
+ *    distinct reaction it has somewhere in the graph (the transitions it takes and the events it
+ *    emits, ids aside): the shortest path to the first state where it reacts so, plus the outcome.
+ */
+export function modelPaths(input: RoomInput = MODEL_INPUT) {
+  const shortest = getShortestPaths(model, {
+    input,
+    events: eventsFor as (s: ModelSnapshot) => RoomEvent[],
+    serializeState,
+    limit: LIMIT,
+  });
+  const key = (events: readonly ModelEvent[]) => JSON.stringify(events);
+  const all = shortest.map((p) => ({
+    events: p.steps.slice(1).map((s) => s.event as ModelEvent),
+    states: p.steps.map((s) => serializeState(s.state)),
+    end: p.state,
+  }));
+  const prefixes = new Set(all.filter((p) => p.events.length > 0).map((p) => key(p.events.slice(0, -1))));
+  const paths: ModelPath[] = all
+    .filter((p) => !prefixes.has(key(p.events)))
+    .map(({ events, states }) => ({ events, states, steps: replayModel(events, input), reason: "state" }));
+
+  const taken = new Set(paths.flatMap((p) => p.steps.flatMap((s) => s.transitions)));
+  const wanted = new Set([...allTransitions().edges, ...allTransitions().eventless].filter((t) => !taken.has(t)));
+  const byDistance = [...all].sort((a, b) => a.events.length - b.events.length);
+  for (const head of byDistance) {
+    if (wanted.size === 0) break;
+    for (const event of eventsFor(head.end)) {
+      const recorder = recordingScope();
+      const next = model.transition(head.end, asMachineEvent(event), recorder.scope);
+      if (!recorder.take().transitions.some((t) => wanted.has(t))) continue;
+      const events = [...head.events, event];
+      const steps = replayModel(events, input);
+      paths.push({ events, states: [...head.states, serializeState(next)], steps, reason: "transition" });
+      for (const s of steps) for (const t of s.transitions) wanted.delete(t);
+    }
+  }
+
+  const outcomes = new Set<string>();
+  for (const head of byDistance) {
+    for (const event of eventsFor(head.end)) {
+      if (!isActorEvent(event)) continue;
+      const recorder = recordingScope();
+      const next = model.transition(head.end, asMachineEvent(event), recorder.scope);
+      const { transitions, emitted } = recorder.take();
+      const reaction = JSON.stringify([transitions, emitted]);
+      if (outcomes.has(reaction)) continue;
+      outcomes.add(reaction);
+      const events = [...head.events, event];
+      paths.push({ events, states: [...head.states, serializeState(next)], steps: replayModel(events, input), reason: "outcome" });
+    }
+  }
+  return { paths, states: all.length };
+}
