@@ -19,7 +19,7 @@ describe("passivation", () => {
         h.route(rename(`r${i}`, `r${i}-a${round}`, `a${round}-${i}`));
         h.route(rename(`r${i}`, `r${i}-b${round}`, `b${round}-${i}`));
       }
-      await h.settle(100);
+      for (let wait = 0; wait < 500 && h.sent.length < 400 * (round + 1); wait++) await h.settle(10);
     }
     const answers = h.take();
     expect(answers.filter((s) => s.attrs.type !== "result").map(conditionOf)).toEqual([]);
