@@ -48,6 +48,10 @@ describe("the room machine's chart", () => {
     expectFile(new URL("test/golden/chart-room-machine.dot", ROOT), toDot(roomMachine));
   });
 
+  it("is the golden JSON file", () => {
+    expectFile(new URL("test/golden/chart-room-machine.json", ROOT), `${JSON.stringify(toChartJson(roomMachine), null, 2)}\n`);
+  });
+
   it("shows every state of the machine, by its key, in Mermaid", () => {
     const mermaid = toMermaid(roomMachine);
     const nodes = stateNodes();
