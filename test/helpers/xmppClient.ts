@@ -29,6 +29,8 @@ export async function connectUser(port: number, local: string, password: string,
   });
   const address = await xmpp.start();
   await xmpp.send(xml("presence", {}));
+  // A round trip after the presence: once it returns, the server has made this resource available.
+  await xmpp.iqCaller.get(xml("ping", { xmlns: "urn:xmpp:ping" }), "localhost");
   return {
     jid: address.toString(),
     received,
