@@ -1,35 +1,57 @@
 /**
- * join: a real client's join presence → subject received, through Prosody, for fixture rooms of
- * 10, 100 and 1,000 generated participants. Baseline in the same run: a bare component on the
- * same Prosody that answers the join with the same number of pre-built presences and a subject
- * (the floor for moving those stanzas through Prosody). Also the gateway's heap per filled room.
+ * join: a real client's join presence → subject received, through Prosody, for rooms of 10, 100
+ * and 1,000 occupants. Baselines, measured in the same run and interleaved join by join:
+ *
+ * - Prosody's own mod_muc (`conference.localhost`) with as many real occupants connected: a
+ *   pool of @xmpp/client connections in a separate process sits in the native room, and one of
+ *   them set the subject, so the native join ends with a subject message too;
+ * - a bare component on the same Prosody that answers the join with the same number of
+ *   pre-built presences and a subject (the floor for moving those stanzas through Prosody).
+ *
+ * Also the gateway's heap per filled 1,000-participant room.
+ *
+ * join-10k: a 10,000-participant room, and the worst event-loop delay while it is joined.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { client, xml as clientXml } from "@xmpp/client";
-import { component, xml } from "@xmpp/component";
-import { createGateway } from "../src/createGateway.js";
+import { xml as clientXml } from "@xmpp/client";
+import { type Component, xml } from "@xmpp/component";
+import type { Gateway } from "../src/createGateway.js";
 import { createMemoryStore } from "../src/store/memoryStore.js";
-import { createCallLog } from "../src/demo/callLog.js";
-import { parseFixture } from "../src/demo/fixture.js";
-import { createFixtureNetwork } from "../src/demo/fixtureNetwork.js";
-import { startProsody } from "../src/testbed/prosody.js";
-import { type Row, median, row } from "./stats.js";
+import { type ProsodyHandle, startProsody } from "../src/testbed/prosody.js";
+import { startOccupantPool } from "./occupants.js";
+import { type Row, median, quantile, row } from "./stats.js";
+import {
+  type BenchRoom,
+  type Client,
+  MUC,
+  PASSWORD,
+  connectClient,
+  gc,
+  log,
+  nextStanza,
+  registerUsers,
+  sleep,
+  startComponent,
+  startFixtureGateway,
+  stopClients,
+  stopComponent,
+  stopGateway,
+} from "./xmpp.js";
 
-const SIZES = [10, 100, 1000];
+/** Room sizes; `BENCH_SIZES=10,100` for a quick run (filling the native 1,000 room takes about a minute). */
+const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(",").map(Number) : [10, 100, 1000];
 const JOINS = 15;
 const HEAP_ROOMS = 20;
-const MUC = "http://jabber.org/protocol/muc";
-
-function gc() {
-  (globalThis as { gc?: () => void }).gc?.();
-}
+const NATIVE = "conference.localhost";
 
 /** A bare component that answers any join with `n` occupant presences, the self-presence and a subject. */
-async function startPushComponent(service: string, secret: string) {
-  const entity = component({ service, domain: "push.localhost", password: secret });
-  entity.on("error", () => {});
+export async function startPushComponent(prosody: ProsodyHandle): Promise<Component> {
+  const entity = await startComponent(prosody, "push.localhost");
   entity.on("stanza", (s) => {
-    if (!s.is("presence") || s.attrs.type === "unavailable") return;
+    if (!s.is("presence") || s.attrs.type === "unavailable") {
+      if (s.is("presence")) void entity.send(xml("presence", { from: s.attrs.to, to: s.attrs.from, type: "unavailable" }, xml("x", { xmlns: `${MUC}#user` }, xml("status", { code: "110" }))));
+      return;
+    }
     const [bare, nick] = (s.attrs.to as string).split("/");
     const n = Number(bare!.split("@")[0]!.slice(1));
     const to = s.attrs.from as string;
@@ -39,87 +61,121 @@ async function startPushComponent(service: string, secret: string) {
     void entity.send(xml("presence", { from: `${bare}/${nick}`, to, id: s.attrs.id }, xml("x", { xmlns: `${MUC}#user` }, xml("item", { affiliation: "member", role: "participant" }), xml("status", { code: "110" }))));
     void entity.send(xml("message", { from: bare, to, type: "groupchat" }, xml("subject", {}, "s")));
   });
-  await entity.start();
-  // The gateway's connection sets TCP_NODELAY; so does the baseline, for a fair comparison.
-  (entity.socket as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
   return entity;
+}
+
+/** Joins `room` as `nick`, times join presence → subject, then leaves and lets the room settle. */
+export function joiner(xmpp: Client, nick: string) {
+  return async (room: string, settleMs = 20): Promise<number> => {
+    const subject = nextStanza(xmpp, (s) => s.is("message") && s.getChild("subject") !== undefined && s.attrs.from?.startsWith(room) === true, 60_000, `subject of ${room}`);
+    const t0 = performance.now();
+    await xmpp.send(clientXml("presence", { to: `${room}/${nick}` }, clientXml("x", { xmlns: MUC })));
+    await subject;
+    const ms = performance.now() - t0;
+    const left = nextStanza(xmpp, (s) => s.is("presence") && s.attrs.type === "unavailable" && s.attrs.from === `${room}/${nick}`, 30_000, `leave of ${room}`);
+    await xmpp.send(clientXml("presence", { to: `${room}/${nick}`, type: "unavailable" }));
+    await left;
+    await sleep(settleMs);
+    return ms;
+  };
+}
+
+async function withGateway<T>(components: string[], nativeMuc: boolean, rooms: BenchRoom[], body: (p: ProsodyHandle, g: Gateway, alice: Client) => Promise<T>): Promise<T> {
+  const prosody = await startProsody({ components, nativeMuc });
+  try {
+    await prosody.registerUser("alice", PASSWORD);
+    const gateway = await startFixtureGateway(prosody, "muc.localhost", ["alice@localhost"], rooms, createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY }));
+    const alice = await connectClient(prosody.c2sPort, "alice", "bench");
+    try {
+      return await body(prosody, gateway, alice);
+    } finally {
+      await stopClients([alice]);
+      await stopGateway(gateway);
+    }
+  } finally {
+    await prosody.stop({ removeDir: true });
+  }
 }
 
 /** Runs the join benchmark. */
 export async function joinBench(): Promise<Row[]> {
-  const prosody = await startProsody({ components: ["muc.localhost", "push.localhost"] });
-  const rows: Row[] = [];
-  try {
-    await prosody.registerUser("alice", "pw");
-    const fixture = parseFixture({
-      users: ["alice@localhost"],
-      rooms: [
-        ...SIZES.map((n) => ({ id: `r${n}`, generatedParticipants: n, userNick: "alice" })),
-        { id: "r10000", generatedParticipants: 10_000, userNick: "alice" },
-        ...Array.from({ length: HEAP_ROOMS }, (_, i) => ({ id: `heap${i}`, generatedParticipants: 1000 })),
-      ],
-    });
-    const gateway = createGateway({
-      domain: "muc.localhost",
-      secret: prosody.secret,
-      service: prosody.service,
-      plugin: createFixtureNetwork(fixture, createCallLog(undefined)),
-      store: createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY }),
-    });
-    await gateway.start();
-    const push = await startPushComponent(prosody.service, prosody.secret);
-    const xmpp = client({ service: `xmpp://127.0.0.1:${prosody.c2sPort}`, domain: "localhost", username: "alice", password: "pw", resource: "bench" });
-    xmpp.on("error", () => {});
-    let onSubject: (() => void) | undefined;
-    xmpp.on("stanza", (s) => {
-      if (s.is("message") && s.getChild("subject")) onSubject?.();
-    });
-    await xmpp.start();
-    // Like the gateway's own socket: no Nagle delay on the client's small writes.
-    (xmpp as unknown as { socket?: { setNoDelay?: (on: boolean) => void } }).socket?.setNoDelay?.(true);
-    const join = async (room: string) => {
-      const done = new Promise<void>((r) => (onSubject = r));
-      const t0 = performance.now();
-      await xmpp.send(clientXml("presence", { to: `${room}/alice` }, clientXml("x", { xmlns: MUC })));
-      await done;
-      const ms = performance.now() - t0;
-      await xmpp.send(clientXml("presence", { to: `${room}/alice`, type: "unavailable" }));
-      await new Promise((r) => setTimeout(r, 20));
-      return ms;
-    };
-    for (const n of SIZES) {
-      const first = await join(`r${n}@muc.localhost`);
-      const ours: number[] = [];
-      const bare: number[] = [];
-      for (let i = 0; i < JOINS; i++) {
-        bare.push(await join(`r${n}@push.localhost`));
-        ours.push(await join(`r${n}@muc.localhost`));
+  const rooms: BenchRoom[] = [
+    ...SIZES.map((n) => ({ id: `r${n}`, generatedParticipants: n, userNick: "alice" })),
+    ...Array.from({ length: HEAP_ROOMS }, (_, i) => ({ id: `heap${i}`, generatedParticipants: 1000 })),
+  ];
+  return withGateway(["muc.localhost", "push.localhost"], true, rooms, async (prosody, gateway, alice) => {
+    const rows: Row[] = [];
+    const push = await startPushComponent(prosody);
+    const pool = startOccupantPool();
+    try {
+      const max = Math.max(...SIZES);
+      const names = Array.from({ length: max }, (_, i) => `occ${i}`);
+      await registerUsers(prosody, names);
+      log("connecting occupants");
+      const connectMs = await pool.run({ op: "connect", c2sPort: prosody.c2sPort, names, batch: 50 });
+      const join = joiner(alice, "alice");
+      for (const n of SIZES) {
+        const native = `n${n}@${NATIVE}`;
+        log(`filling ${native}`);
+        const fillMs = await pool.run({ op: "join", room: native, count: n, batch: 50 });
+        log(`filled ${native} in ${fillMs.toFixed(0)} ms`);
+        await pool.run({ op: "subject", room: native, text: `native room of ${n}` });
+        const settle = Math.max(20, n / 20);
+        const first = await join(`r${n}@muc.localhost`, settle);
+        await join(native, settle);
+        await join(`r${n}@push.localhost`, settle);
+        const ours: number[] = [];
+        const bare: number[] = [];
+        const prosodyMuc: number[] = [];
+        for (let i = 0; i < JOINS; i++) {
+          prosodyMuc.push(await join(native, settle));
+          bare.push(await join(`r${n}@push.localhost`, settle));
+          ours.push(await join(`r${n}@muc.localhost`, settle));
+        }
+        log(`measured ${n}`);
+        const target = n === 1000 ? "target ratio ≤ 0.8; " : "";
+        rows.push(
+          row("join", `${n} occupants: warm join vs Prosody mod_muc (median of ${JOINS})`, median(ours), "ms", median(prosodyMuc), `${target}baseline: ${n} real clients in ${NATIVE}`),
+          row("join", `${n} occupants: warm join vs bare push component`, median(ours), "ms", median(bare), "baseline: pre-built presences + subject from a bare component"),
+          row("join", `${n} occupants: first join (updateInfo + fill)`, first, "ms", undefined, `p90 warm ${quantile(ours, 0.9).toFixed(1)} ms; mod_muc room filled in ${(fillMs / 1000).toFixed(1)} s`),
+        );
       }
-      rows.push(row("join", `${n} occupants, warm join (median of ${JOINS})`, median(ours), "ms", median(bare), "baseline: bare push component"));
-      rows.push(row("join", `${n} occupants, first join (updateInfo + fill)`, first, "ms"));
+      rows.push(row("join", `connect ${max} occupant clients (baseline set-up)`, connectMs, "ms", undefined, "PLAIN auth, batches of 50"));
+      // Heap of a filled 1,000-participant room: HEAP_ROOMS more rooms, filled, after gc.
+      const session = (await gateway.sessions.get("alice@localhost"))!;
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < HEAP_ROOMS; i++) await (await gateway.registry.get(session, `heap${i}`)).ensureParticipants();
+      gc();
+      const perRoom = (process.memoryUsage().heapUsed - before) / HEAP_ROOMS;
+      rows.push(row("join", "heap of a filled 1,000-participant room", perRoom / 2 ** 20, "MiB", undefined, `${(perRoom / 1000).toFixed(0)} B per participant including the room actor; ${HEAP_ROOMS} rooms`));
+    } finally {
+      await pool.stop();
+      await stopComponent(push);
     }
-    // join-10k: the event loop must not stall while 10,000 presences stream out.
-    const loop = monitorEventLoopDelay({ resolution: 5 });
-    loop.enable();
-    const first10k = await join("r10000@muc.localhost");
-    const warm10k = await join("r10000@muc.localhost");
-    loop.disable();
-    rows.push(row("join-10k", "10,000 occupants, first / warm join", first10k, "ms", undefined, `warm ${warm10k.toFixed(0)} ms`));
-    rows.push(row("join-10k", "max event-loop delay during the joins", loop.max / 1e6, "ms", undefined, "target ≤ 50 ms"));
-    // Heap of a filled 1,000-participant room: HEAP_ROOMS more rooms, filled, after gc.
-    const session = (await gateway.sessions.get("alice@localhost"))!;
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < HEAP_ROOMS; i++) await (await gateway.registry.get(session, `heap${i}`)).ensureParticipants();
-    gc();
-    const perRoom = (process.memoryUsage().heapUsed - before) / HEAP_ROOMS;
-    rows.push(row("join", "heap of a filled 1,000-participant room", perRoom / 2 ** 20, "MiB", undefined, `${(perRoom / 1000).toFixed(0)} B per participant, ${HEAP_ROOMS} rooms`));
-    rows.push(row("join", "gateway process RSS", process.memoryUsage().rss / 2 ** 20, "MiB"));
-    await xmpp.stop();
-    await push.stop();
-    await gateway.stop();
-  } finally {
-    await prosody.stop({ removeDir: true });
-  }
-  return rows;
+    return rows;
+  });
+}
+
+/** Runs join-10k: a 10,000-participant room, first and warm join, and the event loop meanwhile. */
+export async function join10kBench(): Promise<Row[]> {
+  return withGateway(["muc.localhost"], false, [{ id: "r10000", generatedParticipants: 10_000, userNick: "alice" }], async (_prosody, _gateway, alice) => {
+    const join = joiner(alice, "alice");
+    // Two monitors: the first join also runs fillParticipants (10,000 getParticipant calls).
+    const firstLoop = monitorEventLoopDelay({ resolution: 5 });
+    firstLoop.enable();
+    const first = await join("r10000@muc.localhost", 100);
+    firstLoop.disable();
+    const warmLoop = monitorEventLoopDelay({ resolution: 5 });
+    warmLoop.enable();
+    const warm: number[] = [];
+    for (let i = 0; i < 3; i++) warm.push(await join("r10000@muc.localhost", 100));
+    warmLoop.disable();
+    const ms = (ns: number) => ns / 1e6;
+    return [
+      row("join-10k", "10,000 occupants: first join", first, "ms", undefined, `warm joins ${warm.map((w) => w.toFixed(0)).join(", ")} ms`),
+      row("join-10k", "max event-loop delay, warm joins", ms(warmLoop.max), "ms", undefined, `target ≤ 50 ms; p99 ${ms(warmLoop.percentile(99)).toFixed(1)} ms; 3 joins of 10,000 presences each`),
+      row("join-10k", "max event-loop delay, first join", ms(firstLoop.max), "ms", undefined, `p99 ${ms(firstLoop.percentile(99)).toFixed(1)} ms; includes fillParticipants (10,000 participants)`),
+    ];
+  });
 }

@@ -1,37 +1,121 @@
 /**
- * `npm run bench [-- --only NAME]`: runs the benchmarks, prints a table, and writes
- * bench/results/latest.json. Each benchmark measures its baseline in the same run; the figures
- * are printed, never asserted.
+ * `npm run bench [-- --only NAME[,NAME…]] [-- --peers]`: runs the benchmarks, prints a table, and
+ * writes bench/results/latest.json. Each benchmark runs in its own Node process (same flags), so
+ * that heap, RSS and leftover sockets of one do not skew the next, and measures its baseline in
+ * the same run; the figures are printed, never asserted. `--peers` adds biboumi (IRC) on the same
+ * Prosody, when apt can install it.
  */
+import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { joinBench } from "./join.js";
+import { fileURLToPath } from "node:url";
+import { coldstartBench } from "./coldstart.js";
+import { fanoutBench } from "./fanout.js";
+import { join10kBench, joinBench } from "./join.js";
 import { mailboxBench } from "./mailbox.js";
-import { storeBench } from "./store.js";
+import { mamBench } from "./mam.js";
+import { memoryBench } from "./memory.js";
+import { peersBench } from "./peers.js";
+import { roundtripBench } from "./roundtrip.js";
 import type { Row } from "./stats.js";
+import { storeBench } from "./store.js";
 
-const BENCHES: Record<string, () => Promise<Row[]>> = { mailbox: mailboxBench, join: joinBench, store: storeBench };
+/** Every benchmark, in the order the default run goes through them. */
+const BENCHES: Record<string, () => Promise<Row[]>> = {
+  join: joinBench,
+  "join-10k": join10kBench,
+  fanout: fanoutBench,
+  roundtrip: roundtripBench,
+  memory: memoryBench,
+  mailbox: mailboxBench,
+  coldstart: coldstartBench,
+  mam: mamBench,
+  store: storeBench,
+  peers: peersBench,
+};
+/** Only with `--peers` (or `--only peers`): it installs Debian packages. */
+const OPT_IN = new Set(["peers"]);
+const TIMEOUT_MS = 15 * 60_000;
+
+type ChildReply = { rows: Row[] } | { error: string };
+
+/** Runs one benchmark in a child process and collects its rows. */
+function runIsolated(name: string): Promise<Row[]> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ["--child", name], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    let reply: ChildReply | undefined;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${name}: no result after ${TIMEOUT_MS / 60_000} min`));
+    }, TIMEOUT_MS);
+    child.on("message", (m: ChildReply) => (reply = m));
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (reply && "rows" in reply) resolve(reply.rows);
+      else reject(new Error(reply && "error" in reply ? reply.error : `${name}: exited (${signal ?? code}) without a result`));
+    });
+  });
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? "" : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 
 async function main() {
   const args = process.argv.slice(2);
   const onlyAt = args.indexOf("--only");
-  const only = onlyAt === -1 ? undefined : args[onlyAt + 1]?.split(",");
+  const only = onlyAt === -1 ? undefined : args[onlyAt + 1]?.split(",").filter(Boolean);
   if (only?.some((n) => !(n in BENCHES))) throw new Error(`--only takes ${Object.keys(BENCHES).join(", ")}`);
+  const peers = args.includes("--peers");
+  const names = only ?? Object.keys(BENCHES).filter((n) => !OPT_IN.has(n) || peers);
+  if (peers && !names.includes("peers")) names.push("peers");
   if (!(globalThis as { gc?: unknown }).gc) console.warn("bench: run with --expose-gc for heap figures (npm run bench does)");
   const rows: Row[] = [];
-  for (const [name, bench] of Object.entries(BENCHES)) {
-    if (only && !only.includes(name)) continue;
+  const timings: Record<string, number> = {};
+  const started = performance.now();
+  for (const name of names) {
     console.error(`bench: ${name}…`);
-    rows.push(...(await bench()));
+    const t0 = performance.now();
+    try {
+      rows.push(...(await runIsolated(name)));
+    } catch (error) {
+      console.error(`bench: ${name} failed:`, (error as Error).message);
+      rows.push({ bench: name, metric: "FAILED", value: Number.NaN, unit: "", note: (error as Error).message.split("\n")[0]!.slice(0, 200) });
+    }
+    timings[name] = (performance.now() - t0) / 1000;
+    console.error(`bench: ${name} took ${timings[name]!.toFixed(0)} s`);
   }
-  const fmt = (v: number | undefined) => (v === undefined ? "" : v >= 100 ? v.toFixed(0) : v.toFixed(2));
-  console.table(rows.map((r) => ({ bench: r.bench, metric: r.metric, value: `${fmt(r.value)} ${r.unit}`, baseline: r.baseline === undefined ? "" : `${fmt(r.baseline)} ${r.unit}`, ratio: fmt(r.ratio), note: r.note ?? "" })));
+  console.table(
+    rows.map((r) => ({
+      bench: r.bench,
+      metric: r.metric,
+      value: `${fmt(r.value)} ${r.unit}`,
+      baseline: r.baseline === undefined ? "" : `${fmt(r.baseline)} ${r.unit}`,
+      ratio: fmt(r.ratio),
+      note: r.note ?? "",
+    })),
+  );
+  console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  const result = { date: new Date().toISOString(), node: process.version, rows };
+  const result = { date: new Date().toISOString(), node: process.version, seconds: timings, rows };
   writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+/** The child side: run one benchmark, send its rows to the parent, exit. */
+async function child(name: string) {
+  process.on("uncaughtException", (error) => {
+    process.send!({ error: `uncaught in ${name}: ${String(error?.stack ?? error)}` } satisfies ChildReply, () => process.exit(1));
+  });
+  try {
+    const rows = await BENCHES[name]!();
+    process.send!({ rows } satisfies ChildReply, () => process.exit(0));
+  } catch (error) {
+    process.send!({ error: String((error as Error)?.stack ?? error) } satisfies ChildReply, () => process.exit(1));
+  }
+}
+
+const childAt = process.argv.indexOf("--child");
+if (childAt !== -1 && process.send) void child(process.argv[childAt + 1]!);
+else
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });

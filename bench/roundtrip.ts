@@ -1,0 +1,168 @@
+/**
+ * roundtrip: a client's groupchat messages → the room's mailbox → the plugin's `onText` → the
+ * echo to the client, with archiving on (real SQLite file), {@link WINDOW} messages in flight.
+ * Baseline, same Prosody, same client, interleaved round by round: a bare component that
+ * echoes every groupchat message back from `room/nick` with a stanza-id and an occupant-id.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { xml as clientXml } from "@xmpp/client";
+import { type Component, xml } from "@xmpp/component";
+import { createMemoryStore } from "../src/store/memoryStore.js";
+import { openSqliteStore } from "../src/store/sqliteStore.js";
+import { startProsody } from "../src/testbed/prosody.js";
+import { type Row, median, row } from "./stats.js";
+import {
+  type Client,
+  MUC,
+  PASSWORD,
+  type Stanza,
+  connectClient,
+  log,
+  nextStanza,
+  startComponent,
+  startFixtureGateway,
+  stopClients,
+  stopComponent,
+  stopGateway,
+  within,
+} from "./xmpp.js";
+
+const ROUNDS = 3;
+const MESSAGES = 10_000;
+/** Messages in flight: sent, not yet echoed. */
+const WINDOW = 200;
+
+/** A bare component that echoes groupchat messages from `room/<sender's local part>`. */
+async function startEchoComponent(prosody: Parameters<typeof startComponent>[0]): Promise<Component> {
+  const entity = await startComponent(prosody, "echo.localhost");
+  let n = 0;
+  entity.on("stanza", (s) => {
+    if (!s.is("message") || s.attrs.type !== "groupchat") return;
+    const room = s.attrs.to as string;
+    const from = s.attrs.from as string;
+    const sid = `echo-${++n}`;
+    void entity
+      .send(
+        xml(
+          "message",
+          { from: `${room}/${from.split("@")[0]}`, to: from, type: "groupchat", id: s.attrs.id },
+          xml("body", {}, s.getChildText("body") ?? ""),
+          xml("stanza-id", { xmlns: "urn:xmpp:sid:0", id: sid, by: room }),
+          xml("occupant-id", { xmlns: "urn:xmpp:occupant-id:0", id: "Yq3iHBWvTu0NfdbRMPB8w2eK" }),
+        ),
+      )
+      .catch(() => {});
+  });
+  return entity;
+}
+
+/** Sends `n` messages to `room`, keeping {@link WINDOW} in flight; returns echoes/s and errors. */
+async function round(xmpp: Client, room: string, n: number, tag: string): Promise<{ rate: number; errors: number }> {
+  let sent = 0;
+  let settled = 0;
+  let errors = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const send = () => {
+    const i = sent++;
+    void xmpp.send(clientXml("message", { to: room, type: "groupchat", id: `${tag}-${i}` }, clientXml("body", {}, `${tag} message number ${i}`))).catch(() => {});
+  };
+  const onStanza = (s: Stanza) => {
+    if (s.name !== "message" || !s.attrs.from?.startsWith(room)) return;
+    if (s.attrs.type === "error") {
+      if (!s.attrs.id?.startsWith(`${tag}-`)) return;
+      errors++;
+    } else if (!s.getChildText("body")?.startsWith(tag)) return;
+    if (++settled === n) done();
+    else if (sent < n) send();
+  };
+  xmpp.on("stanza", onStanza as never);
+  const t0 = performance.now();
+  while (sent < Math.min(WINDOW, n)) send();
+  await within(finished, 120_000, `${n} echoes from ${room}`);
+  xmpp.removeListener("stanza", onStanza as never);
+  return { rate: n / ((performance.now() - t0) / 1000), errors };
+}
+
+/** Runs the roundtrip benchmark. */
+export async function roundtripBench(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), "mucstate-bench-roundtrip-"));
+  const prosody = await startProsody({ components: ["muc.localhost", "mem.localhost", "dflt.localhost", "echo.localhost"] });
+  const store = openSqliteStore(join(dir, "roundtrip.sqlite"), { retentionDays: Number.POSITIVE_INFINITY });
+  try {
+    await prosody.registerUser("alice", PASSWORD);
+    const rooms = [{ id: "echo", participants: [{ nick: "bob" }], userNick: "alice" }];
+    // A mailbox that holds the whole window; the default one (100) is measured once at the end.
+    const gateway = await startFixtureGateway(prosody, "muc.localhost", ["alice@localhost"], rooms, store, { mailboxSize: 1000 });
+    const withDefaults = await startFixtureGateway(prosody, "dflt.localhost", ["alice@localhost"], rooms, store);
+    // The same with an in-memory store: what the SQLite commits cost.
+    const memory = await startFixtureGateway(prosody, "mem.localhost", ["alice@localhost"], rooms, createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY }), { mailboxSize: 1000 });
+    const echo = await startEchoComponent(prosody);
+    const alice = await connectClient(prosody.c2sPort, "alice", "rt");
+    try {
+      const room = "echo@muc.localhost";
+      for (const r of [room, "echo@dflt.localhost", "echo@mem.localhost"]) {
+        const subject = nextStanza(alice, (s) => s.is("message") && s.getChild("subject") !== undefined && s.attrs.from?.startsWith(r) === true, 30_000, "subject");
+        await alice.send(clientXml("presence", { to: `${r}/alice` }, clientXml("x", { xmlns: MUC }, clientXml("history", { maxstanzas: "0" }))));
+        await subject;
+      }
+      await round(alice, room, 1000, "warmo");
+      await round(alice, "echo@echo.localhost", 1000, "warmb");
+      await round(alice, "echo@mem.localhost", 1000, "warmm");
+      const ours: number[] = [];
+      const bare: number[] = [];
+      const mem: number[] = [];
+      let errors = 0;
+      for (let r = 0; r < ROUNDS; r++) {
+        bare.push((await round(alice, "echo@echo.localhost", MESSAGES, `b${r}`)).rate);
+        const result = await round(alice, room, MESSAGES, `o${r}`);
+        ours.push(result.rate);
+        errors += result.errors;
+        const inMemory = await round(alice, "echo@mem.localhost", MESSAGES, `m${r}`);
+        mem.push(inMemory.rate);
+        errors += inMemory.errors;
+        log(`roundtrip: bare ${bare.at(-1)!.toFixed(0)}/s, ours ${ours.at(-1)!.toFixed(0)}/s, memory store ${inMemory.rate.toFixed(0)}/s, ${result.errors} errors`);
+      }
+      const errorNote = errors ? `; ${errors} of ${ROUNDS * MESSAGES} answered with an error` : "";
+      const dflt = await round(alice, "echo@dflt.localhost", MESSAGES, "d");
+      return [
+        row(
+          "roundtrip",
+          `user message → onText → echo, archived, ${WINDOW} in flight (median of ${ROUNDS})`,
+          median(ours),
+          "msg/s",
+          median(bare),
+          `target ratio ≥ 0.8; mailboxSize 1000; ${MESSAGES} messages a round; baseline: bare echo component${errorNote}`,
+        ),
+        row(
+          "roundtrip",
+          "the same, in-memory store (no SQLite commit)",
+          median(mem),
+          "msg/s",
+          median(bare),
+          "same gateway, createMemoryStore(): isolates the cost of one SQLite commit per message",
+        ),
+        row(
+          "roundtrip",
+          `the same with the default mailboxSize (100): refused`,
+          dflt.errors,
+          "msgs",
+          undefined,
+          `${dflt.errors} of ${MESSAGES} got resource-constraint (mailbox full) with ${WINDOW} in flight; ${dflt.rate.toFixed(0)} answers/s`,
+        ),
+      ];
+    } finally {
+      await stopClients([alice]);
+      await stopComponent(echo);
+      await stopGateway(gateway);
+      await stopGateway(withDefaults);
+      await stopGateway(memory);
+    }
+  } finally {
+    store.close();
+    await prosody.stop({ removeDir: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
