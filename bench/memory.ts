@@ -12,7 +12,7 @@ import { createActor, createMachine, fromPromise } from "xstate";
 import { RoomRegistry } from "../src/actors/registry.js";
 import { LegacyRoom } from "../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../src/legacy/LegacySession.js";
-import type { QueuedRequest, RequestOutcome } from "../src/machines/roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomHandle } from "../src/machines/roomEvents.js";
 import { roomMachine } from "../src/machines/roomMachine.js";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { type Row, row } from "./stats.js";
@@ -83,10 +83,10 @@ export async function memoryBench(): Promise<Row[]> {
   // Where a room actor's heap goes: a machine built per room with provide(), as RoomActor does
   // today, against actors of the room machine sharing one provided machine.
   const actors = {
-    updateInfo: fromPromise<void, undefined>(async () => {}),
-    fillParticipants: fromPromise<void, undefined>(async () => {}),
-    backfill: fromPromise<void, undefined>(async () => {}),
-    runRequest: fromPromise<RequestOutcome, QueuedRequest>(async ({ input }) => ({ id: input.id, destroyed: false })),
+    updateInfo: fromPromise<void, RoomHandle>(async () => {}),
+    fillParticipants: fromPromise<void, RoomHandle>(async () => {}),
+    backfill: fromPromise<void, RoomHandle>(async () => {}),
+    runRequest: fromPromise<RequestOutcome, QueuedRequest & RoomHandle>(async ({ input }) => ({ id: input.id, destroyed: false })),
   };
   const input = { mailboxSize: 100, callbackTimeoutMs: 30_000 };
   const SAMPLE = 5_000;
@@ -154,7 +154,7 @@ export async function memoryBench(): Promise<Row[]> {
       undefined,
       `rooms beyond maxRooms stop their actor and keep their state in the store; ${(ROOMS / (passivateMs / 1000)).toFixed(0)} rooms/s (one putRoom commit each)`,
     ),
-    row("memory", "of which: roomMachine.provide() per room", perProvide / KIB, "KiB", undefined, `RoomActor builds a machine per room (legacyActors.ts machineFor); an actor of the room machine on one shared machine takes ${(perSharedActor / KIB).toFixed(2)} KiB`),
+    row("memory", "what roomMachine.provide() per room would cost", perProvide / KIB, "KiB", undefined, `rooms share one machine (legacyActors.ts sharedRoomMachine); a bare actor of it takes ${(perSharedActor / KIB).toFixed(2)} KiB`),
     row("memory", `heap per participant (${PARTICIPANTS.toLocaleString("en")} in ${PARTICIPANTS / PER_ROOM} filled rooms)`, perParticipant, "B", undefined, `target ≤ 600 B; filled in ${(fillMs / 1000).toFixed(1)} s`),
     row("memory", "process RSS with all of the above", rss / 2 ** 20, "MiB", undefined, `${rooms + 1000 + PARTICIPANTS / PER_ROOM} room actors, ${PARTICIPANTS.toLocaleString("en")} participants`),
   ];

@@ -20,7 +20,7 @@ import { Status, mucElement, } from "../protocol/xep0045.js";
 import type { AvatarSource } from "./avatars.js";
 import { type BookmarkOptions, addToBookmarks, defaultServices } from "./bookmarks.js";
 import { joinSequence } from "./joinSequence.js";
-import { machineFor } from "./legacyActors.js";
+import { bindRoom, sharedRoomMachine } from "./legacyActors.js";
 import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
 import { type Plan, RoomTraffic } from "./roomTraffic.js";
@@ -51,23 +51,29 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     this.#options = options;
     room._host = this;
     this.#avatar = new RoomAvatar(room, options.avatars, () => this.live((rs) => rs.flatMap((r) => avatarChanged(room, this.fullJid(r)))));
-    const machine = machineFor(room, async (input, signal) => {
-      const entry = this.#pending.get(input.id);
-      if (entry?.type !== "request") throw new Error("request lost");
-      const plan = await entry.run(room, signal);
-      if (!signal.aborted) entry.plan = plan;
-      return { id: input.id, destroyed: entry.destroys };
-    }, options.callbackTimeoutMs, {
-      backfill: () => (this.store ? runBackfill(room, this.store, options.onError) : Promise.resolve()),
-      infoFetched: () => this.store && saveRoom(this.store, room),
-      participantsFilled: () => this.store && saveParticipants(this.store, room),
-    });
-    this.actor = createActor(machine, {
+    const binding = bindRoom(
+      room,
+      async (input, signal) => {
+        const entry = this.#pending.get(input.id);
+        if (entry?.type !== "request") throw new Error("request lost");
+        const plan = await entry.run(room, signal);
+        if (!signal.aborted) entry.plan = plan;
+        return { id: input.id, destroyed: entry.destroys };
+      },
+      options.callbackTimeoutMs,
+      {
+        backfill: () => (this.store ? runBackfill(room, this.store, options.onError) : Promise.resolve()),
+        infoFetched: () => this.store && saveRoom(this.store, room),
+        participantsFilled: () => this.store && saveParticipants(this.store, room),
+      },
+    );
+    this.actor = createActor(sharedRoomMachine, {
       input: {
         mailboxSize: options.mailboxSize,
         callbackTimeoutMs: options.callbackTimeoutMs,
         restored: options.restored,
         key: { user: room.session.user, room: room.jid },
+        handle: binding.handle,
       },
       inspect: options.inspect,
     });
@@ -78,7 +84,14 @@ export class RoomActor extends RoomTraffic implements RoomHost {
         options.onError?.(error);
       }
     });
-    this.actor.subscribe({ next: () => options.onStep?.(), error: (error) => options.onFailure?.(error) });
+    this.actor.subscribe({
+      next: () => options.onStep?.(),
+      error: (error) => {
+        binding.unbind();
+        options.onFailure?.(error);
+      },
+      complete: () => binding.unbind(),
+    });
     this.actor.start();
   }
 

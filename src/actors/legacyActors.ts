@@ -6,7 +6,7 @@ import { fromPromise } from "xstate";
 import { XMPPError, toStanzaError } from "../legacy/errors.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { QueuedRequest, RequestOutcome } from "../machines/roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomHandle } from "../machines/roomEvents.js";
 import { roomMachine } from "../machines/roomMachine.js";
 
 /** Runs one queued request; resolves with whether it destroyed the room. */
@@ -66,53 +66,82 @@ async function quietly(room: LegacyRoom, body: () => Promise<void>): Promise<voi
   }
 }
 
+/** What one room lends the shared machine: its plugin room, request runner and hooks. */
+interface RoomBinding {
+  room: LegacyRoom;
+  runRequest: RunRequest;
+  watchdog: Watchdog;
+  hooks: { backfill: () => Promise<void>; infoFetched: () => void; participantsFilled: () => void };
+}
+
+/** Live rooms by handle. Every room runs the one shared machine; its handle finds its callbacks. */
+const bindings = new Map<number, RoomBinding>();
+let nextHandle = 1;
+
+function bindingOf(handle: number): RoomBinding {
+  const binding = bindings.get(handle);
+  if (!binding) throw new Error(`room handle ${handle} is not bound`);
+  return binding;
+}
+
 /**
- * The room machine bound to one room's callbacks. A request whose callback does not settle
- * within `timeoutMs` is answered with `remote-server-timeout`; its signal aborts then, as the
- * machine moves on and stops the invoked actor.
+ * Binds a room's callbacks to a handle for {@link sharedRoomMachine}. A request whose callback
+ * does not settle within `timeoutMs` is answered with `remote-server-timeout`. Call the returned
+ * `unbind` when the room's actor stops.
  */
-export function machineFor(
+export function bindRoom(
   room: LegacyRoom,
   runRequest: RunRequest,
   timeoutMs: number,
-  hooks: { backfill: () => Promise<void>; infoFetched: () => void; participantsFilled: () => void },
-) {
-  const watchdog = new Watchdog(timeoutMs);
-  return roomMachine.provide({
-    actors: {
-      updateInfo: fromPromise(() =>
-        quietly(room, async () => {
-          await room.updateInfo();
-          hooks.infoFetched();
-        }),
-      ),
-      fillParticipants: fromPromise(() =>
-        quietly(room, async () => {
-          const yielded = await room.fillParticipants();
-          if (yielded && typeof yielded === "object") {
-            for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
-          }
-          hooks.participantsFilled();
-        }),
-      ),
-      backfill: fromPromise(() => quietly(room, hooks.backfill)),
-      runRequest: fromPromise<RequestOutcome, QueuedRequest>(
-        ({ input, signal }) =>
-          new Promise<RequestOutcome>((resolve, reject) => {
-            const run = watchdog.start(reject);
-            runRequest(input, signal).then(
-              (outcome) => {
-                watchdog.finish(run);
-                resolve(outcome);
-              },
-              (error: unknown) => {
-                watchdog.finish(run);
-                reject(toStanzaError(error));
-              },
-            );
-          }),
-      ),
-
-    },
-  });
+  hooks: RoomBinding["hooks"],
+): { handle: number; unbind: () => void } {
+  const handle = nextHandle++;
+  bindings.set(handle, { room, runRequest, watchdog: new Watchdog(timeoutMs), hooks });
+  return { handle, unbind: () => bindings.delete(handle) };
 }
+
+/**
+ * The room machine with the plugin's callbacks as its named actors, shared by every room (one
+ * machine per room cost ~33 KiB of heap each). Each actor finds its room by the handle in its input.
+ */
+export const sharedRoomMachine = roomMachine.provide({
+  actors: {
+    updateInfo: fromPromise<void, RoomHandle>(({ input }) => {
+      const { room, hooks } = bindingOf(input.handle);
+      return quietly(room, async () => {
+        await room.updateInfo();
+        hooks.infoFetched();
+      });
+    }),
+    fillParticipants: fromPromise<void, RoomHandle>(({ input }) => {
+      const { room, hooks } = bindingOf(input.handle);
+      return quietly(room, async () => {
+        const yielded = await room.fillParticipants();
+        if (yielded && typeof yielded === "object") {
+          for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
+        }
+        hooks.participantsFilled();
+      });
+    }),
+    backfill: fromPromise<void, RoomHandle>(({ input }) => {
+      const { room, hooks } = bindingOf(input.handle);
+      return quietly(room, hooks.backfill);
+    }),
+    runRequest: fromPromise<RequestOutcome, QueuedRequest & RoomHandle>(({ input, signal }) => {
+      const { runRequest, watchdog } = bindingOf(input.handle);
+      return new Promise<RequestOutcome>((resolve, reject) => {
+        const run = watchdog.start(reject);
+        runRequest(input, signal).then(
+          (outcome) => {
+            watchdog.finish(run);
+            resolve(outcome);
+          },
+          (error: unknown) => {
+            watchdog.finish(run);
+            reject(toStanzaError(error));
+          },
+        );
+      });
+    }),
+  },
+});

@@ -62,6 +62,13 @@ export interface RoomContext {
   restored: RestoredSteps;
   /** Which room this is: the user's bare JID and the room JID (for inspection). */
   key: { user: string; room: string };
+  /** The room's handle, which the invoked callbacks receive as input to find their room. */
+  handle: number;
+}
+
+/** What the invoked legacy callbacks receive: the room's handle (all rooms share one machine). */
+export interface RoomHandle {
+  handle: number;
 }
 
 /** Callbacks that already ran in this process run before the room was passivated. */
@@ -79,6 +86,8 @@ export interface RoomInput {
   restored?: RestoredSteps;
   /** Which room this is (for inspection). */
   key?: { user: string; room: string };
+  /** The room's handle for the invoked callbacks. @defaultValue 0 */
+  handle?: number;
 }
 
 /** Events the room machine accepts. */

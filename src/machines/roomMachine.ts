@@ -50,6 +50,7 @@ export const roomMachine = roomSetup.createMachine({
     callbackTimeoutMs: input.callbackTimeoutMs,
     restored: input.restored ?? { info: false, participants: false, archive: false },
     key: input.key ?? { user: "", room: "" },
+    handle: input.handle ?? 0,
   }),
   states: {
     active: {
@@ -87,6 +88,7 @@ export const roomMachine = roomSetup.createMachine({
                 fetching: {
                   invoke: {
                     src: "updateInfo",
+                    input: ({ context }) => ({ handle: context.handle }),
                     onDone: { target: "#infoFetched" },
                     onError: { target: "failed", actions: { type: "failWaiting", params: { timeout: false } } },
                   },
@@ -114,6 +116,7 @@ export const roomMachine = roomSetup.createMachine({
                   id: "filling",
                   invoke: {
                     src: "fillParticipants",
+                    input: ({ context }) => ({ handle: context.handle }),
                     onDone: { target: "#participantsFilled" },
                     onError: { target: "idle", actions: { type: "failParticipantWaiters", params: { timeout: false } } },
                   },
@@ -160,7 +163,12 @@ export const roomMachine = roomSetup.createMachine({
             backfilling: {
               id: "backfilling",
               // A failed or hanging backfill only means less history: the archive serves what it has.
-              invoke: { src: "backfill", onDone: { target: "filled" }, onError: { target: "filled" } },
+              invoke: {
+                src: "backfill",
+                input: ({ context }) => ({ handle: context.handle }),
+                onDone: { target: "filled" },
+                onError: { target: "filled" },
+              },
               after: { callbackTimeout: { target: "filled" } },
             },
             filled: { id: "archiveFilled", entry: "archiveFilled" },
@@ -175,7 +183,7 @@ export const roomMachine = roomSetup.createMachine({
             running: {
               invoke: {
                 src: "runRequest",
-                input: ({ context }) => context.current as QueuedRequest,
+                input: ({ context }) => ({ ...(context.current as QueuedRequest), handle: context.handle }),
                 onDone: [
                   {
                     guard: { type: "destroyedRoom", params: ({ event }) => event.output },

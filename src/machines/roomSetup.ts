@@ -4,7 +4,7 @@
  */
 import { enqueueActions, fromPromise, setup, } from "xstate";
 import { FULL, GONE, TIMEOUT, errorOf } from "./roomErrors.js";
-import type { QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomInput } from "./roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput } from "./roomEvents.js";
 
 const notProvided = (name: string) =>
   fromPromise<never, unknown>(async () => {
@@ -20,10 +20,10 @@ export const roomSetup = setup({
     emitted: {} as RoomEmitted,
   },
   actors: {
-    updateInfo: notProvided("updateInfo") as ReturnType<typeof fromPromise<void, undefined>>,
-    fillParticipants: notProvided("fillParticipants") as ReturnType<typeof fromPromise<void, undefined>>,
-    backfill: notProvided("backfill") as ReturnType<typeof fromPromise<void, undefined>>,
-    runRequest: notProvided("runRequest") as ReturnType<typeof fromPromise<RequestOutcome, QueuedRequest>>,
+    updateInfo: notProvided("updateInfo") as ReturnType<typeof fromPromise<void, RoomHandle>>,
+    fillParticipants: notProvided("fillParticipants") as ReturnType<typeof fromPromise<void, RoomHandle>>,
+    backfill: notProvided("backfill") as ReturnType<typeof fromPromise<void, RoomHandle>>,
+    runRequest: notProvided("runRequest") as ReturnType<typeof fromPromise<RequestOutcome, QueuedRequest & RoomHandle>>,
   },
   delays: {
     callbackTimeout: ({ context }) => context.callbackTimeoutMs,

@@ -14,7 +14,7 @@ import {
 } from "xstate";
 import { type DirectedGraphNode, getShortestPaths, getStateNodes, toDirectedGraph } from "xstate/graph";
 import type { StanzaErrorData } from "../../src/protocol/rfc6120.js";
-import type { QueuedRequest, RequestOutcome, RoomEmitted, RoomEvent, RoomInput } from "../../src/machines/roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomEmitted, RoomHandle, RoomEvent, RoomInput } from "../../src/machines/roomEvents.js";
 import { roomMachine } from "../../src/machines/roomMachine.js";
 
 /** The user's only resource in the model. */
@@ -39,10 +39,10 @@ const hang = () => new Promise<never>(() => {});
 /** The room machine with fake actors, as the graph explores it. */
 export const model = roomMachine.provide({
   actors: {
-    updateInfo: fromPromise<void, undefined>(hang),
-    fillParticipants: fromPromise<void, undefined>(hang),
-    backfill: fromPromise<void, undefined>(hang),
-    runRequest: fromPromise<RequestOutcome, QueuedRequest>(hang),
+    updateInfo: fromPromise<void, RoomHandle>(hang),
+    fillParticipants: fromPromise<void, RoomHandle>(hang),
+    backfill: fromPromise<void, RoomHandle>(hang),
+    runRequest: fromPromise<RequestOutcome, QueuedRequest & RoomHandle>(hang),
   },
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createActor, fromPromise } from "xstate";
-import type { QueuedRequest, RequestOutcome, RoomEmitted } from "../../src/machines/roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomEmitted, RoomHandle } from "../../src/machines/roomEvents.js";
 import { roomMachine } from "../../src/machines/roomMachine.js";
 
 /** A promise whose settlement the test controls. */
@@ -37,7 +37,7 @@ function start(overrides: {
         calls.push("backfill");
         await overrides.backfill?.();
       }),
-      runRequest: fromPromise<RequestOutcome, QueuedRequest>(async ({ input }) => {
+      runRequest: fromPromise<RequestOutcome, QueuedRequest & RoomHandle>(async ({ input }) => {
         calls.push(`run:${input.id}`);
         return overrides.runRequest ? overrides.runRequest(input) : { id: input.id, destroyed: false };
       }),
