@@ -6,7 +6,7 @@ import type { Element } from "@xmpp/component";
 import { NotImplementedError } from "../legacy/errors.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { parseElement } from "../protocol/parseXml.js";
-import { cloneElement, iqResult } from "../protocol/rfc6120.js";
+import { iqResult } from "../protocol/rfc6120.js";
 import { delayElement } from "../protocol/xep0203.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { type ParsedMamQuery, mamFin, mamResult } from "../protocol/xep0313.js";
@@ -21,13 +21,16 @@ export function keyOf(room: LegacyRoom): RoomKey {
   return { user: room.session.user, room: room.jid };
 }
 
-/** Archives one message as the user's resources receive it (its `to` is the user's bare JID). */
+/**
+ * Archives one message as the user's resources receive it (its `to` becomes the user's bare JID,
+ * its `<delay/>` is dropped). Takes ownership of `entry.stanza`: pass one built for the archive.
+ */
 export function archiveMessage(
   store: Store,
   room: LegacyRoom,
   entry: { stanza: Element; stanzaId: string; legacyId?: string | undefined; when?: Date | undefined; authorJid: string; source: ArchiveSource },
 ): ArchivedMessage {
-  const copy = cloneElement(entry.stanza);
+  const copy = entry.stanza;
   copy.attrs.to = room.session.user;
   copy.children = copy.children.filter((c) => typeof c === "string" || !c.is("delay", "urn:xmpp:delay"));
   return store.archive({

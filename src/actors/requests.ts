@@ -26,9 +26,8 @@ export interface Traffic {
 import type { RequestHandler } from "./RoomActor.js";
 import { avatarChanged } from "./roomAvatar.js";
 import type { RoomAvatar } from "./roomAvatar.js";
-import { selfUnavailable } from "./roomStanzas.js";
+import { selfUnavailable, userJid } from "./roomStanzas.js";
 
-const fullJid = (room: LegacyRoom, resource: string) => `${room.session.user}/${resource}`;
 
 /** The echo of a user's groupchat message to one resource, from the user's occupant JID. */
 export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId: string): Element {
@@ -51,7 +50,7 @@ export function textMessage(message: Element, traffic: Traffic): RequestHandler 
     const stanzaId = legacyId ?? nanoid();
     traffic.messages.record(stanzaId, legacyId);
     traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, room._userParticipant().jid);
-    return (resources) => resources.map((r) => echoOf(room, message, fullJid(room, r), stanzaId));
+    return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
   };
 }
 
@@ -76,7 +75,7 @@ export function reaction(message: Element, reactions: Reactions, traffic: Traffi
     await room.onReact(legacyId, reactions.emojis);
     const stanzaId = nanoid();
     traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, undefined, undefined, room._userParticipant().jid);
-    return (resources) => resources.map((r) => echoOf(room, message, fullJid(room, r), stanzaId));
+    return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
   };
 }
 
@@ -112,7 +111,7 @@ export function destroy(iq: Element, reason: string | undefined): RequestHandler
     const user = room._userParticipant();
     return (resources) => [
       ...resources.map((r) =>
-        selfUnavailable(room, user, fullJid(room, r), [], { destroy: true, destroyReason: reason, affiliationNone: true }),
+        selfUnavailable(room, user, userJid(room, r), [], { destroy: true, destroyReason: reason, affiliationNone: true }),
       ),
       iqResult(iq),
     ];
@@ -133,6 +132,6 @@ export function setRoomAvatar(iq: Element, vcard: Element, avatars: RoomAvatar):
     const before = room.avatarHash;
     room._avatar = photo.data ? await avatars.load(String(id), photo.data, signal) : undefined;
     if (room.avatarHash === before) return () => [iqResult(iq)];
-    return (resources) => [iqResult(iq), ...resources.flatMap((r) => avatarChanged(room, fullJid(room, r)))];
+    return (resources) => [iqResult(iq), ...resources.flatMap((r) => avatarChanged(room, userJid(room, r)))];
   };
 }

@@ -117,7 +117,7 @@ function adminGet(room: RoomActor, iq: Element, payload: Element, fail: (e: Omit
       affiliation: p.affiliation,
       role: p.role,
       nick: p.resource,
-      jid: p.isUser ? r.session.user : realJidOf(r, p),
+      jid: realJidOf(r, p),
     }));
     return [iqResult(iq, adminList(items))];
   });

@@ -14,14 +14,19 @@ import { stanzaIdElement } from "../protocol/xep0359.js";
 import { reactionsElement } from "../protocol/xep0444.js";
 import { occupantIdElement } from "../protocol/xep0421.js";
 
+/** The user's full JID for one of their resources in this room. */
+export function userJid(room: LegacyRoom, resource: string): string {
+  return `${room.session.user}/${resource}`;
+}
+
 /** The component domain of a room JID. */
 function domainOf(roomJid: string): string {
   return roomJid.slice(roomJid.indexOf("@") + 1);
 }
 
 /** The real JID shown for a participant in a non-anonymous room, if it has one. */
-export function realJidOf(room: LegacyRoom, p: LegacyParticipant, userFullJid?: string): string | undefined {
-  if (p.isUser) return userFullJid ?? room.session.user;
+export function realJidOf(room: LegacyRoom, p: LegacyParticipant): string | undefined {
+  if (p.isUser) return room.session.user;
   if (!room.nonAnonymous || p.contact === undefined) return undefined;
   try {
     return `${escapeLocalpart(p.contact)}@${domainOf(room.jid)}`;

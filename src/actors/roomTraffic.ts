@@ -13,7 +13,14 @@ import type { Store } from "../store/types.js";
 import { archiveMessage, keyOf, stanzaIdOf } from "./archive.js";
 import { RecentMessages } from "./recentMessages.js";
 import { saveRoom } from "./roomRecords.js";
-import { participantMessage, participantPresence, participantReactions, renamePresences, subjectMessage } from "./roomStanzas.js";
+import {
+  participantMessage,
+  participantPresence,
+  participantReactions,
+  renamePresences,
+  subjectMessage,
+  userJid,
+} from "./roomStanzas.js";
 
 /** Stanzas to send, built for the given resources. */
 export type Plan = (resources: readonly string[]) => Element[];
@@ -54,7 +61,7 @@ export abstract class RoomTraffic {
 
   /** The user's full JID for one of their resources. */
   fullJid(resource: string): string {
-    return `${this.room.session.user}/${resource}`;
+    return userJid(this.room, resource);
   }
 
   participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
