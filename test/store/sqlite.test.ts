@@ -124,10 +124,15 @@ describe("the SQLite store", () => {
       let output = "";
       child.on("error", reject);
       child.on("exit", (code, signal) => reject(new Error(`writer exited early: ${code ?? signal}`)));
+      let done = false;
       child.stdout.on("data", (chunk: Buffer) => {
+        // Data still buffered after the kill must not run this again: it would remove the
+        // exit listener registered below, and the test would wait forever.
+        if (done) return;
         output += chunk.toString();
         const lines = output.split("\n").slice(0, -1);
         if (lines.length >= 500) {
+          done = true;
           child.removeAllListeners("exit");
           child.kill("SIGKILL");
           resolve(lines.map(Number));
