@@ -98,22 +98,31 @@ export function createGateway(options: GatewayOptions): Gateway {
   if (!options.plugin) throw new TypeError("plugin option is required");
   const domain = options.domain?.toLowerCase();
   const onError = options.onError ?? (() => {});
-  const connection = createConnection({
-    service: options.service,
-    domain,
-    secret: options.secret,
-    maxQueue: options.maxOutboxQueue,
-    onError,
-    onDrop: options.onDrop,
-  });
+  const ownStore = typeof options.store !== "object";
+  const store: Store =
+    typeof options.store === "object"
+      ? options.store
+      : openSqliteStore(options.store ?? "mucstate.sqlite", { retentionDays: options.retentionDays, onError });
+  let connection: Connection;
+  try {
+    connection = createConnection({
+      service: options.service,
+      domain,
+      secret: options.secret,
+      maxQueue: options.maxOutboxQueue,
+      onError,
+      onDrop: options.onDrop,
+      barrier: store,
+    });
+  } catch (error) {
+    if (ownStore) store.close();
+    throw error;
+  }
   const send = (stanza: Element) => connection.outbox.send(stanza);
   const iqCaller = new IqCaller(send);
   const privileges = new Privileges();
   const services = { domain, iqCaller, privileges, send, warn: options.onWarning ?? (() => {}) };
   let registry: RoomRegistry;
-  const ownStore = typeof options.store !== "object";
-  const store: Store =
-    typeof options.store === "object" ? options.store : openSqliteStore(options.store ?? "mucstate.sqlite", { retentionDays: options.retentionDays });
   const sessions = new SessionDirectory(options.plugin, (session) => {
     session._host = {
       async getRoom(legacyId) {

@@ -189,6 +189,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     for (const r of this.resources) {
       this.outbox.send(selfUnavailable(this.room, user, this.fullJid(r), [Status.SHUTDOWN], { affiliationNone: true }));
     }
+    this.shutDown = true;
     this.actor.stop();
   }
 

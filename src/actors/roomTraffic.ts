@@ -49,6 +49,8 @@ export abstract class RoomTraffic {
 
   /** Where messages are archived, if anywhere. */
   readonly store: Store | undefined;
+  /** Set when the gateway shuts down: what the plugin sends after that is dropped. */
+  protected shutDown = false;
 
   constructor(room: LegacyRoom, outbox: StanzaSink, store?: Store) {
     this.room = room;
@@ -65,6 +67,7 @@ export abstract class RoomTraffic {
   }
 
   participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
+    if (this.shutDown) return;
     const id = options.legacyId ?? nanoid();
     const ids = { id, stanzaId: id, when: options.when };
     const archiveOnly = options.archiveOnly === true || this.room._backfilling;
@@ -94,6 +97,7 @@ export abstract class RoomTraffic {
   }
 
   participantReaction(p: LegacyParticipant, legacyMsgId: string, emojis: string[], legacyId?: string): void {
+    if (this.shutDown) return;
     const stanzaId = legacyId ?? nanoid();
     const reactions = { target: legacyMsgId, emojis, stanzaId };
     this.archive(participantReactions(p, this.room.session.user, reactions), stanzaId, legacyId, undefined, p.jid);
@@ -130,7 +134,7 @@ export abstract class RoomTraffic {
 
   /** Writes the room's info after a change (when the room has a store). */
   protected saveRoom(): void {
-    if (this.store && !this.room._quiet) saveRoom(this.store, this.room);
+    if (this.store && !this.room._quiet && !this.shutDown) saveRoom(this.store, this.room);
   }
 
   subjectChanged(): void {
@@ -157,6 +161,7 @@ export abstract class RoomTraffic {
    * streaming, and (with `holdPending`) for resources whose join has not started yet.
    */
   protected live(plan: Plan, holdPending = true): void {
+    if (this.shutDown) return;
     const { resources, joins } = this.membership();
     const now = resources.filter((r) => !this.#streaming.has(r));
     this.outbox.sendAll(plan(now));

@@ -134,6 +134,13 @@ class MemoryStore implements Store {
     return deleted;
   }
 
+  /** Always false: every write is done when its call returns. */
+  get uncommitted(): boolean {
+    return false;
+  }
+
+  commit(): void {}
+
   close(): void {
     this.#stopRetention();
   }

@@ -88,5 +88,13 @@ export function startRetention(store: Pick<Store, "purgeOlderThan">, options: Re
  * @internal
  */
 export function retentionFromOptions(store: Pick<Store, "purgeOlderThan">, options: StoreOptions): () => void {
-  return startRetention(store, { maxAgeDays: options.retentionDays, intervalMs: options.retentionIntervalMs });
+  return startRetention(store, { maxAgeDays: options.retentionDays, intervalMs: options.retentionIntervalMs, onError: storeErrorHandler(options) });
+}
+
+/**
+ * The handler of errors a store meets outside a call: `options.onError`, or a process warning.
+ * @internal
+ */
+export function storeErrorHandler(options: StoreOptions): (error: unknown) => void {
+  return options.onError ?? ((error) => process.emitWarning(`mucstate store: ${error instanceof Error ? error.message : String(error)}`));
 }

@@ -2,10 +2,16 @@
  * The default {@link Store}: one SQLite file through better-sqlite3.
  *
  * @remarks
- * Durability: the file is in WAL mode with `synchronous = NORMAL`. better-sqlite3 is
- * synchronous, so when {@link Store.archive} returns, its transaction is committed and written
- * to the WAL file through the operating system. A killed process (SIGKILL, crash) therefore
- * loses nothing it archived, which is the guarantee the gateway needs: archive, then fan out.
+ * Durability: the file is in WAL mode with `synchronous = NORMAL`. Archived messages are
+ * group-committed: the first {@link Store.archive} of an event-loop turn opens a transaction,
+ * and it is committed at the end of that turn (a `setImmediate`), after {@link MAX_BATCH}
+ * messages, or on {@link Store.commit}, whichever comes first. One commit per turn instead of one
+ * per message is what lets a busy room archive every message (a commit costs about as much as
+ * five inserts). While a commit is pending {@link Store.uncommitted} is true and the gateway's
+ * outbox holds every outgoing stanza; it commits before it writes. A killed process (SIGKILL,
+ * crash) may lose the messages of its last turn, but no client ever received them, which is the
+ * guarantee the gateway needs: archive, then fan out. Other writes made while the transaction is
+ * open (rooms, participants) join it; outside one they commit at once.
  * `NORMAL` skips the fsync at each commit (WAL checkpoints still sync), so a power cut or kernel
  * crash may lose the last commits but never corrupts the file; this is SQLite's recommended
  * setting for WAL and keeps inserts fast. `foreign_keys = ON` makes deleting a room delete its
@@ -22,8 +28,9 @@ import { LRUCache } from "lru-cache";
 import { StoreRoomNotFound } from "./errors.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { migrate } from "./migrations.js";
-import { retentionFromOptions } from "./retention.js";
+import { retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { SqliteArchive } from "./sqliteArchive.js";
+import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
 import type {
   ArchivedMessage,
   ArchiveInput,
@@ -37,79 +44,33 @@ import type {
 } from "./types.js";
 import { checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
 
-type Statement = Database.Statement<unknown[], unknown>;
-type SqlRow = Record<string, string | number | null>;
-
 /** How many room ids are cached for archive writes and queries. */
 const ROOM_ID_CACHE = 10_000;
 
-const ROOM_FIELDS = [
-  ["legacyId", "legacy_id"],
-  ["name", "name"],
-  ["description", "description"],
-  ["subject", "subject"],
-  ["subjectSetter", "subject_setter"],
-  ["subjectDate", "subject_date"],
-  ["type", "type"],
-  ["userNick", "user_nick"],
-  ["avatarId", "avatar_id"],
-  ["avatarHash", "avatar_hash"],
-] as const;
-
-function toRoom(row: SqlRow): RoomRecord {
-  const record = { user: row.user_jid, room: row.room_jid } as Record<string, unknown>;
-  for (const [field, column] of ROOM_FIELDS) if (row[column] !== null) record[field] = row[column];
-  if (typeof row.flags === "string") record.flags = JSON.parse(row.flags);
-  return record as unknown as RoomRecord;
-}
-
-function toParticipant(key: RoomKey, row: SqlRow): ParticipantRecord {
-  const p = { user: key.user, room: key.room, nickname: row.nickname, resource: row.resource } as Record<string, unknown>;
-  if (row.contact !== null) p.contact = row.contact;
-  Object.assign(p, { affiliation: row.affiliation, role: row.role, occupantId: row.occupant_id });
-  return p as unknown as ParticipantRecord;
-}
-
-/** The statements of rooms and participants, prepared once per database. */
-function prepareStatements(db: Database.Database) {
-  const columns = ROOM_FIELDS.map(([, column]) => column);
-  const prepare = (sql: string) => db.prepare(sql) as Statement;
-  return {
-    room: prepare("SELECT * FROM rooms WHERE user_jid = ? AND room_jid = ?"),
-    roomId: prepare("SELECT id FROM rooms WHERE user_jid = ? AND room_jid = ?").pluck() as Statement,
-    roomByLegacyId: prepare("SELECT * FROM rooms WHERE user_jid = ? AND legacy_id = ? ORDER BY id LIMIT 1"),
-    putRoom: prepare(
-      `INSERT INTO rooms (user_jid, room_jid, ${columns.join(", ")}, flags) VALUES (?, ?, ${columns.map(() => "?").join(", ")}, ?)
-       ON CONFLICT (user_jid, room_jid) DO UPDATE SET ${[...columns, "flags"].map((c) => `${c} = excluded.${c}`).join(", ")}
-       RETURNING id`,
-    ).pluck() as Statement,
-    deleteRoom: prepare("DELETE FROM rooms WHERE user_jid = ? AND room_jid = ?"),
-    listRooms: prepare("SELECT * FROM rooms WHERE user_jid = ? ORDER BY room_jid"),
-    participants: prepare("SELECT * FROM participants WHERE room_id = ? ORDER BY position"),
-    clearParticipants: prepare("DELETE FROM participants WHERE room_id = ?"),
-    putParticipant: prepare(
-      `INSERT INTO participants (room_id, nickname, position, resource, contact, affiliation, role, occupant_id)
-       VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM participants WHERE room_id = ?), ?, ?, ?, ?, ?)
-       ON CONFLICT (room_id, nickname) DO UPDATE SET resource = excluded.resource, contact = excluded.contact,
-         affiliation = excluded.affiliation, role = excluded.role, occupant_id = excluded.occupant_id`,
-    ),
-    deleteParticipant: prepare("DELETE FROM participants WHERE room_id = ? AND nickname = ?"),
-    nextRun: prepare("UPDATE meta SET value = value + 1 WHERE key = 'run' RETURNING value").pluck() as Statement,
-  };
-}
+/** Most messages in one group commit; a turn that archives more commits more than once. */
+export const MAX_BATCH = 1_000;
 
 class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #archive: SqliteArchive;
   readonly #roomIds = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
-  readonly #sql: ReturnType<typeof prepareStatements>;
+  readonly #sql: Record<RoomStatement, Statement>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
   readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
+  readonly #begin: Statement;
+  readonly #commit: Statement;
+  readonly #onError: (error: unknown) => void;
+  /** Messages in the open group commit; 0 when none is open. */
+  #batched = 0;
+  #commitTimer: NodeJS.Immediate | undefined;
   #run: number;
   #stopRetention: () => void = () => {};
 
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
+    this.#onError = storeErrorHandler(options);
+    this.#begin = db.prepare("BEGIN") as Statement;
+    this.#commit = db.prepare("COMMIT") as Statement;
     this.#archive = new SqliteArchive(db);
     this.#sql = prepareStatements(db);
     this.#replaceParticipants = db.transaction((roomId: number, participants: readonly ParticipantInput[]) => {
@@ -174,11 +135,14 @@ class SqliteStore implements Store {
 
   archive(message: ArchiveInput): ArchivedMessage {
     checkMessage(message);
-    return this.#archive.upsert(this.#requiredRoomId(message), message, this.#run);
+    const roomId = this.#requiredRoomId(message);
+    this.#joinBatch();
+    return this.#archive.upsert(roomId, message, this.#run);
   }
 
   archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[] {
     messages.forEach(checkMessage);
+    this.commit(); // its own transaction, durable when it returns
     return this.#archiveMany(messages);
   }
 
@@ -204,9 +168,40 @@ class SqliteStore implements Store {
     return this.#archive.purge(before);
   }
 
+  get uncommitted(): boolean {
+    return this.#batched > 0;
+  }
+
+  commit(): void {
+    if (this.#batched === 0) return;
+    this.#batched = 0;
+    if (this.#commitTimer) clearImmediate(this.#commitTimer);
+    this.#commitTimer = undefined;
+    try {
+      this.#commit.run();
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec("ROLLBACK");
+      this.#onError(error);
+    }
+  }
+
   close(): void {
     this.#stopRetention();
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    this.commit();
+    this.#db.close();
+  }
+
+  /** Opens the turn's group commit if none is open; commits a full one first. */
+  #joinBatch(): void {
+    if (this.#batched >= MAX_BATCH) this.commit();
+    if (this.#batched === 0) {
+      // A write inside a transaction opened elsewhere is committed by its owner.
+      if (this.#db.inTransaction) return;
+      this.#begin.run();
+      this.#commitTimer = setImmediate(() => this.commit());
+    }
+    this.#batched++;
   }
 
   #writeParticipant(roomId: number, p: ParticipantInput): void {

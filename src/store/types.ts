@@ -12,8 +12,11 @@
  * (lowercase domain and local part) before calling the store.
  *
  * The interface is **synchronous**: both implementations (in-memory and better-sqlite3) finish
- * their work before returning, so a message is durable when {@link Store.archive} returns and
- * callers need no await between archiving and fanning out.
+ * their work before returning, and reads see every write at once. Archive writes may be
+ * *group-committed*: the SQLite store commits every message archived in one event-loop turn in
+ * one transaction at the end of that turn ({@link Store.uncommitted}, {@link Store.commit}). The
+ * gateway's outbox holds outgoing stanzas while a commit is pending, so nothing a client
+ * receives refers to a message that is not durable yet.
  *
  * @module
  */
@@ -150,6 +153,12 @@ export interface StoreOptions {
    * @defaultValue 21_600_000 (6 h)
    */
   retentionIntervalMs?: number;
+  /**
+   * Called with errors the store meets outside a call: a failed group commit (its writes are
+   * rolled back) or a failed retention purge.
+   * @defaultValue prints a warning through `process.emitWarning`
+   */
+  onError?: (error: unknown) => void;
 }
 
 /**
@@ -192,7 +201,9 @@ export interface Store {
   deleteParticipant(room: RoomKey, nickname: string): boolean;
 
   /**
-   * Archives a message, durably, before it is fanned out; returns the stored row.
+   * Archives a message before it is fanned out; returns the stored row. It is durable once
+   * {@link Store.uncommitted} is false again (at once in the in-memory store; at the end of the
+   * event-loop turn, or on {@link Store.commit}, in the SQLite store).
    *
    * @remarks
    * Upsert: a message whose `stanzaId`, or else whose `legacyId`, is already archived in the room
@@ -226,6 +237,16 @@ export interface Store {
   markAllBackfill(): void;
   /** Deletes archived messages with `timestamp < before` (epoch ms) in every room; returns how many. */
   purgeOlderThan(before: number): number;
-  /** Stops the retention timer and releases the database; idempotent. */
+  /**
+   * True while archived messages wait for their group commit: until then, a crash loses them,
+   * so nothing that refers to them may be sent. The in-memory store is never uncommitted.
+   */
+  readonly uncommitted: boolean;
+  /**
+   * Commits pending writes now (the store also does so by itself at the end of the event-loop
+   * turn that made them). A failed commit rolls them back and goes to `onError`; it never throws.
+   */
+  commit(): void;
+  /** Commits, stops the retention timer and releases the database; idempotent. */
   close(): void;
 }

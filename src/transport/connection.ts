@@ -7,7 +7,7 @@
  * every iq with service-unavailable before mucstate could.
  */
 import { type Component, type Element, component } from "@xmpp/component";
-import { type DropReason, Outbox } from "./outbox.js";
+import { type DropReason, Outbox, type WriteBarrier } from "./outbox.js";
 
 /** Options of {@link createConnection}. */
 export interface ConnectionOptions {
@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   onError?: (error: unknown) => void;
   /** Called for every stanza the outbox drops. */
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
+  /** Writes the outbox makes durable before it sends (the store's group commit). */
+  barrier?: WriteBarrier;
 }
 
 /** A started-or-stoppable component connection with its outbox. */
@@ -57,7 +59,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   entity.on("error", onError);
   // Stanzas are small and latency matters: do not let Nagle's algorithm hold them back.
   entity.on("online", () => (entity.socket as { setNoDelay?: (on: boolean) => void } | null)?.setNoDelay?.(true));
-  const outbox = new Outbox(entity, { domain: options.domain, maxQueue: options.maxQueue, onDrop: options.onDrop });
+  const outbox = new Outbox(entity, { domain: options.domain, maxQueue: options.maxQueue, onDrop: options.onDrop, barrier: options.barrier });
   let stopping = false;
 
   return {

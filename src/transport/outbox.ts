@@ -1,7 +1,8 @@
 /**
  * The one place stanzas leave the process: sends only while the component is online, keeps a
- * bounded queue while it reconnects, honours socket back-pressure, and refuses any stanza whose
- * `from` is outside the component domain.
+ * bounded queue while it reconnects, honours socket back-pressure, refuses any stanza whose
+ * `from` is outside the component domain, and holds stanzas while the store has uncommitted
+ * writes (a group commit), committing before it writes them.
  */
 import type { Element } from "@xmpp/component";
 import { isFromDomain } from "./addresses.js";
@@ -12,6 +13,15 @@ export interface OutboxConnection {
   socket: { writableLength: number; once(event: "drain", listener: () => void): unknown } | null;
   send(el: Element): Promise<void>;
   on(event: "online", listener: () => void): unknown;
+}
+
+/**
+ * Writes that must be durable before anything is sent: the {@link Store}'s group commit. While
+ * `uncommitted` is true, stanzas wait; the outbox calls `commit()` at the end of the turn.
+ */
+export interface WriteBarrier {
+  readonly uncommitted: boolean;
+  commit(): void;
 }
 
 /** Why the outbox dropped a stanza. */
@@ -27,6 +37,8 @@ export interface OutboxOptions {
   highWaterMark?: number;
   /** Called for every dropped stanza (for logs and metrics). */
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
+  /** Writes to make durable before sending (the store), if any. */
+  barrier?: WriteBarrier;
 }
 
 /**
@@ -45,6 +57,8 @@ export class Outbox {
   readonly #maxQueue: number;
   readonly #highWaterMark: number;
   readonly #onDrop: NonNullable<OutboxOptions["onDrop"]>;
+  readonly #barrier: WriteBarrier | undefined;
+  #deferred = false;
   #queue: Element[] = [];
   #head = 0;
   #waitingForDrain = false;
@@ -59,6 +73,7 @@ export class Outbox {
     this.#maxQueue = maxQueue;
     this.#highWaterMark = options.highWaterMark ?? 256 * 1024;
     this.#onDrop = options.onDrop ?? (() => {});
+    this.#barrier = options.barrier;
     connection.on("online", () => this.#pump());
   }
 
@@ -78,7 +93,8 @@ export class Outbox {
       this.#onDrop(oldest, "queue-full");
     }
     this.#queue.push(stanza);
-    this.#pump();
+    if (this.#barrier?.uncommitted) this.#defer();
+    else this.#pump();
   }
 
   /** Queues several stanzas, in order. */
@@ -92,8 +108,19 @@ export class Outbox {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /** Pumps at the end of the turn, so that one commit covers every write of the turn. */
+  #defer(): void {
+    if (this.#deferred) return;
+    this.#deferred = true;
+    setImmediate(() => {
+      this.#deferred = false;
+      this.#pump();
+    });
+  }
+
   #pump(): void {
     const connection = this.#connection;
+    if (this.size > 0 && this.#barrier?.uncommitted) this.#barrier.commit();
     while (this.size > 0 && connection.status === "online" && !this.#waitingForDrain) {
       const socket = connection.socket;
       if (socket && socket.writableLength > this.#highWaterMark) {

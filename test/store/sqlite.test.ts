@@ -7,8 +7,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from "../../src/store/migrations.js";
-import { openSqliteStore } from "../../src/store/sqliteStore.js";
-import { fillHistory, hour, KEY, message, removeTempDirs, ROOM, room, tempDir, USER } from "./helpers.js";
+import { MAX_BATCH, openSqliteStore } from "../../src/store/sqliteStore.js";
+import { fillHistory, hour, KEY, message, ROOM, removeTempDirs, room, tempDir, USER } from "./helpers.js";
 
 const NO_RETENTION = { retentionDays: Number.POSITIVE_INFINITY };
 
@@ -42,6 +42,42 @@ describe("the SQLite store", () => {
     expect(result.messages.at(-1)).toEqual({ ...live, source: "backfill" });
     expect(store.holeBounds(KEY)).toEqual({ after: { legacyId: "legacy-10", timestamp: hour(10) } });
     expect(store.archive(message(11)).seq).toBeGreaterThan(live.seq);
+    store.close();
+  });
+
+  it("group-commits the messages archived in one event-loop turn, at the end of the turn", async () => {
+    const path = join(tempDir(), "store.db");
+    const store = openSqliteStore(path, NO_RETENTION);
+    store.putRoom(room());
+    expect(store.uncommitted).toBe(false);
+    for (let n = 0; n < 5; n++) store.archive(message(n, { source: "live" }));
+    expect(store.uncommitted).toBe(true);
+    // The writer reads its own writes at once; another connection sees nothing yet.
+    expect(store.queryArchive(KEY).count).toBe(5);
+    const committed = () => inspect(path, (db) => db.prepare("SELECT COUNT(*) FROM archive").pluck().get());
+    expect(committed()).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.uncommitted).toBe(false);
+    expect(committed()).toBe(5);
+
+    store.archive(message(5));
+    store.commit();
+    expect(store.uncommitted).toBe(false);
+    expect(committed()).toBe(6);
+    store.archive(message(6));
+    store.archiveMany([message(7), message(8)]); // its own transaction: commits what was pending first
+    expect(committed()).toBe(9);
+    store.archive(message(9));
+    store.close();
+    expect(committed()).toBe(10);
+  });
+
+  it("commits a batch every MAX_BATCH messages of one long turn", () => {
+    const path = join(tempDir(), "store.db");
+    const store = openSqliteStore(path, NO_RETENTION);
+    store.putRoom(room());
+    for (let n = 0; n < MAX_BATCH + 10; n++) store.archive(message(n));
+    expect(inspect(path, (db) => db.prepare("SELECT COUNT(*) FROM archive").pluck().get())).toBe(MAX_BATCH);
     store.close();
   });
 
@@ -115,7 +151,7 @@ describe("the SQLite store", () => {
     openSqliteStore(path).close();
   });
 
-  it("loses nothing it archived, and duplicates nothing, when the process is killed", async () => {
+  it("loses nothing a client could have received, and duplicates nothing, when the process is killed", async () => {
     const path = join(tempDir(), "crash.db");
     const child = spawn(process.execPath, ["--import", "tsx", new URL("./crashWriter.ts", import.meta.url).pathname, path], {
       stdio: ["ignore", "pipe", "inherit"],

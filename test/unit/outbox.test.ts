@@ -56,6 +56,40 @@ describe("outbox", () => {
     await outbox.flushed();
   });
 
+  it("holds stanzas while the store has uncommitted writes and commits once before writing them", async () => {
+    const c = new FakeConnection();
+    const barrier = { uncommitted: false, commits: 0, commit() {
+      this.commits++;
+      this.uncommitted = false;
+    } };
+    const outbox = new Outbox(c, { domain: "muc.example.org", barrier });
+    c.goOnline();
+    outbox.send(stanza("before"));
+    expect(c.written).toEqual(["before"]);
+    barrier.uncommitted = true;
+    for (const id of ["1", "2", "3"]) outbox.send(stanza(id));
+    expect(c.written).toEqual(["before"]);
+    expect(outbox.size).toBe(3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(barrier.commits).toBe(1);
+    expect(c.written).toEqual(["before", "1", "2", "3"]);
+    await outbox.flushed();
+  });
+
+  it("keeps order when a commit lands between a held stanza and the next one", async () => {
+    const c = new FakeConnection();
+    const barrier = { uncommitted: true, commit() {
+      this.uncommitted = false;
+    } };
+    const outbox = new Outbox(c, { domain: "muc.example.org", barrier });
+    c.goOnline();
+    outbox.send(stanza("held"));
+    barrier.commit(); // the store's own end-of-turn commit
+    outbox.send(stanza("next"));
+    expect(c.written).toEqual(["held", "next"]);
+    await outbox.flushed();
+  });
+
   it("refuses an unbounded queue", () => {
     expect(() => new Outbox(new FakeConnection(), { domain: "d", maxQueue: 0 })).toThrow(/maxQueue option must be a positive integer/);
   });
