@@ -83,6 +83,8 @@ declare module "@xmpp/component" {
     start(): Promise<JID>;
     stop(): Promise<void>;
     send(el: Element): Promise<void>;
+    /** Writes raw serialized XML to the stream; rejects while the stream is closing. */
+    write(data: string): Promise<void>;
     reconnect: { stop(): void; delay: number };
   }
 

@@ -62,6 +62,7 @@ export class SqliteArchive {
   readonly #byStanzaId: Statement;
   readonly #byLegacyId: Statement;
   readonly #insert: Statement;
+  readonly #insertNew: Statement;
   readonly #update: Statement;
   readonly #delete: Statement;
   readonly #count: Statement;
@@ -82,6 +83,10 @@ export class SqliteArchive {
     this.#insert = prepare(
       "INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, live_run, xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
+    // The common case, a message neither id of which is archived yet: one statement, atomic by itself.
+    this.#insertNew = prepare(
+      "INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, live_run, xml) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq",
+    ).pluck() as Statement;
     this.#update = prepare("UPDATE archive SET legacy_id = ?, timestamp = ?, author_jid = ?, live_run = ?, xml = ? WHERE seq = ?");
     this.#delete = prepare("DELETE FROM archive WHERE seq = ?");
     this.#count = prepare("SELECT archive_count FROM rooms WHERE id = ?").pluck() as Statement;
@@ -97,9 +102,18 @@ export class SqliteArchive {
     this.#upsert = db.transaction((roomId: number, input: ArchiveInput, run: number) => this.#write(roomId, input, run));
   }
 
-  /** See {@link Store.archive}: one transaction, committed before returning. */
+  /**
+   * See {@link Store.archive}. A new message is one `INSERT … ON CONFLICT DO NOTHING`; one that
+   * clashes with an archived id takes the upsert path, in a transaction (a savepoint inside the
+   * store's group commit).
+   */
   upsert(roomId: number, input: ArchiveInput, run: number): ArchivedMessage {
-    return this.#upsert(roomId, input, run);
+    const liveRun = input.source === "live" ? run : null;
+    const legacyId = input.legacyId ?? null;
+    const seq = this.#insertNew.get(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml) as number | undefined;
+    if (seq === undefined) return this.#upsert(roomId, input, run);
+    const row: Row = { seq, stanza_id: input.stanzaId, legacy_id: legacyId, timestamp: input.timestamp, author_jid: input.authorJid, live_run: liveRun, xml: input.xml };
+    return toMessage(input, row, run);
   }
 
   /** See {@link Store.queryArchive}; `roomId` is undefined for a room never stored. */

@@ -7,13 +7,17 @@
 import type { Element } from "@xmpp/component";
 import { isFromDomain } from "./addresses.js";
 
-/** The part of a component connection the outbox uses. */
+/** The part of a component connection (an @xmpp/connection) the outbox uses. */
 export interface OutboxConnection {
   status: string;
   socket: { writableLength: number; once(event: "drain", listener: () => void): unknown } | null;
-  send(el: Element): Promise<void>;
+  /** Writes serialized stanzas to the stream; rejects when the stream is closing or broken. */
+  write(data: string): Promise<void>;
   on(event: "online", listener: () => void): unknown;
 }
+
+/** Characters of serialized stanzas joined into one socket write. */
+const WRITE_CHUNK = 64 * 1024;
 
 /**
  * Writes that must be durable before anything is sent: the {@link Store}'s group commit. While
@@ -44,6 +48,12 @@ export interface OutboxOptions {
 /**
  * A FIFO of outgoing stanzas in front of the component connection.
  *
+ * @remarks
+ * Stanzas sent by one task go out together, in as few socket writes as possible: serialized and
+ * joined up to {@link WRITE_CHUNK} characters a write, instead of one write (and one promise)
+ * each. They are written in a microtask, or at the end of the event-loop turn while the store
+ * has uncommitted writes.
+ *
  * @example
  * ```ts
  * const outbox = new Outbox(entity, { domain: "muc.example.org", maxQueue: 10_000 });
@@ -59,6 +69,7 @@ export class Outbox {
   readonly #onDrop: NonNullable<OutboxOptions["onDrop"]>;
   readonly #barrier: WriteBarrier | undefined;
   #deferred = false;
+  #scheduled = false;
   #queue: Element[] = [];
   #head = 0;
   #waitingForDrain = false;
@@ -94,7 +105,7 @@ export class Outbox {
     }
     this.#queue.push(stanza);
     if (this.#barrier?.uncommitted) this.#defer();
-    else this.#pump();
+    else this.#soon();
   }
 
   /** Queues several stanzas, in order. */
@@ -106,6 +117,16 @@ export class Outbox {
   flushed(): Promise<void> {
     if (this.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Pumps once the current task is done, so that what it sent goes out in one write. */
+  #soon(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
   }
 
   /** Pumps at the end of the turn, so that one commit covers every write of the turn. */
@@ -131,9 +152,17 @@ export class Outbox {
         });
         return;
       }
-      const stanza = this.#queue[this.#head] as Element;
-      this.#queue[this.#head++] = undefined as unknown as Element;
-      connection.send(stanza).catch((error: unknown) => this.#onDrop(stanza, "send-failed", error));
+      const batch: Element[] = [];
+      let data = "";
+      while (this.size > 0 && data.length < WRITE_CHUNK) {
+        const stanza = this.#queue[this.#head] as Element;
+        this.#queue[this.#head++] = undefined as unknown as Element;
+        batch.push(stanza);
+        data += stanza.toString();
+      }
+      connection.write(data).catch((error: unknown) => {
+        for (const stanza of batch) this.#onDrop(stanza, "send-failed", error);
+      });
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);

@@ -20,8 +20,8 @@ const connection = {
   status: "online",
   socket: null,
   on: () => connection,
-  async send(el: { attrs: Record<string, string | undefined> }) {
-    writeSync(1, `${el.attrs.id}\n`);
+  async write(data: string) {
+    for (const [, id] of data.matchAll(/ id="(\d+)"/g)) writeSync(1, `${id}\n`);
   },
 };
 const outbox = new Outbox(connection, { domain: "gw.example", barrier: store });

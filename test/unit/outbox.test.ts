@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type Element, xml } from "@xmpp/component";
+import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { type DropReason, Outbox } from "../../src/transport/outbox.js";
 
@@ -7,9 +7,12 @@ class FakeConnection extends EventEmitter {
   status = "offline";
   written: string[] = [];
   socket = Object.assign(new EventEmitter(), { writableLength: 0 });
-  async send(el: Element) {
-    this.written.push(el.attrs.id as string);
-    this.socket.writableLength += 100;
+  writes = 0;
+  /** Records the ids of the stanzas of one write, as the server would parse them. */
+  async write(data: string) {
+    this.writes++;
+    for (const [, id] of data.matchAll(/<message[^>]* id="([^"]*)"/g)) this.written.push(id as string);
+    this.socket.writableLength += data.length;
   }
   goOnline() {
     this.status = "online";
@@ -17,10 +20,13 @@ class FakeConnection extends EventEmitter {
   }
 }
 
-const stanza = (id: string, from = "room@muc.example.org/bob") => xml("message", { id, from, to: "alice@example.org/a" });
+const stanza = (id: string, from = "room@muc.example.org/bob", body = "") =>
+  xml("message", { id, from, to: "alice@example.org/a" }, body ? xml("body", {}, body) : undefined);
+/** Lets queued microtasks (the outbox's pump) run. */
+const tick = () => Promise.resolve();
 
 describe("outbox", () => {
-  it("never sends a stanza whose from is outside the component domain", () => {
+  it("never sends a stanza whose from is outside the component domain", async () => {
     const c = new FakeConnection();
     const drops: Array<[string | undefined, DropReason]> = [];
     const outbox = new Outbox(c, { domain: "muc.example.org", onDrop: (s, r) => drops.push([s.attrs.id, r]) });
@@ -28,6 +34,7 @@ describe("outbox", () => {
     for (const from of ["alice@example.org/a", "example.org", "muc.example.org.evil.com", "", "@muc.example.org"]) outbox.send(stanza(from || "none", from));
     outbox.send(stanza("ok-room"));
     outbox.send(stanza("ok-domain", "muc.example.org"));
+    await tick();
     expect(c.written).toEqual(["ok-room", "ok-domain"]);
     expect(drops.map(([, r]) => r)).toEqual(Array(5).fill("foreign-from"));
   });
@@ -43,11 +50,25 @@ describe("outbox", () => {
     expect(c.written).toEqual(["2", "3", "4"]);
   });
 
+  it("joins what one task sends into one socket write", async () => {
+    const c = new FakeConnection();
+    const outbox = new Outbox(c, { domain: "muc.example.org" });
+    c.goOnline();
+    for (let i = 0; i < 100; i++) outbox.send(stanza(String(i)));
+    expect(c.written).toEqual([]);
+    await tick();
+    expect(c.written).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+    expect(c.writes).toBe(1);
+  });
+
   it("waits for drain when the socket buffer is above the high-water mark", async () => {
     const c = new FakeConnection();
     const outbox = new Outbox(c, { domain: "muc.example.org", highWaterMark: 150 });
     c.goOnline();
-    for (const id of ["1", "2", "3", "4"]) outbox.send(stanza(id));
+    // 40,000 characters each: a write takes two (it stops past 64 KiB), then the buffer is full.
+    const big = "x".repeat(40_000);
+    for (const id of ["1", "2", "3", "4"]) outbox.send(stanza(id, undefined, big));
+    await tick();
     expect(c.written).toEqual(["1", "2"]);
     expect(outbox.size).toBe(2);
     c.socket.writableLength = 0;
@@ -65,6 +86,7 @@ describe("outbox", () => {
     const outbox = new Outbox(c, { domain: "muc.example.org", barrier });
     c.goOnline();
     outbox.send(stanza("before"));
+    await tick();
     expect(c.written).toEqual(["before"]);
     barrier.uncommitted = true;
     for (const id of ["1", "2", "3"]) outbox.send(stanza(id));
@@ -86,6 +108,7 @@ describe("outbox", () => {
     outbox.send(stanza("held"));
     barrier.commit(); // the store's own end-of-turn commit
     outbox.send(stanza("next"));
+    await tick();
     expect(c.written).toEqual(["held", "next"]);
     await outbox.flushed();
   });
