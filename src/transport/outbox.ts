@@ -68,7 +68,6 @@ export class Outbox {
   readonly #highWaterMark: number;
   readonly #onDrop: NonNullable<OutboxOptions["onDrop"]>;
   readonly #barrier: WriteBarrier | undefined;
-  #deferred = false;
   #scheduled = false;
   #queue: Element[] = [];
   #head = 0;
@@ -104,8 +103,7 @@ export class Outbox {
       this.#onDrop(oldest, "queue-full");
     }
     this.#queue.push(stanza);
-    if (this.#barrier?.uncommitted) this.#defer();
-    else this.#soon();
+    this.#schedule(this.#barrier?.uncommitted === true);
   }
 
   /** Queues several stanzas, in order. */
@@ -119,24 +117,19 @@ export class Outbox {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  /** Pumps once the current task is done, so that what it sent goes out in one write. */
-  #soon(): void {
+  /**
+   * Pumps once the current task is done, so that what it sent goes out in one write; or, while
+   * the store has uncommitted writes, at the end of the turn, so that one commit covers them all.
+   */
+  #schedule(endOfTurn: boolean): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
+    const run = () => {
       this.#scheduled = false;
       this.#pump();
-    });
-  }
-
-  /** Pumps at the end of the turn, so that one commit covers every write of the turn. */
-  #defer(): void {
-    if (this.#deferred) return;
-    this.#deferred = true;
-    setImmediate(() => {
-      this.#deferred = false;
-      this.#pump();
-    });
+    };
+    if (endOfTurn) setImmediate(run);
+    else queueMicrotask(run);
   }
 
   #pump(): void {

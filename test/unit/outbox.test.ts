@@ -108,7 +108,7 @@ describe("outbox", () => {
     outbox.send(stanza("held"));
     barrier.commit(); // the store's own end-of-turn commit
     outbox.send(stanza("next"));
-    await tick();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(c.written).toEqual(["held", "next"]);
     await outbox.flushed();
   });
