@@ -16,7 +16,10 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { xml as clientXml } from "@xmpp/client";
 import { type Component, xml } from "@xmpp/component";
 import type { Gateway } from "../src/createGateway.js";
-import { createMemoryStore } from "../src/store/memoryStore.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
+import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { type ProsodyHandle, startProsody } from "../src/testbed/prosody.js";
 import { startOccupantPool } from "./occupants.js";
 import { type Row, median, quantile, row } from "./stats.js";
@@ -82,18 +85,23 @@ export function joiner(xmpp: Client, nick: string) {
 
 async function withGateway<T>(components: string[], nativeMuc: boolean, rooms: BenchRoom[], body: (p: ProsodyHandle, g: Gateway, alice: Client) => Promise<T>): Promise<T> {
   const prosody = await startProsody({ components, nativeMuc });
+  // The default store, SQLite, in a file: what a gateway runs with.
+  const dir = mkdtempSync(joinPath(tmpdir(), "mucstate-bench-join-"));
   try {
     await prosody.registerUser("alice", PASSWORD);
-    const gateway = await startFixtureGateway(prosody, "muc.localhost", ["alice@localhost"], rooms, createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY }));
+    const store = openSqliteStore(joinPath(dir, "join.sqlite"), { retentionDays: Number.POSITIVE_INFINITY });
+    const gateway = await startFixtureGateway(prosody, "muc.localhost", ["alice@localhost"], rooms, store);
     const alice = await connectClient(prosody.c2sPort, "alice", "bench");
     try {
       return await body(prosody, gateway, alice);
     } finally {
       await stopClients([alice]);
       await stopGateway(gateway);
+      store.close();
     }
   } finally {
     await prosody.stop({ removeDir: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

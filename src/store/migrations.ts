@@ -89,8 +89,17 @@ CREATE TRIGGER archive_count_delete AFTER DELETE ON archive BEGIN
 END;
 `;
 
+/**
+ * Version 3: participants by position. A new participant goes last, at `MAX(position) + 1`;
+ * without this index that MAX scanned the room's participants, so storing a 10,000-participant
+ * room one by one was quadratic (2.2 s).
+ */
+const V3_PARTICIPANT_POSITION = `
+CREATE INDEX participants_position ON participants (room_id, position);
+`;
+
 /** The migrations, in order; migration `i` brings the schema from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_ARCHIVE_COUNT];
+export const MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_ARCHIVE_COUNT, V3_PARTICIPANT_POSITION];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -51,6 +51,7 @@ export type RoomStatement =
   | "participants"
   | "clearParticipants"
   | "putParticipant"
+  | "putParticipantAt"
   | "deleteParticipant"
   | "nextRun";
 
@@ -74,6 +75,12 @@ export function prepareStatements(db: Database.Database): Record<RoomStatement, 
     putParticipant: prepare(
       `INSERT INTO participants (room_id, nickname, position, resource, contact, affiliation, role, occupant_id)
        VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM participants WHERE room_id = ?), ?, ?, ?, ?, ?)
+       ON CONFLICT (room_id, nickname) DO UPDATE SET resource = excluded.resource, contact = excluded.contact,
+         affiliation = excluded.affiliation, role = excluded.role, occupant_id = excluded.occupant_id`,
+    ),
+    putParticipantAt: prepare(
+      `INSERT INTO participants (room_id, nickname, position, resource, contact, affiliation, role, occupant_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (room_id, nickname) DO UPDATE SET resource = excluded.resource, contact = excluded.contact,
          affiliation = excluded.affiliation, role = excluded.role, occupant_id = excluded.occupant_id`,
     ),

@@ -75,7 +75,9 @@ class SqliteStore implements Store {
     this.#sql = prepareStatements(db);
     this.#replaceParticipants = db.transaction((roomId: number, participants: readonly ParticipantInput[]) => {
       this.#sql.clearParticipants.run(roomId);
-      for (const p of participants) this.#writeParticipant(roomId, p);
+      for (const [position, p] of participants.entries()) {
+        this.#sql.putParticipantAt.run(roomId, p.nickname, position, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
+      }
     });
     this.#archiveMany = db.transaction((messages: readonly ArchiveInput[]) =>
       messages.map((m) => this.#archive.upsert(this.#requiredRoomId(m), m, this.#run)),

@@ -81,6 +81,15 @@ describe("the SQLite store", () => {
     store.close();
   });
 
+  it("finds where a new participant goes through an index, not a scan of the room", () => {
+    const path = join(tempDir(), "store.db");
+    openSqliteStore(path, NO_RETENTION).close();
+    const plan = inspect(path, (db) =>
+      db.prepare("EXPLAIN QUERY PLAN SELECT COALESCE(MAX(position), -1) + 1 FROM participants WHERE room_id = ?").all(1),
+    ) as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join("\n")).toMatch(/participants_position/);
+  });
+
   it("keeps the file in WAL mode", () => {
     const path = join(tempDir(), "store.db");
     openSqliteStore(path, NO_RETENTION).close();
