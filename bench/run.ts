@@ -5,6 +5,7 @@
  * the same run; the figures are printed, never asserted. `--peers` adds biboumi (IRC) on the same
  * Prosody, when apt can install it.
  */
+import os from "node:os";
 import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -57,6 +58,21 @@ function runIsolated(name: string): Promise<Row[]> {
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? "" : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+/** `median (min–max)` when there were several runs. */
+const spread = (v: number | undefined, min: number | undefined, max: number | undefined) =>
+  v === undefined ? "" : min === undefined || max === undefined ? fmt(v) : `${fmt(v)} (${fmt(min)}–${fmt(max)})`;
+
+/** The machine the figures were measured on. */
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
 
 async function main() {
   const args = process.argv.slice(2);
@@ -82,19 +98,23 @@ async function main() {
     timings[name] = (performance.now() - t0) / 1000;
     console.error(`bench: ${name} took ${timings[name]!.toFixed(0)} s`);
   }
+  const host = machine();
+  console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}`);
+  console.log("value and baseline: median (min–max) of `runs` runs, interleaved in this run; one figure where runs is empty");
   console.table(
     rows.map((r) => ({
       bench: r.bench,
       metric: r.metric,
-      value: `${fmt(r.value)} ${r.unit}`,
-      baseline: r.baseline === undefined ? "" : `${fmt(r.baseline)} ${r.unit}`,
+      value: `${spread(r.value, r.min, r.max)} ${r.unit}`,
+      baseline: r.baseline === undefined ? "" : `${spread(r.baseline, r.baselineMin, r.baselineMax)} ${r.unit}`,
       ratio: fmt(r.ratio),
+      runs: r.runs ?? "",
       note: r.note ?? "",
     })),
   );
   console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  const result = { date: new Date().toISOString(), node: process.version, seconds: timings, rows };
+  const result = { date: new Date().toISOString(), machine: host, seconds: timings, rows };
   writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
 }

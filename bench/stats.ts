@@ -16,20 +16,33 @@ export const median = (values: number[]) => quantile(values, 0.5);
 export interface Row {
   bench: string;
   metric: string;
+  /** The median of the runs (or the one measurement). */
   value: number;
   unit: string;
+  /** How many runs `value` is the median of (absent: one measurement, e.g. an average over many rooms). */
+  runs?: number;
+  /** Smallest and largest run. */
+  min?: number;
+  max?: number;
   baseline?: number;
-  /** value / baseline, when there is a baseline. */
+  baselineMin?: number;
+  baselineMax?: number;
+  /** value / baseline, when there is a baseline (medians of runs interleaved in the same run). */
   ratio?: number;
   note?: string;
 }
 
-/** A row with its ratio to the baseline. */
-export function row(bench: string, metric: string, value: number, unit: string, baseline?: number, note?: string): Row {
-  const r: Row = { bench, metric, value, unit };
+/**
+ * A result row with its ratio to the baseline. Pass the runs as an array: the row keeps their
+ * median, min, max and count; a number is one measurement.
+ */
+export function row(bench: string, metric: string, value: number | number[], unit: string, baseline?: number | number[], note?: string): Row {
+  const r: Row = { bench, metric, value: Array.isArray(value) ? median(value) : value, unit };
+  if (Array.isArray(value)) Object.assign(r, { runs: value.length, min: Math.min(...value), max: Math.max(...value) });
   if (baseline !== undefined) {
-    r.baseline = baseline;
-    r.ratio = value / baseline;
+    r.baseline = Array.isArray(baseline) ? median(baseline) : baseline;
+    if (Array.isArray(baseline)) Object.assign(r, { baselineMin: Math.min(...baseline), baselineMax: Math.max(...baseline) });
+    r.ratio = r.value / r.baseline;
   }
   if (note) r.note = note;
   return r;
