@@ -22,7 +22,7 @@ import { join as joinPath } from "node:path";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { type ProsodyHandle, startProsody } from "../src/testbed/prosody.js";
 import { startOccupantPool } from "./occupants.js";
-import { type Row, median, quantile, row } from "./stats.js";
+import { type Row, quantile, row } from "./stats.js";
 import {
   type BenchRoom,
   type Client,

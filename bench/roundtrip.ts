@@ -12,7 +12,7 @@ import { type Component, xml } from "@xmpp/component";
 import { createMemoryStore } from "../src/store/memoryStore.js";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { startProsody } from "../src/testbed/prosody.js";
-import { type Row, median, row } from "./stats.js";
+import { type Row, row } from "./stats.js";
 import {
   type Client,
   MUC,
