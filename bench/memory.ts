@@ -12,7 +12,8 @@ import { createActor, createMachine, fromPromise } from "xstate";
 import { RoomRegistry } from "../src/actors/registry.js";
 import { LegacyRoom } from "../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../src/legacy/LegacySession.js";
-import type { QueuedRequest, RequestOutcome, RoomHandle } from "../src/machines/roomEvents.js";
+import type { RoomHandle } from "../src/machines/roomEvents.js";
+import { fromRequestRunner } from "../src/machines/roomSetup.js";
 import { roomMachine } from "../src/machines/roomMachine.js";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { type Row, row } from "./stats.js";
@@ -86,7 +87,7 @@ export async function memoryBench(): Promise<Row[]> {
     updateInfo: fromPromise<void, RoomHandle>(async () => {}),
     fillParticipants: fromPromise<void, RoomHandle>(async () => {}),
     backfill: fromPromise<void, RoomHandle>(async () => {}),
-    runRequest: fromPromise<RequestOutcome, QueuedRequest & RoomHandle>(async ({ input }) => ({ id: input.id, destroyed: false })),
+    runRequest: fromRequestRunner(async (request) => ({ id: request.id, destroyed: false })),
   };
   const input = { mailboxSize: 100, callbackTimeoutMs: 30_000 };
   const SAMPLE = 5_000;

@@ -13,7 +13,18 @@ export type { RoomListing } from "./legacy/LegacySession.js";
 export type { GatewayPlugin } from "./legacy/plugin.js";
 export { NotImplementedError, XMPPError, toStanzaError } from "./legacy/errors.js";
 export { roomMachine } from "./machines/roomMachine.js";
-export type { RequestKind, RoomContext, RoomEmitted, RoomEvent, RoomInput } from "./machines/roomEvents.js";
+export { fromRequestRunner, type RequestRunnerLogic } from "./machines/roomSetup.js";
+export type {
+  QueuedRequest,
+  RequestKind,
+  RequestOutcome,
+  RoomContext,
+  RoomEmitted,
+  RoomEvent,
+  RoomInput,
+  RunEvent,
+  RunnerEvent,
+} from "./machines/roomEvents.js";
 export type { StanzaErrorCondition } from "./protocol/conditions.js";
 export type { StanzaErrorData, StanzaErrorType } from "./protocol/rfc6120.js";
 export type { Affiliation, Role } from "./protocol/xep0045.js";

@@ -2,11 +2,11 @@
  * The room machine with the plugin's callbacks as its named actors. Each wraps one callback,
  * keeps the room quiet while it fills itself, and turns any throw into stanza error data.
  */
-import { fromPromise } from "xstate";
+import { fromCallback, fromPromise } from "xstate";
 import { XMPPError, toStanzaError } from "../legacy/errors.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { QueuedRequest, RequestOutcome, RoomHandle } from "../machines/roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomHandle, RunEvent, RunnerEvent } from "../machines/roomEvents.js";
 import { roomMachine } from "../machines/roomMachine.js";
 
 /** Runs one queued request; resolves with whether it destroyed the room. */
@@ -74,6 +74,41 @@ interface RoomBinding {
   hooks: { backfill: () => Promise<void>; infoFetched: () => void; participantsFilled: () => void };
 }
 
+/**
+ * The mailbox's request runner, one per burst of requests: runs each request it is sent, under
+ * the room's watchdog, and answers `request.done` or `request.failed`. A request that timed out
+ * is aborted (its signal fires, its late outcome is dropped); stopping the runner aborts the
+ * request in flight.
+ */
+const requestRunner = fromCallback<RunEvent, RoomHandle>(({ input, receive, sendBack }) => {
+  const { runRequest, watchdog } = bindingOf(input.handle);
+  let inFlight: AbortController | undefined;
+  receive(({ request }) => {
+    const controller = new AbortController();
+    inFlight = controller;
+    const run = watchdog.start((error) => {
+      if (inFlight !== controller) return;
+      inFlight = undefined;
+      controller.abort(error);
+      sendBack({ type: "request.failed", id: request.id, error });
+    });
+    const report = (event: RunnerEvent) => {
+      if (inFlight !== controller) return; // timed out, or the runner stopped: already answered
+      inFlight = undefined;
+      watchdog.finish(run);
+      sendBack(event);
+    };
+    runRequest(request, controller.signal).then(
+      (outcome) => report({ type: "request.done", ...outcome }),
+      (error: unknown) => report({ type: "request.failed", id: request.id, error: toStanzaError(error) }),
+    );
+  });
+  return () => {
+    inFlight?.abort(new Error("the room stopped"));
+    inFlight = undefined;
+  };
+});
+
 /** Live rooms by handle. Every room runs the one shared machine; its handle finds its callbacks. */
 const bindings = new Map<number, RoomBinding>();
 let nextHandle = 1;
@@ -127,21 +162,6 @@ export const sharedRoomMachine = roomMachine.provide({
       const { room, hooks } = bindingOf(input.handle);
       return quietly(room, hooks.backfill);
     }),
-    runRequest: fromPromise<RequestOutcome, QueuedRequest & RoomHandle>(({ input, signal }) => {
-      const { runRequest, watchdog } = bindingOf(input.handle);
-      return new Promise<RequestOutcome>((resolve, reject) => {
-        const run = watchdog.start(reject);
-        runRequest(input, signal).then(
-          (outcome) => {
-            watchdog.finish(run);
-            resolve(outcome);
-          },
-          (error: unknown) => {
-            watchdog.finish(run);
-            reject(toStanzaError(error));
-          },
-        );
-      });
-    }),
+    runRequest: requestRunner,
   },
 });

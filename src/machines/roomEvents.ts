@@ -96,9 +96,19 @@ export type RoomEvent =
   | { type: "leave"; resource: string }
   | { type: "read"; id: string; needs: ReadNeeds }
   | { type: "request"; id: string; kind: RequestKind }
-  | { type: "resource.gone"; resource: string };
+  | { type: "resource.gone"; resource: string }
+  | RunnerEvent;
 
-/** Output of the invoked request runner. */
+/** What the request runner reports about the request it ran: one of these per `run`. */
+export type RunnerEvent = ({ type: "request.done" } & RequestOutcome) | { type: "request.failed"; id: string; error: unknown };
+
+/** What the machine tells the request runner: run the request in flight. */
+export interface RunEvent {
+  type: "run";
+  request: QueuedRequest;
+}
+
+/** How a request ended well. */
 export interface RequestOutcome {
   id: string;
   /** True when the request destroyed the room. */

@@ -7,9 +7,12 @@
  * - `archive`: `backfill` runs at most once per run, when a join wants history or a MAM read
  *   arrives, before the archive serves them.
  * - `mailbox`: the user's requests in a bounded FIFO, each run to completion (its legacy
- *   callback awaited) before the next starts, in arrival order. The `runRequest` actor enforces
- *   the callback timeout itself (rejecting with `remote-server-timeout`): an `after` transition
- *   per request cost 10% of the mailbox's throughput.
+ *   callback awaited) before the next starts, in arrival order. While there are requests the
+ *   mailbox is `busy` and invokes one `runRequest` actor, which runs the request it is sent and
+ *   answers `request.done` or `request.failed`: one actor per burst of requests, not one per
+ *   request (spawning one per request cost half the mailbox's throughput). It enforces the
+ *   callback timeout itself (failing with `remote-server-timeout`): an `after` transition per
+ *   request cost 10% of the throughput.
  *
  * The machine decides and does no I/O: legacy callbacks arrive as the named actors
  * `updateInfo`, `fillParticipants`, `backfill` and `runRequest` (substitute them with `machine.provide`),
@@ -18,7 +21,6 @@
  * queued in context (see README, "The room machine").
  */
 import { and, not, or, stateIn } from "xstate";
-import type { QueuedRequest } from "./roomEvents.js";
 import { roomSetup } from "./roomSetup.js";
 
 /**
@@ -31,7 +33,9 @@ import { roomSetup } from "./roomSetup.js";
  *     updateInfo: fromPromise(async () => {}),
  *     fillParticipants: fromPromise(async () => {}),
  *     backfill: fromPromise(async () => {}),
- *     runRequest: fromPromise(async ({ input }) => ({ id: input.id, destroyed: false })),
+ *     runRequest: fromCallback(({ receive, sendBack }) =>
+ *       receive((e) => sendBack({ type: "request.done", id: e.request.id, destroyed: false })),
+ *     ),
  *   },
  * });
  * const room = createActor(machine, { input: { mailboxSize: 100, callbackTimeoutMs: 30_000 } }).start();
@@ -178,25 +182,34 @@ export const roomMachine = roomSetup.createMachine({
           initial: "waiting",
           states: {
             waiting: {
-              always: { guard: and(["hasRequests", not(stateIn("#uninitialized"))]), target: "running", actions: "dequeue" },
+              always: { guard: and(["hasRequests", not(stateIn("#uninitialized"))]), target: "busy", actions: "dequeue" },
             },
-            running: {
+            busy: {
               invoke: {
+                id: "requests",
                 src: "runRequest",
-                input: ({ context }) => ({ ...(context.current as QueuedRequest), handle: context.handle }),
-                onDone: [
-                  {
-                    guard: { type: "destroyedRoom", params: ({ event }) => event.output },
-                    target: "#room.destroyed",
-                    actions: "settleOk",
-                  },
-                  // Straight on to the next request: one microstep instead of two.
-                  { guard: "hasRequests", target: "running", reenter: true, actions: ["settleOk", "dequeue"] },
-                  { target: "waiting", actions: "settleOk" },
-                ],
+                input: ({ context }) => ({ handle: context.handle }),
+                // The runner reports every failure of a request itself; this is the runner failing.
                 onError: { target: "waiting", actions: { type: "settleError", params: { timeout: false } } },
               },
-
+              initial: "running",
+              states: {
+                running: {
+                  entry: "runCurrent",
+                  on: {
+                    "request.done": [
+                      { guard: "destroyedRoom", target: "#room.destroyed", actions: "settleOk" },
+                      // Straight on to the next request: one microstep instead of two.
+                      { guard: "hasRequests", target: "running", reenter: true, actions: ["settleOk", "dequeue"] },
+                      { target: "#room.active.mailbox.waiting", actions: "settleOk" },
+                    ],
+                    "request.failed": [
+                      { guard: "hasRequests", target: "running", reenter: true, actions: [{ type: "settleError", params: { timeout: false } }, "dequeue"] },
+                      { target: "#room.active.mailbox.waiting", actions: { type: "settleError", params: { timeout: false } } },
+                    ],
+                  },
+                },
+              },
             },
           },
         },

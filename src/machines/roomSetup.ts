@@ -2,14 +2,49 @@
  * The room machine's vocabulary: its types, the named actors (legacy callbacks, substituted with
  * `machine.provide({ actors })`), guards and actions. The chart itself is in roomMachine.ts.
  */
-import { enqueueActions, fromPromise, setup, } from "xstate";
+import { type CallbackActorLogic, enqueueActions, fromCallback, fromPromise, sendTo, setup } from "xstate";
 import { FULL, GONE, TIMEOUT, errorOf } from "./roomErrors.js";
-import type { QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput } from "./roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
 
+const missing = (name: string) => new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
 const notProvided = (name: string) =>
   fromPromise<never, unknown>(async () => {
-    throw new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
+    throw missing(name);
   });
+
+/**
+ * The request runner's logic: a callback actor that receives {@link RunEvent}s, runs each
+ * request's legacy callback, and sends back exactly one `request.done` or `request.failed` per
+ * run. @internal
+ */
+export type RequestRunnerLogic = CallbackActorLogic<RunEvent, RoomHandle>;
+
+/**
+ * A request runner from a function that runs one request: its result is `request.done`, a
+ * rejection `request.failed` with the rejection as the error. No timeout: for tests and for
+ * `machine.provide()` (mucstate's own runner adds the callback watchdog).
+ *
+ * @example
+ * ```ts
+ * const machine = roomMachine.provide({
+ *   actors: { runRequest: fromRequestRunner(async (request) => ({ id: request.id, destroyed: false })) },
+ * });
+ * ```
+ */
+export function fromRequestRunner(run: (request: QueuedRequest & RoomHandle) => Promise<RequestOutcome>): RequestRunnerLogic {
+  return fromCallback<RunEvent, RoomHandle>(({ input, receive, sendBack }) => {
+    let stopped = false;
+    receive(({ request }) => {
+      run({ ...request, handle: input.handle }).then(
+        (outcome) => stopped || sendBack({ type: "request.done", ...outcome }),
+        (error: unknown) => stopped || sendBack({ type: "request.failed", id: request.id, error }),
+      );
+    });
+    return () => {
+      stopped = true;
+    };
+  });
+}
 
 /** The room machine's setup. @internal */
 export const roomSetup = setup({
@@ -23,7 +58,9 @@ export const roomSetup = setup({
     updateInfo: notProvided("updateInfo") as ReturnType<typeof fromPromise<void, RoomHandle>>,
     fillParticipants: notProvided("fillParticipants") as ReturnType<typeof fromPromise<void, RoomHandle>>,
     backfill: notProvided("backfill") as ReturnType<typeof fromPromise<void, RoomHandle>>,
-    runRequest: notProvided("runRequest") as ReturnType<typeof fromPromise<RequestOutcome, QueuedRequest & RoomHandle>>,
+    runRequest: fromCallback<RunEvent, RoomHandle>(() => {
+      throw missing("runRequest");
+    }) as RequestRunnerLogic,
   },
   delays: {
     callbackTimeout: ({ context }) => context.callbackTimeoutMs,
@@ -42,7 +79,7 @@ export const roomSetup = setup({
     noResources: ({ context }) => context.resources.length === 0,
     mailboxFull: ({ context }) => context.mailbox.length >= context.mailboxSize,
     hasRequests: ({ context }) => context.mailbox.length > 0,
-    destroyedRoom: (_, outcome: RequestOutcome) => outcome.destroyed,
+    destroyedRoom: ({ event }) => event.type === "request.done" && event.destroyed,
   },
   actions: {
     queueJoin: enqueueActions(({ context, event, enqueue }, params: { archiveFilled: boolean }) => {
@@ -107,6 +144,7 @@ export const roomSetup = setup({
       }
       enqueue.assign({ joins: context.joins.filter((j) => j.history), resources });
     }),
+    runCurrent: sendTo("requests", ({ context }): RunEvent => ({ type: "run", request: context.current as QueuedRequest })),
     dequeue: enqueueActions(({ context, enqueue }) => {
       const [head, ...rest] = context.mailbox;
       if (!head) return;

@@ -125,7 +125,7 @@ describe("the live inspector in a browser", () => {
     for (const id of ["c1", "c2", "c3"]) await alice.send(configSet(id));
     await expect.poll(depth, { timeout: 5_000, interval: 50 }).toBe("2");
     expect(await row.getByTestId("in-flight").textContent()).toMatch(/^runRequest setConfig \d+\.\d s$/);
-    await active("room.active.mailbox.running").waitFor({ state: "attached" });
+    await active("room.active.mailbox.busy.running").waitFor({ state: "attached" });
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "inspector.png"), fullPage: true });
     await expect.poll(depth, { timeout: 5_000, interval: 50 }).toBe("1");

@@ -10,11 +10,12 @@ import {
   type InspectionEvent,
   type SnapshotFrom,
   createEmptyActor,
+  fromCallback,
   fromPromise,
 } from "xstate";
 import { type DirectedGraphNode, getShortestPaths, getStateNodes, toDirectedGraph } from "xstate/graph";
 import type { StanzaErrorData } from "../../src/protocol/rfc6120.js";
-import type { QueuedRequest, RequestOutcome, RoomEmitted, RoomHandle, RoomEvent, RoomInput } from "../../src/machines/roomEvents.js";
+import type { RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent, RunnerEvent } from "../../src/machines/roomEvents.js";
 import { roomMachine } from "../../src/machines/roomMachine.js";
 
 /** The user's only resource in the model. */
@@ -42,7 +43,7 @@ export const model = roomMachine.provide({
     updateInfo: fromPromise<void, RoomHandle>(hang),
     fillParticipants: fromPromise<void, RoomHandle>(hang),
     backfill: fromPromise<void, RoomHandle>(hang),
-    runRequest: fromPromise<RequestOutcome, QueuedRequest & RoomHandle>(hang),
+    runRequest: fromCallback<RunEvent, RoomHandle>(() => {}),
   },
 });
 
@@ -51,7 +52,6 @@ export type ModelSnapshot = SnapshotFrom<typeof model>;
 /** An event that the machine's invoked actors or delays send: `xstate.done.actor.*`, `xstate.error.actor.*`, `xstate.after.*`. */
 export interface ActorEvent {
   type: `xstate.${string}`;
-  output?: RequestOutcome;
   error?: unknown;
 }
 
@@ -74,6 +74,17 @@ export const USER_EVENTS = {
 function asMachineEvent(event: ModelEvent): RoomEvent {
   return event as RoomEvent;
 }
+
+/** The request runner's answers: the model sends them for the request in flight. */
+export function isRunnerEvent(event: ModelEvent): event is RunnerEvent {
+  return event.type === "request.done" || event.type === "request.failed";
+}
+
+/**
+ * The request runner's own failure (`xstate.error.actor.requests`): it reports every failure of a
+ * request as `request.failed` and has no failure of its own that a replay could cause.
+ */
+export const RUNNER_ERROR = "xstate.error.actor.requests";
 
 /** True for the events of invoked actors and delays. */
 export function isActorEvent(event: ModelEvent): event is ActorEvent {
@@ -104,8 +115,8 @@ export const serializeState = (s: ModelSnapshot): string => JSON.stringify(abstr
 /**
  * The events offered in a state: the user-facing ones (waiting joins and reads bounded by
  * {@link MAX_JOINS} and {@link MAX_READS}), and the events of the active states' own `xstate.*` transitions (invoke
- * outcomes and delays), discovered from the chart. The done event of `runRequest` carries the
- * outcome the request kind implies. `after` timeouts are not offered while a request runs: the
+ * outcomes, the request runner's answers, and delays), discovered from the chart. `request.done`
+ * carries the outcome the request kind implies. `after` timeouts are not offered while a request runs: the
  * room actor's request watchdog shares the timeout and, started earlier, would fire first.
  */
 export function eventsFor(s: ModelSnapshot): ModelEvent[] {
@@ -116,13 +127,17 @@ export function eventsFor(s: ModelSnapshot): ModelEvent[] {
   events.push(USER_EVENTS.leave, USER_EVENTS.gone);
   if (c.reads.length < MAX_READS) events.push(USER_EVENTS.readInfo, USER_EVENTS.readParticipants, USER_EVENTS.readHistory);
   events.push(USER_EVENTS.message, USER_EVENTS.destroy);
-  const running = s.matches({ active: { mailbox: "running" } });
+  const running = s.matches({ active: { mailbox: "busy" } });
   for (const node of s._nodes) {
     for (const type of node.ownEvents) {
-      if (type.startsWith("xstate.done.actor.")) {
-        const runsRequest = invokeSource(type) === "runRequest";
-        const output = runsRequest ? { id: c.current?.id ?? "", destroyed: c.current?.kind === "destroy" } : undefined;
-        events.push(output ? { type: type as ActorEvent["type"], output } : { type: type as ActorEvent["type"] });
+      if (type === "request.done") {
+        events.push({ type, id: c.current?.id ?? "", destroyed: c.current?.kind === "destroy" });
+      } else if (type === "request.failed") {
+        events.push({ type, id: c.current?.id ?? "", error: LEGACY_DOWN });
+      } else if (type.startsWith("xstate.done.actor.")) {
+        events.push({ type: type as ActorEvent["type"] });
+      } else if ((type as string) === RUNNER_ERROR) {
+        // not offered: see RUNNER_ERROR
       } else if (type.startsWith("xstate.error.actor.")) {
         events.push({ type: type as ActorEvent["type"], error: LEGACY_DOWN });
       } else if (type.startsWith("xstate.after.") && !running) {
@@ -247,9 +262,8 @@ export function replayModel(events: readonly ModelEvent[], input: RoomInput = MO
   let snapshot = model.getInitialSnapshot(recorder.scope, input);
   const steps: ModelStep[] = [{ event: { type: "xstate.init" }, snapshot, ...recorder.take(snapshot) }];
   events.forEach((e, i) => {
-    let event = withId(e, `m${i + 1}`);
-    // The outcome of runRequest names the request in flight.
-    if (isActorEvent(event) && event.output) event = { ...event, output: { ...event.output, id: snapshot.context.current?.id ?? "" } };
+    // The runner answers for the request in flight; every other event gets the step's own id.
+    const event = isRunnerEvent(e) ? { ...e, id: snapshot.context.current?.id ?? "" } : withId(e, `m${i + 1}`);
     snapshot = model.transition(snapshot, asMachineEvent(event), recorder.scope);
     steps.push({ event, snapshot, ...recorder.take(snapshot) });
   });

@@ -77,7 +77,8 @@ describe("the room machine's chart", () => {
       }
     }
     for (const external of ["join", "leave", "read", "request", "resource.gone"]) expect(expected).toContain(external);
-    expect(expected).toContain("done: runRequest");
+    expect(expected).toContain("request.done");
+    expect(expected).toContain("error: runRequest");
     for (const label of expected) expect(mermaid, label).toMatch(new RegExp(`[:>\\n] *${escapeRegExp(label)}\\b`));
     expect(mermaid).not.toMatch(/xstate\./);
   });
@@ -88,7 +89,7 @@ describe("the room machine's chart", () => {
     expect(mermaid).toMatch(/^ *--$/m);
     expect(mermaid).toContain("[*] --> active");
     expect(mermaid).toContain("destroyed --> [*]");
-    expect(mermaid).toContain("running --> destroyed : done: runRequest [destroyedRoom]");
+    expect(mermaid).toContain("running --> destroyed : request.done [destroyedRoom]");
     expect(mermaid).toContain("request [mailboxFull] / refuseRequest");
     expect(mermaid).toContain("[and(hasRequests, not(in(#uninitialized)))]");
   });
@@ -97,10 +98,10 @@ describe("the room machine's chart", () => {
     const chart = toChartJson(roomMachine);
     expect(chart.machine).toBe("room");
     expect(chart.root.initial).toBe("room.active");
-    const done = chart.edges.filter((e) => e.source === "room.active.mailbox.running" && e.label === "done: runRequest");
+    const done = chart.edges.filter((e) => e.source === "room.active.mailbox.busy.running" && e.label === "request.done");
     expect(done.map((e) => [e.target, e.guard, e.actions])).toEqual([
       ["room.destroyed", "destroyedRoom", ["settleOk"]],
-      ["room.active.mailbox.running", "hasRequests", ["settleOk", "dequeue"]],
+      ["room.active.mailbox.busy.running", "hasRequests", ["settleOk", "dequeue"]],
       ["room.active.mailbox.waiting", undefined, ["settleOk"]],
     ]);
     const join = chart.edges.find((e) => e.source === "room.active" && e.event === "join" && e.guard === undefined);

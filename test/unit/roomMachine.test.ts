@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createActor, fromPromise } from "xstate";
-import type { QueuedRequest, RequestOutcome, RoomEmitted, RoomHandle } from "../../src/machines/roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomEmitted } from "../../src/machines/roomEvents.js";
+import { fromRequestRunner } from "../../src/machines/roomSetup.js";
 import { roomMachine } from "../../src/machines/roomMachine.js";
 
 /** A promise whose settlement the test controls. */
@@ -37,9 +38,9 @@ function start(overrides: {
         calls.push("backfill");
         await overrides.backfill?.();
       }),
-      runRequest: fromPromise<RequestOutcome, QueuedRequest & RoomHandle>(async ({ input }) => {
-        calls.push(`run:${input.id}`);
-        return overrides.runRequest ? overrides.runRequest(input) : { id: input.id, destroyed: false };
+      runRequest: fromRequestRunner(async (request) => {
+        calls.push(`run:${request.id}`);
+        return overrides.runRequest ? overrides.runRequest(request) : { id: request.id, destroyed: false };
       }),
     },
   });
