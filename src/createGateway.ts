@@ -10,7 +10,7 @@ import type { GatewayPlugin } from "./legacy/plugin.js";
 import { type Connection, createConnection } from "./transport/connection.js";
 import { escapeLocalpart } from "./protocol/xep0106.js";
 import { openSqliteStore } from "./store/sqliteStore.js";
-import type { Store } from "./store/types.js";
+import type { Store, StoreOptions } from "./store/types.js";
 import { IqCaller } from "./transport/iqCaller.js";
 import type { DropReason } from "./transport/outbox.js";
 import { Privileges } from "./transport/privileges.js";
@@ -39,6 +39,11 @@ export interface GatewayOptions {
   store?: Store | string;
   /** Days archived messages are kept, when `store` is a path; older ones are deleted every 6 h. @defaultValue 7 */
   retentionDays?: number;
+  /**
+   * When `store` is a path: shortest time between two group commits of archived messages, in ms
+   * (see {@link StoreOptions.groupCommitMs}). @defaultValue 2
+   */
+  groupCommitMs?: number;
   /**
    * Most active room actors. Beyond it, the least recently used idle room passivates (its state
    * stays in the store; the next stanza re-activates it); busy rooms are never dropped.
@@ -102,7 +107,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const store: Store =
     typeof options.store === "object"
       ? options.store
-      : openSqliteStore(options.store ?? "mucstate.sqlite", { retentionDays: options.retentionDays, onError });
+      : openSqliteStore(options.store ?? "mucstate.sqlite", { retentionDays: options.retentionDays, groupCommitMs: options.groupCommitMs, onError });
   let connection: Connection;
   try {
     connection = createConnection({

@@ -141,6 +141,10 @@ class MemoryStore implements Store {
 
   commit(): void {}
 
+  afterCommit(listener: () => void): void {
+    listener();
+  }
+
   close(): void {
     this.#stopRetention();
   }

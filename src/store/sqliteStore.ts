@@ -3,15 +3,16 @@
  *
  * @remarks
  * Durability: the file is in WAL mode with `synchronous = NORMAL`. Archived messages are
- * group-committed: the first {@link Store.archive} of an event-loop turn opens a transaction,
- * and it is committed at the end of that turn (a `setImmediate`), after {@link MAX_BATCH}
- * messages, or on {@link Store.commit}, whichever comes first. One commit per turn instead of one
- * per message is what lets a busy room archive every message (a commit costs about as much as
- * five inserts). While a commit is pending {@link Store.uncommitted} is true and the gateway's
- * outbox holds every outgoing stanza; it commits before it writes. A killed process (SIGKILL,
- * crash) may lose the messages of its last turn, but no client ever received them, which is the
- * guarantee the gateway needs: archive, then fan out. Other writes made while the transaction is
- * open (rooms, participants) join it; outside one they commit at once.
+ * group-committed ({@link GroupCommit}): the first {@link Store.archive} after a quiet spell
+ * opens a transaction that commits at the end of its event-loop turn; under load, commits come
+ * at most every `groupCommitMs` (2 ms by default), each covering every message since the last.
+ * A commit costs ~200 µs whatever it holds, so one per message would cap a room at a few
+ * thousand messages a second. While a commit is pending {@link Store.uncommitted} is true and
+ * the gateway's outbox holds every outgoing stanza until {@link Store.afterCommit} says it is
+ * done. A killed process (SIGKILL, crash) may lose the messages of its last batch, but no client
+ * ever received them, which is the guarantee the gateway needs: archive, then fan out. Other
+ * writes made while the transaction is open (rooms, participants) join it; outside one they
+ * commit at once.
  * `NORMAL` skips the fsync at each commit (WAL checkpoints still sync), so a power cut or kernel
  * crash may lose the last commits but never corrupts the file; this is SQLite's recommended
  * setting for WAL and keeps inserts fast. `foreign_keys = ON` makes deleting a room delete its
@@ -29,6 +30,7 @@ import { StoreRoomNotFound } from "./errors.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { migrate } from "./migrations.js";
 import { retentionFromOptions, storeErrorHandler } from "./retention.js";
+import { GroupCommit } from "./groupCommit.js";
 import { SqliteArchive } from "./sqliteArchive.js";
 import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
 import type {
@@ -47,8 +49,7 @@ import { checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.
 /** How many room ids are cached for archive writes and queries. */
 const ROOM_ID_CACHE = 10_000;
 
-/** Most messages in one group commit; a turn that archives more commits more than once. */
-export const MAX_BATCH = 1_000;
+export { MAX_BATCH } from "./groupCommit.js";
 
 class SqliteStore implements Store {
   readonly #db: Database.Database;
@@ -57,20 +58,13 @@ class SqliteStore implements Store {
   readonly #sql: Record<RoomStatement, Statement>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
   readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
-  readonly #begin: Statement;
-  readonly #commit: Statement;
-  readonly #onError: (error: unknown) => void;
-  /** Messages in the open group commit; 0 when none is open. */
-  #batched = 0;
-  #commitTimer: NodeJS.Immediate | undefined;
+  readonly #batch: GroupCommit;
   #run: number;
   #stopRetention: () => void = () => {};
 
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
-    this.#onError = storeErrorHandler(options);
-    this.#begin = db.prepare("BEGIN") as Statement;
-    this.#commit = db.prepare("COMMIT") as Statement;
+    this.#batch = new GroupCommit(db, { intervalMs: options.groupCommitMs, onError: storeErrorHandler(options) });
     this.#archive = new SqliteArchive(db);
     this.#sql = prepareStatements(db);
     this.#replaceParticipants = db.transaction((roomId: number, participants: readonly ParticipantInput[]) => {
@@ -138,7 +132,7 @@ class SqliteStore implements Store {
   archive(message: ArchiveInput): ArchivedMessage {
     checkMessage(message);
     const roomId = this.#requiredRoomId(message);
-    this.#joinBatch();
+    this.#batch.join();
     return this.#archive.upsert(roomId, message, this.#run);
   }
 
@@ -171,20 +165,15 @@ class SqliteStore implements Store {
   }
 
   get uncommitted(): boolean {
-    return this.#batched > 0;
+    return this.#batch.uncommitted;
   }
 
   commit(): void {
-    if (this.#batched === 0) return;
-    this.#batched = 0;
-    if (this.#commitTimer) clearImmediate(this.#commitTimer);
-    this.#commitTimer = undefined;
-    try {
-      this.#commit.run();
-    } catch (error) {
-      if (this.#db.inTransaction) this.#db.exec("ROLLBACK");
-      this.#onError(error);
-    }
+    this.#batch.commit();
+  }
+
+  afterCommit(listener: () => void): void {
+    this.#batch.afterCommit(listener);
   }
 
   close(): void {
@@ -192,18 +181,6 @@ class SqliteStore implements Store {
     if (!this.#db.open) return;
     this.commit();
     this.#db.close();
-  }
-
-  /** Opens the turn's group commit if none is open; commits a full one first. */
-  #joinBatch(): void {
-    if (this.#batched >= MAX_BATCH) this.commit();
-    if (this.#batched === 0) {
-      // A write inside a transaction opened elsewhere is committed by its owner.
-      if (this.#db.inTransaction) return;
-      this.#begin.run();
-      this.#commitTimer = setImmediate(() => this.commit());
-    }
-    this.#batched++;
   }
 
   #writeParticipant(roomId: number, p: ParticipantInput): void {

@@ -13,10 +13,11 @@
  *
  * The interface is **synchronous**: both implementations (in-memory and better-sqlite3) finish
  * their work before returning, and reads see every write at once. Archive writes may be
- * *group-committed*: the SQLite store commits every message archived in one event-loop turn in
- * one transaction at the end of that turn ({@link Store.uncommitted}, {@link Store.commit}). The
- * gateway's outbox holds outgoing stanzas while a commit is pending, so nothing a client
- * receives refers to a message that is not durable yet.
+ * *group-committed*: the SQLite store commits the messages archived since its last commit in
+ * one transaction, at the end of the event-loop turn or a few ms later under load
+ * ({@link Store.uncommitted}, {@link Store.afterCommit}). The gateway's outbox holds outgoing
+ * stanzas while a commit is pending, so nothing a client receives refers to a message that is
+ * not durable yet.
  *
  * @module
  */
@@ -154,6 +155,14 @@ export interface StoreOptions {
    */
   retentionIntervalMs?: number;
   /**
+   * SQLite store: shortest time between two group commits of archived messages, in ms (0 to
+   * 1000). Under load a message waits at most this long before the outbox sends it; a larger
+   * value commits less often. The first message after a quiet spell commits at the end of its
+   * event-loop turn.
+   * @defaultValue 2
+   */
+  groupCommitMs?: number;
+  /**
    * Called with errors the store meets outside a call: a failed group commit (its writes are
    * rolled back) or a failed retention purge.
    * @defaultValue prints a warning through `process.emitWarning`
@@ -202,8 +211,8 @@ export interface Store {
 
   /**
    * Archives a message before it is fanned out; returns the stored row. It is durable once
-   * {@link Store.uncommitted} is false again (at once in the in-memory store; at the end of the
-   * event-loop turn, or on {@link Store.commit}, in the SQLite store).
+   * {@link Store.uncommitted} is false again (at once in the in-memory store; at the group
+   * commit, or on {@link Store.commit}, in the SQLite store).
    *
    * @remarks
    * Upsert: a message whose `stanzaId`, or else whose `legacyId`, is already archived in the room
@@ -243,10 +252,12 @@ export interface Store {
    */
   readonly uncommitted: boolean;
   /**
-   * Commits pending writes now (the store also does so by itself at the end of the event-loop
-   * turn that made them). A failed commit rolls them back and goes to `onError`; it never throws.
+   * Commits pending writes now (the store also does so by itself, see {@link StoreOptions.groupCommitMs}).
+   * A failed commit rolls them back and goes to `onError`; it never throws.
    */
   commit(): void;
+  /** Calls `listener` once pending writes are committed, or at once when none are. */
+  afterCommit(listener: () => void): void;
   /** Commits, stops the retention timer and releases the database; idempotent. */
   close(): void;
 }

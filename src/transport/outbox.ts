@@ -21,11 +21,11 @@ const WRITE_CHUNK = 64 * 1024;
 
 /**
  * Writes that must be durable before anything is sent: the {@link Store}'s group commit. While
- * `uncommitted` is true, stanzas wait; the outbox calls `commit()` at the end of the turn.
+ * `uncommitted` is true, stanzas wait until `afterCommit` calls back.
  */
 export interface WriteBarrier {
   readonly uncommitted: boolean;
-  commit(): void;
+  afterCommit(listener: () => void): void;
 }
 
 /** Why the outbox dropped a stanza. */
@@ -51,8 +51,9 @@ export interface OutboxOptions {
  * @remarks
  * Stanzas sent by one task go out together, in as few socket writes as possible: serialized and
  * joined up to {@link WRITE_CHUNK} characters a write, instead of one write (and one promise)
- * each. They are written in a microtask, or at the end of the event-loop turn while the store
- * has uncommitted writes.
+ * each. They are written on `process.nextTick` (Node runs it once the promise jobs queued so
+ * far have run, so a burst of async work shares a write), or, while the store has uncommitted
+ * writes, right after its group commit.
  *
  * @example
  * ```ts
@@ -69,6 +70,7 @@ export class Outbox {
   readonly #onDrop: NonNullable<OutboxOptions["onDrop"]>;
   readonly #barrier: WriteBarrier | undefined;
   #scheduled = false;
+  #awaitingCommit = false;
   #queue: Element[] = [];
   #head = 0;
   #waitingForDrain = false;
@@ -103,7 +105,8 @@ export class Outbox {
       this.#onDrop(oldest, "queue-full");
     }
     this.#queue.push(stanza);
-    this.#schedule(this.#barrier?.uncommitted === true);
+    if (this.#barrier?.uncommitted) this.#awaitCommit();
+    else this.#schedule();
   }
 
   /** Queues several stanzas, in order. */
@@ -117,24 +120,29 @@ export class Outbox {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  /**
-   * Pumps once the current task is done, so that what it sent goes out in one write; or, while
-   * the store has uncommitted writes, at the end of the turn, so that one commit covers them all.
-   */
-  #schedule(endOfTurn: boolean): void {
+  /** Pumps once the current burst of work is done, so that what it sent goes out in one write. */
+  #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    const run = () => {
+    process.nextTick(() => {
       this.#scheduled = false;
       this.#pump();
-    };
-    if (endOfTurn) setImmediate(run);
-    else queueMicrotask(run);
+    });
+  }
+
+  /** Pumps once the store's pending writes are committed. */
+  #awaitCommit(): void {
+    if (this.#awaitingCommit) return;
+    this.#awaitingCommit = true;
+    this.#barrier?.afterCommit(() => {
+      this.#awaitingCommit = false;
+      this.#pump();
+    });
   }
 
   #pump(): void {
     const connection = this.#connection;
-    if (this.size > 0 && this.#barrier?.uncommitted) this.#barrier.commit();
+    if (this.size > 0 && this.#barrier?.uncommitted) return this.#awaitCommit();
     while (this.size > 0 && connection.status === "online" && !this.#waitingForDrain) {
       const socket = connection.socket;
       if (socket && socket.writableLength > this.#highWaterMark) {

@@ -72,6 +72,34 @@ describe("the SQLite store", () => {
     expect(committed()).toBe(10);
   });
 
+  it("under load, commits at most every groupCommitMs, and tells whoever waits after each commit", async () => {
+    const path = join(tempDir(), "store.db");
+    const store = openSqliteStore(path, { ...NO_RETENTION, groupCommitMs: 1_000 });
+    store.putRoom(room());
+    const told: string[] = [];
+    store.afterCommit(() => told.push("nothing pending: at once"));
+    store.archive(message(0));
+    store.afterCommit(() => told.push("first commit"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(told).toEqual(["nothing pending: at once", "first commit"]);
+    // A second message right after a commit waits for the interval, not for the end of its turn.
+    store.archive(message(1));
+    store.afterCommit(() => told.push("second commit"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.uncommitted).toBe(true);
+    expect(told).toHaveLength(2);
+    store.commit();
+    expect(told).toEqual(["nothing pending: at once", "first commit", "second commit"]);
+    store.close();
+  });
+
+  it("refuses a groupCommitMs outside 0 to 1000 without leaving the file open", () => {
+    const path = join(tempDir(), "store.db");
+    expect(() => openSqliteStore(path, { groupCommitMs: -1 })).toThrow(/groupCommitMs/);
+    expect(() => openSqliteStore(path, { groupCommitMs: 5_000 })).toThrow(/groupCommitMs/);
+    openSqliteStore(path).close();
+  });
+
   it("commits a batch every MAX_BATCH messages of one long turn", () => {
     const path = join(tempDir(), "store.db");
     const store = openSqliteStore(path, NO_RETENTION);

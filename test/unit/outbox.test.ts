@@ -20,10 +20,24 @@ class FakeConnection extends EventEmitter {
   }
 }
 
+/** A store's group commit, committed by the test. */
+class FakeBarrier {
+  uncommitted = false;
+  readonly #waiting: Array<() => void> = [];
+  afterCommit(listener: () => void) {
+    if (this.uncommitted) this.#waiting.push(listener);
+    else listener();
+  }
+  commit() {
+    this.uncommitted = false;
+    for (const listener of this.#waiting.splice(0)) listener();
+  }
+}
+
 const stanza = (id: string, from = "room@muc.example.org/bob", body = "") =>
   xml("message", { id, from, to: "alice@example.org/a" }, body ? xml("body", {}, body) : undefined);
-/** Lets queued microtasks (the outbox's pump) run. */
-const tick = () => Promise.resolve();
+/** Lets the outbox's pump (queued with process.nextTick) run. */
+const tick = () => new Promise((resolve) => process.nextTick(resolve));
 
 describe("outbox", () => {
   it("never sends a stanza whose from is outside the component domain", async () => {
@@ -77,12 +91,9 @@ describe("outbox", () => {
     await outbox.flushed();
   });
 
-  it("holds stanzas while the store has uncommitted writes and commits once before writing them", async () => {
+  it("holds stanzas while the store has uncommitted writes, and writes them in one go after the commit", async () => {
     const c = new FakeConnection();
-    const barrier = { uncommitted: false, commits: 0, commit() {
-      this.commits++;
-      this.uncommitted = false;
-    } };
+    const barrier = new FakeBarrier();
     const outbox = new Outbox(c, { domain: "muc.example.org", barrier });
     c.goOnline();
     outbox.send(stanza("before"));
@@ -90,27 +101,44 @@ describe("outbox", () => {
     expect(c.written).toEqual(["before"]);
     barrier.uncommitted = true;
     for (const id of ["1", "2", "3"]) outbox.send(stanza(id));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(c.written).toEqual(["before"]);
     expect(outbox.size).toBe(3);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(barrier.commits).toBe(1);
+    barrier.commit();
     expect(c.written).toEqual(["before", "1", "2", "3"]);
+    expect(c.writes).toBe(2);
     await outbox.flushed();
   });
 
   it("keeps order when a commit lands between a held stanza and the next one", async () => {
     const c = new FakeConnection();
-    const barrier = { uncommitted: true, commit() {
-      this.uncommitted = false;
-    } };
+    const barrier = new FakeBarrier();
+    barrier.uncommitted = true;
     const outbox = new Outbox(c, { domain: "muc.example.org", barrier });
     c.goOnline();
     outbox.send(stanza("held"));
-    barrier.commit(); // the store's own end-of-turn commit
+    barrier.commit();
     outbox.send(stanza("next"));
-    await new Promise((resolve) => setImmediate(resolve));
+    await tick();
     expect(c.written).toEqual(["held", "next"]);
     await outbox.flushed();
+  });
+
+  it("waits for the commit after a drain too", async () => {
+    const c = new FakeConnection();
+    const barrier = new FakeBarrier();
+    const outbox = new Outbox(c, { domain: "muc.example.org", highWaterMark: 150, barrier });
+    c.goOnline();
+    const big = "x".repeat(40_000);
+    for (const id of ["1", "2", "3"]) outbox.send(stanza(id, undefined, big));
+    await tick();
+    expect(c.written).toEqual(["1", "2"]);
+    barrier.uncommitted = true;
+    c.socket.writableLength = 0;
+    c.socket.emit("drain");
+    expect(c.written).toEqual(["1", "2"]);
+    barrier.commit();
+    expect(c.written).toEqual(["1", "2", "3"]);
   });
 
   it("refuses an unbounded queue", () => {
