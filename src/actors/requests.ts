@@ -6,7 +6,6 @@
  * before the iq result.
  */
 import type { Element } from "@xmpp/component";
-import { nanoid } from "nanoid";
 import { XMPPError } from "../legacy/errors.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { cloneElement, iqResult } from "../protocol/rfc6120.js";
@@ -14,6 +13,7 @@ import { parseVcardPhoto } from "../protocol/xep0054.js";
 import { stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
 import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
 import type { Reactions } from "../protocol/xep0444.js";
+import { newStanzaId } from "./archive.js";
 import type { RecentMessages } from "./recentMessages.js";
 
 /** What request handlers need from the room's traffic: recent ids and the archive. */
@@ -47,7 +47,7 @@ export function textMessage(message: Element, traffic: Traffic): RequestHandler 
   return async (room) => {
     const returned = await room.onText(body, { xmppId: message.attrs.id });
     const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
-    const stanzaId = legacyId ?? nanoid();
+    const stanzaId = legacyId ?? newStanzaId();
     traffic.messages.record(stanzaId, legacyId);
     traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, room._userParticipant().jid);
     return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
@@ -73,7 +73,7 @@ export function reaction(message: Element, reactions: Reactions, traffic: Traffi
       throw new XMPPError("not-acceptable", `At most ${max} reaction(s) per message here`);
     }
     await room.onReact(legacyId, reactions.emojis);
-    const stanzaId = nanoid();
+    const stanzaId = newStanzaId();
     traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, undefined, undefined, room._userParticipant().jid);
     return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
   };

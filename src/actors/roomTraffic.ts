@@ -5,12 +5,11 @@
  * Join sequences of big rooms are streamed in chunks, yielding to the event loop between them.
  */
 import type { Element } from "@xmpp/component";
-import { nanoid } from "nanoid";
 import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { Status, roomStatusMessage } from "../protocol/xep0045.js";
 import type { Store } from "../store/types.js";
-import { archiveMessage, keyOf, stanzaIdOf } from "./archive.js";
+import { archiveMessage, keyOf, newStanzaId, stanzaIdOf } from "./archive.js";
 import { RecentMessages } from "./recentMessages.js";
 import { saveRoom } from "./roomRecords.js";
 import {
@@ -68,7 +67,7 @@ export abstract class RoomTraffic {
 
   participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
     if (this.shutDown) return;
-    const id = options.legacyId ?? nanoid();
+    const id = options.legacyId ?? newStanzaId();
     const ids = { id, stanzaId: id, when: options.when };
     const archiveOnly = options.archiveOnly === true || this.room._backfilling;
     // Archived before it is fanned out: what a client received is always in the archive.
@@ -98,7 +97,7 @@ export abstract class RoomTraffic {
 
   participantReaction(p: LegacyParticipant, legacyMsgId: string, emojis: string[], legacyId?: string): void {
     if (this.shutDown) return;
-    const stanzaId = legacyId ?? nanoid();
+    const stanzaId = legacyId ?? newStanzaId();
     const reactions = { target: legacyMsgId, emojis, stanzaId };
     this.archive(participantReactions(p, this.room.session.user, reactions), stanzaId, legacyId, undefined, p.jid);
     this.announce(p);
