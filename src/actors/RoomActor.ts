@@ -1,47 +1,39 @@
 /**
  * A room actor: one bridged room of one user. It runs the room machine as an independent root
  * actor, gives it the plugin's callbacks as named actors, and turns what the machine emits into
- * stanzas for the outbox. It is also the {@link RoomHost} of the plugin's {@link LegacyRoom}.
+ * stanzas for the outbox. It is also the {@link RoomHost} of the plugin's `LegacyRoom`.
  */
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { type Actor, createActor } from "xstate";
-import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { RoomHost } from "../legacy/RoomHost.js";
 import type { ReadNeeds, RequestKind, RestoredSteps, RoomEmitted } from "../machines/roomEvents.js";
 import type { roomMachine } from "../machines/roomMachine.js";
-import { toStanzaError } from "../legacy/errors.js";
 import { isIdle, ranSteps } from "../machines/roomStatus.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { joinHistory, runBackfill, stanzaIdOf, wantsHistory } from "./archive.js";
 import { saveParticipants, saveRoom } from "./roomRecords.js";
 import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
-import { Status, mucElement, } from "../protocol/xep0045.js";
+import { Status, mucElement } from "../protocol/xep0045.js";
 import type { AvatarSource } from "./avatars.js";
 import { type BookmarkOptions, addToBookmarks, defaultServices } from "./bookmarks.js";
 import { joinSequence } from "./joinSequence.js";
+import { answerRead, PendingEntries, type RequestHandler } from "./pendingEntries.js";
 import { bindRoom, sharedRoomMachine } from "./legacyActors.js";
 import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
-import { type Plan, RoomTraffic } from "./roomTraffic.js";
+import { RoomTraffic } from "./roomTraffic.js";
 import { selfUnavailable } from "./roomStanzas.js";
 
 export type { Plan, StanzaSink } from "./roomTraffic.js";
 export type { RoomActorOptions } from "./roomActorOptions.js";
-
-
-/** Runs one request against the legacy room and says what to send when it succeeds. */
-export type RequestHandler = (room: LegacyRoom, signal: AbortSignal) => Promise<Plan>;
-
-type Pending =
-  | { type: "join"; stanza: Element; requestedNick: string; history: HistoryRequest }
-  | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
-  | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
+export type { RequestHandler } from "./pendingEntries.js";
 
 /** One room of one user, as an XState root actor. */
 export class RoomActor extends RoomTraffic implements RoomHost {
   readonly actor: Actor<typeof roomMachine>;
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending = new PendingEntries();
+  #touched = false;
   readonly #options: RoomActorOptions;
   readonly #avatar: RoomAvatar;
 
@@ -112,15 +104,13 @@ export class RoomActor extends RoomTraffic implements RoomHost {
 
   /** True when the room may passivate (see {@link isIdle}) and no stanza of it is pending. */
   get idle(): boolean {
-    return this.#pending.size === 0 && isIdle(this.actor.getSnapshot());
+    return this.#pending.empty && isIdle(this.actor.getSnapshot());
   }
 
   /** True until the room got its first stanza: the registry does not passivate it before. */
   get fresh(): boolean {
     return !this.#touched;
   }
-
-  #touched = false;
 
   #send(event: Parameters<typeof this.actor.send>[0]): void {
     this.#touched = true;
@@ -156,8 +146,6 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     this.#pending.set(id, { type: "join", stanza, requestedNick, history });
     this.#send({ type: "join", id, resource, history: this.store !== undefined && wantsHistory(history) });
   }
-
-
 
   /** A resource left: it gets an unavailable self-presence with 110. */
   leave(resource: string): void {
@@ -214,6 +202,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     return this.#await("info");
   }
 
+  /** Resolves once `fillParticipants` has run (rejects when it failed). */
   ensureParticipants(): Promise<void> {
     return this.#await("participants");
   }
@@ -237,8 +226,6 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     this.forgetResource(resource);
   }
 
-  // ---- internals ----------------------------------------------------------------------------------
-
   protected membership() {
     return this.actor.getSnapshot().context;
   }
@@ -249,23 +236,15 @@ export class RoomActor extends RoomTraffic implements RoomHost {
         this.#completeJoin(event.id, event.resource);
         return;
       case "join.dropped":
-        this.#take(event.id);
+        this.#pending.take(event.id);
         return;
       case "join.failed":
       case "read.failed":
         this.#fail(event.id, event.error);
         return;
       case "read.ready": {
-        const entry = this.#take(event.id);
-        if (entry?.type === "read") {
-          const stanza = entry.stanza;
-          Promise.resolve()
-            .then(entry.answer)
-            .then(
-              (stanzas) => this.outbox.sendAll(stanzas),
-              (error: unknown) => stanza && this.outbox.send(errorReply(stanza, { ...toStanzaError(error), by: this.room.jid })),
-            );
-        }
+        const entry = this.#pending.take(event.id);
+        if (entry?.type === "read") answerRead(entry, this.outbox, this.room.jid);
         return;
       }
       case "request.settled": {
@@ -273,7 +252,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
           this.#fail(event.id, event.error);
           return;
         }
-        const entry = this.#take(event.id);
+        const entry = this.#pending.take(event.id);
         if (entry?.type === "request" && entry.plan) this.outbox.sendAll(entry.plan(this.resources));
         return;
       }
@@ -290,14 +269,8 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     }
   }
 
-  #take(id: string): Pending | undefined {
-    const entry = this.#pending.get(id);
-    this.#pending.delete(id);
-    return entry;
-  }
-
   #completeJoin(id: string, resource: string): void {
-    const entry = this.#take(id);
+    const entry = this.#pending.take(id);
     if (entry?.type !== "join") return;
     for (const p of this.room._storedParticipants()) p._presenceSent = true;
     const to = this.fullJid(resource);
@@ -310,7 +283,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   }
 
   #fail(id: string, error: StanzaErrorData): void {
-    const entry = this.#take(id);
+    const entry = this.#pending.take(id);
     if (!entry) return;
     if (entry.type === "read" && entry.fail) {
       entry.fail(error);

@@ -1,6 +1,6 @@
 /**
  * The stanza-ids of a room's recent messages and their legacy ids, so that a reaction can name
- * its target. Bounded per room; until the archive (issue #5) backs it, older messages are unknown.
+ * its target without a store read. Bounded per room; older messages are looked up in the archive.
  */
 import { LRUCache } from "lru-cache";
 

@@ -43,8 +43,9 @@ export abstract class RoomTraffic {
   protected readonly outbox: StanzaSink;
   /** Recent messages, so that reactions can name them. */
   readonly messages = new RecentMessages();
-  readonly #held = new Map<string, Plan[]>();
-  readonly #streaming = new Map<string, object>();
+  /** Created on first use, like {@link #streaming}: an idle room holds neither (~180 B each). */
+  #held: Map<string, Plan[]> | undefined;
+  #streaming: Map<string, object> | undefined;
 
   /** Where messages are archived, if anywhere. */
   readonly store: Store | undefined;
@@ -162,11 +163,13 @@ export abstract class RoomTraffic {
   protected live(plan: Plan, holdPending = true): void {
     if (this.shutDown) return;
     const { resources, joins } = this.membership();
-    const now = resources.filter((r) => !this.#streaming.has(r));
+    const streaming = this.#streaming;
+    const now = streaming ? resources.filter((r) => !streaming.has(r)) : resources;
     this.outbox.sendAll(plan(now));
-    const later = [...this.#streaming.keys()];
+    const later = streaming ? [...streaming.keys()] : [];
     if (holdPending) for (const j of joins) if (!resources.includes(j.resource)) later.push(j.resource);
     for (const resource of new Set(later)) {
+      if (!this.#held) this.#held = new Map();
       const held = this.#held.get(resource) ?? [];
       held.push(plan);
       this.#held.set(resource, held);
@@ -179,10 +182,11 @@ export abstract class RoomTraffic {
    */
   protected streamJoin(resource: string, sequence: Iterable<Element>): void {
     const token = {};
+    if (!this.#streaming) this.#streaming = new Map();
     this.#streaming.set(resource, token);
     const stanzas = sequence[Symbol.iterator]();
     const step = (): void => {
-      if (this.#streaming.get(resource) !== token) return;
+      if (this.#streaming?.get(resource) !== token) return;
       for (let n = 0; n < JOIN_CHUNK; n++) {
         const next = stanzas.next();
         if (next.done) return this.#finishJoin(resource);
@@ -197,7 +201,7 @@ export abstract class RoomTraffic {
   /** The stanza-ids of the messages held for a resource whose join is under way. */
   protected heldStanzaIds(resource: string): Set<string> {
     const ids = new Set<string>();
-    for (const plan of this.#held.get(resource) ?? []) {
+    for (const plan of this.#held?.get(resource) ?? []) {
       for (const s of plan([resource])) {
         const id = stanzaIdOf(s);
         if (id !== undefined) ids.add(id);
@@ -208,20 +212,20 @@ export abstract class RoomTraffic {
 
   /** Ends a join: what was held for the resource goes out. */
   #finishJoin(resource: string): void {
-    this.#streaming.delete(resource);
-    const held = this.#held.get(resource) ?? [];
-    this.#held.delete(resource);
+    this.#streaming?.delete(resource);
+    const held = this.#held?.get(resource) ?? [];
+    this.#held?.delete(resource);
     for (const plan of held) this.outbox.sendAll(plan([resource]));
   }
 
   /** Forgets what was held (and any join streaming) for a resource that left or failed to join. */
   protected forgetHeld(resource?: string): void {
     if (resource === undefined) {
-      this.#held.clear();
-      this.#streaming.clear();
+      this.#held = undefined;
+      this.#streaming = undefined;
       return;
     }
-    this.#held.delete(resource);
-    this.#streaming.delete(resource);
+    this.#held?.delete(resource);
+    this.#streaming?.delete(resource);
   }
 }

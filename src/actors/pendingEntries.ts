@@ -1,0 +1,56 @@
+/**
+ * What a room actor remembers of the joins, reads and requests it handed to its machine, by the
+ * id the machine knows them by, until the machine says how each ended.
+ */
+import type { Element } from "@xmpp/component";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { toStanzaError } from "../legacy/errors.js";
+import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
+import type { HistoryRequest } from "../protocol/xep0045.js";
+import type { Plan, StanzaSink } from "./roomTraffic.js";
+
+/** Runs one request against the legacy room and says what to send when it succeeds. */
+export type RequestHandler = (room: LegacyRoom, signal: AbortSignal) => Promise<Plan>;
+
+/** A join, read or request waiting for the machine. */
+export type Pending =
+  | { type: "join"; stanza: Element; requestedNick: string; history: HistoryRequest }
+  | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
+  | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
+
+/** Pending entries by id; the map exists only while one does (an idle room holds none, ~180 B saved). */
+export class PendingEntries {
+  #byId: Map<string, Pending> | undefined;
+
+  /** True when nothing waits. */
+  get empty(): boolean {
+    return this.#byId === undefined;
+  }
+
+  set(id: string, entry: Pending): void {
+    if (!this.#byId) this.#byId = new Map();
+    this.#byId.set(id, entry);
+  }
+
+  get(id: string): Pending | undefined {
+    return this.#byId?.get(id);
+  }
+
+  /** Removes and returns the entry. */
+  take(id: string): Pending | undefined {
+    const entry = this.#byId?.get(id);
+    if (this.#byId?.delete(id) && this.#byId.size === 0) this.#byId = undefined;
+    return entry;
+  }
+}
+
+/** Sends a read's answer, or the error its answer failed with (from `by`, the room). */
+export function answerRead(entry: Pending & { type: "read" }, outbox: StanzaSink, by: string): void {
+  const stanza = entry.stanza;
+  Promise.resolve()
+    .then(entry.answer)
+    .then(
+      (stanzas) => outbox.sendAll(stanzas),
+      (error: unknown) => stanza && outbox.send(errorReply(stanza, { ...toStanzaError(error), by })),
+    );
+}
