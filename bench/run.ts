@@ -62,6 +62,24 @@ const fmt = (v: number | undefined) => (v === undefined ? "" : Math.abs(v) >= 10
 const spread = (v: number | undefined, min: number | undefined, max: number | undefined) =>
   v === undefined ? "" : min === undefined || max === undefined ? fmt(v) : `${fmt(v)} (${fmt(min)}–${fmt(max)})`;
 
+/** The rows as a Markdown table (for the README and the issue notes). */
+function markdown(date: string, host: ReturnType<typeof machine>, rows: Row[]): string {
+  const cell = (text: string) => text.replaceAll("|", "\\|");
+  const lines = [
+    `${date.slice(0, 10)}, ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}.`,
+    "Median (min–max) of the runs; the baseline is measured in the same run.",
+    "",
+    "| bench | metric | mucstate | baseline | ratio | runs | note |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    const value = `${spread(r.value, r.min, r.max)} ${r.unit}`;
+    const baseline = r.baseline === undefined ? "" : `${spread(r.baseline, r.baselineMin, r.baselineMax)} ${r.unit}`;
+    lines.push(`| ${r.bench} | ${cell(r.metric)} | ${value} | ${baseline} | ${fmt(r.ratio)} | ${r.runs ?? ""} | ${cell(r.note ?? "")} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 /** The machine the figures were measured on. */
 function machine() {
   const cpus = os.cpus();
@@ -116,6 +134,7 @@ async function main() {
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   const result = { date: new Date().toISOString(), machine: host, seconds: timings, rows };
   writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(new URL("./results/latest.md", import.meta.url), markdown(result.date, host, rows));
   process.exit(0);
 }
 
