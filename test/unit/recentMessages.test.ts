@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { RECENT_MESSAGES, RecentMessages } from "../../src/actors/recentMessages.js";
+
+describe("a room's recent messages", () => {
+  it("finds a message by stanza-id with its legacy id, or null when it has none", () => {
+    const recent = new RecentMessages();
+    recent.record("s1", "legacy-1");
+    recent.record("s2", undefined);
+    expect(recent.find("s1")).toEqual({ legacyId: "legacy-1" });
+    expect(recent.find("s2")).toEqual({ legacyId: null });
+    expect(recent.find("s3")).toBeUndefined();
+  });
+
+  it(`keeps the last ${RECENT_MESSAGES}, forgetting the oldest recorded first`, () => {
+    const recent = new RecentMessages();
+    for (let i = 0; i <= RECENT_MESSAGES; i++) recent.record(`s${i}`, `l${i}`);
+    expect(recent.find("s0")).toBeUndefined();
+    expect(recent.find("s1")).toEqual({ legacyId: "l1" });
+    // Recorded again (a legacy edit of the same message): it becomes the newest.
+    recent.record("s1", "l1-edited");
+    recent.record("new", undefined);
+    expect(recent.find("s1")).toEqual({ legacyId: "l1-edited" });
+    expect(recent.find("s2")).toBeUndefined();
+    expect(recent.find(`s${RECENT_MESSAGES}`)).toEqual({ legacyId: `l${RECENT_MESSAGES}` });
+  });
+});
