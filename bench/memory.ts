@@ -28,7 +28,8 @@ const KIB = 1024;
  * figure for the rooms it made (the default Node heap limit is about 4 GiB here).
  */
 const HEAP_BUDGET = 2 * 2 ** 30;
-const CHUNK = 5_000;
+/** Batches the rooms are made in; each batch is one run of the per-room figure. */
+const RUNS = 5;
 /** maxRooms of the registry whose other rooms passivate. */
 const LIVE = 1_000;
 
@@ -74,12 +75,18 @@ export async function memoryBench(): Promise<Row[]> {
 
   // The floor: bare XState actors of a one-state machine, same count.
   const machine = createMachine({ id: "bare", context: { n: 0 }, initial: "idle", states: { idle: {} } });
-  let before = heap();
-  const bare = Array.from({ length: ROOMS }, () => createActor(machine).start());
-  const barePerActor = (heap() - before) / ROOMS;
-  for (const a of bare) a.stop();
+  // In RUNS batches, so that the figure is a median with its spread.
+  const bare: unknown[] = [];
+  const bareRuns: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const start = heap();
+    for (let i = 0; i < ROOMS / RUNS; i++) bare.push(createActor(machine).start());
+    bareRuns.push((heap() - start) / (ROOMS / RUNS));
+  }
+  for (const a of bare) (a as { stop(): void }).stop();
+  let before: number;
   bare.length = 0;
-  log(`bare actor: ${barePerActor.toFixed(0)} B`);
+  log(`bare actor: ${bareRuns.map((b) => b.toFixed(0)).join(", ")} B`);
 
   // Where a room actor's heap goes: a machine built per room with provide(), as RoomActor does
   // today, against actors of the room machine sharing one provided machine.
@@ -107,11 +114,15 @@ export async function memoryBench(): Promise<Row[]> {
   before = heap();
   const t0 = performance.now();
   let rooms = 0;
+  const roomRuns: number[] = [];
   while (rooms < ROOMS && process.memoryUsage().heapUsed - before < HEAP_BUDGET) {
-    for (const end = Math.min(ROOMS, rooms + CHUNK); rooms < end; rooms++) {
+    const start = heap();
+    const first = rooms;
+    for (const end = Math.min(ROOMS, rooms + ROOMS / RUNS); rooms < end; rooms++) {
       const actor = await registry.get(session, `r${rooms}`);
       await actor.ensureInfo();
     }
+    roomRuns.push((heap() - start) / (rooms - first));
   }
   const createMs = performance.now() - t0;
   const perRoom = (heap() - before) / rooms;
@@ -120,7 +131,12 @@ export async function memoryBench(): Promise<Row[]> {
 
   before = heap();
   const t1 = performance.now();
-  for (let i = 0; i < PARTICIPANTS / PER_ROOM; i++) await (await registry.get(session, `big${i}`)).ensureParticipants();
+  const participantRuns: number[] = [];
+  for (let i = 0; i < PARTICIPANTS / PER_ROOM; i++) {
+    const start = heap();
+    await (await registry.get(session, `big${i}`)).ensureParticipants();
+    participantRuns.push((heap() - start) / PER_ROOM);
+  }
   const fillMs = performance.now() - t1;
   const perParticipant = (heap() - before) / PARTICIPANTS;
   const rss = process.memoryUsage().rss;
@@ -146,7 +162,14 @@ export async function memoryBench(): Promise<Row[]> {
   rmSync(dir, { recursive: true, force: true });
 
   return [
-    row("memory", `heap per idle room actor (${rooms.toLocaleString("en")} rooms)`, perRoom / KIB, "KiB", barePerActor / KIB, `target ≤ 5 KiB; ${roomsNote}baseline: bare XState actor of a one-state machine; ${(rooms / (createMs / 1000)).toFixed(0)} rooms/s created`),
+    row(
+      "memory",
+      `heap per idle room actor (${rooms.toLocaleString("en")} rooms in ${roomRuns.length} batches)`,
+      roomRuns.map((b) => b / KIB),
+      "KiB",
+      bareRuns.map((b) => b / KIB),
+      `target ≤ 5 KiB; all rooms together ${(perRoom / KIB).toFixed(2)} KiB each; ${roomsNote}baseline: bare XState actor of a one-state machine; ${(rooms / (createMs / 1000)).toFixed(0)} rooms/s created`,
+    ),
     row(
       "memory",
       `heap per passivated room (${ROOMS.toLocaleString("en")} rooms, maxRooms ${LIVE.toLocaleString("en")}, SQLite store)`,
@@ -156,7 +179,7 @@ export async function memoryBench(): Promise<Row[]> {
       `rooms beyond maxRooms stop their actor and keep their state in the store; ${(ROOMS / (passivateMs / 1000)).toFixed(0)} rooms/s (one putRoom commit each)`,
     ),
     row("memory", "what roomMachine.provide() per room would cost", perProvide / KIB, "KiB", undefined, `rooms share one machine (legacyActors.ts sharedRoomMachine); a bare actor of it takes ${(perSharedActor / KIB).toFixed(2)} KiB`),
-    row("memory", `heap per participant (${PARTICIPANTS.toLocaleString("en")} in ${PARTICIPANTS / PER_ROOM} filled rooms)`, perParticipant, "B", undefined, `target ≤ 600 B; filled in ${(fillMs / 1000).toFixed(1)} s`),
+    row("memory", `heap per participant (${PARTICIPANTS.toLocaleString("en")} in ${PARTICIPANTS / PER_ROOM} filled rooms, one run a room)`, participantRuns, "B", undefined, `target ≤ 600 B; all together ${perParticipant.toFixed(0)} B each; filled in ${(fillMs / 1000).toFixed(1)} s`),
     row("memory", "process RSS with all of the above", rss / 2 ** 20, "MiB", undefined, `${rooms + 1000 + PARTICIPANTS / PER_ROOM} room actors, ${PARTICIPANTS.toLocaleString("en")} participants`),
   ];
 }
