@@ -45,11 +45,11 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     this.#avatar = new RoomAvatar(room, options.avatars, () => this.live((rs) => rs.flatMap((r) => avatarChanged(room, this.fullJid(r)))));
     const binding = bindRoom(
       room,
-      async (input, signal) => {
+      async (input, cancel) => {
         const entry = this.#pending.get(input.id);
         if (entry?.type !== "request") throw new Error("request lost");
-        const plan = await entry.run(room, signal);
-        if (!signal.aborted) entry.plan = plan;
+        const plan = await entry.run(room, cancel);
+        if (!cancel.aborted) entry.plan = plan;
         return { id: input.id, destroyed: entry.destroys };
       },
       options.callbackTimeoutMs,

@@ -3,6 +3,7 @@
  * keeps the room quiet while it fills itself, and turns any throw into stanza error data.
  */
 import { fromCallback, fromPromise } from "xstate";
+import { RequestAbort, type RequestCancel } from "./requestAbort.js";
 import { XMPPError, toStanzaError } from "../legacy/errors.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
@@ -10,7 +11,7 @@ import type { QueuedRequest, RequestOutcome, RoomHandle, RunEvent, RunnerEvent }
 import { roomMachine } from "../machines/roomMachine.js";
 
 /** Runs one queued request; resolves with whether it destroyed the room. */
-export type RunRequest = (request: QueuedRequest, signal: AbortSignal) => Promise<RequestOutcome>;
+export type RunRequest = (request: QueuedRequest, cancel: RequestCancel) => Promise<RequestOutcome>;
 
 const TIMEOUT = toStanzaError(new XMPPError("remote-server-timeout", "The legacy network did not answer in time", "wait"));
 
@@ -82,9 +83,9 @@ interface RoomBinding {
  */
 const requestRunner = fromCallback<RunEvent, RoomHandle>(({ input, receive, sendBack }) => {
   const { runRequest, watchdog } = bindingOf(input.handle);
-  let inFlight: AbortController | undefined;
+  let inFlight: RequestAbort | undefined;
   receive(({ request }) => {
-    const controller = new AbortController();
+    const controller = new RequestAbort();
     inFlight = controller;
     const run = watchdog.start((error) => {
       if (inFlight !== controller) return;
@@ -98,7 +99,7 @@ const requestRunner = fromCallback<RunEvent, RoomHandle>(({ input, receive, send
       watchdog.finish(run);
       sendBack(event);
     };
-    runRequest(request, controller.signal).then(
+    runRequest(request, controller).then(
       (outcome) => report({ type: "request.done", ...outcome }),
       (error: unknown) => report({ type: "request.failed", id: request.id, error: toStanzaError(error) }),
     );

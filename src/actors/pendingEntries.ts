@@ -7,10 +7,11 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { toStanzaError } from "../legacy/errors.js";
 import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
+import type { RequestCancel } from "./requestAbort.js";
 import type { Plan, StanzaSink } from "./roomTraffic.js";
 
 /** Runs one request against the legacy room and says what to send when it succeeds. */
-export type RequestHandler = (room: LegacyRoom, signal: AbortSignal) => Promise<Plan>;
+export type RequestHandler = (room: LegacyRoom, cancel: RequestCancel) => Promise<Plan>;
 
 /** A join, read or request waiting for the machine. */
 export type Pending =

@@ -125,12 +125,12 @@ export function destroy(iq: Element, reason: string | undefined): RequestHandler
  */
 export function setRoomAvatar(iq: Element, vcard: Element, avatars: RoomAvatar): RequestHandler {
   const photo = parseVcardPhoto(vcard);
-  return async (room, signal) => {
+  return async (room, cancel) => {
     if ("error" in photo) throw new XMPPError("bad-request", photo.error);
     const id = await room.onAvatar(photo.data, photo.mime);
     if (id === null || id === undefined) return () => [iqResult(iq)];
     const before = room.avatarHash;
-    room._avatar = photo.data ? await avatars.load(String(id), photo.data, signal) : undefined;
+    room._avatar = photo.data ? await avatars.load(String(id), photo.data, cancel.signal) : undefined;
     if (room.avatarHash === before) return () => [iqResult(iq)];
     return (resources) => [iqResult(iq), ...resources.flatMap((r) => avatarChanged(room, userJid(room, r)))];
   };
