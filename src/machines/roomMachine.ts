@@ -200,11 +200,11 @@ export const roomMachine = roomSetup.createMachine({
                     "request.done": [
                       { guard: "destroyedRoom", target: "#room.destroyed", actions: "settleOk" },
                       // Straight on to the next request: one microstep instead of two.
-                      { guard: "hasRequests", target: "running", reenter: true, actions: ["settleOk", "dequeue"] },
+                      { guard: "hasRequests", target: "running", reenter: true, actions: { type: "settleAndDequeue", params: { ok: true } } },
                       { target: "#room.active.mailbox.waiting", actions: "settleOk" },
                     ],
                     "request.failed": [
-                      { guard: "hasRequests", target: "running", reenter: true, actions: [{ type: "settleError", params: { timeout: false } }, "dequeue"] },
+                      { guard: "hasRequests", target: "running", reenter: true, actions: { type: "settleAndDequeue", params: { ok: false } } },
                       { target: "#room.active.mailbox.waiting", actions: { type: "settleError", params: { timeout: false } } },
                     ],
                   },

@@ -155,6 +155,17 @@ export const roomSetup = setup({
       if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: true });
       enqueue.assign({ current: null });
     }),
+    // Settles the request in flight and takes the next one in one assign (one snapshot, not two).
+    settleAndDequeue: enqueueActions(({ context, event, enqueue }, params: { ok: boolean }) => {
+      const current = context.current;
+      if (current && params.ok) enqueue.emit({ type: "request.settled", id: current.id, ok: true });
+      if (current && !params.ok) {
+        enqueue.emit({ type: "request.settled", id: current.id, ok: false, error: errorOf("error" in event ? event.error : undefined) });
+      }
+      const [head, ...rest] = context.mailbox;
+      enqueue.assign({ current: head ?? null, mailbox: rest });
+      if (head) enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
+    }),
     settleError: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
       const error = params.timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
       if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: false, error });

@@ -101,7 +101,7 @@ describe("the room machine's chart", () => {
     const done = chart.edges.filter((e) => e.source === "room.active.mailbox.busy.running" && e.label === "request.done");
     expect(done.map((e) => [e.target, e.guard, e.actions])).toEqual([
       ["room.destroyed", "destroyedRoom", ["settleOk"]],
-      ["room.active.mailbox.busy.running", "hasRequests", ["settleOk", "dequeue"]],
+      ["room.active.mailbox.busy.running", "hasRequests", ["settleAndDequeue"]],
       ["room.active.mailbox.waiting", undefined, ["settleOk"]],
     ]);
     const join = chart.edges.find((e) => e.source === "room.active" && e.event === "join" && e.guard === undefined);
