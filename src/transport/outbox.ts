@@ -2,7 +2,7 @@
  * The one place stanzas leave the process: sends only while the component is online, keeps a
  * bounded queue while it reconnects, honours socket back-pressure, refuses any stanza whose
  * `from` is outside the component domain, and holds stanzas while the store has uncommitted
- * writes (a group commit), committing before it writes them.
+ * writes (a group commit), writing them once the commit is done.
  */
 import type { Element } from "@xmpp/component";
 import { isFromDomain } from "./addresses.js";
@@ -86,7 +86,11 @@ export class Outbox {
     this.#highWaterMark = options.highWaterMark ?? 256 * 1024;
     this.#onDrop = options.onDrop ?? (() => {});
     this.#barrier = options.barrier;
-    connection.on("online", () => this.#pump());
+    // A new stream has a new socket: a drain awaited on the old one will never come.
+    connection.on("online", () => {
+      this.#waitingForDrain = false;
+      this.#pump();
+    });
   }
 
   /** Stanzas waiting to be written. */
@@ -105,8 +109,7 @@ export class Outbox {
       this.#onDrop(oldest, "queue-full");
     }
     this.#queue.push(stanza);
-    if (this.#barrier?.uncommitted) this.#awaitCommit();
-    else this.#schedule();
+    this.#schedule();
   }
 
   /** Queues several stanzas, in order. */

@@ -141,6 +141,23 @@ describe("outbox", () => {
     expect(c.written).toEqual(["1", "2", "3"]);
   });
 
+  it("resumes on a new stream after losing the old socket while waiting for its drain", async () => {
+    const c = new FakeConnection();
+    const outbox = new Outbox(c, { domain: "muc.example.org", highWaterMark: 150 });
+    c.goOnline();
+    const big = "x".repeat(40_000);
+    for (const id of ["1", "2", "3"]) outbox.send(stanza(id, undefined, big));
+    await tick();
+    expect(c.written).toEqual(["1", "2"]);
+    // The stream breaks: the old socket never drains; the reconnect brings an empty one.
+    c.status = "offline";
+    c.socket = Object.assign(new EventEmitter(), { writableLength: 0 });
+    outbox.send(stanza("4"));
+    c.goOnline();
+    expect(c.written).toEqual(["1", "2", "3", "4"]);
+    await outbox.flushed();
+  });
+
   it("refuses an unbounded queue", () => {
     expect(() => new Outbox(new FakeConnection(), { domain: "d", maxQueue: 0 })).toThrow(/maxQueue option must be a positive integer/);
   });
