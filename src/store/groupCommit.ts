@@ -27,8 +27,10 @@ export const DEFAULT_GROUP_COMMIT_MS = 2;
 export interface GroupCommitOptions {
   /** Shortest time between two commits, in ms: the longest a message waits under load. */
   intervalMs?: number;
-  /** Gets a commit that failed (its writes are rolled back). */
+  /** Gets a commit that failed (its writes are rolled back), and any error of a listener. */
   onError: (error: unknown) => void;
+  /** Called after a failed commit was rolled back: drop what was cached from the lost writes. */
+  onRollback?: () => void;
 }
 
 /** One database's open group commit. @internal */
@@ -38,8 +40,9 @@ export class GroupCommit {
   readonly #commit: Database.Statement;
   readonly #intervalMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #onRollback: () => void;
   #batched = 0;
-  #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  #cancelTimer: (() => void) | undefined;
   #lastCommit = Number.NEGATIVE_INFINITY;
   #waiting: Array<() => void> = [];
 
@@ -53,6 +56,7 @@ export class GroupCommit {
     this.#commit = db.prepare("COMMIT");
     this.#intervalMs = intervalMs;
     this.#onError = options.onError;
+    this.#onRollback = options.onRollback ?? (() => {});
   }
 
   /** True while a batch waits for its commit. */
@@ -64,30 +68,43 @@ export class GroupCommit {
   join(): void {
     if (this.#batched >= MAX_BATCH) this.commit();
     if (this.#batched === 0) {
-      // A write inside a transaction opened elsewhere is committed by its owner.
-      if (this.#db.inTransaction) return;
       this.#begin.run();
       const wait = this.#lastCommit + this.#intervalMs - performance.now();
-      this.#timer = wait > 0 ? setTimeout(() => this.commit(), wait) : setImmediate(() => this.commit());
+      if (wait > 0) {
+        const timer = setTimeout(() => this.commit(), wait);
+        this.#cancelTimer = () => clearTimeout(timer);
+      } else {
+        const immediate = setImmediate(() => this.commit());
+        this.#cancelTimer = () => clearImmediate(immediate);
+      }
     }
     this.#batched++;
   }
 
-  /** Commits the open batch now, then tells whoever waits; a failure rolls back and goes to `onError`. */
+  /**
+   * Commits the open batch now, then tells whoever waits. Never throws: a failed commit rolls
+   * back and goes to `onError` (then `onRollback`), and so does a listener that throws.
+   */
   commit(): void {
     if (this.#batched === 0) return;
     this.#batched = 0;
-    clearTimeout(this.#timer as NodeJS.Timeout);
-    clearImmediate(this.#timer as NodeJS.Immediate);
-    this.#timer = undefined;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
     try {
       this.#commit.run();
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec("ROLLBACK");
       this.#onError(error);
+      this.#onRollback();
     }
     this.#lastCommit = performance.now();
-    for (const listener of this.#waiting.splice(0)) listener();
+    for (const listener of this.#waiting.splice(0)) {
+      try {
+        listener();
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
   }
 
   /** Calls `listener` once the open batch is committed (at once when none is open). */

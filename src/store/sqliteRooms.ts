@@ -53,7 +53,8 @@ export type RoomStatement =
   | "putParticipant"
   | "putParticipantAt"
   | "deleteParticipant"
-  | "nextRun";
+  | "nextRun"
+  | "currentRun";
 
 /** The statements of rooms and participants, prepared once per database. */
 export function prepareStatements(db: Database.Database): Record<RoomStatement, Statement> {
@@ -86,5 +87,6 @@ export function prepareStatements(db: Database.Database): Record<RoomStatement, 
     ),
     deleteParticipant: prepare("DELETE FROM participants WHERE room_id = ? AND nickname = ?"),
     nextRun: prepare("UPDATE meta SET value = value + 1 WHERE key = 'run' RETURNING value").pluck() as Statement,
+    currentRun: prepare("SELECT value FROM meta WHERE key = 'run'").pluck() as Statement,
   };
 }

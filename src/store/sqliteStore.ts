@@ -64,7 +64,11 @@ class SqliteStore implements Store {
 
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
-    this.#batch = new GroupCommit(db, { intervalMs: options.groupCommitMs, onError: storeErrorHandler(options) });
+    this.#batch = new GroupCommit(db, {
+      intervalMs: options.groupCommitMs,
+      onError: storeErrorHandler(options),
+      onRollback: () => this.#forgetLostWrites(),
+    });
     this.#archive = new SqliteArchive(db);
     this.#sql = prepareStatements(db);
     this.#replaceParticipants = db.transaction((roomId: number, participants: readonly ParticipantInput[]) => {
@@ -185,6 +189,13 @@ class SqliteStore implements Store {
 
   #writeParticipant(roomId: number, p: ParticipantInput): void {
     this.#sql.putParticipant.run(roomId, p.nickname, roomId, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
+  }
+
+  /** After a rolled-back batch: room ids it created may be reused, and a run it started is undone. */
+  #forgetLostWrites(): void {
+    this.#roomIds.clear();
+    const stored = this.#sql.currentRun.get() as number;
+    if (stored < this.#run) this.#run = this.#sql.nextRun.get() as number;
   }
 
   #roomId(room: RoomKey): number | undefined {
