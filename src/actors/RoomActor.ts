@@ -143,7 +143,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
    */
   join(stanza: Element, resource: string, requestedNick: string, history: HistoryRequest = {}): void {
     const id = nanoid();
-    this.#pending.set(id, { type: "join", stanza, requestedNick, history });
+    this.#pending.set(id, { type: "join", stanza, resource, requestedNick, history });
     this.#send({ type: "join", id, resource, history: this.store !== undefined && wantsHistory(history) });
   }
 
@@ -291,7 +291,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     }
     const stanza = entry.stanza;
     if (!stanza || stanza.attrs.type === "error") return;
-    if (entry.type === "join") this.forgetHeld(stanza.attrs.from?.split("/")[1] ?? "");
+    if (entry.type === "join") this.forgetHeld(entry.resource);
     const payload = stanza.name === "presence" ? [mucElement()] : [];
     this.outbox.send(errorReply(stanza, { ...error, by: this.room.jid }, ...payload));
   }

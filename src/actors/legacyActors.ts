@@ -3,17 +3,17 @@
  * keeps the room quiet while it fills itself, and turns any throw into stanza error data.
  */
 import { fromCallback, fromPromise } from "xstate";
-import { RequestAbort, type RequestCancel } from "./requestAbort.js";
-import { XMPPError, toStanzaError } from "../legacy/errors.js";
+import { toStanzaError } from "../legacy/errors.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { QueuedRequest, RequestOutcome, RoomHandle, RunEvent, RunnerEvent } from "../machines/roomEvents.js";
+import { TIMEOUT } from "../machines/roomErrors.js";
 import { roomMachine } from "../machines/roomMachine.js";
+import { RequestAbort, type RequestCancel } from "./requestAbort.js";
 
 /** Runs one queued request; resolves with whether it destroyed the room. */
 export type RunRequest = (request: QueuedRequest, cancel: RequestCancel) => Promise<RequestOutcome>;
 
-const TIMEOUT = toStanzaError(new XMPPError("remote-server-timeout", "The legacy network did not answer in time", "wait"));
 
 /**
  * Times out the request in flight with one lazily re-armed timer per room, rather than a timer
@@ -83,31 +83,25 @@ interface RoomBinding {
  */
 const requestRunner = fromCallback<RunEvent, RoomHandle>(({ input, receive, sendBack }) => {
   const { runRequest, watchdog } = bindingOf(input.handle);
-  let inFlight: RequestAbort | undefined;
+  /** The request in flight: answered at most once, by whichever of outcome, timeout, stop comes first. */
+  let inFlight: { cancel: RequestAbort; run: object } | undefined;
+  const settle = (current: typeof inFlight, event: RunnerEvent | undefined, reason?: unknown): void => {
+    if (!current || inFlight !== current) return;
+    inFlight = undefined;
+    watchdog.finish(current.run);
+    if (reason !== undefined) current.cancel.abort(reason);
+    if (event) sendBack(event);
+  };
   receive(({ request }) => {
-    const controller = new RequestAbort();
-    inFlight = controller;
-    const run = watchdog.start((error) => {
-      if (inFlight !== controller) return;
-      inFlight = undefined;
-      controller.abort(error);
-      sendBack({ type: "request.failed", id: request.id, error });
-    });
-    const report = (event: RunnerEvent) => {
-      if (inFlight !== controller) return; // timed out, or the runner stopped: already answered
-      inFlight = undefined;
-      watchdog.finish(run);
-      sendBack(event);
-    };
-    runRequest(request, controller).then(
-      (outcome) => report({ type: "request.done", ...outcome }),
-      (error: unknown) => report({ type: "request.failed", id: request.id, error: toStanzaError(error) }),
+    const current = { cancel: new RequestAbort(), run: {} };
+    inFlight = current;
+    current.run = watchdog.start((error) => settle(current, { type: "request.failed", id: request.id, error }, error));
+    runRequest(request, current.cancel).then(
+      (outcome) => settle(current, { type: "request.done", ...outcome }),
+      (error: unknown) => settle(current, { type: "request.failed", id: request.id, error: toStanzaError(error) }),
     );
   });
-  return () => {
-    inFlight?.abort(new Error("the room stopped"));
-    inFlight = undefined;
-  };
+  return () => settle(inFlight, undefined, new Error("the room stopped"));
 });
 
 /** Live rooms by handle. Every room runs the one shared machine; its handle finds its callbacks. */

@@ -15,7 +15,7 @@ export type RequestHandler = (room: LegacyRoom, cancel: RequestCancel) => Promis
 
 /** A join, read or request waiting for the machine. */
 export type Pending =
-  | { type: "join"; stanza: Element; requestedNick: string; history: HistoryRequest }
+  | { type: "join"; stanza: Element; resource: string; requestedNick: string; history: HistoryRequest }
   | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
   | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
 

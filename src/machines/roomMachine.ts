@@ -190,7 +190,7 @@ export const roomMachine = roomSetup.createMachine({
                 src: "runRequest",
                 input: ({ context }) => ({ handle: context.handle }),
                 // The runner reports every failure of a request itself; this is the runner failing.
-                onError: { target: "waiting", actions: { type: "settleError", params: { timeout: false } } },
+                onError: { target: "waiting", actions: "settleError" },
               },
               initial: "running",
               states: {
@@ -205,7 +205,7 @@ export const roomMachine = roomSetup.createMachine({
                     ],
                     "request.failed": [
                       { guard: "hasRequests", target: "running", reenter: true, actions: { type: "settleAndDequeue", params: { ok: false } } },
-                      { target: "#room.active.mailbox.waiting", actions: { type: "settleError", params: { timeout: false } } },
+                      { target: "#room.active.mailbox.waiting", actions: "settleError" },
                     ],
                   },
                 },

@@ -166,8 +166,8 @@ export const roomSetup = setup({
       enqueue.assign({ current: head ?? null, mailbox: rest });
       if (head) enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
     }),
-    settleError: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
-      const error = params.timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
+    settleError: enqueueActions(({ context, event, enqueue }) => {
+      const error = errorOf("error" in event ? event.error : undefined);
       if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: false, error });
       enqueue.assign({ current: null });
     }),
