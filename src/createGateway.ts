@@ -103,11 +103,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   if (!options.plugin) throw new TypeError("plugin option is required");
   const domain = options.domain?.toLowerCase();
   const onError = options.onError ?? (() => {});
-  const ownStore = typeof options.store !== "object";
-  const store: Store =
-    typeof options.store === "object"
-      ? options.store
-      : openSqliteStore(options.store ?? "mucstate.sqlite", { retentionDays: options.retentionDays, groupCommitMs: options.groupCommitMs, onError });
+  const given = options.store;
+  const ownStore = given === undefined || typeof given === "string";
+  const store: Store = ownStore
+    ? openSqliteStore(given ?? "mucstate.sqlite", { retentionDays: options.retentionDays, groupCommitMs: options.groupCommitMs, onError })
+    : given;
   let connection: Connection;
   try {
     connection = createConnection({

@@ -11,7 +11,8 @@ import type { ReadNeeds, RequestKind, RestoredSteps, RoomEmitted } from "../mach
 import type { roomMachine } from "../machines/roomMachine.js";
 import { isIdle, ranSteps } from "../machines/roomStatus.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
-import { joinHistory, runBackfill, stanzaIdOf, wantsHistory } from "./archive.js";
+import { stanzaIdOf } from "../protocol/xep0359.js";
+import { joinHistory, runBackfill, wantsHistory } from "./archive.js";
 import { saveParticipants, saveRoom } from "./roomRecords.js";
 import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
 import { Status, mucElement } from "../protocol/xep0045.js";

@@ -6,6 +6,7 @@ import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { NotImplementedError } from "../legacy/errors.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { NS } from "../protocol/namespaces.js";
 import { parseElement } from "../protocol/parseXml.js";
 import { iqResult } from "../protocol/rfc6120.js";
 import { delayElement } from "../protocol/xep0203.js";
@@ -44,7 +45,7 @@ export function archiveMessage(
 ): ArchivedMessage {
   const copy = entry.stanza;
   copy.attrs.to = room.session.user;
-  copy.children = copy.children.filter((c) => typeof c === "string" || !c.is("delay", "urn:xmpp:delay"));
+  copy.children = copy.children.filter((c) => typeof c === "string" || !c.is("delay", NS.DELAY));
   return store.archive({
     ...keyOf(room),
     stanzaId: entry.stanzaId,
@@ -61,11 +62,6 @@ function restore(message: ArchivedMessage, to: string): Element {
   const el = parseElement(message.xml);
   el.attrs.to = to;
   return el;
-}
-
-/** The stanza-id (by anyone) of a message, if it has one. */
-export function stanzaIdOf(message: Element): string | undefined {
-  return message.getChild("stanza-id", "urn:xmpp:sid:0")?.attrs.id;
 }
 
 /** True unless the join asked for no history (`maxstanzas` or `maxchars` of zero). */

@@ -5,6 +5,7 @@
 import type { Element } from "@xmpp/component";
 import type { LegacySession } from "../legacy/LegacySession.js";
 import { NS } from "../protocol/namespaces.js";
+import { NS_MAM } from "../protocol/xep0313.js";
 import { xmlSafeText } from "../protocol/resourcepart.js";
 import { errorReply, iqResult, isRequestIq } from "../protocol/rfc6120.js";
 import { discoInfo, discoItems } from "../protocol/xep0030.js";
@@ -49,7 +50,7 @@ export async function handleComponentStanza(
     send(iqResult(stanza, discoItems(list)));
     return;
   }
-  if (payload.getNS() === "urn:xmpp:mam:2") {
+  if (payload.getNS() === NS_MAM) {
     send(errorReply(stanza, { condition: "bad-request", text: "Archives belong to rooms: query a room's JID" }));
     return;
   }

@@ -5,13 +5,14 @@
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { NS } from "../protocol/namespaces.js";
+import { NS_MAM } from "../protocol/xep0313.js";
 import { xmlSafeText } from "../protocol/resourcepart.js";
 import { discoInfo } from "../protocol/xep0030.js";
 import { type FormField, dataForm } from "../protocol/xep0004.js";
 import { restrictionsForm } from "../protocol/xep0444.js";
 
 /** Features every room has. */
-const ROOM_FEATURES = ["urn:xmpp:reactions:0", "urn:xmpp:mam:2", "urn:xmpp:mam:2#extended", NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
+const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS_MAM, `${NS_MAM}#extended`, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
 
 /** Features that depend on the room type: `group` is members-only and non-anonymous. */
 export function typeFeatures(room: LegacyRoom): string[] {

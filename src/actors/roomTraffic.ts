@@ -9,7 +9,8 @@ import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyPartici
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { Status, roomStatusMessage } from "../protocol/xep0045.js";
 import type { Store } from "../store/types.js";
-import { archiveMessage, keyOf, newStanzaId, stanzaIdOf } from "./archive.js";
+import { stanzaIdOf } from "../protocol/xep0359.js";
+import { archiveMessage, keyOf, newStanzaId } from "./archive.js";
 import { RecentMessages } from "./recentMessages.js";
 import { saveRoom } from "./roomRecords.js";
 import {

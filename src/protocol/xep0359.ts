@@ -24,3 +24,8 @@ export function stripStanzaIds(stanza: Element, by: string): void {
 export function originId(stanza: Element): string | undefined {
   return stanza.getChild("origin-id", NS.SID)?.attrs.id;
 }
+
+/** The stanza-id (by anyone) of a message, if it has one. */
+export function stanzaIdOf(message: Element): string | undefined {
+  return message.getChild("stanza-id", NS.SID)?.attrs.id;
+}
