@@ -6,6 +6,7 @@
  * @module
  */
 import { StoreItemNotFound } from "./errors.js";
+import { toArchivedMessage, toHoleCandidate } from "./archiveRow.js";
 import { findHoleBounds, type HoleCandidate } from "./holeBounds.js";
 import { type ArchiveMetadata, isBackward, type MamQuery, type MamResult, pageResult, pageSizeOf } from "./mam.js";
 import type { ArchivedMessage, ArchiveInput, HoleBounds, RoomKey } from "./types.js";
@@ -48,7 +49,7 @@ export class MemoryArchive {
       xml: input.xml,
     };
     this.#insert(row);
-    return toMessage(input, row, run);
+    return toArchivedMessage(input, row, run);
   }
 
   /** Answers a MAM query; see {@link Store.queryArchive}. */
@@ -73,7 +74,7 @@ export class MemoryArchive {
     const window = matches.filter((r) => (!after || compare(r, after) > 0) && (!before || compare(r, before) < 0));
     const directed = isBackward(query) ? window.slice(-(size + 1)).reverse() : window.slice(0, size + 1);
     return pageResult(
-      directed.map((r) => toMessage(key, r, run)),
+      directed.map((r) => toArchivedMessage(key, r, run)),
       size,
       query,
       matches.length,
@@ -92,7 +93,7 @@ export class MemoryArchive {
   holeBounds(run: number): HoleBounds {
     const candidates: HoleCandidate[] = [];
     for (const r of this.#rows) {
-      if (r.legacyId !== undefined) candidates.push({ seq: r.seq, timestamp: r.timestamp, legacyId: r.legacyId, live: r.liveRun === run });
+      if (r.legacyId !== undefined) candidates.push(toHoleCandidate({ ...r, legacyId: r.legacyId }, run));
     }
     return findHoleBounds({
       newest: () => candidates[candidates.length - 1],
@@ -141,19 +142,4 @@ export class MemoryArchive {
     this.#byStanzaId.delete(row.stanzaId);
     if (row.legacyId !== undefined && this.#byLegacyId.get(row.legacyId) === row) this.#byLegacyId.delete(row.legacyId);
   }
-}
-
-function toMessage(key: RoomKey, row: Row, run: number): ArchivedMessage {
-  const message: ArchivedMessage = {
-    user: key.user,
-    room: key.room,
-    seq: row.seq,
-    stanzaId: row.stanzaId,
-    timestamp: row.timestamp,
-    authorJid: row.authorJid,
-    source: row.liveRun === run ? "live" : "backfill",
-    xml: row.xml,
-  };
-  if (row.legacyId !== undefined) message.legacyId = row.legacyId;
-  return message;
 }

@@ -18,7 +18,7 @@ import type {
   Store,
   StoreOptions,
 } from "./types.js";
-import { checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
+import { checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
 
 interface RoomState {
   record: RoomRecord;
@@ -37,7 +37,6 @@ function copyRoom(record: RoomRecord): RoomRecord {
   return copy;
 }
 
-const keyOf = (user: string, room: string) => `${user}\n${room}`;
 
 class MemoryStore implements Store {
   readonly #rooms = new Map<string, RoomState>();
@@ -50,7 +49,7 @@ class MemoryStore implements Store {
   }
 
   getRoom(user: string, room: string): RoomRecord | undefined {
-    const state = this.#rooms.get(keyOf(user, room));
+    const state = this.#rooms.get(roomKeyString(user, room));
     return state && copyRoom(state.record);
   }
 
@@ -63,13 +62,13 @@ class MemoryStore implements Store {
 
   putRoom(record: RoomRecord): void {
     checkRoom(record);
-    const state = this.#rooms.get(keyOf(record.user, record.room));
+    const state = this.#rooms.get(roomKeyString(record.user, record.room));
     if (state) state.record = copyRoom(record);
-    else this.#rooms.set(keyOf(record.user, record.room), { record: copyRoom(record), participants: new Map(), archive: new MemoryArchive() });
+    else this.#rooms.set(roomKeyString(record.user, record.room), { record: copyRoom(record), participants: new Map(), archive: new MemoryArchive() });
   }
 
   deleteRoom(user: string, room: string): boolean {
-    return this.#rooms.delete(keyOf(user, room));
+    return this.#rooms.delete(roomKeyString(user, room));
   }
 
   listRooms(user: string): RoomRecord[] {
@@ -150,7 +149,7 @@ class MemoryStore implements Store {
   }
 
   #state(room: RoomKey): RoomState | undefined {
-    return this.#rooms.get(keyOf(room.user, room.room));
+    return this.#rooms.get(roomKeyString(room.user, room.room));
   }
 
   #required(room: RoomKey): RoomState {

@@ -13,47 +13,25 @@
  */
 import type Database from "better-sqlite3";
 import { StoreItemNotFound } from "./errors.js";
+import { type ArchiveRow, toArchivedMessage, toHoleCandidate } from "./archiveRow.js";
 import { findHoleBounds, type HoleCandidate } from "./holeBounds.js";
 import { type ArchiveMetadata, isBackward, isFiltered, type MamQuery, type MamResult, pageResult, pageSizeOf } from "./mam.js";
 import type { ArchivedMessage, ArchiveInput, HoleBounds, RoomKey } from "./types.js";
 
-/** An `archive` row as SQLite returns it. */
-interface Row {
-  seq: number;
-  stanza_id: string;
-  legacy_id: string | null;
-  timestamp: number;
-  author_jid: string;
-  live_run: number | null;
-  xml: string;
-}
+/** An `archive` row as SQLite returns it (columns renamed by {@link COLUMNS}). */
+type Row = ArchiveRow & { legacyId: string | null; liveRun: number | null };
 
 type Position = Pick<Row, "timestamp" | "seq">;
 type Statement = Database.Statement<unknown[], unknown>;
 
-const COLUMNS = "seq, stanza_id, legacy_id, timestamp, author_jid, live_run, xml";
+const COLUMNS = "seq, stanza_id AS stanzaId, legacy_id AS legacyId, timestamp, author_jid AS authorJid, live_run AS liveRun, xml";
 const BY_POSITION = "ORDER BY timestamp, seq";
 const BY_POSITION_DESC = "ORDER BY timestamp DESC, seq DESC";
 /** Hole-bound look-ups walk the time index from one end; never let the planner sort instead. */
 const WITH_LEGACY_ID = `FROM archive INDEXED BY archive_time WHERE room_id = ? AND legacy_id IS NOT NULL`;
 
-function toMessage(key: RoomKey, row: Row, run: number): ArchivedMessage {
-  const message: ArchivedMessage = {
-    user: key.user,
-    room: key.room,
-    seq: row.seq,
-    stanzaId: row.stanza_id,
-    timestamp: row.timestamp,
-    authorJid: row.author_jid,
-    source: row.live_run === run ? "live" : "backfill",
-    xml: row.xml,
-  };
-  if (row.legacy_id !== null) message.legacyId = row.legacy_id;
-  return message;
-}
-
 const candidate = (row: Row | undefined, run: number): HoleCandidate | undefined =>
-  row && { seq: row.seq, timestamp: row.timestamp, legacyId: row.legacy_id!, live: row.live_run === run };
+  row && toHoleCandidate({ ...row, legacyId: row.legacyId as string }, run);
 
 /** The archive statements of one database. @internal */
 export class SqliteArchive {
@@ -112,8 +90,8 @@ export class SqliteArchive {
     const legacyId = input.legacyId ?? null;
     const seq = this.#insertNew.get(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml) as number | undefined;
     if (seq === undefined) return this.#upsert(roomId, input, run);
-    const row: Row = { seq, stanza_id: input.stanzaId, legacy_id: legacyId, timestamp: input.timestamp, author_jid: input.authorJid, live_run: liveRun, xml: input.xml };
-    return toMessage(input, row, run);
+    const row: Row = { seq, stanzaId: input.stanzaId, legacyId, timestamp: input.timestamp, authorJid: input.authorJid, liveRun, xml: input.xml };
+    return toArchivedMessage(input, row, run);
   }
 
   /** See {@link Store.queryArchive}; `roomId` is undefined for a room never stored. */
@@ -155,7 +133,7 @@ export class SqliteArchive {
     const order = isBackward(query) ? BY_POSITION_DESC : BY_POSITION;
     const rows = this.#shape(`SELECT ${COLUMNS} ${from} WHERE ${where.join(" AND ")} ${order} LIMIT ?`).all(...params, size + 1) as Row[];
     return pageResult(
-      rows.map((row) => toMessage(key, row, run)),
+      rows.map((row) => toArchivedMessage(key, row, run)),
       size,
       query,
       count,
@@ -167,7 +145,7 @@ export class SqliteArchive {
     const first = this.#first.get(roomId) as Row | undefined;
     const last = this.#last.get(roomId) as Row | undefined;
     if (!first || !last) return {};
-    return { start: { id: first.stanza_id, timestamp: first.timestamp }, end: { id: last.stanza_id, timestamp: last.timestamp } };
+    return { start: { id: first.stanzaId, timestamp: first.timestamp }, end: { id: last.stanzaId, timestamp: last.timestamp } };
   }
 
   /** See {@link Store.holeBounds}. */
@@ -194,16 +172,16 @@ export class SqliteArchive {
     if (byStanzaId && byLegacyId && byStanzaId.seq !== byLegacyId.seq) this.#delete.run(byLegacyId.seq);
     const existing = byStanzaId ?? byLegacyId;
     const liveRun = input.source === "live" ? run : null;
-    const legacyId = input.legacyId ?? existing?.legacy_id ?? null;
-    const row: Row = { seq: 0, stanza_id: input.stanzaId, legacy_id: legacyId, timestamp: input.timestamp, author_jid: input.authorJid, live_run: liveRun, xml: input.xml };
+    const legacyId = input.legacyId ?? existing?.legacyId ?? null;
+    const row: Row = { seq: 0, stanzaId: input.stanzaId, legacyId, timestamp: input.timestamp, authorJid: input.authorJid, liveRun, xml: input.xml };
     if (existing) {
       this.#update.run(legacyId, input.timestamp, input.authorJid, liveRun, input.xml, existing.seq);
       row.seq = existing.seq;
-      row.stanza_id = existing.stanza_id;
+      row.stanzaId = existing.stanzaId;
     } else {
       row.seq = Number(this.#insert.run(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml).lastInsertRowid);
     }
-    return toMessage(input, row, run);
+    return toArchivedMessage(input, row, run);
   }
 
   #shape(sql: string): Statement {

@@ -44,7 +44,7 @@ import type {
   Store,
   StoreOptions,
 } from "./types.js";
-import { checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
+import { checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
 
 /** How many room ids are cached for archive writes and queries. */
 const ROOM_ID_CACHE = 10_000;
@@ -86,7 +86,7 @@ class SqliteStore implements Store {
 
   getRoom(user: string, room: string): RoomRecord | undefined {
     const row = this.#sql.room.get(user, room) as SqlRow | undefined;
-    if (row) this.#roomIds.set(cacheKey(user, room), row.id as number);
+    if (row) this.#roomIds.set(roomKeyString(user, room), row.id as number);
     return row && toRoom(row);
   }
 
@@ -100,11 +100,11 @@ class SqliteStore implements Store {
     const values = ROOM_FIELDS.map(([field]) => record[field] ?? null);
     const flags = record.flags ? JSON.stringify(record.flags) : null;
     const id = this.#sql.putRoom.get(record.user, record.room, ...values, flags) as number;
-    this.#roomIds.set(cacheKey(record.user, record.room), id);
+    this.#roomIds.set(roomKeyString(record.user, record.room), id);
   }
 
   deleteRoom(user: string, room: string): boolean {
-    this.#roomIds.delete(cacheKey(user, room));
+    this.#roomIds.delete(roomKeyString(user, room));
     return this.#sql.deleteRoom.run(user, room).changes > 0;
   }
 
@@ -199,7 +199,7 @@ class SqliteStore implements Store {
   }
 
   #roomId(room: RoomKey): number | undefined {
-    const key = cacheKey(room.user, room.room);
+    const key = roomKeyString(room.user, room.room);
     let id = this.#roomIds.get(key);
     if (id === undefined) {
       id = this.#sql.roomId.get(room.user, room.room) as number | undefined;
@@ -216,8 +216,6 @@ class SqliteStore implements Store {
   }
 }
 
-/** JIDs cannot contain a line feed, so it separates the two parts unambiguously. */
-const cacheKey = (user: string, room: string) => `${user}\n${room}`;
 
 /**
  * Opens (or creates) the SQLite store at `path` and brings its schema up to date.

@@ -59,3 +59,6 @@ export function checkMessage(message: ArchiveInput): void {
     throw new TypeError(`ArchivedMessage.source must be "live" or "backfill", got ${String(message.source)}`);
   }
 }
+
+/** One string for a (user, room) pair; JIDs cannot contain a line feed, so it separates them unambiguously. @internal */
+export const roomKeyString = (user: string, room: string): string => `${user}\n${room}`;
