@@ -21,6 +21,7 @@
  * queued in context (see README, "The room machine").
  */
 import { and, not, or, stateIn } from "xstate";
+import type { RoomContext, RoomHandle } from "./roomEvents.js";
 import { roomSetup } from "./roomSetup.js";
 
 /**
@@ -41,6 +42,9 @@ import { roomSetup } from "./roomSetup.js";
  * const room = createActor(machine, { input: { mailboxSize: 100, callbackTimeoutMs: 30_000 } }).start();
  * ```
  */
+/** Every invoked actor gets the room's handle: it finds the room's callbacks by it. */
+const handleInput = ({ context }: { context: RoomContext }): RoomHandle => ({ handle: context.handle });
+
 export const roomMachine = roomSetup.createMachine({
   id: "room",
   initial: "active",
@@ -92,7 +96,7 @@ export const roomMachine = roomSetup.createMachine({
                 fetching: {
                   invoke: {
                     src: "updateInfo",
-                    input: ({ context }) => ({ handle: context.handle }),
+                    input: handleInput,
                     onDone: { target: "#infoFetched" },
                     onError: { target: "failed", actions: { type: "failWaiting", params: { timeout: false } } },
                   },
@@ -120,7 +124,7 @@ export const roomMachine = roomSetup.createMachine({
                   id: "filling",
                   invoke: {
                     src: "fillParticipants",
-                    input: ({ context }) => ({ handle: context.handle }),
+                    input: handleInput,
                     onDone: { target: "#participantsFilled" },
                     onError: { target: "idle", actions: { type: "failParticipantWaiters", params: { timeout: false } } },
                   },
@@ -169,7 +173,7 @@ export const roomMachine = roomSetup.createMachine({
               // A failed or hanging backfill only means less history: the archive serves what it has.
               invoke: {
                 src: "backfill",
-                input: ({ context }) => ({ handle: context.handle }),
+                input: handleInput,
                 onDone: { target: "filled" },
                 onError: { target: "filled" },
               },
@@ -188,7 +192,7 @@ export const roomMachine = roomSetup.createMachine({
               invoke: {
                 id: "requests",
                 src: "runRequest",
-                input: ({ context }) => ({ handle: context.handle }),
+                input: handleInput,
                 // The runner reports every failure of a request itself; this is the runner failing.
                 onError: { target: "waiting", actions: "settleError" },
               },

@@ -3,6 +3,7 @@
  * `machine.provide({ actors })`), guards and actions. The chart itself is in roomMachine.ts.
  */
 import { type CallbackActorLogic, enqueueActions, fromCallback, fromPromise, sendTo, setup } from "xstate";
+import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { FULL, GONE, TIMEOUT, errorOf } from "./roomErrors.js";
 import type { QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
 
@@ -44,6 +45,15 @@ export function fromRequestRunner(run: (request: QueuedRequest & RoomHandle) => 
       stopped = true;
     };
   });
+}
+
+/** What failing every waiting join, read and queued request with `error` emits, in that order. */
+function failuresOfAll(context: RoomContext, error: StanzaErrorData): RoomEmitted[] {
+  return [
+    ...context.joins.map((j): RoomEmitted => ({ type: "join.failed", id: j.id, error })),
+    ...context.reads.map((r): RoomEmitted => ({ type: "read.failed", id: r.id, error })),
+    ...context.mailbox.map((q): RoomEmitted => ({ type: "request.settled", id: q.id, ok: false, error })),
+  ];
 }
 
 /** The room machine's setup. @internal */
@@ -119,9 +129,7 @@ export const roomSetup = setup({
     }),
     failWaiting: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
       const error = params.timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
-      for (const j of context.joins) enqueue.emit({ type: "join.failed", id: j.id, error });
-      for (const r of context.reads) enqueue.emit({ type: "read.failed", id: r.id, error });
-      for (const q of context.mailbox) enqueue.emit({ type: "request.settled", id: q.id, ok: false, error });
+      for (const failed of failuresOfAll(context, error)) enqueue.emit(failed);
       enqueue.assign({ joins: [], reads: [], mailbox: [] });
     }),
     failParticipantWaiters: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
@@ -172,9 +180,7 @@ export const roomSetup = setup({
       enqueue.assign({ current: null });
     }),
     rejectEverything: enqueueActions(({ context, enqueue }) => {
-      for (const j of context.joins) enqueue.emit({ type: "join.failed", id: j.id, error: GONE });
-      for (const r of context.reads) enqueue.emit({ type: "read.failed", id: r.id, error: GONE });
-      for (const q of context.mailbox) enqueue.emit({ type: "request.settled", id: q.id, ok: false, error: GONE });
+      for (const failed of failuresOfAll(context, GONE)) enqueue.emit(failed);
       enqueue.assign({ joins: [], reads: [], mailbox: [] });
       enqueue.emit({ type: "destroyed" });
     }),
