@@ -10,14 +10,15 @@ type RoomSnapshot = SnapshotFrom<typeof roomMachine>;
 
 /**
  * True when nothing would be lost by stopping the room: no joined or joining resource, nothing
- * in the mailbox or in flight, no read waiting, and no legacy callback running.
+ * in the mailbox or in flight, no read waiting, and no legacy callback running (a room whose
+ * `updateInfo` failed may stop: the next stanza re-activates it and tries again).
  */
 export function isIdle(snapshot: RoomSnapshot): boolean {
   const c = snapshot.context;
   if (snapshot.status !== "active") return false;
   if (c.resources.length || c.joins.length || c.reads.length || c.mailbox.length || c.current) return false;
   return !(
-    snapshot.matches({ active: { lifecycle: "uninitialized" } }) ||
+    snapshot.matches({ active: { lifecycle: { uninitialized: "fetching" } } }) ||
     snapshot.matches({ active: { lifecycle: { infoFetched: "filling" } } }) ||
     snapshot.matches({ active: { archive: "backfilling" } })
   );

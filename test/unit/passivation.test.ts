@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joinPresence } from "../helpers/harness.js";
+import { XMPPError } from "../../src/legacy/errors.js";
+import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
+import { LegacySession } from "../../src/legacy/LegacySession.js";
+import { ALICE, DOMAIN, conditionOf, createHarness, fixtureHarness, iq, joinPresence } from "../helpers/harness.js";
 
 const rename = (room: string, name: string, id: string) =>
   iq("set", `${room}@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/muc#owner" }, xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "muc#roomconfig_roomname" }, xml("value", {}, name)))), id);
@@ -49,5 +52,25 @@ describe("passivation", () => {
     expect(joined.resources).toEqual(["phone"]);
     (await joined.room.getParticipant("bob")).sendText("still here", { legacyId: "s1" });
     expect(h.sent.some((s) => s.getChildText("body") === "still here")).toBe(true);
+  });
+
+  it("lets a room whose updateInfo failed passivate once nothing waits for it", async () => {
+    class Unreachable extends LegacyRoom {
+      override async updateInfo(): Promise<void> {
+        throw new XMPPError("remote-server-not-found", "The legacy server is down");
+      }
+    }
+    class Session extends LegacySession {
+      override createRoom(id: string) {
+        return new Unreachable(this, id);
+      }
+    }
+    const h = createHarness({ createSession: (user) => new Session(user) });
+    h.route(iq("get", `down@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "disco"));
+    await h.settle();
+    expect(h.take().map(conditionOf)).toEqual(["remote-server-not-found"]);
+    const actor = h.registry.peek(ALICE, `down@${DOMAIN}`)!;
+    expect(actor.actor.getSnapshot().matches({ active: { lifecycle: { uninitialized: "failed" } } })).toBe(true);
+    expect(actor.idle).toBe(true);
   });
 });
