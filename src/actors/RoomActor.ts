@@ -6,7 +6,7 @@
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { type Actor, createActor } from "xstate";
-import type { RoomHost } from "../legacy/RoomHost.js";
+import { DETACHED_HOST, type RoomHost } from "../legacy/RoomHost.js";
 import type { ReadNeeds, RequestKind, RestoredSteps, RoomEmitted } from "../machines/roomEvents.js";
 import type { roomMachine } from "../machines/roomMachine.js";
 import { isIdle, ranSteps } from "../machines/roomStatus.js";
@@ -178,7 +178,8 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     for (const r of this.resources) {
       this.outbox.send(selfUnavailable(this.room, user, this.fullJid(r), [Status.SHUTDOWN], { affiliationNone: true }));
     }
-    this.shutDown = true;
+    // What the plugin does to the room from now on is dropped, not sent to a stopped actor.
+    this.room._host = DETACHED_HOST;
     this.actor.stop();
   }
 

@@ -61,7 +61,8 @@ export class RoomRegistry {
   readonly #creating = new Map<string, Promise<RoomActor>>();
   readonly #destroyed = new LRUCache<string, true>({ max: 10_000 });
   readonly #sweeper: NodeJS.Timeout;
-  #stopping = false;
+  /** Set by {@link shutdown}: no room is created or re-activated after it. */
+  #closed = false;
   /** Room avatars by unique id, shared by every room. */
   readonly avatars: AvatarCache;
 
@@ -79,7 +80,8 @@ export class RoomRegistry {
       ttl: idleMs,
       updateAgeOnGet: true,
       dispose: (actor, key, reason) => {
-        if (this.#stopping || reason === "set" || reason === "delete") return;
+        // Evictions only: `delete()` and `clear()` (reason "delete") are the registry's own doing.
+        if (reason === "set" || reason === "delete") return;
         this.#leave(key, actor);
       },
     });
@@ -133,6 +135,7 @@ export class RoomRegistry {
     const running = this.peek(session.user, roomJid);
     if (running) return running;
     if (this.#destroyed.has(k)) throw new XMPPError("item-not-found", "This room has been destroyed");
+    if (this.#closed) throw new XMPPError("service-unavailable", "The gateway is shutting down");
     const pending = this.#creating.get(k);
     if (pending) return pending;
     const creation = this.#create(session, local, roomJid, k).finally(() => this.#creating.delete(k));
@@ -209,16 +212,14 @@ export class RoomRegistry {
   }
 
   #forget(k: string): void {
-    this.#stopping = true;
     this.#active.delete(k);
-    this.#stopping = false;
     this.#parked.delete(k);
   }
 
   /** Sends every joined resource the shutdown presence (332) and stops every actor. */
   shutdown(): void {
     clearInterval(this.#sweeper);
-    this.#stopping = true;
+    this.#closed = true;
     for (const room of this.all()) room.shutdown();
     this.#active.clear();
     this.#parked.clear();

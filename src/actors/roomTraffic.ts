@@ -50,8 +50,6 @@ export abstract class RoomTraffic {
 
   /** Where messages are archived, if anywhere. */
   readonly store: Store | undefined;
-  /** Set when the gateway shuts down: what the plugin sends after that is dropped. */
-  protected shutDown = false;
 
   constructor(room: LegacyRoom, outbox: StanzaSink, store?: Store) {
     this.room = room;
@@ -68,7 +66,6 @@ export abstract class RoomTraffic {
   }
 
   participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void {
-    if (this.shutDown) return;
     const id = options.legacyId ?? newStanzaId();
     const ids = { id, stanzaId: id, when: options.when };
     const archiveOnly = options.archiveOnly === true || this.room._backfilling;
@@ -98,7 +95,6 @@ export abstract class RoomTraffic {
   }
 
   participantReaction(p: LegacyParticipant, legacyMsgId: string, emojis: string[], legacyId?: string): void {
-    if (this.shutDown) return;
     const stanzaId = legacyId ?? newStanzaId();
     const reactions = { target: legacyMsgId, emojis, stanzaId };
     this.archive(participantReactions(p, this.room.session.user, reactions), stanzaId, legacyId, undefined, p.jid);
@@ -135,7 +131,7 @@ export abstract class RoomTraffic {
 
   /** Writes the room's info after a change (when the room has a store). */
   protected saveRoom(): void {
-    if (this.store && !this.room._quiet && !this.shutDown) saveRoom(this.store, this.room);
+    if (this.store && !this.room._quiet) saveRoom(this.store, this.room);
   }
 
   subjectChanged(): void {
@@ -162,7 +158,6 @@ export abstract class RoomTraffic {
    * streaming, and (with `holdPending`) for resources whose join has not started yet.
    */
   protected live(plan: Plan, holdPending = true): void {
-    if (this.shutDown) return;
     const { resources, joins } = this.membership();
     const streaming = this.#streaming;
     const now = streaming ? resources.filter((r) => !streaming.has(r)) : resources;

@@ -35,3 +35,24 @@ export interface RoomHost {
   /** Disconnects a resource of the user (110 + 333). */
   kickResource(resource: string): Promise<void>;
 }
+
+/**
+ * The host of a room whose gateway shut down: what the plugin still does to the room (a message
+ * from a timer, a presence) is dropped instead of reaching a stopped actor and a closed store.
+ *
+ * @internal
+ */
+export const DETACHED_HOST: RoomHost = {
+  participantMessage() {},
+  participantJoined() {},
+  participantChanged() {},
+  participantRemoved() {},
+  participantRenamed() {},
+  participantReaction() {},
+  addToBookmarks: async () => false,
+  subjectChanged() {},
+  configChanged() {},
+  ensureParticipants: async () => {},
+  setAvatar: async () => {},
+  kickResource: async () => {},
+};

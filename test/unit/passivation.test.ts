@@ -73,4 +73,22 @@ describe("passivation", () => {
     expect(actor.actor.getSnapshot().matches({ active: { lifecycle: { uninitialized: "failed" } } })).toBe(true);
     expect(actor.idle).toBe(true);
   });
+
+  it("after shutdown, creates no room and drops what the plugin still does to the old ones", async () => {
+    const h = fixtureHarness({ users: [ALICE], rooms: [{ id: "r0", participants: [{ nick: "bob" }] }, { id: "r1" }] });
+    h.route(joinPresence("r0", "alice"));
+    await h.settle(20);
+    const r0 = h.registry.peek(ALICE, `r0@${DOMAIN}`)!;
+    const bob = await r0.room.getParticipant("bob");
+    h.take();
+    h.registry.shutdown();
+    expect(h.take().map((s) => s.getChild("x")?.getChildren("status").map((c) => c.attrs.code))).toEqual([["110", "332"]]);
+    bob.sendText("after the end");
+    r0.room.subject = "too late";
+    h.route(iq("get", `r1@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "late"));
+    await h.settle();
+    expect(h.take().map((s) => `${s.attrs.id} ${conditionOf(s)}`)).toEqual(["late service-unavailable"]);
+    expect(h.registry.size).toBe(0);
+    expect(h.store.queryArchive({ user: ALICE, room: `r0@${DOMAIN}` }).messages.map((m) => m.xml)).not.toContainEqual(expect.stringContaining("after the end"));
+  });
 });
