@@ -17,15 +17,18 @@ import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
 const MUC = "http://jabber.org/protocol/muc";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A legacy room whose callbacks take a random 0–15 ms (or `slowMs` for updateInfo), logged. */
+/** How long a callback takes: ms, or until a promise the test settles. */
+type Delay = number | Promise<void>;
+
+/** A legacy room whose callbacks take a random 0–15 ms (or what `slow` says), logged. */
 class RandomRoom extends LegacyRoom {
-  constructor(session: LegacySession, id: string, readonly log: CallLog, readonly slow: { updateInfo?: number; config?: number }) {
+  constructor(session: LegacySession, id: string, readonly log: CallLog, readonly slow: { updateInfo?: Delay; config?: Delay }) {
     super(session, id);
   }
-  async logged<T>(callback: string, args: unknown[], body: () => T, ms = Math.random() * 15): Promise<T> {
+  async logged<T>(callback: string, args: unknown[], body: () => T, delay: Delay = Math.random() * 15): Promise<T> {
     const start = new Date();
     try {
-      await sleep(ms);
+      await (typeof delay === "number" ? sleep(delay) : delay);
       return body();
     } finally {
       this.log.record({ room: this.legacyId, callback, args, start, end: new Date(), ok: true });
@@ -65,7 +68,12 @@ describe("the mailbox through Prosody", () => {
   let log: CallLog;
   let logPath: string;
   let alice: TestUser;
-  const slow: Record<string, { updateInfo?: number; config?: number }> = { slowinfo: { updateInfo: 400 }, slowroom: { config: 800 } };
+  // The slow room's callback ends only when the test says, after the other room's requests were answered.
+  let releaseSlowRoom = () => {};
+  const slowRoomHeld = new Promise<void>((resolve) => {
+    releaseSlowRoom = resolve;
+  });
+  const slow: Record<string, { updateInfo?: Delay; config?: Delay }> = { slowinfo: { updateInfo: 400 }, slowroom: { config: slowRoomHeld } };
 
   beforeAll(async () => {
     prosody = await startProsody({ components: ["mb.localhost"] });
@@ -156,6 +164,9 @@ describe("the mailbox through Prosody", () => {
       xml("iq", { to: room, type: "set", id }, xml("query", { xmlns: `${MUC}#owner` }, xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "muc#roomconfig_roomname" }, xml("value", {}, id)))));
     await alice.send(form("slowroom@mb.localhost", "A"));
     for (const id of ["B1", "B2", "B3"]) await alice.send(form("fastroom@mb.localhost", id));
+    await alice.waitFor((s) => s.attrs.id === "B3" && s.attrs.type === "result", { timeoutMs: 10_000 });
+    expect(alice.received.some((s) => s.attrs.id === "A")).toBe(false);
+    releaseSlowRoom();
     await alice.waitFor((s) => s.attrs.id === "A", { timeoutMs: 10_000 });
     const slowCall = (await entries("slowroom")).find((e) => e.callback === "onSetConfig")!;
     const fastCalls = (await entries("fastroom")).filter((e) => e.callback === "onSetConfig");
