@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
 import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { conditionOf } from "../helpers/stanzas.js";
 import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
@@ -21,7 +22,6 @@ const fixture = {
     { id: "quiet", participants: [{ nick: "bob" }], history },
   ],
 };
-const condition = (s: any) => s.getChild("error")?.getChildElements().find((c: any) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas")?.name;
 
 describe("archive and MAM through Prosody", () => {
   let bed: Awaited<ReturnType<typeof startBed>>;
@@ -87,7 +87,7 @@ describe("archive and MAM through Prosody", () => {
     expect(await mam({}, { max: "3", before: "" })).toMatchObject({ bodies: [7, 8, 9], count: 10 });
     expect(await mam({}, { max: "3", before: "m5" })).toMatchObject({ bodies: [2, 3, 4] });
     expect((await mam({}, { max: "3", after: "m5" }, true)).bodies).toEqual([8, 7, 6]);
-    expect(condition((await mam({}, { after: "m42" })).reply)).toBe("item-not-found");
+    expect(conditionOf((await mam({}, { after: "m42" })).reply)).toBe("item-not-found");
   });
 
   it("filters by with, start/end, before-id/after-id and ids", async () => {
@@ -97,8 +97,8 @@ describe("archive and MAM through Prosody", () => {
     expect((await mam({ "after-id": "m6" })).bodies).toEqual([7, 8, 9]);
     expect((await mam({ "before-id": "m2" })).bodies).toEqual([0, 1]);
     expect((await mam({ ids: ["m2", "m4"] })).bodies).toEqual([2, 4]);
-    expect(condition((await mam({ ids: ["m2", "m14"] })).reply)).toBe("item-not-found");
-    expect(condition((await mam({ start: "yesterday" })).reply)).toBe("bad-request");
+    expect(conditionOf((await mam({ ids: ["m2", "m14"] })).reply)).toBe("item-not-found");
+    expect(conditionOf((await mam({ start: "yesterday" })).reply)).toBe("bad-request");
   });
 
   it("answers the form, the metadata, and bad-request on the bare component", async () => {
@@ -110,7 +110,7 @@ describe("archive and MAM through Prosody", () => {
     const [meta] = await alice.waitFor((s) => s.attrs.id === "meta");
     expect(meta!.getChild("metadata")!.getChild("start")!.attrs).toEqual({ id: "m0", timestamp: "2000-01-01T00:00:00.000Z" });
     expect(meta!.getChild("metadata")!.getChild("end")!.attrs.id).toBe("m9");
-    expect(condition((await mam({}, {}, false, "ar.localhost")).reply)).toBe("bad-request");
+    expect(conditionOf((await mam({}, {}, false, "ar.localhost")).reply)).toBe("bad-request");
   });
 
   it("archives live messages before they are fanned out, with their stanza-ids", async () => {

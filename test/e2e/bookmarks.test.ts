@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { conditionOf } from "../helpers/stanzas.js";
 import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
@@ -27,7 +28,6 @@ const fixture = (extra: Record<string, unknown> = {}) => ({
     },
   ],
 });
-const condition = (s: any) => s.getChild("error")?.getChildElements().find((c: any) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas")?.name;
 
 async function readBookmark(user: TestUser, room: string) {
   const id = `bm-${Math.random()}`;
@@ -84,9 +84,9 @@ describe("bookmarks, invitations and reactions through Prosody with mod_privileg
     await alice.send(xml("message", { to: "carol-id@bm.localhost", id: "inv1" }, xml("x", { xmlns: "jabber:x:conference", jid: "kept@bm.localhost", reason: "join us" })));
     await alice.send(xml("message", { to: "carol-id@bm.localhost", id: "inv2" }, xml("x", { xmlns: "jabber:x:conference", jid: "room@conference.example.org" })));
     await alice.send(xml("message", { to: "carol-id@bm.localhost", id: "inv3" }, xml("x", { xmlns: "jabber:x:conference", jid: "kept@bm.localhost", password: "pw" })));
-    for (const id of ["inv2", "inv3"]) expect(condition((await alice.waitFor((s) => s.attrs.id === id))[0])).toBe("bad-request");
+    for (const id of ["inv2", "inv3"]) expect(conditionOf((await alice.waitFor((s) => s.attrs.id === id))[0])).toBe("bad-request");
     // The fixture network answers onSetAffiliation for an unknown contact with item-not-found: proof the call was made.
-    expect(condition((await alice.waitFor((s) => s.attrs.id === "inv1"))[0])).toBe("item-not-found");
+    expect(conditionOf((await alice.waitFor((s) => s.attrs.id === "inv1"))[0])).toBe("item-not-found");
   });
 
   it("advertises the reaction restrictions, refuses reactions outside them and echoes allowed ones", async () => {
@@ -117,10 +117,10 @@ describe("bookmarks, invitations and reactions through Prosody with mod_privileg
     expect(echo!.getChild("reactions")!.getChildText("reaction")).toBe("👍");
     expect(echo!.getChild("stanza-id", "urn:xmpp:sid:0")).toBeDefined();
     const byId = (id: string) => alice.received.filter((s) => s.attrs.id === id);
-    expect(byId("r-bad").map(condition)).toEqual(["not-acceptable"]);
-    expect(byId("r-two").map(condition)).toEqual(["not-acceptable"]);
-    expect(byId("r-unknown").map(condition)).toEqual(["item-not-found"]);
-    expect(byId("r-malformed").map(condition)).toEqual(["bad-request"]);
+    expect(byId("r-bad").map(conditionOf)).toEqual(["not-acceptable"]);
+    expect(byId("r-two").map(conditionOf)).toEqual(["not-acceptable"]);
+    expect(byId("r-unknown").map(conditionOf)).toEqual(["item-not-found"]);
+    expect(byId("r-malformed").map(conditionOf)).toEqual(["bad-request"]);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { conditionOf } from "../helpers/stanzas.js";
 import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
@@ -19,7 +20,6 @@ const fixture = {
 };
 const rename = (to: string, id: string) =>
   xml("iq", { to, type: "set", id }, xml("query", { xmlns: `${MUC}#owner` }, xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "muc#roomconfig_roomname" }, xml("value", {}, id)))));
-const condition = (s: any) => s.getChild("error")?.getChildElements().find((c: any) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas")?.name;
 
 describe("mailbox failures through Prosody", () => {
   let bed: Awaited<ReturnType<typeof startBed>>;
@@ -37,7 +37,7 @@ describe("mailbox failures through Prosody", () => {
   it("refuses requests beyond the mailbox with resource-constraint and answers the rest", async () => {
     for (let i = 0; i < 6; i++) await alice.send(rename("busy@fx.localhost", `b${i}`));
     const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => answer(`b${i}`)));
-    expect(results.map((s) => s.attrs.type === "result" ? "ok" : condition(s))).toEqual(["ok", "ok", "ok", "ok", "resource-constraint", "resource-constraint"]);
+    expect(results.map((s) => s.attrs.type === "result" ? "ok" : conditionOf(s))).toEqual(["ok", "ok", "ok", "ok", "resource-constraint", "resource-constraint"]);
     expect(results[4]!.getChild("error")!.attrs.type).toBe("wait");
   });
 
@@ -45,7 +45,7 @@ describe("mailbox failures through Prosody", () => {
     await alice.send(rename("hang@fx.localhost", "h1"));
     await alice.send(xml("iq", { to: "hang@fx.localhost", type: "get", id: "h-disco" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
     expect((await answer("h-disco")).attrs.type).toBe("result");
-    expect(condition(await answer("h1"))).toBe("remote-server-timeout");
+    expect(conditionOf(await answer("h1"))).toBe("remote-server-timeout");
   });
 
   it("passes the legacy side's XMPP errors through", async () => {
@@ -53,8 +53,8 @@ describe("mailbox failures through Prosody", () => {
     await alice.waitFor((s) => s.attrs.from?.startsWith("strict@") && s.getChild("subject") !== undefined);
     await alice.send(rename("strict@fx.localhost", "st1"));
     await alice.send(xml("message", { to: "strict@fx.localhost", type: "groupchat", id: "st2" }, xml("subject", {}, "x")));
-    expect(condition(await answer("st1"))).toBe("not-allowed");
-    expect(condition(await answer("st2"))).toBe("forbidden");
+    expect(conditionOf(await answer("st1"))).toBe("not-allowed");
+    expect(conditionOf(await answer("st2"))).toBe("forbidden");
   });
 
   it("destroys a room: destroy presence, then the result; requests queued behind it and later ones get item-not-found", async () => {
@@ -69,9 +69,9 @@ describe("mailbox failures through Prosody", () => {
     expect(seen).toEqual(["presence/unavailable/", "iq/result/d", "iq/error/after"]);
     const destroyEl = alice.received[0]!.getChild("x", `${MUC}#user`)!.getChild("destroy")!;
     expect(destroyEl.getChildText("reason")).toBe("bye");
-    expect(condition(alice.received.find((s) => s.attrs.id === "after"))).toBe("item-not-found");
+    expect(conditionOf(alice.received.find((s) => s.attrs.id === "after"))).toBe("item-not-found");
     await alice.send(xml("presence", { to: `${jid}/alice`, id: "rejoin" }, xml("x", { xmlns: MUC })));
-    expect(condition(await answer("rejoin"))).toBe("item-not-found");
+    expect(conditionOf(await answer("rejoin"))).toBe("item-not-found");
     await alice.send(xml("iq", { to: "fx.localhost", type: "get", id: "items" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#items" })));
     const items = (await answer("items")).getChild("query")!.getChildren("item").map((i: any) => i.attrs.jid);
     expect(items).not.toContain(jid);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { conditionOf } from "../helpers/stanzas.js";
 import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
@@ -108,7 +109,7 @@ describe("a real client joins a bridged room through Prosody", () => {
     await phone.send(xml("iq", { to: room, type: "get", id: "weird-iq" }, xml("query", { xmlns: "urn:example:nope" })));
     const cond = async (id: string) => {
       const [s] = await phone.waitFor((x) => x.attrs.id === id);
-      return s!.getChild("error")!.getChildElements().find((c: any) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas")?.name;
+      return conditionOf(s!);
     };
     expect(await cond("p-unknown")).toBe("item-not-found");
     expect(await cond("p-nonick")).toBe("jid-malformed");

@@ -124,10 +124,7 @@ export function iq(type: "get" | "set", to: string, payload: Element, id = "iq-1
   return xml("iq", { from: `${ALICE}/${resource}`, to, type, id }, payload);
 }
 
-/** The stanza error condition of an error reply, if any. */
-export function conditionOf(s: Element): string | undefined {
-  return s.getChild("error")?.getChildElements().find((c) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas")?.name;
-}
+export { conditionOf } from "./stanzas.js";
 
 /** Joins alice's resources and forgets what the joins sent. */
 export async function joined(h: ReturnType<typeof createHarness>, room: string, resources: string[] = ["phone"]) {
