@@ -11,7 +11,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { xml as clientXml } from "@xmpp/client";
 import { xml } from "@xmpp/component";
 import type { Gateway } from "../src/createGateway.js";
 import { createMemoryStore } from "../src/store/memoryStore.js";
@@ -20,12 +19,10 @@ import { startProsody } from "../src/testbed/prosody.js";
 import { type Row, median, row } from "./stats.js";
 import {
   type Client,
-  MUC,
   PASSWORD,
   type Stanza,
   connectClient,
   log,
-  nextStanza,
   pushAll,
   startComponent,
   startFixtureGateway,
@@ -33,6 +30,7 @@ import {
   stopComponent,
   stopGateway,
   within,
+  joinRoom,
 } from "./xmpp.js";
 
 const ROUNDS = 5;
@@ -71,11 +69,6 @@ export function counter(clients: Client[], from: string) {
   };
 }
 
-export async function joinRoom(c: Client, room: string): Promise<void> {
-  const subject = nextStanza(c, (s) => s.is("message") && s.getChild("subject") !== undefined && s.attrs.from?.startsWith(room) === true, 30_000, `subject of ${room}`);
-  await c.send(clientXml("presence", { to: `${room}/alice` }, clientXml("x", { xmlns: MUC }, clientXml("history", { maxstanzas: "0" }))));
-  await subject;
-}
 
 /** One mucstate round: `n` messages from bob, each to every joined resource; returns messages/s. */
 export async function oursRound(gateway: Gateway, clients: Client[], n: number, tag: string): Promise<number> {

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { startProsody } from "../src/testbed/prosody.js";
-import { bareRound, counter, joinRoom, oursRound } from "./fanout.js";
+import { bareRound, counter, oursRound } from "./fanout.js";
 import { joiner, startPushComponent } from "./join.js";
 import { configureServer, ensureInstalled, IRC_PORT, IrcClient, loopbackAddress, ngircdConfig, spawnLogged, stopChild, waitForComponent, waitForPort } from "./peerSetup.js";
 import { type Row, median, row } from "./stats.js";
-import { type Client, PASSWORD, connectClient, connectMany, log, sleep, startFixtureGateway, stopClients, stopComponent, stopGateway, } from "./xmpp.js";
+import { type Client, PASSWORD, connectClient, connectMany, joinRoom, log, sleep, startFixtureGateway, stopClients, stopComponent, stopGateway } from "./xmpp.js";
 
 const SIZES = [10, 100, 1000];
 const JOINS = 10;

@@ -15,18 +15,17 @@ import { startProsody } from "../src/testbed/prosody.js";
 import { type Row, row } from "./stats.js";
 import {
   type Client,
-  MUC,
   PASSWORD,
   type Stanza,
   connectClient,
   log,
-  nextStanza,
   startComponent,
   startFixtureGateway,
   stopClients,
   stopComponent,
   stopGateway,
   within,
+  joinRoom,
 } from "./xmpp.js";
 
 const ROUNDS = 5;
@@ -103,11 +102,7 @@ export async function roundtripBench(): Promise<Row[]> {
     const alice = await connectClient(prosody.c2sPort, "alice", "rt");
     try {
       const room = "echo@muc.localhost";
-      for (const r of [room, "echo@dflt.localhost", "echo@mem.localhost"]) {
-        const subject = nextStanza(alice, (s) => s.is("message") && s.getChild("subject") !== undefined && s.attrs.from?.startsWith(r) === true, 30_000, "subject");
-        await alice.send(clientXml("presence", { to: `${r}/alice` }, clientXml("x", { xmlns: MUC }, clientXml("history", { maxstanzas: "0" }))));
-        await subject;
-      }
+      for (const r of [room, "echo@dflt.localhost", "echo@mem.localhost"]) await joinRoom(alice, r);
       await round(alice, room, 1000, "warmo");
       await round(alice, "echo@echo.localhost", 1000, "warmb");
       await round(alice, "echo@mem.localhost", 1000, "warmm");

@@ -2,7 +2,7 @@
  * What the benchmarks share: real XMPP clients on the test-bed Prosody, bare components for the
  * baselines, a fixture gateway, and small waiting helpers.
  */
-import { type Client, client } from "@xmpp/client";
+import { type Client, client, xml as clientXml } from "@xmpp/client";
 import { type Component, type Element, component } from "@xmpp/component";
 import { createGateway, type Gateway } from "../src/createGateway.js";
 import { createCallLog } from "../src/demo/callLog.js";
@@ -168,4 +168,11 @@ export async function connectMany<T>(count: number, batch: number, make: (i: num
     out.push(...(await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, k) => make(i + k)))));
   }
   return out;
+}
+
+/** Joins `room` as alice without history; resolves on the subject (the end of the join). */
+export async function joinRoom(c: Client, room: string): Promise<void> {
+  const subject = nextStanza(c, (s) => s.is("message") && s.getChild("subject") !== undefined && s.attrs.from?.startsWith(room) === true, 30_000, `subject of ${room}`);
+  await c.send(clientXml("presence", { to: `${room}/alice` }, clientXml("x", { xmlns: MUC }, clientXml("history", { maxstanzas: "0" }))));
+  await subject;
 }
