@@ -55,15 +55,29 @@ class Watchdog {
   }
 }
 
-/** Runs `body` with the room's broadcasts muted, mapping errors to stanza error data. */
-async function quietly(room: LegacyRoom, body: () => Promise<void>): Promise<void> {
+/**
+ * Runs `body` with the room's broadcasts muted, mapping errors to stanza error data. The mute
+ * ends when the body settles or when its actor stops (a timeout), whichever comes first, and
+ * counts: a retry started while a timed-out call still hangs is not unmuted by that call.
+ */
+async function quietly(binding: RoomBinding, signal: AbortSignal, body: () => Promise<void>): Promise<void> {
+  const { room } = binding;
+  let muted = true;
+  const unmute = () => {
+    if (!muted) return;
+    muted = false;
+    room._quiet = --binding.mutes > 0;
+  };
+  binding.mutes++;
   room._quiet = true;
+  signal.addEventListener("abort", unmute, { once: true });
   try {
     await body();
   } catch (error) {
     throw toStanzaError(error);
   } finally {
-    room._quiet = false;
+    signal.removeEventListener("abort", unmute);
+    unmute();
   }
 }
 
@@ -72,6 +86,8 @@ interface RoomBinding {
   room: LegacyRoom;
   runRequest: RunRequest;
   watchdog: Watchdog;
+  /** Callbacks running with the room muted (see {@link quietly}). */
+  mutes: number;
   hooks: { backfill: () => Promise<void>; infoFetched: () => void; participantsFilled: () => void };
 }
 
@@ -126,7 +142,7 @@ export function bindRoom(
   hooks: RoomBinding["hooks"],
 ): { handle: number; unbind: () => void } {
   const handle = nextHandle++;
-  bindings.set(handle, { room, runRequest, watchdog: new Watchdog(timeoutMs), hooks });
+  bindings.set(handle, { room, runRequest, watchdog: new Watchdog(timeoutMs), mutes: 0, hooks });
   return { handle, unbind: () => bindings.delete(handle) };
 }
 
@@ -136,26 +152,28 @@ export function bindRoom(
  */
 export const sharedRoomMachine = roomMachine.provide({
   actors: {
-    updateInfo: fromPromise<void, RoomHandle>(({ input }) => {
-      const { room, hooks } = bindingOf(input.handle);
-      return quietly(room, async () => {
-        await room.updateInfo();
-        hooks.infoFetched();
+    // A call that outlived its timeout does not store what it fetched: its retry will.
+    updateInfo: fromPromise<void, RoomHandle>(({ input, signal }) => {
+      const binding = bindingOf(input.handle);
+      return quietly(binding, signal, async () => {
+        await binding.room.updateInfo();
+        if (!signal.aborted) binding.hooks.infoFetched();
       });
     }),
-    fillParticipants: fromPromise<void, RoomHandle>(({ input }) => {
-      const { room, hooks } = bindingOf(input.handle);
-      return quietly(room, async () => {
+    fillParticipants: fromPromise<void, RoomHandle>(({ input, signal }) => {
+      const binding = bindingOf(input.handle);
+      const { room } = binding;
+      return quietly(binding, signal, async () => {
         const yielded = await room.fillParticipants();
         if (yielded && typeof yielded === "object") {
           for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
         }
-        hooks.participantsFilled();
+        if (!signal.aborted) binding.hooks.participantsFilled();
       });
     }),
-    backfill: fromPromise<void, RoomHandle>(({ input }) => {
-      const { room, hooks } = bindingOf(input.handle);
-      return quietly(room, hooks.backfill);
+    backfill: fromPromise<void, RoomHandle>(({ input, signal }) => {
+      const binding = bindingOf(input.handle);
+      return quietly(binding, signal, binding.hooks.backfill);
     }),
     runRequest: requestRunner,
   },

@@ -91,4 +91,24 @@ describe("passivation", () => {
     expect(h.registry.size).toBe(0);
     expect(h.store.queryArchive({ user: ALICE, room: `r0@${DOMAIN}` }).messages.map((m) => m.xml)).not.toContainEqual(expect.stringContaining("after the end"));
   });
+
+  it("unmutes a room whose updateInfo timed out: what the plugin pushes meanwhile is kept", async () => {
+    class Hanging extends LegacyRoom {
+      override updateInfo(): Promise<void> {
+        return new Promise(() => {}); // the legacy network never answers
+      }
+    }
+    class Session extends LegacySession {
+      override createRoom(id: string) {
+        return new Hanging(this, id);
+      }
+    }
+    const h = createHarness({ createSession: (user) => new Session(user) }, { callbackTimeoutMs: 30 });
+    h.route(iq("get", `slow@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "disco"));
+    for (let i = 0; i < 100 && h.sent.length === 0; i++) await h.settle(10);
+    expect(h.take().map(conditionOf)).toEqual(["remote-server-timeout"]);
+    const actor = h.registry.peek(ALICE, `slow@${DOMAIN}`)!;
+    actor.room.name = "Pushed while the call hangs";
+    expect(h.store.getRoom(ALICE, `slow@${DOMAIN}`)?.name).toBe("Pushed while the call hangs");
+  });
 });
