@@ -17,6 +17,8 @@ import { vcardPhoto } from "../../src/protocol/xep0054.js";
 import { Status, occupantPresence, roomStatusMessage } from "../../src/protocol/xep0045.js";
 import { adminList, roomConfigForm } from "../../src/protocol/xep0045admin.js";
 import { avatarChanged } from "../../src/actors/roomAvatar.js";
+import { mamResult } from "../../src/protocol/xep0313.js";
+import { privilegedIq } from "../../src/protocol/xep0356.js";
 
 class Session extends LegacySession {
   createRoom(id: string) {
@@ -131,6 +133,20 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
       { affiliation: "owner", role: "moderator", nick: "bob", jid: "bob-legacy-id@muc.example.org" },
       { affiliation: "member", role: "participant", nick: "alice", jid: "alice@example.org" },
     ]),
+  "xep0313-mam-result-forwarded": async () => {
+    const room = await lobby();
+    const archived = participantMessage(await room.getParticipant("bob"), "alice@example.org", "hi", { id: "L1", stanzaId: "L1" });
+    return mamResult({ from: room.jid, to: TO, queryId: "q1", id: "L1", stamp: new Date("2026-11-21T08:00:00Z"), message: archived });
+  },
+  "xep0356-privileged-iq": async () =>
+    privilegedIq({
+      from: "muc.example.org",
+      user: "alice@example.org",
+      type: "get",
+      id: "p1",
+      innerId: "i1",
+      payload: xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }),
+    }),
   "xep0045-config-changed-104": async () => roomStatusMessage("lobby@muc.example.org", TO, [Status.CONFIG_CHANGED]),
   "xep0486-avatar-changed": async () => {
     const room = await lobby();
