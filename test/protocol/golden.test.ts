@@ -15,7 +15,7 @@ import { NotImplementedError, XMPPError, toStanzaError } from "../../src/legacy/
 import { errorReply } from "../../src/protocol/rfc6120.js";
 import { vcardPhoto } from "../../src/protocol/xep0054.js";
 import { Status, occupantPresence, roomStatusMessage } from "../../src/protocol/xep0045.js";
-import { adminList, roomConfigForm } from "../../src/protocol/xep0045admin.js";
+import { affiliationList, roleList, roomConfigForm } from "../../src/protocol/xep0045admin.js";
 import { avatarChanged } from "../../src/actors/roomAvatar.js";
 import { mamResult } from "../../src/protocol/xep0313.js";
 import { privilegedIq } from "../../src/protocol/xep0356.js";
@@ -128,10 +128,16 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
   },
   "xep0045-roomconfig-form": async () => roomConfigForm({ name: "The Lobby", description: "Where it starts" }),
   "xep0045-roomconfig-form-no-description": async () => roomConfigForm({ name: "News" }),
-  "xep0045-admin-list": async () =>
-    adminList([
+  "xep0045-affiliation-list": async () =>
+    affiliationList([
+      { affiliation: "member", nick: "carol", jid: "carol-legacy-id@muc.example.org" },
+      { affiliation: "member", nick: "alice", jid: "alice@example.org" },
+    ]),
+  "xep0045-role-list": async () =>
+    roleList([
       { affiliation: "owner", role: "moderator", nick: "bob", jid: "bob-legacy-id@muc.example.org" },
-      { affiliation: "member", role: "participant", nick: "alice", jid: "alice@example.org" },
+      { affiliation: "member", role: "moderator", nick: "alice", jid: "alice@example.org/phone" },
+      { affiliation: "member", role: "moderator", nick: "alice", jid: "alice@example.org/laptop" },
     ]),
   "xep0313-mam-result-forwarded": async () => {
     const room = await lobby();

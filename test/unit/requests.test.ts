@@ -112,16 +112,30 @@ describe("affiliation requests", () => {
     ]);
   });
 
-  it("lists occupants by affiliation, with real JIDs in a non-anonymous room", async () => {
+  it("lists occupants by affiliation as Prosody does: bare real JIDs and nicks, no role (Converse reads a role as the nick)", async () => {
     const h = fixtureHarness(lobbyFixture());
     h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { affiliation: "member" }))));
     h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", {})), "bad"));
+    h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { affiliation: "member", role: "participant" })), "both"));
     await h.settle();
-    const [bad, list] = h.take().sort((a, b) => (a.attrs.id! < b.attrs.id! ? -1 : 1));
-    expect(conditionOf(bad!)).toBe("bad-request");
-    expect(list!.getChild("query")!.getChildren("item").map((i) => i.attrs)).toEqual([
-      { affiliation: "member", role: "participant", nick: "carol", jid: `carol-legacy-id@${DOMAIN}` },
-      { affiliation: "member", role: "participant", nick: "alice", jid: ALICE },
+    const [bad, both, list] = h.take().sort((a, b) => (a.attrs.id! < b.attrs.id! ? -1 : 1));
+    expect([conditionOf(bad!), conditionOf(both!)]).toEqual(["bad-request", "bad-request"]);
+    expect(list!.getChild("query", ADMIN)!.getChildren("item").map((i) => i.attrs)).toEqual([
+      { affiliation: "member", jid: `carol-legacy-id@${DOMAIN}`, nick: "carol" },
+      { affiliation: "member", jid: ALICE, nick: "alice" },
+    ]);
+  });
+
+  it("lists occupants by role with full real JIDs: the user once per joined resource (XEP-0045 §8.5, §9.8)", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    await joined(h, "lobby", ["phone", "laptop"]);
+    h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { role: "participant" })), "voice"));
+    await h.settle();
+    const [list] = h.take();
+    expect(list!.getChild("query", ADMIN)!.getChildren("item").map((i) => i.attrs)).toEqual([
+      { affiliation: "member", role: "participant", jid: `carol-legacy-id@${DOMAIN}`, nick: "carol" },
+      { affiliation: "member", role: "participant", jid: `${ALICE}/phone`, nick: "alice" },
+      { affiliation: "member", role: "participant", jid: `${ALICE}/laptop`, nick: "alice" },
     ]);
   });
 });
