@@ -1,6 +1,6 @@
 import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, groupchat, iq, joinPresence, joined, lobbyFixture, summary } from "../helpers/harness.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const OWNER = "http://jabber.org/protocol/muc#owner";
@@ -137,6 +137,44 @@ describe("affiliation requests", () => {
       { affiliation: "member", role: "participant", jid: `${ALICE}/phone`, nick: "alice" },
       { affiliation: "member", role: "participant", jid: `${ALICE}/laptop`, nick: "alice" },
     ]);
+  });
+});
+
+describe("live subject changes", () => {
+  const OCCUPANT_ID = "urn:xmpp:occupant-id:0";
+
+  it("the user's own subject change comes back from their occupant with their occupant-id, and no delay", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    await joined(h, "lobby");
+    h.route(groupchat("lobby", "hello", "phone", "g1"));
+    await h.settle();
+    const echo = h.take().find((m) => m.getChild("body"));
+    h.route(subjectMsg("Mine now"));
+    await h.settle();
+    const [subject] = h.take();
+    expect(subject!.attrs.from).toBe(`${ROOM}/alice`);
+    expect(subject!.getChildText("subject")).toBe("Mine now");
+    expect(subject!.getChild("delay", "urn:xmpp:delay")).toBeUndefined();
+    // The same occupant-id as the user's own messages.
+    expect(subject!.getChild("occupant-id", OCCUPANT_ID)?.attrs.id).toBe(echo!.getChild("occupant-id", OCCUPANT_ID)!.attrs.id);
+  });
+
+  it("a participant's live subject change has no delay; the join sequence's subject keeps the time it was set", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    const actor = await joined(h, "lobby");
+    const room = actor.room;
+    room.subjectSetter = "bob";
+    room.subjectDate = new Date("2026-12-01T09:00:00Z");
+    room.subject = "Breaking news";
+    await h.settle();
+    const [live] = h.take();
+    expect(live!.attrs.from).toBe(`${ROOM}/bob`);
+    expect(live!.getChild("delay", "urn:xmpp:delay")).toBeUndefined();
+    expect(live!.getChild("occupant-id", OCCUPANT_ID)).toBeDefined();
+    h.route(joinPresence("lobby", "alice", "laptop", "j2"));
+    await h.settle();
+    const joinSubject = h.take().find((m) => m.getChild("subject"));
+    expect(joinSubject!.getChild("delay", "urn:xmpp:delay")!.attrs.stamp).toBe("2026-12-01T09:00:00.000Z");
   });
 });
 
