@@ -9,17 +9,18 @@ import { conditionOf, qualifiedTree } from "../helpers/stanzas.js";
 import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
 
 const DOMAIN = "cq.localhost";
-const ROOM = `club@${DOMAIN}`;
+const ROOM = `salon@${DOMAIN}`;
 const ADMIN = "http://jabber.org/protocol/muc#admin";
 const fixture = {
   users: ["alice@localhost"],
   rooms: [
     {
-      id: "club",
-      userNick: "alice",
+      id: "salon",
       participants: [
         { nick: "bob", contact: "bob-id", affiliation: "owner", role: "moderator" },
         { nick: "carol", contact: "carol-id", affiliation: "member" },
+        // No contact behind it: no real JID to show.
+        { nick: "eve", affiliation: "member" },
       ],
     },
   ],
@@ -50,6 +51,7 @@ describe("the queries a web client makes after joining, through Prosody", () => 
     expect(await items("owners", { affiliation: "owner" })).toEqual([{ affiliation: "owner", jid: `bob-id@${DOMAIN}`, nick: "bob" }]);
     expect(await items("members", { affiliation: "member" })).toEqual([
       { affiliation: "member", jid: `carol-id@${DOMAIN}`, nick: "carol" },
+      { affiliation: "member", nick: "eve" },
       { affiliation: "member", jid: "alice@localhost", nick: "alice" },
     ]);
   });
@@ -57,6 +59,7 @@ describe("the queries a web client makes after joining, through Prosody", () => 
   it("a role list carries the full real JID of the user's joined resource", async () => {
     expect(await items("voice", { role: "participant" })).toEqual([
       { affiliation: "member", role: "participant", jid: `carol-id@${DOMAIN}`, nick: "carol" },
+      { affiliation: "member", role: "participant", nick: "eve" },
       { affiliation: "member", role: "participant", jid: alice.jid, nick: "alice" },
     ]);
   });
