@@ -19,6 +19,7 @@ import { affiliationList, roleList, roomConfigForm } from "../../src/protocol/xe
 import { avatarChanged } from "../../src/actors/roomAvatar.js";
 import { mamResult } from "../../src/protocol/xep0313.js";
 import { privilegedIq } from "../../src/protocol/xep0356.js";
+import { invitationMessage } from "../../src/protocol/xep0249.js";
 
 class Session extends LegacySession {
   createRoom(id: string) {
@@ -153,6 +154,8 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
       innerId: "i1",
       payload: xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }),
     }),
+  "xep0249-direct-invitation": async () =>
+    invitationMessage("muc.example.org", "alice@example.org", { jid: "lobby@muc.example.org", reason: "This group could not be added to your bookmarks automatically" }),
   "xep0045-config-changed-104": async () => roomStatusMessage("lobby@muc.example.org", TO, [Status.CONFIG_CHANGED]),
   "xep0486-avatar-changed": async () => {
     const room = await lobby();
