@@ -46,7 +46,7 @@ describe("bookmarks", () => {
   });
 
   it("publishes with the XEP-0402 publish options through a privileged iq", async () => {
-    const s = services((iq) => (iq.getChild("privileged_iq")!.getChild("iq")!.attrs.type === "get" ? xml("iq", { type: "error" }, xml("error", { type: "cancel" }, xml("item-not-found", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }))) : xml("iq", { type: "result" })));
+    const s = services((iq) => (iq.getChild("privileged_iq", NS_PRIV)!.getChild("iq", "jabber:client")!.attrs.type === "get" ? xml("iq", { type: "error" }, xml("error", { type: "cancel" }, xml("item-not-found", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }))) : xml("iq", { type: "result" })));
     expect(await addToBookmarks(room(), {}, s.value)).toBe(true);
     const publish = s.sent.find((iq) => iq.attrs.type === "set")!;
     expect(publish.attrs.to).toBe(ALICE);
