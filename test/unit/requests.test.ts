@@ -128,6 +128,10 @@ describe("affiliation requests", () => {
 
   it("lists occupants by role with full real JIDs: the user once per joined resource (XEP-0045 §8.5, §9.8)", async () => {
     const h = fixtureHarness(lobbyFixture());
+    // Not joined: the user is no occupant, so no role list names them.
+    h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { role: "participant" })), "early"));
+    await h.settle();
+    expect(h.take()[0]!.getChild("query", ADMIN)!.getChildren("item").map((i) => i.attrs.nick)).toEqual(["carol"]);
     await joined(h, "lobby", ["phone", "laptop"]);
     h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { role: "participant" })), "voice"));
     await h.settle();
