@@ -9,7 +9,7 @@ import { NS } from "../protocol/namespaces.js";
 import { type StanzaErrorData, errorReply, iqResult } from "../protocol/rfc6120.js";
 import { discoInfo } from "../protocol/xep0030.js";
 import { vcardPhoto } from "../protocol/xep0054.js";
-import { adminList, parseAdminItems, parseOwnerSet, roomConfigForm } from "../protocol/xep0045admin.js";
+import { affiliationList, parseAdminItems, parseOwnerSet, roleList, roomConfigForm } from "../protocol/xep0045admin.js";
 import { StoreItemNotFound } from "../store/errors.js";
 import { NS_MAM, mamForm, mamMetadata, parseMamQuery } from "../protocol/xep0313.js";
 import { adminKind, adminSet } from "./adminRequests.js";
@@ -17,7 +17,7 @@ import { keyOf, mamAnswer } from "./archive.js";
 import { destroy, setConfig, setRoomAvatar } from "./requests.js";
 import type { RoomActor } from "./RoomActor.js";
 import { roomDiscoInfo } from "./roomDisco.js";
-import { realJidOf } from "./roomStanzas.js";
+import { realJidOf, userJid } from "./roomStanzas.js";
 
 /** Handles an iq get or set with exactly one payload child. */
 export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, resource: string, nick: string, send: (s: Element) => void): void {
@@ -105,21 +105,29 @@ function handleMam(room: RoomActor, iq: Element, payload: Element, fail: (e: Omi
   });
 }
 
-/** A muc#admin get: the occupants with one affiliation or one role (XEP-0045 §9.5, §8.5). */
+/**
+ * A muc#admin get (XEP-0045 §9.5, §8.5): an affiliation list (bare real JIDs, no roles) or a role
+ * list of the occupants (full real JIDs: the user once per joined resource, as Prosody lists each
+ * session; a contact, which has no resource, by its contact JID).
+ */
 function adminGet(room: RoomActor, iq: Element, payload: Element, fail: (e: Omit<StanzaErrorData, "by">) => void): void {
   const { affiliation, role } = payload.getChild("item")?.attrs ?? {};
-  if (!affiliation && !role) return fail({ condition: "bad-request", text: "Ask for an affiliation or a role" });
+  if (!affiliation === !role) return fail({ condition: "bad-request", text: "Ask for one affiliation or one role" });
   room.read(iq, "participants", () => {
     const r = room.room;
-    const everyone = [...r._storedParticipants(), r._userParticipant()];
-    const matching = everyone.filter((p) => (affiliation ? p.affiliation === affiliation : p.role === role));
-    const items = matching.map((p) => ({
-      affiliation: p.affiliation,
-      role: p.role,
-      nick: p.resource,
-      jid: realJidOf(r, p),
-    }));
-    return [iqResult(iq, adminList(items))];
+    const user = r._userParticipant();
+    const everyone = [...r._storedParticipants(), user];
+    if (affiliation) {
+      const items = everyone.filter((p) => p.affiliation === affiliation).map((p) => ({ affiliation: p.affiliation, jid: realJidOf(r, p), nick: p.resource }));
+      return [iqResult(iq, affiliationList(items))];
+    }
+    const items = everyone
+      .filter((p) => p.role === role)
+      .flatMap((p) => {
+        const item = { affiliation: p.affiliation, role: p.role, nick: p.resource };
+        return p === user ? room.resources.map((resource) => ({ ...item, jid: userJid(r, resource) })) : [{ ...item, jid: realJidOf(r, p) }];
+      });
+    return [iqResult(iq, roleList(items))];
   });
 }
 

@@ -124,13 +124,17 @@ export function selfUnavailable(
   });
 }
 
-/** The subject message that ends a join or announces a change (XEP-0045 §7.2.15, §8.1). */
-export function subjectMessage(room: LegacyRoom, to: string): Element {
+/**
+ * The subject message that ends a join (XEP-0045 §7.2.15) or announces a change (§8.1), from the
+ * occupant who set it (the user included) with their occupant-id, else from the bare room. Only
+ * the join's copy carries `<delay/>` with the time it was set; a live change is news.
+ */
+export function subjectMessage(room: LegacyRoom, to: string, options: { live?: boolean } = {}): Element {
   const text = room.HAS_SUBJECT ? room.subject : room.description || room.name;
   const setter = room.subjectSetter;
   const participant =
     typeof setter === "string"
-      ? room._storedParticipants().find((p) => p.nickname === setter || p.resource === setter)
+      ? [...room._storedParticipants(), room._userParticipant()].find((p) => p.nickname === setter || p.resource === setter)
       : setter;
   let from = room.jid;
   if (participant) from = participant.jid;
@@ -139,7 +143,7 @@ export function subjectMessage(room: LegacyRoom, to: string): Element {
     "message",
     { from, to, type: "groupchat", id: undefined },
     xml("subject", {}, xmlSafeText(text)),
-    room.subjectDate ? delayElement(room.subjectDate, room.jid) : null,
+    room.subjectDate && !options.live ? delayElement(room.subjectDate, room.jid) : null,
     participant ? occupantIdElement(participant.occupantId) : null,
   );
 }

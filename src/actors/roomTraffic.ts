@@ -136,7 +136,7 @@ export abstract class RoomTraffic {
 
   subjectChanged(): void {
     this.saveRoom();
-    this.live((rs) => rs.map((r) => subjectMessage(this.room, this.fullJid(r))));
+    this.live((rs) => rs.map((r) => subjectMessage(this.room, this.fullJid(r), { live: true })));
   }
 
   configChanged(): void {

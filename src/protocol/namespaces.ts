@@ -2,6 +2,10 @@
  * XML namespaces used on the wire, named after the specifications that define them.
  */
 export const NS = {
+  /** RFC 6120 §4.8.3: the client stream namespace, which every forwarded stanza carries (XEP-0297 §3). */
+  CLIENT: "jabber:client",
+  /** XEP-0297: Stanza Forwarding. */
+  FORWARD: "urn:xmpp:forward:0",
   /** RFC 6120 §8.3: stanza error conditions. */
   STANZAS: "urn:ietf:params:xml:ns:xmpp-stanzas",
   /** XEP-0045: Multi-User Chat, join element. */

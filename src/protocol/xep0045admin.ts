@@ -39,8 +39,22 @@ export function parseAdminItems(query: Element): AdminItem[] {
   });
 }
 
-/** Builds a muc#admin list result (XEP-0045 §9.5, §9.8). */
-export function adminList(items: Array<{ affiliation: Affiliation; role?: Role; jid?: string; nick?: string }>): Element {
+/**
+ * Builds the result of an affiliation list request (XEP-0045 §9.5 members, §9.3 outcasts,
+ * §10.5 owners, §10.8 admins): each item has `affiliation`, the bare `jid` and `nick`, and no
+ * `role`. Prosody's MUC sends these items so; Converse.js reads a `role` here as the nick and
+ * then takes its user for a non-moderator.
+ */
+export function affiliationList(items: Array<{ affiliation: Affiliation; jid?: string; nick?: string }>): Element {
+  return xml("query", { xmlns: NS.MUC_ADMIN }, ...items.map((i) => xml("item", { affiliation: i.affiliation, jid: i.jid, nick: i.nick })));
+}
+
+/**
+ * Builds the result of a role list request (XEP-0045 §8.5 voice list, §9.8 moderators): each
+ * item has `affiliation`, `role`, the occupant's full `jid` (one item per session, as Prosody
+ * sends) and `nick`.
+ */
+export function roleList(items: Array<{ affiliation: Affiliation; role: Role; jid?: string; nick: string }>): Element {
   return xml(
     "query",
     { xmlns: NS.MUC_ADMIN },

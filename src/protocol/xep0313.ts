@@ -6,7 +6,7 @@
  */
 import { type Element, xml } from "@xmpp/component";
 import { dataForm, parseForm } from "./xep0004.js";
-import { delayElement } from "./xep0203.js";
+import { forwarded } from "./xep0297.js";
 
 /** The MAM namespace. */
 export const NS_MAM = "urn:xmpp:mam:2";
@@ -84,7 +84,10 @@ export function mamForm(): Element {
   );
 }
 
-/** One result message: the archived message forwarded with its delay (XEP-0313 §4.2). */
+/**
+ * One result message: the archived message forwarded with its delay (XEP-0313 §4.2), declared in
+ * `jabber:client` as XEP-0297 requires.
+ */
 export function mamResult(options: { from: string; to: string; queryId?: string; id: string; stamp: Date; message: Element }): Element {
   return xml(
     "message",
@@ -92,7 +95,7 @@ export function mamResult(options: { from: string; to: string; queryId?: string;
     xml(
       "result",
       { xmlns: NS_MAM, queryid: options.queryId, id: options.id },
-      xml("forwarded", { xmlns: "urn:xmpp:forward:0" }, delayElement(options.stamp), options.message),
+      forwarded(options.message, options.stamp),
     ),
   );
 }

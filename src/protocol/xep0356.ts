@@ -6,10 +6,10 @@
  * sends iqs on behalf of a local user by wrapping them in `<privileged_iq/>`.
  */
 import { type Element, xml } from "@xmpp/component";
+import { NS } from "./namespaces.js";
 
 /** The XEP-0356 namespace version mucstate speaks. */
 export const NS_PRIVILEGE = "urn:xmpp:privilege:2";
-const NS_FORWARD = "urn:xmpp:forward:0";
 
 /** What a server granted: iq namespaces with the iq types allowed. */
 export interface GrantedPrivileges {
@@ -36,7 +36,7 @@ export function parsePrivilege(message: Element): GrantedPrivileges | undefined 
   return granted;
 }
 
-/** Wraps `payload` in an iq from the user to their own account, sent by the component. */
+/** Wraps `payload` in an iq (in `jabber:client`) from the user to their own account, sent by the component. */
 export function privilegedIq(options: { from: string; user: string; type: "get" | "set"; id: string; innerId: string; payload: Element }): Element {
   return xml(
     "iq",
@@ -44,12 +44,12 @@ export function privilegedIq(options: { from: string; user: string; type: "get" 
     xml(
       "privileged_iq",
       { xmlns: NS_PRIVILEGE },
-      xml("iq", { xmlns: "jabber:client", type: options.type, id: options.innerId, from: options.user }, options.payload),
+      xml("iq", { xmlns: NS.CLIENT, type: options.type, id: options.innerId, from: options.user }, options.payload),
     ),
   );
 }
 
 /** The forwarded iq inside a privileged iq's result, if any. */
 export function unwrapPrivileged(result: Element): Element | undefined {
-  return result.getChild("privilege", NS_PRIVILEGE)?.getChild("forwarded", NS_FORWARD)?.getChild("iq");
+  return result.getChild("privilege", NS_PRIVILEGE)?.getChild("forwarded", NS.FORWARD)?.getChild("iq");
 }

@@ -6,6 +6,7 @@
  */
 import type { Element } from "@xmpp/component";
 import { handleComponentStanza } from "../actors/componentInbox.js";
+import { handleContactIq } from "../actors/contactInbox.js";
 import type { RoomRegistry } from "../actors/registry.js";
 import { handleRoomStanza } from "../actors/roomInbox.js";
 import type { SessionDirectory } from "../actors/sessions.js";
@@ -101,6 +102,8 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
     const session = await context.sessions.get(user);
     let room: RoomActor | undefined;
     if (session && to.local && !isInvitation(stanza)) {
+      const jid = `${to.local}@${domain}`;
+      if (!to.resource && handleContactIq(stanza, { registry: context.registry, user: session.user, jid }, context.send)) return;
       try {
         room = await context.registry.get(session, to.local);
       } catch (error) {

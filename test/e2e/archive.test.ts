@@ -8,12 +8,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
 import { PASSWORD, startBed } from "../helpers/e2e.js";
-import { conditionOf } from "../helpers/stanzas.js";
+import { MAM_RESULT_HEAD, conditionOf, qualifiedTree } from "../helpers/stanzas.js";
 import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 const MAM = "urn:xmpp:mam:2";
 const RSM = "http://jabber.org/protocol/rsm";
+const FORWARD = "urn:xmpp:forward:0";
 const history = Array.from({ length: 10 }, (_, i) => ({ id: `m${i}`, from: `history-man-${i % 3}`, body: `message ${i}`, at: `2000-01-01T00:0${i}:00Z` }));
 const fixture = {
   users: ["alice@localhost"],
@@ -49,7 +50,8 @@ describe("archive and MAM through Prosody", () => {
     await alice.send(xml("iq", { to, type: "set", id }, xml("query", { xmlns: MAM, queryid: id }, ...children)));
     const [reply] = await alice.waitFor((s) => s.attrs.id === id && s.is("iq"));
     const results = alice.received.filter((s) => s.getChild("result", MAM)?.attrs.queryid === id);
-    const bodies = results.map((r) => r.getChild("result")!.getChild("forwarded")!.getChild("message")!.getChildText("body"));
+    // Read as a namespace-aware client does: a message outside jabber:client is no message.
+    const bodies = results.map((r) => r.getChild("result", MAM)?.getChild("forwarded", FORWARD)?.getChild("message", "jabber:client")?.getChildText("body") ?? null);
     const fin = reply!.getChild("fin", MAM);
     const setEl = fin?.getChild("set", RSM);
     return {
@@ -70,7 +72,9 @@ describe("archive and MAM through Prosody", () => {
     const all = await mam();
     expect(all.bodies).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(all).toMatchObject({ complete: true, stable: "false", count: 10, first: "m0", last: "m9" });
-    const forwarded = all.results[0]!.getChild("result")!.getChild("forwarded")!;
+    const forwarded = all.results[0]!.getChild("result", MAM)!.getChild("forwarded", FORWARD)!;
+    // XEP-0297 §3, as the client received it (poezio showed no history while this was forward:0).
+    expect(qualifiedTree(all.results[0]!).slice(0, MAM_RESULT_HEAD.length)).toEqual(MAM_RESULT_HEAD);
     expect(forwarded.getChild("delay", "urn:xmpp:delay")!.attrs.stamp).toBe("2000-01-01T00:00:00.000Z");
     await alice.waitFor((s) => s.attrs.from?.startsWith(ROOM) && s.getChild("subject") !== undefined, { count: 2 });
     const log = (await readCallLog(calls)).filter((e) => e.room === "arch");

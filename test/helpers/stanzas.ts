@@ -12,3 +12,50 @@ interface WithChildren {
 export function conditionOf(s: WithChildren | undefined): string | undefined {
   return s?.getChild("error")?.getChildElements().find((c) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas")?.name;
 }
+
+/** What {@link qualifiedTree} reads of an element (ltx elements of either library). */
+interface Node {
+  name: string;
+  attrs: Record<string, unknown>;
+  children: ReadonlyArray<Node | string>;
+}
+
+/**
+ * Every element of a stanza as `{namespace}name`, indented two spaces per depth, in document
+ * order: namespaces resolved as a namespace-aware parser (expat, lxml, slixmpp) resolves them,
+ * from `xmlns` and `xmlns:prefix` declarations in scope; the stanza itself inherits `streamNs`
+ * (`jabber:client`, what a client's stream declares) unless it declares its own.
+ *
+ * @example
+ * expect(qualifiedTree(result)).toContain("      {jabber:client}message");
+ */
+export function qualifiedTree(el: Node, streamNs = "jabber:client"): string[] {
+  const lines: string[] = [];
+  const walk = (node: Node, scope: ReadonlyMap<string, string>, depth: number) => {
+    const inner = new Map(scope);
+    for (const [key, value] of Object.entries(node.attrs)) {
+      if (key === "xmlns") inner.set("", String(value));
+      else if (key.startsWith("xmlns:")) inner.set(key.slice(6), String(value));
+    }
+    const colon = node.name.indexOf(":");
+    const prefix = colon === -1 ? "" : node.name.slice(0, colon);
+    const local = colon === -1 ? node.name : node.name.slice(colon + 1);
+    lines.push(`${"  ".repeat(depth)}{${inner.get(prefix) ?? ""}}${local}`);
+    for (const child of node.children) if (typeof child !== "string") walk(child, inner, depth + 1);
+  };
+  walk(el, new Map([["", streamNs]]), 0);
+  return lines;
+}
+
+/**
+ * How a MAM result message begins, by {@link qualifiedTree}: the archived message forwarded in
+ * `jabber:client` (XEP-0313 §4.2, XEP-0297 §3), with a body.
+ */
+export const MAM_RESULT_HEAD: readonly string[] = [
+  "{jabber:client}message",
+  "  {urn:xmpp:mam:2}result",
+  "    {urn:xmpp:forward:0}forwarded",
+  "      {urn:xmpp:delay}delay",
+  "      {jabber:client}message",
+  "        {jabber:client}body",
+];

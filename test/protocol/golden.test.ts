@@ -15,8 +15,11 @@ import { NotImplementedError, XMPPError, toStanzaError } from "../../src/legacy/
 import { errorReply } from "../../src/protocol/rfc6120.js";
 import { vcardPhoto } from "../../src/protocol/xep0054.js";
 import { Status, occupantPresence, roomStatusMessage } from "../../src/protocol/xep0045.js";
-import { adminList, roomConfigForm } from "../../src/protocol/xep0045admin.js";
+import { affiliationList, roleList, roomConfigForm } from "../../src/protocol/xep0045admin.js";
 import { avatarChanged } from "../../src/actors/roomAvatar.js";
+import { mamResult } from "../../src/protocol/xep0313.js";
+import { privilegedIq } from "../../src/protocol/xep0356.js";
+import { invitationMessage } from "../../src/protocol/xep0249.js";
 
 class Session extends LegacySession {
   createRoom(id: string) {
@@ -126,11 +129,33 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
   },
   "xep0045-roomconfig-form": async () => roomConfigForm({ name: "The Lobby", description: "Where it starts" }),
   "xep0045-roomconfig-form-no-description": async () => roomConfigForm({ name: "News" }),
-  "xep0045-admin-list": async () =>
-    adminList([
-      { affiliation: "owner", role: "moderator", nick: "bob", jid: "bob-legacy-id@muc.example.org" },
-      { affiliation: "member", role: "participant", nick: "alice", jid: "alice@example.org" },
+  "xep0045-affiliation-list": async () =>
+    affiliationList([
+      { affiliation: "member", nick: "carol", jid: "carol-legacy-id@muc.example.org" },
+      { affiliation: "member", nick: "alice", jid: "alice@example.org" },
     ]),
+  "xep0045-role-list": async () =>
+    roleList([
+      { affiliation: "owner", role: "moderator", nick: "bob", jid: "bob-legacy-id@muc.example.org" },
+      { affiliation: "member", role: "moderator", nick: "alice", jid: "alice@example.org/phone" },
+      { affiliation: "member", role: "moderator", nick: "alice", jid: "alice@example.org/laptop" },
+    ]),
+  "xep0313-mam-result-forwarded": async () => {
+    const room = await lobby();
+    const archived = participantMessage(await room.getParticipant("bob"), "alice@example.org", "hi", { id: "L1", stanzaId: "L1" });
+    return mamResult({ from: room.jid, to: TO, queryId: "q1", id: "L1", stamp: new Date("2026-11-21T08:00:00Z"), message: archived });
+  },
+  "xep0356-privileged-iq": async () =>
+    privilegedIq({
+      from: "muc.example.org",
+      user: "alice@example.org",
+      type: "get",
+      id: "p1",
+      innerId: "i1",
+      payload: xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }),
+    }),
+  "xep0249-direct-invitation": async () =>
+    invitationMessage("muc.example.org", "alice@example.org", { jid: "lobby@muc.example.org", reason: "This group could not be added to your bookmarks automatically" }),
   "xep0045-config-changed-104": async () => roomStatusMessage("lobby@muc.example.org", TO, [Status.CONFIG_CHANGED]),
   "xep0486-avatar-changed": async () => {
     const room = await lobby();

@@ -7,6 +7,7 @@ import { parsePrivilege } from "../../src/protocol/xep0356.js";
 import { IqCaller } from "../../src/transport/iqCaller.js";
 import { Privileges } from "../../src/transport/privileges.js";
 import { ALICE, DOMAIN, conditionOf, fixtureHarness, groupchat, joined, lobbyFixture, summary } from "../helpers/harness.js";
+import { qualifiedTree } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const NS_PRIV = "urn:xmpp:privilege:2";
@@ -45,12 +46,14 @@ describe("bookmarks", () => {
   });
 
   it("publishes with the XEP-0402 publish options through a privileged iq", async () => {
-    const s = services((iq) => (iq.getChild("privileged_iq")!.getChild("iq")!.attrs.type === "get" ? xml("iq", { type: "error" }, xml("error", { type: "cancel" }, xml("item-not-found", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }))) : xml("iq", { type: "result" })));
+    const s = services((iq) => (iq.getChild("privileged_iq", NS_PRIV)!.getChild("iq", "jabber:client")!.attrs.type === "get" ? xml("iq", { type: "error" }, xml("error", { type: "cancel" }, xml("item-not-found", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }))) : xml("iq", { type: "result" })));
     expect(await addToBookmarks(room(), {}, s.value)).toBe(true);
     const publish = s.sent.find((iq) => iq.attrs.type === "set")!;
     expect(publish.attrs.to).toBe(ALICE);
-    const inner = publish.getChild("privileged_iq", NS_PRIV)!.getChild("iq")!;
-    expect(inner.attrs).toMatchObject({ xmlns: "jabber:client", type: "set", from: ALICE });
+    // XEP-0356 §3.1: the wrapped iq is a jabber:client stanza, not one in the privilege namespace.
+    expect(qualifiedTree(publish).slice(0, 4)).toEqual(["{jabber:client}iq", "  {urn:xmpp:privilege:2}privileged_iq", "    {jabber:client}iq", "      {http://jabber.org/protocol/pubsub}pubsub"]);
+    const inner = publish.getChild("privileged_iq", NS_PRIV)!.getChild("iq", "jabber:client")!;
+    expect(inner.attrs).toMatchObject({ type: "set", from: ALICE });
     const pubsub = inner.getChild("pubsub")!;
     const conference = pubsub.getChild("publish")!.getChild("item")!.getChild("conference", "urn:xmpp:bookmarks:1")!;
     expect(pubsub.getChild("publish")!.getChild("item")!.attrs.id).toBe(ROOM);

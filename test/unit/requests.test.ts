@@ -1,6 +1,6 @@
 import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, groupchat, iq, joinPresence, joined, lobbyFixture, summary } from "../helpers/harness.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const OWNER = "http://jabber.org/protocol/muc#owner";
@@ -112,17 +112,73 @@ describe("affiliation requests", () => {
     ]);
   });
 
-  it("lists occupants by affiliation, with real JIDs in a non-anonymous room", async () => {
+  it("lists occupants by affiliation as Prosody does: bare real JIDs and nicks, no role (Converse reads a role as the nick)", async () => {
     const h = fixtureHarness(lobbyFixture());
     h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { affiliation: "member" }))));
     h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", {})), "bad"));
+    h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { affiliation: "member", role: "participant" })), "both"));
     await h.settle();
-    const [bad, list] = h.take().sort((a, b) => (a.attrs.id! < b.attrs.id! ? -1 : 1));
-    expect(conditionOf(bad!)).toBe("bad-request");
-    expect(list!.getChild("query")!.getChildren("item").map((i) => i.attrs)).toEqual([
-      { affiliation: "member", role: "participant", nick: "carol", jid: `carol-legacy-id@${DOMAIN}` },
-      { affiliation: "member", role: "participant", nick: "alice", jid: ALICE },
+    const [bad, both, list] = h.take().sort((a, b) => (a.attrs.id! < b.attrs.id! ? -1 : 1));
+    expect([conditionOf(bad!), conditionOf(both!)]).toEqual(["bad-request", "bad-request"]);
+    expect(list!.getChild("query", ADMIN)!.getChildren("item").map((i) => i.attrs)).toEqual([
+      { affiliation: "member", jid: `carol-legacy-id@${DOMAIN}`, nick: "carol" },
+      { affiliation: "member", jid: ALICE, nick: "alice" },
     ]);
+  });
+
+  it("lists occupants by role with full real JIDs: the user once per joined resource (XEP-0045 §8.5, §9.8)", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    // Not joined: the user is no occupant, so no role list names them.
+    h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { role: "participant" })), "early"));
+    await h.settle();
+    expect(h.take()[0]!.getChild("query", ADMIN)!.getChildren("item").map((i) => i.attrs.nick)).toEqual(["carol"]);
+    await joined(h, "lobby", ["phone", "laptop"]);
+    h.route(iq("get", ROOM, xml("query", { xmlns: ADMIN }, xml("item", { role: "participant" })), "voice"));
+    await h.settle();
+    const [list] = h.take();
+    expect(list!.getChild("query", ADMIN)!.getChildren("item").map((i) => i.attrs)).toEqual([
+      { affiliation: "member", role: "participant", jid: `carol-legacy-id@${DOMAIN}`, nick: "carol" },
+      { affiliation: "member", role: "participant", jid: `${ALICE}/phone`, nick: "alice" },
+      { affiliation: "member", role: "participant", jid: `${ALICE}/laptop`, nick: "alice" },
+    ]);
+  });
+});
+
+describe("live subject changes", () => {
+  const OCCUPANT_ID = "urn:xmpp:occupant-id:0";
+
+  it("the user's own subject change comes back from their occupant with their occupant-id, and no delay", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    await joined(h, "lobby");
+    h.route(groupchat("lobby", "hello", "phone", "g1"));
+    await h.settle();
+    const echo = h.take().find((m) => m.getChild("body"));
+    h.route(subjectMsg("Mine now"));
+    await h.settle();
+    const [subject] = h.take();
+    expect(subject!.attrs.from).toBe(`${ROOM}/alice`);
+    expect(subject!.getChildText("subject")).toBe("Mine now");
+    expect(subject!.getChild("delay", "urn:xmpp:delay")).toBeUndefined();
+    // The same occupant-id as the user's own messages.
+    expect(subject!.getChild("occupant-id", OCCUPANT_ID)?.attrs.id).toBe(echo!.getChild("occupant-id", OCCUPANT_ID)!.attrs.id);
+  });
+
+  it("a participant's live subject change has no delay; the join sequence's subject keeps the time it was set", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    const actor = await joined(h, "lobby");
+    const room = actor.room;
+    room.subjectSetter = "bob";
+    room.subjectDate = new Date("2026-12-01T09:00:00Z");
+    room.subject = "Breaking news";
+    await h.settle();
+    const [live] = h.take();
+    expect(live!.attrs.from).toBe(`${ROOM}/bob`);
+    expect(live!.getChild("delay", "urn:xmpp:delay")).toBeUndefined();
+    expect(live!.getChild("occupant-id", OCCUPANT_ID)).toBeDefined();
+    h.route(joinPresence("lobby", "alice", "laptop", "j2"));
+    await h.settle();
+    const joinSubject = h.take().find((m) => m.getChild("subject"));
+    expect(joinSubject!.getChild("delay", "urn:xmpp:delay")!.attrs.stamp).toBe("2026-12-01T09:00:00.000Z");
   });
 });
 
