@@ -4,68 +4,18 @@
  */
 import type { Element } from "@xmpp/component";
 import type { InspectionEvent } from "xstate";
+import { type GatewayOptions, checkGatewayOptions } from "./gatewayOptions.js";
 import { RoomRegistry } from "./actors/registry.js";
 import { SessionDirectory } from "./actors/sessions.js";
-import type { GatewayPlugin } from "./legacy/plugin.js";
 import { type Connection, createConnection } from "./transport/connection.js";
 import { escapeLocalpart } from "./protocol/xep0106.js";
 import { openSqliteStore } from "./store/sqliteStore.js";
-import type { Store, StoreOptions } from "./store/types.js";
+import type { Store } from "./store/types.js";
 import { IqCaller } from "./transport/iqCaller.js";
-import type { DropReason } from "./transport/outbox.js";
 import { Privileges } from "./transport/privileges.js";
 import { createRouter } from "./transport/router.js";
 
-/** Options of {@link createGateway}. */
-export interface GatewayOptions {
-  /** The component domain, e.g. `muc.example.org`. */
-  domain: string;
-  /** The component secret shared with the XMPP server. */
-  secret: string;
-  /** The server's component port, e.g. `xmpp://127.0.0.1:5347`. */
-  service: string;
-  /** The plugin that bridges the legacy network. */
-  plugin: GatewayPlugin;
-  /** Name in disco#info. @defaultValue the plugin's name, else `"mucstate gateway"` */
-  name?: string;
-  /** Most requests waiting in one room's mailbox; beyond it: `resource-constraint`. @defaultValue 100 */
-  mailboxSize?: number;
-  /** Timeout of each legacy callback, in ms; then `remote-server-timeout`. @defaultValue 30000 */
-  callbackTimeoutMs?: number;
-  /**
-   * Where room archives live: a {@link Store}, or the path of a SQLite file (WAL mode, created
-   * if missing). @defaultValue `"mucstate.sqlite"` in the working directory
-   */
-  store?: Store | string;
-  /** Days archived messages are kept, when `store` is a path; older ones are deleted every 6 h. @defaultValue 7 */
-  retentionDays?: number;
-  /**
-   * When `store` is a path: shortest time between two group commits of archived messages, in ms
-   * (see {@link StoreOptions.groupCommitMs}). @defaultValue 2
-   */
-  groupCommitMs?: number;
-  /**
-   * Most active room actors. Beyond it, the least recently used idle room passivates (its state
-   * stays in the store; the next stanza re-activates it); busy rooms are never dropped.
-   * @defaultValue 100000
-   */
-  maxRooms?: number;
-  /** Milliseconds without a stanza after which an idle room passivates. @defaultValue 600000 (10 min) */
-  idleMs?: number;
-  /** Most stanzas queued while the connection is down. @defaultValue 100000 */
-  maxOutboxQueue?: number;
-  /**
-   * An XState inspection observer (a function or an `{ next }` observer such as
-   * `@statelyai/inspect`'s `inspect`), passed to every room actor.
-   */
-  inspect?: ((event: InspectionEvent) => void) | { next?: (event: InspectionEvent) => void };
-  /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
-  onError?: (error: unknown) => void;
-  /** Things the user may want to know about, e.g. a bookmark that fell back to an invitation. */
-  onWarning?: (message: string, error?: unknown) => void;
-  /** Stanzas the outbox dropped, with the reason. */
-  onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
-}
+export type { GatewayOptions } from "./gatewayOptions.js";
 
 /** A running gateway. */
 export interface Gateway {
@@ -100,7 +50,7 @@ export interface Gateway {
  * ```
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  if (!options.plugin) throw new TypeError("plugin option is required");
+  checkGatewayOptions(options);
   const domain = options.domain?.toLowerCase();
   const onError = options.onError ?? (() => {});
   const given = options.store;

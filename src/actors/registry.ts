@@ -13,6 +13,7 @@
 import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
+import { checkPositiveInteger } from "../optionChecks.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
 import type { RestoredSteps } from "../machines/roomEvents.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
@@ -67,12 +68,9 @@ export class RoomRegistry {
   readonly avatars: AvatarCache;
 
   constructor(options: RoomRegistryOptions) {
-    for (const key of ["mailboxSize", "callbackTimeoutMs", "maxRooms"] as const) {
-      const v = options[key];
-      if (!Number.isInteger(v) || v < 1) throw new TypeError(`${key} option must be a positive integer`);
-    }
+    for (const key of ["mailboxSize", "callbackTimeoutMs", "maxRooms"] as const) checkPositiveInteger(key, options[key], false);
+    checkPositiveInteger("idleMs", options.idleMs);
     const idleMs = options.idleMs ?? 600_000;
-    if (!Number.isInteger(idleMs) || idleMs < 1) throw new TypeError("idleMs option must be a positive integer");
     this.#options = options;
     this.avatars = new AvatarCache({ maxBytes: options.avatarCacheBytes });
     this.#active = new LRUCache<string, RoomActor>({

@@ -16,6 +16,7 @@
  * @module
  */
 import type Database from "better-sqlite3";
+import { check } from "../optionChecks.js";
 
 /** Most messages in one group commit; more commit at once. */
 export const MAX_BATCH = 1_000;
@@ -33,6 +34,12 @@ export interface GroupCommitOptions {
   onRollback?: () => void;
 }
 
+/** Throws a `TypeError` unless `value` is undefined or 0 to 1000 ms. @internal */
+export function checkGroupCommitMs(value: unknown): void {
+  if (value === undefined) return;
+  check(typeof value === "number" && value >= 0 && value <= 1_000, "groupCommitMs", "a number of milliseconds from 0 to 1000", value);
+}
+
 /** One database's open group commit. @internal */
 export class GroupCommit {
   readonly #db: Database.Database;
@@ -48,9 +55,7 @@ export class GroupCommit {
 
   constructor(db: Database.Database, options: GroupCommitOptions) {
     const intervalMs = options.intervalMs ?? DEFAULT_GROUP_COMMIT_MS;
-    if (!(typeof intervalMs === "number" && intervalMs >= 0 && intervalMs <= 1_000)) {
-      throw new TypeError(`groupCommitMs must be a number of milliseconds from 0 to 1000, got ${intervalMs}`);
-    }
+    checkGroupCommitMs(intervalMs);
     this.#db = db;
     this.#begin = db.prepare("BEGIN");
     this.#commit = db.prepare("COMMIT");

@@ -29,7 +29,8 @@ import { LRUCache } from "lru-cache";
 import { StoreRoomNotFound } from "./errors.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { migrate } from "./migrations.js";
-import { retentionFromOptions, storeErrorHandler } from "./retention.js";
+import { checkNonEmptyString } from "../optionChecks.js";
+import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { GroupCommit } from "./groupCommit.js";
 import { SqliteArchive } from "./sqliteArchive.js";
 import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
@@ -227,8 +228,8 @@ class SqliteStore implements Store {
  * retention timer of `options` (7 days by default, checked every 6 h). `":memory:"` works too,
  * without WAL.
  *
- * @throws TypeError for bad retention options; Error when the file's schema is newer than this
- * code.
+ * @throws TypeError for a bad path or option, before the file is opened or created; Error when
+ * the file's schema is newer than this code.
  *
  * @example
  * ```ts
@@ -237,6 +238,8 @@ class SqliteStore implements Store {
  * ```
  */
 export function openSqliteStore(path: string, options: StoreOptions = {}): Store {
+  checkNonEmptyString("path", path, 'a file path or ":memory:"');
+  checkStoreOptions(options);
   const db = new Database(path);
   try {
     db.pragma("journal_mode = WAL");
