@@ -5,7 +5,7 @@
 export { createGateway } from "./createGateway.js";
 export type { Gateway, GatewayOptions } from "./createGateway.js";
 export { LegacyRoom } from "./legacy/LegacyRoom.js";
-export type { BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
+export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
 export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
 export { LegacySession } from "./legacy/LegacySession.js";
