@@ -34,7 +34,7 @@ export { escapeLocalpart, unescapeLocalpart } from "./protocol/xep0106.js";
 export { toChartJson, toDot, toMermaid, toSvg } from "./inspect/index.js";
 export type { ChartEdge, ChartJson, ChartState, ChartStateType } from "./inspect/index.js";
 export { createMemoryStore, openSqliteStore, MAM_MAX_PAGE } from "./store/index.js";
-export type { Store, StoreOptions, RoomRecord, ParticipantRecord, ArchivedMessage, MamQuery, MamResult } from "./store/index.js";
+export type { Store, StoreOptions, RoomRecord, ParticipantRecord, ArchivedMessage, LostMessage, MamQuery, MamResult } from "./store/index.js";
 export type { BookmarkOptions } from "./actors/bookmarks.js";
 export type { AvatarSource } from "./actors/avatars.js";
 export { createInspector } from "./inspect/index.js";

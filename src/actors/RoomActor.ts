@@ -19,7 +19,7 @@ import { Status, mucElement } from "../protocol/xep0045.js";
 import type { AvatarSource } from "./avatars.js";
 import { type BookmarkOptions, addToBookmarks, defaultServices } from "./bookmarks.js";
 import { joinSequence } from "./joinSequence.js";
-import { answerRead, PendingEntries, type RequestHandler } from "./pendingEntries.js";
+import { answerRead, answerRequest, PendingEntries, type RequestHandler } from "./pendingEntries.js";
 import { bindRoom, sharedRoomMachine } from "./legacyActors.js";
 import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
@@ -255,7 +255,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
           return;
         }
         const entry = this.#pending.take(event.id);
-        if (entry?.type === "request" && entry.plan) this.outbox.sendAll(entry.plan(this.resources));
+        if (entry?.type === "request" && entry.plan) answerRequest(entry.stanza, entry.plan(this.resources), this.outbox, this.room.jid);
         return;
       }
       case "left": {

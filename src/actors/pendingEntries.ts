@@ -55,3 +55,25 @@ export function answerRead(entry: Pending & { type: "read" }, outbox: StanzaSink
       (error: unknown) => stanza && outbox.send(errorReply(stanza, { ...toStanzaError(error), by })),
     );
 }
+
+/**
+ * What the sender of a message gets instead of its echo when the store could not archive it.
+ * `cancel`, not `wait`: the legacy network already has the message, and sending it again would
+ * post it twice.
+ */
+const NOT_ARCHIVED: StanzaErrorData = {
+  condition: "internal-server-error",
+  type: "cancel",
+  text: "Your message reached the legacy network, but the gateway could not archive it, so it is not in this room's history. Do not send it again.",
+};
+
+/**
+ * Sends a request's answer. The sender's copy of an echo names the archived message: if the
+ * store then fails to save it, the sender gets {@link NOT_ARCHIVED} instead (`Store.afterCommit`).
+ */
+export function answerRequest(request: Element, stanzas: Element[], outbox: StanzaSink, by: string): void {
+  if (request.name === "message" && outbox.replaceIfLost) {
+    for (const s of stanzas) if (s.attrs.to === request.attrs.from) outbox.replaceIfLost(s, errorReply(request, { ...NOT_ARCHIVED, by }));
+  }
+  outbox.sendAll(stanzas);
+}

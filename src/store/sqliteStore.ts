@@ -38,6 +38,7 @@ import type {
   ArchivedMessage,
   ArchiveInput,
   HoleBounds,
+  LostMessage,
   ParticipantInput,
   ParticipantRecord,
   RoomKey,
@@ -59,13 +60,13 @@ class SqliteStore implements Store {
   readonly #sql: Record<RoomStatement, Statement>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
   readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
-  readonly #batch: GroupCommit;
+  readonly #batch: GroupCommit<LostMessage>;
   #run: number;
   #stopRetention: () => void = () => {};
 
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
-    this.#batch = new GroupCommit(db, {
+    this.#batch = new GroupCommit<LostMessage>(db, {
       intervalMs: options.groupCommitMs,
       onError: storeErrorHandler(options),
       onRollback: () => this.#forgetLostWrites(),
@@ -137,8 +138,11 @@ class SqliteStore implements Store {
   archive(message: ArchiveInput): ArchivedMessage {
     checkMessage(message);
     const roomId = this.#requiredRoomId(message);
-    this.#batch.join();
-    return this.#archive.upsert(roomId, message, this.#run);
+    const lost = { user: message.user, room: message.room, stanzaId: message.stanzaId };
+    this.#batch.join({ lost, redo: () => this.#archive.upsert(this.#requiredRoomId(message), message, this.#run) });
+    const row = this.#archive.upsert(roomId, message, this.#run);
+    lost.stanzaId = row.stanzaId; // an upsert keeps the stanza-id of the row it replaces
+    return row;
   }
 
   archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[] {
@@ -177,7 +181,7 @@ class SqliteStore implements Store {
     this.#batch.commit();
   }
 
-  afterCommit(listener: () => void): void {
+  afterCommit(listener: (lost: readonly LostMessage[]) => void): void {
     this.#batch.afterCommit(listener);
   }
 
