@@ -4,8 +4,9 @@
  */
 import type { Element } from "@xmpp/component";
 import type { InspectionEvent } from "xstate";
-import { type GatewayOptions, checkGatewayOptions } from "./gatewayOptions.js";
+import { DEFAULT_SHUTDOWN_GRACE_MS, type GatewayOptions, checkGatewayOptions } from "./gatewayOptions.js";
 import { RoomRegistry } from "./actors/registry.js";
+import type { ShutdownTally } from "./actors/roomShutdown.js";
 import { SessionDirectory } from "./actors/sessions.js";
 import { type Connection, createConnection } from "./transport/connection.js";
 import { escapeLocalpart } from "./protocol/xep0106.js";
@@ -16,6 +17,7 @@ import { Privileges } from "./transport/privileges.js";
 import { createRouter } from "./transport/router.js";
 
 export type { GatewayOptions } from "./gatewayOptions.js";
+export type { ShutdownTally } from "./actors/roomShutdown.js";
 
 /** A running gateway. */
 export interface Gateway {
@@ -28,10 +30,15 @@ export interface Gateway {
   /** Connects to the server; resolves once online. */
   start(): Promise<void>;
   /**
-   * Shuts down gracefully: every joined resource gets an unavailable self-presence with 110
-   * and 332, the outbox is flushed, sessions are told, and the stream is closed.
+   * Shuts down gracefully, in a bounded time. Every open stanza is answered: waiting joins,
+   * reads and queued requests at once with `service-unavailable` (type wait); a legacy callback
+   * that is running gets up to {@link GatewayOptions.shutdownGraceMs} to finish (then its
+   * request gets `remote-server-timeout` and its `AbortSignal` fires). Then every joined
+   * resource gets an unavailable self-presence with 110 and 332, sessions' `shutdown()` runs
+   * (awaited until the same deadline), the outbox is flushed (at most 5 s more), and the stream
+   * is closed. Resolves with how many stanzas were refused and how many callbacks abandoned.
    */
-  stop(): Promise<void>;
+  stop(): Promise<ShutdownTally>;
 }
 
 /**
@@ -51,6 +58,7 @@ export interface Gateway {
  */
 export function createGateway(options: GatewayOptions): Gateway {
   checkGatewayOptions(options);
+  const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const domain = options.domain?.toLowerCase();
   const onError = options.onError ?? (() => {});
   const given = options.store;
@@ -126,12 +134,22 @@ export function createGateway(options: GatewayOptions): Gateway {
     store,
     start: () => connection.start(),
     async stop() {
-      registry.shutdown();
-      await Promise.allSettled(sessions.all().map((s) => s.shutdown()));
+      const deadline = performance.now() + graceMs;
+      const tally = await registry.shutdown(graceMs);
+      await withDeadline(Promise.allSettled(sessions.all().map((s) => s.shutdown())), deadline);
       await connection.stop();
       if (ownStore) store.close();
+      return tally;
     },
   };
+}
+
+/** Waits for `work` until `deadline` (a `performance.now()` time), whichever comes first. */
+async function withDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()))));
+  await Promise.race([work, late]);
+  clearTimeout(timer);
 }
 
 function toInspectFunction(inspect: GatewayOptions["inspect"]): ((event: InspectionEvent) => void) | undefined {

@@ -3,7 +3,7 @@
  * XState v5 actor.
  */
 export { createGateway } from "./createGateway.js";
-export type { Gateway, GatewayOptions } from "./createGateway.js";
+export type { Gateway, GatewayOptions, ShutdownTally } from "./createGateway.js";
 export { LegacyRoom } from "./legacy/LegacyRoom.js";
 export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";

@@ -22,6 +22,7 @@ import { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
 import { RoomActor, type StanzaSink } from "./RoomActor.js";
 import { restoreRoom } from "./roomRecords.js";
+import { addTallies, type ShutdownTally } from "./roomShutdown.js";
 
 /** Options of {@link RoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -214,13 +215,18 @@ export class RoomRegistry {
     this.#parked.delete(k);
   }
 
-  /** Sends every joined resource the shutdown presence (332) and stops every actor. */
-  shutdown(): void {
+  /**
+   * Closes the registry (a stanza for any room now gets `service-unavailable`) and shuts every
+   * room down (see {@link RoomActor.shutdown}): what waits is refused at once, a callback in
+   * flight gets up to `graceMs`, then joined resources get the shutdown presence (332).
+   */
+  shutdown(graceMs = 0): Promise<ShutdownTally> {
     clearInterval(this.#sweeper);
     this.#closed = true;
-    for (const room of this.all()) room.shutdown();
+    const rooms = this.all();
     this.#active.clear();
     this.#parked.clear();
+    return Promise.all(rooms.map((room) => room.shutdown(graceMs))).then(addTallies);
   }
 }
 

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Gateway, createGateway } from "../../src/createGateway.js";
 import { LegacyRoom, type BackfillBounds } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
-import { type ProsodyHandle, startProsody } from "../../src/testbed/prosody.js";
-import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
+import type { ProsodyHandle } from "../../src/testbed/prosody.js";
+import { prosodyWithAlice } from "../helpers/e2e.js";
+import { type TestUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 const MAM = "urn:xmpp:mam:2";
@@ -71,16 +72,12 @@ describe("a restart with a gap", () => {
     await gateway.start();
   };
 
+  let bed: Awaited<ReturnType<typeof prosodyWithAlice>>;
   beforeAll(async () => {
-    prosody = await startProsody({ components: [DOMAIN] });
-    await prosody.registerUser("alice", "pw");
-    alice = await connectUser(prosody.c2sPort, "alice", "pw", "r");
+    bed = await prosodyWithAlice(DOMAIN);
+    ({ prosody, alice } = bed);
   });
-  afterAll(async () => {
-    await alice?.stop();
-    await gateway?.stop();
-    await prosody?.stop({ removeDir: true });
-  });
+  afterAll(() => bed?.stop(gateway));
 
   /** Joins with the default history; resolves with the bodies of the history messages. */
   async function join_(): Promise<string[]> {
