@@ -42,7 +42,10 @@ export interface Gateway {
 }
 
 /**
- * Creates a gateway.
+ * Creates a gateway. Every option is checked first, before the store is opened or the
+ * connection made.
+ *
+ * @throws TypeError naming the first bad option (see {@link GatewayOptions}); nothing is left open.
  *
  * @example
  * ```ts

@@ -14,7 +14,7 @@ describe("shutdown", () => {
     const room = h.registry.peek(ALICE, `r0@${DOMAIN}`)!;
     let signal: AbortSignal | undefined;
     const stanza = iq("set", `r0@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/muc#owner" }), "hangs");
-    room.request(stanza, "config", async (_room, cancel) => {
+    room.request(stanza, "setConfig", async (_room, cancel) => {
       signal = cancel.signal;
       return new Promise(() => {});
     });
