@@ -4,7 +4,8 @@ import { main } from "../dist/cli/main.js";
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (typeof code === "number") process.exitCode = code;
+    // Exit now: a legacy callback the shutdown abandoned may still hold a timer or a socket.
+    process.stdout.write("", () => process.exit(typeof code === "number" ? code : 0));
   },
   (error) => {
     console.error(error instanceof Error ? error.message : error);

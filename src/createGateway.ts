@@ -4,68 +4,20 @@
  */
 import type { Element } from "@xmpp/component";
 import type { InspectionEvent } from "xstate";
+import { DEFAULT_SHUTDOWN_GRACE_MS, type GatewayOptions, checkGatewayOptions } from "./gatewayOptions.js";
 import { RoomRegistry } from "./actors/registry.js";
+import type { ShutdownTally } from "./actors/roomShutdown.js";
 import { SessionDirectory } from "./actors/sessions.js";
-import type { GatewayPlugin } from "./legacy/plugin.js";
 import { type Connection, createConnection } from "./transport/connection.js";
 import { escapeLocalpart } from "./protocol/xep0106.js";
 import { openSqliteStore } from "./store/sqliteStore.js";
-import type { Store, StoreOptions } from "./store/types.js";
+import type { Store } from "./store/types.js";
 import { IqCaller } from "./transport/iqCaller.js";
-import type { DropReason } from "./transport/outbox.js";
 import { Privileges } from "./transport/privileges.js";
 import { createRouter } from "./transport/router.js";
 
-/** Options of {@link createGateway}. */
-export interface GatewayOptions {
-  /** The component domain, e.g. `muc.example.org`. */
-  domain: string;
-  /** The component secret shared with the XMPP server. */
-  secret: string;
-  /** The server's component port, e.g. `xmpp://127.0.0.1:5347`. */
-  service: string;
-  /** The plugin that bridges the legacy network. */
-  plugin: GatewayPlugin;
-  /** Name in disco#info. @defaultValue the plugin's name, else `"mucstate gateway"` */
-  name?: string;
-  /** Most requests waiting in one room's mailbox; beyond it: `resource-constraint`. @defaultValue 100 */
-  mailboxSize?: number;
-  /** Timeout of each legacy callback, in ms; then `remote-server-timeout`. @defaultValue 30000 */
-  callbackTimeoutMs?: number;
-  /**
-   * Where room archives live: a {@link Store}, or the path of a SQLite file (WAL mode, created
-   * if missing). @defaultValue `"mucstate.sqlite"` in the working directory
-   */
-  store?: Store | string;
-  /** Days archived messages are kept, when `store` is a path; older ones are deleted every 6 h. @defaultValue 7 */
-  retentionDays?: number;
-  /**
-   * When `store` is a path: shortest time between two group commits of archived messages, in ms
-   * (see {@link StoreOptions.groupCommitMs}). @defaultValue 2
-   */
-  groupCommitMs?: number;
-  /**
-   * Most active room actors. Beyond it, the least recently used idle room passivates (its state
-   * stays in the store; the next stanza re-activates it); busy rooms are never dropped.
-   * @defaultValue 100000
-   */
-  maxRooms?: number;
-  /** Milliseconds without a stanza after which an idle room passivates. @defaultValue 600000 (10 min) */
-  idleMs?: number;
-  /** Most stanzas queued while the connection is down. @defaultValue 100000 */
-  maxOutboxQueue?: number;
-  /**
-   * An XState inspection observer (a function or an `{ next }` observer such as
-   * `@statelyai/inspect`'s `inspect`), passed to every room actor.
-   */
-  inspect?: ((event: InspectionEvent) => void) | { next?: (event: InspectionEvent) => void };
-  /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
-  onError?: (error: unknown) => void;
-  /** Things the user may want to know about, e.g. a bookmark that fell back to an invitation. */
-  onWarning?: (message: string, error?: unknown) => void;
-  /** Stanzas the outbox dropped, with the reason. */
-  onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
-}
+export type { GatewayOptions } from "./gatewayOptions.js";
+export type { ShutdownTally } from "./actors/roomShutdown.js";
 
 /** A running gateway. */
 export interface Gateway {
@@ -78,14 +30,22 @@ export interface Gateway {
   /** Connects to the server; resolves once online. */
   start(): Promise<void>;
   /**
-   * Shuts down gracefully: every joined resource gets an unavailable self-presence with 110
-   * and 332, the outbox is flushed, sessions are told, and the stream is closed.
+   * Shuts down gracefully, in a bounded time. Every open stanza is answered: waiting joins,
+   * reads and queued requests at once with `service-unavailable` (type wait); a legacy callback
+   * that is running gets up to {@link GatewayOptions.shutdownGraceMs} to finish (then its
+   * request gets `remote-server-timeout` and its `AbortSignal` fires). Then every joined
+   * resource gets an unavailable self-presence with 110 and 332, sessions' `shutdown()` runs
+   * (awaited until the same deadline), the outbox is flushed (at most 5 s more), and the stream
+   * is closed. Resolves with how many stanzas were refused and how many callbacks abandoned.
    */
-  stop(): Promise<void>;
+  stop(): Promise<ShutdownTally>;
 }
 
 /**
- * Creates a gateway.
+ * Creates a gateway. Every option is checked first, before the store is opened or the
+ * connection made.
+ *
+ * @throws TypeError naming the first bad option (see {@link GatewayOptions}); nothing is left open.
  *
  * @example
  * ```ts
@@ -100,7 +60,8 @@ export interface Gateway {
  * ```
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  if (!options.plugin) throw new TypeError("plugin option is required");
+  checkGatewayOptions(options);
+  const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const domain = options.domain?.toLowerCase();
   const onError = options.onError ?? (() => {});
   const given = options.store;
@@ -176,12 +137,22 @@ export function createGateway(options: GatewayOptions): Gateway {
     store,
     start: () => connection.start(),
     async stop() {
-      registry.shutdown();
-      await Promise.allSettled(sessions.all().map((s) => s.shutdown()));
+      const deadline = performance.now() + graceMs;
+      const tally = await registry.shutdown(graceMs);
+      await withDeadline(Promise.allSettled(sessions.all().map((s) => s.shutdown())), deadline);
       await connection.stop();
       if (ownStore) store.close();
+      return tally;
     },
   };
+}
+
+/** Waits for `work` until `deadline` (a `performance.now()` time), whichever comes first. */
+async function withDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()))));
+  await Promise.race([work, late]);
+  clearTimeout(timer);
 }
 
 function toInspectFunction(inspect: GatewayOptions["inspect"]): ((event: InspectionEvent) => void) | undefined {

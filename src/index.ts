@@ -3,9 +3,9 @@
  * XState v5 actor.
  */
 export { createGateway } from "./createGateway.js";
-export type { Gateway, GatewayOptions } from "./createGateway.js";
+export type { Gateway, GatewayOptions, ShutdownTally } from "./createGateway.js";
 export { LegacyRoom } from "./legacy/LegacyRoom.js";
-export type { BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
+export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
 export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
 export { LegacySession } from "./legacy/LegacySession.js";
@@ -34,7 +34,7 @@ export { escapeLocalpart, unescapeLocalpart } from "./protocol/xep0106.js";
 export { toChartJson, toDot, toMermaid, toSvg } from "./inspect/index.js";
 export type { ChartEdge, ChartJson, ChartState, ChartStateType } from "./inspect/index.js";
 export { createMemoryStore, openSqliteStore, MAM_MAX_PAGE } from "./store/index.js";
-export type { Store, StoreOptions, RoomRecord, ParticipantRecord, ArchivedMessage, MamQuery, MamResult } from "./store/index.js";
+export type { Store, StoreOptions, RoomRecord, ParticipantRecord, ArchivedMessage, LostMessage, MamQuery, MamResult } from "./store/index.js";
 export type { BookmarkOptions } from "./actors/bookmarks.js";
 export type { AvatarSource } from "./actors/avatars.js";
 export { createInspector } from "./inspect/index.js";

@@ -14,15 +14,16 @@ import type { HistoryRequest } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
 import { joinHistory, runBackfill, wantsHistory } from "./archive.js";
 import { saveParticipants, saveRoom } from "./roomRecords.js";
-import { type StanzaErrorData, errorReply } from "../protocol/rfc6120.js";
-import { Status, mucElement } from "../protocol/xep0045.js";
+import type { StanzaErrorData } from "../protocol/rfc6120.js";
+import { Status } from "../protocol/xep0045.js";
 import type { AvatarSource } from "./avatars.js";
 import { type BookmarkOptions, addToBookmarks, defaultServices } from "./bookmarks.js";
 import { joinSequence } from "./joinSequence.js";
-import { answerRead, PendingEntries, type RequestHandler } from "./pendingEntries.js";
+import { answerFailure, answerRead, answerRequest, PendingEntries, type RequestHandler } from "./pendingEntries.js";
 import { bindRoom, sharedRoomMachine } from "./legacyActors.js";
 import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
+import { type ShutdownTally, shutDown } from "./roomShutdown.js";
 import { RoomTraffic } from "./roomTraffic.js";
 import { selfUnavailable } from "./roomStanzas.js";
 
@@ -172,8 +173,14 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     this.#send({ type: "request", id, kind });
   }
 
-  /** Tells every joined resource that the gateway shuts down (110 + 332) and stops the actor. */
-  shutdown(): void {
+  /** Refuses what waits, gives the callback in flight up to `graceMs`, then stops: see {@link shutDown}. */
+  shutdown(graceMs = 0): Promise<ShutdownTally> {
+    const room = { actor: this.actor, pending: this.#pending, fail: (id: string, e: StanzaErrorData) => this.#fail(id, e), stop: () => this.#stop() };
+    return shutDown(room, this.actor.getSnapshot().context.current?.id, graceMs);
+  }
+
+  /** Sends the shutdown presence (110 + 332) to every joined resource and stops the actor. */
+  #stop(): void {
     const user = this.room._userParticipant();
     for (const r of this.resources) {
       this.outbox.send(selfUnavailable(this.room, user, this.fullJid(r), [Status.SHUTDOWN], { affiliationNone: true }));
@@ -255,7 +262,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
           return;
         }
         const entry = this.#pending.take(event.id);
-        if (entry?.type === "request" && entry.plan) this.outbox.sendAll(entry.plan(this.resources));
+        if (entry?.type === "request" && entry.plan) answerRequest(entry.stanza, entry.plan(this.resources), this.outbox, this.room.jid);
         return;
       }
       case "left": {
@@ -286,15 +293,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
 
   #fail(id: string, error: StanzaErrorData): void {
     const entry = this.#pending.take(id);
-    if (!entry) return;
-    if (entry.type === "read" && entry.fail) {
-      entry.fail(error);
-      return;
-    }
-    const stanza = entry.stanza;
-    if (!stanza || stanza.attrs.type === "error") return;
-    if (entry.type === "join") this.forgetHeld(entry.resource);
-    const payload = stanza.name === "presence" ? [mucElement()] : [];
-    this.outbox.send(errorReply(stanza, { ...error, by: this.room.jid }, ...payload));
+    if (entry?.type === "join") this.forgetHeld(entry.resource);
+    if (entry) answerFailure(entry, error, this.outbox, this.room.jid);
   }
 }

@@ -5,7 +5,7 @@
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { NotImplementedError } from "../legacy/errors.js";
-import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import type { BackfillBound, BackfillBounds, LegacyRoom } from "../legacy/LegacyRoom.js";
 import { NS } from "../protocol/namespaces.js";
 import { parseElement } from "../protocol/parseXml.js";
 import { iqResult } from "../protocol/rfc6120.js";
@@ -13,7 +13,7 @@ import { delayElement } from "../protocol/xep0203.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { type ParsedMamQuery, mamFin, mamResult } from "../protocol/xep0313.js";
 import { MAM_MAX_PAGE } from "../store/mam.js";
-import type { ArchiveSource, ArchivedMessage, RoomKey, Store } from "../store/types.js";
+import type { ArchiveSource, ArchivedMessage, HoleBound, RoomKey, Store } from "../store/types.js";
 
 /**
  * A new XEP-0359 stanza-id for a message that has no legacy id: the time in ms (base 36, 9
@@ -107,17 +107,23 @@ export function mamAnswer(store: Store, room: LegacyRoom, iq: Element, query: Pa
   return [...messages, iqResult(iq, fin)];
 }
 
+/** The plugin's view of one end of a hole. */
+const toBackfillBound = (bound: HoleBound): BackfillBound => ({ id: bound.legacyId, date: new Date(bound.timestamp) });
+
 /**
- * Runs the plugin's `backfill` with the bounds of what is archived (the oldest message the
- * backfill hole search finds). Senders are not stored as participants, unless the room keeps
- * them; a `NotImplementedError` means the network has no history to give.
+ * Runs the plugin's `backfill` with the hole of the archive ({@link Store.holeBounds}): after
+ * the newest message archived before this run, before the oldest live one since. Senders are
+ * not stored as participants, unless the room keeps them; a `NotImplementedError` means the
+ * network has no history to give.
  */
 export async function runBackfill(room: LegacyRoom, store: Store, onError?: (error: unknown) => void): Promise<void> {
-  const bounds = store.holeBounds(keyOf(room));
-  const oldest = bounds.before ?? bounds.after;
+  const hole = store.holeBounds(keyOf(room));
+  const bounds: BackfillBounds = {};
+  if (hole.after) bounds.after = toBackfillBound(hole.after);
+  if (hole.before) bounds.before = toBackfillBound(hole.before);
   room._backfilling = true;
   try {
-    await room.backfill(oldest ? { oldestMessageId: oldest.legacyId, oldestMessageDate: new Date(oldest.timestamp) } : {});
+    await room.backfill(bounds);
   } catch (error) {
     if (!(error instanceof NotImplementedError)) onError?.(error);
   } finally {

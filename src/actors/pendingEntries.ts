@@ -6,7 +6,7 @@ import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { toStanzaError } from "../legacy/errors.js";
 import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
-import type { HistoryRequest } from "../protocol/xep0045.js";
+import { type HistoryRequest, mucElement } from "../protocol/xep0045.js";
 import type { RequestCancel } from "./requestAbort.js";
 import type { Plan, StanzaSink } from "./roomTraffic.js";
 
@@ -37,12 +37,29 @@ export class PendingEntries {
     return this.#byId?.get(id);
   }
 
+  /** The ids of every entry. */
+  ids(): string[] {
+    return this.#byId ? [...this.#byId.keys()] : [];
+  }
+
   /** Removes and returns the entry. */
   take(id: string): Pending | undefined {
     const entry = this.#byId?.get(id);
     if (this.#byId?.delete(id) && this.#byId.size === 0) this.#byId = undefined;
     return entry;
   }
+}
+
+/**
+ * Answers a join, read or request that failed: an error reply from `by` (the room; a presence
+ * error echoes the muc `<x/>`), or the read's own `fail` for a read the runtime made.
+ */
+export function answerFailure(entry: Pending, error: StanzaErrorData, outbox: StanzaSink, by: string): void {
+  if (entry.type === "read" && entry.fail) return entry.fail(error);
+  const stanza = entry.stanza;
+  if (!stanza || stanza.attrs.type === "error") return;
+  const payload = stanza.name === "presence" ? [mucElement()] : [];
+  outbox.send(errorReply(stanza, { ...error, by }, ...payload));
 }
 
 /** Sends a read's answer, or the error its answer failed with (from `by`, the room). */
@@ -54,4 +71,26 @@ export function answerRead(entry: Pending & { type: "read" }, outbox: StanzaSink
       (stanzas) => outbox.sendAll(stanzas),
       (error: unknown) => stanza && outbox.send(errorReply(stanza, { ...toStanzaError(error), by })),
     );
+}
+
+/**
+ * What the sender of a message gets instead of its echo when the store could not archive it.
+ * `cancel`, not `wait`: the legacy network already has the message, and sending it again would
+ * post it twice.
+ */
+const NOT_ARCHIVED: StanzaErrorData = {
+  condition: "internal-server-error",
+  type: "cancel",
+  text: "Your message reached the legacy network, but the gateway could not archive it, so it is not in this room's history. Do not send it again.",
+};
+
+/**
+ * Sends a request's answer. The sender's copy of an echo names the archived message: if the
+ * store then fails to save it, the sender gets {@link NOT_ARCHIVED} instead (`Store.afterCommit`).
+ */
+export function answerRequest(request: Element, stanzas: Element[], outbox: StanzaSink, by: string): void {
+  if (request.name === "message" && outbox.replaceIfLost) {
+    for (const s of stanzas) if (s.attrs.to === request.attrs.from) outbox.replaceIfLost(s, errorReply(request, { ...NOT_ARCHIVED, by }));
+  }
+  outbox.sendAll(stanzas);
 }

@@ -13,6 +13,7 @@
 import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
+import { checkPositiveInteger } from "../optionChecks.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
 import type { RestoredSteps } from "../machines/roomEvents.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
@@ -21,6 +22,7 @@ import { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
 import { RoomActor, type StanzaSink } from "./RoomActor.js";
 import { restoreRoom } from "./roomRecords.js";
+import { addTallies, type ShutdownTally } from "./roomShutdown.js";
 
 /** Options of {@link RoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -67,12 +69,9 @@ export class RoomRegistry {
   readonly avatars: AvatarCache;
 
   constructor(options: RoomRegistryOptions) {
-    for (const key of ["mailboxSize", "callbackTimeoutMs", "maxRooms"] as const) {
-      const v = options[key];
-      if (!Number.isInteger(v) || v < 1) throw new TypeError(`${key} option must be a positive integer`);
-    }
+    for (const key of ["mailboxSize", "callbackTimeoutMs", "maxRooms"] as const) checkPositiveInteger(key, options[key], false);
+    checkPositiveInteger("idleMs", options.idleMs);
     const idleMs = options.idleMs ?? 600_000;
-    if (!Number.isInteger(idleMs) || idleMs < 1) throw new TypeError("idleMs option must be a positive integer");
     this.#options = options;
     this.avatars = new AvatarCache({ maxBytes: options.avatarCacheBytes });
     this.#active = new LRUCache<string, RoomActor>({
@@ -216,13 +215,18 @@ export class RoomRegistry {
     this.#parked.delete(k);
   }
 
-  /** Sends every joined resource the shutdown presence (332) and stops every actor. */
-  shutdown(): void {
+  /**
+   * Closes the registry (a stanza for any room now gets `service-unavailable`) and shuts every
+   * room down (see {@link RoomActor.shutdown}): what waits is refused at once, a callback in
+   * flight gets up to `graceMs`, then joined resources get the shutdown presence (332).
+   */
+  shutdown(graceMs = 0): Promise<ShutdownTally> {
     clearInterval(this.#sweeper);
     this.#closed = true;
-    for (const room of this.all()) room.shutdown();
+    const rooms = this.all();
     this.#active.clear();
     this.#parked.clear();
+    return Promise.all(rooms.map((room) => room.shutdown(graceMs))).then(addTallies);
   }
 }
 

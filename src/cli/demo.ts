@@ -15,7 +15,7 @@ import { type Flags, flagOrEnv, parseFlags } from "./args.js";
 
 const DEFAULT_FIXTURE = fileURLToPath(new URL("../../fixtures/demo.json", import.meta.url));
 const DEMO_PASSWORD = "demo-password";
-const FLAGS = ["service", "domain", "secret", "fixture", "calls", "store", "inspect", "inspect-host", "inspect-token", "inspect-detail"];
+const FLAGS = ["service", "domain", "secret", "fixture", "calls", "store", "shutdown-grace-ms", "inspect", "inspect-host", "inspect-token", "inspect-detail"];
 
 /** Runs the demo until SIGINT or SIGTERM; resolves with the exit code. */
 export async function runDemo(argv: string[]): Promise<number> {
@@ -45,12 +45,16 @@ export async function runDemo(argv: string[]): Promise<number> {
   }
 
   const store = flagOrEnv(flags, "store") ?? (prosody ? join(prosody.dir, "mucstate.sqlite") : "mucstate.sqlite");
+  const grace = flagOrEnv(flags, "shutdown-grace-ms");
+  if (grace !== undefined && !/^\d+$/.test(grace)) throw new Error(`--shutdown-grace-ms: expected milliseconds, got "${grace}"`);
+  const shutdownGraceMs = grace === undefined ? undefined : Number(grace);
   const gateway = createGateway({
     domain,
     secret,
     service,
     store,
     plugin: createFixtureNetwork(fixture, callLog),
+    shutdownGraceMs,
     inspect: inspector?.inspect,
     onError: (error) => console.error("mucstate:", error instanceof Error ? error.message : error),
     onDrop: (stanza, reason) => console.error(`mucstate: dropped a ${stanza.name} (${reason})`),
@@ -75,7 +79,11 @@ export async function runDemo(argv: string[]): Promise<number> {
   });
   console.log("mucstate: shutting down");
   inspector?.markShutdown();
-  await gateway.stop();
+  const tally = await gateway.stop();
+  console.log(
+    `mucstate: stopped: ${tally.refused} waiting stanza(s) answered service-unavailable, ` +
+      `${tally.abandoned} callback(s) still running after the grace period answered remote-server-timeout and abandoned`,
+  );
   await inspector?.close();
   await callLog.close().catch(() => {});
   await prosody?.stop();

@@ -8,15 +8,17 @@ import { CHART_USAGE, runChart } from "./chart.js";
 import { runDemo } from "./demo.js";
 
 const USAGE = `usage:
-  mucstate demo [--fixture FILE] [--calls FILE] [--store FILE]
+  mucstate demo [--fixture FILE] [--calls FILE] [--store FILE] [--shutdown-grace-ms MS]
                [--inspect PORT [--inspect-host HOST] [--inspect-token TOKEN] [--inspect-detail]]
       start a local Prosody and the demo gateway on free loopback ports; --inspect serves the
       live statechart inspector (0: a free port)
   mucstate demo --service xmpp://HOST:PORT --domain DOMAIN --secret SECRET [--fixture FILE] [--calls FILE] [--store FILE]
       connect the demo gateway to an existing server
   Each flag can also be given as an environment variable: MUCSTATE_SERVICE, MUCSTATE_DOMAIN,
-  MUCSTATE_SECRET, MUCSTATE_FIXTURE, MUCSTATE_CALLS, MUCSTATE_STORE, MUCSTATE_INSPECT. The archive is a SQLite file:
-  --store, else mucstate.sqlite in the demo's Prosody folder (or in the working directory with --service).
+  MUCSTATE_SECRET, MUCSTATE_FIXTURE, MUCSTATE_CALLS, MUCSTATE_STORE, MUCSTATE_SHUTDOWN_GRACE_MS, MUCSTATE_INSPECT.
+  The archive is a SQLite file: --store, else mucstate.sqlite in the demo's Prosody folder (or in the
+  working directory with --service). On SIGINT or SIGTERM, legacy callbacks still running get
+  --shutdown-grace-ms (default 5000) to finish; then the demo exits.
   ${CHART_USAGE}
       draw the room machine from its definition (default: Mermaid on standard output)`;
 

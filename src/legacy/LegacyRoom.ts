@@ -9,7 +9,7 @@ import { LegacyParticipant } from "./LegacyParticipant.js";
 import type { LegacySession } from "./LegacySession.js";
 import { RoomServices } from "./RoomServices.js";
 
-export type { BackfillBounds, IncomingTextOptions } from "./RoomCallbacks.js";
+export type { BackfillBound, BackfillBounds, IncomingTextOptions } from "./RoomCallbacks.js";
 
 /** `group`: non-anonymous and members-only. `channel`: semi-anonymous and open. */
 export type RoomType = "group" | "channel";

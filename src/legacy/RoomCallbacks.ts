@@ -7,10 +7,42 @@ import type { Affiliation, Role } from "../protocol/xep0045.js";
 import { NotImplementedError } from "./errors.js";
 import type { LegacyParticipant } from "./LegacyParticipant.js";
 
-/** Bounds of the archive that `backfill()` should fill up to. */
+/** A message the archive already has, as one end of a {@link BackfillBounds} hole. */
+export interface BackfillBound {
+  /** The legacy network's id of the message (the `legacyId` it was sent with). */
+  id: string;
+  /** When it was sent. */
+  date: Date;
+}
+
+/**
+ * The hole in the room's archive that `backfill()` should fill: fetch the messages strictly
+ * newer than `after` and strictly older than `before` (slidge's `backfill(after, before)`).
+ * Only messages archived with a legacy id count.
+ *
+ * - `{}`: the archive is empty; fetch the recent history (as much as the network gives).
+ * - `{ after }` only: the usual case after a restart. Every message an earlier run archived
+ *   counts as history, so `after` is the newest one: fetch what was sent since, while the
+ *   gateway was down.
+ * - `{ before }` only: history was never fetched and messages arrived live in this run; `before`
+ *   is the oldest of them: fetch what came before it.
+ * - both: fetch what came between the newest message an earlier run (or backfill) archived and
+ *   the oldest message received live in this run after it (the gap of a downtime).
+ *
+ * @example
+ * ```ts
+ * override async backfill({ after, before }: BackfillBounds) {
+ *   for (const m of await api.history(this.legacyId, { after: after?.id, before: before?.id })) {
+ *     (await this.getParticipant(m.author)).sendText(m.text, { legacyId: m.id, when: m.date, archiveOnly: true });
+ *   }
+ * }
+ * ```
+ */
 export interface BackfillBounds {
-  oldestMessageId?: string;
-  oldestMessageDate?: Date;
+  /** Fetch messages newer than this one; absent: from as far back as the network allows. */
+  after?: BackfillBound;
+  /** Fetch messages older than this one; absent: up to now. */
+  before?: BackfillBound;
 }
 
 /** What `onText` receives besides the body. */
@@ -47,7 +79,11 @@ export abstract class RoomCallbacks {
   // biome-ignore lint/suspicious/noConfusingVoidType: plugins that only call getParticipant() return nothing
   async fillParticipants(): Promise<void | Iterable<LegacyParticipant> | AsyncIterable<LegacyParticipant>> {}
 
-  /** Sends history older than the bounds with the participants' `sendText`; does nothing by default. */
+  /**
+   * Sends the history that falls in the hole of `bounds` with the participants'
+   * `sendText(body, { legacyId, when, archiveOnly: true })`; does nothing by default. Runs at
+   * most once per process run and room, before join history or MAM is served.
+   */
   async backfill(_bounds: BackfillBounds): Promise<void> {}
 
   /** The user sent a text message; return its legacy id, used as stanza-id. */

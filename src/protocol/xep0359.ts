@@ -29,3 +29,20 @@ export function originId(stanza: Element): string | undefined {
 export function stanzaIdOf(message: Element): string | undefined {
   return message.getChild("stanza-id", NS.SID)?.attrs.id;
 }
+
+/**
+ * The archived messages a stanza refers to, as (`by`, `id`) pairs: its own `<stanza-id/>`
+ * children, and those of the message it forwards in a MAM result (XEP-0313 §5 wraps it in an
+ * XEP-0297 `<forwarded/>`).
+ */
+export function referencedStanzaIds(stanza: Element): Array<{ by: string; id: string }> {
+  if (stanza.name !== "message") return [];
+  const forwarded = stanza.getChild("result")?.getChild("forwarded")?.getChild("message");
+  const refs: Array<{ by: string; id: string }> = [];
+  for (const el of forwarded ? [stanza, forwarded] : [stanza]) {
+    for (const sid of el.getChildren("stanza-id", NS.SID)) {
+      if (sid.attrs.by && sid.attrs.id) refs.push({ by: sid.attrs.by, id: sid.attrs.id });
+    }
+  }
+  return refs;
+}

@@ -17,6 +17,7 @@ export type {
   ArchiveSource,
   HoleBound,
   HoleBounds,
+  LostMessage,
   ParticipantInput,
   ParticipantRecord,
   RoomFlags,

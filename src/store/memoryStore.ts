@@ -11,6 +11,7 @@ import type {
   ArchivedMessage,
   ArchiveInput,
   HoleBounds,
+  LostMessage,
   ParticipantInput,
   ParticipantRecord,
   RoomKey,
@@ -140,8 +141,8 @@ class MemoryStore implements Store {
 
   commit(): void {}
 
-  afterCommit(listener: () => void): void {
-    listener();
+  afterCommit(listener: (lost: readonly LostMessage[]) => void): void {
+    listener([]);
   }
 
   close(): void {

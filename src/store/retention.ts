@@ -13,6 +13,8 @@
  *
  * @module
  */
+import { check, checkFunction, MAX_TIMER_MS } from "../optionChecks.js";
+import { checkGroupCommitMs } from "./groupCommit.js";
 import type { Store, StoreOptions } from "./types.js";
 
 /** Default maximum age of archived messages, in days (slidge's `MAM_MAX_DAYS`). */
@@ -21,8 +23,6 @@ export const DEFAULT_RETENTION_DAYS = 7;
 export const DEFAULT_RETENTION_INTERVAL_MS = 6 * 3_600_000;
 
 const DAY_MS = 86_400_000;
-/** setInterval cannot wait longer than this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Options of {@link startRetention}. */
 export interface RetentionOptions {
@@ -62,12 +62,7 @@ export interface RetentionOptions {
 export function startRetention(store: Pick<Store, "purgeOlderThan">, options: RetentionOptions = {}): () => void {
   const maxAgeDays = options.maxAgeDays ?? DEFAULT_RETENTION_DAYS;
   const intervalMs = options.intervalMs ?? DEFAULT_RETENTION_INTERVAL_MS;
-  if (typeof maxAgeDays !== "number" || !(maxAgeDays > 0)) {
-    throw new TypeError(`maxAgeDays must be a positive number of days or Infinity, got ${maxAgeDays}`);
-  }
-  if (typeof intervalMs !== "number" || !(intervalMs > 0 && intervalMs <= MAX_TIMER_MS)) {
-    throw new TypeError(`intervalMs must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${intervalMs}`);
-  }
+  checkRetention("maxAgeDays", maxAgeDays, "intervalMs", intervalMs);
   if (maxAgeDays === Number.POSITIVE_INFINITY) return () => {};
   const now = options.now ?? Date.now;
   const timer = setInterval(() => {
@@ -82,12 +77,37 @@ export function startRetention(store: Pick<Store, "purgeOlderThan">, options: Re
   return () => clearInterval(timer);
 }
 
+/** Throws a `TypeError` naming the option for a bad maximum age or interval. */
+function checkRetention(ageName: string, maxAgeDays: unknown, intervalName: string, intervalMs: unknown): void {
+  check(typeof maxAgeDays === "number" && maxAgeDays > 0, ageName, "a positive number of days or Infinity", maxAgeDays);
+  check(
+    typeof intervalMs === "number" && intervalMs > 0 && intervalMs <= MAX_TIMER_MS,
+    intervalName,
+    `a positive number of milliseconds up to ${MAX_TIMER_MS}`,
+    intervalMs,
+  );
+}
+
+/**
+ * Checks every {@link StoreOptions} field; what store factories call before they open anything.
+ * @throws TypeError naming the first bad option.
+ * @internal
+ */
+export function checkStoreOptions(options: StoreOptions): void {
+  check(typeof options === "object" && options !== null, "store options", "an object", options);
+  const { retentionDays, retentionIntervalMs } = options;
+  checkRetention("retentionDays", retentionDays ?? DEFAULT_RETENTION_DAYS, "retentionIntervalMs", retentionIntervalMs ?? DEFAULT_RETENTION_INTERVAL_MS);
+  checkGroupCommitMs(options.groupCommitMs);
+  checkFunction("onError", options.onError);
+}
+
 /**
  * Starts the retention timer a store factory was configured with.
  * @throws TypeError for a bad `retentionDays` or `retentionIntervalMs`.
  * @internal
  */
 export function retentionFromOptions(store: Pick<Store, "purgeOlderThan">, options: StoreOptions): () => void {
+  checkStoreOptions(options);
   return startRetention(store, { maxAgeDays: options.retentionDays, intervalMs: options.retentionIntervalMs, onError: storeErrorHandler(options) });
 }
 

@@ -29,7 +29,8 @@ import { LRUCache } from "lru-cache";
 import { StoreRoomNotFound } from "./errors.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { migrate } from "./migrations.js";
-import { retentionFromOptions, storeErrorHandler } from "./retention.js";
+import { checkNonEmptyString } from "../optionChecks.js";
+import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { GroupCommit } from "./groupCommit.js";
 import { SqliteArchive } from "./sqliteArchive.js";
 import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
@@ -37,6 +38,7 @@ import type {
   ArchivedMessage,
   ArchiveInput,
   HoleBounds,
+  LostMessage,
   ParticipantInput,
   ParticipantRecord,
   RoomKey,
@@ -58,13 +60,13 @@ class SqliteStore implements Store {
   readonly #sql: Record<RoomStatement, Statement>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
   readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
-  readonly #batch: GroupCommit;
+  readonly #batch: GroupCommit<LostMessage>;
   #run: number;
   #stopRetention: () => void = () => {};
 
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
-    this.#batch = new GroupCommit(db, {
+    this.#batch = new GroupCommit<LostMessage>(db, {
       intervalMs: options.groupCommitMs,
       onError: storeErrorHandler(options),
       onRollback: () => this.#forgetLostWrites(),
@@ -136,8 +138,11 @@ class SqliteStore implements Store {
   archive(message: ArchiveInput): ArchivedMessage {
     checkMessage(message);
     const roomId = this.#requiredRoomId(message);
-    this.#batch.join();
-    return this.#archive.upsert(roomId, message, this.#run);
+    const lost = { user: message.user, room: message.room, stanzaId: message.stanzaId };
+    this.#batch.join({ lost, redo: () => this.#archive.upsert(this.#requiredRoomId(message), message, this.#run) });
+    const row = this.#archive.upsert(roomId, message, this.#run);
+    lost.stanzaId = row.stanzaId; // an upsert keeps the stanza-id of the row it replaces
+    return row;
   }
 
   archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[] {
@@ -176,7 +181,7 @@ class SqliteStore implements Store {
     this.#batch.commit();
   }
 
-  afterCommit(listener: () => void): void {
+  afterCommit(listener: (lost: readonly LostMessage[]) => void): void {
     this.#batch.afterCommit(listener);
   }
 
@@ -227,8 +232,8 @@ class SqliteStore implements Store {
  * retention timer of `options` (7 days by default, checked every 6 h). `":memory:"` works too,
  * without WAL.
  *
- * @throws TypeError for bad retention options; Error when the file's schema is newer than this
- * code.
+ * @throws TypeError for a bad path or option, before the file is opened or created; Error when
+ * the file's schema is newer than this code.
  *
  * @example
  * ```ts
@@ -237,6 +242,8 @@ class SqliteStore implements Store {
  * ```
  */
 export function openSqliteStore(path: string, options: StoreOptions = {}): Store {
+  checkNonEmptyString("path", path, 'a file path or ":memory:"');
+  checkStoreOptions(options);
   const db = new Database(path);
   try {
     db.pragma("journal_mode = WAL");

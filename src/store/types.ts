@@ -19,6 +19,16 @@
  * stanzas while a commit is pending, so nothing a client receives refers to a message that is
  * not durable yet.
  *
+ * A commit can fail (a full disk, a constraint only checked at COMMIT, a lock held too long by
+ * another process). Its writes are rolled back; the SQLite store then replays each archived
+ * message in a transaction of its own, and only those that fail again are lost.
+ * {@link Store.afterCommit} names them ({@link LostMessage}), and the outbox keeps every held
+ * stanza that refers to one of them (by its XEP-0359 stanza-id, also inside a MAM result) from
+ * ever being sent: a live message is dropped (reported to `onDrop` as `not-durable`), and the
+ * echo of a user's message is replaced, for the resource that sent it, by an error reply
+ * (`internal-server-error`, type `cancel`). Stanzas that refer to no lost message (presences,
+ * iq results, messages saved by the replay) go out as usual, in their order.
+ *
  * @module
  */
 import type { Affiliation, Role } from "../protocol/xep0045.js";
@@ -115,6 +125,15 @@ export interface ArchivedMessage extends RoomKey {
   source: ArchiveSource;
   /** The serialized `<message/>` as it is replayed in MAM results and join history. */
   xml: string;
+}
+
+/**
+ * An archived message whose group commit failed and whose replay failed too: it is not in the
+ * archive, and nothing that refers to it may be sent.
+ */
+export interface LostMessage extends RoomKey {
+  /** The stanza-id it was archived with (the one fanned out). */
+  stanzaId: string;
 }
 
 /** A message as given to {@link Store.archive}: the store assigns `seq`. */
@@ -253,11 +272,16 @@ export interface Store {
   readonly uncommitted: boolean;
   /**
    * Commits pending writes now (the store also does so by itself, see {@link StoreOptions.groupCommitMs}).
-   * A failed commit rolls them back and goes to `onError`; it never throws.
+   * A failed commit rolls them back and goes to `onError`, and each archived message is
+   * replayed on its own (see the module notes); it never throws.
    */
   commit(): void;
-  /** Calls `listener` once pending writes are committed, or at once when none are. */
-  afterCommit(listener: () => void): void;
+  /**
+   * Calls `listener` once pending writes are committed, or at once when none are, with the
+   * archived messages that could not be saved (empty unless the commit failed and their replay
+   * too). Other writes of a failed batch (rooms, participants) are not replayed.
+   */
+  afterCommit(listener: (lost: readonly LostMessage[]) => void): void;
   /** Commits, stops the retention timer and releases the database; idempotent. */
   close(): void;
 }

@@ -2,9 +2,11 @@
  * The one place stanzas leave the process: sends only while the component is online, keeps a
  * bounded queue while it reconnects, honours socket back-pressure, refuses any stanza whose
  * `from` is outside the component domain, and holds stanzas while the store has uncommitted
- * writes (a group commit), writing them once the commit is done.
+ * writes (a group commit), writing them once the commit is done, except those that refer to a
+ * message the commit lost.
  */
 import type { Element } from "@xmpp/component";
+import { referencedStanzaIds } from "../protocol/xep0359.js";
 import { isFromDomain } from "./addresses.js";
 
 /** The part of a component connection (an @xmpp/connection) the outbox uses. */
@@ -19,17 +21,27 @@ export interface OutboxConnection {
 /** Characters of serialized stanzas joined into one socket write. */
 const WRITE_CHUNK = 64 * 1024;
 
+/** An archived message a failed commit lost: the user's bare JID, the room JID, its stanza-id. */
+export interface LostRow {
+  user: string;
+  room: string;
+  stanzaId: string;
+}
+
 /**
  * Writes that must be durable before anything is sent: the {@link Store}'s group commit. While
- * `uncommitted` is true, stanzas wait until `afterCommit` calls back.
+ * `uncommitted` is true, stanzas wait until `afterCommit` calls back with the messages it lost.
  */
 export interface WriteBarrier {
   readonly uncommitted: boolean;
-  afterCommit(listener: () => void): void;
+  afterCommit(listener: (lost: readonly LostRow[]) => void): void;
 }
 
-/** Why the outbox dropped a stanza. */
-export type DropReason = "foreign-from" | "queue-full" | "send-failed";
+/**
+ * Why the outbox dropped a stanza. `not-durable`: it refers to an archived message that a
+ * failed commit lost (see {@link Outbox.replaceIfLost}).
+ */
+export type DropReason = "foreign-from" | "queue-full" | "send-failed" | "not-durable";
 
 /** Options of {@link Outbox}. */
 export interface OutboxOptions {
@@ -75,6 +87,8 @@ export class Outbox {
   #head = 0;
   #waitingForDrain = false;
   #idle: Array<() => void> = [];
+  /** What to send instead of a stanza that turns out to refer to a lost message. */
+  readonly #substitutes = new WeakMap<Element, Element>();
 
   constructor(connection: OutboxConnection, options: OutboxOptions) {
     const maxQueue = options.maxQueue ?? 100_000;
@@ -117,6 +131,15 @@ export class Outbox {
     for (const s of stanzas) this.send(s);
   }
 
+  /**
+   * Sends `substitute` instead of `stanza` (queued now or later) if a failed commit lost a
+   * message `stanza` refers to: an error reply instead of the echo that answers a request.
+   * Without one, such a stanza is dropped.
+   */
+  replaceIfLost(stanza: Element, substitute: Element): void {
+    this.#substitutes.set(stanza, substitute);
+  }
+
   /** Resolves when the queue is empty (or at once if it is). */
   flushed(): Promise<void> {
     if (this.size === 0) return Promise.resolve();
@@ -137,10 +160,35 @@ export class Outbox {
   #awaitCommit(): void {
     if (this.#awaitingCommit) return;
     this.#awaitingCommit = true;
-    this.#barrier?.afterCommit(() => {
+    this.#barrier?.afterCommit((lost) => {
       this.#awaitingCommit = false;
+      if (lost.length > 0) this.#withhold(lost);
       this.#pump();
     });
+  }
+
+  /**
+   * Takes the held stanzas that refer to a lost message out of the queue, putting in their
+   * substitutes. Every held stanza was queued after its message was archived, so the lost ones
+   * are all here.
+   */
+  #withhold(lost: readonly LostRow[]): void {
+    const keys = new Set(lost.map((row) => `${row.user}\n${row.room}\n${row.stanzaId}`));
+    const user = (jid: string | undefined) => (jid ?? "").split("/")[0];
+    const kept: Element[] = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const stanza = this.#queue[i] as Element;
+      const to = user(stanza.attrs.to);
+      if (!referencedStanzaIds(stanza).some((ref) => keys.has(`${to}\n${ref.by}\n${ref.id}`))) {
+        kept.push(stanza);
+        continue;
+      }
+      const substitute = this.#substitutes.get(stanza);
+      if (substitute) kept.push(substitute);
+      else this.#onDrop(stanza, "not-durable");
+    }
+    this.#queue = kept;
+    this.#head = 0;
   }
 
   #pump(): void {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
 import { startProsody } from "../../src/testbed/prosody.js";
+import { conditionOf } from "../helpers/stanzas.js";
 import { connectUser, xml } from "../helpers/xmppClient.js";
 
 const BIN = new URL("../../bin/mucstate.js", import.meta.url).pathname;
@@ -100,6 +101,42 @@ describe("mucstate demo", () => {
         ["team", "backfill", true],
       ]);
       expect(Date.parse(log[0]!.end)).toBeGreaterThanOrEqual(Date.parse(log[0]!.start));
+      await alice.stop();
+    } finally {
+      await prosody.stop();
+    }
+  });
+
+  it("on SIGINT with a callback in flight, answers it and the one queued behind it, says so, and exits 0 promptly", async () => {
+    const prosody = await startProsody({ components: ["gw.localhost"] });
+    try {
+      await prosody.registerUser("alice", "pw");
+      const dir = mkdtempSync(join(tmpdir(), "mucstate-cli-"));
+      const fixture = join(dir, "fixture.json");
+      writeFileSync(fixture, JSON.stringify({ users: ["alice@localhost"], rooms: [{ id: "team", delayMs: { requests: 60_000 } }] }));
+      const gw = run(["demo", "--service", prosody.service, "--domain", "gw.localhost", "--fixture", fixture, "--shutdown-grace-ms", "300"], {
+        MUCSTATE_SECRET: prosody.secret,
+        MUCSTATE_STORE: join(dir, "store.sqlite"),
+      });
+      await gw.waitFor(/online/);
+      const alice = await connectUser(prosody.c2sPort, "alice", "pw", "r");
+      await alice.send(xml("presence", { to: "team@gw.localhost/alice" }, xml("x", { xmlns: MUC })));
+      await alice.waitFor((s) => s.getChild("subject") !== undefined);
+      for (const id of ["slow", "queued"]) {
+        await alice.send(xml("message", { to: "team@gw.localhost", type: "groupchat", id }, xml("body", {}, id)));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = Date.now();
+      gw.child.kill("SIGINT");
+      expect(await gw.exited).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      const answers = await alice.waitFor((s) => s.attrs.type === "error" || (s.is("presence") && s.attrs.type === "unavailable"), { count: 3 });
+      expect(answers.map((s) => `${s.name} ${s.attrs.id ?? ""} ${conditionOf(s) ?? ""}`)).toEqual([
+        "message queued service-unavailable",
+        "message slow remote-server-timeout",
+        "presence  ",
+      ]);
+      expect(gw.output()).toMatch(/stopped: 1 waiting stanza\(s\) answered service-unavailable, 1 callback\(s\) still running after the grace period/);
       await alice.stop();
     } finally {
       await prosody.stop();

@@ -8,6 +8,7 @@ import { createCallLog } from "../../src/demo/callLog.js";
 import { parseFixture } from "../../src/demo/fixture.js";
 import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
 import { type ProsodyHandle, startProsody } from "../../src/testbed/prosody.js";
+import { connectUser } from "./xmppClient.js";
 
 export const PASSWORD = "secret-pw";
 
@@ -44,6 +45,23 @@ export async function startBed(fixture: unknown, options: { domain?: string; cal
     async stop() {
       await gateway.stop().catch(() => {});
       await callLog.close().catch(() => {});
+      await prosody.stop({ removeDir: true });
+    },
+  };
+}
+
+/** A Prosody serving the component `domain`, with alice (password "pw") online, for tests that start their own gateways. */
+export async function prosodyWithAlice(domain: string) {
+  const prosody = await startProsody({ components: [domain] });
+  await prosody.registerUser("alice", "pw");
+  const alice = await connectUser(prosody.c2sPort, "alice", "pw", "r");
+  return {
+    prosody,
+    alice,
+    /** Stops alice, the gateway under test (if any) and Prosody. */
+    async stop(gateway: Gateway | undefined) {
+      await alice.stop();
+      await gateway?.stop();
       await prosody.stop({ removeDir: true });
     },
   };

@@ -40,6 +40,24 @@ describe("the group commit", () => {
     expect(errors.map((e) => (e as Error).message)).toEqual([expect.stringMatching(/FOREIGN KEY/), "listener bug"]);
   });
 
+  it("replays each journaled write of a failed batch on its own, and names only those that fail again", () => {
+    const errors: unknown[] = [];
+    const batch = new GroupCommit<string>(database(), { onError: (e) => errors.push(e) });
+    const insert = (id: number, parent: number) => () => void db.prepare("INSERT INTO child (id, parent) VALUES (?, ?)").run(id, parent);
+    db.prepare("INSERT INTO parent (id) VALUES (7)").run();
+    for (const [id, parent] of [[1, 7], [2, 42], [3, 7]] as const) {
+      batch.join({ redo: insert(id, parent), lost: `child ${id}` });
+      insert(id, parent)();
+    }
+    const told: Array<readonly string[]> = [];
+    batch.afterCommit((lost) => told.push(lost));
+    batch.commit();
+    expect(told).toEqual([["child 2"]]);
+    expect(db.prepare("SELECT id FROM child ORDER BY id").pluck().all()).toEqual([1, 3]);
+    expect(errors.map((e) => (e as Error).message)).toEqual([expect.stringMatching(/FOREIGN KEY/), expect.stringMatching(/FOREIGN KEY/)]);
+    expect(db.inTransaction).toBe(false);
+  });
+
   it("keeps working after a failed commit", () => {
     const batch = new GroupCommit(database(), { onError: () => {} });
     batch.join();

@@ -64,9 +64,9 @@ describe("archive retention", () => {
 
   it("rejects a maximum age or interval that is not positive", () => {
     const store = { purgeOlderThan: () => 0 };
-    expect(() => startRetention(store, { maxAgeDays: 0 })).toThrow(/maxAgeDays must be a positive number/);
+    expect(() => startRetention(store, { maxAgeDays: 0 })).toThrow(/maxAgeDays option must be a positive number/);
     expect(() => startRetention(store, { maxAgeDays: Number.NaN })).toThrow(TypeError);
-    expect(() => startRetention(store, { intervalMs: -5 })).toThrow(/intervalMs must be a positive number/);
+    expect(() => startRetention(store, { intervalMs: -5 })).toThrow(/intervalMs option must be a positive number/);
     expect(() => startRetention(store, { intervalMs: 2 ** 31 })).toThrow(TypeError);
   });
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
-import { type DropReason, Outbox } from "../../src/transport/outbox.js";
+import { type DropReason, type LostRow, Outbox } from "../../src/transport/outbox.js";
 
 class FakeConnection extends EventEmitter {
   status = "offline";
@@ -23,14 +23,14 @@ class FakeConnection extends EventEmitter {
 /** A store's group commit, committed by the test. */
 class FakeBarrier {
   uncommitted = false;
-  readonly #waiting: Array<() => void> = [];
-  afterCommit(listener: () => void) {
+  readonly #waiting: Array<(lost: readonly LostRow[]) => void> = [];
+  afterCommit(listener: (lost: readonly LostRow[]) => void) {
     if (this.uncommitted) this.#waiting.push(listener);
-    else listener();
+    else listener([]);
   }
-  commit() {
+  commit(lost: LostRow[] = []) {
     this.uncommitted = false;
-    for (const listener of this.#waiting.splice(0)) listener();
+    for (const listener of this.#waiting.splice(0)) listener(lost);
   }
 }
 
@@ -107,6 +107,32 @@ describe("outbox", () => {
     barrier.commit();
     expect(c.written).toEqual(["before", "1", "2", "3"]);
     expect(c.writes).toBe(2);
+    await outbox.flushed();
+  });
+
+  it("after a failed commit, drops held stanzas that name a lost message and sends the substitute of a request's answer", async () => {
+    const c = new FakeConnection();
+    const barrier = new FakeBarrier();
+    const dropped: string[] = [];
+    const outbox = new Outbox(c, { domain: "muc.example.org", barrier, onDrop: (s, reason) => dropped.push(`${s.attrs.id} ${reason}`) });
+    c.goOnline();
+    barrier.uncommitted = true;
+    const withSid = (id: string, sid: string, to = "alice@example.org/a") =>
+      xml("message", { id, from: "room@muc.example.org/bob", to }, xml("stanza-id", { xmlns: "urn:xmpp:sid:0", by: "room@muc.example.org", id: sid }));
+    const echo = withSid("echo", "lost-1");
+    outbox.replaceIfLost(echo, stanza("error-reply"));
+    outbox.send(withSid("saved", "kept-1"));
+    outbox.send(echo);
+    outbox.send(withSid("live-lost", "lost-2"));
+    outbox.send(withSid("other-user", "lost-2", "bob@example.org/b")); // same id, another user's room
+    outbox.send(stanza("presence-like"));
+    await tick();
+    barrier.commit([
+      { user: "alice@example.org", room: "room@muc.example.org", stanzaId: "lost-1" },
+      { user: "alice@example.org", room: "room@muc.example.org", stanzaId: "lost-2" },
+    ]);
+    expect(c.written).toEqual(["saved", "error-reply", "other-user", "presence-like"]);
+    expect(dropped).toEqual(["live-lost not-durable"]);
     await outbox.flushed();
   });
 

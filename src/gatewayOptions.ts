@@ -1,0 +1,113 @@
+/**
+ * The options of {@link createGateway}, and their eager checks: every option is checked before
+ * the gateway opens its store or its connection (lru-cache style), so a bad one throws a
+ * `TypeError` that names it and leaves nothing open.
+ */
+import type { Element } from "@xmpp/component";
+import type { InspectionEvent } from "xstate";
+import type { GatewayPlugin } from "./legacy/plugin.js";
+import { check, checkFunction, checkNonEmptyString, checkPositiveInteger } from "./optionChecks.js";
+import { checkStoreOptions } from "./store/retention.js";
+import type { Store, StoreOptions } from "./store/types.js";
+import type { DropReason } from "./transport/outbox.js";
+
+/** Default of {@link GatewayOptions.shutdownGraceMs}. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** The component domain, e.g. `muc.example.org`. */
+  domain: string;
+  /** The component secret shared with the XMPP server. */
+  secret: string;
+  /** The server's component port, e.g. `xmpp://127.0.0.1:5347`. */
+  service: string;
+  /** The plugin that bridges the legacy network. */
+  plugin: GatewayPlugin;
+  /** Name in disco#info. @defaultValue the plugin's name, else `"mucstate gateway"` */
+  name?: string;
+  /** Most requests waiting in one room's mailbox; beyond it: `resource-constraint`. @defaultValue 100 */
+  mailboxSize?: number;
+  /** Timeout of each legacy callback, in ms; then `remote-server-timeout`. @defaultValue 30000 */
+  callbackTimeoutMs?: number;
+  /**
+   * Where room archives live: a {@link Store}, or the path of a SQLite file (WAL mode, created
+   * if missing). @defaultValue `"mucstate.sqlite"` in the working directory
+   */
+  store?: Store | string;
+  /** Days archived messages are kept, when `store` is a path; older ones are deleted every 6 h. @defaultValue 7 */
+  retentionDays?: number;
+  /**
+   * When `store` is a path: shortest time between two group commits of archived messages, in ms
+   * (see {@link StoreOptions.groupCommitMs}). @defaultValue 2
+   */
+  groupCommitMs?: number;
+  /**
+   * Most active room actors. Beyond it, the least recently used idle room passivates (its state
+   * stays in the store; the next stanza re-activates it); busy rooms are never dropped.
+   * @defaultValue 100000
+   */
+  maxRooms?: number;
+  /** Milliseconds without a stanza after which an idle room passivates. @defaultValue 600000 (10 min) */
+  idleMs?: number;
+  /** Most stanzas queued while the connection is down. @defaultValue 100000 */
+  maxOutboxQueue?: number;
+  /**
+   * How long {@link Gateway.stop} lets a legacy callback that is running finish, in ms. Queued
+   * requests are refused at once; a callback still running after this is abandoned (its
+   * `AbortSignal` fires) and its request answered `remote-server-timeout`.
+   * @defaultValue 5000
+   */
+  shutdownGraceMs?: number;
+  /**
+   * An XState inspection observer (a function or an `{ next }` observer such as
+   * `@statelyai/inspect`'s `inspect`), passed to every room actor.
+   */
+  inspect?: ((event: InspectionEvent) => void) | { next?: (event: InspectionEvent) => void };
+  /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
+  onError?: (error: unknown) => void;
+  /** Things the user may want to know about, e.g. a bookmark that fell back to an invitation. */
+  onWarning?: (message: string, error?: unknown) => void;
+  /** Stanzas the outbox dropped, with the reason. */
+  onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
+}
+
+/** The methods a {@link Store} given as `store` must have. */
+const STORE_METHODS = ["getRoom", "putRoom", "archive", "queryArchive", "holeBounds", "afterCommit", "commit", "close"] as const;
+
+/**
+ * Checks every option of {@link createGateway}; throws a `TypeError` naming the first bad one.
+ * Does no I/O.
+ * @internal
+ */
+export function checkGatewayOptions(options: GatewayOptions): void {
+  check(typeof options === "object" && options !== null, "createGateway", "given an options object", options);
+  const o = options;
+  check(typeof o.plugin?.createSession === "function", "plugin", "an object with a createSession(user) method", o.plugin);
+  checkNonEmptyString("domain", o.domain, "the component's domain name, e.g. \"muc.example.org\"");
+  check(!/[@/\s]/.test(o.domain), "domain", "a domain name without @, / or spaces", o.domain);
+  checkNonEmptyString("secret", o.secret, "the non-empty component secret");
+  check(typeof o.service === "string" && /^xmpps?:\/\/[^/\s]+$/.test(o.service), "service", "an xmpp://host:port URI", o.service);
+  if (o.name !== undefined) checkNonEmptyString("name", o.name);
+  for (const name of ["mailboxSize", "callbackTimeoutMs", "maxRooms", "idleMs", "maxOutboxQueue"] as const) {
+    checkPositiveInteger(name, o[name]);
+  }
+  if (o.shutdownGraceMs !== undefined) {
+    check(Number.isInteger(o.shutdownGraceMs) && o.shutdownGraceMs >= 0 && o.shutdownGraceMs <= 600_000, "shutdownGraceMs", "an integer from 0 to 600000 (ms)", o.shutdownGraceMs);
+  }
+  const store = o.store;
+  if (store === undefined || typeof store === "string") {
+    if (store !== undefined) checkNonEmptyString("store", store, "a Store or the path of a SQLite file");
+    checkStoreOptions({ retentionDays: o.retentionDays, groupCommitMs: o.groupCommitMs });
+  } else {
+    const missing = STORE_METHODS.find((m) => typeof (store as unknown as Record<string, unknown>)?.[m] !== "function");
+    check(missing === undefined, "store", `a Store (it has no ${missing}() method) or the path of a SQLite file`, store);
+    for (const name of ["retentionDays", "groupCommitMs"] as const) {
+      check(o[name] === undefined, name, "left out when store is a Store (give it to the store's factory instead)", o[name]);
+    }
+  }
+  if (o.inspect !== undefined) {
+    check(typeof o.inspect === "function" || (typeof o.inspect === "object" && o.inspect !== null), "inspect", "a function or an { next } observer", o.inspect);
+  }
+  for (const name of ["onError", "onWarning", "onDrop"] as const) checkFunction(name, o[name]);
+}
