@@ -52,6 +52,18 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     take(): Element[] {
       return sent.splice(0);
     },
+    /**
+     * Waits until `done()` holds, checking every few milliseconds (at most `timeoutMs`). Use it
+     * instead of a fixed {@link settle} wherever a timer of the fixture network has to fire first:
+     * on a busy machine a fixed wait can end before it.
+     */
+    async until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`harness.until: not done after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    },
     /** Waits until pending promises and timers of 0 ms have run. */
     async settle(ms = 5): Promise<void> {
       await new Promise((r) => setTimeout(r, ms));

@@ -80,6 +80,7 @@ describe("bad input gets a clear error and loses nothing", () => {
       xml("iq", { from: "alice@example.org", to: ROOM, type: "get", id: "bare-from" }, xml("ping", { xmlns: "urn:xmpp:ping" })),
     ];
     for (const s of weird) h.route(s);
+    await h.until(() => h.sent.map(summary).some((s) => s.includes("[100,110]")));
     await h.settle(20);
     const out = h.take().map(summary);
     expect(out).toContain(`iq/error ${ROOM} -> ${from} error=bad-request`);

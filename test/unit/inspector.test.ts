@@ -5,7 +5,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { xml } from "@xmpp/component";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { InspectionEvent } from "xstate";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import type { RequestHandler } from "../../src/actors/RoomActor.js";
@@ -117,7 +117,9 @@ describe("the inspector's model of the room actors", () => {
     const actor = await gw.room(ALICE, "lobby");
     await actor.ensureInfo();
     for (let i = 0; i < 30; i++) actor.request(configSet(`c${i}`), "setConfig", async () => () => []);
-    await settle(50);
+    const lastId = (actor.actor.getSnapshot().context.mailbox.at(-1) ?? actor.actor.getSnapshot().context.current)?.id;
+    const settledLast = () => model.rooms()[0]!.events.some((e) => e.type === "request.settled" && e.id === lastId);
+    await vi.waitFor(() => expect(settledLast()).toBe(true), { timeout: 10_000 });
     const events = model.rooms()[0]!.events;
     expect(events).toHaveLength(50);
     expect(events.at(-1)).toMatchObject({ dir: "out", type: "request.settled", ok: true });
@@ -269,10 +271,14 @@ describe("the inspector's server", () => {
     actor.join(joinPresence("lobby", "alice"), "phone", "alice");
     await next("rooms", (d) => d.rooms.some((r: RoomView) => r.state === "joined"));
     await gw.room(BOB, "lobby");
-    await settle(150);
-    const listed = (await (await fetch(`${inspector.url}api/rooms`)).json()) as { users: Array<{ rooms: RoomView[] }> };
-    expect(listed.users).toHaveLength(2);
-    expect(listed.users.flatMap((g) => g.rooms.map((r) => r.state)).sort()).toEqual(["infoFetched.idle", "joined"]);
+    await vi.waitFor(
+      async () => {
+        const listed = (await (await fetch(`${inspector.url}api/rooms`)).json()) as { users: Array<{ rooms: RoomView[] }> };
+        expect(listed.users).toHaveLength(2);
+        expect(listed.users.flatMap((g) => g.rooms.map((r) => r.state)).sort()).toEqual(["infoFetched.idle", "joined"]);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     await reader.cancel();
   });
 });

@@ -70,7 +70,7 @@ describe("joining a bridged room", () => {
     const actor = h.registry.peek(ALICE, ROOM)!;
     (await actor.room.getParticipant("bob")).sendText("during the join", { legacyId: "L1" });
     expect(h.sent).toHaveLength(0);
-    await h.settle(50);
+    await h.until(() => h.sent.some((s) => s.getChildText("body") === "during the join"));
     const out = h.take().map(summary);
     expect(out.slice(-2)).toEqual([
       `message/groupchat ${ROOM}/bob -> ${ALICE}/phone subject`,

@@ -25,10 +25,10 @@ describe("the room mailbox", () => {
     const refused = h.take();
     expect(answers(refused)).toEqual(["d:resource-constraint"]);
     expect(refused[0]!.getChild("error")!.attrs.type).toBe("wait");
-    await h.settle(100);
+    await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 3);
     expect(answers(h.take())).toEqual(["a:ok", "b:ok", "c:ok"]);
     h.route(rename("e", "e"));
-    await h.settle(40);
+    await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 1);
     expect(answers(h.take())).toEqual(["e:ok"]);
   });
 
@@ -40,7 +40,7 @@ describe("the room mailbox", () => {
     const actor = h.registry.peek(ALICE, ROOM)!;
     actor.room.onSetConfig = async () => {};
     h.route(rename("fast", "fast"));
-    await h.settle(10);
+    await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 1);
     expect(answers(h.take())).toEqual(["fast:ok"]);
     expect(actor.actor.getSnapshot().status).toBe("active");
   });
@@ -72,7 +72,7 @@ describe("the room mailbox", () => {
     h.route(iq("get", ROOM, xml("query", { xmlns: OWNER }), "form"));
     h.route(iq("get", ROOM, xml("vCard", { xmlns: "vcard-temp" }), "vcard"));
     h.route(iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/muc#admin" }, xml("item", { affiliation: "owner" })), "admins"));
-    await h.settle(10);
+    await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 4);
     expect(answers(h.take()).sort()).toEqual(["admins:ok", "disco:ok", "form:ok", "vcard:ok"]);
     expect(h.registry.peek(ALICE, ROOM)!.actor.getSnapshot().context.current?.kind).toBe("setConfig");
   });
@@ -83,7 +83,7 @@ describe("the room mailbox", () => {
     const h = fixtureHarness(fixture);
     h.route(rename("a", "slow"));
     h.route(rename("b", "quick", `other@${DOMAIN}`));
-    await h.settle(20);
+    await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 1);
     expect(answers(h.take())).toEqual(["quick:ok"]);
   });
 
