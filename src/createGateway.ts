@@ -135,6 +135,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         await actor.ensureInfo();
         return actor.room;
       },
+      removeRoom: (legacyId, options) => registry.remove(session, escapeLocalpart(legacyId), options),
     };
     void session.login().catch(onError);
   });

@@ -6,7 +6,8 @@ import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { toStanzaError } from "../legacy/errors.js";
 import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
-import type { HistoryRequest } from "../protocol/xep0045.js";
+import type { RequestKind } from "../machines/roomEvents.js";
+import { type HistoryRequest, mucElement } from "../protocol/xep0045.js";
 import type { RequestCancel } from "./requestAbort.js";
 import type { Plan, StanzaSink } from "./roomTraffic.js";
 
@@ -17,7 +18,7 @@ export type RequestHandler = (room: LegacyRoom, cancel: RequestCancel) => Promis
 export type Pending =
   | { type: "join"; stanza: Element; resource: string; requestedNick: string; history: HistoryRequest }
   | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
-  | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
+  | { type: "request"; stanza: Element; run: RequestHandler; kind: RequestKind; plan?: Plan };
 
 /** Pending entries by id; the map exists only while one does (an idle room holds none, ~180 B saved). */
 export class PendingEntries {
@@ -37,6 +38,17 @@ export class PendingEntries {
     return this.#byId?.get(id);
   }
 
+  /** A read without a stanza, as a promise that the machine's answer resolves and its failure rejects. */
+  promise(id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const answer = () => {
+        resolve();
+        return [];
+      };
+      this.set(id, { type: "read", stanza: undefined, answer, fail: (e) => reject(Object.assign(new Error(e.text), e)) });
+    });
+  }
+
   /** Removes and returns the entry. */
   take(id: string): Pending | undefined {
     const entry = this.#byId?.get(id);
@@ -54,4 +66,13 @@ export function answerRead(entry: Pending & { type: "read" }, outbox: StanzaSink
       (stanzas) => outbox.sendAll(stanzas),
       (error: unknown) => stanza && outbox.send(errorReply(stanza, { ...toStanzaError(error), by })),
     );
+}
+
+/** Answers what failed: a read's own `fail`, else an error reply (with the muc `<x/>` for a presence), from `by`. */
+export function failPending(entry: Pending, error: StanzaErrorData, outbox: StanzaSink, by: string): void {
+  if (entry.type === "read" && entry.fail) return entry.fail(error);
+  const stanza = entry.stanza;
+  if (!stanza || stanza.attrs.type === "error") return;
+  const payload = stanza.name === "presence" ? [mucElement()] : [];
+  outbox.send(errorReply(stanza, { ...error, by }, ...payload));
 }

@@ -13,7 +13,7 @@
 import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
-import type { LegacySession } from "../legacy/LegacySession.js";
+import type { LegacySession, RemoveRoomOptions } from "../legacy/LegacySession.js";
 import type { RestoredSteps } from "../machines/roomEvents.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
 import type { Store } from "../store/types.js";
@@ -59,7 +59,6 @@ export class RoomRegistry {
    */
   readonly #passivated = new Map<string, RestoredSteps>();
   readonly #creating = new Map<string, Promise<RoomActor>>();
-  readonly #destroyed = new LRUCache<string, true>({ max: 10_000 });
   readonly #sweeper: NodeJS.Timeout;
   /** Set by {@link shutdown}: no room is created or re-activated after it. */
   #closed = false;
@@ -127,14 +126,14 @@ export class RoomRegistry {
 
   /**
    * The room actor for `local@domain` in this session, created (or re-activated) on first use.
-   * Throws an {@link XMPPError}: `item-not-found` for unknown or destroyed rooms.
+   * Throws what `session.createRoom` throws (`item-not-found` for an unknown room). A destroyed or
+   * removed room has no actor and no rows: it comes back, empty, only if `createRoom` accepts it.
    */
   async get(session: LegacySession, local: string): Promise<RoomActor> {
     const roomJid = `${local}@${this.#options.domain}`;
     const k = key(session.user, roomJid);
     const running = this.peek(session.user, roomJid);
     if (running) return running;
-    if (this.#destroyed.has(k)) throw new XMPPError("item-not-found", "This room has been destroyed");
     if (this.#closed) throw new XMPPError("service-unavailable", "The gateway is shutting down");
     const pending = this.#creating.get(k);
     if (pending) return pending;
@@ -148,7 +147,7 @@ export class RoomRegistry {
     room.jid = roomJid;
     const o = this.#options;
     const restored = this.#passivated.get(k);
-    if (restored && o.store) restoreRoom(o.store, room, this.avatars);
+    if (o.store) restoreRoom(o.store, room, this.avatars, { participants: restored?.participants === true });
     this.#passivated.delete(k);
     let actor: RoomActor | undefined;
     const self = (): RoomActor | undefined => actor;
@@ -167,10 +166,7 @@ export class RoomRegistry {
         if (parked && parked === self() && parked.idle) queueMicrotask(() => this.#passivateParked(k, parked));
       },
       onError: (error) => o.onError?.(error),
-      onDestroyed: () => {
-        this.#forget(k);
-        this.#destroyed.set(k, true);
-      },
+      onEnded: () => this.#forget(k),
       onFailure: (error) => {
         this.#forget(k);
         o.onError?.(error);
@@ -178,6 +174,19 @@ export class RoomRegistry {
     });
     this.#active.set(k, actor);
     return actor;
+  }
+
+  /**
+   * Takes the user out of a room (see `LegacySession.removeRoom`): a running room ends (after its
+   * creation, if it is being created); a passivated or never activated one only loses its rows.
+   */
+  async remove(session: LegacySession, local: string, options: RemoveRoomOptions): Promise<void> {
+    const roomJid = `${local}@${this.#options.domain}`;
+    const k = key(session.user, roomJid);
+    await this.#creating.get(k)?.catch(() => undefined);
+    this.peek(session.user, roomJid)?.removeUser(options);
+    this.#passivated.delete(k);
+    this.#options.store?.deleteRoom(session.user, roomJid);
   }
 
   /** A room left the cache (evicted or idle too long): passivate it, or park it while busy. */

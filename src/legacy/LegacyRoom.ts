@@ -200,6 +200,12 @@ export class LegacyRoom extends RoomServices {
   _adopt(p: LegacyParticipant): void {
     if (p.isUser || p.isSystem || p.room !== this || this.#participants.has(p.resource)) return;
     this.#store(p);
+    this._host?.saveParticipant(p);
+  }
+
+  /** @internal True when the participant is in the room's list (not the user, the room, or a `store: false` one). */
+  _isStored(p: LegacyParticipant): boolean {
+    return this.#participants.get(p.resource) === p;
   }
 
   /** Removes a participant: an unavailable presence, with 307 for a kick or 301 for a ban. */
@@ -249,6 +255,7 @@ export class LegacyRoom extends RoomServices {
     });
     if (store) {
       this.#store(p);
+      this._host?.saveParticipant(p);
       if (!this._quiet) this._host?.participantJoined(p);
     }
     return p;

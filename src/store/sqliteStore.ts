@@ -128,9 +128,9 @@ class SqliteStore implements Store {
     this.#writeParticipant(this.#requiredRoomId(room), participant);
   }
 
-  deleteParticipant(room: RoomKey, nickname: string): boolean {
+  deleteParticipant(room: RoomKey, resource: string): boolean {
     const id = this.#roomId(room);
-    return id !== undefined && this.#sql.deleteParticipant.run(id, nickname).changes > 0;
+    return id !== undefined && this.#sql.deleteParticipant.run(id, resource).changes > 0;
   }
 
   archive(message: ArchiveInput): ArchivedMessage {

@@ -154,6 +154,24 @@ describe("the SQLite store", () => {
     expect(inspect(path, schemaVersion)).toBe(SCHEMA_VERSION);
   });
 
+  it("migrates participants of a schema version 3 file to rows keyed by resource, keeping their order", () => {
+    const path = join(tempDir(), "v3.db");
+    const db = new Database(path);
+    expect(migrate(db, 3)).toBe(3);
+    const id = db.prepare("INSERT INTO rooms (user_jid, room_jid, legacy_id, type) VALUES (?, ?, 'coven-legacy', 'group') RETURNING id").pluck().get(USER, ROOM);
+    const insert = db.prepare("INSERT INTO participants VALUES (?, ?, ?, ?, NULL, 'member', 'participant', ?)");
+    insert.run(id, "stan", 1, "stan", "o-stan");
+    insert.run(id, "kyle", 0, "kyle", "o-kyle");
+    db.close();
+
+    const store = openSqliteStore(path, NO_RETENTION);
+    expect(store.getParticipants(KEY).map((p) => p.resource)).toEqual(["kyle", "stan"]);
+    store.putParticipant(KEY, { nickname: "stan", resource: "stan (2)", affiliation: "member", role: "participant", occupantId: "o-stan-2" });
+    expect(store.getParticipants(KEY).map((p) => `${p.nickname}@${p.resource}`)).toEqual(["kyle@kyle", "stan@stan", "stan@stan (2)"]);
+    store.close();
+    expect(inspect(path, schemaVersion)).toBe(SCHEMA_VERSION);
+  });
+
   it("refuses a file written by a newer schema", () => {
     const path = join(tempDir(), "future.db");
     const db = new Database(path);
