@@ -6,6 +6,7 @@ import { type Element, xml } from "@xmpp/component";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import { SessionDirectory } from "../../src/actors/sessions.js";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
+import type { Store } from "../../src/store/types.js";
 import { createCallLog } from "../../src/demo/callLog.js";
 import { parseFixture } from "../../src/demo/fixture.js";
 import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
@@ -26,7 +27,7 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     },
   };
   const sessions = new SessionDirectory(plugin);
-  const store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
+  const store = options.store ?? createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
   const registry = new RoomRegistry({
     domain: DOMAIN,
     outbox: sink,
@@ -70,6 +71,8 @@ export interface HarnessOptions {
   callbackTimeoutMs?: number;
   maxRooms?: number;
   idleMs?: number;
+  /** The store; a fresh memory store by default. Pass a reopened SQLite store to simulate a restart. */
+  store?: Store;
 }
 
 /** A join presence from alice's resource to `room/nick`. */
