@@ -29,7 +29,7 @@ async function occupantsOnJoin(h: Harness, id: string): Promise<string[]> {
   const presences = h.take().filter((s: Element) => s.is("presence") && s.attrs.from !== `${LOBBY}/alice`);
   return presences.map((s) => {
     const item = s.getChild("x", MUC_USER)!.getChild("item")!;
-    return `${s.attrs.from.split("/")[1]} ${item.attrs.affiliation}/${item.attrs.role}`;
+    return `${String(s.attrs.from).split("/")[1]} ${item.attrs.affiliation}/${item.attrs.role}`;
   });
 }
 
