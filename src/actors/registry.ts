@@ -13,9 +13,9 @@
 import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
-import type { LegacySession, RemoveRoomOptions } from "../legacy/LegacySession.js";
+import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/LegacySession.js";
 import type { RestoredSteps } from "../machines/roomEvents.js";
-import { unescapeLocalpart } from "../protocol/xep0106.js";
+import { escapeLocalpart, unescapeLocalpart } from "../protocol/xep0106.js";
 import type { Store } from "../store/types.js";
 import { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
@@ -174,6 +174,18 @@ export class RoomRegistry {
     });
     this.#active.set(k, actor);
     return actor;
+  }
+
+  /** What a session's `getRoom` and `removeRoom` reach: this registry's rooms of its user, by legacy id. */
+  sessionHost(session: LegacySession): SessionHost {
+    return {
+      getRoom: async (legacyId) => {
+        const actor = await this.get(session, escapeLocalpart(legacyId));
+        await actor.ensureInfo();
+        return actor.room;
+      },
+      removeRoom: (legacyId, options) => this.remove(session, escapeLocalpart(legacyId), options),
+    };
   }
 
   /**

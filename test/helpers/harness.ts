@@ -26,9 +26,11 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
       for (const s of ss) sent.push(s);
     },
   };
-  const sessions = new SessionDirectory(plugin);
   const store = options.store ?? createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
-  const registry = new RoomRegistry({
+  const sessions = new SessionDirectory(plugin, (session) => {
+    session._host = registry.sessionHost(session);
+  });
+  const registry: RoomRegistry = new RoomRegistry({
     domain: DOMAIN,
     outbox: sink,
     mailboxSize: options.mailboxSize ?? 100,
