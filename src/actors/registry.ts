@@ -193,6 +193,7 @@ export class RoomRegistry {
    * creation, if it is being created); a passivated or never activated one only loses its rows.
    */
   async remove(session: LegacySession, local: string, options: RemoveRoomOptions): Promise<void> {
+    if (this.#closed) throw new XMPPError("service-unavailable", "The gateway is shutting down");
     const roomJid = `${local}@${this.#options.domain}`;
     const k = key(session.user, roomJid);
     await this.#creating.get(k)?.catch(() => undefined);

@@ -208,7 +208,7 @@ export class LegacyRoom extends RoomServices {
     return this.#participants.get(p.resource) === p;
   }
 
-  /** Removes a participant: an unavailable presence, with 307 for a kick or 301 for a ban. */
+  /** Removes a participant: an unavailable presence, with 307 for a kick or 301 for a ban; its stored record goes. */
   removeParticipant(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string } = {}): void {
     if (options.kick && options.ban) throw new TypeError("removeParticipant: kick and ban cannot both be true");
     if (this.#participants.get(p.resource) !== p) return;

@@ -53,7 +53,7 @@ function removedShape(s: Element) {
 
 function expectNoRows(store: Store): void {
   expect(store.getRoom(ALICE, ROOM)).toBeUndefined();
-  expect(store.listRooms(ALICE)).toEqual([]);
+  expect(store.listRooms(ALICE).map((r) => r.room)).not.toContain(ROOM);
   expect(store.getParticipants(KEY)).toEqual([]);
   expect(store.queryArchive(KEY).count).toBe(0);
 }
@@ -109,6 +109,38 @@ describe.each(stores)("a room that ends, with the %s store", (_name, open) => {
     expect(h.take().map((s) => s.attrs.type)).toEqual(["result"]);
     expect(store.queryArchive(KEY).count).toBe(0);
     store.close();
+  });
+});
+
+describe("removing the user silently", () => {
+  it("with kick: false, a joined resource gets no presence, yet the room ends and its rows go", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    const actor = await busyLobby(h);
+    await (await h.sessions.get(ALICE))!.removeRoom(actor.room, { kick: false });
+    await h.settle();
+    expect(h.take()).toEqual([]);
+    expect(actor.destroyed).toBe(true);
+    expectNoRows(h.store);
+  });
+});
+
+describe("removing the user from a room that is not running", () => {
+  it("a passivated room sends nothing and loses its rows; its next activation runs every callback again", async () => {
+    const h = fixtureHarness({ ...lobbyFixture(), rooms: [...lobbyFixture().rooms, { id: "other" }] }, { maxRooms: 1 });
+    await busyLobby(h);
+    h.route(xml("presence", { from: `${ALICE}/phone`, to: `${ROOM}/alice`, type: "unavailable" }));
+    h.route(iq("get", `other@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "evict"));
+    await h.settle(20);
+    h.take();
+    expect(h.registry.peek(ALICE, ROOM)).toBeUndefined();
+    await (await h.sessions.get(ALICE))!.removeRoom("lobby");
+    expect(h.take()).toEqual([]);
+    expectNoRows(h.store);
+    // Not re-activated as the passivated room (whose participants were filled): fillParticipants runs again.
+    h.route(joinPresence("lobby", "alice", "phone", "again"));
+    await h.settle(20);
+    const occupants = h.take().filter((s) => s.is("presence") && s.attrs.from !== `${ROOM}/alice`).map((s) => s.attrs.from);
+    expect(occupants).toEqual([`${ROOM}/bob`, `${ROOM}/carol`]);
   });
 });
 
