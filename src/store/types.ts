@@ -204,9 +204,12 @@ export interface Store {
   getParticipants(room: RoomKey): ParticipantRecord[];
   /** Replaces the whole participant list. */
   putParticipants(room: RoomKey, participants: readonly ParticipantInput[]): void;
-  /** Adds or replaces one participant (by resource); a new one goes last. */
+  /**
+   * Adds or replaces one participant (by resource); a new one goes last. Like {@link archive}, it
+   * is durable once {@link Store.uncommitted} is false again (group-committed in the SQLite store).
+   */
   putParticipant(room: RoomKey, participant: ParticipantInput): void;
-  /** Removes a participant by resource; false when there was none. */
+  /** Removes a participant by resource; false when there was none. Group-committed like {@link putParticipant}. */
   deleteParticipant(room: RoomKey, resource: string): boolean;
 
   /**

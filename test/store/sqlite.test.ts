@@ -72,6 +72,23 @@ describe("the SQLite store", () => {
     expect(committed()).toBe(10);
   });
 
+  it("group-commits single participant writes too, at the end of the turn", async () => {
+    const path = join(tempDir(), "store.db");
+    const store = openSqliteStore(path, NO_RETENTION);
+    store.putRoom(room());
+    const stan = { nickname: "stan", resource: "stan", affiliation: "member", role: "participant", occupantId: "o-stan" } as const;
+    store.putParticipant(KEY, stan);
+    store.putParticipant(KEY, { ...stan, nickname: "kyle", resource: "kyle", occupantId: "o-kyle" });
+    expect(store.deleteParticipant(KEY, "stan")).toBe(true);
+    expect(store.uncommitted).toBe(true);
+    const committed = () => inspect(path, (db) => db.prepare("SELECT resource FROM participants").pluck().all());
+    expect(committed()).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.uncommitted).toBe(false);
+    expect(committed()).toEqual(["kyle"]);
+    store.close();
+  });
+
   it("under load, commits at most every groupCommitMs, and tells whoever waits after each commit", async () => {
     const path = join(tempDir(), "store.db");
     const store = openSqliteStore(path, { ...NO_RETENTION, groupCommitMs: 1_000 });
