@@ -9,7 +9,6 @@ import { RoomRegistry } from "./actors/registry.js";
 import type { ShutdownTally } from "./actors/roomShutdown.js";
 import { SessionDirectory } from "./actors/sessions.js";
 import { type Connection, createConnection } from "./transport/connection.js";
-import { escapeLocalpart } from "./protocol/xep0106.js";
 import { openSqliteStore } from "./store/sqliteStore.js";
 import type { Store } from "./store/types.js";
 import { IqCaller } from "./transport/iqCaller.js";
@@ -90,13 +89,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const services = { domain, iqCaller, privileges, send, warn: options.onWarning ?? (() => {}) };
   let registry: RoomRegistry;
   const sessions = new SessionDirectory(options.plugin, (session) => {
-    session._host = {
-      async getRoom(legacyId) {
-        const actor = await registry.get(session, escapeLocalpart(legacyId));
-        await actor.ensureInfo();
-        return actor.room;
-      },
-    };
+    session._host = registry.sessionHost(session);
     void session.login().catch(onError);
   });
   registry = new RoomRegistry({

@@ -9,7 +9,7 @@ export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingText
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
 export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
 export { LegacySession } from "./legacy/LegacySession.js";
-export type { RoomListing } from "./legacy/LegacySession.js";
+export type { RemoveRoomOptions, RoomListing } from "./legacy/LegacySession.js";
 export type { GatewayPlugin } from "./legacy/plugin.js";
 export { NotImplementedError, XMPPError, toStanzaError } from "./legacy/errors.js";
 export { roomMachine } from "./machines/roomMachine.js";

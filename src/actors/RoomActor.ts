@@ -7,9 +7,10 @@ import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { type Actor, createActor } from "xstate";
 import { DETACHED_HOST, type RoomHost } from "../legacy/RoomHost.js";
+import type { RemoveRoomOptions } from "../legacy/LegacySession.js";
 import type { ReadNeeds, RequestKind, RestoredSteps, RoomEmitted } from "../machines/roomEvents.js";
 import type { roomMachine } from "../machines/roomMachine.js";
-import { isIdle, ranSteps } from "../machines/roomStatus.js";
+import { isIdle, ranSteps, savesParticipants } from "../machines/roomStatus.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
 import { joinHistory, runBackfill, wantsHistory } from "./archive.js";
@@ -25,7 +26,7 @@ import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
 import { type ShutdownTally, shutDown } from "./roomShutdown.js";
 import { RoomTraffic } from "./roomTraffic.js";
-import { selfUnavailable } from "./roomStanzas.js";
+import { removedPresences, selfUnavailable } from "./roomStanzas.js";
 
 export type { Plan, StanzaSink } from "./roomTraffic.js";
 export type { RoomActorOptions } from "./roomActorOptions.js";
@@ -44,15 +45,22 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     const room = options.room;
     this.#options = options;
     room._host = this;
-    this.#avatar = new RoomAvatar(room, options.avatars, () => this.live((rs) => rs.flatMap((r) => avatarChanged(room, this.fullJid(r)))));
+    this.#avatar = new RoomAvatar(room, options.avatars, (announce) => {
+      if (this.actor.getSnapshot().status !== "active") return; // a load that outlived the room
+      if (this.store) saveRoom(this.store, room);
+      if (announce) this.live((rs) => rs.flatMap((r) => avatarChanged(room, this.fullJid(r))));
+    });
     const binding = bindRoom(
       room,
       async (input, cancel) => {
         const entry = this.#pending.get(input.id);
         if (entry?.type !== "request") throw new Error("request lost");
         const plan = await entry.run(room, cancel);
-        if (!cancel.aborted) entry.plan = plan;
-        return { id: input.id, destroyed: entry.destroys };
+        const ends = { destroyed: entry.kind === "destroy", removed: entry.kind === "leave" };
+        // A room that ends has no resources once the request settles: its stanzas are built now.
+        const stanzas = ends.destroyed || ends.removed ? plan(this.resources) : undefined;
+        if (!cancel.aborted) entry.plan = stanzas ? () => stanzas : plan;
+        return { id: input.id, ...ends };
       },
       options.callbackTimeoutMs,
       {
@@ -134,7 +142,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     return this.actor.getSnapshot().status === "stopped";
   }
 
-  /** True once the machine reached its final `destroyed` state. */
+  /** True once the machine reached a final state: the room was destroyed, or the user removed. */
   get destroyed(): boolean {
     return this.actor.getSnapshot().status === "done";
   }
@@ -169,8 +177,14 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   /** A request for the mailbox: run in arrival order, one at a time, then answered. */
   request(stanza: Element, kind: RequestKind, run: RequestHandler): void {
     const id = nanoid();
-    this.#pending.set(id, { type: "request", stanza, run, destroys: kind === "destroy" });
+    this.#pending.set(id, { type: "request", stanza, run, kind });
     this.#send({ type: "request", id, kind });
+  }
+
+  /** Takes the user out (`LegacySession.removeRoom`): the 307 self-presences with `kick`, then the room ends. */
+  removeUser(options: RemoveRoomOptions): void {
+    if (options.kick !== false) this.outbox.sendAll(removedPresences(this.room, this.resources, options.reason));
+    this.#send({ type: "remove" });
   }
 
   /** Refuses what waits, gives the callback in flight up to `graceMs`, then stops: see {@link shutDown}. */
@@ -182,9 +196,8 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   /** Sends the shutdown presence (110 + 332) to every joined resource and stops the actor. */
   #stop(): void {
     const user = this.room._userParticipant();
-    for (const r of this.resources) {
-      this.outbox.send(selfUnavailable(this.room, user, this.fullJid(r), [Status.SHUTDOWN], { affiliationNone: true }));
-    }
+    const bye = (r: string) => selfUnavailable(this.room, user, this.fullJid(r), [Status.SHUTDOWN], { affiliationNone: true });
+    this.outbox.sendAll(this.resources.map(bye));
     // What the plugin does to the room from now on is dropped, not sent to a stopped actor.
     this.room._host = DETACHED_HOST;
     this.actor.stop();
@@ -217,26 +230,24 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   }
 
   #await(needs: ReadNeeds): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const id = nanoid();
-      const answer = () => {
-        resolve();
-        return [];
-      };
-      this.#pending.set(id, { type: "read", stanza: undefined, answer, fail: (e) => reject(Object.assign(new Error(e.text), e)) });
-      this.#send({ type: "read", id, needs });
-    });
+    const id = nanoid();
+    const done = this.#pending.promise(id);
+    this.#send({ type: "read", id, needs });
+    return done;
   }
 
   async kickResource(resource: string): Promise<void> {
-    const user = this.room._userParticipant();
-    const to = this.fullJid(resource);
-    this.outbox.send(selfUnavailable(this.room, user, to, [Status.ERROR_KICK], { affiliationNone: true }));
+    const kicked = selfUnavailable(this.room, this.room._userParticipant(), this.fullJid(resource), [Status.ERROR_KICK], { affiliationNone: true });
+    this.outbox.send(kicked);
     this.forgetResource(resource);
   }
 
   protected membership() {
     return this.actor.getSnapshot().context;
+  }
+
+  protected savesParticipants(): boolean {
+    return savesParticipants(this.actor.getSnapshot());
   }
 
   #onEmitted(event: RoomEmitted): void {
@@ -257,23 +268,19 @@ export class RoomActor extends RoomTraffic implements RoomHost {
         return;
       }
       case "request.settled": {
-        if (!event.ok) {
-          this.#fail(event.id, event.error);
-          return;
-        }
+        if (!event.ok) return this.#fail(event.id, event.error);
         const entry = this.#pending.take(event.id);
         if (entry?.type === "request" && entry.plan) answerRequest(entry.stanza, entry.plan(this.resources), this.outbox, this.room.jid);
         return;
       }
-      case "left": {
+      case "left":
         this.forgetHeld(event.resource);
-        const user = this.room._userParticipant();
-        this.outbox.send(selfUnavailable(this.room, user, this.fullJid(event.resource), []));
+        this.outbox.send(selfUnavailable(this.room, this.room._userParticipant(), this.fullJid(event.resource), []));
         return;
-      }
       case "destroyed":
-        this.forgetHeld();
-        this.#options.onDestroyed?.();
+      case "removed":
+        this.forget();
+        this.#options.onEnded?.();
         return;
     }
   }

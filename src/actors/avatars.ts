@@ -17,6 +17,12 @@ export interface Avatar {
   data: Uint8Array;
 }
 
+/**
+ * The avatar a room has: one loaded in this process, or one known only by the ids the store
+ * kept (after a restart, until the plugin sets it again); the latter has no bytes.
+ */
+export type RoomAvatarState = Pick<Avatar, "uniqueId" | "hash"> & Partial<Pick<Avatar, "mime" | "data">>;
+
 /** Where an avatar comes from: bytes, an http(s) or file URL, or a file path. */
 export type AvatarSource = Uint8Array | URL | string;
 

@@ -6,6 +6,7 @@ import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { toStanzaError } from "../legacy/errors.js";
 import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
+import type { RequestKind } from "../machines/roomEvents.js";
 import { type HistoryRequest, mucElement } from "../protocol/xep0045.js";
 import type { RequestCancel } from "./requestAbort.js";
 import type { Plan, StanzaSink } from "./roomTraffic.js";
@@ -17,7 +18,7 @@ export type RequestHandler = (room: LegacyRoom, cancel: RequestCancel) => Promis
 export type Pending =
   | { type: "join"; stanza: Element; resource: string; requestedNick: string; history: HistoryRequest }
   | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
-  | { type: "request"; stanza: Element; run: RequestHandler; destroys: boolean; plan?: Plan };
+  | { type: "request"; stanza: Element; run: RequestHandler; kind: RequestKind; plan?: Plan };
 
 /** Pending entries by id; the map exists only while one does (an idle room holds none, ~180 B saved). */
 export class PendingEntries {
@@ -40,6 +41,17 @@ export class PendingEntries {
   /** The ids of every entry. */
   ids(): string[] {
     return this.#byId ? [...this.#byId.keys()] : [];
+  }
+
+  /** A read without a stanza, as a promise that the machine's answer resolves and its failure rejects. */
+  promise(id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const answer = () => {
+        resolve();
+        return [];
+      };
+      this.set(id, { type: "read", stanza: undefined, answer, fail: (e) => reject(Object.assign(new Error(e.text), e)) });
+    });
   }
 
   /** Removes and returns the entry. */

@@ -13,10 +13,10 @@
 import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
+import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/LegacySession.js";
 import { checkPositiveInteger } from "../optionChecks.js";
-import type { LegacySession } from "../legacy/LegacySession.js";
 import type { RestoredSteps } from "../machines/roomEvents.js";
-import { unescapeLocalpart } from "../protocol/xep0106.js";
+import { escapeLocalpart, unescapeLocalpart } from "../protocol/xep0106.js";
 import type { Store } from "../store/types.js";
 import { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
@@ -61,7 +61,6 @@ export class RoomRegistry {
    */
   readonly #passivated = new Map<string, RestoredSteps>();
   readonly #creating = new Map<string, Promise<RoomActor>>();
-  readonly #destroyed = new LRUCache<string, true>({ max: 10_000 });
   readonly #sweeper: NodeJS.Timeout;
   /** Set by {@link shutdown}: no room is created or re-activated after it. */
   #closed = false;
@@ -126,14 +125,14 @@ export class RoomRegistry {
 
   /**
    * The room actor for `local@domain` in this session, created (or re-activated) on first use.
-   * Throws an {@link XMPPError}: `item-not-found` for unknown or destroyed rooms.
+   * Throws what `session.createRoom` throws (`item-not-found` for an unknown room). A destroyed or
+   * removed room has no actor and no rows: it comes back, empty, only if `createRoom` accepts it.
    */
   async get(session: LegacySession, local: string): Promise<RoomActor> {
     const roomJid = `${local}@${this.#options.domain}`;
     const k = key(session.user, roomJid);
     const running = this.peek(session.user, roomJid);
     if (running) return running;
-    if (this.#destroyed.has(k)) throw new XMPPError("item-not-found", "This room has been destroyed");
     if (this.#closed) throw new XMPPError("service-unavailable", "The gateway is shutting down");
     const pending = this.#creating.get(k);
     if (pending) return pending;
@@ -147,7 +146,7 @@ export class RoomRegistry {
     room.jid = roomJid;
     const o = this.#options;
     const restored = this.#passivated.get(k);
-    if (restored && o.store) restoreRoom(o.store, room, this.avatars);
+    if (o.store) restoreRoom(o.store, room, this.avatars, { participants: restored?.participants === true });
     this.#passivated.delete(k);
     let actor: RoomActor | undefined;
     const self = (): RoomActor | undefined => actor;
@@ -166,10 +165,7 @@ export class RoomRegistry {
         if (parked && parked === self() && parked.idle) queueMicrotask(() => this.#passivateParked(k, parked));
       },
       onError: (error) => o.onError?.(error),
-      onDestroyed: () => {
-        this.#forget(k);
-        this.#destroyed.set(k, true);
-      },
+      onEnded: () => this.#forget(k),
       onFailure: (error) => {
         this.#forget(k);
         o.onError?.(error);
@@ -177,6 +173,32 @@ export class RoomRegistry {
     });
     this.#active.set(k, actor);
     return actor;
+  }
+
+  /** What a session's `getRoom` and `removeRoom` reach: this registry's rooms of its user, by legacy id. */
+  sessionHost(session: LegacySession): SessionHost {
+    return {
+      getRoom: async (legacyId) => {
+        const actor = await this.get(session, escapeLocalpart(legacyId));
+        await actor.ensureInfo();
+        return actor.room;
+      },
+      removeRoom: (legacyId, options) => this.remove(session, escapeLocalpart(legacyId), options),
+    };
+  }
+
+  /**
+   * Takes the user out of a room (see `LegacySession.removeRoom`): a running room ends (after its
+   * creation, if it is being created); a passivated or never activated one only loses its rows.
+   */
+  async remove(session: LegacySession, local: string, options: RemoveRoomOptions): Promise<void> {
+    if (this.#closed) throw new XMPPError("service-unavailable", "The gateway is shutting down");
+    const roomJid = `${local}@${this.#options.domain}`;
+    const k = key(session.user, roomJid);
+    await this.#creating.get(k)?.catch(() => undefined);
+    this.peek(session.user, roomJid)?.removeUser(options);
+    this.#passivated.delete(k);
+    this.#options.store?.deleteRoom(session.user, roomJid);
   }
 
   /** A room left the cache (evicted or idle too long): passivate it, or park it while busy. */

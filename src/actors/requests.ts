@@ -26,7 +26,7 @@ export interface Traffic {
 import type { RequestHandler } from "./RoomActor.js";
 import { avatarChanged } from "./roomAvatar.js";
 import type { RoomAvatar } from "./roomAvatar.js";
-import { selfUnavailable, userJid } from "./roomStanzas.js";
+import { removedPresences, selfUnavailable, userJid } from "./roomStanzas.js";
 
 
 /** The echo of a user's groupchat message to one resource, from the user's occupant JID. */
@@ -118,6 +118,20 @@ export function destroy(iq: Element, reason: string | undefined): RequestHandler
   };
 }
 
+/** What the user sees as the reason when they left a group from an XMPP client (slidge's text). */
+export const LEFT_FROM_XMPP = "You left this chat from an XMPP client.";
+
+/**
+ * An XEP-0077 `<remove/>` to the room: `session.onLeaveGroup(legacyId)`, then the iq result, then
+ * the 307 self-presences to every joined resource; the room then ends as `removed`.
+ */
+export function leaveGroup(iq: Element): RequestHandler {
+  return async (room) => {
+    await room.session.onLeaveGroup(room.legacyId);
+    return (resources) => [iqResult(iq), ...removedPresences(room, resources, LEFT_FROM_XMPP)];
+  };
+}
+
 /**
  * A vCard-temp set on the room: `onAvatar(data, mime)`. A returned id applies the avatar at once:
  * the iq result, then to every joined resource a 104 message and the room presence with the new
@@ -130,7 +144,7 @@ export function setRoomAvatar(iq: Element, vcard: Element, avatars: RoomAvatar):
     const id = await room.onAvatar(photo.data, photo.mime);
     if (id === null || id === undefined) return () => [iqResult(iq)];
     const before = room.avatarHash;
-    room._avatar = photo.data ? await avatars.load(String(id), photo.data, cancel.signal) : undefined;
+    avatars.apply(photo.data ? await avatars.load(String(id), photo.data, cancel.signal) : undefined);
     if (room.avatarHash === before) return () => [iqResult(iq)];
     return (resources) => [iqResult(iq), ...resources.flatMap((r) => avatarChanged(room, userJid(room, r)))];
   };

@@ -27,8 +27,8 @@ export interface RoomActorOptions {
   inspect?: (event: InspectionEvent) => void;
   /** The machine took a step (the registry checks whether a parked room became idle). */
   onStep?: () => void;
-  /** The machine reached its final `destroyed` state. */
-  onDestroyed?: () => void;
+  /** The machine reached a final state (`destroyed`, or `removed`): the room is gone. */
+  onEnded?: () => void;
   /** A bug while turning a decision into stanzas; the room keeps running. */
   onError?: (error: unknown) => void;
   /** The actor failed beyond recovery (a bug); the registry should forget it. */

@@ -23,13 +23,20 @@ export function avatarChanged(room: LegacyRoom, to: string): Element[] {
 export class RoomAvatar {
   readonly #room: LegacyRoom;
   readonly #cache: AvatarCache;
-  readonly #announce: () => void;
+  readonly #changed: (announce: boolean) => void;
   #pending: { uniqueId: string; controller: AbortController; done: Promise<void> } | undefined;
 
-  constructor(room: LegacyRoom, cache: AvatarCache, announce: () => void) {
+  /** `changed` runs after every change: it saves the room, and with `announce` tells the resources. */
+  constructor(room: LegacyRoom, cache: AvatarCache, changed: (announce: boolean) => void) {
     this.#room = room;
     this.#cache = cache;
-    this.#announce = announce;
+    this.#changed = changed;
+  }
+
+  /** Applies an avatar that a request loaded (the request announces it itself). */
+  apply(avatar: Avatar | undefined): void {
+    this.#room._avatar = avatar;
+    this.#changed(false);
   }
 
   /** Loads an avatar through the cache. */
@@ -53,7 +60,7 @@ export class RoomAvatar {
       const avatar = a === null || id === undefined ? undefined : await this.load(id, a, controller.signal);
       if (controller.signal.aborted) return;
       room._avatar = avatar;
-      if (!room._quiet) this.#announce();
+      this.#changed(!room._quiet);
     })().finally(() => {
       if (this.#pending?.controller === controller) this.#pending = undefined;
     });

@@ -12,9 +12,10 @@ import { vcardPhoto } from "../protocol/xep0054.js";
 import { affiliationList, parseAdminItems, parseOwnerSet, roleList, roomConfigForm } from "../protocol/xep0045admin.js";
 import { StoreItemNotFound } from "../store/errors.js";
 import { NS_MAM, mamForm, mamMetadata, parseMamQuery } from "../protocol/xep0313.js";
+import { NS_REGISTER, isRegistrationRemoval } from "../protocol/xep0077.js";
 import { adminKind, adminSet } from "./adminRequests.js";
 import { keyOf, mamAnswer } from "./archive.js";
-import { destroy, setConfig, setRoomAvatar } from "./requests.js";
+import { destroy, leaveGroup, setConfig, setRoomAvatar } from "./requests.js";
 import type { RoomActor } from "./RoomActor.js";
 import { roomDiscoInfo } from "./roomDisco.js";
 import { realJidOf, userJid } from "./roomStanzas.js";
@@ -42,7 +43,7 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
   }
   if (is("vCard", NS.VCARD)) {
     if (get) {
-      if (!nick) room.read(iq, "info", () => [iqResult(iq, vcardPhoto(r._avatar))]);
+      if (!nick) room.read(iq, "info", () => [iqResult(iq, vcardPhoto(r._avatar))]); // no bytes after a restart: empty
       else room.read(iq, "participants", () => [occupantExists(room, nick) ? iqResult(iq, vcardPhoto()) : notFound(iq, r.jid, nick)]);
     } else if (nick) fail({ condition: "bad-request", text: "Occupants' avatars cannot be set from XMPP" });
     else room.request(iq, "setAvatar", setRoomAvatar(iq, payload, room.avatar));
@@ -50,6 +51,11 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
   }
   if (nick) return fail({ condition: "service-unavailable", text: "Occupants do not answer this" });
   if (payload.getNS() === NS_MAM) return handleMam(room, iq, payload, fail, send);
+  if (is("query", NS_REGISTER)) {
+    if (!get && isRegistrationRemoval(payload)) room.request(iq, "leave", leaveGroup(iq));
+    else fail({ condition: "feature-not-implemented", text: "Rooms take no registration; send <remove/> to leave the group" });
+    return;
+  }
   if (is("query", NS.MUC_OWNER)) {
     if (get) {
       room.read(iq, "info", () => [iqResult(iq, roomConfigForm({ name: r.name, description: r.HAS_DESCRIPTION ? r.description : undefined }))]);

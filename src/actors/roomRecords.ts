@@ -50,10 +50,13 @@ export function saveParticipants(store: Store, room: LegacyRoom): void {
 }
 
 /**
- * Brings a room's state back from the store into a fresh plugin room (re-activation after
- * passivation): its info, its participants, and its avatar when the cache still has it.
+ * Brings a room's state back from the store into a fresh plugin room, before its callbacks run:
+ * its info and its avatar (its bytes when the cache still has them, else only its ids), and,
+ * when `participants` (`fillParticipants` ran in this run before the room passivated), its
+ * participants. Participants stored by an earlier run are not brought back: that run's list
+ * may be stale, and `fillParticipants` makes a new one (slidge wipes them at start).
  */
-export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache): void {
+export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache, options: { participants: boolean }): void {
   const record = store.getRoom(room.session.user, room.jid);
   if (!record) return;
   room._quiet = true;
@@ -65,7 +68,10 @@ export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache
     room.subjectDate = record.subjectDate !== undefined ? new Date(record.subjectDate) : undefined;
     room.type = record.type;
     if (record.userNick !== undefined) room.userNick = record.userNick;
-    if (record.avatarId !== undefined) room._avatar = avatars.peek(record.avatarId);
+    if (record.avatarId !== undefined && record.avatarHash !== undefined) {
+      room._avatar = avatars.peek(record.avatarId) ?? { uniqueId: record.avatarId, hash: record.avatarHash };
+    }
+    if (!options.participants) return;
     for (const p of store.getParticipants(keyOf(room))) {
       const restored = room._restoreParticipant({
         nickname: p.nickname,

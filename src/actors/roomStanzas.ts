@@ -109,7 +109,7 @@ export function selfUnavailable(
   user: LegacyParticipant,
   to: string,
   codes: number[],
-  extras: { destroyReason?: string | undefined; destroy?: boolean; affiliationNone?: boolean } = {},
+  extras: { destroyReason?: string | undefined; destroy?: boolean; affiliationNone?: boolean; reason?: string | undefined } = {},
 ): Element {
   return occupantPresence({
     from: user.jid,
@@ -120,8 +120,19 @@ export function selfUnavailable(
     jid: room.nonAnonymous ? to : undefined,
     occupantId: user.occupantId,
     statusCodes: [Status.SELF, ...codes],
+    reason: extras.reason !== undefined ? xmlSafeText(extras.reason) : undefined,
     destroy: extras.destroy ? { reason: extras.destroyReason } : undefined,
   });
+}
+
+/**
+ * The user was taken out of the room (slidge's `bookmarks.remove` with `kick`), to each joined
+ * resource: unavailable from the user's occupant JID, their affiliation, role `none`, the real
+ * JID in non-anonymous rooms, the reason, and 307 + 110 (+ 100 in non-anonymous rooms).
+ */
+export function removedPresences(room: LegacyRoom, resources: readonly string[], reason: string | undefined): Element[] {
+  const codes = room.nonAnonymous ? [Status.KICKED, Status.NON_ANONYMOUS] : [Status.KICKED];
+  return resources.map((r) => selfUnavailable(room, room._userParticipant(), userJid(room, r), codes, { reason }));
 }
 
 /**

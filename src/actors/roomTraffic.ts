@@ -7,12 +7,13 @@
 import type { Element } from "@xmpp/component";
 import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { DETACHED_HOST } from "../legacy/RoomHost.js";
 import { Status, roomStatusMessage } from "../protocol/xep0045.js";
 import type { Store } from "../store/types.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
 import { archiveMessage, keyOf, newStanzaId } from "./archive.js";
 import { RecentMessages } from "./recentMessages.js";
-import { saveRoom } from "./roomRecords.js";
+import { participantRecord, saveRoom } from "./roomRecords.js";
 import {
   participantMessage,
   participantPresence,
@@ -61,6 +62,12 @@ export abstract class RoomTraffic {
 
   /** The resources in the room, and the resources whose join waits for the room. */
   protected abstract membership(): { resources: readonly string[]; joins: ReadonlyArray<{ resource: string }> };
+
+  /**
+   * True when a participant change is written to the store at once: not before `updateInfo`
+   * stored the room, and not while `fillParticipants` runs (the whole list is written when it ends).
+   */
+  protected abstract savesParticipants(): boolean;
 
   /** The user's full JID for one of their resources. */
   fullJid(resource: string): string {
@@ -114,7 +121,16 @@ export abstract class RoomTraffic {
     if (p._presenceSent) this.live((rs) => rs.map((r) => participantPresence(p, this.fullJid(r))));
   }
 
+  saveParticipant(p: LegacyParticipant): void {
+    if (this.store && this.room._isStored(p) && this.savesParticipants()) this.store.putParticipant(keyOf(this.room), participantRecord(p));
+  }
+
+  #deleteParticipant(resource: string): void {
+    if (this.store && this.savesParticipants()) this.store.deleteParticipant(keyOf(this.room), resource);
+  }
+
   participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void {
+    this.#deleteParticipant(p.resource);
     if (!p._presenceSent) return;
     p._presenceSent = false;
     const codes = options.ban ? [Status.BANNED] : options.kick ? [Status.KICKED] : [];
@@ -128,6 +144,8 @@ export abstract class RoomTraffic {
   }
 
   participantRenamed(p: LegacyParticipant, oldResource: string): void {
+    this.#deleteParticipant(oldResource);
+    this.saveParticipant(p);
     if (p._presenceSent) this.live((rs) => rs.flatMap((r) => renamePresences(p, oldResource, this.fullJid(r))));
   }
 
@@ -214,6 +232,16 @@ export abstract class RoomTraffic {
     const held = this.#held?.get(resource) ?? [];
     this.#held?.delete(resource);
     for (const plan of held) this.outbox.sendAll(plan([resource]));
+  }
+
+  /**
+   * The room ended (destroyed, or the user removed): its rows go, as slidge deletes them, and
+   * what the plugin still does to its `LegacyRoom` is dropped.
+   */
+  protected forget(): void {
+    this.forgetHeld();
+    this.room._host = DETACHED_HOST;
+    this.store?.deleteRoom(this.room.session.user, this.room.jid);
   }
 
   /** Forgets what was held (and any join streaming) for a resource that left or failed to join. */

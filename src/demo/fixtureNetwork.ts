@@ -29,8 +29,8 @@ export function createFixtureNetwork(fixture: Fixture, callLog: CallLog): Gatewa
 export class FixtureSession extends LegacySession {
   readonly #fixture: Fixture;
   readonly #callLog: CallLog;
-  /** Rooms this user destroyed during this run. */
-  readonly destroyed = new Set<string>();
+  /** Rooms this user destroyed or left (XEP-0077 `<remove/>`) during this run. */
+  readonly gone = new Set<string>();
 
   constructor(user: string, fixture: Fixture, callLog: CallLog) {
     super(user);
@@ -40,7 +40,7 @@ export class FixtureSession extends LegacySession {
 
   override createRoom(legacyId: string): LegacyRoom {
     const spec = this.#fixture.rooms.find((r) => r.id === legacyId);
-    if (!spec || this.destroyed.has(legacyId)) throw new XMPPError("item-not-found", `No room ${legacyId} here`);
+    if (!spec || this.gone.has(legacyId)) throw new XMPPError("item-not-found", `No room ${legacyId} here`);
     const room = new FixtureRoomImpl(this, spec, this.#callLog);
     this.#rooms.add(room);
     return room;
@@ -59,8 +59,15 @@ export class FixtureSession extends LegacySession {
     }
   }
 
+  /** The user left a room from an XMPP client: the network forgets them there until the next run. */
+  override async onLeaveGroup(legacyId: string): Promise<void> {
+    const start = new Date();
+    this.gone.add(legacyId);
+    this.#callLog.record({ room: legacyId, callback: "onLeaveGroup", args: [], start, end: new Date(), ok: true });
+  }
+
   override async listRooms(): Promise<RoomListing[]> {
-    return this.#fixture.rooms.filter((r) => !this.destroyed.has(r.id)).map((r) => ({ legacyId: r.id, name: r.name }));
+    return this.#fixture.rooms.filter((r) => !this.gone.has(r.id)).map((r) => ({ legacyId: r.id, name: r.name }));
   }
 }
 
@@ -238,7 +245,7 @@ export class FixtureRoomImpl extends LegacyRoom {
 
   override async onDestroyRequest(reason: string | undefined): Promise<void> {
     await this.#call("onDestroyRequest", "destroy", [reason ?? null], this.#spec.delayMs.requests, () => {
-      (this.session as FixtureSession).destroyed.add(this.legacyId);
+      (this.session as FixtureSession).gone.add(this.legacyId);
     });
   }
 

@@ -22,7 +22,7 @@ const STYLE = `
     font: inherit; padding: .4em .6em; margin: .2em 0; border: 1px solid #cfd5de; border-radius: 6px; background: #fff; cursor: pointer; }
   button.room[aria-pressed="true"] { border-color: #2a62c9; box-shadow: 0 0 0 2px #2a62c955; }
   button.room[data-status="passivated"], button.room[data-status="stopped"] { background: #eef0f3; color: #5b6472; }
-  button.room[data-status="destroyed"], button.room[data-status="failed"] { background: #fbecec; color: #7a2d2d; }
+  button.room[data-status="destroyed"], button.room[data-status="removed"], button.room[data-status="failed"] { background: #fbecec; color: #7a2d2d; }
   .jid { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
   .status { font-size: .85em; text-transform: uppercase; letter-spacing: .04em; }
   .meta { grid-column: 1 / -1; font-size: .9em; color: #4a5260; }

@@ -9,8 +9,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import type { AnyActorRef, InspectionEvent, StateValue } from "xstate";
 import type { ChartJson, ChartState } from "./chart.js";
 
-/** What became of a room's actor; `stopped` is a room stopped by the gateway's shutdown. */
-export type RoomStatus = "active" | "passivated" | "destroyed" | "stopped" | "failed";
+/** What became of a room's actor: `stopped` by the gateway's shutdown, `removed`: the user was taken out. */
+export type RoomStatus = "active" | "passivated" | "destroyed" | "removed" | "stopped" | "failed";
 
 /**
  * One event a room received (`in`) or emitted (`out`), at `at` (ms since the epoch): its type,
@@ -162,7 +162,7 @@ export class InspectorModel {
       entry.value = snapshot.value ?? entry.value;
       entry.context = snapshot.context ?? entry.context;
       this.#track(entry, now);
-      const status = statusOf(snapshot.status, this.#shuttingDown);
+      const status = statusOf(snapshot, this.#shuttingDown);
       if (status !== "active") this.#end(entry, status, now);
       this.#changed.add(entry);
     }
@@ -279,9 +279,9 @@ export function hashJid(salt: string): (jid: string) => string {
   return (jid) => `#${createHmac("sha256", salt).update(jid).digest("hex").slice(0, 8)}@${jid.slice(jid.lastIndexOf("@") + 1)}`;
 }
 
-function statusOf(status: string | undefined, shuttingDown: boolean): RoomStatus {
-  if (status === "stopped") return shuttingDown ? "stopped" : "passivated";
-  return status === "done" ? "destroyed" : status === "error" ? "failed" : "active";
+function statusOf({ status, value }: Snapshot, shuttingDown: boolean): RoomStatus {
+  if (status === "done") return value === "removed" ? "removed" : "destroyed";
+  return status === "stopped" ? (shuttingDown ? "stopped" : "passivated") : status === "error" ? "failed" : "active";
 }
 
 /** A state value as a dotted path of keys (`uninitialized.fetching`); regions joined by commas. */

@@ -82,6 +82,7 @@ export class LegacyParticipant {
   set affiliation(value: Affiliation) {
     if (value === this.#affiliation) return;
     this.#affiliation = value;
+    this.room._host?.saveParticipant(this);
     this.room._host?.participantChanged(this);
   }
 
@@ -92,6 +93,7 @@ export class LegacyParticipant {
   set role(value: Role) {
     if (value === this.#role) return;
     this.#role = value;
+    this.room._host?.saveParticipant(this);
     this.room._host?.participantChanged(this);
   }
 

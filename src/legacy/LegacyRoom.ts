@@ -200,9 +200,15 @@ export class LegacyRoom extends RoomServices {
   _adopt(p: LegacyParticipant): void {
     if (p.isUser || p.isSystem || p.room !== this || this.#participants.has(p.resource)) return;
     this.#store(p);
+    this._host?.saveParticipant(p);
   }
 
-  /** Removes a participant: an unavailable presence, with 307 for a kick or 301 for a ban. */
+  /** @internal True when the participant is in the room's list (not the user, the room, or a `store: false` one). */
+  _isStored(p: LegacyParticipant): boolean {
+    return this.#participants.get(p.resource) === p;
+  }
+
+  /** Removes a participant: an unavailable presence, with 307 for a kick or 301 for a ban; its stored record goes. */
   removeParticipant(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string } = {}): void {
     if (options.kick && options.ban) throw new TypeError("removeParticipant: kick and ban cannot both be true");
     if (this.#participants.get(p.resource) !== p) return;
@@ -249,6 +255,7 @@ export class LegacyRoom extends RoomServices {
     });
     if (store) {
       this.#store(p);
+      this._host?.saveParticipant(p);
       if (!this._quiet) this._host?.participantJoined(p);
     }
     return p;

@@ -16,9 +16,11 @@ export interface RoomHost {
   participantJoined(p: LegacyParticipant): void;
   /** A participant's affiliation, role or presence changed. */
   participantChanged(p: LegacyParticipant): void;
-  /** A participant left, was kicked or was banned. */
+  /** A participant joined the room's list, or its affiliation or role changed: its record is saved. */
+  saveParticipant(p: LegacyParticipant): void;
+  /** A participant left, was kicked or was banned: its record is deleted. */
   participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void;
-  /** A participant's nick changed; `oldResource` was its resource before. */
+  /** A participant's nick changed; `oldResource` was its resource before (its record moves). */
   participantRenamed(p: LegacyParticipant, oldResource: string): void;
   /** A participant reacted to a message. */
   participantReaction(p: LegacyParticipant, legacyMsgId: string, emojis: string[], legacyId?: string): void;
@@ -37,8 +39,9 @@ export interface RoomHost {
 }
 
 /**
- * The host of a room whose gateway shut down: what the plugin still does to the room (a message
- * from a timer, a presence) is dropped instead of reaching a stopped actor and a closed store.
+ * The host of a room whose gateway shut down, or that was destroyed or removed: what the plugin
+ * still does to the room (a message from a timer, a presence) is dropped instead of reaching a
+ * stopped actor, a closed store or deleted rows.
  *
  * @internal
  */
@@ -46,6 +49,7 @@ export const DETACHED_HOST: RoomHost = {
   participantMessage() {},
   participantJoined() {},
   participantChanged() {},
+  saveParticipant() {},
   participantRemoved() {},
   participantRenamed() {},
   participantReaction() {},

@@ -2,7 +2,7 @@
  * What a room gets from the runtime besides its callbacks: its avatar (XEP-0486) and bookmarks
  * (XEP-0402). A base of {@link LegacyRoom}; plugins use these through their room.
  */
-import type { Avatar, AvatarSource } from "../actors/avatars.js";
+import type { AvatarSource, RoomAvatarState } from "../actors/avatars.js";
 import type { BookmarkOptions } from "../actors/bookmarks.js";
 import { RoomCallbacks } from "./RoomCallbacks.js";
 import type { RoomHost } from "./RoomHost.js";
@@ -11,10 +11,15 @@ import type { RoomHost } from "./RoomHost.js";
 export abstract class RoomServices extends RoomCallbacks {
   /** @internal The runtime that hosts this room. */
   _host: RoomHost | undefined = undefined;
-  /** @internal The avatar in use, if any. */
-  _avatar: Avatar | undefined = undefined;
+  /** @internal The avatar in use, if any (without bytes when only the store knew it). */
+  _avatar: RoomAvatarState | undefined = undefined;
 
-  /** The legacy unique id of the room avatar, if it has one (slidge's `avatar` getter). */
+  /**
+   * The legacy unique id of the room avatar, if it has one (slidge's `avatar` getter). Restored
+   * from the store before {@link updateInfo} runs, also after a restart, so that `updateInfo`
+   * can compare it with the legacy network's and skip the download; `setAvatar` with the same
+   * id sends nothing.
+   */
   get avatarId(): string | undefined {
     return this._avatar?.uniqueId;
   }

@@ -14,6 +14,9 @@ export const TIMEOUT: StanzaErrorData = {
 /** The room was destroyed. */
 export const GONE: StanzaErrorData = { condition: "item-not-found", type: "cancel", text: "This room has been destroyed" };
 
+/** The user was taken out of the room (by the legacy network, or with XEP-0077 `<remove/>`). */
+export const REMOVED: StanzaErrorData = { condition: "item-not-found", type: "cancel", text: "You are no longer in this room" };
+
 /** The mailbox is full. */
 export const FULL: StanzaErrorData = {
   condition: "resource-constraint",

@@ -16,6 +16,7 @@ export type RequestKind =
   | "invite"
   | "reaction"
   | "destroy"
+  | "leave"
   | "setAvatar";
 
 /** A request in the mailbox. */
@@ -97,6 +98,7 @@ export type RoomEvent =
   | { type: "read"; id: string; needs: ReadNeeds }
   | { type: "request"; id: string; kind: RequestKind }
   | { type: "resource.gone"; resource: string }
+  | { type: "remove" }
   | RunnerEvent;
 
 /** What the request runner reports about the request it ran: one of these per `run`. */
@@ -113,6 +115,8 @@ export interface RequestOutcome {
   id: string;
   /** True when the request destroyed the room. */
   destroyed: boolean;
+  /** True when the request took the user out of the room (XEP-0077 `<remove/>`). */
+  removed?: boolean;
 }
 
 /** Events the room machine emits for the actor to act on. */
@@ -126,4 +130,5 @@ export type RoomEmitted =
   | { type: "request.settled"; id: string; ok: true }
   | { type: "request.settled"; id: string; ok: false; error: StanzaErrorData }
   | { type: "left"; resource: string }
-  | { type: "destroyed" };
+  | { type: "destroyed" }
+  | { type: "removed" };

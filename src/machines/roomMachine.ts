@@ -70,6 +70,8 @@ export const roomMachine = roomSetup.createMachine({
         ],
         leave: { actions: { type: "removeResource", params: { notify: true } } },
         "resource.gone": { actions: { type: "removeResource", params: { notify: false } } },
+        // The plugin took the user out of the room (slidge's bookmarks.remove).
+        remove: { target: "#room.removed" },
         read: [
           {
             guard: or([
@@ -203,6 +205,7 @@ export const roomMachine = roomSetup.createMachine({
                   on: {
                     "request.done": [
                       { guard: "destroyedRoom", target: "#room.destroyed", actions: "settleOk" },
+                      { guard: "removedRoom", target: "#room.removed", actions: "settleOk" },
                       // Straight on to the next request: one microstep instead of two.
                       { guard: "hasRequests", target: "running", reenter: true, actions: { type: "settleAndDequeue", params: { ok: true } } },
                       { target: "#room.active.mailbox.waiting", actions: "settleOk" },
@@ -219,6 +222,7 @@ export const roomMachine = roomSetup.createMachine({
         },
       },
     },
-    destroyed: { type: "final", entry: "rejectEverything" },
+    destroyed: { type: "final", entry: { type: "rejectEverything", params: { ending: "destroyed" } } },
+    removed: { type: "final", entry: { type: "rejectEverything", params: { ending: "removed" } } },
   },
 });

@@ -4,7 +4,7 @@
  */
 import { type CallbackActorLogic, enqueueActions, fromCallback, fromPromise, sendTo, setup } from "xstate";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
-import { FULL, GONE, TIMEOUT, errorOf } from "./roomErrors.js";
+import { FULL, GONE, REMOVED, TIMEOUT, errorOf } from "./roomErrors.js";
 import type { QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
 
 const missing = (name: string) => new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
@@ -90,6 +90,7 @@ export const roomSetup = setup({
     mailboxFull: ({ context }) => context.mailbox.length >= context.mailboxSize,
     hasRequests: ({ context }) => context.mailbox.length > 0,
     destroyedRoom: ({ event }) => event.type === "request.done" && event.destroyed,
+    removedRoom: ({ event }) => event.type === "request.done" && event.removed === true,
   },
   actions: {
     queueJoin: enqueueActions(({ context, event, enqueue }, params: { archiveFilled: boolean }) => {
@@ -179,10 +180,13 @@ export const roomSetup = setup({
       if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: false, error });
       enqueue.assign({ current: null });
     }),
-    rejectEverything: enqueueActions(({ context, enqueue }) => {
-      for (const failed of failuresOfAll(context, GONE)) enqueue.emit(failed);
-      enqueue.assign({ joins: [], reads: [], mailbox: [] });
-      enqueue.emit({ type: "destroyed" });
+    // The room ended: nothing waits and no resource is in it any more (the room actor told them).
+    rejectEverything: enqueueActions(({ context, enqueue }, params: { ending: "destroyed" | "removed" }) => {
+      const error = params.ending === "destroyed" ? GONE : REMOVED;
+      if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: false, error });
+      for (const failed of failuresOfAll(context, error)) enqueue.emit(failed);
+      enqueue.assign({ joins: [], reads: [], mailbox: [], current: null, resources: [] });
+      enqueue.emit({ type: params.ending });
     }),
   },
 });

@@ -32,3 +32,12 @@ export function ranSteps(snapshot: RoomSnapshot): RestoredSteps {
     archive: snapshot.matches({ active: { archive: "filled" } }),
   };
 }
+
+/**
+ * True when a participant change is written to the store at once: the room is running, its
+ * `updateInfo` stored it, and `fillParticipants` is not running (it writes the whole list when done).
+ */
+export function savesParticipants(snapshot: RoomSnapshot): boolean {
+  if (snapshot.status !== "active" || snapshot.matches({ active: { lifecycle: "uninitialized" } })) return false;
+  return !snapshot.matches({ active: { lifecycle: { infoFetched: "filling" } } });
+}

@@ -7,9 +7,9 @@
 import { type Element, xml } from "@xmpp/component";
 import { NS } from "./namespaces.js";
 
-/** A `<vCard/>` with a PHOTO when an avatar is given, else empty. */
-export function vcardPhoto(avatar?: { mime: string; data: Uint8Array }): Element {
-  if (!avatar) return xml("vCard", { xmlns: NS.VCARD });
+/** A `<vCard/>` with a PHOTO when an avatar with bytes is given, else empty. */
+export function vcardPhoto(avatar?: { mime?: string; data?: Uint8Array }): Element {
+  if (!avatar?.data || !avatar.mime) return xml("vCard", { xmlns: NS.VCARD });
   return xml(
     "vCard",
     { xmlns: NS.VCARD },

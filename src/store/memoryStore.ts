@@ -89,16 +89,16 @@ class MemoryStore implements Store {
     participants.forEach(checkParticipant);
     const state = this.#required(room);
     state.participants.clear();
-    for (const p of participants) state.participants.set(p.nickname, copyParticipant(p));
+    for (const p of participants) state.participants.set(p.resource, copyParticipant(p));
   }
 
   putParticipant(room: RoomKey, participant: ParticipantInput): void {
     checkParticipant(participant);
-    this.#required(room).participants.set(participant.nickname, copyParticipant(participant));
+    this.#required(room).participants.set(participant.resource, copyParticipant(participant));
   }
 
-  deleteParticipant(room: RoomKey, nickname: string): boolean {
-    return this.#state(room)?.participants.delete(nickname) ?? false;
+  deleteParticipant(room: RoomKey, resource: string): boolean {
+    return this.#state(room)?.participants.delete(resource) ?? false;
   }
 
   archive(message: ArchiveInput): ArchivedMessage {

@@ -6,11 +6,11 @@
  * missing ones in order, each in its own transaction together with its version bump, so a crash
  * mid-migration leaves the previous version intact. Never edit a released migration: append one.
  *
- * Schema (version 2):
+ * Schema (version 4):
  * - `meta(key, value)`: `run`, the number of times the store was opened (see
  *   {@link Store.markAllBackfill});
  * - `rooms`: one row per (user, room), the {@link RoomRecord} columns, `archive_count`;
- * - `participants`: per room, keyed by nickname, `position` keeps the order they were put in;
+ * - `participants`: per room, keyed by resource, `position` keeps the order they were put in;
  * - `archive`: `seq` (AUTOINCREMENT, so never reused), `live_run` (the run in which the message
  *   was archived live, NULL for backfill), and the message columns. Indexes: (room, stanza_id)
  *   and (room, legacy_id) unique, (room, timestamp, seq) for ordering and time ranges,
@@ -98,8 +98,33 @@ const V3_PARTICIPANT_POSITION = `
 CREATE INDEX participants_position ON participants (room_id, position);
 `;
 
+/**
+ * Version 4: participants keyed by resource instead of nickname. Two participants may share a
+ * nickname (the second gets the resource `"name (contact)"` or `"name (2)"`); keyed by nickname,
+ * the second overwrote the first's row, which came back wrong after a passivation. Resources
+ * are unique in a room. SQLite cannot change a primary key in place: the table is rebuilt.
+ */
+const V4_PARTICIPANTS_BY_RESOURCE = `
+CREATE TABLE participants_v4 (
+  room_id     INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+  nickname    TEXT NOT NULL,
+  position    INTEGER NOT NULL,
+  resource    TEXT NOT NULL,
+  contact     TEXT,
+  affiliation TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  occupant_id TEXT NOT NULL,
+  PRIMARY KEY (room_id, resource)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO participants_v4 SELECT room_id, nickname, position, resource, contact, affiliation, role, occupant_id
+  FROM participants ORDER BY room_id, position;
+DROP TABLE participants;
+ALTER TABLE participants_v4 RENAME TO participants;
+CREATE INDEX participants_position ON participants (room_id, position);
+`;
+
 /** The migrations, in order; migration `i` brings the schema from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_ARCHIVE_COUNT, V3_PARTICIPANT_POSITION];
+export const MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_ARCHIVE_COUNT, V3_PARTICIPANT_POSITION, V4_PARTICIPANTS_BY_RESOURCE];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -76,16 +76,16 @@ export function prepareStatements(db: Database.Database): Record<RoomStatement, 
     putParticipant: prepare(
       `INSERT INTO participants (room_id, nickname, position, resource, contact, affiliation, role, occupant_id)
        VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM participants WHERE room_id = ?), ?, ?, ?, ?, ?)
-       ON CONFLICT (room_id, nickname) DO UPDATE SET resource = excluded.resource, contact = excluded.contact,
+       ON CONFLICT (room_id, resource) DO UPDATE SET nickname = excluded.nickname, contact = excluded.contact,
          affiliation = excluded.affiliation, role = excluded.role, occupant_id = excluded.occupant_id`,
     ),
     putParticipantAt: prepare(
       `INSERT INTO participants (room_id, nickname, position, resource, contact, affiliation, role, occupant_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (room_id, nickname) DO UPDATE SET resource = excluded.resource, contact = excluded.contact,
+       ON CONFLICT (room_id, resource) DO UPDATE SET nickname = excluded.nickname, contact = excluded.contact,
          affiliation = excluded.affiliation, role = excluded.role, occupant_id = excluded.occupant_id`,
     ),
-    deleteParticipant: prepare("DELETE FROM participants WHERE room_id = ? AND nickname = ?"),
+    deleteParticipant: prepare("DELETE FROM participants WHERE room_id = ? AND resource = ?"),
     nextRun: prepare("UPDATE meta SET value = value + 1 WHERE key = 'run' RETURNING value").pluck() as Statement,
     currentRun: prepare("SELECT value FROM meta WHERE key = 'run'").pluck() as Statement,
   };

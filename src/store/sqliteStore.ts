@@ -10,9 +10,10 @@
  * thousand messages a second. While a commit is pending {@link Store.uncommitted} is true and
  * the gateway's outbox holds every outgoing stanza until {@link Store.afterCommit} says it is
  * done. A killed process (SIGKILL, crash) may lose the messages of its last batch, but no client
- * ever received them, which is the guarantee the gateway needs: archive, then fan out. Other
- * writes made while the transaction is open (rooms, participants) join it; outside one they
- * commit at once.
+ * ever received them, which is the guarantee the gateway needs: archive, then fan out. Single
+ * participant writes ({@link Store.putParticipant}, {@link Store.deleteParticipant}) are
+ * group-committed the same way. Other writes made while the transaction is open (rooms, whole
+ * participant lists) join it; outside one they commit at once.
  * `NORMAL` skips the fsync at each commit (WAL checkpoints still sync), so a power cut or kernel
  * crash may lose the last commits but never corrupts the file; this is SQLite's recommended
  * setting for WAL and keeps inserts fast. `foreign_keys = ON` makes deleting a room delete its
@@ -125,14 +126,20 @@ class SqliteStore implements Store {
     this.#replaceParticipants(this.#requiredRoomId(room), participants);
   }
 
+  // One participant's writes are group-committed like archived messages: the runtime writes one per
+  // change, and a commit each cost 35-90 µs per change where the batch costs 3-15 µs.
   putParticipant(room: RoomKey, participant: ParticipantInput): void {
     checkParticipant(participant);
-    this.#writeParticipant(this.#requiredRoomId(room), participant);
+    const id = this.#requiredRoomId(room);
+    this.#batch.join();
+    this.#writeParticipant(id, participant);
   }
 
-  deleteParticipant(room: RoomKey, nickname: string): boolean {
+  deleteParticipant(room: RoomKey, resource: string): boolean {
     const id = this.#roomId(room);
-    return id !== undefined && this.#sql.deleteParticipant.run(id, nickname).changes > 0;
+    if (id === undefined) return false;
+    this.#batch.join();
+    return this.#sql.deleteParticipant.run(id, resource).changes > 0;
   }
 
   archive(message: ArchiveInput): ArchivedMessage {

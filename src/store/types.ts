@@ -83,9 +83,9 @@ export interface RoomRecord extends RoomKey {
 
 /** A stored participant of a room. */
 export interface ParticipantRecord extends RoomKey {
-  /** The nickname as the legacy network gives it; unique within the room. */
+  /** The nickname as the legacy network gives it; two participants may share one (even an empty one). */
   nickname: string;
-  /** The resource part of the occupant JID (the nickname made valid, e.g. punycoded). */
+  /** The resource part of the occupant JID (the nickname made valid and unique); the participant's key in the room. */
   resource: string;
   /** The legacy contact behind the participant, if any. */
   contact?: string;
@@ -223,10 +223,13 @@ export interface Store {
   getParticipants(room: RoomKey): ParticipantRecord[];
   /** Replaces the whole participant list. */
   putParticipants(room: RoomKey, participants: readonly ParticipantInput[]): void;
-  /** Adds or replaces one participant (by nickname); a new one goes last. */
+  /**
+   * Adds or replaces one participant (by resource); a new one goes last. Like {@link archive}, it
+   * is durable once {@link Store.uncommitted} is false again (group-committed in the SQLite store).
+   */
   putParticipant(room: RoomKey, participant: ParticipantInput): void;
-  /** Removes a participant by nickname; false when there was none. */
-  deleteParticipant(room: RoomKey, nickname: string): boolean;
+  /** Removes a participant by resource; false when there was none. Group-committed like {@link putParticipant}. */
+  deleteParticipant(room: RoomKey, resource: string): boolean;
 
   /**
    * Archives a message before it is fanned out; returns the stored row. It is durable once

@@ -34,7 +34,7 @@ export function checkRoom(record: RoomRecord): void {
 
 /** Checks a participant before it is stored. @internal */
 export function checkParticipant(participant: ParticipantInput): void {
-  text(participant.nickname, "ParticipantRecord.nickname");
+  if (typeof participant.nickname !== "string") throw new TypeError(`ParticipantRecord.nickname must be a string, got ${String(participant.nickname)}`);
   text(participant.resource, "ParticipantRecord.resource");
   text(participant.occupantId, "ParticipantRecord.occupantId");
   if (!AFFILIATIONS.includes(participant.affiliation)) {

@@ -6,6 +6,7 @@ import { type Element, xml } from "@xmpp/component";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import { SessionDirectory } from "../../src/actors/sessions.js";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
+import type { Store } from "../../src/store/types.js";
 import { createCallLog } from "../../src/demo/callLog.js";
 import { parseFixture } from "../../src/demo/fixture.js";
 import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
@@ -25,9 +26,11 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
       for (const s of ss) sent.push(s);
     },
   };
-  const sessions = new SessionDirectory(plugin);
-  const store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
-  const registry = new RoomRegistry({
+  const store = options.store ?? createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
+  const sessions = new SessionDirectory(plugin, (session) => {
+    session._host = registry.sessionHost(session);
+  });
+  const registry: RoomRegistry = new RoomRegistry({
     domain: DOMAIN,
     outbox: sink,
     mailboxSize: options.mailboxSize ?? 100,
@@ -82,6 +85,8 @@ export interface HarnessOptions {
   callbackTimeoutMs?: number;
   maxRooms?: number;
   idleMs?: number;
+  /** The store; a fresh memory store by default. Pass a reopened SQLite store to simulate a restart. */
+  store?: Store;
 }
 
 /** A join presence from alice's resource to `room/nick`. */

@@ -9,6 +9,7 @@ import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import type { ReadNeeds, RestoredSteps, } from "../../src/machines/roomEvents.js";
 import { NS } from "../../src/protocol/namespaces.js";
+import { NS_REGISTER } from "../../src/protocol/xep0077.js";
 import { NS_MAM } from "../../src/protocol/xep0313.js";
 import type { Store } from "../../src/store/types.js";
 import { ALICE, DOMAIN, conditionOf, iq } from "./harness.js";
@@ -99,8 +100,19 @@ export class ScriptedRoom extends LegacyRoom {
 }
 
 export class ScriptedSession extends LegacySession {
+  readonly #script: Script | undefined;
+
+  constructor(user: string, script?: Script) {
+    super(user);
+    this.#script = script;
+  }
+
   override createRoom(): LegacyRoom {
     throw new Error("the replayer creates its rooms itself");
+  }
+
+  override async onLeaveGroup(): Promise<void> {
+    await this.#script?.wait("runRequest");
   }
 }
 
@@ -172,6 +184,11 @@ export function readStanza(needs: ReadNeeds, id: string): Element {
   if (needs === "info") return iq("get", ROOM, xml("query", { xmlns: NS.DISCO_INFO }), id, RESOURCE);
   if (needs === "participants") return iq("get", ROOM, xml("query", { xmlns: NS.MUC_ADMIN }, xml("item", { role: "participant" })), id, RESOURCE);
   return iq("get", ROOM, xml("metadata", { xmlns: NS_MAM }), id, RESOURCE);
+}
+
+/** An XEP-0077 `<remove/>` to the room: the user leaves the group. */
+export function leaveGroupStanza(id: string): Element {
+  return iq("set", ROOM, xml("query", { xmlns: NS_REGISTER }, xml("remove")), id, RESOURCE);
 }
 
 export function destroyStanza(id: string): Element {

@@ -68,6 +68,8 @@ export const USER_EVENTS = {
   readHistory: { type: "read", id: "-", needs: "history" },
   message: { type: "request", id: "-", kind: "message" },
   destroy: { type: "request", id: "-", kind: "destroy" },
+  leaveGroup: { type: "request", id: "-", kind: "leave" },
+  remove: { type: "remove" },
 } satisfies Record<string, RoomEvent>;
 
 /** The machine's event type leaves out what its actors and delays send; the machine takes them all. */
@@ -126,12 +128,12 @@ export function eventsFor(s: ModelSnapshot): ModelEvent[] {
   if (c.joins.length < MAX_JOINS) events.push(USER_EVENTS.join, USER_EVENTS.joinWithHistory);
   events.push(USER_EVENTS.leave, USER_EVENTS.gone);
   if (c.reads.length < MAX_READS) events.push(USER_EVENTS.readInfo, USER_EVENTS.readParticipants, USER_EVENTS.readHistory);
-  events.push(USER_EVENTS.message, USER_EVENTS.destroy);
+  events.push(USER_EVENTS.message, USER_EVENTS.destroy, USER_EVENTS.leaveGroup, USER_EVENTS.remove);
   const running = s.matches({ active: { mailbox: "busy" } });
   for (const node of s._nodes) {
     for (const type of node.ownEvents) {
       if (type === "request.done") {
-        events.push({ type, id: c.current?.id ?? "", destroyed: c.current?.kind === "destroy" });
+        events.push({ type, id: c.current?.id ?? "", destroyed: c.current?.kind === "destroy", removed: c.current?.kind === "leave" });
       } else if (type === "request.failed") {
         events.push({ type, id: c.current?.id ?? "", error: LEGACY_DOWN });
       } else if (type.startsWith("xstate.done.actor.")) {

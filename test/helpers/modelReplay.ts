@@ -8,7 +8,7 @@ import { vi } from "vitest";
 import type { InspectionEvent } from "xstate";
 import { AvatarCache } from "../../src/actors/avatars.js";
 import { RoomActor } from "../../src/actors/RoomActor.js";
-import { destroy, textMessage } from "../../src/actors/requests.js";
+import { destroy, leaveGroup, textMessage } from "../../src/actors/requests.js";
 import { restoreRoom } from "../../src/actors/roomRecords.js";
 import { XMPPError } from "../../src/legacy/errors.js";
 import type { RoomEmitted, RoomEvent, RoomInput } from "../../src/machines/roomEvents.js";
@@ -24,7 +24,7 @@ import {
   invokeSource,
   transitionKey,
 } from "./modelPaths.js";
-import { ROOM, USER_NICK, PARTICIPANTS, Script, ScriptedRoom, ScriptedSession, earlierActivation, BACKFILLED, line, occupant, fullJid, replyTo, readStanza, destroyStanza } from "./modelLegacy.js";
+import { ROOM, USER_NICK, PARTICIPANTS, Script, ScriptedRoom, ScriptedSession, earlierActivation, BACKFILLED, line, occupant, fullJid, replyTo, readStanza, destroyStanza, leaveGroupStanza } from "./modelLegacy.js";
 
 
 // ---- replay ---------------------------------------------------------------------------------------
@@ -40,7 +40,7 @@ export class Replay {
   readonly script = new Script();
   readonly store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
   readonly avatars = new AvatarCache();
-  readonly session = new ScriptedSession(ALICE);
+  readonly session = new ScriptedSession(ALICE, this.script);
   readonly room = new ScriptedRoom(this.session, this.script);
   readonly sent: Element[] = [];
   readonly transitions: string[] = [];
@@ -58,11 +58,13 @@ export class Replay {
   /** Makes the error reporter throw, so that a failure escapes `runBackfill`. */
   reporterThrows = false;
   actor!: RoomActor;
+  /** The resources in the room after the last step. */
+  #resources: readonly string[] = [];
 
   async start(input: RoomInput): Promise<void> {
     if (input.restored) {
       await earlierActivation(this.session, this.store, input.restored);
-      restoreRoom(this.store, this.room, this.avatars);
+      restoreRoom(this.store, this.room, this.avatars, { participants: input.restored.participants });
       this.participantsKnown = input.restored.participants;
     }
     this.actor = new RoomActor({
@@ -120,6 +122,10 @@ export class Replay {
           const stanza = groupchat("lobby", `hello ${stepId}`, RESOURCE, stepId);
           a.request(stanza, "message", textMessage(stanza, a));
           this.#bind(event, stanza);
+        } else if (event.kind === "leave") {
+          const stanza = leaveGroupStanza(stepId);
+          a.request(stanza, "leave", leaveGroup(stanza));
+          this.#bind(event, stanza);
         } else {
           const stanza = destroyStanza(stepId);
           a.request(stanza, "destroy", destroy(stanza, "bye"));
@@ -127,6 +133,9 @@ export class Replay {
         }
         break;
       }
+      case "remove":
+        a.removeUser({ reason: "kicked on the legacy network" });
+        break;
       case "request.done":
         this.script.take("runRequest").resolve();
         break;
@@ -184,9 +193,13 @@ export class Replay {
    * answers are built asynchronously, so they come after the rest of the step.
    */
   expectedStanzas(step: ModelStep): string[] {
-    const now: string[] = [];
     const later: string[] = [];
     const resources = step.snapshot.context.resources;
+    // A room that ends has no resources after the step: its last stanzas go to those it had before.
+    const before = this.#resources;
+    this.#resources = resources;
+    const removed = (r: string) => line({ name: "presence", type: "unavailable", from: occupant(USER_NICK), to: fullJid(r), codes: ["100", "110", "307"] });
+    const now: string[] = step.event.type === "remove" ? before.map(removed) : [];
     for (const e of step.emitted) {
       switch (e.type) {
         case "join.ready": {
@@ -216,9 +229,11 @@ export class Replay {
               line({ name: "message", type: "groupchat", from: occupant(USER_NICK), to, id: stanza.attrs.id, body: stanza.getChildText("body") ?? "", delay });
             this.archived.push((to) => echo(to, true));
             now.push(...resources.map((r) => echo(fullJid(r), false)));
+          } else if (event.type === "request" && event.kind === "leave") {
+            now.push(replyTo(stanza, { type: "result" }), ...before.map(removed));
           } else {
             const from = occupant(USER_NICK);
-            now.push(...resources.map((r) => line({ name: "presence", type: "unavailable", from, to: fullJid(r), codes: ["110"], destroy: true })));
+            now.push(...before.map((r) => line({ name: "presence", type: "unavailable", from, to: fullJid(r), codes: ["110"], destroy: true })));
             now.push(replyTo(stanza, { type: "result" }));
           }
           break;
@@ -229,6 +244,7 @@ export class Replay {
         case "join.dropped":
         case "request.started":
         case "destroyed":
+        case "removed":
           break;
       }
     }

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { joinSequence } from "../../src/actors/joinSequence.js";
 import { echoOf } from "../../src/actors/requests.js";
 import { roomDiscoInfo } from "../../src/actors/roomDisco.js";
-import { participantMessage, participantPresence, renamePresences, selfUnavailable } from "../../src/actors/roomStanzas.js";
+import { participantMessage, participantPresence, removedPresences, renamePresences, selfUnavailable } from "../../src/actors/roomStanzas.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { NotImplementedError, XMPPError, toStanzaError } from "../../src/legacy/errors.js";
@@ -62,6 +62,10 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
   "xep0045-destroy-self-presence": async () => {
     const room = await lobby();
     return selfUnavailable(room, room._userParticipant(), TO, [], { destroy: true, destroyReason: "bye", affiliationNone: true });
+  },
+  "xep0045-removed-self-presence": async () => {
+    const room = await lobby();
+    return removedPresences(room, ["phone"], "Kicked on the legacy network")[0]!;
   },
   "xep0045-rename-303-pair": async () => {
     const room = await lobby();

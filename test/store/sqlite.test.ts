@@ -72,6 +72,23 @@ describe("the SQLite store", () => {
     expect(committed()).toBe(10);
   });
 
+  it("group-commits single participant writes too, at the end of the turn", async () => {
+    const path = join(tempDir(), "store.db");
+    const store = openSqliteStore(path, NO_RETENTION);
+    store.putRoom(room());
+    const stan = { nickname: "stan", resource: "stan", affiliation: "member", role: "participant", occupantId: "o-stan" } as const;
+    store.putParticipant(KEY, stan);
+    store.putParticipant(KEY, { ...stan, nickname: "kyle", resource: "kyle", occupantId: "o-kyle" });
+    expect(store.deleteParticipant(KEY, "stan")).toBe(true);
+    expect(store.uncommitted).toBe(true);
+    const committed = () => inspect(path, (db) => db.prepare("SELECT resource FROM participants").pluck().all());
+    expect(committed()).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.uncommitted).toBe(false);
+    expect(committed()).toEqual(["kyle"]);
+    store.close();
+  });
+
   it("under load, commits at most every groupCommitMs, and tells whoever waits after each commit", async () => {
     const path = join(tempDir(), "store.db");
     const store = openSqliteStore(path, { ...NO_RETENTION, groupCommitMs: 1_000 });
@@ -150,6 +167,24 @@ describe("the SQLite store", () => {
     expect(store.queryArchive(KEY)).toMatchObject({ count: 3, first: "0", last: "2" });
     store.archive(message(3));
     expect(store.queryArchive(KEY, { max: 1 })).toMatchObject({ count: 4, complete: false });
+    store.close();
+    expect(inspect(path, schemaVersion)).toBe(SCHEMA_VERSION);
+  });
+
+  it("migrates participants of a schema version 3 file to rows keyed by resource, keeping their order", () => {
+    const path = join(tempDir(), "v3.db");
+    const db = new Database(path);
+    expect(migrate(db, 3)).toBe(3);
+    const id = db.prepare("INSERT INTO rooms (user_jid, room_jid, legacy_id, type) VALUES (?, ?, 'coven-legacy', 'group') RETURNING id").pluck().get(USER, ROOM);
+    const insert = db.prepare("INSERT INTO participants VALUES (?, ?, ?, ?, NULL, 'member', 'participant', ?)");
+    insert.run(id, "stan", 1, "stan", "o-stan");
+    insert.run(id, "kyle", 0, "kyle", "o-kyle");
+    db.close();
+
+    const store = openSqliteStore(path, NO_RETENTION);
+    expect(store.getParticipants(KEY).map((p) => p.resource)).toEqual(["kyle", "stan"]);
+    store.putParticipant(KEY, { nickname: "stan", resource: "stan (2)", affiliation: "member", role: "participant", occupantId: "o-stan-2" });
+    expect(store.getParticipants(KEY).map((p) => `${p.nickname}@${p.resource}`)).toEqual(["kyle@kyle", "stan@stan", "stan@stan (2)"]);
     store.close();
     expect(inspect(path, schemaVersion)).toBe(SCHEMA_VERSION);
   });

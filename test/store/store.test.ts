@@ -110,6 +110,22 @@ describe.each(IMPLEMENTATIONS)("the %s store", (_name, open) => {
       expect(store().deleteParticipant(KEY, "b")).toBe(true);
       expect(store().getParticipants(KEY).map((p) => p.nickname)).toEqual(["a", "c"]);
     });
+
+    it("keys participants by resource: two with the same (or an empty) nickname are both kept", () => {
+      store().putRoom(room());
+      store().putParticipant(KEY, witch("bob", { contact: "bob-id" }));
+      store().putParticipant(KEY, witch("bob", { resource: "bob (other-bob)", contact: "other-bob" }));
+      store().putParticipant(KEY, witch("", { resource: "nick-abcdef" }));
+      store().putParticipant(KEY, witch("robert", { resource: "bob (other-bob)", contact: "other-bob" }));
+      expect(store().getParticipants(KEY).map((p) => [p.nickname, p.resource, p.contact])).toEqual([
+        ["bob", "bob", "bob-id"],
+        ["robert", "bob (other-bob)", "other-bob"],
+        ["", "nick-abcdef", undefined],
+      ]);
+      expect(store().deleteParticipant(KEY, "bob (other-bob)")).toBe(true);
+      expect(store().getParticipants(KEY).map((p) => p.resource)).toEqual(["bob", "nick-abcdef"]);
+      expect(() => store().putParticipant(KEY, witch("x", { resource: "" }))).toThrow(/ParticipantRecord.resource/);
+    });
   });
 
   describe("archive upserts", () => {

@@ -1,7 +1,12 @@
+import { join } from "node:path";
 import { xml } from "@xmpp/component";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { sha1 } from "../../src/actors/avatars.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
+import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
+import { LegacySession } from "../../src/legacy/LegacySession.js";
+import { openSqliteStore } from "../../src/store/sqliteStore.js";
+import { removeTempDirs, tempDir } from "../store/helpers.js";
+import { ALICE, DOMAIN, conditionOf, createHarness, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
@@ -68,5 +73,61 @@ describe("room avatars", () => {
     expect(actor.room.avatarId).toBe("v2");
     await actor.room.setAvatar(null, undefined, { blocking: true });
     expect(h.take().map(photoHash)).toEqual([undefined, ""]);
+  });
+});
+
+describe("room avatars across a restart (SQLite)", () => {
+  afterEach(removeTempDirs);
+
+  /** A room whose legacy avatar is `current.id`; its updateInfo downloads it only when the room's avatarId differs. */
+  function avatarNetwork(current: { id: string; bytes: Uint8Array }, seen: Array<{ avatarId?: string; avatarHash?: string }>, downloads: string[]) {
+    class PictureRoom extends LegacyRoom {
+      override async updateInfo() {
+        seen.push({ avatarId: this.avatarId, avatarHash: this.avatarHash });
+        if (this.avatarId === current.id) return;
+        downloads.push(current.id);
+        await this.setAvatar(current.bytes, current.id, { blocking: true });
+      }
+    }
+    class Session extends LegacySession {
+      override createRoom(id: string) {
+        return new PictureRoom(this, id);
+      }
+    }
+    return { createSession: (user: string) => new Session(user) };
+  }
+
+  it("updateInfo finds the stored avatar id and hash, and skips the download; a later setAvatar is stored too", async () => {
+    const path = join(tempDir(), "store.db");
+    const options = { retentionDays: Number.POSITIVE_INFINITY };
+    const current = { id: "legacy-avatar-1", bytes: PNG };
+    const seen: Array<{ avatarId?: string; avatarHash?: string }> = [];
+    const downloads: string[] = [];
+    const disco = iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "disco");
+    const avatarHashOf = (s: { getChild: (n: string) => any }) =>
+      s.getChild("query").getChild("x").getChildren("field").find((f: any) => f.attrs.var === "muc#roominfo_avatarhash")?.getChildText("value");
+
+    let store = openSqliteStore(path, options);
+    let h = createHarness(avatarNetwork(current, seen, downloads), { store });
+    h.route(disco);
+    await h.settle(20);
+    expect(avatarHashOf(h.take()[0]!)).toBe(sha1(PNG));
+    // The legacy network changes the avatar while the room runs; the plugin applies it without blocking.
+    const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 7, 7]);
+    Object.assign(current, { id: "legacy-avatar-2", bytes: JPEG });
+    await h.registry.peek(ALICE, ROOM)!.room.setAvatar(JPEG, "legacy-avatar-2");
+    await h.settle(20);
+    h.registry.shutdown();
+    store.close();
+
+    store = openSqliteStore(path, options);
+    h = createHarness(avatarNetwork(current, seen, downloads), { store });
+    h.route(disco);
+    await h.settle(20);
+    expect(avatarHashOf(h.take()[0]!)).toBe(sha1(JPEG));
+    expect(seen).toEqual([{ avatarId: undefined, avatarHash: undefined }, { avatarId: "legacy-avatar-2", avatarHash: sha1(JPEG) }]);
+    expect(downloads).toEqual(["legacy-avatar-1"]);
+    h.registry.shutdown();
+    store.close();
   });
 });

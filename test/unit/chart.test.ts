@@ -90,6 +90,7 @@ describe("the room machine's chart", () => {
     expect(mermaid).toContain("[*] --> active");
     expect(mermaid).toContain("destroyed --> [*]");
     expect(mermaid).toContain("running --> destroyed : request.done [destroyedRoom]");
+    expect(mermaid).toContain("active --> removed : remove");
     expect(mermaid).toContain("request [mailboxFull] / refuseRequest");
     expect(mermaid).toContain("[and(hasRequests, not(in(#uninitialized)))]");
   });
@@ -101,6 +102,7 @@ describe("the room machine's chart", () => {
     const done = chart.edges.filter((e) => e.source === "room.active.mailbox.busy.running" && e.label === "request.done");
     expect(done.map((e) => [e.target, e.guard, e.actions])).toEqual([
       ["room.destroyed", "destroyedRoom", ["settleOk"]],
+      ["room.removed", "removedRoom", ["settleOk"]],
       ["room.active.mailbox.busy.running", "hasRequests", ["settleAndDequeue"]],
       ["room.active.mailbox.waiting", undefined, ["settleOk"]],
     ]);

@@ -153,6 +153,24 @@ describe("the inspector's model of the room actors", () => {
     expect(model.rooms()).toHaveLength(2);
   });
 
+  it("shows a destroyed room and a room the user was removed from with 0 joined resources", async () => {
+    const model = new InspectorModel({ chart, detail: true });
+    const gw = inspectedGateway((e) => model.observe(e));
+    const resources = ["phone", "laptop"];
+    const lobby = await gw.room(ALICE, "lobby");
+    const other = await gw.room(ALICE, "other");
+    for (const room of [lobby, other]) for (const r of resources) room.join(joinPresence(room.room.legacyId, "alice", r, `join-${r}`), r, "alice");
+    await settle(20);
+    expect([LOBBY, `other@${DOMAIN}`].map((room) => byRoom(model, ALICE, room).resources)).toEqual([2, 2]);
+    lobby.request(configSet("d"), "destroy", async () => () => []);
+    other.removeUser({ reason: "kicked" });
+    await settle();
+    expect(byRoom(model, ALICE, LOBBY)).toMatchObject({ status: "destroyed", state: "destroyed", resources: 0 });
+    expect(byRoom(model, ALICE, `other@${DOMAIN}`)).toMatchObject({ status: "removed", state: "removed", resources: 0 });
+    const json = JSON.parse(JSON.stringify(groupByUser(model.rooms())));
+    expect(json.flatMap((g: { rooms: RoomView[] }) => g.rooms.map((r) => `${r.status} ${r.resources}`))).toEqual(["destroyed 0", "removed 0"]);
+  });
+
   it("shows no JID, resource, message body or error text by default, and all but bodies (which never reach the machine) with detail", async () => {
     const plain = new InspectorModel({ chart });
     const detailed = new InspectorModel({ chart, detail: true });

@@ -47,6 +47,7 @@ function describeEvent(e: ModelStep["event"]): string {
       return e.kind;
     case "leave":
     case "resource.gone":
+    case "remove":
       return e.type;
     case "request.done":
       return "runRequest done";
