@@ -11,12 +11,11 @@ import type { RemoveRoomOptions } from "../legacy/LegacySession.js";
 import type { ReadNeeds, RequestKind, RestoredSteps, RoomEmitted } from "../machines/roomEvents.js";
 import type { roomMachine } from "../machines/roomMachine.js";
 import { isIdle, ranSteps, savesParticipants } from "../machines/roomStatus.js";
-import type { HistoryRequest } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
 import { joinHistory, runBackfill, wantsHistory } from "./archive.js";
 import { saveParticipants, saveRoom } from "./roomRecords.js";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
-import { Status } from "../protocol/xep0045.js";
+import { type HistoryRequest, Status } from "../protocol/xep0045.js";
 import type { AvatarSource } from "./avatars.js";
 import { type BookmarkOptions, addToBookmarks, defaultServices } from "./bookmarks.js";
 import { joinSequence } from "./joinSequence.js";
@@ -26,7 +25,7 @@ import { RoomAvatar, avatarChanged } from "./roomAvatar.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
 import { type ShutdownTally, shutDown } from "./roomShutdown.js";
 import { RoomTraffic } from "./roomTraffic.js";
-import { removedPresences, selfUnavailable } from "./roomStanzas.js";
+import { removedPresences, selfUnavailable, userGone } from "./roomStanzas.js";
 
 export type { Plan, StanzaSink } from "./roomTraffic.js";
 export type { RoomActorOptions } from "./roomActorOptions.js";
@@ -195,9 +194,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
 
   /** Sends the shutdown presence (110 + 332) to every joined resource and stops the actor. */
   #stop(): void {
-    const user = this.room._userParticipant();
-    const bye = (r: string) => selfUnavailable(this.room, user, this.fullJid(r), [Status.SHUTDOWN], { affiliationNone: true });
-    this.outbox.sendAll(this.resources.map(bye));
+    this.outbox.sendAll(this.resources.map((r) => userGone(this.room, this.fullJid(r), Status.SHUTDOWN)));
     // What the plugin does to the room from now on is dropped, not sent to a stopped actor.
     this.room._host = DETACHED_HOST;
     this.actor.stop();
@@ -237,8 +234,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
   }
 
   async kickResource(resource: string): Promise<void> {
-    const kicked = selfUnavailable(this.room, this.room._userParticipant(), this.fullJid(resource), [Status.ERROR_KICK], { affiliationNone: true });
-    this.outbox.send(kicked);
+    this.outbox.send(userGone(this.room, this.fullJid(resource), Status.ERROR_KICK));
     this.forgetResource(resource);
   }
 
@@ -256,12 +252,10 @@ export class RoomActor extends RoomTraffic implements RoomHost {
         this.#completeJoin(event.id, event.resource);
         return;
       case "join.dropped":
-        this.#pending.take(event.id);
-        return;
+        return void this.#pending.take(event.id);
       case "join.failed":
       case "read.failed":
-        this.#fail(event.id, event.error);
-        return;
+        return this.#fail(event.id, event.error);
       case "read.ready": {
         const entry = this.#pending.take(event.id);
         if (entry?.type === "read") answerRead(entry, this.outbox, this.room.jid);

@@ -103,6 +103,14 @@ export function selfPresence(
   });
 }
 
+/**
+ * The user's occupant gone, with affiliation and role `none`, to one resource: the gateway shuts
+ * down (332) or the resource is not in the room (333).
+ */
+export function userGone(room: LegacyRoom, to: string, code: typeof Status.SHUTDOWN | typeof Status.ERROR_KICK): Element {
+  return selfUnavailable(room, room._userParticipant(), to, [code], { affiliationNone: true });
+}
+
 /** An unavailable self-presence: a leave (110), a shutdown (332) or a kicked resource (333). */
 export function selfUnavailable(
   room: LegacyRoom,

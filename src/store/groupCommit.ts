@@ -43,8 +43,8 @@ export interface GroupCommitOptions {
 export interface JournaledWrite<T> {
   /** Runs the write again (in a transaction the group commit opens). */
   redo(): void;
-  /** What is lost when the replay fails too, as the waiters are told. */
-  lost: T;
+  /** What is lost when the replay fails too, as the waiters are told; none for a write no stanza refers to. */
+  lost?: T;
 }
 
 /** Throws a `TypeError` unless `value` is undefined or 0 to 1000 ms. @internal */
@@ -123,7 +123,7 @@ export class GroupCommit<T = never> {
       this.#rollback();
       this.#onError(error);
       this.#onRollback();
-      for (const write of journal) if (!this.#replay(write)) lost.push(write.lost);
+      for (const write of journal) if (!this.#replay(write) && write.lost !== undefined) lost.push(write.lost);
     }
     this.#lastCommit = performance.now();
     for (const listener of this.#waiting.splice(0)) {

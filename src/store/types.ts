@@ -20,8 +20,9 @@
  * not durable yet.
  *
  * A commit can fail (a full disk, a constraint only checked at COMMIT, a lock held too long by
- * another process). Its writes are rolled back; the SQLite store then replays each archived
- * message in a transaction of its own, and only those that fail again are lost.
+ * another process). Its writes are rolled back; the SQLite store then replays each write of the
+ * batch (archived messages, room and participant writes) in a transaction of its own, in their
+ * order, and only those that fail again are lost.
  * {@link Store.afterCommit} names them ({@link LostMessage}), and the outbox keeps every held
  * stanza that refers to one of them (by its XEP-0359 stanza-id, also inside a MAM result) from
  * ever being sent: a live message is dropped (reported to `onDrop` as `not-durable`), and the
@@ -282,7 +283,8 @@ export interface Store {
   /**
    * Calls `listener` once pending writes are committed, or at once when none are, with the
    * archived messages that could not be saved (empty unless the commit failed and their replay
-   * too). Other writes of a failed batch (rooms, participants) are not replayed.
+   * too). Room and participant writes of a failed batch are replayed the same way; one that
+   * fails again goes to `onError` only, since no stanza refers to it.
    */
   afterCommit(listener: (lost: readonly LostMessage[]) => void): void;
   /** Commits, stops the retention timer and releases the database; idempotent. */

@@ -89,6 +89,36 @@ describe("the SQLite store", () => {
     store.close();
   });
 
+  it("keeps the room and participant writes of a batch whose commit failed: they are replayed, only the bad message is lost", () => {
+    const path = join(tempDir(), "store.db");
+    openSqliteStore(path, NO_RETENTION).close();
+    const db = new Database(path);
+    // A deferred foreign key fails COMMIT whenever the batch archived a message with POISON in it.
+    db.exec(`CREATE TABLE poison_parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE poison_child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES poison_parent (id) DEFERRABLE INITIALLY DEFERRED);
+      CREATE TRIGGER poison AFTER INSERT ON archive WHEN instr(NEW.xml, 'POISON') > 0 BEGIN INSERT INTO poison_child (parent) VALUES (42); END;`);
+    db.close();
+    const errors: unknown[] = [];
+    const store = openSqliteStore(path, { ...NO_RETENTION, onError: (e) => errors.push(e) });
+    store.putRoom(room());
+    store.archive(message(1));
+    store.putRoom(room({ name: "Renamed in the batch" }));
+    store.putParticipant(KEY, { nickname: "stan", resource: "stan", affiliation: "member", role: "participant", occupantId: "o-stan" });
+    store.archive(message(2, { xml: `<message type="groupchat"><body>POISON</body></message>` }));
+    const told: Array<readonly unknown[]> = [];
+    store.afterCommit((lost) => told.push(lost));
+    store.commit();
+    expect(told).toEqual([[{ ...KEY, stanzaId: "2" }]]);
+    expect(errors).toHaveLength(2); // the batch, then the poisoned message alone
+    const rows = inspect(path, (d) => ({
+      name: d.prepare("SELECT name FROM rooms").pluck().get(),
+      participants: d.prepare("SELECT resource FROM participants").pluck().all(),
+      archive: d.prepare("SELECT stanza_id FROM archive").pluck().all(),
+    }));
+    expect(rows).toEqual({ name: "Renamed in the batch", participants: ["stan"], archive: ["1"] });
+    store.close();
+  });
+
   it("under load, commits at most every groupCommitMs, and tells whoever waits after each commit", async () => {
     const path = join(tempDir(), "store.db");
     const store = openSqliteStore(path, { ...NO_RETENTION, groupCommitMs: 1_000 });
