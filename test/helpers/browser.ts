@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 
+/** Debian's Chromium, which the browser tests drive. */
 export const CHROMIUM = "/usr/bin/chromium";
 /** Why a browser test is skipped, or undefined when Chromium is there. */
 export const NO_CHROMIUM = existsSync(CHROMIUM)
