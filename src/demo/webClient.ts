@@ -69,6 +69,8 @@ export function webClientScript(options: WebClientOptions): string {
     auto_login: true,
     auto_reconnect: true,
     auto_join_rooms: [options.room],
+    // The gateway also bookmarks the room with autojoin: one join is enough.
+    muc_respect_autojoin: false,
     muc_nickname_from_jid: true,
     view_mode: "fullscreen",
     assets_path: "/dist/",

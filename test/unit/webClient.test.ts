@@ -23,6 +23,7 @@ describe("the demo's web client server", () => {
       password: "pw",
       auto_login: true,
       auto_join_rooms: ["lobby@muc.localhost"],
+      muc_respect_autojoin: false,
       blacklisted_plugins: ["converse-omemo"],
     });
     const script = await fetch(new URL("dist/converse.min.js", web.url));
