@@ -2,6 +2,7 @@
  * Process groups of the test-bed Prosody: signals, waiting for exit, and finding a Prosody that
  * an earlier run left behind in a runtime folder (Linux `/proc`).
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -15,13 +16,20 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Whether process `pid` exists (also when it belongs to someone else). */
+/**
+ * Whether process `pid` runs (also when it belongs to someone else). A zombie, which exited and
+ * waits for its parent to reap it (an orphan waits for init), counts as gone.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true; // no /proc here
   }
 }
 
