@@ -88,7 +88,7 @@ describe("mucstate demo", () => {
       expect(await archived(fresh.alice)).not.toContain("kept across runs");
       await fresh.alice.stop();
     } finally {
-      killStarted();
+      await killStarted();
       await stopProsodyIn(dir);
     }
   });

@@ -18,7 +18,7 @@ const ROOM = "team@muc.localhost";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
-  killStarted();
+  await killStarted();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 

@@ -20,7 +20,7 @@ const SHOWN = { timeout: 60_000 };
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
-  killStarted();
+  await killStarted();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 

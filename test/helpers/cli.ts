@@ -42,7 +42,19 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliPro
   return { child, exited, waitFor, output: () => out };
 }
 
-/** SIGKILLs every process {@link runCli} started that still runs (for afterEach). */
-export function killStarted(): void {
-  for (const child of started.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+/**
+ * Stops every process {@link runCli} started that still runs (for afterEach): SIGTERM, so that a
+ * demo stops the Prosody it started, then SIGKILL after 10 s.
+ */
+export async function killStarted(): Promise<void> {
+  await Promise.all(
+    started.splice(0).map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
 }
