@@ -6,6 +6,8 @@
 --   TESTBED_DIR              absolute runtime folder (data, pid file, log, certs)
 --   TESTBED_C2S_PORT         client-to-server port (plain TCP on 127.0.0.1)
 --   TESTBED_COMPONENT_PORT   XEP-0114 component port (127.0.0.1)
+--   TESTBED_HTTP_PORT        optional: HTTP port (127.0.0.1) serving only the websocket
+--                            endpoint /xmpp-websocket (mod_websocket, RFC 7395)
 --   TESTBED_COMPONENTS       comma-separated component domains, e.g. "a.localhost,b.localhost"
 --   TESTBED_SECRET           the one component secret shared by those domains
 --   TESTBED_NATIVE_MUC       "1": also serve Prosody's own MUC at conference.localhost
@@ -44,6 +46,7 @@ local component_domains = split_commas(env("TESTBED_COMPONENTS", ""))
 local component_secret_value = env("TESTBED_SECRET")
 local native_muc = env("TESTBED_NATIVE_MUC", "0") == "1"
 local privileged = env("TESTBED_PRIVILEGED", "0") == "1"
+local http_port = tonumber(env("TESTBED_HTTP_PORT", "0"))
 
 -- Debian's prosody-modules installs into /usr/lib/prosody/modules (mod_x/mod_x.lua).
 local module_dirs = split_commas(env("TESTBED_PLUGIN_PATHS", ""))
@@ -60,13 +63,14 @@ log = {
 	{ levels = { min = "info" }, to = "file", filename = runtime_dir .. "/prosody.log" },
 }
 
--- Loopback only, exactly two listening ports.
+-- Loopback only: two listening ports, three with the websocket endpoint.
 interfaces = { "127.0.0.1" }
 component_interfaces = { "127.0.0.1" }
 c2s_ports = { c2s_port }
 component_ports = { component_port }
 s2s_ports = {}
-http_ports = {}
+http_interfaces = { "127.0.0.1" }
+http_ports = http_port > 0 and { http_port } or {}
 https_ports = {}
 c2s_direct_tls_ports = {}
 
@@ -89,6 +93,13 @@ if privileged then
 	for _, name in ipairs({ "privilege", "pep", "bookmarks" }) do
 		global_modules[#global_modules + 1] = name
 	end
+end
+if http_port > 0 then
+	global_modules[#global_modules + 1] = "websocket"
+	-- Plain ws:// on loopback counts as encrypted, like plain c2s above. Requests name the host
+	-- as 127.0.0.1, which is not a VirtualHost: route them to the one that is.
+	consider_websocket_secure = true
+	http_default_host = "localhost"
 end
 modules_enabled = global_modules
 modules_disabled = { "s2s", "offline" }

@@ -1,13 +1,17 @@
 /**
  * `mucstate demo`: the demo gateway, whose legacy network is a JSON fixture. Without
- * `--service` it starts its own Prosody on free loopback ports and creates a test account.
+ * `--service` it starts its own Prosody on free loopback ports (with a websocket endpoint) in
+ * the demo folder, which it keeps between runs, and creates a test account; `--web` also
+ * serves Converse.js logged in as that account.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGateway } from "../createGateway.js";
 import { createCallLog } from "../demo/callLog.js";
+import { type DemoFolder, takeDemoFolder } from "../demo/demoFolder.js";
 import { loadFixture } from "../demo/fixture.js";
 import { createFixtureNetwork } from "../demo/fixtureNetwork.js";
+import { type WebClient, converseDist, startWebClient } from "../demo/webClient.js";
 import { type Inspector, createInspector } from "../inspect/inspector.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
 import { type ProsodyHandle, startProsody } from "../testbed/prosody.js";
@@ -15,25 +19,37 @@ import { type Flags, flagOrEnv, parseFlags } from "./args.js";
 
 const DEFAULT_FIXTURE = fileURLToPath(new URL("../../fixtures/demo.json", import.meta.url));
 const DEMO_PASSWORD = "demo-password";
-const FLAGS = ["service", "domain", "secret", "fixture", "calls", "store", "shutdown-grace-ms", "inspect", "inspect-host", "inspect-token", "inspect-detail"];
+const FLAGS = [
+  ...["service", "domain", "secret", "fixture", "calls", "store", "shutdown-grace-ms", "dir", "fresh", "web"],
+  ...["inspect", "inspect-host", "inspect-token", "inspect-detail"],
+];
+/** Flags only the demo's own Prosody has a use for. */
+const OWN_PROSODY_FLAGS = ["dir", "fresh", "web"];
 
 /** Runs the demo until SIGINT or SIGTERM; resolves with the exit code. */
 export async function runDemo(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, new Set(["inspect-detail"]));
+  const flags = parseFlags(argv, new Set(["inspect-detail", "fresh", "web"]));
   for (const name of flags.keys()) {
     if (!FLAGS.includes(name)) throw new Error(`unknown flag --${name}`);
   }
+  let service = flagOrEnv(flags, "service");
+  for (const name of OWN_PROSODY_FLAGS) {
+    if (service !== undefined && flags.has(name)) throw new Error(`--${name} is for the demo's own Prosody: leave out --service`);
+  }
+  if (flags.has("web")) converseDist(); // fail before starting anything
   const fixture = await loadFixture(flagOrEnv(flags, "fixture") ?? DEFAULT_FIXTURE);
   const inspector = await startInspector(flags);
   const callLog = createCallLog(flagOrEnv(flags, "calls"));
-  let service = flagOrEnv(flags, "service");
   let domain = flagOrEnv(flags, "domain");
   let secret = flagOrEnv(flags, "secret");
   let prosody: ProsodyHandle | undefined;
+  let folder: DemoFolder | undefined;
+  let web: (WebClient & { jid: string; room: string }) | undefined;
 
   if (service === undefined) {
     domain ??= "muc.localhost";
-    prosody = await startProsody({ components: [domain], secret, privileged: true });
+    folder = await takeDemoFolder({ dir: flagOrEnv(flags, "dir"), fresh: flags.has("fresh") });
+    prosody = await startProsody({ components: [domain], secret, privileged: true, websocket: true, dir: folder.dir });
     service = prosody.service;
     secret = prosody.secret;
     for (const user of fixture.users) {
@@ -63,13 +79,18 @@ export async function runDemo(argv: string[]): Promise<number> {
   await gateway.start();
 
   console.log(`mucstate demo gateway online as ${domain} (via ${service}), archive in ${store}`);
-  if (prosody) {
+  if (prosody && folder) {
+    const kept = folder.reused ? "reused: the archive of earlier runs is there" : "new";
+    console.log(`demo folder: ${folder.dir} (${kept}; kept between runs, --fresh starts over)`);
     console.log("\nConnect any XMPP client:");
     for (const user of fixture.users) console.log(`  JID:      ${user}\n  password: ${DEMO_PASSWORD}`);
     console.log(`  server:   ${prosody.host}  port: ${prosody.c2sPort}  (plain TCP, no TLS)`);
+    console.log(`  websocket: ${prosody.websocketUrl}  (web clients)`);
+    if (flags.has("web")) web = await startDemoWeb(prosody, fixture.users, fixture.rooms[0]?.id, domain);
   }
   console.log("\nRooms:");
   for (const room of fixture.rooms) console.log(`  ${escapeLocalpart(room.id)}@${domain}  (${room.name})`);
+  if (web) console.log(`\nOpen in a browser: ${web.url}  (Converse.js, logged in as ${web.jid}, joins ${web.room})`);
   console.log("\nCtrl-C to stop.");
 
   await new Promise<void>((resolve) => {
@@ -79,6 +100,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   });
   console.log("mucstate: shutting down");
   inspector?.markShutdown();
+  await web?.close();
   const tally = await gateway.stop();
   console.log(
     `mucstate: stopped: ${tally.refused} waiting stanza(s) answered service-unavailable, ` +
@@ -87,7 +109,16 @@ export async function runDemo(argv: string[]): Promise<number> {
   await inspector?.close();
   await callLog.close().catch(() => {});
   await prosody?.stop();
+  await folder?.release();
   return 0;
+}
+
+/** Serves Converse for the first demo user on the Prosody, joining the first room. */
+async function startDemoWeb(prosody: ProsodyHandle, users: string[], roomId: string | undefined, domain: string) {
+  const jid = users.find((user) => user.split("@")[1] === prosody.domain);
+  if (!jid || roomId === undefined || !prosody.websocketUrl) throw new Error(`--web needs a fixture user @${prosody.domain} and a room`);
+  const room = `${escapeLocalpart(roomId)}@${domain}`;
+  return { jid, room, ...(await startWebClient({ websocketUrl: prosody.websocketUrl, jid, password: DEMO_PASSWORD, room })) };
 }
 
 /**

@@ -48,6 +48,11 @@ export interface CallLog {
    */
   record(entry: CallLogRecord): void;
   /**
+   * Resolves once every line recorded so far is in the file, so that a reader
+   * sees each of them whole. Rejects like {@link CallLog.close} on a failure.
+   */
+  flush(): Promise<void>;
+  /**
    * Flushes and closes the log. Resolves once everything recorded is on
    * disk; rejects if the file could not be opened or written. Idempotent.
    */
@@ -61,7 +66,7 @@ export interface CallLog {
  */
 export function createCallLog(path: string | undefined): CallLog {
   if (path === undefined) {
-    return { record: () => {}, close: () => Promise.resolve() };
+    return { record: () => {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
   }
   return new FileCallLog(createWriteStream(path, { flags: "a", encoding: "utf8" }));
 }
@@ -69,6 +74,8 @@ export function createCallLog(path: string | undefined): CallLog {
 class FileCallLog implements CallLog {
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
+  /** Settles when the latest write is done; writes finish in order, so all earlier ones are too. */
+  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(private readonly stream: WriteStream) {
     // Keep a write/open failure from becoming an uncaught 'error' event;
@@ -88,7 +95,12 @@ class FileCallLog implements CallLog {
       end: isoTime(entry.end),
       ok: entry.ok,
     };
-    this.stream.write(`${JSON.stringify(line)}\n`);
+    this.lastWrite = new Promise<void>((resolve) => this.stream.write(`${JSON.stringify(line)}\n`, () => resolve()));
+  }
+
+  async flush(): Promise<void> {
+    await this.lastWrite;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   close(): Promise<void> {
@@ -164,11 +176,24 @@ function convert(value: unknown, ancestors: Set<object>): unknown {
 /**
  * Reads a call log file back: one {@link CallLogEntry} per non-empty line,
  * in file order. Intended for tests.
+ *
+ * @remarks
+ * The file may be read while the gateway still writes it: a last line without
+ * its newline is a line being written and is left out. Call
+ * {@link CallLog.flush} first to see every line recorded so far. A complete
+ * line that is not JSON is an error naming the file and the line number.
  */
 export async function readCallLog(path: string): Promise<CallLogEntry[]> {
-  const text = await readFile(path, "utf8");
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as CallLogEntry);
+  const lines = (await readFile(path, "utf8")).split("\n");
+  lines.pop(); // "" after the last newline, or a line still being written
+  const entries: CallLogEntry[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      entries.push(JSON.parse(line) as CallLogEntry);
+    } catch (error) {
+      throw new Error(`${path}:${i + 1}: not a JSON line (${(error as Error).message})`);
+    }
+  });
+  return entries;
 }

@@ -1,7 +1,8 @@
 /**
  * A throw-away Prosody on loopback for end-to-end tests, the demo and benchmarks.
  *
- * Each instance gets its own runtime folder, two fresh loopback ports (c2s and component) and
+ * Each instance gets its own runtime folder, fresh loopback ports (c2s, component, and HTTP for
+ * the websocket endpoint when asked) and
  * the shared config template `testbed/prosody.cfg.lua`, which reads everything from the
  * environment. Prosody accepts one connection per component domain, so give every test its own
  * component domain. Needs the Debian packages `prosody` (0.12) and, for `privileged`,
@@ -11,9 +12,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, closeSync, constants, openSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { HOST, pickPorts } from "./ports.js";
+import { isAlive, killGroup, sleep, stopProsodyIn, terminate } from "./processes.js";
 
 /** Options of {@link startProsody}. */
 export interface ProsodyOptions {
@@ -27,7 +29,14 @@ export interface ProsodyOptions {
    * roster "both", message "outgoing" and IQ "both" for `http://jabber.org/protocol/pubsub`
    * on `localhost` (enough to publish to users' PEP nodes, e.g. XEP-0402 bookmarks). */
   privileged?: boolean;
-  /** Runtime folder (created if missing); default: a fresh `mkdtemp` under `<repo>/.testbed/`. */
+  /** Also serve XMPP over websocket (RFC 7395, `mod_websocket`) on a third loopback port, for
+   * web clients: see {@link ProsodyHandle.websocketUrl}. */
+  websocket?: boolean;
+  /**
+   * Runtime folder (created if missing; what is in it is kept, so accounts and data survive a
+   * restart); default: a fresh `mkdtemp` under `<repo>/.testbed/`. A test-bed Prosody still
+   * running in it, left by a process that died without stopping it, is stopped first.
+   */
   dir?: string;
   /** How long to wait for both listeners, per attempt; default 10 000 ms. */
   startTimeoutMs?: number;
@@ -43,6 +52,8 @@ export interface ProsodyHandle {
   c2sPort: number;
   /** XEP-0114 component port. */
   componentPort: number;
+  /** `ws://127.0.0.1:<port>/xmpp-websocket` with the `websocket` option, else undefined. */
+  websocketUrl: string | undefined;
   /** The shared component secret. */
   secret: string;
   /** Absolute runtime folder: `data/`, `certs/`, `prosody.pid`, `prosody.log`, `prosody.out`. */
@@ -66,7 +77,6 @@ export interface ProsodyHandle {
   stop(options?: { removeDir?: boolean }): Promise<void>;
 }
 
-const HOST = "127.0.0.1";
 const TEMPLATE = fileURLToPath(new URL("../../testbed/prosody.cfg.lua", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const INSTALL_HINT = "run `bash scripts/ensure-deps.sh` (or `apt-get install prosody prosody-modules`)";
@@ -79,54 +89,6 @@ const running = new Set<number>();
 const killLeftovers = () => {
   for (const pid of running) killGroup(pid, "SIGKILL");
 };
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, signal);
-      return;
-    } catch {}
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-/** Resolves to a TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-export function findFreePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().unref();
-    server.once("error", fail);
-    server.listen({ host: HOST, port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? done(port) : fail(new Error("no port assigned"))));
-    });
-  });
-}
-
-const isPortFree = (port: number) =>
-  new Promise<boolean>((done) => {
-    const server = createServer().unref();
-    server.once("error", () => done(false));
-    server.listen({ host: HOST, port, exclusive: true }, () => server.close(() => done(true)));
-  });
-
-async function pickPorts(): Promise<[number, number]> {
-  for (let i = 0; i < 20; i++) {
-    const [c2s, comp] = [await findFreePort(), await findFreePort()];
-    if (c2s !== comp && (await isPortFree(c2s)) && (await isPortFree(comp))) return [c2s, comp];
-  }
-  throw new Error("could not find two free loopback ports");
-}
 
 function findProsody(): string {
   const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
@@ -172,10 +134,11 @@ type Attempt = { ok: true; child: ChildProcess } | { ok: false; portClash: boole
 
 /** One start: spawn, then watch the log for both listeners, a port failure, an exit or the timeout. */
 async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Attempt> {
-  const withComponent = env.TESTBED_COMPONENTS !== "";
   // A port Prosody could not bind still gets "Activated service 'c2s' on no ports".
-  const c2sLine = `Activated service 'c2s' on [${HOST}]:${env.TESTBED_C2S_PORT}`;
-  const componentLine = `Activated service 'component' on [${HOST}]:${env.TESTBED_COMPONENT_PORT}`;
+  const activated = (service: string, port: string | undefined) => `Activated service '${service}' on [${HOST}]:${port}`;
+  const expected = [activated("c2s", env.TESTBED_C2S_PORT)];
+  if (env.TESTBED_COMPONENTS !== "") expected.push(activated("component", env.TESTBED_COMPONENT_PORT));
+  if (env.TESTBED_HTTP_PORT) expected.push(activated("http", env.TESTBED_HTTP_PORT));
   const [logFile, outFile] = [join(dir, "prosody.log"), join(dir, "prosody.out")];
   const [logOffset, outOffset] = [await sizeOf(logFile), await sizeOf(outFile)];
   const fd = openSync(outFile, "a"); // stdout/stderr: config errors show up there
@@ -194,10 +157,10 @@ async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, ti
   for (;;) {
     const log = await readFrom(logFile, logOffset);
     const failed = log.includes("Failed to open server port");
-    const ready = log.includes(c2sLine) && (!withComponent || log.includes(componentLine));
+    const ready = expected.every((line) => log.includes(line));
     if (!failed && ready) return { ok: true, child };
     if (failed || exited || Date.now() > deadline) {
-      if (child.pid) await terminate(child.pid);
+      if (child.pid) await stopGroup(child.pid);
       const output = (await readFrom(outFile, outOffset)).trim();
       const why = failed ? "a port was taken" : (exited ?? `not ready after ${timeoutMs} ms`);
       const tail = [log.trim(), output].filter(Boolean).join("\n").split("\n").slice(-15).join("\n");
@@ -207,23 +170,14 @@ async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, ti
   }
 }
 
-async function waitGone(pid: number, ms: number): Promise<boolean> {
-  for (const deadline = Date.now() + ms; isAlive(pid); await sleep(20)) if (Date.now() > deadline) return false;
-  return true;
-}
-
-async function terminate(pid: number): Promise<void> {
-  killGroup(pid, "SIGTERM");
-  if (!(await waitGone(pid, 3000))) {
-    killGroup(pid, "SIGKILL");
-    await waitGone(pid, 2000);
-  }
+async function stopGroup(pid: number): Promise<void> {
+  await terminate(pid);
   running.delete(pid);
 }
 
 /**
  * Starts Prosody in the foreground (own process group) with the test-bed config, and resolves
- * once both the c2s and the component listener are up. Retries once with new ports if a port
+ * once its listeners (c2s, component, HTTP with `websocket`) are up. Retries once with new ports if a port
  * was taken. Throws if the `prosody` binary is missing, naming the install script.
  */
 export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle> {
@@ -234,19 +188,21 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
   const dir = opts.dir
     ? resolve(opts.dir)
     : await mkdir(base, { recursive: true }).then(() => mkdtemp(join(base, "prosody-")));
+  if (opts.dir) await stopProsodyIn(dir);
   await mkdir(join(dir, "certs"), { recursive: true });
   await mkdir(join(dir, "data"), { recursive: true });
   if (!process.listeners("exit").includes(killLeftovers)) process.on("exit", killLeftovers);
 
   let lastReason = "";
   for (let attempt = 0; attempt < 2; attempt++) {
-    const ports = await pickPorts();
-    const [c2sPort, componentPort] = ports;
+    const ports = await pickPorts(opts.websocket ? 3 : 2);
+    const [c2sPort, componentPort, httpPort] = ports;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TESTBED_DIR: dir,
       TESTBED_C2S_PORT: String(c2sPort),
       TESTBED_COMPONENT_PORT: String(componentPort),
+      TESTBED_HTTP_PORT: httpPort ? String(httpPort) : "",
       TESTBED_COMPONENTS: components.join(","),
       TESTBED_SECRET: secret,
       TESTBED_NATIVE_MUC: opts.nativeMuc ? "1" : "0",
@@ -260,8 +216,8 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
   throw new Error(`Prosody test bed did not start: ${lastReason}`);
 }
 
-function makeHandle(child: ChildProcess, dir: string, secret: string, ports: [number, number]): ProsodyHandle {
-  const [c2sPort, componentPort] = ports;
+function makeHandle(child: ChildProcess, dir: string, secret: string, ports: number[]): ProsodyHandle {
+  const [c2sPort = 0, componentPort = 0, httpPort] = ports;
   const pid = child.pid!;
   const accounts = join(dir, "data", encodePathPart("localhost"), "accounts");
   let stopped = false;
@@ -270,6 +226,7 @@ function makeHandle(child: ChildProcess, dir: string, secret: string, ports: [nu
     domain: "localhost",
     c2sPort,
     componentPort,
+    websocketUrl: httpPort ? `ws://${HOST}:${httpPort}/xmpp-websocket` : undefined,
     secret,
     dir,
     service: `xmpp://${HOST}:${componentPort}`,
@@ -289,7 +246,7 @@ function makeHandle(child: ChildProcess, dir: string, secret: string, ports: [nu
       // A pid file left by a killed Prosody may name a recycled pid: trust it only while ours runs.
       if (!stopped && child.exitCode === null && child.signalCode === null) {
         const fromFile = Number.parseInt(await readFile(join(dir, "prosody.pid"), "utf8").catch(() => ""), 10);
-        for (const target of new Set([fromFile, pid])) if (target > 0 && isAlive(target)) await terminate(target);
+        for (const target of new Set([fromFile, pid])) if (target > 0 && isAlive(target)) await stopGroup(target);
       }
       stopped = true;
       running.delete(pid);

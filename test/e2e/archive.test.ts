@@ -77,6 +77,7 @@ describe("archive and MAM through Prosody", () => {
     expect(qualifiedTree(all.results[0]!).slice(0, MAM_RESULT_HEAD.length)).toEqual(MAM_RESULT_HEAD);
     expect(forwarded.getChild("delay", "urn:xmpp:delay")!.attrs.stamp).toBe("2000-01-01T00:00:00.000Z");
     await alice.waitFor((s) => s.attrs.from?.startsWith(ROOM) && s.getChild("subject") !== undefined, { count: 2 });
+    await bed.callLog.flush();
     const log = (await readCallLog(calls)).filter((e) => e.room === "arch");
     expect(log.filter((e) => e.callback === "backfill")).toHaveLength(1);
     // History senders are not occupants (KEEP_BACKFILLED_PARTICIPANTS is false).
@@ -140,6 +141,7 @@ describe("archive and MAM through Prosody", () => {
     };
     const quiet = "quiet@ar.localhost";
     expect(await join(quiet, { maxstanzas: "0" }, "z")).toEqual([]);
+    await bed.callLog.flush();
     expect((await readCallLog(calls)).filter((e) => e.room === "quiet" && e.callback === "backfill")).toHaveLength(0);
     const three = await join(quiet, { maxstanzas: "3" }, "three");
     expect(three.map((m) => m.getChildText("body"))).toEqual(["message 7", "message 8", "message 9"]);

@@ -2,52 +2,25 @@
  * The `mucstate` command as users run it: the real bin, in its own process.
  * `npm test` builds dist/ first.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
+import { isAlive, stopProsodyIn } from "../../src/testbed/processes.js";
 import { startProsody } from "../../src/testbed/prosody.js";
+import { killStarted, runCli as run } from "../helpers/cli.js";
 import { conditionOf } from "../helpers/stanzas.js";
 import { connectUser, xml } from "../helpers/xmppClient.js";
 
-const BIN = new URL("../../bin/mucstate.js", import.meta.url).pathname;
 const MUC = "http://jabber.org/protocol/muc";
-const children: ChildProcess[] = [];
+const MAM = "urn:xmpp:mam:2";
 
-function run(args: string[], env: Record<string, string> = {}) {
-  if (!existsSync(new URL("../../dist/cli/main.js", import.meta.url))) throw new Error("dist/ is missing: run `npm test` (it builds first)");
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const waitFor = (re: RegExp, ms = 20_000) =>
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = out.match(re);
-        if (m) {
-          clearInterval(timer);
-          resolve(m);
-        }
-      }, 20);
-      setTimeout(() => {
-        clearInterval(timer);
-        reject(new Error(`no ${re} in output:\n${out}`));
-      }, ms);
-    });
-  return { child, exited, waitFor, output: () => out };
-}
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
-});
+afterEach(killStarted);
 
 describe("mucstate demo", () => {
   it("starts its own Prosody, prints how to connect, and a client gets bob, itself with 110, then the subject; SIGINT exits 0", async () => {
-    const demo = run(["demo"]);
+    const demo = run(["demo", "--dir", join(mkdtempSync(join(tmpdir(), "mucstate-cli-")), "demo")]);
     const [, port] = await demo.waitFor(/port: (\d+)/);
     expect(demo.output()).toMatch(/JID:\s+alice@localhost/);
     expect(demo.output()).toMatch(/password:\s+\S+/);
@@ -71,6 +44,54 @@ describe("mucstate demo", () => {
     await alice.waitFor((s) => s.is("presence") && s.attrs.type === "unavailable" && s.toString().includes('code="332"'));
     expect(await demo.exited).toBe(0);
     await alice.stop();
+  });
+
+  it("keeps its folder between runs: the next run finds the archive (even after a kill -9), a second demo on it is refused, --fresh starts empty", { timeout: 120_000 }, async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "mucstate-cli-")), "demo");
+    const start = async (...extra: string[]) => {
+      const demo = run(["demo", "--dir", dir, ...extra]);
+      const [, port] = await demo.waitFor(/port: (\d+)/);
+      const alice = await connectUser(Number(port), "alice", demo.output().match(/password:\s+(\S+)/)![1]!, "e2e");
+      return { demo, alice };
+    };
+    const archived = async (alice: Awaited<ReturnType<typeof connectUser>>) => {
+      await alice.send(xml("iq", { to: "lobby@muc.localhost", type: "set", id: "mam" }, xml("query", { xmlns: MAM, queryid: "mam" })));
+      await alice.waitFor((s) => s.is("iq") && s.attrs.id === "mam");
+      return alice.received.filter((s) => s.getChild("result", MAM)).map((s) => s.getChild("result")!.getChild("forwarded")!.getChild("message")!.getChildText("body"));
+    };
+    try {
+      const first = await start();
+      expect(first.demo.output()).toContain(`demo folder: ${dir} (new;`);
+      await first.alice.send(xml("presence", { to: "lobby@muc.localhost/alice" }, xml("x", { xmlns: MUC })));
+      await first.alice.waitFor((s) => s.getChild("subject") !== undefined);
+      await first.alice.send(xml("message", { to: "lobby@muc.localhost", type: "groupchat", id: "k1" }, xml("body", {}, "kept across runs")));
+      await first.alice.waitFor((s) => s.attrs.id === "k1" && s.getChildText("body") === "kept across runs");
+      await first.alice.stop();
+      const leftProsody = Number(readFileSync(join(dir, "prosody.pid"), "utf8"));
+      first.demo.child.kill("SIGKILL"); // its Prosody, in its own process group, keeps running
+      await first.demo.exited;
+      expect(isAlive(leftProsody)).toBe(true);
+
+      const second = await start();
+      expect(second.demo.output()).toContain(`demo folder: ${dir} (reused:`);
+      expect(isAlive(leftProsody)).toBe(false);
+      expect((await archived(second.alice)).filter((b) => b === "kept across runs")).toHaveLength(1);
+      const third = run(["demo", "--dir", dir, "--fresh"]);
+      expect(await third.exited).toBe(1);
+      expect(third.output()).toContain(`another mucstate demo (pid ${second.demo.child.pid}) uses ${dir}`);
+      await second.alice.stop();
+      second.demo.child.kill("SIGINT");
+      expect(await second.demo.exited).toBe(0);
+      expect(existsSync(join(dir, "demo.pid"))).toBe(false);
+
+      const fresh = await start("--fresh");
+      expect(fresh.demo.output()).toContain(`demo folder: ${dir} (new;`);
+      expect(await archived(fresh.alice)).not.toContain("kept across runs");
+      await fresh.alice.stop();
+    } finally {
+      await killStarted();
+      await stopProsodyIn(dir);
+    }
   });
 
   it("connects to an existing server with flags or environment, writes the call log, and shuts down with 332 on SIGTERM", async () => {

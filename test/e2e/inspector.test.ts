@@ -4,66 +4,35 @@
  * real XMPP client whose join and requests move what the page shows. A screenshot goes to
  * test/artifacts/inspector.png.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
+import { NO_CHROMIUM, openBrowser } from "../helpers/browser.js";
+import { killStarted, runCli } from "../helpers/cli.js";
 import { connectUser, xml } from "../helpers/xmppClient.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const BIN = new URL("../../bin/mucstate.js", import.meta.url).pathname;
 const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
 const MUC = "http://jabber.org/protocol/muc";
 const ROOM = "team@muc.localhost";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
+  await killStarted();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 /** `mucstate demo` with the inspector on a free port; resolves once it printed how to connect. */
-async function startDemo(fixture: string) {
-  if (!existsSync(new URL("../../dist/cli/main.js", import.meta.url))) throw new Error("dist/ is missing: run `npm test` (it builds first)");
-  const child: ChildProcess = spawn(process.execPath, [BIN, "demo", "--fixture", fixture, "--inspect", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  cleanups.push(() => void (child.exitCode === null && child.kill("SIGKILL")));
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  while (!/port: \d+/.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+async function startDemo(fixture: string, dir: string) {
+  const demo = runCli(["demo", "--dir", join(dir, "demo"), "--fixture", fixture, "--inspect", "0"]);
+  const [, port] = await demo.waitFor(/port: (\d+)/);
   return {
-    child,
-    exited,
-    url: out.match(/mucstate inspector: (http:\/\/\S+)/)![1]!,
-    c2sPort: Number(out.match(/port: (\d+)/)![1]),
-    password: out.match(/password:\s+(\S+)/)![1]!,
+    child: demo.child,
+    exited: demo.exited,
+    url: demo.output().match(/mucstate inspector: (http:\/\/\S+)/)![1]!,
+    c2sPort: Number(port),
+    password: demo.output().match(/password:\s+(\S+)/)![1]!,
   };
-}
-
-async function openBrowser(): Promise<BrowserContext> {
-  const profile = mkdtempSync(join(tmpdir(), "mucstate-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
-  cleanups.push(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
-  return context;
 }
 
 const configSet = (id: string) =>
@@ -74,12 +43,9 @@ const configSet = (id: string) =>
   );
 
 describe("the live inspector in a browser", () => {
-  const missing = !existsSync(CHROMIUM);
-  const title = missing
-    ? `SKIPPED: ${CHROMIUM} is missing (install it with 'apt-get install -y chromium'; scripts/ensure-deps.sh does)`
-    : "lists the demo's room, highlights its state going to joined, and counts the mailbox down as requests run";
+  const title = NO_CHROMIUM ?? "lists the demo's room, highlights its state going to joined, and counts the mailbox down as requests run";
 
-  it.skipIf(missing)(title, { timeout: 90_000 }, async () => {
+  it.skipIf(NO_CHROMIUM !== undefined)(title, { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "mucstate-inspector-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const fixture = join(dir, "fixture.json");
@@ -90,8 +56,9 @@ describe("the live inspector in a browser", () => {
         rooms: [{ id: "team", name: "Team", addToBookmarks: true, delayMs: { requests: 1500 }, participants: [{ nick: "zed" }] }],
       }),
     );
-    const demo = await startDemo(fixture);
-    const context = await openBrowser();
+    const demo = await startDemo(fixture, dir);
+    const { context, close } = await openBrowser();
+    cleanups.push(close);
     const page = context.pages()[0] ?? (await context.newPage());
     await page.setViewportSize({ width: 1400, height: 1000 });
     await page.goto(demo.url);

@@ -102,7 +102,10 @@ describe("the mailbox through Prosody", () => {
     await prosody?.stop({ removeDir: true });
   });
 
-  const entries = async (room: string): Promise<CallLogEntry[]> => (await readCallLog(logPath)).filter((e) => e.room === room);
+  const entries = async (room: string): Promise<CallLogEntry[]> => {
+    await log.flush();
+    return (await readCallLog(logPath)).filter((e) => e.room === room);
+  };
   const noOverlap = (list: CallLogEntry[]) => list.every((e, i) => i === 0 || Date.parse(e.start) >= Date.parse(list[i - 1]!.end));
 
   it("runs 100 mixed requests one at a time, in arrival order, and answers all of them", async () => {

@@ -42,6 +42,8 @@ export async function startBed(fixture: unknown, options: { domain?: string; cal
     errors,
     dropped,
     warnings,
+    /** The call log, when `calls` names a file: `flush()` before reading it. */
+    callLog,
     async stop() {
       await gateway.stop().catch(() => {});
       await callLog.close().catch(() => {});

@@ -74,9 +74,13 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
   };
 }
 
-/** A harness over the demo's fixture network (with a call log file when `calls` is given). */
+/**
+ * A harness over the demo's fixture network, with a call log file when `calls` is given
+ * (`callLog.flush()` before reading it).
+ */
 export function fixtureHarness(fixture: unknown, options: HarnessOptions & { calls?: string } = {}) {
-  return createHarness(createFixtureNetwork(parseFixture(fixture), createCallLog(options.calls)), options);
+  const callLog = createCallLog(options.calls);
+  return { ...createHarness(createFixtureNetwork(parseFixture(fixture), callLog), options), callLog };
 }
 
 /** Bounds of the harness's registry. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -116,10 +116,30 @@ describe("call log", () => {
     expect((await readCallLog(file)).map((e) => e.callback)).toEqual(["a"]);
   });
 
+  it("reads a log while it is written: a partial last line is left out, every flushed line is there", async () => {
+    const file = join(dir, "live.jsonl");
+    const log = createCallLog(file);
+    const now = new Date();
+    for (let i = 0; i < 500; i++) log.record({ room: "r", callback: `c${i}`, args: [], start: now, end: now, ok: true });
+    await log.flush();
+    expect((await readCallLog(file)).map((e) => e.callback)).toEqual(Array.from({ length: 500 }, (_, i) => `c${i}`));
+    await log.close();
+    // What a reader sees in the middle of a write: the next line's first bytes, no newline yet.
+    await appendFile(file, '{"room":"r","callback":"half');
+    expect(await readCallLog(file)).toHaveLength(500);
+  });
+
+  it("names the file and line of a complete line that is not JSON", async () => {
+    const file = join(dir, "broken.jsonl");
+    await writeFile(file, '{"room":"r","callback":"a","args":[],"start":"s","end":"e","ok":true}\n\n{"room":\n{"room":"r"');
+    await expect(readCallLog(file)).rejects.toThrow(`${file}:3: not a JSON line`);
+  });
+
   it("reports an unwritable path on close instead of crashing", async () => {
     const log = createCallLog(join(dir, "no-such-dir", "log.jsonl"));
     const now = new Date();
     log.record({ room: "r", callback: "a", args: [], start: now, end: now, ok: true });
+    await expect(log.flush()).rejects.toThrow(/ENOENT/);
     await expect(log.close()).rejects.toThrow(/ENOENT/);
   });
 

@@ -275,7 +275,9 @@ describe("the inspector's server", () => {
     const next = async (type: string, match: (data: any) => boolean) => {
       const decoder = new TextDecoder();
       for (;;) {
-        for (const block of received.join("").split("\n\n")) {
+        const blocks = received.join("").split("\n\n");
+        blocks.pop(); // an event still arriving, or ""
+        for (const block of blocks) {
           const [head, data] = block.split("\n").filter((l) => !l.startsWith("retry"));
           if (head === `event: ${type}` && data && match(JSON.parse(data.slice(6)))) return JSON.parse(data.slice(6));
         }

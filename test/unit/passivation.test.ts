@@ -29,6 +29,7 @@ describe("passivation", () => {
     expect(answers).toHaveLength(200 * 2 * 3);
     expect(h.registry.size).toBeLessThanOrEqual(10);
     expect(h.registry.passivatedCount).toBeGreaterThanOrEqual(190);
+    await h.callLog.flush();
     const log = await readCallLog(calls);
     const perRoom = new Map<string, string[]>();
     for (const e of log) perRoom.set(e.room, [...(perRoom.get(e.room) ?? []), e.callback === "onSetConfig" ? String(e.args[0]) : e.callback]);

@@ -1,0 +1,69 @@
+/**
+ * Process groups of the test-bed Prosody: signals, waiting for exit, and finding a Prosody that
+ * an earlier run left behind in a runtime folder (Linux `/proc`).
+ */
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** Sends `signal` to the process group `pid` leads, else to the process alone. */
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, signal);
+      return;
+    } catch {}
+  }
+}
+
+/**
+ * Whether process `pid` runs (also when it belongs to someone else). A zombie, which exited and
+ * waits for its parent to reap it (an orphan waits for init), counts as gone.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true; // no /proc here
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; isAlive(pid); await sleep(20)) if (Date.now() > deadline) return false;
+  return true;
+}
+
+/** SIGTERM to the group, SIGKILL after 3 s; resolves when the process is gone (or 2 s later). */
+export async function terminate(pid: number): Promise<void> {
+  killGroup(pid, "SIGTERM");
+  if (!(await waitGone(pid, 3000))) {
+    killGroup(pid, "SIGKILL");
+    await waitGone(pid, 2000);
+  }
+}
+
+/**
+ * The pid in `dir/prosody.pid` when that process still runs and is a test-bed Prosody of `dir`
+ * (its environment has `TESTBED_DIR=dir`), else undefined. A pid file left by a killed Prosody
+ * may name a recycled pid: the environment check keeps an unrelated process safe.
+ */
+export async function prosodyRunningIn(dir: string): Promise<number | undefined> {
+  const pid = Number.parseInt(await readFile(join(dir, "prosody.pid"), "utf8").catch(() => ""), 10);
+  if (!(pid > 0) || !isAlive(pid)) return undefined;
+  const environ = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
+  return environ.split("\0").includes(`TESTBED_DIR=${dir}`) ? pid : undefined;
+}
+
+/** Stops the test-bed Prosody still running in `dir` (see {@link prosodyRunningIn}), if any. */
+export async function stopProsodyIn(dir: string): Promise<void> {
+  const pid = await prosodyRunningIn(dir);
+  if (pid) await terminate(pid);
+}
