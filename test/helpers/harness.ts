@@ -147,9 +147,15 @@ export function iq(type: "get" | "set", to: string, payload: Element, id = "iq-1
 
 export { conditionOf } from "./stanzas.js";
 
-/** Joins alice's resources and forgets what the joins sent. */
+/** Matches the subject message that ends the join sequence of `room` for the user's `resource`. */
+export function endsJoin(room: string, resource: string): (s: Element) => boolean {
+  return (s) => s.name === "message" && s.getChild("subject") !== undefined && s.attrs.to === `${ALICE}/${resource}` && String(s.attrs.from).startsWith(room);
+}
+
+/** Joins alice's resources, waits for their join sequences, and forgets what the joins sent. */
 export async function joined(h: ReturnType<typeof createHarness>, room: string, resources: string[] = ["phone"]) {
   for (const r of resources) h.route(joinPresence(room, "alice", r, `join-${r}`));
+  await h.until(() => resources.every((r) => h.sent.some(endsJoin(`${room}@${DOMAIN}`, r))));
   await h.settle();
   h.take();
   return h.registry.peek(ALICE, `${room}@${DOMAIN}`)!;

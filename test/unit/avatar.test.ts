@@ -110,7 +110,7 @@ describe("room avatars across a restart (SQLite)", () => {
     let store = openSqliteStore(path, options);
     let h = createHarness(avatarNetwork(current, seen, downloads), { store });
     h.route(disco);
-    await h.settle(20);
+    await h.until(() => h.sent.some((s) => s.attrs.id === "disco"));
     expect(avatarHashOf(h.take()[0]!)).toBe(sha1(PNG));
     // The legacy network changes the avatar while the room runs; the plugin applies it without blocking.
     const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 7, 7]);
@@ -123,7 +123,7 @@ describe("room avatars across a restart (SQLite)", () => {
     store = openSqliteStore(path, options);
     h = createHarness(avatarNetwork(current, seen, downloads), { store });
     h.route(disco);
-    await h.settle(20);
+    await h.until(() => h.sent.some((s) => s.attrs.id === "disco"));
     expect(avatarHashOf(h.take()[0]!)).toBe(sha1(JPEG));
     expect(seen).toEqual([{ avatarId: undefined, avatarHash: undefined }, { avatarId: "legacy-avatar-2", avatarHash: sha1(JPEG) }]);
     expect(downloads).toEqual(["legacy-avatar-1"]);

@@ -10,7 +10,7 @@ import { createMemoryStore } from "../../src/store/memoryStore.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
 import type { Store } from "../../src/store/types.js";
 import { removeTempDirs, tempDir } from "../store/helpers.js";
-import { ALICE, DOMAIN, fixtureHarness, iq, joined, joinPresence, lobbyFixture } from "../helpers/harness.js";
+import { ALICE, DOMAIN, endsJoin, fixtureHarness, iq, joined, joinPresence, lobbyFixture } from "../helpers/harness.js";
 
 const LOBBY = `lobby@${DOMAIN}`;
 const KEY = { user: ALICE, room: LOBBY };
@@ -25,7 +25,7 @@ type Harness = ReturnType<typeof fixtureHarness>;
 /** The occupants a fresh join shows: `resource affiliation/role`, the user left out. */
 async function occupantsOnJoin(h: Harness, id: string): Promise<string[]> {
   h.route(joinPresence("lobby", "alice", "phone", id));
-  await h.settle(20);
+  await h.until(() => h.sent.some(endsJoin(LOBBY, "phone")));
   const presences = h.take().filter((s: Element) => s.is("presence") && s.attrs.from !== `${LOBBY}/alice`);
   return presences.map((s) => {
     const item = s.getChild("x", MUC_USER)!.getChild("item")!;
@@ -38,7 +38,7 @@ async function passivateLobby(h: Harness): Promise<void> {
   h.route(xml("presence", { from: `${ALICE}/phone`, to: `${LOBBY}/alice`, type: "unavailable" }));
   await h.settle();
   h.route(iq("get", `other@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "evict"));
-  await h.settle(20);
+  await h.until(() => h.sent.some((s) => s.attrs.id === "evict"));
   h.take();
   expect(h.registry.peek(ALICE, LOBBY)).toBeUndefined();
 }
@@ -94,9 +94,9 @@ describe("participant changes across a gateway restart (SQLite)", () => {
     // The next run: the room activates (updateInfo only), passivates, then a join fills it anew.
     const second = fixtureHarness(FIXTURE, { maxRooms: 1, store });
     second.route(iq("get", LOBBY, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "wake"));
-    await second.settle(20);
+    await second.until(() => second.sent.some((s) => s.attrs.id === "wake"));
     second.route(iq("get", `other@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "evict"));
-    await second.settle(20);
+    await second.until(() => second.sent.some((s) => s.attrs.id === "evict"));
     second.take();
     expect(second.registry.peek(ALICE, LOBBY)).toBeUndefined();
     expect(await occupantsOnJoin(second, "join")).toEqual(["bob owner/moderator", "carol member/participant"]);

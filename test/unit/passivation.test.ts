@@ -7,7 +7,7 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { XMPPError } from "../../src/legacy/errors.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
-import { ALICE, DOMAIN, conditionOf, createHarness, fixtureHarness, iq, joinPresence } from "../helpers/harness.js";
+import { ALICE, DOMAIN, conditionOf, createHarness, endsJoin, fixtureHarness, iq, joinPresence } from "../helpers/harness.js";
 
 const rename = (room: string, name: string, id: string) =>
   iq("set", `${room}@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/muc#owner" }, xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "muc#roomconfig_roomname" }, xml("value", {}, name)))), id);
@@ -46,9 +46,9 @@ describe("passivation", () => {
     const rooms = Array.from({ length: 5 }, (_, i) => ({ id: `r${i}`, participants: [{ nick: "bob" }] }));
     const h = fixtureHarness({ users: [ALICE], rooms }, { maxRooms: 2 });
     h.route(joinPresence("r0", "alice"));
-    await h.settle(20);
+    await h.until(() => h.sent.some(endsJoin(`r0@${DOMAIN}`, "phone")));
     for (let i = 1; i < 5; i++) h.route(rename(`r${i}`, "x", `x${i}`));
-    await h.settle(50);
+    await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 4);
     const joined = h.registry.peek(ALICE, `r0@${DOMAIN}`)!;
     expect(joined.resources).toEqual(["phone"]);
     (await joined.room.getParticipant("bob")).sendText("still here", { legacyId: "s1" });
@@ -78,7 +78,7 @@ describe("passivation", () => {
   it("after shutdown, creates no room and drops what the plugin still does to the old ones", async () => {
     const h = fixtureHarness({ users: [ALICE], rooms: [{ id: "r0", participants: [{ nick: "bob" }] }, { id: "r1" }] });
     h.route(joinPresence("r0", "alice"));
-    await h.settle(20);
+    await h.until(() => h.sent.some(endsJoin(`r0@${DOMAIN}`, "phone")));
     const r0 = h.registry.peek(ALICE, `r0@${DOMAIN}`)!;
     const bob = await r0.room.getParticipant("bob");
     h.take();

@@ -32,7 +32,7 @@ async function busyLobby(h: Harness, resources = ["phone"]) {
   const actor = await joined(h, "lobby", resources);
   (await actor.room.getParticipant("bob")).sendText("hi", { legacyId: "m1" });
   h.route(xml("message", { from: `${ALICE}/phone`, to: ROOM, type: "groupchat", id: "u1" }, xml("body", {}, "hello")));
-  await h.settle(60);
+  await h.until(() => h.sent.some((s) => s.attrs.id === "u1"));
   h.take();
   expect(h.store.queryArchive(KEY).count).toBe(2);
   expect(h.store.getParticipants(KEY).length).toBeGreaterThan(0);
