@@ -5,12 +5,13 @@
  * path and be answered `item-not-found` "No room … here".
  */
 import type { Element } from "@xmpp/component";
-import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import { NS } from "../protocol/namespaces.js";
 import { xmlSafeText } from "../protocol/resourcepart.js";
 import { iqResult } from "../protocol/rfc6120.js";
 import { discoInfo } from "../protocol/xep0030.js";
 import { vcardPhoto } from "../protocol/xep0054.js";
+import { escapeLocalpart } from "../protocol/xep0106.js";
+import type { Store } from "../store/types.js";
 import type { RoomRegistry } from "./registry.js";
 import { realJidOf } from "./roomStanzas.js";
 
@@ -24,10 +25,11 @@ export interface ContactAddress {
 }
 
 /**
- * The participant that shows `jid` as its real JID in one of the user's running rooms, unless a
- * running room has that JID (a room is asked about then).
+ * The nickname of the participant that shows `jid` as its real JID in one of the user's rooms
+ * (running ones first, then those in the store: a passivated room's occupants stay contacts),
+ * unless a room has that JID (a room is asked about then).
  */
-export function contactParticipant({ registry, user, jid }: ContactAddress): LegacyParticipant | undefined {
+export function contactNickname({ registry, user, jid }: ContactAddress): string | undefined {
   // Servers nodeprep the local part of the address (Prosody lower-cases it).
   const asked = jid.toLowerCase();
   const rooms = registry.roomsOf(user);
@@ -35,7 +37,27 @@ export function contactParticipant({ registry, user, jid }: ContactAddress): Leg
   for (const actor of rooms) {
     const room = actor.room;
     const p = room._storedParticipants().find((x) => x.contact !== undefined && realJidOf(room, x)?.toLowerCase() === asked);
-    if (p) return p;
+    if (p) return p.nickname;
+  }
+  return registry.store && storedContactNickname(registry.store, user, asked);
+}
+
+/** {@link contactNickname} among the participants the store keeps of the user's non-anonymous rooms. */
+function storedContactNickname(store: Store, user: string, asked: string): string | undefined {
+  const stored = store.listRooms(user);
+  if (stored.some((r) => r.room.toLowerCase() === asked)) return undefined;
+  const domain = asked.slice(asked.indexOf("@") + 1);
+  const jidOf = (contact: string) => {
+    try {
+      return `${escapeLocalpart(contact)}@${domain}`.toLowerCase();
+    } catch {
+      return undefined;
+    }
+  };
+  for (const room of stored) {
+    if (room.type !== "group") continue;
+    const p = store.getParticipants(room).find((x) => x.contact !== undefined && jidOf(x.contact) === asked);
+    if (p) return p.nickname;
   }
   return undefined;
 }
@@ -52,9 +74,9 @@ export function handleContactIq(stanza: Element, address: ContactAddress, send: 
   const vcard = payload.is("vCard", NS.VCARD);
   const disco = payload.is("query", NS.DISCO_INFO) && !payload.attrs.node;
   if (!vcard && !disco) return false;
-  const p = contactParticipant(address);
-  if (!p) return false;
+  const nickname = contactNickname(address);
+  if (nickname === undefined) return false;
   if (vcard) send(iqResult(stanza, vcardPhoto()));
-  else send(iqResult(stanza, discoInfo([{ category: "client", type: "pc", name: xmlSafeText(p.nickname) }], [NS.DISCO_INFO, NS.VCARD])));
+  else send(iqResult(stanza, discoInfo([{ category: "client", type: "pc", name: xmlSafeText(nickname) }], [NS.DISCO_INFO, NS.VCARD])));
   return true;
 }

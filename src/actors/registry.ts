@@ -113,6 +113,11 @@ export class RoomRegistry {
     return parked;
   }
 
+  /** The store rooms are kept in, if any. */
+  get store(): Store | undefined {
+    return this.#options.store;
+  }
+
   /** Every running room actor of one user. */
   roomsOf(user: string): RoomActor[] {
     return this.all().filter((r) => r.room.session.user === user);

@@ -34,6 +34,23 @@ describe("contact JIDs", () => {
     expect(query.getChildren("feature").map((f) => f.attrs.var)).not.toContain("http://jabber.org/protocol/muc");
   });
 
+  it("a contact seen in a room that has since passivated still gets an empty vCard (from the stored participants)", async () => {
+    const fixture = lobbyFixture();
+    fixture.rooms.push({ ...fixture.rooms[0]!, id: "other", participants: [] } as never);
+    const h = fixtureHarness(fixture, { maxRooms: 1 });
+    await joined(h, "lobby");
+    h.route(xml("presence", { from: `${ALICE}/phone`, to: `lobby@${DOMAIN}/alice`, type: "unavailable" }));
+    h.route(iq("get", `other@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "evict"));
+    await h.until(() => h.sent.some((s) => s.attrs.id === "evict"));
+    expect(h.registry.peek(ALICE, `lobby@${DOMAIN}`)).toBeUndefined();
+    h.take();
+    h.route(vcardGet(CAROL));
+    await h.until(() => h.sent.some((s) => s.attrs.id === "v"));
+    const [reply] = h.take();
+    expect(reply!.attrs).toMatchObject({ from: CAROL, type: "result" });
+    expect(qualifiedTree(reply!)).toEqual(["{jabber:client}iq", "  {vcard-temp}vCard"]);
+  });
+
   it("a JID that is no contact of the asking user is not turned into one: unknown ids and other users' contacts get item-not-found", async () => {
     const ZOE = "zoe@example.org";
     const h = fixtureHarness(lobbyFixture({}, [ALICE, ZOE]));
