@@ -46,7 +46,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
     room._host = this;
     this.#avatar = new RoomAvatar(room, options.avatars, (announce) => {
       if (this.actor.getSnapshot().status !== "active") return; // a load that outlived the room
-      if (this.store) saveRoom(this.store, room);
+      if (this.store) saveRoom(this.store, room, { avatar: true });
       if (announce) this.live((rs) => rs.flatMap((r) => avatarChanged(room, this.fullJid(r))));
     });
     const binding = bindRoom(
@@ -64,7 +64,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
       options.callbackTimeoutMs,
       {
         backfill: () => (this.store ? runBackfill(room, this.store, options.onError) : Promise.resolve()),
-        infoFetched: () => this.store && saveRoom(this.store, room),
+        infoFetched: () => this.store && saveRoom(this.store, room, { avatar: true }),
         participantsFilled: () => this.store && saveParticipants(this.store, room),
       },
     );

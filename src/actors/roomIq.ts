@@ -43,7 +43,7 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
   }
   if (is("vCard", NS.VCARD)) {
     if (get) {
-      if (!nick) room.read(iq, "info", () => [iqResult(iq, vcardPhoto(r._avatar))]); // no bytes after a restart: empty
+      if (!nick) room.read(iq, "info", () => [iqResult(iq, vcardPhoto(r._avatar))]);
       else room.read(iq, "participants", () => [occupantExists(room, nick) ? iqResult(iq, vcardPhoto()) : notFound(iq, r.jid, nick)]);
     } else if (nick) fail({ condition: "bad-request", text: "Occupants' avatars cannot be set from XMPP" });
     else room.request(iq, "setAvatar", setRoomAvatar(iq, payload, room.avatar));

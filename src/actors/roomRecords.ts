@@ -39,8 +39,13 @@ export function participantRecord(p: LegacyParticipant): ParticipantInput {
   };
 }
 
-/** Writes the room's info. */
-export function saveRoom(store: Store, room: LegacyRoom): void {
+/**
+ * Writes the room's info; with `avatar` (after `updateInfo` and an avatar change) also the
+ * avatar's bytes when they are loaded, kept once per hash.
+ */
+export function saveRoom(store: Store, room: LegacyRoom, options: { avatar?: boolean } = {}): void {
+  const avatar = room._avatar;
+  if (options.avatar && avatar?.data && avatar.mime) store.putAvatar({ hash: avatar.hash, mime: avatar.mime, data: avatar.data });
   store.putRoom(roomRecord(room));
 }
 
@@ -51,7 +56,7 @@ export function saveParticipants(store: Store, room: LegacyRoom): void {
 
 /**
  * Brings a room's state back from the store into a fresh plugin room, before its callbacks run:
- * its info and its avatar (its bytes when the cache still has them, else only its ids), and,
+ * its info and its avatar (its bytes from the cache, else from the store), and,
  * when `participants` (`fillParticipants` ran in this run before the room passivated), its
  * participants. Participants stored by an earlier run are not brought back: that run's list
  * may be stale, and `fillParticipants` makes a new one (slidge wipes them at start).
@@ -69,7 +74,9 @@ export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache
     room.type = record.type;
     if (record.userNick !== undefined) room.userNick = record.userNick;
     if (record.avatarId !== undefined && record.avatarHash !== undefined) {
-      room._avatar = avatars.peek(record.avatarId) ?? { uniqueId: record.avatarId, hash: record.avatarHash };
+      const cached = avatars.peek(record.avatarId);
+      const bytes = cached ? undefined : store.getAvatar(record.avatarHash);
+      room._avatar = cached ?? { uniqueId: record.avatarId, hash: record.avatarHash, ...(bytes && { mime: bytes.mime, data: bytes.data }) };
     }
     if (!options.participants) return;
     for (const p of store.getParticipants(keyOf(room))) {

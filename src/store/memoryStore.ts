@@ -17,9 +17,10 @@ import type {
   RoomKey,
   RoomRecord,
   Store,
+  StoredAvatar,
   StoreOptions,
 } from "./types.js";
-import { checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
+import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
 
 interface RoomState {
   record: RoomRecord;
@@ -41,6 +42,7 @@ function copyRoom(record: RoomRecord): RoomRecord {
 
 class MemoryStore implements Store {
   readonly #rooms = new Map<string, RoomState>();
+  readonly #avatars = new Map<string, StoredAvatar>();
   #seq = 0;
   #run = 1;
   #stopRetention: () => void = () => {};
@@ -77,6 +79,16 @@ class MemoryStore implements Store {
       .filter((s) => s.record.user === user)
       .map((s) => copyRoom(s.record))
       .sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  }
+
+  getAvatar(hash: string): StoredAvatar | undefined {
+    const avatar = this.#avatars.get(hash);
+    return avatar && { ...avatar, data: avatar.data.slice() };
+  }
+
+  putAvatar(avatar: StoredAvatar): void {
+    checkAvatar(avatar);
+    if (!this.#avatars.has(avatar.hash)) this.#avatars.set(avatar.hash, { ...avatar, data: avatar.data.slice() });
   }
 
   getParticipants(room: RoomKey): ParticipantRecord[] {
@@ -131,6 +143,8 @@ class MemoryStore implements Store {
   purgeOlderThan(before: number): number {
     let deleted = 0;
     for (const state of this.#rooms.values()) deleted += state.archive.purge(before);
+    const named = new Set([...this.#rooms.values()].map((s) => s.record.avatarHash));
+    for (const hash of this.#avatars.keys()) if (!named.has(hash)) this.#avatars.delete(hash);
     return deleted;
   }
 

@@ -123,8 +123,21 @@ ALTER TABLE participants_v4 RENAME TO participants;
 CREATE INDEX participants_position ON participants (room_id, position);
 `;
 
+/**
+ * Version 5: avatar bytes, keyed by their SHA-1 (what `rooms.avatar_hash` holds). Rooms kept only
+ * the avatar's ids, so after a restart a plugin that skipped the download (the id was unchanged)
+ * left the room advertising a hash whose vCard was empty.
+ */
+const V5_AVATARS = `
+CREATE TABLE avatars (
+  hash TEXT PRIMARY KEY,
+  mime TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+`;
+
 /** The migrations, in order; migration `i` brings the schema from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_ARCHIVE_COUNT, V3_PARTICIPANT_POSITION, V4_PARTICIPANTS_BY_RESOURCE];
+export const MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_ARCHIVE_COUNT, V3_PARTICIPANT_POSITION, V4_PARTICIPANTS_BY_RESOURCE, V5_AVATARS];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

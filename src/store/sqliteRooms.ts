@@ -54,7 +54,10 @@ export type RoomStatement =
   | "putParticipantAt"
   | "deleteParticipant"
   | "nextRun"
-  | "currentRun";
+  | "currentRun"
+  | "avatar"
+  | "putAvatar"
+  | "purgeAvatars";
 
 /** The statements of rooms and participants, prepared once per database. */
 export function prepareStatements(db: Database.Database): Record<RoomStatement, Statement> {
@@ -86,6 +89,9 @@ export function prepareStatements(db: Database.Database): Record<RoomStatement, 
          affiliation = excluded.affiliation, role = excluded.role, occupant_id = excluded.occupant_id`,
     ),
     deleteParticipant: prepare("DELETE FROM participants WHERE room_id = ? AND resource = ?"),
+    avatar: prepare("SELECT mime, data FROM avatars WHERE hash = ?"),
+    putAvatar: prepare("INSERT INTO avatars (hash, mime, data) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING"),
+    purgeAvatars: prepare("DELETE FROM avatars WHERE hash NOT IN (SELECT avatar_hash FROM rooms WHERE avatar_hash IS NOT NULL)"),
     nextRun: prepare("UPDATE meta SET value = value + 1 WHERE key = 'run' RETURNING value").pluck() as Statement,
     currentRun: prepare("SELECT value FROM meta WHERE key = 'run'").pluck() as Statement,
   };

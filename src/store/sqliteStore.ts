@@ -37,6 +37,7 @@ import { SqliteArchive } from "./sqliteArchive.js";
 import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
 import type {
   ArchivedMessage,
+  StoredAvatar,
   ArchiveInput,
   HoleBounds,
   LostMessage,
@@ -47,7 +48,7 @@ import type {
   Store,
   StoreOptions,
 } from "./types.js";
-import { checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
+import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
 
 /** How many room ids are cached for archive writes and queries. */
 const ROOM_ID_CACHE = 10_000;
@@ -121,6 +122,16 @@ class SqliteStore implements Store {
     return (this.#sql.listRooms.all(user) as SqlRow[]).map(toRoom);
   }
 
+  getAvatar(hash: string): StoredAvatar | undefined {
+    const row = this.#sql.avatar.get(hash) as { mime: string; data: Buffer } | undefined;
+    return row && { hash, mime: row.mime, data: new Uint8Array(row.data) };
+  }
+
+  putAvatar(avatar: StoredAvatar): void {
+    checkAvatar(avatar);
+    this.#journaled(() => this.#sql.putAvatar.run(avatar.hash, avatar.mime, avatar.data));
+  }
+
   getParticipants(room: RoomKey): ParticipantRecord[] {
     const id = this.#roomId(room);
     if (id === undefined) return [];
@@ -186,6 +197,7 @@ class SqliteStore implements Store {
   }
 
   purgeOlderThan(before: number): number {
+    this.#journaled(() => this.#sql.purgeAvatars.run());
     return this.#archive.purge(before);
   }
 

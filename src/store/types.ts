@@ -161,33 +161,14 @@ export interface HoleBounds {
   before?: HoleBound;
 }
 
-/** Options shared by {@link Store} factories. */
-export interface StoreOptions {
-  /**
-   * Delete archived messages older than this many days, checked every `retentionIntervalMs`
-   * (slidge's `MAM_MAX_DAYS`). `Infinity` keeps messages forever.
-   * @defaultValue 7
-   */
-  retentionDays?: number;
-  /**
-   * How often the retention purge runs; the first purge runs one interval after opening.
-   * @defaultValue 21_600_000 (6 h)
-   */
-  retentionIntervalMs?: number;
-  /**
-   * SQLite store: shortest time between two group commits of archived messages, in ms (0 to
-   * 1000). Under load a message waits at most this long before the outbox sends it; a larger
-   * value commits less often. The first message after a quiet spell commits at the end of its
-   * event-loop turn.
-   * @defaultValue 2
-   */
-  groupCommitMs?: number;
-  /**
-   * Called with errors the store meets outside a call: a failed group commit (its writes are
-   * rolled back) or a failed retention purge.
-   * @defaultValue prints a warning through `process.emitWarning`
-   */
-  onError?: (error: unknown) => void;
+export type { StoreOptions } from "./storeOptions.js";
+
+/** An avatar's bytes as the store keeps them: content-addressed by their SHA-1. */
+export interface StoredAvatar {
+  /** SHA-1 of `data`, hex: the key, and what a room's {@link RoomRecord.avatarHash} names. */
+  hash: string;
+  mime: string;
+  data: Uint8Array;
 }
 
 /**
@@ -219,6 +200,14 @@ export interface Store {
   deleteRoom(user: string, room: string): boolean;
   /** Every room of the user, ordered by room JID. */
   listRooms(user: string): RoomRecord[];
+  /** The avatar bytes kept under this hash, or `undefined`. */
+  getAvatar(hash: string): StoredAvatar | undefined;
+  /**
+   * Keeps an avatar's bytes under its hash (rooms with the same avatar share them), so that a
+   * room's avatar survives a restart without a download. Bytes that no room's `avatarHash` names
+   * any more are deleted by {@link purgeOlderThan}.
+   */
+  putAvatar(avatar: StoredAvatar): void;
 
   /** The stored participants, in the order they were put. */
   getParticipants(room: RoomKey): ParticipantRecord[];

@@ -6,7 +6,7 @@
  * @module
  */
 import { AFFILIATIONS, ROLES } from "../protocol/xep0045.js";
-import type { ArchiveInput, ParticipantInput, RoomKey, RoomRecord } from "./types.js";
+import type { ArchiveInput, ParticipantInput, RoomKey, RoomRecord, StoredAvatar } from "./types.js";
 
 function text(value: unknown, what: string): void {
   if (typeof value !== "string" || value === "") throw new TypeError(`${what} must be a non-empty string, got ${String(value)}`);
@@ -43,6 +43,13 @@ export function checkParticipant(participant: ParticipantInput): void {
   if (!ROLES.includes(participant.role)) {
     throw new TypeError(`ParticipantRecord.role must be one of ${ROLES.join(", ")}, got ${participant.role}`);
   }
+}
+
+/** Checks an avatar before {@link Store.putAvatar}. @internal */
+export function checkAvatar(avatar: StoredAvatar): void {
+  text(avatar.hash, "StoredAvatar.hash");
+  text(avatar.mime, "StoredAvatar.mime");
+  if (!(avatar.data instanceof Uint8Array)) throw new TypeError("StoredAvatar.data must be a Uint8Array");
 }
 
 /** Checks a message before {@link Store.archive}. @internal */

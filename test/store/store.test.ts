@@ -219,4 +219,35 @@ describe.each(IMPLEMENTATIONS)("the %s store", (_name, open) => {
       expect(store().purgeOlderThan(hour(4))).toBe(0);
     });
   });
+
+  describe("avatars", () => {
+    const bytes = (n: number) => ({ hash: `hash-${n}`, mime: "image/png", data: new Uint8Array([0x89, n, n]) });
+
+    it("keeps an avatar's bytes by hash, once, and gives back a copy", () => {
+      store().putAvatar(bytes(1));
+      store().putAvatar({ ...bytes(1), data: new Uint8Array([0]) }); // same hash: the first bytes stay
+      const got = store().getAvatar("hash-1")!;
+      expect(got).toEqual(bytes(1));
+      got.data[0] = 0;
+      expect(store().getAvatar("hash-1")).toEqual(bytes(1));
+      expect(store().getAvatar("hash-2")).toBeUndefined();
+    });
+
+    it("deletes, with the retention purge, the bytes no room names any more", () => {
+      store().putRoom(room({ avatarId: "a1", avatarHash: "hash-1" }));
+      store().putAvatar(bytes(1));
+      store().putAvatar(bytes(2));
+      store().purgeOlderThan(hour(0));
+      expect(store().getAvatar("hash-1")).toEqual(bytes(1));
+      expect(store().getAvatar("hash-2")).toBeUndefined();
+      store().deleteRoom(USER, ROOM);
+      store().purgeOlderThan(hour(0));
+      expect(store().getAvatar("hash-1")).toBeUndefined();
+    });
+
+    it("refuses an avatar without a hash or bytes", () => {
+      expect(() => store().putAvatar({ ...bytes(1), hash: "" })).toThrow(TypeError);
+      expect(() => store().putAvatar({ ...bytes(1), data: "png" as never })).toThrow("StoredAvatar.data must be a Uint8Array");
+    });
+  });
 });

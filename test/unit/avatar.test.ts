@@ -97,7 +97,7 @@ describe("room avatars across a restart (SQLite)", () => {
     return { createSession: (user: string) => new Session(user) };
   }
 
-  it("updateInfo finds the stored avatar id and hash, and skips the download; a later setAvatar is stored too", async () => {
+  it("updateInfo finds the stored avatar id and hash, and skips the download; the vCard still has the photo; a later setAvatar is stored too", async () => {
     const path = join(tempDir(), "store.db");
     const options = { retentionDays: Number.POSITIVE_INFINITY };
     const current = { id: "legacy-avatar-1", bytes: PNG };
@@ -127,6 +127,12 @@ describe("room avatars across a restart (SQLite)", () => {
     expect(avatarHashOf(h.take()[0]!)).toBe(sha1(JPEG));
     expect(seen).toEqual([{ avatarId: undefined, avatarHash: undefined }, { avatarId: "legacy-avatar-2", avatarHash: sha1(JPEG) }]);
     expect(downloads).toEqual(["legacy-avatar-1"]);
+    // No download, yet the advertised hash has its photo: the bytes came back from the store.
+    h.route(iq("get", ROOM, xml("vCard", { xmlns: "vcard-temp" }), "vcard"));
+    await h.until(() => h.sent.some((s) => s.attrs.id === "vcard"));
+    const photo = h.take()[0]!.getChild("vCard", "vcard-temp")!.getChild("PHOTO")!;
+    expect(photo.getChildText("TYPE")).toBe("image/jpeg");
+    expect(Buffer.from(photo.getChildText("BINVAL")!, "base64")).toEqual(Buffer.from(JPEG));
     h.registry.shutdown();
     store.close();
   });
