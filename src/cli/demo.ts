@@ -14,7 +14,8 @@ import { createFixtureNetwork } from "../demo/fixtureNetwork.js";
 import { type WebClient, converseDist, startWebClient } from "../demo/webClient.js";
 import { type Inspector, createInspector } from "../inspect/inspector.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
-import { type ProsodyHandle, startProsody } from "../testbed/prosody.js";
+import { removeStaleRuntimeFolders } from "../testbed/processes.js";
+import { type ProsodyHandle, startProsody, TESTBED_BASE } from "../testbed/prosody.js";
 import { type Flags, flagOrEnv, parseFlags } from "./args.js";
 
 const DEFAULT_FIXTURE = fileURLToPath(new URL("../../fixtures/demo.json", import.meta.url));
@@ -49,6 +50,8 @@ export async function runDemo(argv: string[]): Promise<number> {
   if (service === undefined) {
     domain ??= "muc.localhost";
     folder = await takeDemoFolder({ dir: flagOrEnv(flags, "dir"), fresh: flags.has("fresh") });
+    const stale = await removeStaleRuntimeFolders(TESTBED_BASE);
+    if (stale.length > 0) console.log(`removed ${stale.length} stale test-bed folder(s) from ${TESTBED_BASE}`);
     prosody = await startProsody({ components: [domain], secret, privileged: true, websocket: true, dir: folder.dir });
     service = prosody.service;
     secret = prosody.secret;

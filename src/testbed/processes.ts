@@ -3,7 +3,7 @@
  * an earlier run left behind in a runtime folder (Linux `/proc`).
  */
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Sends `signal` to the process group `pid` leads, else to the process alone. */
@@ -66,4 +66,22 @@ export async function prosodyRunningIn(dir: string): Promise<number | undefined>
 export async function stopProsodyIn(dir: string): Promise<void> {
   const pid = await prosodyRunningIn(dir);
   if (pid) await terminate(pid);
+}
+
+/**
+ * Removes the `prosody-*` runtime folders under `base` (each test-bed Prosody started without a
+ * `dir` makes one) that are older than `olderThanMs` and have no Prosody running in them: those
+ * that test runs killed midway, or demos of earlier versions, left behind. Returns their names.
+ */
+export async function removeStaleRuntimeFolders(base: string, olderThanMs = 10 * 60_000): Promise<string[]> {
+  const names = await readdir(base).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names.filter((n) => n.startsWith("prosody-"))) {
+    const dir = join(base, name);
+    const info = await stat(dir).catch(() => undefined);
+    if (!info?.isDirectory() || Date.now() - info.mtimeMs < olderThanMs || (await prosodyRunningIn(dir))) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }

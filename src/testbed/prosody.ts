@@ -79,6 +79,9 @@ export interface ProsodyHandle {
 
 const TEMPLATE = fileURLToPath(new URL("../../testbed/prosody.cfg.lua", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Where test-bed Prosody runtime folders go by default (`<repo>/.testbed`). */
+export const TESTBED_BASE = join(REPO_ROOT, ".testbed");
 const INSTALL_HINT = "run `bash scripts/ensure-deps.sh` (or `apt-get install prosody prosody-modules`)";
 const DOMAIN_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 const LOCAL_RE = /^[a-z0-9._-]+$/;
@@ -184,7 +187,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
   const components = validate(opts);
   const bin = findProsody();
   const secret = opts.secret ?? randomBytes(16).toString("hex");
-  const base = join(REPO_ROOT, ".testbed");
+  const base = TESTBED_BASE;
   const dir = opts.dir
     ? resolve(opts.dir)
     : await mkdir(base, { recursive: true }).then(() => mkdtemp(join(base, "prosody-")));
