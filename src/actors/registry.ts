@@ -13,6 +13,7 @@
 import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/LegacySession.js";
 import { checkPositiveInteger } from "../optionChecks.js";
 import type { RestoredSteps } from "../machines/roomEvents.js";
@@ -49,6 +50,15 @@ export interface RoomRegistryOptions {
   onError?: (error: unknown) => void;
 }
 
+/**
+ * What the registry remembers of a passivated room: the callbacks that ran in this run, and its
+ * room object while the plugin still holds it (a re-activation goes on with that object).
+ */
+interface Passivated {
+  steps: RestoredSteps;
+  room: WeakRef<LegacyRoom>;
+}
+
 /** Finds, creates, passivates and re-activates room actors. */
 export class RoomRegistry {
   readonly #options: RoomRegistryOptions;
@@ -59,7 +69,7 @@ export class RoomRegistry {
    * Passivated rooms and what already ran for them in this run, oldest first, bounded (a plain
    * Map: an LRUCache of this size preallocates ~26 MiB and ~90 ms at start).
    */
-  readonly #passivated = new Map<string, RestoredSteps>();
+  readonly #passivated = new Map<string, Passivated>();
   readonly #creating = new Map<string, Promise<RoomActor>>();
   readonly #sweeper: NodeJS.Timeout;
   /** Set by {@link shutdown}: no room is created or re-activated after it. */
@@ -147,11 +157,17 @@ export class RoomRegistry {
   }
 
   async #create(session: LegacySession, local: string, roomJid: string, k: string): Promise<RoomActor> {
-    const room = await session.createRoom(unescapeLocalpart(local));
-    room.jid = roomJid;
     const o = this.#options;
-    const restored = this.#passivated.get(k);
-    if (o.store) restoreRoom(o.store, room, this.avatars, { participants: restored?.participants === true });
+    const passivated = this.#passivated.get(k);
+    // The plugin may still hold the room object of the passivated activation (to send legacy
+    // events through it): that object goes on, so what the plugin does with it reaches this one.
+    const kept = passivated?.room.deref();
+    const room = kept?.session === session ? kept : await session.createRoom(unescapeLocalpart(local));
+    const restored = passivated?.steps;
+    if (room !== kept) {
+      room.jid = roomJid;
+      if (o.store) restoreRoom(o.store, room, this.avatars, { participants: restored?.participants === true });
+    }
     this.#passivated.delete(k);
     let actor: RoomActor | undefined;
     const self = (): RoomActor | undefined => actor;
@@ -211,14 +227,14 @@ export class RoomRegistry {
     if (actor.destroyed) return;
     // A room that has not had its first stanza yet is on its way to one: parked, not passivated.
     if (actor.idle && !actor.fresh && this.#options.store) {
-      this.#remember(k, actor.ranSteps());
+      this.#remember(k, actor);
       actor.passivate();
     } else this.#parked.set(k, actor);
   }
 
-  #remember(k: string, steps: RestoredSteps): void {
+  #remember(k: string, actor: RoomActor): void {
     this.#passivated.delete(k);
-    this.#passivated.set(k, steps);
+    this.#passivated.set(k, { steps: actor.ranSteps(), room: new WeakRef(actor.room) });
     if (this.#passivated.size > MAX_PASSIVATED) this.#passivated.delete(this.#passivated.keys().next().value as string);
   }
 
@@ -233,7 +249,7 @@ export class RoomRegistry {
     if (this.#parked.get(k) !== actor || !actor.idle || !this.#options.store) return;
     if (actor.fresh && !evenFresh) return;
     this.#parked.delete(k);
-    this.#remember(k, actor.ranSteps());
+    this.#remember(k, actor);
     actor.passivate();
   }
 

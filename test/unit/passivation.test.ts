@@ -75,6 +75,44 @@ describe("passivation", () => {
     expect(actor.idle).toBe(true);
   });
 
+  it("goes on with the room object the plugin kept: what the plugin sends through it after a passivation reaches the next activation", async () => {
+    const kept = new Map<string, LegacyRoom>();
+    let created = 0;
+    class KeptRoom extends LegacyRoom {
+      override async fillParticipants() {
+        await this.getParticipant("bob");
+      }
+    }
+    class Session extends LegacySession {
+      override createRoom(id: string) {
+        created++;
+        const room = new KeptRoom(this, id);
+        kept.set(id, room); // as a bridge does, to deliver legacy events to the room
+        return room;
+      }
+    }
+    const h = createHarness({ createSession: (user) => new Session(user) }, { maxRooms: 1 });
+    const evict = (id: string) => h.route(iq("get", `other@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), id));
+    h.route(joinPresence("lobby", "alice"));
+    await h.until(() => h.sent.some(endsJoin(`lobby@${DOMAIN}`, "phone")));
+    h.route(xml("presence", { from: `${ALICE}/phone`, to: `lobby@${DOMAIN}/alice`, type: "unavailable" }));
+    evict("evict-1");
+    await h.until(() => h.sent.some((s) => s.attrs.id === "evict-1"));
+    expect(h.registry.peek(ALICE, `lobby@${DOMAIN}`)).toBeUndefined();
+    const room = kept.get("lobby")!;
+    (await room.getParticipant("bob")).sendText("while you were away", { legacyId: "away-1" });
+    h.take();
+
+    h.route(joinPresence("lobby", "alice", "phone", "join-2"));
+    await h.until(() => h.sent.some(endsJoin(`lobby@${DOMAIN}`, "phone")));
+    expect(h.registry.peek(ALICE, `lobby@${DOMAIN}`)!.room).toBe(room);
+    (await room.getParticipant("bob")).sendText("back live", { legacyId: "live-1" });
+    const bodies = h.take().filter((s) => s.name === "message").map((s) => s.getChildText("body"));
+    expect(bodies).toContain("while you were away"); // join history, from the archive
+    expect(bodies.at(-1)).toBe("back live");
+    expect(created).toBe(2); // lobby and other, each created once
+  });
+
   it("after shutdown, creates no room and drops what the plugin still does to the old ones", async () => {
     const h = fixtureHarness({ users: [ALICE], rooms: [{ id: "r0", participants: [{ nick: "bob" }] }, { id: "r1" }] });
     h.route(joinPresence("r0", "alice"));
