@@ -14,6 +14,7 @@ import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../legacy/errors.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { DETACHED_HOST } from "../legacy/RoomHost.js";
 import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/LegacySession.js";
 import { checkPositiveInteger } from "../optionChecks.js";
 import type { RestoredSteps } from "../machines/roomEvents.js";
@@ -218,6 +219,10 @@ export class RoomRegistry {
     const k = key(session.user, roomJid);
     await this.#creating.get(k)?.catch(() => undefined);
     this.peek(session.user, roomJid)?.removeUser(options);
+    // A passivated room's object the plugin still holds: what it does with it now is dropped,
+    // so it cannot write the deleted rows back.
+    const kept = this.#passivated.get(k)?.room.deref();
+    if (kept) kept._host = DETACHED_HOST;
     this.#passivated.delete(k);
     this.#options.store?.deleteRoom(session.user, roomJid);
   }
