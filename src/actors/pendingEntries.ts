@@ -102,7 +102,7 @@ const NOT_ARCHIVED: StanzaErrorData = {
  */
 export function answerRequest(request: Element, stanzas: Element[], outbox: StanzaSink, by: string): void {
   if (request.name === "message" && outbox.replaceIfLost) {
-    for (const s of stanzas) if (s.attrs.to === request.attrs.from) outbox.replaceIfLost(s, errorReply(request, { ...NOT_ARCHIVED, by }));
+    for (const s of stanzas) if (s.attrs.to === request.attrs.from) outbox.replaceIfLost(s, () => errorReply(request, { ...NOT_ARCHIVED, by }));
   }
   outbox.sendAll(stanzas);
 }

@@ -31,7 +31,7 @@ export interface StanzaSink {
   send(stanza: Element): void;
   sendAll(stanzas: Iterable<Element>): void;
   /** Sends `substitute` instead of `stanza` if a message it refers to is lost by a failed commit. */
-  replaceIfLost?(stanza: Element, substitute: Element): void;
+  replaceIfLost?(stanza: Element, substitute: () => Element): void;
   readonly size?: number;
   flushed?(): Promise<void>;
 }

@@ -88,7 +88,7 @@ export class Outbox {
   #waitingForDrain = false;
   #idle: Array<() => void> = [];
   /** What to send instead of a stanza that turns out to refer to a lost message. */
-  readonly #substitutes = new WeakMap<Element, Element>();
+  readonly #substitutes = new WeakMap<Element, () => Element>();
 
   constructor(connection: OutboxConnection, options: OutboxOptions) {
     const maxQueue = options.maxQueue ?? 100_000;
@@ -134,10 +134,11 @@ export class Outbox {
   /**
    * Sends `substitute` instead of `stanza` (queued now or later) if a failed commit lost a
    * message `stanza` refers to: an error reply instead of the echo that answers a request.
-   * Without one, such a stanza is dropped.
+   * Without one, such a stanza is dropped. `substitute` is built only then; with no commit
+   * pending, nothing can be lost and nothing is kept.
    */
-  replaceIfLost(stanza: Element, substitute: Element): void {
-    this.#substitutes.set(stanza, substitute);
+  replaceIfLost(stanza: Element, substitute: () => Element): void {
+    if (this.#barrier?.uncommitted) this.#substitutes.set(stanza, substitute);
   }
 
   /** Resolves when the queue is empty (or at once if it is). */
@@ -184,7 +185,7 @@ export class Outbox {
         continue;
       }
       const substitute = this.#substitutes.get(stanza);
-      if (substitute) kept.push(substitute);
+      if (substitute) kept.push(substitute());
       else this.#onDrop(stanza, "not-durable");
     }
     this.#queue = kept;

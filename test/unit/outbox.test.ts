@@ -120,7 +120,7 @@ describe("outbox", () => {
     const withSid = (id: string, sid: string, to = "alice@example.org/a") =>
       xml("message", { id, from: "room@muc.example.org/bob", to }, xml("stanza-id", { xmlns: "urn:xmpp:sid:0", by: "room@muc.example.org", id: sid }));
     const echo = withSid("echo", "lost-1");
-    outbox.replaceIfLost(echo, stanza("error-reply"));
+    outbox.replaceIfLost(echo, () => stanza("error-reply"));
     outbox.send(withSid("saved", "kept-1"));
     outbox.send(echo);
     outbox.send(withSid("live-lost", "lost-2"));
