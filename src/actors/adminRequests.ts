@@ -4,7 +4,7 @@
  * whole iq (changes already made stay made).
  */
 import type { Element } from "@xmpp/component";
-import { XMPPError } from "../legacy/errors.js";
+import { XMPPError } from "../protocol/xmppError.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { iqResult } from "../protocol/rfc6120.js";

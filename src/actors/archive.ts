@@ -4,7 +4,7 @@
  */
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
-import { NotImplementedError } from "../legacy/errors.js";
+import { NotImplementedError } from "../protocol/xmppError.js";
 import type { BackfillBound, BackfillBounds, LegacyRoom } from "../legacy/LegacyRoom.js";
 import { NS } from "../protocol/namespaces.js";
 import { parseElement } from "../protocol/parseXml.js";

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { LRUCache } from "lru-cache";
-import { XMPPError } from "../legacy/errors.js";
+import { XMPPError } from "../protocol/xmppError.js";
 
 /** An avatar ready to publish. */
 export interface Avatar {

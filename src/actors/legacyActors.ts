@@ -3,7 +3,7 @@
  * keeps the room quiet while it fills itself, and turns any throw into stanza error data.
  */
 import { fromCallback, fromPromise } from "xstate";
-import { toStanzaError } from "../legacy/errors.js";
+import { toStanzaError } from "../protocol/xmppError.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { QueuedRequest, RequestOutcome, RoomHandle, RunEvent, RunnerEvent } from "../machines/roomEvents.js";

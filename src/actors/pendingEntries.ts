@@ -4,7 +4,7 @@
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import { toStanzaError } from "../legacy/errors.js";
+import { toStanzaError } from "../protocol/xmppError.js";
 import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
 import type { RequestKind } from "../machines/roomEvents.js";
 import { type HistoryRequest, mucElement } from "../protocol/xep0045.js";

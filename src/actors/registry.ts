@@ -12,7 +12,7 @@
  */
 import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
-import { XMPPError } from "../legacy/errors.js";
+import { XMPPError } from "../protocol/xmppError.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { DETACHED_HOST } from "../legacy/RoomHost.js";
 import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/LegacySession.js";

@@ -6,7 +6,7 @@
  * before the iq result.
  */
 import type { Element } from "@xmpp/component";
-import { XMPPError } from "../legacy/errors.js";
+import { XMPPError } from "../protocol/xmppError.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { cloneElement, iqResult } from "../protocol/rfc6120.js";
 import { parseVcardPhoto } from "../protocol/xep0054.js";

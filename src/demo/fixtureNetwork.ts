@@ -4,7 +4,7 @@
  * the request kinds listed in `reject`, and logs every callback to the call log.
  */
 import { nanoid } from "nanoid";
-import { XMPPError } from "../legacy/errors.js";
+import { XMPPError } from "../protocol/xmppError.js";
 import { LegacyRoom, type IncomingTextOptions } from "../legacy/LegacyRoom.js";
 import { LegacySession, type RoomListing } from "../legacy/LegacySession.js";
 import type { GatewayPlugin } from "../legacy/plugin.js";

@@ -4,8 +4,7 @@
  */
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
-import { XMPPError } from "../legacy/errors.js";
-import { parseStanzaError } from "../protocol/rfc6120.js";
+import { XMPPError } from "../protocol/xmppError.js";
 import { bareJid } from "./addresses.js";
 
 /** Sends iqs and resolves with their result (or rejects with an {@link XMPPError}). */
@@ -40,10 +39,7 @@ export class IqCaller {
     this.#pending.delete(stanza.attrs.id ?? "");
     clearTimeout(entry.timer);
     if (stanza.attrs.type === "result") entry.resolve(stanza);
-    else {
-      const error = parseStanzaError(stanza);
-      entry.reject(new XMPPError(error?.condition ?? "undefined-condition", error?.text, error?.type));
-    }
+    else entry.reject(XMPPError.fromElement(stanza));
     return true;
   }
 }

@@ -10,7 +10,7 @@ import { handleContactIq } from "../actors/contactInbox.js";
 import type { RoomRegistry } from "../actors/registry.js";
 import { handleRoomStanza } from "../actors/roomInbox.js";
 import type { SessionDirectory } from "../actors/sessions.js";
-import { toStanzaError } from "../legacy/errors.js";
+import { toStanzaError } from "../protocol/xmppError.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
 import { invite, isInvitation, readInvitation } from "../actors/invitations.js";
 import type { RoomActor } from "../actors/RoomActor.js";
