@@ -13,7 +13,7 @@ import { openSqliteStore } from "./store/sqliteStore.js";
 import type { Store } from "./store/types.js";
 import { IqCaller } from "./transport/iqCaller.js";
 import { Privileges } from "./transport/privileges.js";
-import { createRouter } from "./transport/router.js";
+import { createRouter } from "./actors/router.js";
 
 export type { GatewayOptions } from "./gatewayOptions.js";
 export type { ShutdownTally } from "./actors/roomShutdown.js";

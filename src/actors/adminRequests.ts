@@ -10,7 +10,7 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { iqResult } from "../protocol/rfc6120.js";
 import type { AdminItem } from "../protocol/xep0045admin.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
-import { splitJid } from "../transport/addresses.js";
+import { splitJid } from "../protocol/rfc7622.js";
 import type { RequestHandler } from "./RoomActor.js";
 
 /** Who an item is about: the legacy contact and the occupant's legacy nickname, when known. */

@@ -9,8 +9,9 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { privilegedIq, unwrapPrivileged } from "../protocol/xep0356.js";
 import { bookmarkItemQuery, bookmarkPublish, conferenceOf } from "../protocol/xep0402.js";
 import { invitationMessage } from "../protocol/xep0249.js";
-import { IqCaller } from "../transport/iqCaller.js";
-import { Privileges } from "../transport/privileges.js";
+import { XMPPError } from "../protocol/xmppError.js";
+import type { IqCaller } from "../transport/iqCaller.js";
+import type { Privileges } from "../transport/privileges.js";
 
 const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
 
@@ -18,17 +19,23 @@ const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
 export interface GatewayServices {
   /** The component domain. */
   domain: string;
-  iqCaller: IqCaller;
-  privileges: Privileges;
+  /** Sends the privileged iqs and awaits their answers (the transport's {@link IqCaller}). */
+  iqCaller: Pick<IqCaller, "request">;
+  /** What each server granted (the transport's {@link Privileges}). */
+  privileges: Pick<Privileges, "canIq">;
   send(stanza: Element): void;
   /** Something went wrong that the user may want to know about; the gateway goes on. */
   warn(message: string, error?: unknown): void;
 }
 
-/** Services with no privileges and no warnings: bookmarks fall back to invitations. */
+/**
+ * Services with no privileges and no warnings: bookmarks fall back to invitations, so no iq is
+ * ever sent through them.
+ */
 export function defaultServices(domain: string, sink: { send(stanza: Element): void }): GatewayServices {
   const send = (stanza: Element) => sink.send(stanza);
-  return { domain, iqCaller: new IqCaller(send), privileges: new Privileges(), send, warn: () => {} };
+  const iqCaller = { request: () => Promise.reject(new XMPPError("forbidden", "No privileged iqs without XEP-0356 privileges")) };
+  return { domain, iqCaller, privileges: { canIq: () => false }, send, warn: () => {} };
 }
 
 /** Options of {@link LegacyRoom.addToBookmarks}. */

@@ -8,7 +8,7 @@ import { NS } from "../protocol/namespaces.js";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { parseInvitation } from "../protocol/xep0249.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
-import { splitJid } from "../transport/addresses.js";
+import { splitJid } from "../protocol/rfc7622.js";
 import type { RequestHandler } from "./RoomActor.js";
 
 /** An invitation, resolved to a room of this gateway and a legacy contact. */

@@ -5,7 +5,7 @@
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { XMPPError } from "../protocol/xmppError.js";
-import { bareJid } from "./addresses.js";
+import { bareJid } from "../protocol/rfc7622.js";
 
 /** Sends iqs and resolves with their result (or rejects with an {@link XMPPError}). */
 export class IqCaller {

@@ -7,7 +7,7 @@
  */
 import type { Element } from "@xmpp/component";
 import { referencedStanzaIds } from "../protocol/xep0359.js";
-import { isFromDomain } from "./addresses.js";
+import { isFromDomain } from "../protocol/rfc7622.js";
 
 /** The part of a component connection (an @xmpp/connection) the outbox uses. */
 export interface OutboxConnection {

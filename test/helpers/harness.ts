@@ -11,7 +11,7 @@ import { createCallLog } from "../../src/demo/callLog.js";
 import { parseFixture } from "../../src/demo/fixture.js";
 import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
 import type { GatewayPlugin } from "../../src/legacy/plugin.js";
-import { createRouter } from "../../src/transport/router.js";
+import { createRouter } from "../../src/actors/router.js";
 
 export const DOMAIN = "muc.example.org";
 export const ALICE = "alice@example.org";

@@ -2,24 +2,25 @@
  * Routing of incoming stanzas: checks addresses, resolves the user's session and the room
  * actor, and hands the stanza on. Stanzas of one user to one room keep their arrival order,
  * even while the session or the room is still being created. Every iq get/set is answered,
- * and nothing here throws.
+ * and nothing here throws. It lives with the actors because it knows the registry and the sessions;
+ * the transport only hands it each stanza (`createGateway` wires the two).
  */
 import type { Element } from "@xmpp/component";
-import { handleComponentStanza } from "../actors/componentInbox.js";
-import { handleContactIq } from "../actors/contactInbox.js";
-import type { RoomRegistry } from "../actors/registry.js";
-import { handleRoomStanza } from "../actors/roomInbox.js";
-import type { SessionDirectory } from "../actors/sessions.js";
+import { handleComponentStanza } from "./componentInbox.js";
+import { handleContactIq } from "./contactInbox.js";
+import type { RoomRegistry } from "./registry.js";
+import { handleRoomStanza } from "./roomInbox.js";
+import type { SessionDirectory } from "./sessions.js";
 import { toStanzaError } from "../protocol/xmppError.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
-import { invite, isInvitation, readInvitation } from "../actors/invitations.js";
-import type { RoomActor } from "../actors/RoomActor.js";
+import { invite, isInvitation, readInvitation } from "./invitations.js";
+import type { RoomActor } from "./RoomActor.js";
 import { NS } from "../protocol/namespaces.js";
 import { type StanzaErrorData, errorReply, iqResult, isRequestIq } from "../protocol/rfc6120.js";
 import { parsePrivilege } from "../protocol/xep0356.js";
-import type { IqCaller } from "./iqCaller.js";
-import type { Privileges } from "./privileges.js";
-import { splitJid } from "./addresses.js";
+import type { IqCaller } from "../transport/iqCaller.js";
+import type { Privileges } from "../transport/privileges.js";
+import { splitJid } from "../protocol/rfc7622.js";
 
 /** What the router needs. */
 export interface RouterContext {

@@ -1,5 +1,7 @@
 /**
- * Address checks for outgoing and incoming stanzas (RFC 7622 JIDs, XEP-0114 components).
+ * JID parsing and address checks: RFC 7622 (XMPP Address Format),
+ * https://www.rfc-editor.org/rfc/rfc7622, and the sender rule of XEP-0114 (Jabber Component
+ * Protocol) §3, https://xmpp.org/extensions/xep-0114.html. Pure string functions, no I/O.
  */
 
 /** Splits a JID string into local, domain and resource; undefined when it is not a JID. */
