@@ -5,26 +5,8 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { LRUCache } from "lru-cache";
+import type { Avatar, AvatarSource } from "../legacy/roomServiceTypes.js";
 import { XMPPError } from "../protocol/xmppError.js";
-
-/** An avatar ready to publish. */
-export interface Avatar {
-  /** The legacy network's unique id (or the SHA-1 of the bytes when none was given). */
-  uniqueId: string;
-  /** SHA-1 of the bytes, hex: the XEP-0153 photo hash. */
-  hash: string;
-  mime: string;
-  data: Uint8Array;
-}
-
-/**
- * The avatar a room has: one loaded in this process, or one known only by the ids the store
- * kept (after a restart, until the plugin sets it again); the latter has no bytes.
- */
-export type RoomAvatarState = Pick<Avatar, "uniqueId" | "hash"> & Partial<Pick<Avatar, "mime" | "data">>;
-
-/** Where an avatar comes from: bytes, an http(s) or file URL, or a file path. */
-export type AvatarSource = Uint8Array | URL | string;
 
 /** The image type, from the first bytes. */
 export function sniffMime(data: Uint8Array): string | undefined {

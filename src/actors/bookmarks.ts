@@ -6,6 +6,7 @@
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import type { BookmarkOptions } from "../legacy/roomServiceTypes.js";
 import { privilegedIq, unwrapPrivileged } from "../protocol/xep0356.js";
 import { bookmarkItemQuery, bookmarkPublish, conferenceOf } from "../protocol/xep0402.js";
 import { invitationMessage } from "../protocol/xep0249.js";
@@ -36,16 +37,6 @@ export function defaultServices(domain: string, sink: { send(stanza: Element): v
   const send = (stanza: Element) => sink.send(stanza);
   const iqCaller = { request: () => Promise.reject(new XMPPError("forbidden", "No privileged iqs without XEP-0356 privileges")) };
   return { domain, iqCaller, privileges: { canIq: () => false }, send, warn: () => {} };
-}
-
-/** Options of {@link LegacyRoom.addToBookmarks}. */
-export interface BookmarkOptions {
-  /** Clients join the room on start (a new bookmark only, with `preserve`). @defaultValue true */
-  autoJoin?: boolean;
-  /** Also send an XEP-0249 invitation. @defaultValue false */
-  invite?: boolean;
-  /** Keep the user's autojoin flag and extensions of an existing bookmark. @defaultValue true */
-  preserve?: boolean;
 }
 
 /** Publishes the bookmark (or invites); never throws. Resolves true when the bookmark was published. */

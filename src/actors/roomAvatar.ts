@@ -7,7 +7,8 @@ import { type Element, xml } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { photoUpdate } from "../protocol/xep0054.js";
 import { Status, roomStatusMessage } from "../protocol/xep0045.js";
-import { type Avatar, type AvatarCache, type AvatarSource, defaultUniqueId } from "./avatars.js";
+import type { Avatar, AvatarSource } from "../legacy/roomServiceTypes.js";
+import { type AvatarCache, defaultUniqueId } from "./avatars.js";
 
 /** The room presence that announces its avatar hash (empty photo: no avatar). */
 export function roomAvatarPresence(room: LegacyRoom, to: string): Element {

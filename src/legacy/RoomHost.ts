@@ -4,8 +4,7 @@
  *
  * @internal
  */
-import type { AvatarSource } from "../actors/avatars.js";
-import type { BookmarkOptions } from "../actors/bookmarks.js";
+import type { AvatarSource, BookmarkOptions } from "./roomServiceTypes.js";
 import type { LegacyParticipant, SendTextOptions } from "./LegacyParticipant.js";
 
 /** @internal */

@@ -2,8 +2,7 @@
  * What a room gets from the runtime besides its callbacks: its avatar (XEP-0486) and bookmarks
  * (XEP-0402). A base of {@link LegacyRoom}; plugins use these through their room.
  */
-import type { AvatarSource, RoomAvatarState } from "../actors/avatars.js";
-import type { BookmarkOptions } from "../actors/bookmarks.js";
+import type { AvatarSource, BookmarkOptions, RoomAvatarState } from "./roomServiceTypes.js";
 import { RoomCallbacks } from "./RoomCallbacks.js";
 import type { RoomHost } from "./RoomHost.js";
 
