@@ -11,7 +11,7 @@
 const LAYERS = {
   protocol: { path: "^src/protocol/", mayImport: [] },
   optionChecks: { path: "^src/optionChecks\\.ts$", mayImport: [] },
-  machines: { path: "^src/machines/", mayImport: ["protocol"] },
+  machines: { path: "^src/machines/", mayImport: [], typesOnly: ["protocol"] },
   store: { path: "^src/store/", mayImport: ["protocol", "optionChecks"] },
   transport: { path: "^src/transport/", mayImport: ["protocol", "optionChecks"] },
   legacy: { path: "^src/legacy/", mayImport: ["protocol", "optionChecks"] },
@@ -56,7 +56,7 @@ const layerRules = Object.entries(LAYERS).flatMap(([name, layer]) => {
   if (layer.typesOnly) {
     rules.push({
       name: `${name}-imports-only-types-from-${layer.typesOnly.join("+")}`,
-      comment: `${name} may use ${layer.typesOnly.join(", ")} only through \`import type\`: the composition root (src/createGateway.ts) hands it the instances`,
+      comment: `${name} may use ${layer.typesOnly.join(", ")} only through \`import type\` (docs/architecture.md says why)`,
       severity: "error",
       from: { path: layer.path },
       to: { path: pathsOf(layer.typesOnly), dependencyTypesNot: ["type-only"] },

@@ -64,6 +64,12 @@ describe("layer check", () => {
       line: 'import type { LegacyRoom } from "../legacy/LegacyRoom.js";\nexport type Probe = LegacyRoom;',
       errors: ["error protocol-imports-only-itself: src/protocol/xep0045.ts → src/legacy/LegacyRoom.ts", "error no-cycle-between-folders"],
     },
+    {
+      name: "refuses the machine importing a protocol builder, not only types",
+      file: "src/machines/roomStatus.ts",
+      line: 'import { errorReply } from "../protocol/rfc6120.js";\nexport const probe = errorReply;',
+      errors: ["error machines-imports-only-types-from-protocol: src/machines/roomStatus.ts → src/protocol/rfc6120.ts"],
+    },
   ];
 
   it.each(backward)("$name", ({ file, line, errors }) => {
