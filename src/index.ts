@@ -34,7 +34,7 @@ export { escapeLocalpart, unescapeLocalpart } from "./protocol/xep0106.js";
 export { toChartJson, toDot, toMermaid, toSvg } from "./inspect/index.js";
 export type { ChartEdge, ChartJson, ChartState, ChartStateType } from "./inspect/index.js";
 export { createMemoryStore, openSqliteStore, MAM_MAX_PAGE } from "./store/index.js";
-export type { Store, StoreOptions, RoomRecord, ParticipantRecord, ArchivedMessage, LostMessage, MamQuery, MamResult } from "./store/index.js";
+export type { Store, StoreOptions, StoredAvatar, RoomRecord, ParticipantRecord, ArchivedMessage, LostMessage, MamQuery, MamResult } from "./store/index.js";
 export type { AvatarSource, BookmarkOptions } from "./legacy/roomServiceTypes.js";
 export { createInspector } from "./inspect/index.js";
 export type { CallInFlight, InspectedEvent, Inspector, InspectorOptions, RoomStatus, RoomView, UserGroup } from "./inspect/index.js";

@@ -25,5 +25,6 @@ export type {
   RoomRecord,
   Store,
   StoreOptions,
+  StoredAvatar,
   StoredRoomType,
 } from "./types.js";
