@@ -7,7 +7,7 @@
  */
 import type { Element } from "@xmpp/component";
 import { referencedStanzaIds } from "../protocol/xep0359.js";
-import { isFromDomain } from "../protocol/rfc7622.js";
+import { bareJid, isFromDomain } from "../protocol/rfc7622.js";
 
 /** The part of a component connection (an @xmpp/connection) the outbox uses. */
 export interface OutboxConnection {
@@ -175,11 +175,10 @@ export class Outbox {
    */
   #withhold(lost: readonly LostRow[]): void {
     const keys = new Set(lost.map((row) => `${row.user}\n${row.room}\n${row.stanzaId}`));
-    const user = (jid: string | undefined) => (jid ?? "").split("/")[0];
     const kept: Element[] = [];
     for (let i = this.#head; i < this.#queue.length; i++) {
       const stanza = this.#queue[i] as Element;
-      const to = user(stanza.attrs.to);
+      const to = bareJid(stanza.attrs.to ?? "");
       if (!referencedStanzaIds(stanza).some((ref) => keys.has(`${to}\n${ref.by}\n${ref.id}`))) {
         kept.push(stanza);
         continue;

@@ -124,6 +124,7 @@ describe("outbox", () => {
     outbox.send(withSid("saved", "kept-1"));
     outbox.send(echo);
     outbox.send(withSid("live-lost", "lost-2"));
+    outbox.send(withSid("live-lost-cased", "lost-2", "alice@EXAMPLE.org/b")); // the store keys users by bare JID, domain lower-cased
     outbox.send(withSid("other-user", "lost-2", "bob@example.org/b")); // same id, another user's room
     outbox.send(stanza("presence-like"));
     await tick();
@@ -132,7 +133,7 @@ describe("outbox", () => {
       { user: "alice@example.org", room: "room@muc.example.org", stanzaId: "lost-2" },
     ]);
     expect(c.written).toEqual(["saved", "error-reply", "other-user", "presence-like"]);
-    expect(dropped).toEqual(["live-lost not-durable"]);
+    expect(dropped).toEqual(["live-lost not-durable", "live-lost-cased not-durable"]);
     await outbox.flushed();
   });
 
