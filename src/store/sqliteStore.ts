@@ -147,27 +147,22 @@ class SqliteStore implements Store {
   // change, and a commit each cost 35-90 µs per change where the batch costs 3-15 µs.
   putParticipant(room: RoomKey, participant: ParticipantInput): void {
     checkParticipant(participant);
-    const write = () => this.#writeParticipant(this.#requiredRoomId(room), participant);
-    this.#batch.join({ redo: write });
-    write();
+    this.#grouped(() => this.#writeParticipant(this.#requiredRoomId(room), participant));
   }
 
   deleteParticipant(room: RoomKey, resource: string): boolean {
     if (this.#roomId(room) === undefined) return false;
-    const write = () => {
+    return this.#grouped(() => {
       const id = this.#roomId(room);
       return id !== undefined && this.#sql.deleteParticipant.run(id, resource).changes > 0;
-    };
-    this.#batch.join({ redo: write });
-    return write();
+    });
   }
 
   archive(message: ArchiveInput): ArchivedMessage {
     checkMessage(message);
-    const roomId = this.#requiredRoomId(message);
+    this.#requiredRoomId(message); // throws for an unknown room before a batch opens
     const lost = { user: message.user, room: message.room, stanzaId: message.stanzaId };
-    this.#batch.join({ lost, redo: () => this.#archive.upsert(this.#requiredRoomId(message), message, this.#run) });
-    const row = this.#archive.upsert(roomId, message, this.#run);
+    const row = this.#grouped(() => this.#archive.upsert(this.#requiredRoomId(message), message, this.#run), lost);
     lost.stanzaId = row.stanzaId; // an upsert keeps the stanza-id of the row it replaces
     return row;
   }
@@ -221,12 +216,19 @@ class SqliteStore implements Store {
   }
 
   /**
-   * Runs a room or participant write. Inside an open group commit it is part of that batch, so it
-   * is journaled: a failed commit replays it rather than losing it with the batch.
+   * Runs a write in the open group commit (opening one), journaled: a failed commit replays it
+   * rather than losing it with the batch. `lost` names the archived message it writes, if any.
+   * The write runs again on a replay, so it looks up its room id each time (a rolled-back room
+   * may come back with another).
    */
-  #journaled<R>(write: () => R): R {
-    if (this.#batch.uncommitted) this.#batch.join({ redo: () => void write() });
+  #grouped<R>(write: () => R, lost?: LostMessage): R {
+    this.#batch.join({ redo: () => void write(), lost });
     return write();
+  }
+
+  /** Runs a room, avatar or participant-list write: in the open group commit if one is, else committed at once. */
+  #journaled<R>(write: () => R): R {
+    return this.#batch.uncommitted ? this.#grouped(write) : write();
   }
 
   #writeParticipant(roomId: number, p: ParticipantInput): void {
