@@ -6,7 +6,7 @@
  * missing ones in order, each in its own transaction together with its version bump, so a crash
  * mid-migration leaves the previous version intact. Never edit a released migration: append one.
  *
- * Schema (version 4):
+ * Schema (version 5):
  * - `meta(key, value)`: `run`, the number of times the store was opened (see
  *   {@link Store.markAllBackfill});
  * - `rooms`: one row per (user, room), the {@link RoomRecord} columns, `archive_count`;
@@ -14,7 +14,8 @@
  * - `archive`: `seq` (AUTOINCREMENT, so never reused), `live_run` (the run in which the message
  *   was archived live, NULL for backfill), and the message columns. Indexes: (room, stanza_id)
  *   and (room, legacy_id) unique, (room, timestamp, seq) for ordering and time ranges,
- *   (room, author_jid, timestamp, seq) for the MAM `with` filter.
+ *   (room, author_jid, timestamp, seq) for the MAM `with` filter;
+ * - `avatars(hash, mime, data)`: avatar bytes by SHA-1, the hash `rooms.avatar_hash` names.
  *
  * @module
  */
