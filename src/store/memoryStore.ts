@@ -6,7 +6,7 @@
 import { StoreRoomNotFound } from "./errors.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { MemoryArchive } from "./memoryArchive.js";
-import { retentionFromOptions } from "./retention.js";
+import { checkStoreOptions, retentionFromOptions } from "./retention.js";
 import type {
   ArchivedMessage,
   ArchiveInput,
@@ -200,5 +200,6 @@ function copyParticipant(p: ParticipantInput): ParticipantInput {
  * ```
  */
 export function createMemoryStore(options: StoreOptions = {}): Store {
+  checkStoreOptions(options);
   return new MemoryStore(options);
 }

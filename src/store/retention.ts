@@ -102,12 +102,12 @@ export function checkStoreOptions(options: StoreOptions): void {
 }
 
 /**
- * Starts the retention timer a store factory was configured with.
+ * Starts the retention timer a store factory was configured with, its options already checked
+ * by {@link checkStoreOptions}.
  * @throws TypeError for a bad `retentionDays` or `retentionIntervalMs`.
  * @internal
  */
 export function retentionFromOptions(store: Pick<Store, "purgeOlderThan">, options: StoreOptions): () => void {
-  checkStoreOptions(options);
   return startRetention(store, { maxAgeDays: options.retentionDays, intervalMs: options.retentionIntervalMs, onError: storeErrorHandler(options) });
 }
 

@@ -98,3 +98,13 @@ describe("openSqliteStore options", () => {
     expect(() => openSqliteStore("")).toThrow(new TypeError('path option must be a file path or ":memory:", got ""'));
   });
 });
+
+describe("createMemoryStore options", () => {
+  it.each([
+    ["retentionDays", { retentionDays: 0 }, "retentionDays option must be a positive number of days or Infinity, got 0"],
+    ["groupCommitMs", { groupCommitMs: -1 }, "groupCommitMs option must be a number of milliseconds from 0 to 1000, got -1"],
+    ["onError", { onError: "log" }, 'onError option must be a function, got "log"'],
+  ])("a bad %s throws a TypeError naming it", (_, bad, message) => {
+    expect(() => createMemoryStore(bad as never)).toThrow(new TypeError(message));
+  });
+});
