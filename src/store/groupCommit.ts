@@ -9,7 +9,7 @@
  * that reaches {@link MAX_BATCH} messages commits at once. What waits for a commit (the
  * outbox's stanzas) is told through {@link GroupCommit.afterCommit}.
  *
- * A failed COMMIT rolls the whole batch back. Each write that joined with a redo is then
+ * A failed COMMIT rolls the whole batch back. Each write of the batch is then
  * replayed in a transaction of its own, so that one bad write (or a passing `SQLITE_BUSY`) does
  * not lose the others; what fails again is lost, and the waiters are told which (one commit per
  * write: ~200 µs each, on a failure path only).
@@ -84,10 +84,10 @@ export class GroupCommit<T = never> {
   }
 
   /**
-   * Adds one write to the open batch, opening one (and its commit timer) if none is. With a
-   * `write`, it is replayed if the batch's commit fails.
+   * Adds one write to the open batch, opening one (and its commit timer) if none is; the caller
+   * then runs it. It is replayed if the batch's commit fails.
    */
-  join(write?: JournaledWrite<T>): void {
+  join(write: JournaledWrite<T>): void {
     if (this.#batched >= MAX_BATCH) this.commit();
     if (this.#batched === 0) {
       this.#begin.run();
@@ -101,7 +101,7 @@ export class GroupCommit<T = never> {
       }
     }
     this.#batched++;
-    if (write) this.#journal.push(write);
+    this.#journal.push(write);
   }
 
   /**
