@@ -28,7 +28,7 @@ export interface ContactAddress {
  * (running ones first, then those in the store: a passivated room's occupants stay contacts),
  * unless a room has that JID (a room is asked about then).
  */
-export function contactNickname({ registry, user, jid }: ContactAddress): string | undefined {
+function contactNickname({ registry, user, jid }: ContactAddress): string | undefined {
   // Servers nodeprep the local part of the address (Prosody lower-cases it).
   const asked = jid.toLowerCase();
   const rooms = registry.roomsOf(user);
