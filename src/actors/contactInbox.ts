@@ -10,10 +10,9 @@ import { xmlSafeText } from "../protocol/resourcepart.js";
 import { iqResult } from "../protocol/rfc6120.js";
 import { discoInfo } from "../protocol/xep0030.js";
 import { vcardPhoto } from "../protocol/xep0054.js";
-import { escapeLocalpart } from "../protocol/xep0106.js";
 import type { Store } from "../store/types.js";
 import type { RoomRegistry } from "./registry.js";
-import { realJidOf } from "./roomStanzas.js";
+import { contactJid, realJidOf } from "./roomStanzas.js";
 
 /** Who asks about which JID. */
 export interface ContactAddress {
@@ -29,7 +28,7 @@ export interface ContactAddress {
  * (running ones first, then those in the store: a passivated room's occupants stay contacts),
  * unless a room has that JID (a room is asked about then).
  */
-export function contactNickname({ registry, user, jid }: ContactAddress): string | undefined {
+function contactNickname({ registry, user, jid }: ContactAddress): string | undefined {
   // Servers nodeprep the local part of the address (Prosody lower-cases it).
   const asked = jid.toLowerCase();
   const rooms = registry.roomsOf(user);
@@ -47,16 +46,9 @@ function storedContactNickname(store: Store, user: string, asked: string): strin
   const stored = store.listRooms(user);
   if (stored.some((r) => r.room.toLowerCase() === asked)) return undefined;
   const domain = asked.slice(asked.indexOf("@") + 1);
-  const jidOf = (contact: string) => {
-    try {
-      return `${escapeLocalpart(contact)}@${domain}`.toLowerCase();
-    } catch {
-      return undefined;
-    }
-  };
   for (const room of stored) {
     if (room.type !== "group") continue;
-    const p = store.getParticipants(room).find((x) => x.contact !== undefined && jidOf(x.contact) === asked);
+    const p = store.getParticipants(room).find((x) => x.contact !== undefined && contactJid(x.contact, domain)?.toLowerCase() === asked);
     if (p) return p.nickname;
   }
   return undefined;

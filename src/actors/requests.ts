@@ -119,7 +119,7 @@ export function destroy(iq: Element, reason: string | undefined): RequestHandler
 }
 
 /** What the user sees as the reason when they left a group from an XMPP client (slidge's text). */
-export const LEFT_FROM_XMPP = "You left this chat from an XMPP client.";
+const LEFT_FROM_XMPP = "You left this chat from an XMPP client.";
 
 /**
  * An XEP-0077 `<remove/>` to the room: `session.onLeaveGroup(legacyId)`, then the iq result, then

@@ -44,7 +44,7 @@ export function addTallies(tallies: readonly ShutdownTally[]): ShutdownTally {
  * Resolves with true once `done()` holds after a step of `actor` (or when the actor ends), or
  * with false after `ms`.
  */
-export function untilSettled(actor: AnyActorRef, done: () => boolean, ms: number): Promise<boolean> {
+function untilSettled(actor: AnyActorRef, done: () => boolean, ms: number): Promise<boolean> {
   if (done()) return Promise.resolve(true);
   return new Promise((resolve) => {
     const finish = (settled: boolean) => {

@@ -28,8 +28,13 @@ function domainOf(roomJid: string): string {
 export function realJidOf(room: LegacyRoom, p: LegacyParticipant): string | undefined {
   if (p.isUser) return room.session.user;
   if (!room.nonAnonymous || p.contact === undefined) return undefined;
+  return contactJid(p.contact, domainOf(room.jid));
+}
+
+/** A legacy contact's JID on the gateway, `<escaped contact id>@domain`, if its id can be escaped (XEP-0106). */
+export function contactJid(contact: string, domain: string): string | undefined {
   try {
-    return `${escapeLocalpart(p.contact)}@${domainOf(room.jid)}`;
+    return `${escapeLocalpart(contact)}@${domain}`;
   } catch {
     return undefined;
   }

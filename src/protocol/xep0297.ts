@@ -15,7 +15,7 @@ import { delayElement } from "./xep0203.js";
  * A deep copy of `stanza` declared in `jabber:client`, whatever namespace it had (none, or the
  * component stream's `jabber:component:accept`): the form a stanza takes inside another one.
  */
-export function clientStanza(stanza: Element): Element {
+function clientStanza(stanza: Element): Element {
   const { xmlns: _ignored, ...attrs } = stanza.attrs;
   const copy = cloneElement(stanza);
   copy.attrs = { xmlns: NS.CLIENT, ...attrs };

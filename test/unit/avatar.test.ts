@@ -37,9 +37,9 @@ describe("room avatars", () => {
     h.route(iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "disco"));
     await h.settle();
     const [vcard, disco] = h.take();
-    expect(vcard!.getChild("vCard")!.getChild("PHOTO")!.getChildText("TYPE")).toBe("image/png");
-    expect(vcard!.getChild("vCard")!.getChild("PHOTO")!.getChildText("BINVAL")).toBe(Buffer.from(PNG).toString("base64"));
-    const fields = disco!.getChild("query")!.getChild("x")!.getChildren("field").map((f: any) => [f.attrs.var, f.getChildText("value")]);
+    expect(vcard!.getChild("vCard", "vcard-temp")!.getChild("PHOTO")!.getChildText("TYPE")).toBe("image/png");
+    expect(vcard!.getChild("vCard", "vcard-temp")!.getChild("PHOTO")!.getChildText("BINVAL")).toBe(Buffer.from(PNG).toString("base64"));
+    const fields = disco!.getChild("query", "http://jabber.org/protocol/disco#info")!.getChild("x", "jabber:x:data")!.getChildren("field").map((f: any) => [f.attrs.var, f.getChildText("value")]);
     expect(fields).toContainEqual(["muc#roominfo_avatarhash", sha1(PNG)]);
   });
 
@@ -104,8 +104,8 @@ describe("room avatars across a restart (SQLite)", () => {
     const seen: Array<{ avatarId?: string; avatarHash?: string }> = [];
     const downloads: string[] = [];
     const disco = iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "disco");
-    const avatarHashOf = (s: { getChild: (n: string) => any }) =>
-      s.getChild("query").getChild("x").getChildren("field").find((f: any) => f.attrs.var === "muc#roominfo_avatarhash")?.getChildText("value");
+    const avatarHashOf = (s: { getChild: (n: string, ns?: string) => any }) =>
+      s.getChild("query", "http://jabber.org/protocol/disco#info").getChild("x", "jabber:x:data").getChildren("field").find((f: any) => f.attrs.var === "muc#roominfo_avatarhash")?.getChildText("value");
 
     let store = openSqliteStore(path, options);
     let h = createHarness(avatarNetwork(current, seen, downloads), { store });

@@ -28,7 +28,7 @@ async function occupantsOnJoin(h: Harness, id: string): Promise<string[]> {
   await h.until(() => h.sent.some(endsJoin(LOBBY, "phone")));
   const presences = h.take().filter((s: Element) => s.is("presence") && s.attrs.from !== `${LOBBY}/alice`);
   return presences.map((s) => {
-    const item = s.getChild("x", MUC_USER)!.getChild("item")!;
+    const item = s.getChild("x", MUC_USER)!.getChild("item", MUC_USER)!;
     return `${String(s.attrs.from).split("/")[1]} ${item.attrs.affiliation}/${item.attrs.role}`;
   });
 }

@@ -39,7 +39,7 @@ describe("passivation", () => {
     // A re-activated room keeps its state: the name set before it passivated.
     h.route(iq("get", `r0@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "disco"));
     await h.settle();
-    expect(h.take()[0]!.getChild("query")!.getChild("identity")!.attrs.name).toBe("r0-b2");
+    expect(h.take()[0]!.getChild("query", "http://jabber.org/protocol/disco#info")!.getChild("identity", "http://jabber.org/protocol/disco#info")!.attrs.name).toBe("r0-b2");
   });
 
   it("never passivates a room with a joined resource; it is parked and keeps its live state", async () => {
@@ -121,7 +121,7 @@ describe("passivation", () => {
     const bob = await r0.room.getParticipant("bob");
     h.take();
     h.registry.shutdown();
-    expect(h.take().map((s) => s.getChild("x")?.getChildren("status").map((c) => c.attrs.code))).toEqual([["110", "332"]]);
+    expect(h.take().map((s) => s.getChild("x", "http://jabber.org/protocol/muc#user")?.getChildren("status").map((c) => c.attrs.code))).toEqual([["110", "332"]]);
     bob.sendText("after the end");
     r0.room.subject = "too late";
     h.route(iq("get", `r1@${DOMAIN}`, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "late"));

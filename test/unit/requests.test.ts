@@ -93,7 +93,7 @@ describe("affiliation requests", () => {
     await h.settle();
     const out = h.take();
     expect(out.map(summary)).toEqual([`presence ${ROOM}/carol -> ${ALICE}/phone`, `iq/result ${ROOM} -> ${ALICE}/phone`]);
-    expect(out[0]!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item")!.attrs.affiliation).toBe("admin");
+    expect(out[0]!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item", "http://jabber.org/protocol/muc#user")!.attrs.affiliation).toBe("admin");
   });
 
   it("bans (outcast) by JID with 301, kicks (role none) with 307, and answers an unknown nick with item-not-found", async () => {
@@ -196,7 +196,7 @@ describe("destroy requests", () => {
       `iq/result ${ROOM} -> ${ALICE}/phone`,
       `iq/error ${ROOM} -> ${ALICE}/phone error=item-not-found`,
     ]);
-    expect(out[0]!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("destroy")!.getChildText("reason")).toBe("done here");
+    expect(out[0]!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("destroy", "http://jabber.org/protocol/muc#user")!.getChildText("reason")).toBe("done here");
     expect(actor.actor.getSnapshot().status).toBe("done");
     expect(h.registry.peek(ALICE, ROOM)).toBeUndefined();
     h.route(iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "later"));

@@ -42,7 +42,7 @@ async function busyLobby(h: Harness, resources = ["phone"]) {
 /** The 307 self-presence as the user sees it: element, namespace, item, reason and status codes. */
 function removedShape(s: Element) {
   const x = s.getChild("x", MUC_USER)!;
-  const item = x.getChild("item")!;
+  const item = x.getChild("item", MUC_USER)!;
   return {
     presence: `${s.name} ${s.attrs.type} ${s.attrs.from} -> ${s.attrs.to}`,
     item: { ...item.attrs },
@@ -161,7 +161,7 @@ describe("XEP-0077 <remove/> to a room", () => {
       `presence/unavailable ${ROOM}/alice -> ${ALICE}/laptop [100,110,307]`,
     ]);
     expect(out[0]!.attrs.id).toBe("leave");
-    expect(out.slice(1).map((s) => s.getChild("x", MUC_USER)!.getChild("item")!.getChildText("reason"))).toEqual([
+    expect(out.slice(1).map((s) => s.getChild("x", MUC_USER)!.getChild("item", MUC_USER)!.getChildText("reason"))).toEqual([
       "You left this chat from an XMPP client.",
       "You left this chat from an XMPP client.",
     ]);

@@ -25,7 +25,7 @@ describe("shutdown", () => {
     const tally = await stopping;
     expect(signal?.aborted).toBe(true);
     expect(tally).toEqual({ refused: 0, abandoned: 1 });
-    expect(h.take().map((s) => `${s.name} ${s.attrs.id ?? ""} ${conditionOf(s) ?? s.getChild("x")?.getChildren("status").map((c) => c.attrs.code)}`)).toEqual([
+    expect(h.take().map((s) => `${s.name} ${s.attrs.id ?? ""} ${conditionOf(s) ?? s.getChild("x", "http://jabber.org/protocol/muc#user")?.getChildren("status").map((c) => c.attrs.code)}`)).toEqual([
       "iq late service-unavailable",
       "iq hangs remote-server-timeout",
       "presence  110,332",
