@@ -269,7 +269,7 @@ export class RoomActor extends RoomTraffic implements RoomHost {
       }
       case "left":
         this.forgetHeld(event.resource);
-        this.outbox.send(selfUnavailable(this.room, this.room._userParticipant(), this.fullJid(event.resource), []));
+        this.outbox.send(selfUnavailable(this.room, this.fullJid(event.resource), []));
         return;
       case "destroyed":
       case "removed":

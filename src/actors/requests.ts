@@ -108,11 +108,8 @@ export function setConfig(iq: Element, fields: Map<string, string[]>): RequestHa
 export function destroy(iq: Element, reason: string | undefined): RequestHandler {
   return async (room) => {
     await room.onDestroyRequest(reason);
-    const user = room._userParticipant();
     return (resources) => [
-      ...resources.map((r) =>
-        selfUnavailable(room, user, userJid(room, r), [], { destroy: true, destroyReason: reason, affiliationNone: true }),
-      ),
+      ...resources.map((r) => selfUnavailable(room, userJid(room, r), [], { destroy: true, destroyReason: reason, affiliationNone: true })),
       iqResult(iq),
     ];
   };

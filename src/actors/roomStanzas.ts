@@ -113,17 +113,17 @@ export function selfPresence(
  * down (332) or the resource is not in the room (333).
  */
 export function userGone(room: LegacyRoom, to: string, code: typeof Status.SHUTDOWN | typeof Status.ERROR_KICK): Element {
-  return selfUnavailable(room, room._userParticipant(), to, [code], { affiliationNone: true });
+  return selfUnavailable(room, to, [code], { affiliationNone: true });
 }
 
 /** An unavailable self-presence: a leave (110), a shutdown (332) or a kicked resource (333). */
 export function selfUnavailable(
   room: LegacyRoom,
-  user: LegacyParticipant,
   to: string,
   codes: number[],
   extras: { destroyReason?: string | undefined; destroy?: boolean; affiliationNone?: boolean; reason?: string | undefined } = {},
 ): Element {
+  const user = room._userParticipant();
   return occupantPresence({
     from: user.jid,
     to,
@@ -145,7 +145,7 @@ export function selfUnavailable(
  */
 export function removedPresences(room: LegacyRoom, resources: readonly string[], reason: string | undefined): Element[] {
   const codes = room.nonAnonymous ? [Status.KICKED, Status.NON_ANONYMOUS] : [Status.KICKED];
-  return resources.map((r) => selfUnavailable(room, room._userParticipant(), userJid(room, r), codes, { reason }));
+  return resources.map((r) => selfUnavailable(room, userJid(room, r), codes, { reason }));
 }
 
 /**

@@ -57,11 +57,11 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
   },
   "xep0045-shutdown-self-presence": async () => {
     const room = await lobby();
-    return selfUnavailable(room, room._userParticipant(), TO, [Status.SHUTDOWN], { affiliationNone: true });
+    return selfUnavailable(room, TO, [Status.SHUTDOWN], { affiliationNone: true });
   },
   "xep0045-destroy-self-presence": async () => {
     const room = await lobby();
-    return selfUnavailable(room, room._userParticipant(), TO, [], { destroy: true, destroyReason: "bye", affiliationNone: true });
+    return selfUnavailable(room, TO, [], { destroy: true, destroyReason: "bye", affiliationNone: true });
   },
   "xep0045-removed-self-presence": async () => {
     const room = await lobby();
