@@ -33,7 +33,7 @@ describe("the queries a web client makes after joining, through Prosody", () => 
     bed = await startBed(fixture, { domain: DOMAIN });
     alice = await connectUser(bed.prosody.c2sPort, "alice", PASSWORD, "web");
     await alice.send(xml("presence", { to: `${ROOM}/alice` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
-    await alice.waitFor((s) => s.attrs.from === ROOM && s.getChild("subject") !== undefined);
+    await alice.waitFor((s) => s.attrs.from === ROOM && s.getChild("subject", "jabber:client") !== undefined);
   });
   afterAll(async () => {
     await alice?.stop();
@@ -42,10 +42,10 @@ describe("the queries a web client makes after joining, through Prosody", () => 
 
   const ask = async (id: string, to: string, payload: ReturnType<typeof xml>) => {
     await alice.send(xml("iq", { to, type: "get", id }, payload));
-    return (await alice.waitFor((s) => s.attrs.id === id && s.is("iq")))[0]!;
+    return (await alice.waitFor((s) => s.attrs.id === id && s.is("iq", "jabber:client")))[0]!;
   };
   const items = async (id: string, attrs: Record<string, string>) =>
-    (await ask(id, ROOM, xml("query", { xmlns: ADMIN }, xml("item", attrs)))).getChild("query", ADMIN)!.getChildren("item").map((i: any) => i.attrs);
+    (await ask(id, ROOM, xml("query", { xmlns: ADMIN }, xml("item", attrs)))).getChild("query", ADMIN)!.getChildren("item", ADMIN).map((i: any) => i.attrs);
 
   it("affiliation lists carry affiliation, bare jid and nick, and no role", async () => {
     expect(await items("owners", { affiliation: "owner" })).toEqual([{ affiliation: "owner", jid: `bob-id@${DOMAIN}`, nick: "bob" }]);

@@ -45,7 +45,7 @@ describe("crash safety", () => {
       const gateway = await start();
       const alice = await connectUser(prosody.c2sPort, "alice", "pw", "r");
       await alice.send(xml("presence", { to: "busy@crash.localhost/alice", id: "j1" }, xml("x", { xmlns: MUC }, xml("history", { maxstanzas: "0" }))));
-      const live = (s: any) => s.attrs.from === "busy@crash.localhost/bob" && s.getChild("body") && !s.getChild("delay");
+      const live = (s: any) => s.attrs.from === "busy@crash.localhost/bob" && s.getChild("body", "jabber:client") && !s.getChild("delay", "urn:xmpp:delay");
       await alice.waitFor(live, { count: 60, timeoutMs: 15_000 });
       gateway.removeAllListeners("exit");
       gateway.kill("SIGKILL");
@@ -57,13 +57,13 @@ describe("crash safety", () => {
       // The client's resource is gone after the restart: self-ping says so, and it rejoins.
       await alice.send(xml("iq", { to: "busy@crash.localhost/alice", type: "get", id: "sp" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
       const [ping] = await alice.waitFor((s) => s.attrs.id === "sp");
-      expect(ping!.getChild("error")!.getChild("not-acceptable")).toBeDefined();
+      expect(ping!.getChild("error", "jabber:client")!.getChild("not-acceptable", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBeDefined();
       await alice.send(xml("iq", { to: "busy@crash.localhost", type: "set", id: "all" }, xml("query", { xmlns: MAM, queryid: "all" }, xml("set", { xmlns: "http://jabber.org/protocol/rsm" }, xml("max", {}, "250")))));
       const [fin] = await alice.waitFor((s) => s.attrs.id === "all", { timeoutMs: 15_000 });
-      const archived = alice.received.filter((s) => s.getChild("result", MAM)?.attrs.queryid === "all").map((s) => s.getChild("result")!.attrs.id);
+      const archived = alice.received.filter((s) => s.getChild("result", MAM)?.attrs.queryid === "all").map((s) => s.getChild("result", MAM)!.attrs.id);
       expect(new Set(archived).size).toBe(archived.length);
       for (const id of received) expect(archived).toContain(id);
-      expect(Number(fin!.getChild("fin")!.getChild("set")!.getChildText("count"))).toBe(archived.length);
+      expect(Number(fin!.getChild("fin", MAM)!.getChild("set", "http://jabber.org/protocol/rsm")!.getChildText("count", "http://jabber.org/protocol/rsm"))).toBe(archived.length);
       restarted.kill("SIGTERM");
       await alice.stop();
     } finally {

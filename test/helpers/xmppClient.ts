@@ -62,4 +62,18 @@ export async function connectUser(port: number, local: string, password: string,
   };
 }
 
+/**
+ * Queries the MAM archive (XEP-0313) of `to` as `user` with `queryid`, waits for the final iq,
+ * and returns the bodies of the archived messages in the order the results came, each read by
+ * qualified name: `{urn:xmpp:mam:2}result/{urn:xmpp:forward:0}forwarded/{jabber:client}message/body`.
+ */
+export async function archivedBodies(user: TestUser, to: string, queryid = "mam"): Promise<Array<string | null>> {
+  await user.send(xml("iq", { to, type: "set", id: queryid }, xml("query", { xmlns: "urn:xmpp:mam:2", queryid })));
+  await user.waitFor((s) => s.is("iq", "jabber:client") && s.attrs.id === queryid);
+  return user.received
+    .map((s) => s.getChild("result", "urn:xmpp:mam:2"))
+    .filter((result) => result?.attrs.queryid === queryid)
+    .map((result) => result!.getChild("forwarded", "urn:xmpp:forward:0")?.getChild("message", "jabber:client")?.getChildText("body", "jabber:client") ?? null);
+}
+
 export { xml };
