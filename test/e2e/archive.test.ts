@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
-import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { startBedWithAlice } from "../helpers/e2e.js";
 import { MAM_RESULT_HEAD, conditionOf, qualifiedTree } from "../helpers/stanzas.js";
-import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 const MAM = "urn:xmpp:mam:2";
@@ -25,19 +25,16 @@ const fixture = {
 };
 
 describe("archive and MAM through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBed>>;
+  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
   let alice: TestUser;
   let calls: string;
   const ROOM = "arch@ar.localhost";
   beforeAll(async () => {
     calls = join(mkdtempSync(join(tmpdir(), "mucstate-arch-")), "calls.jsonl");
-    bed = await startBed(fixture, { domain: "ar.localhost", calls });
-    alice = await connectUser(bed.prosody.c2sPort, "alice", PASSWORD, "r");
+    bed = await startBedWithAlice(fixture, { domain: "ar.localhost", calls });
+    alice = bed.alice;
   });
-  afterAll(async () => {
-    await alice?.stop();
-    await bed?.stop();
-  });
+  afterAll(() => bed?.stop());
 
   let n = 0;
   async function mam(fields: Record<string, string | string[]> = {}, rsm: Record<string, string> = {}, flip = false, to = ROOM) {

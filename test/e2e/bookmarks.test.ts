@@ -3,7 +3,7 @@
  * through a real Prosody with mod_privilege, read back as a real client would.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { PASSWORD, startBed, startBedWithAlice } from "../helpers/e2e.js";
 import { conditionOf } from "../helpers/stanzas.js";
 import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
 
@@ -37,17 +37,14 @@ async function readBookmark(user: TestUser, room: string) {
 }
 
 describe("bookmarks, invitations and reactions through Prosody with mod_privilege", () => {
-  let bed: Awaited<ReturnType<typeof startBed>>;
+  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
   let alice: TestUser;
   beforeAll(async () => {
     // Alice's own client first stores a bookmark of "kept" with an extension and autojoin off.
-    bed = await startBed(fixture(), { domain: "bm.localhost", privileged: true, callbackTimeoutMs: 5000 });
-    alice = await connectUser(bed.prosody.c2sPort, "alice", PASSWORD, "r");
+    bed = await startBedWithAlice(fixture(), { domain: "bm.localhost", privileged: true, callbackTimeoutMs: 5000 });
+    alice = bed.alice;
   });
-  afterAll(async () => {
-    await alice?.stop();
-    await bed?.stop();
-  });
+  afterAll(() => bed?.stop());
 
   it("publishes a bookmark into the user's PEP when the session starts, with the room's user nick", async () => {
     let conference: any;

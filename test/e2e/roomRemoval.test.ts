@@ -4,9 +4,9 @@
  * `<remove/>`. Both end with the 307 self-presence and the room gone from the store.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { startBedWithAlice } from "../helpers/e2e.js";
 import { conditionOf } from "../helpers/stanzas.js";
-import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 const DOMAIN = "rm.localhost";
@@ -30,16 +30,13 @@ function removedShape(s: Received) {
 }
 
 describe("taking the user out of a room, through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBed>>;
+  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
   let alice: TestUser;
   beforeAll(async () => {
-    bed = await startBed(fixture, { domain: DOMAIN });
-    alice = await connectUser(bed.prosody.c2sPort, "alice", PASSWORD, "r");
+    bed = await startBedWithAlice(fixture, { domain: DOMAIN });
+    alice = bed.alice;
   });
-  afterAll(async () => {
-    await alice?.stop();
-    await bed?.stop();
-  });
+  afterAll(() => bed?.stop());
 
   const join = async (id: string) => {
     await alice.send(xml("presence", { to: `${id}@${DOMAIN}/alice` }, xml("x", { xmlns: MUC })));
