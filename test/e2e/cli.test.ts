@@ -8,8 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
 import { isAlive, stopProsodyIn } from "../../src/testbed/processes.js";
-import { startProsody } from "../../src/testbed/prosody.js";
-import { killStarted, runCli as run } from "../helpers/cli.js";
+import { killStarted, runCli as run, withServerAndFixture } from "../helpers/cli.js";
 import { conditionOf } from "../helpers/stanzas.js";
 import { type TestUser, archivedBodies, connectUser, xml } from "../helpers/xmppClient.js";
 
@@ -90,14 +89,10 @@ describe("mucstate demo", () => {
   });
 
   it("connects to an existing server with flags or environment, writes the call log, and shuts down with 332 on SIGTERM", async () => {
-    const prosody = await startProsody({ components: ["gw.localhost"] });
-    try {
-      await prosody.registerUser("alice", "pw");
-      const dir = mkdtempSync(join(tmpdir(), "mucstate-cli-"));
-      const fixture = join(dir, "fixture.json");
+    const fixture = { users: ["alice@localhost"], rooms: [{ id: "team", name: "Team", participants: [{ nick: "zed" }] }] };
+    await withServerAndFixture("gw.localhost", fixture, async ({ prosody, dir, fixturePath }) => {
       const calls = join(dir, "calls.jsonl");
-      writeFileSync(fixture, JSON.stringify({ users: ["alice@localhost"], rooms: [{ id: "team", name: "Team", participants: [{ nick: "zed" }] }] }));
-      const gw = run(["demo", "--service", prosody.service, "--domain", "gw.localhost", "--fixture", fixture, "--calls", calls], {
+      const gw = run(["demo", "--service", prosody.service, "--domain", "gw.localhost", "--fixture", fixturePath, "--calls", calls], {
         MUCSTATE_SECRET: prosody.secret,
       });
       await gw.waitFor(/online/);
@@ -118,19 +113,13 @@ describe("mucstate demo", () => {
       ]);
       expect(Date.parse(log[0]!.end)).toBeGreaterThanOrEqual(Date.parse(log[0]!.start));
       await alice.stop();
-    } finally {
-      await prosody.stop();
-    }
+    });
   });
 
   it("on SIGINT with a callback in flight, answers it and the one queued behind it, says so, and exits 0 without waiting for the callback", async () => {
-    const prosody = await startProsody({ components: ["gw.localhost"] });
-    try {
-      await prosody.registerUser("alice", "pw");
-      const dir = mkdtempSync(join(tmpdir(), "mucstate-cli-"));
-      const fixture = join(dir, "fixture.json");
-      writeFileSync(fixture, JSON.stringify({ users: ["alice@localhost"], rooms: [{ id: "team", delayMs: { requests: 60_000 } }] }));
-      const gw = run(["demo", "--service", prosody.service, "--domain", "gw.localhost", "--fixture", fixture, "--shutdown-grace-ms", "300"], {
+    const fixture = { users: ["alice@localhost"], rooms: [{ id: "team", delayMs: { requests: 60_000 } }] };
+    await withServerAndFixture("gw.localhost", fixture, async ({ prosody, dir, fixturePath }) => {
+      const gw = run(["demo", "--service", prosody.service, "--domain", "gw.localhost", "--fixture", fixturePath, "--shutdown-grace-ms", "300"], {
         MUCSTATE_SECRET: prosody.secret,
         MUCSTATE_STORE: join(dir, "store.sqlite"),
       });
@@ -152,9 +141,7 @@ describe("mucstate demo", () => {
       ]);
       expect(gw.output()).toMatch(/stopped: 1 waiting stanza\(s\) answered service-unavailable, 1 callback\(s\) still running after the grace period/);
       await alice.stop();
-    } finally {
-      await prosody.stop();
-    }
+    });
   });
 
   it("refuses a fixture with a bad field, naming it", async () => {
