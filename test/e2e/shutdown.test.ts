@@ -74,7 +74,10 @@ describe("shutdown with requests open", () => {
     await alice.send(xml("message", { to: ROOM, type: "groupchat", id: "queued" }, xml("body", {}, "queued")));
     const form = xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "FORM_TYPE" }, xml("value", {}, "http://jabber.org/protocol/muc#roomconfig")));
     await alice.send(xml("iq", { to: ROOM, type: "set", id: "config" }, xml("query", { xmlns: `${MUC}#owner` }, form)));
-    await sleep(100); // both reach the mailbox
+    // Prosody keeps the order of the component stream: once the gateway has answered this, it has both.
+    await alice.send(xml("iq", { to: DOMAIN, type: "get", id: "sync" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
+    await alice.waitFor((s) => s.attrs.id === "sync" && s.is("iq", "jabber:client") && s.attrs.type === "result");
+    alice.clear();
     return gateway;
   }
 
