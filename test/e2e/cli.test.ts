@@ -10,7 +10,7 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { isAlive, stopProsodyIn } from "../../src/testbed/processes.js";
 import { killStarted, runCli as run, withServerAndFixture } from "../helpers/cli.js";
 import { conditionOf } from "../helpers/stanzas.js";
-import { type TestUser, archivedBodies, connectUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, archivedBodies, connectUser, reachedGateway, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 
@@ -130,7 +130,7 @@ describe("mucstate demo", () => {
       for (const id of ["slow", "queued"]) {
         await alice.send(xml("message", { to: "team@gw.localhost", type: "groupchat", id }, xml("body", {}, id)));
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await reachedGateway(alice, "gw.localhost");
       gw.child.kill("SIGINT");
       expect(await gw.exited).toBe(0);
       const answers = await alice.waitFor((s) => s.attrs.type === "error" || (s.is("presence", "jabber:client") && s.attrs.type === "unavailable"), { count: 3 });

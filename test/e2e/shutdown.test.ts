@@ -10,7 +10,7 @@ import { LegacySession } from "../../src/legacy/LegacySession.js";
 import type { ProsodyHandle } from "../../src/testbed/prosody.js";
 import { prosodyWithAlice } from "../helpers/e2e.js";
 import { conditionOf } from "../helpers/stanzas.js";
-import { type TestUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, reachedGateway, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 const DOMAIN = "sd.localhost";
@@ -74,10 +74,7 @@ describe("shutdown with requests open", () => {
     await alice.send(xml("message", { to: ROOM, type: "groupchat", id: "queued" }, xml("body", {}, "queued")));
     const form = xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "FORM_TYPE" }, xml("value", {}, "http://jabber.org/protocol/muc#roomconfig")));
     await alice.send(xml("iq", { to: ROOM, type: "set", id: "config" }, xml("query", { xmlns: `${MUC}#owner` }, form)));
-    // Prosody keeps the order of the component stream: once the gateway has answered this, it has both.
-    await alice.send(xml("iq", { to: DOMAIN, type: "get", id: "sync" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
-    await alice.waitFor((s) => s.attrs.id === "sync" && s.is("iq", "jabber:client") && s.attrs.type === "result");
-    alice.clear();
+    await reachedGateway(alice, DOMAIN); // both are in the room's mailbox
     return gateway;
   }
 
