@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
-import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { startBedWithAlice } from "../helpers/e2e.js";
 import { MAM_RESULT_HEAD, conditionOf, qualifiedTree } from "../helpers/stanzas.js";
-import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 const MAM = "urn:xmpp:mam:2";
@@ -25,19 +25,16 @@ const fixture = {
 };
 
 describe("archive and MAM through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBed>>;
+  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
   let alice: TestUser;
   let calls: string;
   const ROOM = "arch@ar.localhost";
   beforeAll(async () => {
     calls = join(mkdtempSync(join(tmpdir(), "mucstate-arch-")), "calls.jsonl");
-    bed = await startBed(fixture, { domain: "ar.localhost", calls });
-    alice = await connectUser(bed.prosody.c2sPort, "alice", PASSWORD, "r");
+    bed = await startBedWithAlice(fixture, { domain: "ar.localhost", calls });
+    alice = bed.alice;
   });
-  afterAll(async () => {
-    await alice?.stop();
-    await bed?.stop();
-  });
+  afterAll(() => bed?.stop());
 
   let n = 0;
   async function mam(fields: Record<string, string | string[]> = {}, rsm: Record<string, string> = {}, flip = false, to = ROOM) {
@@ -48,10 +45,10 @@ describe("archive and MAM through Prosody", () => {
     const set = Object.keys(rsm).length ? xml("set", { xmlns: RSM }, ...Object.entries(rsm).map(([k, v]) => xml(k, {}, v))) : null;
     const children = [form, set, flip ? xml("flip-page") : null].filter((c) => c !== null);
     await alice.send(xml("iq", { to, type: "set", id }, xml("query", { xmlns: MAM, queryid: id }, ...children)));
-    const [reply] = await alice.waitFor((s) => s.attrs.id === id && s.is("iq"));
+    const [reply] = await alice.waitFor((s) => s.attrs.id === id && s.is("iq", "jabber:client"));
     const results = alice.received.filter((s) => s.getChild("result", MAM)?.attrs.queryid === id);
     // Read as a namespace-aware client does: a message outside jabber:client is no message.
-    const bodies = results.map((r) => r.getChild("result", MAM)?.getChild("forwarded", FORWARD)?.getChild("message", "jabber:client")?.getChildText("body") ?? null);
+    const bodies = results.map((r) => r.getChild("result", MAM)?.getChild("forwarded", FORWARD)?.getChild("message", "jabber:client")?.getChildText("body", "jabber:client") ?? null);
     const fin = reply!.getChild("fin", MAM);
     const setEl = fin?.getChild("set", RSM);
     return {
@@ -60,9 +57,9 @@ describe("archive and MAM through Prosody", () => {
       results,
       complete: fin?.attrs.complete === "true",
       stable: fin?.attrs.stable,
-      first: setEl?.getChildText("first"),
-      last: setEl?.getChildText("last"),
-      count: Number(setEl?.getChildText("count")),
+      first: setEl?.getChildText("first", RSM),
+      last: setEl?.getChildText("last", RSM),
+      count: Number(setEl?.getChildText("count", RSM)),
     };
   }
 
@@ -76,12 +73,12 @@ describe("archive and MAM through Prosody", () => {
     // XEP-0297 §3, as the client received it (poezio showed no history while this was forward:0).
     expect(qualifiedTree(all.results[0]!).slice(0, MAM_RESULT_HEAD.length)).toEqual(MAM_RESULT_HEAD);
     expect(forwarded.getChild("delay", "urn:xmpp:delay")!.attrs.stamp).toBe("2000-01-01T00:00:00.000Z");
-    await alice.waitFor((s) => s.attrs.from?.startsWith(ROOM) && s.getChild("subject") !== undefined, { count: 2 });
+    await alice.waitFor((s) => s.attrs.from?.startsWith(ROOM) && s.getChild("subject", "jabber:client") !== undefined, { count: 2 });
     await bed.callLog.flush();
     const log = (await readCallLog(calls)).filter((e) => e.room === "arch");
     expect(log.filter((e) => e.callback === "backfill")).toHaveLength(1);
     // History senders are not occupants (KEEP_BACKFILLED_PARTICIPANTS is false).
-    expect(alice.received.filter((s) => s.is("presence") && s.attrs.from?.includes("history-man"))).toEqual([]);
+    expect(alice.received.filter((s) => s.is("presence", "jabber:client") && s.attrs.from?.includes("history-man"))).toEqual([]);
   });
 
   it("pages with RSM: max, after, after the last, before (empty and with an id), flip", async () => {
@@ -109,12 +106,12 @@ describe("archive and MAM through Prosody", () => {
   it("answers the form, the metadata, and bad-request on the bare component", async () => {
     await alice.send(xml("iq", { to: ROOM, type: "get", id: "form" }, xml("query", { xmlns: MAM })));
     const [form] = await alice.waitFor((s) => s.attrs.id === "form");
-    const vars = form!.getChild("query")!.getChild("x")!.getChildren("field").map((f: any) => f.attrs.var);
+    const vars = form!.getChild("query", MAM)!.getChild("x", "jabber:x:data")!.getChildren("field", "jabber:x:data").map((f: any) => f.attrs.var);
     expect(vars).toEqual(["FORM_TYPE", "with", "start", "end", "before-id", "after-id", "ids"]);
     await alice.send(xml("iq", { to: ROOM, type: "get", id: "meta" }, xml("metadata", { xmlns: MAM })));
     const [meta] = await alice.waitFor((s) => s.attrs.id === "meta");
-    expect(meta!.getChild("metadata")!.getChild("start")!.attrs).toEqual({ id: "m0", timestamp: "2000-01-01T00:00:00.000Z" });
-    expect(meta!.getChild("metadata")!.getChild("end")!.attrs.id).toBe("m9");
+    expect(meta!.getChild("metadata", MAM)!.getChild("start", MAM)!.attrs).toEqual({ id: "m0", timestamp: "2000-01-01T00:00:00.000Z" });
+    expect(meta!.getChild("metadata", MAM)!.getChild("end", MAM)!.attrs.id).toBe("m9");
     expect(conditionOf((await mam({}, {}, false, "ar.localhost")).reply)).toBe("bad-request");
   });
 
@@ -125,7 +122,7 @@ describe("archive and MAM through Prosody", () => {
     await alice.send(xml("message", { to: ROOM, type: "groupchat", id: "mine" }, xml("body", {}, "from me")));
     const [echo] = await alice.waitFor((s) => s.attrs.id === "mine");
     const last = await mam({}, { max: "2", before: "" });
-    expect(last.results.map((r: any) => r.getChild("result").attrs.id)).toEqual(["live-1", echo!.getChild("stanza-id", "urn:xmpp:sid:0")!.attrs.id]);
+    expect(last.results.map((r: any) => r.getChild("result", MAM).attrs.id)).toEqual(["live-1", echo!.getChild("stanza-id", "urn:xmpp:sid:0")!.attrs.id]);
     expect(last.count).toBe(12);
   });
 
@@ -133,8 +130,8 @@ describe("archive and MAM through Prosody", () => {
     const join = async (room: string, history: Record<string, string> | null, id: string) => {
       alice.clear();
       await alice.send(xml("presence", { to: `${room}/alice`, id }, xml("x", { xmlns: MUC }, ...(history ? [xml("history", history)] : []))));
-      await alice.waitFor((s) => s.attrs.from?.startsWith(room) && s.getChild("subject") !== undefined);
-      const msgs = alice.received.filter((s) => s.attrs.from?.startsWith(room) && s.getChild("body"));
+      await alice.waitFor((s) => s.attrs.from?.startsWith(room) && s.getChild("subject", "jabber:client") !== undefined);
+      const msgs = alice.received.filter((s) => s.attrs.from?.startsWith(room) && s.getChild("body", "jabber:client"));
       await alice.send(xml("presence", { to: `${room}/alice`, type: "unavailable" }));
       await alice.waitFor((s) => s.attrs.type === "unavailable" && s.attrs.from === `${room}/alice`);
       return msgs;
@@ -144,13 +141,13 @@ describe("archive and MAM through Prosody", () => {
     await bed.callLog.flush();
     expect((await readCallLog(calls)).filter((e) => e.room === "quiet" && e.callback === "backfill")).toHaveLength(0);
     const three = await join(quiet, { maxstanzas: "3" }, "three");
-    expect(three.map((m) => m.getChildText("body"))).toEqual(["message 7", "message 8", "message 9"]);
+    expect(three.map((m) => m.getChildText("body", "jabber:client"))).toEqual(["message 7", "message 8", "message 9"]);
     expect(three[0]!.getChild("delay", "urn:xmpp:delay")!.attrs.from).toBe(quiet);
     const byChars = await join(quiet, { maxchars: String(three[2]!.toString().length + 10) }, "chars");
-    expect(byChars.map((m) => m.getChildText("body"))).toEqual(["message 9"]);
+    expect(byChars.map((m) => m.getChildText("body", "jabber:client"))).toEqual(["message 9"]);
     expect(await join(quiet, { seconds: "60" }, "recent")).toEqual([]);
     const since = await join(quiet, { since: "2000-01-01T00:08:00Z" }, "since");
-    expect(since.map((m) => m.getChildText("body"))).toEqual(["message 8", "message 9"]);
+    expect(since.map((m) => m.getChildText("body", "jabber:client"))).toEqual(["message 8", "message 9"]);
     const defaults = await join(quiet, null, "default");
     expect(defaults).toHaveLength(10);
   });

@@ -10,10 +10,9 @@ import { LegacyRoom, type BackfillBounds } from "../../src/legacy/LegacyRoom.js"
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import type { ProsodyHandle } from "../../src/testbed/prosody.js";
 import { prosodyWithAlice } from "../helpers/e2e.js";
-import { type TestUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, archivedBodies, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
-const MAM = "urn:xmpp:mam:2";
 const DOMAIN = "gap.localhost";
 const ROOM = `gap@${DOMAIN}`;
 
@@ -83,17 +82,12 @@ describe("a restart with a gap", () => {
   async function join_(): Promise<string[]> {
     alice.clear();
     await alice.send(xml("presence", { to: `${ROOM}/alice` }, xml("x", { xmlns: MUC })));
-    await alice.waitFor((s) => s.attrs.from === ROOM && s.getChild("subject") !== undefined);
-    return alice.received.filter((s) => s.is("message") && s.getChild("delay", "urn:xmpp:delay") && s.getChild("body")).map((s) => s.getChildText("body") as string);
+    await alice.waitFor((s) => s.attrs.from === ROOM && s.getChild("subject", "jabber:client") !== undefined);
+    return alice.received.filter((s) => s.is("message", "jabber:client") && s.getChild("delay", "urn:xmpp:delay") && s.getChild("body", "jabber:client")).map((s) => s.getChildText("body", "jabber:client") as string);
   }
 
   async function mamBodies(): Promise<string[]> {
-    const id = `q${Date.now()}`;
-    await alice.send(xml("iq", { to: ROOM, type: "set", id }, xml("query", { xmlns: MAM, queryid: id })));
-    await alice.waitFor((s) => s.is("iq") && s.attrs.id === id);
-    return alice.received
-      .filter((s) => s.getChild("result", MAM)?.attrs.queryid === id)
-      .map((s) => s.getChild("result")!.getChild("forwarded")!.getChild("message")!.getChildText("body") as string);
+    return (await archivedBodies(alice, ROOM, `q${Date.now()}`)) as string[];
   }
 
   it("fetches what was sent while the gateway was down, between the last archived and the first live message", async () => {
@@ -103,9 +97,9 @@ describe("a restart with a gap", () => {
     // First run: an empty archive, so the whole history; then a live message.
     expect(await join_()).toEqual(["m1", "m2"]);
     await current!.live("m3");
-    await alice.waitFor((s) => s.getChildText("body") === "m3");
+    await alice.waitFor((s) => s.getChildText("body", "jabber:client") === "m3");
     await gateway!.stop();
-    await alice.waitFor((s) => s.is("presence") && s.attrs.type === "unavailable" && s.attrs.from === `${ROOM}/alice`);
+    await alice.waitFor((s) => s.is("presence", "jabber:client") && s.attrs.type === "unavailable" && s.attrs.from === `${ROOM}/alice`);
 
     // Down: the network goes on without the gateway.
     post("m4", 0);

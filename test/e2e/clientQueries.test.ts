@@ -4,9 +4,9 @@
  * an occupant's real JID on the gateway (clients.md, "Converse.js 14").
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { startBedWithAlice } from "../helpers/e2e.js";
 import { conditionOf, qualifiedTree } from "../helpers/stanzas.js";
-import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, xml } from "../helpers/xmppClient.js";
 
 const DOMAIN = "cq.localhost";
 const ROOM = `salon@${DOMAIN}`;
@@ -27,25 +27,22 @@ const fixture = {
 };
 
 describe("the queries a web client makes after joining, through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBed>>;
+  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
   let alice: TestUser;
   beforeAll(async () => {
-    bed = await startBed(fixture, { domain: DOMAIN });
-    alice = await connectUser(bed.prosody.c2sPort, "alice", PASSWORD, "web");
+    bed = await startBedWithAlice(fixture, { domain: DOMAIN }, "web");
+    alice = bed.alice;
     await alice.send(xml("presence", { to: `${ROOM}/alice` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
-    await alice.waitFor((s) => s.attrs.from === ROOM && s.getChild("subject") !== undefined);
+    await alice.waitFor((s) => s.attrs.from === ROOM && s.getChild("subject", "jabber:client") !== undefined);
   });
-  afterAll(async () => {
-    await alice?.stop();
-    await bed?.stop();
-  });
+  afterAll(() => bed?.stop());
 
   const ask = async (id: string, to: string, payload: ReturnType<typeof xml>) => {
     await alice.send(xml("iq", { to, type: "get", id }, payload));
-    return (await alice.waitFor((s) => s.attrs.id === id && s.is("iq")))[0]!;
+    return (await alice.waitFor((s) => s.attrs.id === id && s.is("iq", "jabber:client")))[0]!;
   };
   const items = async (id: string, attrs: Record<string, string>) =>
-    (await ask(id, ROOM, xml("query", { xmlns: ADMIN }, xml("item", attrs)))).getChild("query", ADMIN)!.getChildren("item").map((i: any) => i.attrs);
+    (await ask(id, ROOM, xml("query", { xmlns: ADMIN }, xml("item", attrs)))).getChild("query", ADMIN)!.getChildren("item", ADMIN).map((i: any) => i.attrs);
 
   it("affiliation lists carry affiliation, bare jid and nick, and no role", async () => {
     expect(await items("owners", { affiliation: "owner" })).toEqual([{ affiliation: "owner", jid: `bob-id@${DOMAIN}`, nick: "bob" }]);

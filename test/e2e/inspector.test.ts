@@ -82,7 +82,7 @@ describe("the live inspector in a browser", () => {
     const alice = await connectUser(demo.c2sPort, "alice", demo.password, "browser-test");
     cleanups.push(() => alice.stop());
     await alice.send(xml("presence", { to: `${ROOM}/alice`, id: "join" }, xml("x", { xmlns: MUC })));
-    await alice.waitFor((s) => s.is("message") && s.getChild("subject") !== undefined);
+    await alice.waitFor((s) => s.is("message", "jabber:client") && s.getChild("subject", "jabber:client") !== undefined);
     await active("joined").waitFor({ state: "attached", timeout: 10_000 });
     expect(await active("infoIdle").count()).toBe(0);
     await expect.poll(() => page.getByTestId("selected-state").textContent()).toBe("joined");
@@ -106,7 +106,7 @@ describe("the live inspector in a browser", () => {
     await active("room.active.mailbox.busy.running").waitFor({ state: "attached" });
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "inspector.png"), fullPage: true });
-    await alice.waitFor((s) => s.is("iq") && s.attrs.id === "c3" && s.attrs.type === "result", { timeoutMs: 15_000 });
+    await alice.waitFor((s) => s.is("iq", "jabber:client") && s.attrs.id === "c3" && s.attrs.type === "result", { timeoutMs: 15_000 });
     await expect.poll(depth, { timeout: 10_000, interval: 50 }).toBe("0");
     const shown = await shownDepths();
     expect(shown.slice(shown.lastIndexOf("2"))).toEqual(["2", "1", "0"]);

@@ -111,7 +111,7 @@ describe("the mailbox through Prosody", () => {
   it("runs 100 mixed requests one at a time, in arrival order, and answers all of them", async () => {
     const room = "mixed@mb.localhost";
     await alice.send(xml("presence", { to: `${room}/alice` }, xml("x", { xmlns: MUC })));
-    await alice.waitFor((s) => s.attrs.from?.startsWith(room) && s.getChild("subject") !== undefined);
+    await alice.waitFor((s) => s.attrs.from?.startsWith(room) && s.getChild("subject", "jabber:client") !== undefined);
     alice.clear();
     const expected: string[] = [];
     for (let i = 0; i < 100; i++) {
@@ -139,8 +139,8 @@ describe("the mailbox through Prosody", () => {
       }
     }
     // Every request gets its answer: the echo, the subject broadcast, or the iq result.
-    const answered = (s: { attrs: Record<string, string>; getChildText(n: string): string | null }) =>
-      /^r\d+$/.test(s.attrs.id ?? "") || /^r\d+$/.test(s.getChildText("subject") ?? "");
+    const answered = (s: { attrs: Record<string, string>; getChildText(n: string, ns: string): string | null }) =>
+      /^r\d+$/.test(s.attrs.id ?? "") || /^r\d+$/.test(s.getChildText("subject", "jabber:client") ?? "");
     await alice.waitFor(answered, { count: 100, timeoutMs: 20_000 });
     const answers = alice.received.filter(answered);
     expect(answers.filter((s) => s.attrs.type === "error")).toEqual([]);

@@ -4,9 +4,9 @@
  * `<remove/>`. Both end with the 307 self-presence and the room gone from the store.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD, startBed } from "../helpers/e2e.js";
+import { startBedWithAlice } from "../helpers/e2e.js";
 import { conditionOf } from "../helpers/stanzas.js";
-import { type TestUser, connectUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 const DOMAIN = "rm.localhost";
@@ -19,31 +19,28 @@ type Received = TestUser["received"][number];
 /** What the test reads of a 307 self-presence: qualified names, the item, the reason, the codes. */
 function removedShape(s: Received) {
   const x = s.getChild("x", `${MUC}#user`);
-  const item = x?.getChild("item");
+  const item = x?.getChild("item", `${MUC}#user`);
   return {
     stanza: `${s.name} ${s.attrs.type}`,
     x: x?.attrs.xmlns,
     item: item && { affiliation: item.attrs.affiliation, role: item.attrs.role, jid: item.attrs.jid },
-    reason: item?.getChildText("reason"),
-    codes: x?.getChildren("status").map((c: Received) => c.attrs.code),
+    reason: item?.getChildText("reason", `${MUC}#user`),
+    codes: x?.getChildren("status", `${MUC}#user`).map((c: Received) => c.attrs.code),
   };
 }
 
 describe("taking the user out of a room, through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBed>>;
+  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
   let alice: TestUser;
   beforeAll(async () => {
-    bed = await startBed(fixture, { domain: DOMAIN });
-    alice = await connectUser(bed.prosody.c2sPort, "alice", PASSWORD, "r");
+    bed = await startBedWithAlice(fixture, { domain: DOMAIN });
+    alice = bed.alice;
   });
-  afterAll(async () => {
-    await alice?.stop();
-    await bed?.stop();
-  });
+  afterAll(() => bed?.stop());
 
   const join = async (id: string) => {
     await alice.send(xml("presence", { to: `${id}@${DOMAIN}/alice` }, xml("x", { xmlns: MUC })));
-    await alice.waitFor((s) => s.attrs.from?.startsWith(`${id}@`) && s.getChild("subject") !== undefined);
+    await alice.waitFor((s) => s.attrs.from?.startsWith(`${id}@`) && s.getChild("subject", "jabber:client") !== undefined);
     alice.clear();
   };
   const answer = async (id: string) => (await alice.waitFor((s) => s.attrs.id === id))[0]!;
@@ -55,7 +52,7 @@ describe("taking the user out of a room, through Prosody", () => {
     expect(bed.gateway.store.queryArchive({ user: USER, room: jid }).count).toBeGreaterThan(0);
     const session = (await bed.gateway.sessions.get(USER))!;
     await session.removeRoom("kicked", { reason: "Removed by bob" });
-    const [presence] = await alice.waitFor((s) => s.is("presence") && s.attrs.from === `${jid}/alice`);
+    const [presence] = await alice.waitFor((s) => s.is("presence", "jabber:client") && s.attrs.from === `${jid}/alice`);
     expect(removedShape(presence!)).toEqual({
       stanza: "presence unavailable",
       x: `${MUC}#user`,
@@ -78,7 +75,7 @@ describe("taking the user out of a room, through Prosody", () => {
     expect(conditionOf(await answer("ibr-form"))).toBe("feature-not-implemented");
     alice.clear();
     await alice.send(xml("iq", { to: jid, type: "set", id: "leave" }, xml("query", { xmlns: "jabber:iq:register" }, xml("remove"))));
-    await alice.waitFor((s) => s.is("presence") && s.attrs.from === `${jid}/alice`);
+    await alice.waitFor((s) => s.is("presence", "jabber:client") && s.attrs.from === `${jid}/alice`);
     expect(fromRoom("left").map((s) => `${s.name}/${s.attrs.type}/${s.attrs.id ?? ""}`)).toEqual(["iq/result/leave", "presence/unavailable/"]);
     expect(removedShape(fromRoom("left")[1]!)).toMatchObject({
       stanza: "presence unavailable",

@@ -55,7 +55,7 @@ describe("the demo in a browser", () => {
         } catch {} // not a stanza
       }),
     );
-    const reflections = (body: string) => received.filter((s) => s.is("message") && s.attrs.from === `${LOBBY}/alice` && s.getChildText("body") === body);
+    const reflections = (body: string) => received.filter((s) => s.is("message", "jabber:client") && s.attrs.from === `${LOBBY}/alice` && s.getChildText("body", "jabber:client") === body);
     await page.goto(url!);
 
     // Logged in: the control box names the account and shows it online.

@@ -3,7 +3,10 @@
  * process, with its output collected and waited on.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ProsodyHandle, startProsody } from "../../src/testbed/prosody.js";
 
 const BIN = new URL("../../bin/mucstate.js", import.meta.url).pathname;
 const started: ChildProcess[] = [];
@@ -57,4 +60,25 @@ export async function killStarted(): Promise<void> {
       clearTimeout(timer);
     }),
   );
+}
+
+/**
+ * Runs `body` with a Prosody serving `domain` (alice@localhost registered, password "pw") and a
+ * new folder `dir` holding `fixture` as the file `fixturePath`; stops Prosody afterwards.
+ */
+export async function withServerAndFixture(
+  domain: string,
+  fixture: unknown,
+  body: (bed: { prosody: ProsodyHandle; dir: string; fixturePath: string }) => Promise<void>,
+): Promise<void> {
+  const prosody = await startProsody({ components: [domain] });
+  try {
+    await prosody.registerUser("alice", "pw");
+    const dir = mkdtempSync(join(tmpdir(), "mucstate-cli-"));
+    const fixturePath = join(dir, "fixture.json");
+    writeFileSync(fixturePath, JSON.stringify(fixture));
+    await body({ prosody, dir, fixturePath });
+  } finally {
+    await prosody.stop({ removeDir: true });
+  }
 }

@@ -52,6 +52,20 @@ export async function startBed(fixture: unknown, options: { domain?: string; cal
   };
 }
 
+/** {@link startBed} with alice@localhost online as `resource`; `stop()` logs her out first. */
+export async function startBedWithAlice(fixture: unknown, options: Parameters<typeof startBed>[1] = {}, resource = "r") {
+  const bed = await startBed(fixture, options);
+  const alice = await connectUser(bed.prosody.c2sPort, "alice", PASSWORD, resource);
+  return {
+    ...bed,
+    alice,
+    async stop() {
+      await alice.stop();
+      await bed.stop();
+    },
+  };
+}
+
 /** A Prosody serving the component `domain`, with alice (password "pw") online, for tests that start their own gateways. */
 export async function prosodyWithAlice(domain: string) {
   const prosody = await startProsody({ components: [domain] });

@@ -62,4 +62,30 @@ export async function connectUser(port: number, local: string, password: string,
   };
 }
 
+/**
+ * Resolves once the component `domain` has answered a disco#info query that `user` sends now:
+ * since Prosody keeps the order of the component stream, the gateway has by then received every
+ * stanza `user` sent before. The answer is removed from `received`.
+ */
+export async function reachedGateway(user: TestUser, domain: string): Promise<void> {
+  const id = `sync-${Math.random().toString(36).slice(2)}`;
+  await user.send(xml("iq", { to: domain, type: "get", id }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
+  const [answer] = await user.waitFor((s) => s.attrs.id === id && s.is("iq", "jabber:client") && s.attrs.type === "result");
+  user.received.splice(user.received.indexOf(answer!), 1);
+}
+
+/**
+ * Queries the MAM archive (XEP-0313) of `to` as `user` with `queryid`, waits for the final iq,
+ * and returns the bodies of the archived messages in the order the results came, each read by
+ * qualified name: `{urn:xmpp:mam:2}result/{urn:xmpp:forward:0}forwarded/{jabber:client}message/body`.
+ */
+export async function archivedBodies(user: TestUser, to: string, queryid = "mam"): Promise<Array<string | null>> {
+  await user.send(xml("iq", { to, type: "set", id: queryid }, xml("query", { xmlns: "urn:xmpp:mam:2", queryid })));
+  await user.waitFor((s) => s.is("iq", "jabber:client") && s.attrs.id === queryid);
+  return user.received
+    .map((s) => s.getChild("result", "urn:xmpp:mam:2"))
+    .filter((result) => result?.attrs.queryid === queryid)
+    .map((result) => result!.getChild("forwarded", "urn:xmpp:forward:0")?.getChild("message", "jabber:client")?.getChildText("body", "jabber:client") ?? null);
+}
+
 export { xml };
