@@ -14,7 +14,10 @@ export type { GatewayPlugin } from "./legacy/plugin.js";
 export { NotImplementedError, XMPPError, toStanzaError } from "./legacy/errors.js";
 export { roomMachine } from "./machines/roomMachine.js";
 export { fromRequestRunner, type RequestRunnerLogic } from "./machines/roomSetup.js";
+export { hasEnded, isIdle, isJoined, isStopped, participantsKnown, type RoomSnapshot } from "./machines/roomStatus.js";
 export type {
+  Audience,
+  PluginTrafficKind,
   QueuedRequest,
   RequestKind,
   RequestOutcome,

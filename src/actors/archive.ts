@@ -121,12 +121,9 @@ export async function runBackfill(room: LegacyRoom, store: Store, onError?: (err
   const bounds: BackfillBounds = {};
   if (hole.after) bounds.after = toBackfillBound(hole.after);
   if (hole.before) bounds.before = toBackfillBound(hole.before);
-  room._backfilling = true;
   try {
     await room.backfill(bounds);
   } catch (error) {
     if (!(error instanceof NotImplementedError)) onError?.(error);
-  } finally {
-    room._backfilling = false;
   }
 }

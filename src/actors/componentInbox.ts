@@ -11,6 +11,7 @@ import { errorReply, iqResult, isRequestIq } from "../protocol/rfc6120.js";
 import { discoInfo, discoItems } from "../protocol/xep0030.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
 import type { RoomRegistry } from "./registry.js";
+import { hasEnded } from "../machines/roomStatus.js";
 
 /** Answers a stanza sent to the bare component domain. */
 export async function handleComponentStanza(
@@ -43,7 +44,7 @@ export async function handleComponentStanza(
       }
     }
     for (const actor of context.registry.roomsOf(context.session.user)) {
-      if (!actor.destroyed) items.set(actor.room.jid, actor.room.name);
+      if (!hasEnded(actor.snapshot)) items.set(actor.room.jid, actor.room.name);
     }
     const list = [...items].map(([jid, name]) => ({ jid, name: name === undefined ? undefined : xmlSafeText(name) }));
     list.sort((a, b) => (a.name ?? a.jid).localeCompare(b.name ?? b.jid));

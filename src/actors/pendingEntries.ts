@@ -9,7 +9,7 @@ import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
 import type { RequestKind } from "../machines/roomEvents.js";
 import { type HistoryRequest, mucElement } from "../protocol/xep0045.js";
 import type { RequestCancel } from "./requestAbort.js";
-import type { Plan, StanzaSink } from "./roomTraffic.js";
+import type { Plan, StanzaSink } from "./roomFanOut.js";
 
 /** Runs one request against the legacy room and says what to send when it succeeds. */
 export type RequestHandler = (room: LegacyRoom, cancel: RequestCancel) => Promise<Plan>;

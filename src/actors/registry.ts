@@ -14,10 +14,10 @@ import { LRUCache } from "lru-cache";
 import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../protocol/xmppError.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import { DETACHED_HOST } from "../legacy/RoomHost.js";
+import { DETACHED_HOST, type RoomHost } from "../legacy/RoomHost.js";
 import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/LegacySession.js";
 import { checkPositiveInteger } from "../optionChecks.js";
-import type { RestoredSteps } from "../machines/roomEvents.js";
+import { type PassivatedState, hasEnded, participantsKnownIn } from "../machines/roomStatus.js";
 import { escapeLocalpart, unescapeLocalpart } from "../protocol/xep0106.js";
 import type { Store } from "../store/types.js";
 import { AvatarCache } from "./avatars.js";
@@ -25,6 +25,7 @@ import type { GatewayServices } from "./bookmarks.js";
 import { RoomActor, type StanzaSink } from "./RoomActor.js";
 import { restoreRoom } from "./roomRecords.js";
 import { addTallies, type ShutdownTally } from "./roomShutdown.js";
+import { wakingHost } from "./wakingHost.js";
 
 /** Options of {@link RoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -52,11 +53,12 @@ export interface RoomRegistryOptions {
 }
 
 /**
- * What the registry remembers of a passivated room: the callbacks that ran in this run, and its
- * room object while the plugin still holds it (a re-activation goes on with that object).
+ * What the registry remembers of a passivated room: the machine state it resumes from (shared
+ * between rooms in the same state), and its room object while the plugin still holds it (a
+ * re-activation goes on with that object).
  */
 interface Passivated {
-  steps: RestoredSteps;
+  state: PassivatedState;
   room: WeakRef<LegacyRoom>;
 }
 
@@ -99,14 +101,10 @@ export class RoomRegistry {
   }
 
   /** Number of running room actors (active and parked). */
-  get size(): number {
-    return this.#active.size + this.#parked.size;
-  }
+  get size(): number { return this.#active.size + this.#parked.size; }
 
-  /** Number of passivated rooms known in this run. */
-  get passivatedCount(): number {
-    return this.#passivated.size;
-  }
+  /** Passivated rooms known in this run. */
+  get passivatedCount(): number { return this.#passivated.size; }
 
   /**
    * The running room actor, if there is one, counted as used (it stays active); never creates
@@ -125,9 +123,7 @@ export class RoomRegistry {
   }
 
   /** The store rooms are kept in, if any. */
-  get store(): Store | undefined {
-    return this.#options.store;
-  }
+  get store(): Store | undefined { return this.#options.store; }
 
   /** Every running room actor of one user. */
   roomsOf(user: string): RoomActor[] {
@@ -158,17 +154,22 @@ export class RoomRegistry {
   }
 
   async #create(session: LegacySession, local: string, roomJid: string, k: string): Promise<RoomActor> {
-    const o = this.#options;
     const passivated = this.#passivated.get(k);
     // The plugin may still hold the room object of the passivated activation (to send legacy
     // events through it): that object goes on, so what the plugin does with it reaches this one.
     const kept = passivated?.room.deref();
-    const room = kept?.session === session ? kept : await session.createRoom(unescapeLocalpart(local));
-    const restored = passivated?.steps;
-    if (room !== kept) {
-      room.jid = roomJid;
-      if (o.store) restoreRoom(o.store, room, this.avatars, { participants: restored?.participants === true });
-    }
+    if (kept?.session === session) return this.#activate(k, kept, passivated?.state);
+    const room = await session.createRoom(unescapeLocalpart(local));
+    room.jid = roomJid;
+    const resumeFrom = this.#passivated.get(k)?.state;
+    const store = this.#options.store;
+    if (store) restoreRoom(store, room, this.avatars, { participants: resumeFrom !== undefined && participantsKnownIn(resumeFrom) });
+    return this.#activate(k, room, resumeFrom);
+  }
+
+  /** Starts a room's actor, resuming from its passivated state if it has one. */
+  #activate(k: string, room: LegacyRoom, resumeFrom: PassivatedState | undefined): RoomActor {
+    const o = this.#options;
     this.#passivated.delete(k);
     let actor: RoomActor | undefined;
     const self = (): RoomActor | undefined => actor;
@@ -180,7 +181,7 @@ export class RoomRegistry {
       avatars: this.avatars,
       services: o.services,
       store: o.store,
-      restored,
+      resumeFrom,
       inspect: o.inspect,
       onStep: () => {
         const parked = this.#parked.get(k);
@@ -195,6 +196,16 @@ export class RoomRegistry {
     });
     this.#active.set(k, actor);
     return actor;
+  }
+
+  /** The plugin used a passivated room's object: its room comes back (see {@link wakingHost}). */
+  #wake(k: string, room: LegacyRoom): RoomHost {
+    const running = this.#active.get(k) ?? this.#parked.get(k);
+    if (running) return running.room === room ? (room._host ?? DETACHED_HOST) : DETACHED_HOST;
+    if (this.#closed) return DETACHED_HOST;
+    const passivated = this.#passivated.get(k);
+    this.#activate(k, room, passivated?.room.deref() === room ? passivated.state : undefined);
+    return room._host ?? DETACHED_HOST;
   }
 
   /** What a session's `getRoom` and `removeRoom` reach: this registry's rooms of its user, by legacy id. */
@@ -229,18 +240,21 @@ export class RoomRegistry {
 
   /** A room left the cache (evicted or idle too long): passivate it, or park it while busy. */
   #leave(k: string, actor: RoomActor): void {
-    if (actor.destroyed) return;
+    if (hasEnded(actor.snapshot)) return;
     // A room that has not had its first stanza yet is on its way to one: parked, not passivated.
-    if (actor.idle && !actor.fresh && this.#options.store) {
-      this.#remember(k, actor);
-      actor.passivate();
-    } else this.#parked.set(k, actor);
+    if (actor.fresh || !this.#options.store || !this.#passivate(k, actor)) this.#parked.set(k, actor);
   }
 
-  #remember(k: string, actor: RoomActor): void {
+  /** Passivates an idle room and remembers its state; false when the room is not idle. */
+  #passivate(k: string, actor: RoomActor): boolean {
+    const state = actor.passivate();
+    if (!state) return false;
+    const room = actor.room;
+    room._host = wakingHost(() => this.#wake(k, room));
     this.#passivated.delete(k);
-    this.#passivated.set(k, { steps: actor.ranSteps(), room: new WeakRef(actor.room) });
+    this.#passivated.set(k, { state, room: new WeakRef(actor.room) });
     if (this.#passivated.size > MAX_PASSIVATED) this.#passivated.delete(this.#passivated.keys().next().value as string);
+    return true;
   }
 
   /** Passivates rooms idle for `idleMs`, and parked rooms that became idle. */
@@ -253,9 +267,7 @@ export class RoomRegistry {
   #passivateParked(k: string, actor: RoomActor, evenFresh = false): void {
     if (this.#parked.get(k) !== actor || !actor.idle || !this.#options.store) return;
     if (actor.fresh && !evenFresh) return;
-    this.#parked.delete(k);
-    this.#remember(k, actor);
-    actor.passivate();
+    if (this.#passivate(k, actor)) this.#parked.delete(k);
   }
 
   #forget(k: string): void {

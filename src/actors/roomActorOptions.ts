@@ -3,12 +3,12 @@
  */
 import type { InspectionEvent } from "xstate";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { RestoredSteps } from "../machines/roomEvents.js";
+import type { PassivatedState } from "../machines/roomStatus.js";
 import type { Store } from "../store/types.js";
 import type { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
 import type { RoomActor } from "./RoomActor.js";
-import type { StanzaSink } from "./roomTraffic.js";
+import type { StanzaSink } from "./roomFanOut.js";
 
 /** Options of {@link RoomActor}. */
 export interface RoomActorOptions {
@@ -18,8 +18,8 @@ export interface RoomActorOptions {
   callbackTimeoutMs: number;
   /** The gateway-wide avatar cache. */
   avatars: AvatarCache;
-  /** For a room re-activated after passivation: the callbacks that already ran in this run. */
-  restored?: RestoredSteps;
+  /** For a room re-activated after passivation: the machine state it resumes from. */
+  resumeFrom?: PassivatedState;
   /** Where the room's messages are archived; none when absent (no history, no MAM). */
   store?: Store;
   /** What rooms use to talk to the user's server (bookmarks). @defaultValue no privileges */

@@ -61,7 +61,7 @@ export class RoomAvatar {
       const avatar = a === null || id === undefined ? undefined : await this.load(id, a, controller.signal);
       if (controller.signal.aborted) return;
       room._avatar = avatar;
-      this.#changed(!room._quiet);
+      this.#changed(true);
     })().finally(() => {
       if (this.#pending?.controller === controller) this.#pending = undefined;
     });

@@ -10,6 +10,9 @@ import { parseReactions } from "../protocol/xep0444.js";
 import { reaction, setSubject, textMessage } from "./requests.js";
 import type { RoomActor } from "./RoomActor.js";
 import { handleRoomIq } from "./roomIq.js";
+import { isJoined } from "../machines/roomStatus.js";
+import { Status } from "../protocol/xep0045.js";
+import { userGone, userJid } from "./roomStanzas.js";
 
 /** Error conditions with which a client says "this resource is gone" (slidge's list). */
 const GONE_CONDITIONS = new Set([
@@ -42,7 +45,8 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
 
   if (stanza.name === "presence") {
     if (type === "unavailable") {
-      if (room.isJoined(resource)) room.leave(resource);
+      // Also a join still waiting for the room: it is dropped (the machine tells a joined resource it left).
+      room.leave(resource);
       return;
     }
     if (type === "error") {
@@ -52,10 +56,10 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
     if (type !== undefined && type !== "available") return;
     const join = parseJoin(stanza);
     if (!nick) {
-      if (join.hasMucElement || !room.isJoined(resource)) reply("jid-malformed", "A nickname is required to join", mucElement());
+      if (join.hasMucElement || !isJoined(room.snapshot, resource)) reply("jid-malformed", "A nickname is required to join", mucElement());
       return;
     }
-    if (room.isJoined(resource) && !join.hasMucElement) {
+    if (isJoined(room.snapshot, resource) && !join.hasMucElement) {
       const userResource = room.room._userParticipant().resource;
       if (nick !== userResource) reply("not-acceptable", "This gateway does not let you change your nickname", mucElement());
       return;
@@ -73,9 +77,9 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
       if (nick) reply("feature-not-implemented", "Private messages are not supported in this room");
       return;
     }
-    if (!room.isJoined(resource)) {
+    if (!isJoined(room.snapshot, resource)) {
       reply("not-acceptable", "You are not connected to this chat");
-      void room.kickResource(resource);
+      send(userGone(room.room, userJid(room.room, resource), Status.ERROR_KICK));
       return;
     }
     const subject = stanza.getChild("subject");
@@ -86,8 +90,8 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
       reply("bad-request", (error as Error).message);
       return;
     }
-    if (reactions) room.request(stanza, "reaction", reaction(stanza, reactions, room));
-    else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room));
+    if (reactions) room.request(stanza, "reaction", reaction(stanza, reactions, room.archive));
+    else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room.archive));
     else if (subject) room.request(stanza, "setSubject", setSubject(subject.getText()));
     return;
   }
@@ -104,5 +108,5 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
 /** An error from the user's client: a "gone" condition removes that resource. */
 function clientError(room: RoomActor, stanza: Element, resource: string): void {
   const error = parseStanzaError(stanza);
-  if (!error || GONE_CONDITIONS.has(error.condition)) room.forgetResource(resource);
+  if (!error || GONE_CONDITIONS.has(error.condition)) room.leave(resource, true);
 }

@@ -19,6 +19,7 @@ import { destroy, leaveGroup, setConfig, setRoomAvatar } from "./requests.js";
 import type { RoomActor } from "./RoomActor.js";
 import { roomDiscoInfo } from "./roomDisco.js";
 import { realJidOf, userJid } from "./roomStanzas.js";
+import { isJoined, participantsKnown } from "../machines/roomStatus.js";
 
 /** Handles an iq get or set with exactly one payload child. */
 export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, resource: string, nick: string, send: (s: Element) => void): void {
@@ -28,7 +29,7 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
   const is = (name: string, ns: string) => payload.is(name, ns);
 
   if (get && is("ping", NS.PING)) {
-    if (room.isJoined(resource)) send(iqResult(iq));
+    if (isJoined(room.snapshot, resource)) send(iqResult(iq));
     else fail({ condition: "not-acceptable", type: "cancel", text: "You are not in this room" });
     return;
   }
@@ -37,7 +38,7 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
     return;
   }
   if (get && is("query", NS.DISCO_INFO) && !payload.attrs.node) {
-    if (!nick) room.read(iq, "info", async () => [iqResult(iq, await roomDiscoInfo(r, room.participantsFilled))]);
+    if (!nick) room.read(iq, "info", async () => [iqResult(iq, await roomDiscoInfo(r, participantsKnown(room.snapshot)))]);
     else room.read(iq, "participants", () => [occupantExists(room, nick) ? iqResult(iq, discoInfo([{ category: "client", type: "pc", name: nick }], [NS.DISCO_INFO])) : notFound(iq, r.jid, nick)]);
     return;
   }
@@ -85,7 +86,7 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
 
 /** MAM on the room (XEP-0313): the form, queries and metadata, after `backfill` ran once. */
 function handleMam(room: RoomActor, iq: Element, payload: Element, fail: (e: Omit<StanzaErrorData, "by">) => void, send: (s: Element) => void): void {
-  const store = room.store;
+  const store = room.archive.store;
   if (!store) return fail({ condition: "feature-not-implemented", text: "This gateway keeps no archive" });
   const get = iq.attrs.type === "get";
   if (get && payload.is("query")) return send(iqResult(iq, mamForm()));
@@ -131,7 +132,7 @@ function adminGet(room: RoomActor, iq: Element, payload: Element, fail: (e: Omit
       .filter((p) => p.role === role)
       .flatMap((p) => {
         const item = { affiliation: p.affiliation, role: p.role, nick: p.resource };
-        return p === user ? room.resources.map((resource) => ({ ...item, jid: userJid(r, resource) })) : [{ ...item, jid: realJidOf(r, p) }];
+        return p === user ? room.snapshot.context.resources.map((resource) => ({ ...item, jid: userJid(r, resource) })) : [{ ...item, jid: realJidOf(r, p) }];
       });
     return [iqResult(iq, roleList(items))];
   });

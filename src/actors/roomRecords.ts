@@ -64,32 +64,28 @@ export function saveParticipants(store: Store, room: LegacyRoom): void {
 export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache, options: { participants: boolean }): void {
   const record = store.getRoom(room.session.user, room.jid);
   if (!record) return;
-  room._quiet = true;
-  try {
-    if (record.name !== undefined) room.name = record.name;
-    room.description = record.description ?? "";
-    room.subject = record.subject ?? "";
-    room.subjectSetter = record.subjectSetter;
-    room.subjectDate = record.subjectDate !== undefined ? new Date(record.subjectDate) : undefined;
-    room.type = record.type;
-    if (record.userNick !== undefined) room.userNick = record.userNick;
-    if (record.avatarId !== undefined && record.avatarHash !== undefined) {
-      const cached = avatars.peek(record.avatarId);
-      const bytes = cached ? undefined : store.getAvatar(record.avatarHash);
-      room._avatar = cached ?? { uniqueId: record.avatarId, hash: record.avatarHash, ...(bytes && { mime: bytes.mime, data: bytes.data }) };
-    }
-    if (!options.participants) return;
-    for (const p of store.getParticipants(keyOf(room))) {
-      const restored = room._restoreParticipant({
-        nickname: p.nickname,
-        resource: p.resource,
-        occupantId: p.occupantId,
-        ...(p.contact !== undefined ? { contact: p.contact } : {}),
-      });
-      restored.affiliation = p.affiliation;
-      restored.role = p.role;
-    }
-  } finally {
-    room._quiet = false;
+  // The room has no host yet: what is set here is not reported as the plugin's traffic.
+  if (record.name !== undefined) room.name = record.name;
+  room.description = record.description ?? "";
+  room.subject = record.subject ?? "";
+  room.subjectSetter = record.subjectSetter;
+  room.subjectDate = record.subjectDate !== undefined ? new Date(record.subjectDate) : undefined;
+  room.type = record.type;
+  if (record.userNick !== undefined) room.userNick = record.userNick;
+  if (record.avatarId !== undefined && record.avatarHash !== undefined) {
+    const cached = avatars.peek(record.avatarId);
+    const bytes = cached ? undefined : store.getAvatar(record.avatarHash);
+    room._avatar = cached ?? { uniqueId: record.avatarId, hash: record.avatarHash, ...(bytes && { mime: bytes.mime, data: bytes.data }) };
+  }
+  if (!options.participants) return;
+  for (const p of store.getParticipants(keyOf(room))) {
+    const restored = room._restoreParticipant({
+      nickname: p.nickname,
+      resource: p.resource,
+      occupantId: p.occupantId,
+      ...(p.contact !== undefined ? { contact: p.contact } : {}),
+    });
+    restored.affiliation = p.affiliation;
+    restored.role = p.role;
   }
 }

@@ -21,6 +21,7 @@ import { parsePrivilege } from "../protocol/xep0356.js";
 import type { IqCaller } from "../transport/iqCaller.js";
 import type { Privileges } from "../transport/privileges.js";
 import { splitJid } from "../protocol/rfc7622.js";
+import { isStopped } from "../machines/roomStatus.js";
 
 /** What the router needs. */
 export interface RouterContext {
@@ -64,7 +65,7 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       return;
     }
     const room = resolved ?? context.registry.peek(session.user, `${to.local}@${domain}`);
-    if (!room || room.stopped) {
+    if (!room || isStopped(room.snapshot)) {
       // Passivated between lookup and delivery: the next activation gets the stanza.
       void slow(stanza, from, to, session.user).catch((error) => fail(stanza, error));
       return;

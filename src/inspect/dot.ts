@@ -18,7 +18,7 @@ const INDENT = "  ";
  *   compound state start or end at its border (`lhead` / `ltail`). A black dot inside each
  *   compound state points at its initial state.
  * - Edge labels are the event ({@link ChartEdge.label}) with `[guard]` appended, like
- *   {@link toMermaid}; every transition is its own arrow. Targetless transitions of an atomic
+ *   {@link toMermaid}; transitions between the same two states share one arrow, their labels stacked. Targetless transitions of an atomic
  *   state are self-loops. Those of a compound or parallel state (the room's `join`, `leave`,
  *   `read`, `request` and `resource.gone` of `active`) are listed as `event [guard] / actions`
  *   in a note inside its cluster, since Graphviz cannot loop an arrow on a cluster; the
@@ -54,16 +54,22 @@ export function toDot(machine: AnyStateMachine): string {
     if (isCluster(to) && from !== to && !inside(from, to)) attrs.push(`lhead=${quote(`cluster_${to}`)}`);
     return `${INDENT}${quote(tail)} -> ${quote(head)}${attrs.length > 0 ? ` [${attrs.join(", ")}]` : ""};`;
   };
-  const transitions: string[] = [];
+  // Transitions between the same two states share one arrow, their labels stacked: separate
+  // arrows (a self-loop above all) draw their labels on top of each other.
+  const labels = new Map<string, { from: string; to: string; lines: string[] }>();
   for (const edge of chart.edges) {
     if (edge.source === chart.root.id || (edge.targetless && isCluster(edge.source))) {
       const to = edge.targetless ? "" : ` -> ${state(edge.target).key}`;
       push(notes, edge.source, ...wrap(`${handlerText(edge)}${to}`, 64));
     } else {
       const label = [edge.label, ...(edge.guard === undefined ? [] : wrap(`[${edge.guard}]`, 40))];
-      transitions.push(arrow(edge.source, edge.target, [`label="${label.map(dotText).join("\\n")}"`]));
+      const key = `${edge.source}\n${edge.target}`;
+      const shared = labels.get(key);
+      if (shared) shared.lines.push(...label);
+      else labels.set(key, { from: edge.source, to: edge.target, lines: label });
     }
   }
+  const transitions = [...labels.values()].map(({ from, to, lines }) => arrow(from, to, [`label="${lines.map(dotText).join("\\n")}"`]));
 
   const lines = [
     `digraph ${quote(chart.machine)} {`,

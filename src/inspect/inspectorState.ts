@@ -280,7 +280,7 @@ export function hashJid(salt: string): (jid: string) => string {
 }
 
 function statusOf({ status, value }: Snapshot, shuttingDown: boolean): RoomStatus {
-  if (status === "done") return value === "removed" ? "removed" : "destroyed";
+  if (status === "done") return value === "removed" ? "removed" : value === "stopped" ? "stopped" : "destroyed";
   return status === "stopped" ? (shuttingDown ? "stopped" : "passivated") : status === "error" ? "failed" : "active";
 }
 

@@ -82,8 +82,7 @@ export class LegacyParticipant {
   set affiliation(value: Affiliation) {
     if (value === this.#affiliation) return;
     this.#affiliation = value;
-    this.room._host?.saveParticipant(this);
-    this.room._host?.participantChanged(this);
+    this.room._host?.tell({ kind: "changed", participant: this, save: true });
   }
 
   /** XEP-0045 role; `participant` by default. Changing it re-sends the occupant's presence. */
@@ -93,14 +92,13 @@ export class LegacyParticipant {
   set role(value: Role) {
     if (value === this.#role) return;
     this.#role = value;
-    this.room._host?.saveParticipant(this);
-    this.room._host?.participantChanged(this);
+    this.room._host?.tell({ kind: "changed", participant: this, save: true });
   }
 
   /** Reports a presence change (show, status, idle) from the legacy network. */
   setPresence(presence: ParticipantPresence): void {
     this._presence = { ...presence };
-    this.room._host?.participantChanged(this);
+    this.room._host?.tell({ kind: "changed", participant: this, save: false });
   }
 
   /**
@@ -110,7 +108,7 @@ export class LegacyParticipant {
   react(legacyMsgId: string, emojis: string[], options: { legacyId?: string } = {}): void {
     const host = this.room._host;
     if (!host) throw new Error("react: the room is not attached to a gateway yet");
-    host.participantReaction(this, legacyMsgId, emojis, options.legacyId);
+    host.tell({ kind: "reaction", participant: this, target: legacyMsgId, emojis, legacyId: options.legacyId });
   }
 
   /** Renames the participant: 303 from the old nick, then a presence from the new one. */
@@ -145,6 +143,6 @@ export class LegacyParticipant {
   sendText(body: string, options: SendTextOptions = {}): void {
     const host = this.room._host;
     if (!host) throw new Error("sendText: the room is not attached to a gateway yet; call it after updateInfo()");
-    host.participantMessage(this, body, options);
+    host.tell({ kind: "message", participant: this, body, options });
   }
 }

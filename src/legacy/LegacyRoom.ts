@@ -7,24 +7,14 @@ import { deriveOccupantId } from "../protocol/xep0421.js";
 import { XMPPError } from "./errors.js";
 import { LegacyParticipant } from "./LegacyParticipant.js";
 import type { LegacySession } from "./LegacySession.js";
-import { RoomServices } from "./RoomServices.js";
+import { RoomCallbacks } from "./RoomCallbacks.js";
+import type { RoomHost } from "./RoomHost.js";
+import { RoomRoster } from "./roomRoster.js";
+import type { AvatarSource, BookmarkOptions, GetParticipantOptions, RoomAvatarState, RoomType } from "./roomServiceTypes.js";
 
 export type { BackfillBound, BackfillBounds, IncomingTextOptions } from "./RoomCallbacks.js";
 
-/** `group`: non-anonymous and members-only. `channel`: semi-anonymous and open. */
-export type RoomType = "group" | "channel";
-
-/** Options of {@link LegacyRoom.getParticipant}. */
-export interface GetParticipantOptions {
-  /** Throw `XMPPError("item-not-found")` instead of creating the participant. */
-  raiseIfNotFound?: boolean;
-  /** Await `fillParticipants()` first (once per run). */
-  fillFirst?: boolean;
-  /** Keep the participant in the room's list; `false` for, e.g., the author of a quoted message. */
-  store?: boolean;
-  /** The legacy contact behind this participant. */
-  contact?: string;
-}
+export type { GetParticipantOptions, RoomType } from "./roomServiceTypes.js";
 
 /**
  * A bridged group chat. Subclass it in your plugin and override the callbacks.
@@ -44,7 +34,7 @@ export interface GetParticipantOptions {
  * }
  * ```
  */
-export class LegacyRoom extends RoomServices {
+export class LegacyRoom extends RoomCallbacks {
   /** False when the legacy network has no room subject (topic). */
   HAS_SUBJECT = true;
   /** False when the legacy network has no room description. */
@@ -70,16 +60,10 @@ export class LegacyRoom extends RoomServices {
   subjectSetter: string | LegacyParticipant | undefined = undefined;
   /** When the subject was set, if known. */
   subjectDate: Date | undefined = undefined;
-  /** @internal True while `updateInfo` or `fillParticipants` runs: changes are not broadcast. */
-  _quiet = false;
-  /** @internal True while `backfill` runs: messages are archived only, senders not stored. */
-  _backfilling = false;
   #name: string | undefined;
   #description = "";
   #subject = "";
-  readonly #participants = new Map<string, LegacyParticipant>();
-  readonly #byNickname = new Map<string, LegacyParticipant>();
-  readonly #byContact = new Map<string, LegacyParticipant>();
+  readonly #roster = new RoomRoster();
   #user: LegacyParticipant | undefined;
   #system: LegacyParticipant | undefined;
 
@@ -97,7 +81,7 @@ export class LegacyRoom extends RoomServices {
   set name(value: string) {
     if (value === this.#name) return;
     this.#name = value;
-    if (!this._quiet) this._host?.configChanged();
+    this._host?.tell({ kind: "config" });
   }
 
   /** The room's description. Setting it sends status 104. */
@@ -107,7 +91,7 @@ export class LegacyRoom extends RoomServices {
   set description(value: string) {
     if (value === this.#description) return;
     this.#description = value;
-    if (!this._quiet) this._host?.configChanged();
+    this._host?.tell({ kind: "config" });
   }
 
   /** The room's subject. Setting it outside `updateInfo` sends it to every joined resource. */
@@ -116,12 +100,63 @@ export class LegacyRoom extends RoomServices {
   }
   set subject(value: string) {
     this.#subject = value;
-    if (!this._quiet) this._host?.subjectChanged();
+    this._host?.tell({ kind: "subject" });
   }
 
   /** True for `group` rooms, whose occupants' real JIDs are visible. */
   get nonAnonymous(): boolean {
     return this.type === "group";
+  }
+
+  // ---- runtime services: avatar (XEP-0486) and bookmarks (XEP-0402) ----------------------------
+
+  /** @internal The runtime that hosts this room. */
+  _host: RoomHost | undefined = undefined;
+  /** @internal The avatar in use, if any (without bytes when only the store knew it). */
+  _avatar: RoomAvatarState | undefined = undefined;
+
+  /**
+   * The legacy unique id of the room avatar, if it has one (slidge's `avatar` getter). Restored
+   * from the store before {@link updateInfo} runs, also after a restart, so that `updateInfo`
+   * can compare it with the legacy network's and skip the download; `setAvatar` with the same
+   * id sends nothing.
+   */
+  get avatarId(): string | undefined {
+    return this._avatar?.uniqueId;
+  }
+
+  /** The XEP-0153 SHA-1 hash of the room avatar, if it has one. */
+  get avatarHash(): string | undefined {
+    return this._avatar?.hash;
+  }
+
+  /**
+   * Sets (or with null removes) the room avatar: bytes, a file path, or an http(s)/file URL.
+   *
+   * @remarks
+   * The same `uniqueId` as the current avatar sends nothing. A new call cancels a pending one
+   * unless `cancel` is false. With `blocking`, resolves once the 104 message and the room
+   * presence with the new photo hash are handed to the outbox. `uniqueId` defaults to the URL,
+   * the path, or the SHA-1 of the bytes.
+   */
+  async setAvatar(
+    a: AvatarSource | null,
+    uniqueId?: string,
+    options: { blocking?: boolean; cancel?: boolean } = {},
+  ): Promise<void> {
+    if (!this._host) throw new Error("setAvatar: the room is not attached to a gateway yet");
+    await this._host.setAvatar(a, uniqueId, options);
+  }
+
+  /**
+   * Adds the room to the user's XMPP bookmarks (XEP-0402) through an XEP-0356 privileged iq, so
+   * it shows in every client of the user. Without the privilege, or when the server refuses the
+   * publish, the user gets an XEP-0249 invitation instead (and a warning goes to `onWarning`).
+   * Resolves true when the bookmark was published.
+   */
+  async addToBookmarks(options: BookmarkOptions = {}): Promise<boolean> {
+    if (!this._host) throw new Error("addToBookmarks: the room is not attached to a gateway yet");
+    return this._host.addToBookmarks(options);
   }
 
   // ---- participants ---------------------------------------------------------------------------
@@ -163,57 +198,57 @@ export class LegacyRoom extends RoomServices {
    * The same nickname always gives the same participant.
    */
   async getParticipant(nickname: string, options: GetParticipantOptions = {}): Promise<LegacyParticipant> {
-    if (options.fillFirst && !this._quiet) await this._host?.ensureParticipants();
+    if (options.fillFirst && this._host && !this._host.muted) await this._host.ensureParticipants();
     if (nickname === this.userNick) return this._userParticipant();
-    const known = this.#byNickname.get(nickname) ?? this.#participants.get(nickname);
+    const known = this.#roster.byNickname(nickname);
     if (known) return known;
     if (options.raiseIfNotFound) throw new XMPPError("item-not-found", `No participant named ${nickname}`);
-    const store = options.store ?? (!this._backfilling || this.KEEP_BACKFILLED_PARTICIPANTS);
+    const store = options.store ?? (!this._host?.backfilling || this.KEEP_BACKFILLED_PARTICIPANTS);
     return this.#create(nickname, options.contact, store);
   }
 
   /** The participant behind a legacy contact; in non-anonymous rooms this ties their JID to the occupant. */
   async getParticipantByContact(contact: string, nickname = contact): Promise<LegacyParticipant> {
-    const store = !this._backfilling || this.KEEP_BACKFILLED_PARTICIPANTS;
-    return this.#byContact.get(contact) ?? this.#create(nickname, contact, store);
+    const store = !this._host?.backfilling || this.KEEP_BACKFILLED_PARTICIPANTS;
+    return this.#roster.byContact(contact) ?? this.#create(nickname, contact, store);
   }
 
   /** Every stored participant except the user, after `fillParticipants` ran once. */
   async getParticipants(): Promise<LegacyParticipant[]> {
-    if (!this._quiet) await this._host?.ensureParticipants();
+    if (this._host && !this._host.muted) await this._host.ensureParticipants();
     return this._storedParticipants();
   }
 
   /** @internal The stored participants, in the order they appeared. */
   _storedParticipants(): LegacyParticipant[] {
-    return [...this.#participants.values()];
+    return this.#roster.all();
   }
 
   /** @internal Brings back a stored participant (re-activation after passivation), unannounced. */
   _restoreParticipant(init: { nickname: string; resource: string; contact?: string; occupantId: string }): LegacyParticipant {
     const p = new LegacyParticipant({ room: this, ...init });
-    this.#store(p);
+    this.#roster.add(p);
     return p;
   }
 
   /** @internal Adds a participant that `fillParticipants` returned, unless it is already there. */
   _adopt(p: LegacyParticipant): void {
-    if (p.isUser || p.isSystem || p.room !== this || this.#participants.has(p.resource)) return;
-    this.#store(p);
-    this._host?.saveParticipant(p);
+    if (p.isUser || p.isSystem || p.room !== this || this.#roster.hasResource(p.resource)) return;
+    this.#roster.add(p);
+    this._host?.tell({ kind: "saved", participant: p });
   }
 
   /** @internal True when the participant is in the room's list (not the user, the room, or a `store: false` one). */
   _isStored(p: LegacyParticipant): boolean {
-    return this.#participants.get(p.resource) === p;
+    return this.#roster.holds(p);
   }
 
   /** Removes a participant: an unavailable presence, with 307 for a kick or 301 for a ban; its stored record goes. */
   removeParticipant(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string } = {}): void {
     if (options.kick && options.ban) throw new TypeError("removeParticipant: kick and ban cannot both be true");
-    if (this.#participants.get(p.resource) !== p) return;
-    this.#forget(p);
-    this._host?.participantRemoved(p, options);
+    if (!this.#roster.holds(p)) return;
+    this.#roster.remove(p);
+    this._host?.tell({ kind: "removed", participant: p, options });
   }
 
   /**
@@ -225,26 +260,26 @@ export class LegacyRoom extends RoomServices {
   renameParticipant(p: LegacyParticipant, nickname: string): void {
     if (p.isUser || p.isSystem) throw new TypeError("renameParticipant: the user and the room cannot be renamed");
     if (nickname === p.nickname) return;
-    const stored = this.#participants.get(p.resource) === p;
+    const stored = this.#roster.holds(p);
     const oldResource = p.resource;
     const userResource = this._userParticipant().resource;
-    const taken = (c: string) => (this.#participants.has(c) && c !== oldResource) || c === userResource;
-    if (stored) this.#forget(p);
+    const taken = (c: string) => (this.#roster.hasResource(c) && c !== oldResource) || c === userResource;
+    if (stored) this.#roster.remove(p);
     p.nickname = nickname;
     p.resource = disambiguateNick(nickname, taken, p.contact ? [p.contact] : []);
     if (!stored) return;
-    this.#store(p);
-    this._host?.participantRenamed(p, oldResource);
+    this.#roster.add(p);
+    this._host?.tell({ kind: "renamed", participant: p, oldResource });
   }
 
   /** Disconnects one XMPP resource of the user from the room (status 110 + 333). */
   async kickResource(resource: string): Promise<void> {
-    await this._host?.kickResource(resource);
+    this._host?.kickResource(resource);
   }
 
   #create(nickname: string, contact: string | undefined, store: boolean): LegacyParticipant {
     const userResource = this._userParticipant().resource;
-    const taken = (candidate: string) => this.#participants.has(candidate) || candidate === userResource;
+    const taken = (candidate: string) => this.#roster.hasResource(candidate) || candidate === userResource;
     const resource = disambiguateNick(nickname, taken, contact ? [contact] : []);
     const p = new LegacyParticipant({
       room: this,
@@ -254,22 +289,9 @@ export class LegacyRoom extends RoomServices {
       occupantId: deriveOccupantId(this.jid, contact !== undefined ? `contact:${contact}` : `nick:${nickname}`),
     });
     if (store) {
-      this.#store(p);
-      this._host?.saveParticipant(p);
-      if (!this._quiet) this._host?.participantJoined(p);
+      this.#roster.add(p);
+      this._host?.tell({ kind: "joined", participant: p });
     }
     return p;
-  }
-
-  #forget(p: LegacyParticipant): void {
-    this.#participants.delete(p.resource);
-    if (this.#byNickname.get(p.nickname) === p) this.#byNickname.delete(p.nickname);
-    if (p.contact !== undefined && this.#byContact.get(p.contact) === p) this.#byContact.delete(p.contact);
-  }
-
-  #store(p: LegacyParticipant): void {
-    this.#participants.set(p.resource, p);
-    if (!this.#byNickname.has(p.nickname)) this.#byNickname.set(p.nickname, p);
-    if (p.contact !== undefined) this.#byContact.set(p.contact, p);
   }
 }

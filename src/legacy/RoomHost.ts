@@ -1,40 +1,57 @@
 /**
- * What a {@link LegacyRoom} needs from the runtime that hosts it. Implemented by the room
- * actor; plugins never call it.
+ * What a {@link LegacyRoom} needs from the runtime that hosts it: somewhere to report what the
+ * plugin did (the room actor turns each report into an event of its machine, which decides
+ * what goes out), the machine's answers to two questions, and a few services. Implemented by
+ * the room actor's plugin adapter; plugins never call it.
  *
  * @internal
  */
 import type { AvatarSource, BookmarkOptions } from "./roomServiceTypes.js";
 import type { LegacyParticipant, SendTextOptions } from "./LegacyParticipant.js";
 
+/** How a participant left: kicked (307), banned (301), or neither. */
+export interface RemovalOptions {
+  kick?: boolean;
+  ban?: boolean;
+  reason?: string;
+}
+
+/** What the plugin did to its room, as it reports it to the runtime. @internal */
+export type PluginTraffic =
+  | { kind: "message"; participant: LegacyParticipant; body: string; options: SendTextOptions }
+  | { kind: "reaction"; participant: LegacyParticipant; target: string; emojis: string[]; legacyId?: string }
+  /** A participant appeared in the room's list. */
+  | { kind: "joined"; participant: LegacyParticipant }
+  /** A participant's affiliation, role (`save`: its record is written) or presence changed. */
+  | { kind: "changed"; participant: LegacyParticipant; save: boolean }
+  /** A stored participant's first presence, a turn after it appeared (sent by the runtime itself). */
+  | { kind: "announce"; participant: LegacyParticipant }
+  /** A participant joined the room's list without being announced (`fillParticipants` returned it). */
+  | { kind: "saved"; participant: LegacyParticipant }
+  | { kind: "removed"; participant: LegacyParticipant; options: RemovalOptions }
+  | { kind: "renamed"; participant: LegacyParticipant; oldResource: string }
+  | { kind: "subject" }
+  /** The name or the description changed. */
+  | { kind: "config" }
+  /** The avatar changed; `announce`: with a 104 message and the room presence (a request announces its own). */
+  | { kind: "avatar"; announce: boolean };
+
 /** @internal */
 export interface RoomHost {
-  /** A participant sent a text message. */
-  participantMessage(p: LegacyParticipant, body: string, options: SendTextOptions): void;
-  /** A participant appeared outside `updateInfo` and `fillParticipants`: its presence goes out now. */
-  participantJoined(p: LegacyParticipant): void;
-  /** A participant's affiliation, role or presence changed. */
-  participantChanged(p: LegacyParticipant): void;
-  /** A participant joined the room's list, or its affiliation or role changed: its record is saved. */
-  saveParticipant(p: LegacyParticipant): void;
-  /** A participant left, was kicked or was banned: its record is deleted. */
-  participantRemoved(p: LegacyParticipant, options: { kick?: boolean; ban?: boolean; reason?: string }): void;
-  /** A participant's nick changed; `oldResource` was its resource before (its record moves). */
-  participantRenamed(p: LegacyParticipant, oldResource: string): void;
-  /** A participant reacted to a message. */
-  participantReaction(p: LegacyParticipant, legacyMsgId: string, emojis: string[], legacyId?: string): void;
-  /** Publishes the room's bookmark (or invites). */
-  addToBookmarks(options: BookmarkOptions): Promise<boolean>;
-  /** The subject changed. */
-  subjectChanged(): void;
-  /** The name or the description changed. */
-  configChanged(): void;
+  /** Reports what the plugin did; the room's machine decides what goes out. */
+  tell(traffic: PluginTraffic): void;
+  /** True while `updateInfo` or `fillParticipants` runs (the machine's `muted` tag). */
+  readonly muted: boolean;
+  /** True while `backfill` runs (the machine's `backfilling` tag). */
+  readonly backfilling: boolean;
   /** Resolves once `fillParticipants` has run in this process. */
   ensureParticipants(): Promise<void>;
+  /** Publishes the room's bookmark (or invites). */
+  addToBookmarks(options: BookmarkOptions): Promise<boolean>;
   /** Sets or removes the room avatar (see {@link LegacyRoom.setAvatar}). */
   setAvatar(a: AvatarSource | null, uniqueId: string | undefined, options: { blocking?: boolean; cancel?: boolean }): Promise<void>;
   /** Disconnects a resource of the user (110 + 333). */
-  kickResource(resource: string): Promise<void>;
+  kickResource(resource: string): void;
 }
 
 /**
@@ -45,17 +62,11 @@ export interface RoomHost {
  * @internal
  */
 export const DETACHED_HOST: RoomHost = {
-  participantMessage() {},
-  participantJoined() {},
-  participantChanged() {},
-  saveParticipant() {},
-  participantRemoved() {},
-  participantRenamed() {},
-  participantReaction() {},
-  addToBookmarks: async () => false,
-  subjectChanged() {},
-  configChanged() {},
+  tell() {},
+  muted: false,
+  backfilling: false,
   ensureParticipants: async () => {},
+  addToBookmarks: async () => false,
   setAvatar: async () => {},
-  kickResource: async () => {},
+  kickResource() {},
 };

@@ -1,7 +1,8 @@
 /**
- * The data types of the services a room gets from the runtime (its XEP-0486 avatar, its XEP-0402
- * bookmark): part of the plugin API, so they live here and the actors that implement the
- * services import them from here, not the other way round.
+ * Data types of the plugin API: the room's type, the options of `getParticipant`, and those of
+ * the services a room gets from the runtime (its XEP-0486 avatar, its XEP-0402 bookmark). They
+ * live here so that the actors that implement the services import them from the plugin API,
+ * not the other way round.
  */
 
 /** An avatar ready to publish. */
@@ -31,4 +32,19 @@ export interface BookmarkOptions {
   invite?: boolean;
   /** Keep the user's autojoin flag and extensions of an existing bookmark. @defaultValue true */
   preserve?: boolean;
+}
+
+/** `group`: non-anonymous and members-only. `channel`: semi-anonymous and open. */
+export type RoomType = "group" | "channel";
+
+/** Options of {@link LegacyRoom.getParticipant}. */
+export interface GetParticipantOptions {
+  /** Throw `XMPPError("item-not-found")` instead of creating the participant. */
+  raiseIfNotFound?: boolean;
+  /** Await `fillParticipants()` first (once per run). */
+  fillFirst?: boolean;
+  /** Keep the participant in the room's list; `false` for, e.g., the author of a quoted message. */
+  store?: boolean;
+  /** The legacy contact behind this participant. */
+  contact?: string;
 }

@@ -24,6 +24,27 @@ export const FULL: StanzaErrorData = {
   text: "Too many requests are waiting for this room; retry later",
 };
 
+/**
+ * The answer to a stanza that waited when the gateway stopped. `service-unavailable` is what
+ * clients show as "service unavailable", and type `wait` says it is temporary: nothing was
+ * done, so sending it again later is safe.
+ */
+export const SHUTTING_DOWN: StanzaErrorData = {
+  condition: "service-unavailable",
+  type: "wait",
+  text: "The gateway is shutting down; this was not sent to the legacy network. Try again when it is back.",
+};
+
+/**
+ * The answer to a request whose callback outlived the shutdown's grace period: the same
+ * condition as a callback timeout, since its outcome on the legacy network is unknown.
+ */
+export const ABANDONED: StanzaErrorData = {
+  condition: "remote-server-timeout",
+  type: "wait",
+  text: "The gateway shut down before the legacy network answered; the request may or may not have been carried out.",
+};
+
 /** Turns whatever an invoked actor rejected with into stanza error data. */
 export function errorOf(error: unknown): StanzaErrorData {
   if (error && typeof error === "object" && "condition" in error) return error as StanzaErrorData;

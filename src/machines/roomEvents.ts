@@ -47,8 +47,10 @@ export type ReadNeeds = "info" | "participants" | "history";
 export interface RoomContext {
   /** The user's resources that are in the room. */
   resources: string[];
-  /** Joins waiting for `updateInfo` / `fillParticipants`. */
+  /** Joins waiting for `updateInfo` / `fillParticipants` (and `backfill`, for history). */
   joins: PendingJoin[];
+  /** Resources in the room whose join sequence is still being sent: live traffic waits for it. */
+  streaming: string[];
   /** Reads waiting for `updateInfo` / `fillParticipants`. */
   reads: PendingRead[];
   /** The mailbox: requests in arrival order. */
@@ -59,12 +61,12 @@ export interface RoomContext {
   mailboxSize: number;
   /** Timeout of each legacy callback, in milliseconds. */
   callbackTimeoutMs: number;
-  /** What already ran in this process run, for a room re-activated after passivation. */
-  restored: RestoredSteps;
   /** Which room this is: the user's bare JID and the room JID (for inspection). */
   key: { user: string; room: string };
   /** The room's handle, which the invoked callbacks receive as input to find their room. */
   handle: number;
+  /** While the gateway shuts down: how long the request in flight may still run, in milliseconds. */
+  graceMs: number;
 }
 
 /** What the invoked legacy callbacks receive: the room's handle (all rooms share one machine). */
@@ -72,19 +74,10 @@ export interface RoomHandle {
   handle: number;
 }
 
-/** Callbacks that already ran in this process run before the room was passivated. */
-export interface RestoredSteps {
-  info: boolean;
-  participants: boolean;
-  archive: boolean;
-}
-
 /** Input of the room machine. */
 export interface RoomInput {
   mailboxSize: number;
   callbackTimeoutMs: number;
-  /** For a re-activated room: the steps not to run again. */
-  restored?: RestoredSteps;
   /** Which room this is (for inspection). */
   key?: { user: string; room: string };
   /** The room's handle for the invoked callbacks. @defaultValue 0 */
@@ -97,9 +90,48 @@ export type RoomEvent =
   | { type: "leave"; resource: string }
   | { type: "read"; id: string; needs: ReadNeeds }
   | { type: "request"; id: string; kind: RequestKind }
-  | { type: "resource.gone"; resource: string }
-  | { type: "remove" }
+  | { type: "resource.gone"; resource: string; kicked?: boolean }
+  | { type: "remove"; kick: boolean; reason?: string }
+  /** The gateway stops: what waits is refused, the request in flight gets `graceMs` to finish. */
+  | { type: "shutdown"; graceMs: number }
+  | { type: "join.streamed"; resource: string }
+  /** A `backfill` call that outlived its timeout has ended. */
+  | { type: "backfill.ended" }
+  /** Reports `id` … `id + count - 1` of the plugin (see the room actor's plugin adapter); `kind`: the first one's. */
+  | { type: "plugin"; id: number; count: number; kind: PluginTrafficKind }
   | RunnerEvent;
+
+/**
+ * What the plugin did to its room, as the event the room actor sends its machine (the payload
+ * stays with the actor, under `id`): a participant's message or reaction, a participant that
+ * appeared, changed, left or was renamed, a participant record to write, the subject, or the
+ * name or description.
+ */
+export type PluginTrafficKind =
+  | "message"
+  | "reaction"
+  | "joined"
+  | "announce"
+  | "changed"
+  | "removed"
+  | "renamed"
+  | "saved"
+  | "subject"
+  | "config"
+  | "avatar";
+
+/**
+ * Who gets a piece of traffic, as the machine decides it. Arrays are shared with the context and
+ * never mutated.
+ */
+export interface Audience {
+  /** Resources in the room whose join sequence is done: they get it now. */
+  now: readonly string[];
+  /** Resources whose join sequence is being sent: they get it after the sequence. */
+  streaming: readonly string[];
+  /** Resources whose join waits for the room: they get it after their join sequence, unless the sequence lists it. */
+  joining: readonly string[];
+}
 
 /** What the request runner reports about the request it ran: one of these per `run`. */
 export type RunnerEvent = ({ type: "request.done" } & RequestOutcome) | { type: "request.failed"; id: string; error: unknown };
@@ -127,8 +159,20 @@ export type RoomEmitted =
   | { type: "read.ready"; id: string }
   | { type: "read.failed"; id: string; error: StanzaErrorData }
   | { type: "request.started"; id: string; kind: RequestKind }
-  | { type: "request.settled"; id: string; ok: true }
+  /** `resources`: the resources in the room now, `streaming` those of them whose join sequence is still going out. */
+  | { type: "request.settled"; id: string; ok: true; resources: string[]; streaming: string[] }
   | { type: "request.settled"; id: string; ok: false; error: StanzaErrorData }
   | { type: "left"; resource: string }
+  | { type: "gone"; resource: string; kicked: boolean }
+  /**
+   * The plugin's reports `id` … `id + count - 1`, and who gets them. How it goes out follows the room's tags in the same
+   * snapshot: `muted` (updateInfo or fillParticipants runs: changes are stored, not broadcast),
+   * `backfilling` (messages are archived only), `infoKnown` without `muted` (participant records
+   * are written now).
+   */
+  | { type: "traffic"; id: number; count: number; audience: Audience }
+  | { type: "removal"; resources: string[]; kick: boolean; reason?: string }
   | { type: "destroyed" }
-  | { type: "removed" };
+  | { type: "removed" }
+  /** The gateway stopped the room: `resources` were in it and get the shutdown presence. */
+  | { type: "stopped"; resources: string[] };

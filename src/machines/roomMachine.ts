@@ -1,31 +1,55 @@
 /**
- * The room statechart. Three regions run in parallel:
+ * The room statechart: everything a bridged room can be doing. Three regions run in parallel:
  *
  * - `lifecycle`: uninitialized → infoFetched → participantsFilled → joined. `updateInfo` runs on
- *   activation; `fillParticipants` once per run, before the first join or participant listing;
- *   the room is `joined` while at least one of the user's resources is in it.
- * - `archive`: `backfill` runs at most once per run, when a join wants history or a MAM read
- *   arrives, before the archive serves them.
+ *   activation; `fillParticipants` once per run, before the first join or participant listing
+ *   (both tagged `muted`: what the plugin sets meanwhile is not broadcast, the join sequence lists
+ *   it); the room is `joined` while at least one of the user's resources is in it, and in
+ *   `joined.streaming` while a resource's join sequence is still going out (live traffic waits
+ *   for it).
+ * - `archive`: `backfill` runs at most once per run (tagged `backfilling`: messages are archived
+ *   only), when a join wants history or a MAM read arrives, after the participants when they are
+ *   wanted too (slidge's order), before the archive serves them. A backfill that outlives its
+ *   timeout leaves the archive `filled.overrun` (still tagged `backfilling`) until the call ends.
  * - `mailbox`: the user's requests in a bounded FIFO, each run to completion (its legacy
  *   callback awaited) before the next starts, in arrival order. While there are requests the
  *   mailbox is `busy` and invokes one `runRequest` actor, which runs the request it is sent and
  *   answers `request.done` or `request.failed`: one actor per burst of requests, not one per
- *   request (spawning one per request cost half the mailbox's throughput). It enforces the
- *   callback timeout itself (failing with `remote-server-timeout`): an `after` transition per
- *   request cost 10% of the throughput.
+ *   request (spawning one per request cost half the mailbox's throughput). A request that does
+ *   not settle within `callbackTimeout` goes through `timedOut`: it fails with
+ *   `remote-server-timeout` and leaving `busy` stops the runner, which aborts the callback.
+ *   That `after` costs about 4 µs a request (XState schedules and cancels a timer): 9% of the
+ *   mailbox bench's no-op throughput, 11% of a lone no-op request's added latency, and about 3%
+ *   of a real round trip. It stays in the chart, where a timeout is seen; the watchdog it
+ *   replaced kept it out of sight.
+ *
+ * The final states: `destroyed` (a destroy request), `removed` (the user taken out), `stopped`
+ * (the gateway's shutdown: what waits is refused at once; a request in flight finishes in
+ * `mailbox.busy.draining`, or is abandoned after the grace period).
+ *
+ * The plugin's traffic (a participant's message, a subject it sets, a rename) arrives as a
+ * `plugin` event, in the order the plugin acted; the machine decides who gets it (`traffic`).
+ * Traffic the plugin causes inside a request's callback therefore goes out before that request
+ * settles. A passivated room is re-activated from its persisted snapshot: it resumes in the
+ * state it left, and callbacks that ran in this process run do not run again.
  *
  * The machine decides and does no I/O: legacy callbacks arrive as the named actors
- * `updateInfo`, `fillParticipants`, `backfill` and `runRequest` (substitute them with `machine.provide`),
- * and every outcome is an emitted event that the room actor turns into stanzas.
- * XState drops events a state does not handle, so every input is accepted at the root and
- * queued in context (see README, "The room machine").
+ * `updateInfo`, `fillParticipants`, `backfill` and `runRequest` (substitute them with
+ * `machine.provide`), and every outcome is an emitted event that the room actor turns into
+ * stanzas. XState drops events a state does not handle, so every input is accepted at the root
+ * and queued in context (see README, "The room machine").
  */
-import { and, not, or, stateIn } from "xstate";
 import type { RoomContext, RoomHandle } from "./roomEvents.js";
 import { roomSetup } from "./roomSetup.js";
+import { initialContext } from "./roomStatus.js";
+
+/** Every invoked actor gets the room's handle: it finds the room's callbacks by it. */
+const handleInput = ({ context }: { context: RoomContext }): RoomHandle => ({ handle: context.handle });
+
+const settleOk = { type: "settle", params: { ok: true } } as const;
 
 /**
- * The room machine. Substitute its actors with `roomMachine.provide({ actors })`:
+ * The room machine. Substitute its actors with `roomMachine.provide({ actors })`.
  *
  * @example
  * ```ts
@@ -34,56 +58,32 @@ import { roomSetup } from "./roomSetup.js";
  *     updateInfo: fromPromise(async () => {}),
  *     fillParticipants: fromPromise(async () => {}),
  *     backfill: fromPromise(async () => {}),
- *     runRequest: fromCallback(({ receive, sendBack }) =>
- *       receive((e) => sendBack({ type: "request.done", id: e.request.id, destroyed: false })),
- *     ),
+ *     runRequest: fromRequestRunner(async (request) => ({ id: request.id, destroyed: false })),
  *   },
  * });
  * const room = createActor(machine, { input: { mailboxSize: 100, callbackTimeoutMs: 30_000 } }).start();
  * ```
  */
-/** Every invoked actor gets the room's handle: it finds the room's callbacks by it. */
-const handleInput = ({ context }: { context: RoomContext }): RoomHandle => ({ handle: context.handle });
-
 export const roomMachine = roomSetup.createMachine({
   id: "room",
   initial: "active",
-  context: ({ input }) => ({
-    resources: [],
-    joins: [],
-    reads: [],
-    mailbox: [],
-    current: null,
-    mailboxSize: input.mailboxSize,
-    callbackTimeoutMs: input.callbackTimeoutMs,
-    restored: input.restored ?? { info: false, participants: false, archive: false },
-    key: input.key ?? { user: "", room: "" },
-    handle: input.handle ?? 0,
-  }),
+  context: ({ input }) => initialContext(input),
   states: {
     active: {
       type: "parallel",
       on: {
         join: [
-          { guard: stateIn("#archiveFilled"), actions: { type: "queueJoin", params: { archiveFilled: true } } },
-          { actions: { type: "queueJoin", params: { archiveFilled: false } } },
+          { guard: "historyKnown", actions: { type: "queueJoin", params: { historyKnown: true } } },
+          { actions: { type: "queueJoin", params: { historyKnown: false } } },
         ],
+        "join.streamed": { actions: "endStream" },
         leave: { actions: { type: "removeResource", params: { notify: true } } },
         "resource.gone": { actions: { type: "removeResource", params: { notify: false } } },
-        // The plugin took the user out of the room (slidge's bookmarks.remove).
-        remove: { target: "#room.removed" },
-        read: [
-          {
-            guard: or([
-              and(["readsInfo", not(stateIn("#uninitialized"))]),
-              and(["readsParticipants", or([stateIn("#participantsFilled"), stateIn("#joined")])]),
-              and(["readsHistory", stateIn("#archiveFilled")]),
-            ]),
-            actions: "answerRead",
-          },
-          { actions: "queueRead" },
-        ],
+        read: [{ guard: "readAnswerable", actions: "answerRead" }, { actions: "queueRead" }],
         request: [{ guard: "mailboxFull", actions: "refuseRequest" }, { actions: "enqueueRequest" }],
+        plugin: { actions: "decideTraffic" },
+        // The plugin took the user out of the room (slidge's bookmarks.remove).
+        remove: { target: "#room.removed", actions: "announceRemoval" },
       },
       states: {
         lifecycle: {
@@ -91,11 +91,11 @@ export const roomMachine = roomSetup.createMachine({
           states: {
             uninitialized: {
               id: "uninitialized",
-              initial: "activating",
+              initial: "fetching",
               states: {
-                // A room re-activated after passivation does not run updateInfo again in this run.
-                activating: { always: [{ guard: "restoredInfo", target: "#infoFetched" }, { target: "fetching" }] },
                 fetching: {
+                  id: "fetching",
+                  tags: ["muted"],
                   invoke: {
                     src: "updateInfo",
                     input: handleInput,
@@ -106,24 +106,19 @@ export const roomMachine = roomSetup.createMachine({
                     callbackTimeout: { target: "failed", actions: { type: "failWaiting", params: { timeout: true } } },
                   },
                 },
-                failed: { always: { guard: "hasWaiting", target: "fetching" } },
+                failed: { always: { guard: "anythingWaits", target: "fetching" } },
               },
             },
             infoFetched: {
               id: "infoFetched",
+              tags: ["infoKnown"],
               entry: { type: "answerReads", params: { needs: "info" } },
               initial: "idle",
               states: {
-                // fillParticipants and backfill never overlap: what each creates is told apart by room flags.
-                idle: {
-                  id: "infoIdle",
-                  always: [
-                    { guard: "restoredParticipants", target: "#participantsFilled" },
-                    { guard: and(["needsParticipants", not(stateIn("#backfilling"))]), target: "filling" },
-                  ],
-                },
+                idle: { id: "infoIdle", always: { guard: "fillDue", target: "filling" } },
                 filling: {
                   id: "filling",
+                  tags: ["muted"],
                   invoke: {
                     src: "fillParticipants",
                     input: handleInput,
@@ -131,64 +126,74 @@ export const roomMachine = roomSetup.createMachine({
                     onError: { target: "idle", actions: { type: "failParticipantWaiters", params: { timeout: false } } },
                   },
                   after: {
-                    callbackTimeout: {
-                      target: "idle",
-                      actions: { type: "failParticipantWaiters", params: { timeout: true } },
-                    },
+                    callbackTimeout: { target: "idle", actions: { type: "failParticipantWaiters", params: { timeout: true } } },
                   },
                 },
               },
             },
             participantsFilled: {
               id: "participantsFilled",
-              tags: ["participantsKnown"],
+              tags: ["infoKnown", "participantsKnown"],
               entry: { type: "answerReads", params: { needs: "participants" } },
-              always: { guard: "hasJoins", target: "joined" },
+              always: { guard: "joinsReady", target: "joined" },
             },
             joined: {
               id: "joined",
-              tags: ["participantsKnown"],
+              tags: ["infoKnown", "participantsKnown"],
               entry: "completeJoins",
-              always: [{ guard: "hasJoins", actions: "completeJoins" }, { guard: "noResources", target: "participantsFilled" }],
+              always: [
+                { guard: "joinsReady", target: "#streamingJoin", actions: "completeJoins" },
+                { guard: "nobodyJoined", target: "participantsFilled" },
+              ],
+              initial: "streaming",
+              states: {
+                streaming: {
+                  id: "streamingJoin",
+                  tags: ["streamingJoin"],
+                  description: "A resource's join sequence is going out; live traffic for it waits until `join.streamed`.",
+                  always: { guard: "noJoinStreaming", target: "live" },
+                },
+                // Left only by a new join (above): no eventless check here, which every event would pay.
+                live: {},
+              },
             },
           },
         },
         archive: {
           initial: "empty",
           states: {
-            empty: {
-              // A re-activated room whose backfill ran in this run starts filled. Otherwise
-              // after the participants when they are needed too (slidge's order), so the two never overlap.
-              always: [
-                { guard: "restoredArchive", target: "filled" },
-                {
-                  guard: and([
-                    "needsHistory",
-                    or([stateIn("#participantsFilled"), stateIn("#joined"), and([stateIn("#infoIdle"), not("needsParticipants")])]),
-                  ]),
-                  target: "backfilling",
-                },
-              ],
-            },
+            empty: { always: { guard: "backfillDue", target: "backfilling" } },
             backfilling: {
               id: "backfilling",
+              tags: ["backfilling"],
               // A failed or hanging backfill only means less history: the archive serves what it has.
-              invoke: {
-                src: "backfill",
-                input: handleInput,
-                onDone: { target: "filled" },
-                onError: { target: "filled" },
-              },
-              after: { callbackTimeout: { target: "filled" } },
+              invoke: { src: "backfill", input: handleInput, onDone: { target: "filled" }, onError: { target: "filled" } },
+              after: { callbackTimeout: { target: "#backfillOverrun" } },
             },
-            filled: { id: "archiveFilled", entry: "archiveFilled" },
+            filled: {
+              id: "archiveFilled",
+              entry: "releaseHistoryWaiters",
+              initial: "done",
+              states: {
+                done: {},
+                overrun: {
+                  id: "backfillOverrun",
+                  tags: ["backfilling"],
+                  description:
+                    "backfill outlived callbackTimeout: history is served as it is, and what the late call still sends is archived only, until it ends or for one more callbackTimeout at most (a call that never ends must not swallow live traffic).",
+                  on: { "backfill.ended": { target: "done" } },
+                  after: { callbackTimeout: { target: "done" } },
+                },
+              },
+            },
           },
         },
         mailbox: {
           initial: "waiting",
           states: {
             waiting: {
-              always: { guard: and(["hasRequests", not(stateIn("#uninitialized"))]), target: "busy", actions: "dequeue" },
+              always: { guard: "requestDue", target: "busy", actions: "dequeue" },
+              on: { shutdown: { target: "#room.stopped", actions: "refuseWaiting" } },
             },
             busy: {
               invoke: {
@@ -196,27 +201,50 @@ export const roomMachine = roomSetup.createMachine({
                 src: "runRequest",
                 input: handleInput,
                 // The runner reports every failure of a request itself; this is the runner failing.
-                onError: { target: "waiting", actions: "settleError" },
+                onError: { target: "waiting", actions: { type: "settle", params: { ok: false } } },
               },
               initial: "running",
               states: {
                 running: {
                   entry: "runCurrent",
+                  description: "The request's callback runs. What the plugin does meanwhile goes out at once, before this request settles.",
+                  after: { callbackTimeout: { target: "#mailboxTimedOut", actions: { type: "settle", params: { ok: false, timeout: true } } } },
                   on: {
+                    shutdown: { target: "draining", actions: "refuseWaiting" },
                     "request.done": [
-                      { guard: "destroyedRoom", target: "#room.destroyed", actions: "settleOk" },
-                      { guard: "removedRoom", target: "#room.removed", actions: "settleOk" },
+                      { guard: "requestDestroyedRoom", target: "#room.destroyed", actions: settleOk },
+                      { guard: "requestRemovedUser", target: "#room.removed", actions: settleOk },
                       // Straight on to the next request: one microstep instead of two.
-                      { guard: "hasRequests", target: "running", reenter: true, actions: { type: "settleAndDequeue", params: { ok: true } } },
-                      { target: "#room.active.mailbox.waiting", actions: "settleOk" },
+                      { guard: "requestsWaiting", target: "running", reenter: true, actions: { type: "settle", params: { ok: true, next: true } } },
+                      { target: "#room.active.mailbox.waiting", actions: settleOk },
                     ],
                     "request.failed": [
-                      { guard: "hasRequests", target: "running", reenter: true, actions: { type: "settleAndDequeue", params: { ok: false } } },
-                      { target: "#room.active.mailbox.waiting", actions: "settleError" },
+                      { guard: "requestsWaiting", target: "running", reenter: true, actions: { type: "settle", params: { ok: false, next: true } } },
+                      { target: "#room.active.mailbox.waiting", actions: { type: "settle", params: { ok: false } } },
                     ],
                   },
                 },
+                draining: {
+                  description: "The gateway stops: what waited was refused; the request in flight may finish within the grace period.",
+                  after: {
+                    shutdownGrace: { target: "#room.stopped", actions: { type: "settle", params: { ok: false, abandoned: true } } },
+                    callbackTimeout: { target: "#room.stopped", actions: { type: "settle", params: { ok: false, timeout: true } } },
+                  },
+                  on: {
+                    "request.done": [
+                      { guard: "requestDestroyedRoom", target: "#room.destroyed", actions: settleOk },
+                      { guard: "requestRemovedUser", target: "#room.removed", actions: settleOk },
+                      { target: "#room.stopped", actions: settleOk },
+                    ],
+                    "request.failed": { target: "#room.stopped", actions: { type: "settle", params: { ok: false } } },
+                  },
+                },
               },
+            },
+            timedOut: {
+              id: "mailboxTimedOut",
+              description: "The request in flight outlived callbackTimeout: it failed with remote-server-timeout, and its runner stopped (its AbortSignal fired).",
+              always: { target: "waiting" },
             },
           },
         },
@@ -224,5 +252,7 @@ export const roomMachine = roomSetup.createMachine({
     },
     destroyed: { type: "final", entry: { type: "rejectEverything", params: { ending: "destroyed" } } },
     removed: { type: "final", entry: { type: "rejectEverything", params: { ending: "removed" } } },
+    // The gateway stopped the room (its `shutdown`): joined resources get 332; the store keeps it.
+    stopped: { type: "final", entry: { type: "rejectEverything", params: { ending: "stopped" } } },
   },
 });

@@ -1,11 +1,26 @@
 /**
  * The room machine's vocabulary: its types, the named actors (legacy callbacks, substituted with
- * `machine.provide({ actors })`), guards and actions. The chart itself is in roomMachine.ts.
+ * `machine.provide({ actors })`), and the guards and actions the chart names. The chart itself
+ * is in roomMachine.ts.
  */
-import { type CallbackActorLogic, enqueueActions, fromCallback, fromPromise, sendTo, setup } from "xstate";
+import {
+  type CallbackActorLogic,
+  and,
+  assertEvent,
+  assign,
+  emit,
+  enqueueActions,
+  fromCallback,
+  fromPromise,
+  not,
+  or,
+  sendTo,
+  setup,
+  stateIn,
+} from "xstate";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
-import { FULL, GONE, REMOVED, TIMEOUT, errorOf } from "./roomErrors.js";
-import type { QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
+import { ABANDONED, FULL, GONE, REMOVED, SHUTTING_DOWN, TIMEOUT, errorOf } from "./roomErrors.js";
+import type { Audience, QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
 
 const missing = (name: string) => new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
 const notProvided = (name: string) =>
@@ -16,14 +31,15 @@ const notProvided = (name: string) =>
 /**
  * The request runner's logic: a callback actor that receives {@link RunEvent}s, runs each
  * request's legacy callback, and sends back exactly one `request.done` or `request.failed` per
- * run. @internal
+ * run. Stopping it (the machine leaves `busy`, for instance on a timeout) aborts the request in
+ * flight.
  */
 export type RequestRunnerLogic = CallbackActorLogic<RunEvent, RoomHandle>;
 
 /**
  * A request runner from a function that runs one request: its result is `request.done`, a
- * rejection `request.failed` with the rejection as the error. No timeout: for tests and for
- * `machine.provide()` (mucstate's own runner adds the callback watchdog).
+ * rejection `request.failed` with the rejection as the error. The machine times requests out
+ * itself (`callbackTimeout`).
  *
  * @example
  * ```ts
@@ -56,7 +72,21 @@ function failuresOfAll(context: RoomContext, error: StanzaErrorData): RoomEmitte
   ];
 }
 
-/** The room machine's setup. @internal */
+const NOBODY: readonly string[] = Object.freeze([]);
+
+/** Who gets live traffic now, and who gets it after their join sequence. Allocates nothing in the usual case. */
+function audienceOf(context: RoomContext): Audience {
+  const { resources, streaming, joins } = context;
+  const now = streaming.length === 0 ? resources : resources.filter((r) => !streaming.includes(r));
+  const joining = joins.length === 0 ? NOBODY : [...new Set(joins.map((j) => j.resource).filter((r) => !resources.includes(r)))];
+  return { now, streaming: streaming.length === 0 ? NOBODY : streaming, joining };
+}
+
+/** The error a failed callback or request is answered with: the timeout, or what it rejected with. */
+const failure = (event: RoomEvent, timeout: boolean): StanzaErrorData =>
+  timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
+
+/** The room machine's setup: types, actors, delays, guards and actions. @internal */
 export const roomSetup = setup({
   types: {
     context: {} as RoomContext,
@@ -74,119 +104,163 @@ export const roomSetup = setup({
   },
   delays: {
     callbackTimeout: ({ context }) => context.callbackTimeoutMs,
+    shutdownGrace: ({ context }) => context.graceMs,
   },
   guards: {
+    // What waits.
+    historyWanted: ({ context }) => context.joins.some((j) => j.history) || context.reads.some((r) => r.needs === "history"),
+    participantsWanted: ({ context }) => context.joins.length > 0 || context.reads.some((r) => r.needs === "participants"),
+    anythingWaits: ({ context }) => context.joins.length + context.reads.length + context.mailbox.length > 0,
+    joinsReady: ({ context }) => context.joins.some((j) => !j.history),
+    nobodyJoined: ({ context }) => context.resources.length === 0,
+    noJoinStreaming: ({ context }) => context.streaming.length === 0,
+    mailboxFull: ({ context }) => context.mailbox.length >= context.mailboxSize,
+    requestsWaiting: ({ context }) => context.mailbox.length > 0,
+    // How a request ended.
+    requestDestroyedRoom: ({ event }) => event.type === "request.done" && event.destroyed,
+    requestRemovedUser: ({ event }) => event.type === "request.done" && event.removed === true,
+    // Where the room is, asked across regions.
+    infoKnown: not(stateIn("#uninitialized")),
+    participantsKnown: or([stateIn("#participantsFilled"), stateIn("#joined")]),
+    historyKnown: stateIn("#archiveFilled"),
+    backfillRunning: stateIn("#backfilling"),
+    /** A read is answered at once when what it needs is known. */
     readsInfo: ({ event }) => event.type === "read" && event.needs === "info",
     readsParticipants: ({ event }) => event.type === "read" && event.needs === "participants",
     readsHistory: ({ event }) => event.type === "read" && event.needs === "history",
-    needsHistory: ({ context }) => context.joins.some((j) => j.history) || context.reads.some((r) => r.needs === "history"),
-    restoredInfo: ({ context }) => context.restored.info,
-    restoredParticipants: ({ context }) => context.restored.participants,
-    restoredArchive: ({ context }) => context.restored.archive,
-    hasWaiting: ({ context }) => context.joins.length + context.reads.length + context.mailbox.length > 0,
-    needsParticipants: ({ context }) => context.joins.length > 0 || context.reads.some((r) => r.needs === "participants"),
-    hasJoins: ({ context }) => context.joins.some((j) => !j.history),
-    noResources: ({ context }) => context.resources.length === 0,
-    mailboxFull: ({ context }) => context.mailbox.length >= context.mailboxSize,
-    hasRequests: ({ context }) => context.mailbox.length > 0,
-    destroyedRoom: ({ event }) => event.type === "request.done" && event.destroyed,
-    removedRoom: ({ event }) => event.type === "request.done" && event.removed === true,
+    readAnswerable: or([and(["readsInfo", "infoKnown"]), and(["readsParticipants", "participantsKnown"]), and(["readsHistory", "historyKnown"])]),
+    /** `fillParticipants` starts when participants are wanted and `backfill` is not running (they never overlap). */
+    fillDue: and(["participantsWanted", not("backfillRunning")]),
+    /**
+     * `backfill` starts when history is wanted and the participants are settled: known, or not
+     * wanted and not being filled (slidge's order: participants, then history).
+     */
+    backfillDue: and(["historyWanted", or(["participantsKnown", and([stateIn("#infoIdle"), not("participantsWanted")])])]),
+    /** The mailbox runs requests once the room's info is known. */
+    requestDue: and(["requestsWaiting", "infoKnown"]),
   },
   actions: {
-    queueJoin: enqueueActions(({ context, event, enqueue }, params: { archiveFilled: boolean }) => {
-      if (event.type !== "join") return;
-      const history = event.history && !params.archiveFilled;
-      enqueue.assign({ joins: [...context.joins, { id: event.id, resource: event.resource, history }] });
+    // ---- joins and resources ----
+    queueJoin: assign(({ context, event }, params: { historyKnown: boolean }) => {
+      assertEvent(event, "join");
+      return { joins: [...context.joins, { id: event.id, resource: event.resource, history: event.history && !params.historyKnown }] };
     }),
-    archiveFilled: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ joins: context.joins.map((j) => (j.history ? { ...j, history: false } : j)) });
-      const ready = context.reads.filter((r) => r.needs === "history");
-      for (const r of ready) enqueue.emit({ type: "read.ready", id: r.id });
-      enqueue.assign({ reads: context.reads.filter((r) => r.needs !== "history") });
+    completeJoins: enqueueActions(({ context, enqueue }) => {
+      const resources = [...context.resources];
+      const streaming = [...context.streaming];
+      for (const j of context.joins) {
+        if (j.history) continue;
+        enqueue.emit({ type: "join.ready", id: j.id, resource: j.resource });
+        if (!resources.includes(j.resource)) resources.push(j.resource);
+        if (!streaming.includes(j.resource)) streaming.push(j.resource);
+      }
+      enqueue.assign({ joins: context.joins.filter((j) => j.history), resources, streaming });
     }),
-    queueRead: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== "read") return;
-      enqueue.assign({ reads: [...context.reads, { id: event.id, needs: event.needs }] });
-    }),
-    answerRead: enqueueActions(({ event, enqueue }) => {
-      if (event.type === "read") enqueue.emit({ type: "read.ready", id: event.id });
-    }),
-    enqueueRequest: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== "request") return;
-      enqueue.assign({ mailbox: [...context.mailbox, { id: event.id, kind: event.kind }] });
-    }),
-    refuseRequest: enqueueActions(({ event, enqueue }) => {
-      if (event.type === "request") enqueue.emit({ type: "request.settled", id: event.id, ok: false, error: FULL });
+    endStream: assign(({ context, event }) => {
+      assertEvent(event, "join.streamed");
+      return { streaming: context.streaming.filter((r) => r !== event.resource) };
     }),
     removeResource: enqueueActions(({ context, event, enqueue }, params: { notify: boolean }) => {
-      if (event.type !== "leave" && event.type !== "resource.gone") return;
+      assertEvent(event, ["leave", "resource.gone"]);
       const joined = context.resources.includes(event.resource);
       enqueue.assign({
         resources: context.resources.filter((r) => r !== event.resource),
+        streaming: context.streaming.filter((r) => r !== event.resource),
         joins: context.joins.filter((j) => j.resource !== event.resource),
       });
       for (const j of context.joins) if (j.resource === event.resource) enqueue.emit({ type: "join.dropped", id: j.id });
       if (joined && params.notify) enqueue.emit({ type: "left", resource: event.resource });
+      if (joined && event.type === "resource.gone") enqueue.emit({ type: "gone", resource: event.resource, kicked: event.kicked === true });
     }),
-    failWaiting: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
-      const error = params.timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
-      for (const failed of failuresOfAll(context, error)) enqueue.emit(failed);
-      enqueue.assign({ joins: [], reads: [], mailbox: [] });
+    // ---- reads ----
+    queueRead: assign(({ context, event }) => {
+      assertEvent(event, "read");
+      return { reads: [...context.reads, { id: event.id, needs: event.needs }] };
     }),
-    failParticipantWaiters: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
-      const error = params.timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
-      for (const j of context.joins) enqueue.emit({ type: "join.failed", id: j.id, error });
-      for (const r of context.reads) if (r.needs === "participants") enqueue.emit({ type: "read.failed", id: r.id, error });
-      enqueue.assign({ joins: [], reads: context.reads.filter((r) => r.needs !== "participants") });
+    answerRead: emit(({ event }) => {
+      assertEvent(event, "read");
+      return { type: "read.ready" as const, id: event.id };
     }),
     answerReads: enqueueActions(({ context, enqueue }, params: { needs: "info" | "participants" }) => {
       const ready = context.reads.filter((r) => r.needs === "info" || (params.needs === "participants" && r.needs === "participants"));
       for (const r of ready) enqueue.emit({ type: "read.ready", id: r.id });
       enqueue.assign({ reads: context.reads.filter((r) => !ready.includes(r)) });
     }),
-    completeJoins: enqueueActions(({ context, enqueue }) => {
-      const resources = [...context.resources];
-      for (const j of context.joins) {
-        if (j.history) continue;
-        enqueue.emit({ type: "join.ready", id: j.id, resource: j.resource });
-        if (!resources.includes(j.resource)) resources.push(j.resource);
-      }
-      enqueue.assign({ joins: context.joins.filter((j) => j.history), resources });
+    /** History is in the archive: joins stop waiting for it, history reads are answered. */
+    releaseHistoryWaiters: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ joins: context.joins.map((j) => (j.history ? { ...j, history: false } : j)) });
+      for (const r of context.reads) if (r.needs === "history") enqueue.emit({ type: "read.ready", id: r.id });
+      enqueue.assign({ reads: context.reads.filter((r) => r.needs !== "history") });
     }),
-    runCurrent: sendTo("requests", ({ context }): RunEvent => ({ type: "run", request: context.current as QueuedRequest })),
+    // ---- failed setup callbacks ----
+    failWaiting: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
+      for (const failed of failuresOfAll(context, failure(event, params.timeout))) enqueue.emit(failed);
+      enqueue.assign({ joins: [], reads: [], mailbox: [] });
+    }),
+    failParticipantWaiters: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
+      const error = failure(event, params.timeout);
+      for (const j of context.joins) enqueue.emit({ type: "join.failed", id: j.id, error });
+      for (const r of context.reads) if (r.needs === "participants") enqueue.emit({ type: "read.failed", id: r.id, error });
+      enqueue.assign({ joins: [], reads: context.reads.filter((r) => r.needs !== "participants") });
+    }),
+    // ---- the mailbox ----
+    enqueueRequest: assign(({ context, event }) => {
+      assertEvent(event, "request");
+      return { mailbox: [...context.mailbox, { id: event.id, kind: event.kind }] };
+    }),
+    refuseRequest: emit(({ event }) => {
+      assertEvent(event, "request");
+      return { type: "request.settled" as const, id: event.id, ok: false as const, error: FULL };
+    }),
     dequeue: enqueueActions(({ context, enqueue }) => {
       const [head, ...rest] = context.mailbox;
       if (!head) return;
       enqueue.assign({ current: head, mailbox: rest });
       enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
     }),
-    settleOk: enqueueActions(({ context, enqueue }) => {
-      if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: true });
-      enqueue.assign({ current: null });
-    }),
-    // Settles the request in flight and takes the next one in one assign (one snapshot, not two).
-    settleAndDequeue: enqueueActions(({ context, event, enqueue }, params: { ok: boolean }) => {
+    runCurrent: sendTo("requests", ({ context }): RunEvent => ({ type: "run", request: context.current as QueuedRequest })),
+    /** Settles the request in flight (its stanzas go to `resources`, the resources in the room now) and takes the next one, in one assign. */
+    settle: enqueueActions(({ context, event, enqueue }, params: { ok: boolean; timeout?: boolean; abandoned?: boolean; next?: boolean }) => {
       const current = context.current;
-      if (current && params.ok) enqueue.emit({ type: "request.settled", id: current.id, ok: true });
-      if (current && !params.ok) {
-        enqueue.emit({ type: "request.settled", id: current.id, ok: false, error: errorOf("error" in event ? event.error : undefined) });
+      if (current && params.ok) {
+        enqueue.emit({ type: "request.settled", id: current.id, ok: true, resources: context.resources, streaming: context.streaming });
+      } else if (current) {
+        const error = params.abandoned ? ABANDONED : failure(event, params.timeout === true);
+        enqueue.emit({ type: "request.settled", id: current.id, ok: false, error });
       }
-      const [head, ...rest] = context.mailbox;
-      enqueue.assign({ current: head ?? null, mailbox: rest });
+      const [head, ...rest] = params.next ? context.mailbox : [];
+      enqueue.assign(head ? { current: head, mailbox: rest } : { current: null });
       if (head) enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
     }),
-    settleError: enqueueActions(({ context, event, enqueue }) => {
-      const error = errorOf("error" in event ? event.error : undefined);
-      if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: false, error });
-      enqueue.assign({ current: null });
+    // ---- the plugin's traffic ----
+    /**
+     * Who gets what the plugin did: the `traffic` emitted event. How it goes out also depends on
+     * the room's tags at that moment (`muted`, `backfilling`, `infoKnown`), which the runtime reads
+     * from the same snapshot: asking them here with `stateIn` cost a third of the event's time.
+     */
+    decideTraffic: emit(({ context, event }) => {
+      assertEvent(event, "plugin");
+      return { type: "traffic" as const, id: event.id, count: event.count, audience: audienceOf(context) };
     }),
-    // The room ended: nothing waits and no resource is in it any more (the room actor told them).
-    rejectEverything: enqueueActions(({ context, enqueue }, params: { ending: "destroyed" | "removed" }) => {
-      const error = params.ending === "destroyed" ? GONE : REMOVED;
+    // ---- endings ----
+    /** The gateway stops: everything waiting is refused at once (the request in flight may finish). */
+    refuseWaiting: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "shutdown");
+      for (const failed of failuresOfAll(context, SHUTTING_DOWN)) enqueue.emit(failed);
+      enqueue.assign({ joins: [], reads: [], mailbox: [], graceMs: event.graceMs });
+    }),
+    announceRemoval: emit(({ context, event }) => {
+      assertEvent(event, "remove");
+      return { type: "removal" as const, resources: context.resources, kick: event.kick, reason: event.reason };
+    }),
+    /** The room ended: nothing waits and no resource is in it any more (the room actor told them). */
+    rejectEverything: enqueueActions(({ context, enqueue }, params: { ending: "destroyed" | "removed" | "stopped" }) => {
+      const error = params.ending === "destroyed" ? GONE : params.ending === "removed" ? REMOVED : SHUTTING_DOWN;
+      const resources = context.resources;
       if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: false, error });
       for (const failed of failuresOfAll(context, error)) enqueue.emit(failed);
-      enqueue.assign({ joins: [], reads: [], mailbox: [], current: null, resources: [] });
-      enqueue.emit({ type: params.ending });
+      enqueue.assign({ joins: [], reads: [], mailbox: [], current: null, resources: [], streaming: [] });
+      enqueue.emit(params.ending === "stopped" ? { type: "stopped", resources } : { type: params.ending });
     }),
   },
 });

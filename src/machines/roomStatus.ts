@@ -1,12 +1,14 @@
 /**
- * Questions about a room machine snapshot that the registry asks: may it passivate, and which
- * callbacks already ran in this process run.
+ * Questions about a room machine snapshot that the runtime asks (may the room passivate? is it
+ * muted?), and the passivated form of a room: its persisted snapshot, which a re-activation
+ * resumes from.
  */
-import type { SnapshotFrom } from "xstate";
-import type { RestoredSteps } from "./roomEvents.js";
+import type { Snapshot, SnapshotFrom } from "xstate";
+import type { RoomContext, RoomInput } from "./roomEvents.js";
 import type { roomMachine } from "./roomMachine.js";
 
-type RoomSnapshot = SnapshotFrom<typeof roomMachine>;
+/** A room machine snapshot. */
+export type RoomSnapshot = SnapshotFrom<typeof roomMachine>;
 
 /**
  * True when nothing would be lost by stopping the room: no joined or joining resource, nothing
@@ -16,28 +18,82 @@ type RoomSnapshot = SnapshotFrom<typeof roomMachine>;
 export function isIdle(snapshot: RoomSnapshot): boolean {
   const c = snapshot.context;
   if (snapshot.status !== "active") return false;
-  if (c.resources.length || c.joins.length || c.reads.length || c.mailbox.length || c.current) return false;
-  return !(
-    snapshot.matches({ active: { lifecycle: { uninitialized: "fetching" } } }) ||
-    snapshot.matches({ active: { lifecycle: { infoFetched: "filling" } } }) ||
-    snapshot.matches({ active: { archive: "backfilling" } })
-  );
+  if (c.resources.length || c.joins.length || c.reads.length || c.mailbox.length || c.current || c.streaming.length) return false;
+  return !(snapshot.hasTag("muted") || snapshot.hasTag("backfilling"));
 }
 
-/** The callbacks that ran in this run; a re-activation after passivation skips them. */
-export function ranSteps(snapshot: RoomSnapshot): RestoredSteps {
+/** True when this resource of the user is in the room. */
+export function isJoined(snapshot: RoomSnapshot, resource: string): boolean {
+  return snapshot.context.resources.includes(resource);
+}
+
+/** True once `fillParticipants` has run in this process run. */
+export function participantsKnown(snapshot: RoomSnapshot): boolean {
+  return snapshot.hasTag("participantsKnown");
+}
+
+/** True once the machine reached a final state: the room was destroyed, or the user removed. */
+export function hasEnded(snapshot: RoomSnapshot): boolean {
+  return snapshot.status === "done";
+}
+
+/** True once the actor stopped (passivated or shut down): stanzas must go to a new activation. */
+export function isStopped(snapshot: RoomSnapshot): boolean {
+  return snapshot.status === "stopped";
+}
+
+/** The context of a room that starts (or resumes) with nothing waiting. */
+export function initialContext(input: RoomInput): RoomContext {
   return {
-    info: !snapshot.matches({ active: { lifecycle: "uninitialized" } }),
-    participants: snapshot.hasTag("participantsKnown"),
-    archive: snapshot.matches({ active: { archive: "filled" } }),
+    resources: [],
+    joins: [],
+    streaming: [],
+    reads: [],
+    mailbox: [],
+    current: null,
+    mailboxSize: input.mailboxSize,
+    callbackTimeoutMs: input.callbackTimeoutMs,
+    key: input.key ?? { user: "", room: "" },
+    handle: input.handle ?? 0,
+    graceMs: 0,
   };
 }
 
 /**
- * True when a participant change is written to the store at once: the room is running, its
- * `updateInfo` stored it, and `fillParticipants` is not running (it writes the whole list when done).
+ * What a passivated room keeps of its machine: its persisted snapshot (`getPersistedSnapshot()`)
+ * without the context, which an idle room rebuilds from its input (nothing waits in it). Rooms
+ * in the same state share one object: a passivated room costs a pointer, not a snapshot.
  */
-export function savesParticipants(snapshot: RoomSnapshot): boolean {
-  if (snapshot.status !== "active" || snapshot.matches({ active: { lifecycle: "uninitialized" } })) return false;
-  return !snapshot.matches({ active: { lifecycle: { infoFetched: "filling" } } });
+export type PassivatedState = Readonly<Omit<Snapshot<unknown>, "output" | "error"> & { value: unknown; historyValue?: unknown; children: object }>;
+
+const interned = new Map<string, PassivatedState>();
+
+/**
+ * The passivated form of an idle room's persisted snapshot (see {@link isIdle}); throws for a
+ * room that is not idle, whose context could not be rebuilt.
+ */
+export function passivatedState(persisted: Snapshot<unknown>, context: RoomContext): PassivatedState {
+  const { resources, joins, streaming, reads, mailbox, current } = context;
+  if (resources.length + joins.length + streaming.length + reads.length + mailbox.length > 0 || current) {
+    throw new Error("passivatedState: only an idle room passivates");
+  }
+  const { context: _context, ...state } = persisted as Snapshot<unknown> & { context: unknown; value: unknown; children: object };
+  const key = JSON.stringify(state);
+  let shared = interned.get(key);
+  if (!shared) {
+    shared = Object.freeze(state);
+    interned.set(key, shared);
+  }
+  return shared;
+}
+
+/** The persisted snapshot a passivated room resumes from: `createActor(machine, { snapshot, input })`. */
+export function resumedSnapshot(state: PassivatedState, input: RoomInput): Snapshot<unknown> {
+  return { ...state, context: initialContext(input) } as unknown as Snapshot<unknown>;
+}
+
+/** True when `fillParticipants` ran in the run this passivated room comes from. */
+export function participantsKnownIn(state: PassivatedState): boolean {
+  const lifecycle = (state.value as { active?: { lifecycle?: unknown } }).active?.lifecycle;
+  return lifecycle === "participantsFilled" || (typeof lifecycle === "object" && lifecycle !== null && "joined" in lifecycle);
 }

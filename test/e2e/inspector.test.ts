@@ -86,7 +86,7 @@ describe("the live inspector in a browser", () => {
     await alice.waitFor((s) => s.is("message", "jabber:client") && s.getChild("subject", "jabber:client") !== undefined);
     await active("joined").waitFor({ state: "attached", timeout: 10_000 });
     expect(await active("infoIdle").count()).toBe(0);
-    await expect.poll(() => page.getByTestId("selected-state").textContent()).toBe("joined");
+    await expect.poll(() => page.getByTestId("selected-state").textContent()).toBe("joined.live");
 
     // Three slow requests: one runs, two wait; the counter goes 2, 1, 0 as each takes 1.5 s. The
     // page records every value it shows, so a busy machine that samples late misses none.

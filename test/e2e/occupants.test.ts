@@ -104,7 +104,7 @@ describe("occupants through Prosody, two resources", () => {
     await laptop.send(xml("presence", { to: `${ROOM}/alice`, type: "unavailable" }));
     await laptop.waitFor((s) => s.attrs.type === "unavailable" && codes(s) === "110");
     const actor = bed.gateway.registry.peek("alice@localhost", ROOM)!;
-    expect(actor.resources).toEqual(["phone"]);
+    expect(actor.snapshot.context.resources).toEqual(["phone"]);
     await phone.send(xml("iq", { to: `${ROOM}/alice`, type: "get", id: "sp" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
     await laptop.send(xml("iq", { to: `${ROOM}/alice`, type: "get", id: "sp2" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
     expect((await phone.waitFor((s) => s.attrs.id === "sp"))[0]!.attrs.type).toBe("result");

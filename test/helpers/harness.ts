@@ -3,6 +3,7 @@
  * stanza instead of a socket. For unit tests only; end-to-end tests use a real Prosody.
  */
 import { type Element, xml } from "@xmpp/component";
+import type { InspectionEvent } from "xstate";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import { SessionDirectory } from "../../src/actors/sessions.js";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
@@ -39,6 +40,7 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     onError: (e) => errors.push(e),
     idleMs: options.idleMs,
     store,
+    inspect: options.inspect,
   });
   const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
   return {
@@ -91,6 +93,8 @@ export interface HarnessOptions {
   idleMs?: number;
   /** The store; a fresh memory store by default. Pass a reopened SQLite store to simulate a restart. */
   store?: Store;
+  /** XState inspection observer of every room actor (an `InspectorModel`'s `observe`, say). */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 /** A join presence from alice's resource to `room/nick`. */

@@ -1,30 +1,29 @@
 /**
  * The model side of the model-based tests of the room machine: the event set offered in each
- * state, a compact abstraction of the context, path generation with `xstate/graph`, and a pure
- * replay of a path that records what the chart predicts at every step (the state reached, the
- * transitions taken, the events emitted). The room actor side lives in
- * test/unit/modelBased.test.ts.
+ * state, a compact abstraction of the context, and the chart's states and transitions. Path
+ * generation and the pure replay of a path are in modelGraph.ts; the room actor side in
+ * modelReplay.ts and test/unit/modelBased.test.ts.
  */
-import {
-  type AnyTransitionDefinition,
-  type InspectionEvent,
-  type SnapshotFrom,
-  createEmptyActor,
-  fromCallback,
-  fromPromise,
-} from "xstate";
+import { type AnyTransitionDefinition, type SnapshotFrom, fromCallback, fromPromise } from "xstate";
 import { type DirectedGraphNode, getStateNodes, toDirectedGraph } from "xstate/graph";
 import type { StanzaErrorData } from "../../src/protocol/rfc6120.js";
-import type { RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent, RunnerEvent } from "../../src/machines/roomEvents.js";
+import type { RoomEvent, RoomHandle, RunEvent, RunnerEvent } from "../../src/machines/roomEvents.js";
 import { roomMachine } from "../../src/machines/roomMachine.js";
 
 /** The user's only resource in the model. */
 export const RESOURCE = "phone";
+/** Who sends the plugin's messages in the model: a legacy user the room does not list (no presence of its own). */
+export const CHATTER = "eve";
+/** The legacy id and the body of the plugin's message in a step. */
+export const chatterId = (stepId: string) => `legacy-${stepId}`;
+export const chatterBody = (stepId: string) => `news ${stepId}`;
 /**
  * Input of the model and of the replayed room actors. A mailbox of one makes the
  * `resource-constraint` refusal reachable with two requests.
  */
 export const MODEL_INPUT = { mailboxSize: 1, callbackTimeoutMs: 1_000 } as const;
+/** The grace period of the model's shutdown: a delay the replay fires when its path says, like `callbackTimeout`. */
+export const GRACE_MS = 500;
 /** Joins and reads the model lets wait at once: they bound the state space (two joins: one with history can wait behind one without). */
 const MAX_JOINS = 2;
 const MAX_READS = 1;
@@ -69,8 +68,35 @@ export const USER_EVENTS = {
   message: { type: "request", id: "-", kind: "message" },
   destroy: { type: "request", id: "-", kind: "destroy" },
   leaveGroup: { type: "request", id: "-", kind: "leave" },
-  remove: { type: "remove" },
+  remove: { type: "remove", kick: true, reason: "kicked on the legacy network" },
+  /** The fan-out sent a join sequence (and what it held for it): the room actor sends this itself. */
+  streamed: { type: "join.streamed", resource: RESOURCE },
+  /** The plugin's traffic: a message from a legacy participant ({@link CHATTER}). */
+  chatter: { type: "plugin", id: 0, count: 1, kind: "message" },
+  /** The gateway stops (`RoomActor.shutdown`). */
+  shutdown: { type: "shutdown", graceMs: GRACE_MS },
 } satisfies Record<string, RoomEvent>;
+
+/**
+ * A passivated room re-activated: the room actor passivates (it is idle) and a new one resumes
+ * from its {@link PassivatedState}. The plugin room of the new activation is the one the plugin
+ * still holds (`kept`), or a new one restored from the store (`restored`): the registry does
+ * either. Not an event of the machine: the model takes it between two of its events, and the
+ * machine behaves the same with either room.
+ */
+export interface ResumeEvent {
+  type: "resume";
+  room: "kept" | "restored";
+}
+
+/** Both ways a passivated room comes back. */
+export const RESUMES: readonly ResumeEvent[] = [
+  { type: "resume", room: "restored" },
+  { type: "resume", room: "kept" },
+];
+
+/** An event of a path: one of the machine's, or a passivation and re-activation. */
+export type PathEvent = ModelEvent | ResumeEvent;
 
 /** The machine's event type leaves out what its actors and delays send; the machine takes them all. */
 export function asMachineEvent(event: ModelEvent): RoomEvent {
@@ -109,6 +135,7 @@ export function abstractOf(s: ModelSnapshot) {
     reads: c.reads.map((r) => r.needs),
     mailbox: c.mailbox.map((q) => q.kind),
     current: c.current?.kind ?? null,
+    streaming: c.streaming,
   };
 }
 
@@ -116,20 +143,28 @@ export const serializeState = (s: ModelSnapshot): string => JSON.stringify(abstr
 
 /**
  * The events offered in a state: the user-facing ones (waiting joins and reads bounded by
- * {@link MAX_JOINS} and {@link MAX_READS}), and the events of the active states' own `xstate.*` transitions (invoke
- * outcomes, the request runner's answers, and delays), discovered from the chart. `request.done`
- * carries the outcome the request kind implies. `after` timeouts are not offered while a request runs: the
- * room actor's request watchdog shares the timeout and, started earlier, would fire first.
+ * {@link MAX_JOINS} and {@link MAX_READS}) and the gateway's `shutdown`, the fan-out's
+ * `join.streamed` while the resource's join sequence goes out, and the events of the active
+ * states' own `xstate.*` transitions (invoke outcomes, the request runner's answers, and the
+ * `callbackTimeout` and `shutdownGrace` delays, and `backfill.ended`: the end of a `backfill`
+ * call that outlived its timeout), discovered from the chart, and the plugin's
+ * traffic (a message from {@link CHATTER}), which changes no state but is decided by it.
+ * `request.done` carries the outcome the request kind implies. Once the gateway shuts down
+ * (`mailbox.busy.draining`), its registry is closed: no stanza of the user and no removal
+ * reaches the room any more, only the plugin's traffic, the fan-out and the callbacks' outcomes.
  */
 export function eventsFor(s: ModelSnapshot): ModelEvent[] {
   if (s.status !== "active") return [];
   const c = s.context;
   const events: ModelEvent[] = [];
-  if (c.joins.length < MAX_JOINS) events.push(USER_EVENTS.join, USER_EVENTS.joinWithHistory);
-  events.push(USER_EVENTS.leave, USER_EVENTS.gone);
-  if (c.reads.length < MAX_READS) events.push(USER_EVENTS.readInfo, USER_EVENTS.readParticipants, USER_EVENTS.readHistory);
-  events.push(USER_EVENTS.message, USER_EVENTS.destroy, USER_EVENTS.leaveGroup, USER_EVENTS.remove);
-  const running = s.matches({ active: { mailbox: "busy" } });
+  const open = !s.matches({ active: { mailbox: { busy: "draining" } } });
+  if (open && c.joins.length < MAX_JOINS) events.push(USER_EVENTS.join, USER_EVENTS.joinWithHistory);
+  if (open) events.push(USER_EVENTS.leave, USER_EVENTS.gone);
+  if (c.streaming.includes(RESOURCE)) events.push(USER_EVENTS.streamed);
+  if (open && c.reads.length < MAX_READS) events.push(USER_EVENTS.readInfo, USER_EVENTS.readParticipants, USER_EVENTS.readHistory);
+  if (open) events.push(USER_EVENTS.message, USER_EVENTS.destroy, USER_EVENTS.leaveGroup, USER_EVENTS.remove);
+  events.push(USER_EVENTS.chatter);
+  if (open) events.push(USER_EVENTS.shutdown);
   for (const node of s._nodes) {
     for (const type of node.ownEvents) {
       if (type === "request.done") {
@@ -142,23 +177,30 @@ export function eventsFor(s: ModelSnapshot): ModelEvent[] {
         // not offered: see RUNNER_ERROR
       } else if (type.startsWith("xstate.error.actor.")) {
         events.push({ type: type as ActorEvent["type"], error: LEGACY_DOWN });
-      } else if (type.startsWith("xstate.after.") && !running) {
+      } else if (type.startsWith("xstate.after.")) {
         events.push({ type: type as ActorEvent["type"] });
+      } else if (type === "backfill.ended") {
+        events.push({ type });
       }
     }
   }
   return events;
 }
 
-const INVOKING = getStateNodes(model.root).filter((n) => n.invoke.length > 0);
-
 /**
  * The invoked actor (`updateInfo`, `fillParticipants`, `backfill` or `runRequest`) that an
  * `xstate.done.actor.*` or `xstate.error.actor.*` event comes from, or whose timeout an
- * `xstate.after.*` event is: the `src` of the invoking state that has a transition on it.
+ * `xstate.after.*` event is: the `src` of the invoking state that has a transition on it, or
+ * that is an ancestor of the state that has (`busy` invokes the runner, `busy.running` times
+ * the request out).
  */
 export function invokeSource(type: string): string {
-  const src = INVOKING.find((n) => n.ownEvents.includes(type))?.invoke[0]?.src;
+  const node = getStateNodes(model.root).find((n) => n.ownEvents.includes(type));
+  // The overrun's own limit times the late `backfill` call, which no state invokes any more.
+  if (node?.id === "backfillOverrun") return "backfill";
+  let invoking = node;
+  while (invoking && invoking.invoke.length === 0) invoking = invoking.parent;
+  const src = invoking?.invoke[0]?.src;
   if (typeof src !== "string") throw new Error(`no invoked actor for ${type}`);
   return src;
 }
@@ -193,87 +235,4 @@ export function allTransitions(): { edges: string[]; eventless: string[] } {
   walk(toDirectedGraph(model));
   const eventless = getStateNodes(model.root).flatMap((n) => (n.always ?? []).map(transitionKey));
   return { edges: [...new Set(edges)], eventless };
-}
-
-// ---- pure replay -----------------------------------------------------------------------------
-
-/** What the chart predicts for one step of a path. */
-export interface ModelStep {
-  /** The event of the step, with the step's own id for joins, reads and requests. */
-  event: ModelEvent | { type: "xstate.init" };
-  snapshot: ModelSnapshot;
-  /** Transitions taken, in order ({@link transitionKey}). */
-  transitions: string[];
-  /** Ids of the state nodes the step was in, at rest or in a microstep (transient states included). */
-  visited: string[];
-  /** Events emitted, in order. */
-  emitted: RoomEmitted[];
-}
-
-type Scope = Parameters<typeof model.transition>[2];
-
-/** An actor scope for the machine's pure `transition`, and what it recorded since the last `take`. */
-export interface RecordingScope {
-  scope: Scope;
-  take(rest?: ModelSnapshot): { transitions: string[]; visited: string[]; emitted: RoomEmitted[] };
-}
-
-/** An actor scope for the machine's pure `transition` that records microsteps and emitted events. */
-export function recordingScope(): RecordingScope {
-  const transitions: string[] = [];
-  const visited = new Set<string>();
-  const emitted: RoomEmitted[] = [];
-  const self = createEmptyActor();
-  const system = Object.create(self.system, {
-    _sendInspectionEvent: {
-      value: (e: InspectionEvent) => {
-        if (e.type !== "@xstate.microstep") return;
-        transitions.push(...e._transitions.map(transitionKey));
-        for (const t of e._transitions) visited.add(t.source.id);
-        for (const n of (e.snapshot as ModelSnapshot)._nodes) visited.add(n.id);
-      },
-    },
-  });
-  const scope = {
-    self,
-    system,
-    id: "model",
-    sessionId: "model",
-    logger: () => {},
-    defer: () => {},
-    stopChild: () => {},
-    emit: () => {},
-    // Only emits are collected; spawning, delays and the rest belong to a running actor.
-    actionExecutor: (action: { type: string; params?: unknown }) => {
-      if (action.type === "xstate.emit") emitted.push((action.params as { event: RoomEmitted }).event);
-    },
-  } as unknown as Scope;
-  return {
-    scope,
-    take: (rest?: ModelSnapshot) => {
-      for (const n of rest?._nodes ?? []) visited.add(n.id);
-      const step = { transitions: transitions.splice(0), visited: [...visited], emitted: emitted.splice(0) };
-      visited.clear();
-      return step;
-    },
-  };
-}
-
-/** Gives a join, read or request its own id, so that each is told apart. */
-function withId(event: ModelEvent, id: string): ModelEvent {
-  return "id" in event ? { ...event, id } : event;
-}
-
-/** Runs the events through the machine's pure transition function, recording each step. */
-export function replayModel(events: readonly ModelEvent[], input: RoomInput = MODEL_INPUT): ModelStep[] {
-  const recorder = recordingScope();
-  let snapshot = model.getInitialSnapshot(recorder.scope, input);
-  const steps: ModelStep[] = [{ event: { type: "xstate.init" }, snapshot, ...recorder.take(snapshot) }];
-  events.forEach((e, i) => {
-    // The runner answers for the request in flight; every other event gets the step's own id.
-    const event = isRunnerEvent(e) ? { ...e, id: snapshot.context.current?.id ?? "" } : withId(e, `m${i + 1}`);
-    snapshot = model.transition(snapshot, asMachineEvent(event), recorder.scope);
-    steps.push({ event, snapshot, ...recorder.take(snapshot) });
-  });
-  return steps;
 }

@@ -4,36 +4,29 @@
  * the stanzas the chart's emitted events mean.
  */
 import type { Element } from "@xmpp/component";
-import { vi } from "vitest";
-import type { InspectionEvent } from "xstate";
+import type { AnyActorRef, EventObject, InspectionEvent } from "xstate";
 import { AvatarCache } from "../../src/actors/avatars.js";
-import { RoomActor } from "../../src/actors/RoomActor.js";
+import { type TrafficDecision, decisionOf } from "../../src/actors/pluginTraffic.js";
+import { RoomActor, type StanzaSink } from "../../src/actors/RoomActor.js";
 import { destroy, leaveGroup, textMessage } from "../../src/actors/requests.js";
+import { handleRoomStanza } from "../../src/actors/roomInbox.js";
 import { restoreRoom } from "../../src/actors/roomRecords.js";
+import type { ShutdownTally } from "../../src/actors/roomShutdown.js";
 import { XMPPError } from "../../src/legacy/errors.js";
 import type { RoomEmitted, RoomEvent, RoomInput } from "../../src/machines/roomEvents.js";
+import { type PassivatedState, participantsKnownIn } from "../../src/machines/roomStatus.js";
 import { iqResult } from "../../src/protocol/rfc6120.js";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
 import { ALICE, groupchat, joinPresence } from "./harness.js";
-import {
-  type ActorEvent,
-  LEGACY_DOWN,
-  MODEL_INPUT,
-  type ModelStep,
-  RESOURCE,
-  invokeSource,
-  transitionKey,
-} from "./modelPaths.js";
-import { ROOM, USER_NICK, PARTICIPANTS, Script, ScriptedRoom, ScriptedSession, earlierActivation, BACKFILLED, line, occupant, fullJid, replyTo, readStanza, destroyStanza, leaveGroupStanza } from "./modelLegacy.js";
+import type { ModelStep } from "./modelSteps.js";
+import { type ActorEvent, type ModelSnapshot, CHATTER, LEGACY_DOWN, RESOURCE, chatterBody, chatterId, invokeSource, transitionKey } from "./modelPaths.js";
+import { Expected, type Sent } from "./modelExpected.js";
+import { ROOM, Script, ScriptedRoom, ScriptedSession, USER_NICK, destroyStanza, leaveGroupStanza, leaveStanza, readStanza } from "./modelLegacy.js";
 
+/** The replay's outbox reports this backlog, above the fan-out's `JOIN_BACKLOG` (2,000): a long join sequence waits for it to drain. */
+const BACKLOG = 1_000_000;
 
 // ---- replay ---------------------------------------------------------------------------------------
-
-/** A join, read or request of the path: the stanza that carried it and what it asked for. */
-export interface Sent {
-  stanza: Element;
-  event: RoomEvent;
-}
 
 /** Everything the replay of one path needs. */
 export class Replay {
@@ -41,47 +34,70 @@ export class Replay {
   readonly store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
   readonly avatars = new AvatarCache();
   readonly session = new ScriptedSession(ALICE, this.script);
-  readonly room = new ScriptedRoom(this.session, this.script);
+  /** The plugin's room of the current activation (a re-activation gets a new one). */
+  room = new ScriptedRoom(this.session, this.script);
   readonly sent: Element[] = [];
   readonly transitions: string[] = [];
   readonly emitted: RoomEmitted[] = [];
+  /** Transitions the plugin's traffic took (`plugin` events), apart from the path's. */
+  readonly pluginTransitions: string[][] = [];
+  /** The decisions on the plugin's traffic: the machine's audience, and the tags the runtime reads in the same snapshot. */
+  readonly traffic: TrafficDecision[] = [];
   readonly errors: unknown[] = [];
   /** The last event sent to the machine from outside (through the RoomActor API). */
   external: RoomEvent | undefined;
+  /** What `RoomActor.shutdown` resolved with, once the room ended. */
+  tally: ShutdownTally | undefined;
+  /** What the last resume step's room actor passivated as. */
+  passivated: PassivatedState | undefined;
   /** Machine ids of the real actor → ids of the model's events. */
   readonly ids = new Map<string, string>();
   /** By model id. */
   readonly requests = new Map<string, Sent>();
-  /** What the store archived, oldest first, as join history shows it to `to`. */
-  readonly archived: Array<(to: string) => string> = [];
-  participantsKnown = false;
+  /** The stanzas the user should see. */
+  readonly expected = new Expected((id) => {
+    const sent = this.requests.get(id);
+    if (!sent) throw new Error(`the model emitted an event for ${id}, which the path never sent`);
+    return sent;
+  });
   /** Makes the error reporter throw, so that a failure escapes `runBackfill`. */
   reporterThrows = false;
   actor!: RoomActor;
-  /** The resources in the room after the last step. */
-  #resources: readonly string[] = [];
+  /** What the outbox's backlog holds back: each drains on the model's `join.streamed`. */
+  readonly #drains: Array<() => void> = [];
+  /** Every stanza goes to `sent`; the backlog it reports holds a long join sequence after its first chunk. */
+  readonly #outbox: StanzaSink = {
+    send: (s) => void this.sent.push(s),
+    sendAll: (ss) => {
+      for (const s of ss) this.sent.push(s);
+    },
+    size: BACKLOG,
+    flushed: () => new Promise<void>((resolve) => this.#drains.push(resolve)),
+  };
+  #input!: RoomInput;
 
   async start(input: RoomInput): Promise<void> {
-    if (input.restored) {
-      await earlierActivation(this.session, this.store, input.restored);
-      restoreRoom(this.store, this.room, this.avatars, { participants: input.restored.participants });
-      this.participantsKnown = input.restored.participants;
-    }
+    this.#input = input;
+    this.#activate(undefined);
+  }
+
+  /** A room actor for the current plugin room: a fresh one, or one resuming from a passivated state. */
+  #activate(resumeFrom: PassivatedState | undefined): void {
+    const input = this.#input;
     this.actor = new RoomActor({
       room: this.room,
-      outbox: {
-        send: (s) => void this.sent.push(s),
-        sendAll: (ss) => {
-          for (const s of ss) this.sent.push(s);
-        },
-      },
+      outbox: this.#outbox,
       mailboxSize: input.mailboxSize,
       callbackTimeoutMs: input.callbackTimeoutMs,
       avatars: this.avatars,
       store: this.store,
-      restored: input.restored,
+      ...(resumeFrom && { resumeFrom }),
       inspect: (e: InspectionEvent) => {
-        if (e.type === "@xstate.microstep") this.transitions.push(...e._transitions.map(transitionKey));
+        if (e.type === "@xstate.microstep") {
+          const keys = e._transitions.map(transitionKey);
+          if (e.event.type === "plugin") this.pluginTransitions.push(keys);
+          else this.transitions.push(...keys);
+        }
         if (e.type === "@xstate.event" && e.sourceRef === undefined) this.external = e.event as RoomEvent;
       },
       onError: (error) => {
@@ -90,7 +106,12 @@ export class Replay {
       },
       onFailure: (error) => this.errors.push(error),
     });
-    this.actor.actor.on("*", (e) => void this.emitted.push(e as RoomEmitted));
+    const actor = this.actor.actor;
+    actor.on("*", (e) => {
+      const emitted = e as RoomEmitted;
+      if (emitted.type !== "traffic") return void this.emitted.push(emitted);
+      this.traffic.push(decisionOf(emitted, actor.getSnapshot()));
+    });
   }
 
   /** Feeds one event of the path to the actor, the way the gateway would cause it. */
@@ -99,17 +120,24 @@ export class Replay {
     switch (event.type) {
       case "xstate.init":
         return;
+      case "resume":
+        return this.#resume(event.room);
       case "join": {
         const stanza = joinPresence("lobby", USER_NICK, event.resource, stepId);
         a.join(stanza, event.resource, USER_NICK, event.history ? {} : { maxstanzas: 0 });
         this.#bind(event, stanza);
         break;
       }
-      case "leave":
-        a.leave(event.resource);
+      case "join.streamed":
+        // The outbox drains: the fan-out sends the rest of the join sequence, then tells the machine.
+        for (const drain of this.#drains.splice(0)) drain();
         break;
+      case "leave":
       case "resource.gone":
-        a.forgetResource(event.resource);
+        // As the router hands them over: an unavailable presence, or a presence error saying the resource is gone.
+        handleRoomStanza(a, leaveStanza(event.resource, event.type === "resource.gone"), { resource: event.resource, nick: USER_NICK }, (s) => {
+          this.sent.push(s);
+        });
         break;
       case "read": {
         const stanza = readStanza(event.needs, stepId);
@@ -120,7 +148,7 @@ export class Replay {
       case "request": {
         if (event.kind === "message") {
           const stanza = groupchat("lobby", `hello ${stepId}`, RESOURCE, stepId);
-          a.request(stanza, "message", textMessage(stanza, a));
+          a.request(stanza, "message", textMessage(stanza, a.archive));
           this.#bind(event, stanza);
         } else if (event.kind === "leave") {
           const stanza = leaveGroupStanza(stepId);
@@ -133,8 +161,18 @@ export class Replay {
         }
         break;
       }
+      case "shutdown":
+        void a.shutdown(event.graceMs).then((tally) => {
+          this.tally = tally;
+        });
+        break;
       case "remove":
-        a.removeUser({ reason: "kicked on the legacy network" });
+        a.removeUser({ kick: event.kick, ...(event.reason !== undefined && { reason: event.reason }) });
+        break;
+      case "backfill.ended":
+        // The late call sends its old message and ends; the room actor tells the machine itself.
+        this.expected.backfilled();
+        this.script.takeLate("backfill").resolve();
         break;
       case "request.done":
         this.script.take("runRequest").resolve();
@@ -142,6 +180,12 @@ export class Replay {
       case "request.failed":
         this.script.take("runRequest").reject(new XMPPError(LEGACY_DOWN.condition, LEGACY_DOWN.text, LEGACY_DOWN.type));
         break;
+      case "plugin": {
+        // A legacy user the room does not list writes: one report, whatever the room is doing.
+        const chatter = await this.room.getParticipant(CHATTER, { store: false });
+        chatter.sendText(chatterBody(stepId), { legacyId: chatterId(stepId) });
+        break;
+      }
       default:
         this.#settle(event);
     }
@@ -149,19 +193,37 @@ export class Replay {
     this.reporterThrows = false;
   }
 
+  /**
+   * Passivates the room actor (as the registry does with an idle room) and re-activates the room
+   * as the registry does: with the plugin room the plugin still holds (`kept`), or with a new
+   * one restored from the store (`restored`: its info, and its participants when
+   * `fillParticipants` ran), and a new room actor resuming from the passivated state.
+   */
+  #resume(room: "kept" | "restored"): void {
+    const state = this.actor.passivate();
+    if (!state) throw new Error("the room actor did not passivate: it is not idle");
+    this.passivated = state;
+    if (room === "restored") {
+      this.room = new ScriptedRoom(this.session, this.script);
+      restoreRoom(this.store, this.room, this.avatars, { participants: participantsKnownIn(state) });
+    }
+    this.#activate(state);
+  }
+
   /** An invoked actor's outcome or timeout: the legacy callback behind it settles, or hangs past the timeout. */
   #settle(event: ActorEvent): void {
     const callback = invokeSource(event.type);
     if (event.type.startsWith("xstate.after.")) {
-      this.script.abandon(callback);
-      vi.advanceTimersByTime(MODEL_INPUT.callbackTimeoutMs);
+      // Its actor stops; the call goes on: a late `backfill` until the path says `backfill.ended`, the others forever.
+      // The overrun's limit: the late call goes on, no longer followed (it never ends in the model).
+      if (!event.type.endsWith(".backfillOverrun")) this.script.outlive(callback);
+      this.#fireTimer(event.type);
       return;
     }
     const running = this.script.take(callback);
     if (event.type.startsWith("xstate.done.actor.")) {
-      if (callback === "fillParticipants") this.participantsKnown = true;
-      // Older than anything archived live.
-      if (callback === "backfill") this.archived.unshift((to) => line({ name: "message", type: "groupchat", from: occupant(BACKFILLED.from), to, id: BACKFILLED.legacyId, body: BACKFILLED.body, delay: true }));
+      if (callback === "fillParticipants") this.expected.participantsKnown = true;
+      if (callback === "backfill") this.expected.backfilled();
       running.resolve();
       return;
     }
@@ -169,90 +231,45 @@ export class Replay {
     running.reject(new XMPPError(LEGACY_DOWN.condition, LEGACY_DOWN.text, LEGACY_DOWN.type));
   }
 
+  /**
+   * Fires the actor's pending `after` timer for `type` now, as its timeout would: several
+   * callbacks may be timed at once (a request and `backfill`), and the path says which one times
+   * out. What the timer's own callback does: it leaves the scheduler and is relayed to the actor.
+   */
+  #fireTimer(type: string): void {
+    const system = this.actor.actor.system;
+    const timer = Object.values(system.getSnapshot()._scheduledEvents).find((t) => t.event.type === type);
+    if (!timer) throw new Error(`no timer pending for ${type}`);
+    system.scheduler.cancel(timer.source, timer.id);
+    (system as unknown as { _relay(source: AnyActorRef, target: AnyActorRef, event: EventObject): void })._relay(timer.source, timer.target, timer.event);
+  }
+
   /** Ties the machine id the actor gave the event to the model's id. */
   #bind(event: RoomEvent & { id: string }, stanza: Element): void {
     const real = this.external;
     if (!real || real.type !== event.type || !("id" in real)) throw new Error(`the actor did not send ${event.type}`);
-    this.ids.set(real.id, event.id);
+    this.ids.set(String(real.id), event.id);
     this.requests.set(event.id, { stanza, event });
   }
 
   /** The real emitted events with the model's ids. */
   emittedAsModel(): RoomEmitted[] {
-    return this.emitted.splice(0).map((e) => ("id" in e ? { ...e, id: this.ids.get(e.id) ?? `unknown ${e.id}` } : e));
+    return this.emitted.splice(0).map((e) => ("id" in e ? ({ ...e, id: this.ids.get(String(e.id)) ?? `unknown ${e.id}` } as RoomEmitted) : e));
   }
 
-  #sent(id: string): Sent {
-    const sent = this.requests.get(id);
-    if (!sent) throw new Error(`the model emitted an event for ${id}, which the path never sent`);
-    return sent;
+  /** The stanzas the chart's emitted events in `step` (taken in `before`) mean, in the order the room actor sends them. */
+  expectedStanzas(step: ModelStep, stepId: string, before: ModelSnapshot | undefined): string[] {
+    return this.expected.of(step, stepId, before);
   }
 
-  /**
-   * The stanzas the chart's emitted events mean, in the order the room actor sends them: read
-   * answers are built asynchronously, so they come after the rest of the step.
-   */
-  expectedStanzas(step: ModelStep): string[] {
-    const later: string[] = [];
-    const resources = step.snapshot.context.resources;
-    // A room that ends has no resources after the step: its last stanzas go to those it had before.
-    const before = this.#resources;
-    this.#resources = resources;
-    const removed = (r: string) => line({ name: "presence", type: "unavailable", from: occupant(USER_NICK), to: fullJid(r), codes: ["100", "110", "307"] });
-    const now: string[] = step.event.type === "remove" ? before.map(removed) : [];
-    for (const e of step.emitted) {
-      switch (e.type) {
-        case "join.ready": {
-          const { stanza, event } = this.#sent(e.id);
-          const to = fullJid(e.resource);
-          const history = event.type === "join" && event.history ? this.archived.slice(-20).map((h) => h(to)) : [];
-          now.push(
-            ...(this.participantsKnown ? PARTICIPANTS : []).map((nick) => line({ name: "presence", from: occupant(nick), to })),
-            line({ name: "presence", from: occupant(USER_NICK), to, id: stanza.attrs.id, codes: ["100", "110"] }),
-            ...history,
-            line({ name: "message", type: "groupchat", from: ROOM, to, subject: true }),
-          );
-          break;
-        }
-        case "join.failed":
-        case "read.failed":
-          now.push(replyTo(this.#sent(e.id).stanza, { type: "error", error: e.error.condition }));
-          break;
-        case "read.ready":
-          later.push(replyTo(this.#sent(e.id).stanza, { type: "result" }));
-          break;
-        case "request.settled": {
-          const { stanza, event } = this.#sent(e.id);
-          if (!e.ok) now.push(replyTo(stanza, { type: "error", error: e.error.condition }));
-          else if (event.type === "request" && event.kind === "message") {
-            const echo = (to: string, delay: boolean) =>
-              line({ name: "message", type: "groupchat", from: occupant(USER_NICK), to, id: stanza.attrs.id, body: stanza.getChildText("body") ?? "", delay });
-            this.archived.push((to) => echo(to, true));
-            now.push(...resources.map((r) => echo(fullJid(r), false)));
-          } else if (event.type === "request" && event.kind === "leave") {
-            now.push(replyTo(stanza, { type: "result" }), ...before.map(removed));
-          } else {
-            const from = occupant(USER_NICK);
-            now.push(...before.map((r) => line({ name: "presence", type: "unavailable", from, to: fullJid(r), codes: ["110"], destroy: true })));
-            now.push(replyTo(stanza, { type: "result" }));
-          }
-          break;
-        }
-        case "left":
-          now.push(line({ name: "presence", type: "unavailable", from: occupant(USER_NICK), to: fullJid(e.resource), codes: ["110"] }));
-          break;
-        case "join.dropped":
-        case "request.started":
-        case "destroyed":
-        case "removed":
-          break;
-      }
-    }
-    return [...now, ...later];
+  /** True while the store has the room's record. */
+  roomStored(): boolean {
+    return this.store.getRoom(ALICE, ROOM) !== undefined;
   }
 
+  /** Stops the room actor, whatever it is doing (a path may end anywhere). */
   stop(): void {
-    if (this.actor.actor.getSnapshot().status === "active") this.actor.passivate();
+    if (this.actor.actor.getSnapshot().status === "active") this.actor.actor.stop();
   }
 }
 

@@ -89,10 +89,13 @@ describe("the room machine's chart", () => {
     expect(mermaid).toMatch(/^ *--$/m);
     expect(mermaid).toContain("[*] --> active");
     expect(mermaid).toContain("destroyed --> [*]");
-    expect(mermaid).toContain("running --> destroyed : request.done [destroyedRoom]");
+    expect(mermaid).toContain("running --> destroyed : request.done [requestDestroyedRoom]");
     expect(mermaid).toContain("active --> removed : remove");
     expect(mermaid).toContain("request [mailboxFull] / refuseRequest");
-    expect(mermaid).toContain("[and(hasRequests, not(in(#uninitialized)))]");
+    // Named guards read as sentences; none spells out a cross-region expression.
+    expect(mermaid).toContain("waiting --> busy : always [requestDue]");
+    expect(mermaid).not.toMatch(/\[(and|or|not|in)\(/);
+    expect(mermaid).toContain("running --> timedOut : after callbackTimeout");
   });
 
   it("describes the same transitions as JSON", () => {
@@ -101,10 +104,10 @@ describe("the room machine's chart", () => {
     expect(chart.root.initial).toBe("room.active");
     const done = chart.edges.filter((e) => e.source === "room.active.mailbox.busy.running" && e.label === "request.done");
     expect(done.map((e) => [e.target, e.guard, e.actions])).toEqual([
-      ["room.destroyed", "destroyedRoom", ["settleOk"]],
-      ["room.removed", "removedRoom", ["settleOk"]],
-      ["room.active.mailbox.busy.running", "hasRequests", ["settleAndDequeue"]],
-      ["room.active.mailbox.waiting", undefined, ["settleOk"]],
+      ["room.destroyed", "requestDestroyedRoom", ["settle"]],
+      ["room.removed", "requestRemovedUser", ["settle"]],
+      ["room.active.mailbox.busy.running", "requestsWaiting", ["settle"]],
+      ["room.active.mailbox.waiting", undefined, ["settle"]],
     ]);
     const join = chart.edges.find((e) => e.source === "room.active" && e.event === "join" && e.guard === undefined);
     expect(join).toMatchObject({ target: "room.active", targetless: true, actions: ["queueJoin"] });

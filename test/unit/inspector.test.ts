@@ -69,8 +69,8 @@ describe("the inspector's model of the room actors", () => {
       [BOB, [LOBBY]],
     ]);
     const joined = byRoom(model, ALICE, LOBBY);
-    expect(joined).toMatchObject({ status: "active", state: "joined", resources: 1, mailbox: 0, mailboxSize: 100, calls: [] });
-    expect(joined.activeStates).toEqual(expect.arrayContaining(["room", "room.active", "joined", "room.active.mailbox.waiting"]));
+    expect(joined).toMatchObject({ status: "active", state: "joined.live", resources: 1, mailbox: 0, mailboxSize: 100, calls: [] });
+    expect(joined.activeStates).toEqual(expect.arrayContaining(["room", "room.active", "joined", "room.active.lifecycle.joined.live", "room.active.mailbox.waiting"]));
     expect(byRoom(model, BOB, LOBBY).state).toBe("infoFetched.idle");
     expect(joined.events.map((e) => `${e.dir} ${e.type}`)).toEqual(expect.arrayContaining(["in xstate.init", "in join", "out join.ready"]));
   });
@@ -266,7 +266,7 @@ describe("the inspector's server", () => {
     expect(html).toContain('data-testid="room-list"');
     expect(html).not.toMatch(/https?:\/\//);
     const svg = await (await fetch(`${inspector.url}chart.svg`)).text();
-    expect(svg).toContain("<title>joined</title>");
+    expect(svg).toContain("<title>participantsFilled</title>");
     expect(await (await fetch(`${inspector.url}api/chart`)).json()).toMatchObject({ machine: "room" });
 
     const events = await fetch(`${inspector.url}events`);
@@ -289,13 +289,13 @@ describe("the inspector's server", () => {
     expect(await next("snapshot", (d) => d.users.length === 0)).toMatchObject({ detail: false });
     const actor = await gw.room(ALICE, "lobby");
     actor.join(joinPresence("lobby", "alice"), "phone", "alice");
-    await next("rooms", (d) => d.rooms.some((r: RoomView) => r.state === "joined"));
+    await next("rooms", (d) => d.rooms.some((r: RoomView) => r.state === "joined.live"));
     await gw.room(BOB, "lobby");
     await vi.waitFor(
       async () => {
         const listed = (await (await fetch(`${inspector.url}api/rooms`)).json()) as { users: Array<{ rooms: RoomView[] }> };
         expect(listed.users).toHaveLength(2);
-        expect(listed.users.flatMap((g) => g.rooms.map((r) => r.state)).sort()).toEqual(["infoFetched.idle", "joined"]);
+        expect(listed.users.flatMap((g) => g.rooms.map((r) => r.state)).sort()).toEqual(["infoFetched.idle", "joined.live"]);
       },
       { timeout: 10_000, interval: 20 },
     );

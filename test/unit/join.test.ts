@@ -98,7 +98,7 @@ describe("joining a bridged room", () => {
     h.route(leave);
     await h.settle();
     expect(h.take().map(summary)).toEqual([`presence/unavailable ${ROOM}/alice -> ${ALICE}/laptop [110]`]);
-    expect(actor.resources).toEqual(["phone"]);
+    expect(actor.snapshot.context.resources).toEqual(["phone"]);
     expect(actor.actor.getSnapshot().matches({ active: { lifecycle: "joined" } })).toBe(true);
     leave.attrs.from = `${ALICE}/phone`;
     h.route(leave);

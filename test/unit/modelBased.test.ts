@@ -1,30 +1,24 @@
-
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { RoomInput } from "../../src/machines/roomEvents.js";
+import { decisionOf } from "../../src/actors/pluginTraffic.js";
+import { ABANDONED, SHUTTING_DOWN } from "../../src/machines/roomErrors.js";
 import {
-  RUNNER_ERROR,
   MODEL_INPUT,
   type ModelSnapshot,
-  type ModelStep,
+  RUNNER_ERROR,
   abstractOf,
   allStateIds,
   allTransitions,
   invokeSource,
+  model,
   serializeState,
 } from "../helpers/modelPaths.js";
 import { type ModelPath, modelPaths } from "../helpers/modelGraph.js";
+import { type ModelStep, recordingScope } from "../helpers/modelSteps.js";
 import { lineOf } from "../helpers/modelLegacy.js";
 import { Replay } from "../helpers/modelReplay.js";
 
-/**
- * The inputs the paths start from: a fresh room, and a room re-activated after passivation with
- * every callback already run (the only way to take the `restored*` transitions).
- */
-const INPUTS: Array<{ name: string; input: RoomInput }> = [
-  { name: "fresh room", input: MODEL_INPUT },
-  { name: "re-activated room", input: { ...MODEL_INPUT, restored: { info: true, participants: true, archive: true } } },
-];
-const generated = INPUTS.map(({ name, input }) => ({ name, input, ...modelPaths(input) }));
+const generated = modelPaths(MODEL_INPUT);
 
 /**
  * Transitions of the chart the replay cannot take, with the reason. (The backfill actor fails
@@ -36,6 +30,26 @@ const NOT_COVERED: Record<string, string> = {
     "the request runner answers every failure of a request with request.failed; it has no failure of its own to replay",
 };
 
+/**
+ * Divergences of src from the chart that the replay shows and that are not fixed yet: the paths
+ * on which one shows must fail with its `failure` (matched against the message, the actual and
+ * the expected value); once one passes, the bug is fixed and its entry goes.
+ */
+const KNOWN_BUGS: Array<{ bug: string; on: (path: ModelPath) => boolean; failure: RegExp }> = [
+  {
+    bug:
+      "the sender of a late backfill's message is listed as an occupant when the call ends while fillParticipants runs: " +
+      "PluginAdapter.backfilling is false while the room is muted, whichever call creates the participant, so it is stored",
+    on: (path) =>
+      path.steps.some(
+        (step, i) =>
+          step.event.type === "backfill.ended" &&
+          path.steps[i - 1]?.snapshot.hasTag("muted") &&
+          path.steps.slice(i).some((later) => later.emitted.some((e) => e.type === "join.ready")),
+      ),
+    failure: /^\[\s*'presence lobby@muc\.example\.org\/dave -> alice@example\.org\/phone'/m,
+  },
+];
 
 function describeEvent(e: ModelStep["event"]): string {
   switch (e.type) {
@@ -48,11 +62,20 @@ function describeEvent(e: ModelStep["event"]): string {
     case "leave":
     case "resource.gone":
     case "remove":
+    case "join.streamed":
+    case "backfill.ended":
+    case "shutdown":
       return e.type;
+    case "resume":
+      return `resume (${e.room} room)`;
     case "request.done":
       return "runRequest done";
     case "request.failed":
       return "runRequest error";
+    case "plugin":
+      return `legacy ${e.kind}`;
+    case "xstate.init":
+      return "init";
     default: {
       const kind = e.type.startsWith("xstate.after.") ? "timeout" : e.type.startsWith("xstate.done.") ? "done" : "error";
       return `${invokeSource(e.type)} ${kind}`;
@@ -65,22 +88,60 @@ function describePath(path: ModelPath): string {
   return path.steps.slice(1).map((s) => describeEvent(s.event)).join(" > ") || "(init)";
 }
 
-async function replay(path: ModelPath, input: RoomInput): Promise<void> {
+/**
+ * What the chart decides on a piece of the plugin's traffic in `snapshot` (the kind does not
+ * matter to it): its audience and the snapshot's tags (see `decisionOf`), and the transitions
+ * the decision takes.
+ */
+function trafficIn(snapshot: ModelSnapshot) {
+  const recorder = recordingScope();
+  model.transition(snapshot, { type: "plugin", id: 0, count: 1, kind: "message" }, recorder.scope);
+  const { transitions, emitted } = recorder.take();
+  const decisions = emitted.map((e) => (e.type === "traffic" ? decisionOf(e, snapshot) : e));
+  return { transitions, decision: decisions[0] };
+}
+
+async function replay(path: ModelPath): Promise<void> {
   const r = new Replay();
-  await r.start(input);
+  await r.start(MODEL_INPUT);
   const label = describePath(path);
   try {
     for (const [i, step] of path.steps.entries()) {
+      const stored = r.roomStored();
       await r.perform(step.event, `s${i}`);
-      const where = `step ${i} (${step.event.type === "xstate.init" ? "init" : describeEvent(step.event)}) of ${label}`;
+      const where = `step ${i} (${describeEvent(step.event)}) of ${label}`;
       const snapshot = r.actor.actor.getSnapshot();
       expect(snapshot.value, where).toEqual(step.snapshot.value);
       expect(abstractOf(snapshot as ModelSnapshot), where).toEqual(abstractOf(step.snapshot));
-      expect(r.transitions.splice(0), where).toEqual(step.transitions);
-      expect(r.emittedAsModel(), where).toEqual(step.emitted);
-      expect(r.sent.splice(0).map(lineOf), where).toEqual(r.expectedStanzas(step));
+      if (step.passivated) expect(r.passivated, `${where}: the passivated state`).toBe(step.passivated);
+      // The plugin's traffic takes its own transition and emits its decision, checked below.
+      const traffic = step.event.type === "plugin";
+      expect(r.transitions.splice(0), where).toEqual(traffic ? [] : step.transitions);
+      expect(r.emittedAsModel(), where).toEqual(step.emitted.filter((e) => e.type !== "traffic"));
+      // The plugin's traffic, and that of the scripted callbacks (the room's name and subject,
+      // the participants, the backfilled message), arrives in the state before the step.
+      const decisions = r.traffic.splice(0);
+      const trafficTransitions = r.pluginTransitions.splice(0);
+      const before = path.steps[i - 1]?.snapshot;
+      if (before && decisions.length > 0) {
+        const expected = trafficIn(before);
+        expect(decisions, `${where}: the plugin's traffic`).toEqual(decisions.map(() => expected.decision));
+        expect(trafficTransitions, `${where}: the plugin's traffic`).toEqual(trafficTransitions.map(() => expected.transitions));
+      } else {
+        expect(decisions, `${where}: the plugin's traffic`).toEqual([]);
+      }
+      expect(r.sent.splice(0).map(lineOf), where).toEqual(r.expectedStanzas(step, `s${i}`, before));
+      // A destroyed room and a removed user leave no rows; a shutdown keeps them for the next run.
+      const ending = step.emitted.find((e) => e.type === "destroyed" || e.type === "removed" || e.type === "stopped");
+      if (ending) expect(r.roomStored(), `${where}: the room's record`).toBe(ending.type === "stopped" && stored);
     }
     expect(r.errors).toEqual([]);
+    // What the gateway's shutdown tells: the stanzas it refused, the request it abandoned.
+    if (path.steps.some((s) => s.event.type === "shutdown") && path.steps.at(-1)?.snapshot.status === "done") {
+      const failures = path.steps.flatMap((s) => s.emitted).map((e) => ("error" in e ? e.error : undefined));
+      const count = (error: unknown) => failures.filter((f) => f === error).length;
+      expect(r.tally, "the shutdown's tally").toEqual({ refused: count(SHUTTING_DOWN), abandoned: count(ABANDONED) });
+    }
   } finally {
     r.stop();
   }
@@ -89,7 +150,7 @@ async function replay(path: ModelPath, input: RoomInput): Promise<void> {
 // ---- tests ----------------------------------------------------------------------------------------
 
 describe("room machine paths from xstate/graph", () => {
-  const paths = generated.flatMap((g) => g.paths);
+  const paths = [...generated.paths, ...generated.resumed];
   const stateIds = allStateIds();
   const { edges, eventless } = allTransitions();
 
@@ -105,16 +166,27 @@ describe("room machine paths from xstate/graph", () => {
   });
 
   it("stay small: the abstraction of the context keeps the state space bounded", () => {
-    for (const g of generated) expect(g.states).toBeLessThan(1_000);
+    expect(generated.states).toBeLessThan(1_100);
   });
 
   it("are sound: replaying a path's events reaches the abstract states the graph computed", () => {
     for (const p of paths) expect(p.steps.map((s) => serializeState(s.snapshot))).toEqual(p.states);
   });
+
+  it("passivate in every idle state the model reaches", () => {
+    expect(generated.idle).toBeGreaterThan(0);
+    expect(new Set(generated.resumed.map((p) => p.resumedIn)).size).toBe(generated.idle);
+  });
 });
 
-for (const { name, input, paths } of generated) {
+const groups = [
+  { name: "fresh room", paths: generated.paths },
+  { name: "passivated and resumed room", paths: generated.resumed },
+];
+
+for (const { name, paths } of groups) {
   describe(`replayed against a RoomActor (${name}, ${paths.length} paths)`, () => {
+    // No timer fires by itself: the replay fires the one its path times out (see Replay).
     beforeAll(() => {
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     });
@@ -122,11 +194,21 @@ for (const { name, input, paths } of generated) {
       vi.useRealTimers();
     });
 
-    it.for(paths.map((p) => [describePath(p), p] as const))(
-      "%s",
-      async ([, path]) => {
-        await replay(path, input);
-      },
-    );
+    const bugOf = (p: ModelPath) => KNOWN_BUGS.find((b) => b.on(p));
+    it.for(paths.filter((p) => !bugOf(p)).map((p) => [describePath(p), p] as const))("%s", async ([, path]) => {
+      await replay(path);
+    });
+    for (const known of KNOWN_BUGS) {
+      const affected = paths.filter((p) => bugOf(p) === known);
+      if (affected.length === 0) continue;
+      it.for(affected.map((p) => [describePath(p), p] as const))(`known src bug: ${known.bug}: %s`, async ([, path]) => {
+        const error = await replay(path).then(
+          () => undefined,
+          (e: unknown) => e as Error & { actual?: unknown; expected?: unknown },
+        );
+        expect(error, "the replay passes: the bug is fixed, delete its entry").toBeDefined();
+        expect(`${error?.message}\n${inspect(error?.actual)}\n${inspect(error?.expected)}`).toMatch(known.failure);
+      });
+    }
   });
 }

@@ -50,7 +50,7 @@ describe("passivation", () => {
     for (let i = 1; i < 5; i++) h.route(rename(`r${i}`, "x", `x${i}`));
     await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 4);
     const joined = h.registry.peek(ALICE, `r0@${DOMAIN}`)!;
-    expect(joined.resources).toEqual(["phone"]);
+    expect(joined.snapshot.context.resources).toEqual(["phone"]);
     (await joined.room.getParticipant("bob")).sendText("still here", { legacyId: "s1" });
     expect(h.sent.some((s) => s.getChildText("body") === "still here")).toBe(true);
   });

@@ -54,7 +54,11 @@ function start(overrides: {
 }
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-const lifecycle = (a: ReturnType<typeof start>["actor"]) => (a.getSnapshot().value as { active: { lifecycle: unknown } }).active.lifecycle;
+/** The lifecycle state, with `joined`'s substates (streaming a join sequence, live) folded into "joined". */
+const lifecycle = (a: ReturnType<typeof start>["actor"]) => {
+  const value = (a.getSnapshot().value as { active: { lifecycle: unknown } }).active.lifecycle;
+  return typeof value === "object" && value !== null && "joined" in value ? "joined" : value;
+};
 
 describe("room machine lifecycle", () => {
   it("goes uninitialized → infoFetched → participantsFilled → joined and back when the last resource leaves", async () => {
@@ -196,7 +200,7 @@ describe("room machine mailbox", () => {
     const settled = emitted.filter((e) => e.type === "request.settled");
     expect(settled).toEqual([
       { type: "request.settled", id: "slow", ok: false, error: expect.objectContaining({ condition: "remote-server-timeout" }) },
-      { type: "request.settled", id: "next", ok: true },
+      { type: "request.settled", id: "next", ok: true, resources: [], streaming: [] },
     ]);
   });
 
@@ -209,9 +213,55 @@ describe("room machine mailbox", () => {
     expect(actor.getSnapshot().value).toBe("destroyed");
     expect(actor.getSnapshot().status).toBe("done");
     expect(emitted.filter((e) => e.type !== "request.started")).toEqual([
-      { type: "request.settled", id: "d", ok: true },
+      { type: "request.settled", id: "d", ok: true, resources: [], streaming: [] },
       { type: "request.settled", id: "after", ok: false, error: expect.objectContaining({ condition: "item-not-found" }) },
       { type: "destroyed" },
     ]);
+  });
+});
+
+describe("room machine shutdown", () => {
+  it("refuses what waits, lets the request in flight finish in mailbox.busy.draining, then ends in stopped", async () => {
+    const slow = gate<RequestOutcome>();
+    const { actor, emitted } = start({ runRequest: (r) => (r.id === "slow" ? slow.promise : Promise.resolve({ id: r.id, destroyed: false })) });
+    await tick();
+    actor.send({ type: "join", id: "j1", resource: "phone", history: false });
+    await tick();
+    actor.send({ type: "join.streamed", resource: "phone" });
+    actor.send({ type: "request", id: "slow", kind: "setConfig" });
+    actor.send({ type: "request", id: "queued", kind: "message" });
+    actor.send({ type: "shutdown", graceMs: 1000 });
+    expect(actor.getSnapshot().matches({ active: { mailbox: { busy: "draining" } } })).toBe(true);
+    expect(emitted.filter((e) => e.type === "request.settled")).toEqual([
+      { type: "request.settled", id: "queued", ok: false, error: expect.objectContaining({ condition: "service-unavailable", type: "wait" }) },
+    ]);
+    slow.resolve({ id: "slow", destroyed: false });
+    await tick();
+    expect(actor.getSnapshot().value).toBe("stopped");
+    expect(actor.getSnapshot().status).toBe("done");
+    expect(emitted.slice(-2)).toEqual([
+      { type: "request.settled", id: "slow", ok: true, resources: ["phone"], streaming: [] },
+      { type: "stopped", resources: ["phone"] },
+    ]);
+  });
+
+  it("abandons the request in flight after the grace period (remote-server-timeout)", async () => {
+    const { actor, emitted } = start({ runRequest: () => new Promise(() => {}) });
+    await tick();
+    actor.send({ type: "request", id: "hangs", kind: "setConfig" });
+    actor.send({ type: "shutdown", graceMs: 20 });
+    await tick(60);
+    expect(actor.getSnapshot().value).toBe("stopped");
+    expect(emitted.filter((e) => e.type === "request.settled")).toEqual([
+      { type: "request.settled", id: "hangs", ok: false, error: expect.objectContaining({ condition: "remote-server-timeout" }) },
+    ]);
+  });
+
+  it("stops at once when nothing is in flight", async () => {
+    const { actor, emitted } = start({});
+    await tick();
+    actor.send({ type: "shutdown", graceMs: 1000 });
+    expect(actor.getSnapshot().value).toBe("stopped");
+    expect(emitted).toEqual([{ type: "stopped", resources: [] }]);
   });
 });

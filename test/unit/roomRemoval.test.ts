@@ -119,7 +119,7 @@ describe("removing the user silently", () => {
     await (await h.sessions.get(ALICE))!.removeRoom(actor.room, { kick: false });
     await h.settle();
     expect(h.take()).toEqual([]);
-    expect(actor.destroyed).toBe(true);
+    expect(actor.snapshot.status).toBe("done");
     expectNoRows(h.store);
   });
 });
@@ -186,7 +186,7 @@ describe("XEP-0077 <remove/> to a room", () => {
       "register feature-not-implemented",
       "leave feature-not-implemented",
     ]);
-    expect(actor.resources).toEqual(["phone"]);
+    expect(actor.snapshot.context.resources).toEqual(["phone"]);
     expect(h.store.getRoom(ALICE, ROOM)).toBeDefined();
   });
 });

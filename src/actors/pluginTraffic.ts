@@ -1,0 +1,133 @@
+/**
+ * What the plugin's traffic becomes once the room's machine has decided on it (the `traffic`
+ * event): records written, messages archived, and stanzas for the fan-out. Each kind in one
+ * place, in the order slidge sends them.
+ */
+import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import type { PluginTraffic } from "../legacy/RoomHost.js";
+import type { Audience, RoomEmitted } from "../machines/roomEvents.js";
+import { Status, roomStatusMessage } from "../protocol/xep0045.js";
+import { keyOf, newStanzaId } from "./archive.js";
+import type { RoomArchive } from "./roomArchive.js";
+import { avatarChanged } from "./roomAvatar.js";
+import type { Plan, RoomFanOut } from "./roomFanOut.js";
+import { participantRecord, saveRoom } from "./roomRecords.js";
+import { participantMessage, participantPresence, participantReactions, renamePresences, subjectMessage, userJid } from "./roomStanzas.js";
+
+/**
+ * The machine's decision on one piece of traffic: its audience, and what the room's tags say in
+ * that snapshot (see the `traffic` emitted event).
+ */
+export interface TrafficDecision {
+  audience: Audience;
+  muted: boolean;
+  backfilling: boolean;
+  /** Participant records are written now (not before `updateInfo` stored the room, nor while `fillParticipants` runs). */
+  saves: boolean;
+  /** `updateInfo` has run: the store has the room's record. */
+  infoKnown: boolean;
+}
+
+/** The decision on `event`, in the room's current snapshot. */
+export function decisionOf(event: Extract<RoomEmitted, { type: "traffic" }>, snapshot: { hasTag(tag: string): boolean }): TrafficDecision {
+  const muted = snapshot.hasTag("muted");
+  const infoKnown = snapshot.hasTag("infoKnown");
+  return { audience: event.audience, muted, backfilling: snapshot.hasTag("backfilling"), saves: !muted && infoKnown, infoKnown };
+}
+
+/** What applying traffic needs: the room, its archive, its fan-out, and its host (to report traffic later). */
+export interface TrafficTargets {
+  room: LegacyRoom;
+  archive: RoomArchive;
+  fanOut: RoomFanOut;
+  plugin: { tell(traffic: PluginTraffic): void };
+}
+
+/** Applies one piece of the plugin's traffic as the machine decided. */
+export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: TrafficDecision): void {
+  const { room, archive, fanOut } = t;
+  const store = archive.store;
+  const to = (r: string) => userJid(room, r);
+  const live = (plan: Plan) => fanOut.send(plan, d.audience);
+  // A message before `updateInfo` stored the room: the room's record comes first, so that the
+  // archive takes the message (updateInfo completes the record when it ends).
+  if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "reaction") && !store.getRoom(room.session.user, room.jid)) {
+    saveRoom(store, room);
+  }
+  switch (traffic.kind) {
+    case "message": {
+      const { participant: p, body, options } = traffic;
+      const id = options.legacyId ?? newStanzaId();
+      const ids = { id, stanzaId: id, when: options.when };
+      const archiveOnly = options.archiveOnly === true || d.backfilling;
+      // Archived before it is fanned out: what a client received is always in the archive.
+      archive.archive(participantMessage(p, room.session.user, body, ids), id, options.legacyId, options.when, p.jid, archiveOnly);
+      archive.messages.record(id, options.legacyId);
+      if (archiveOnly) return;
+      announce(t, p, d);
+      return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids)));
+    }
+    case "reaction": {
+      const { participant: p, target, emojis } = traffic;
+      const stanzaId = traffic.legacyId ?? newStanzaId();
+      const reactions = { target, emojis, stanzaId };
+      archive.archive(participantReactions(p, room.session.user, reactions), stanzaId, traffic.legacyId, undefined, p.jid);
+      announce(t, p, d);
+      return live((rs) => rs.map((r) => participantReactions(p, to(r), reactions)));
+    }
+    case "joined":
+    case "saved":
+      if (d.saves && store && room._isStored(traffic.participant)) store.putParticipant(keyOf(room), participantRecord(traffic.participant));
+      // Deferred a turn, so that what the plugin sets right after creating the participant
+      // (affiliation, role, presence) is in its first presence instead of a second one.
+      if (traffic.kind === "joined" && !d.muted) setImmediate(() => t.plugin.tell({ kind: "announce", participant: traffic.participant }));
+      return;
+    case "announce":
+      return announce(t, traffic.participant, d);
+    case "changed": {
+      const p = traffic.participant;
+      if (traffic.save && d.saves && store && room._isStored(p)) store.putParticipant(keyOf(room), participantRecord(p));
+      if (p._presenceSent) live((rs) => rs.map((r) => participantPresence(p, to(r))));
+      return;
+    }
+    case "removed": {
+      const { participant: p, options } = traffic;
+      if (d.saves && store) store.deleteParticipant(keyOf(room), p.resource);
+      if (!p._presenceSent) return;
+      p._presenceSent = false;
+      const codes = options.ban ? [Status.BANNED] : options.kick ? [Status.KICKED] : [];
+      const extras = { type: "unavailable" as const, statusCodes: codes, reason: options.reason, affiliation: options.ban ? ("outcast" as const) : undefined };
+      return live((rs) => rs.map((r) => participantPresence(p, to(r), extras)));
+    }
+    case "renamed": {
+      const p = traffic.participant;
+      if (d.saves && store) {
+        store.deleteParticipant(keyOf(room), traffic.oldResource);
+        if (room._isStored(p)) store.putParticipant(keyOf(room), participantRecord(p));
+      }
+      if (p._presenceSent) live((rs) => rs.flatMap((r) => renamePresences(p, traffic.oldResource, to(r))));
+      return;
+    }
+    case "subject":
+    case "config":
+      // While muted (updateInfo, fillParticipants) the room is saved when the callback ends, and
+      // join sequences carry the subject and the configuration.
+      if (d.muted) return;
+      if (store) saveRoom(store, room);
+      if (traffic.kind === "subject") return live((rs) => rs.map((r) => subjectMessage(room, to(r), { live: true })));
+      return live((rs) => rs.map((r) => roomStatusMessage(room.jid, to(r), [Status.CONFIG_CHANGED])));
+    case "avatar":
+      if (store) saveRoom(store, room, { avatar: true });
+      if (traffic.announce && !d.muted) live((rs) => rs.flatMap((r) => avatarChanged(room, to(r))));
+      return;
+  }
+}
+
+/** Sends a stored participant's presence once per run: when it appears, or before its first message. */
+function announce(t: TrafficTargets, p: LegacyParticipant, d: TrafficDecision): void {
+  if (p._presenceSent || p.isUser || p.isSystem || !t.room._isStored(p)) return;
+  p._presenceSent = true;
+  // Joins that have not started yet list it themselves: it is stored.
+  t.fanOut.send((rs) => rs.map((r) => participantPresence(p, userJid(t.room, r))), d.audience, true);
+}

@@ -1,0 +1,131 @@
+/**
+ * The fan-out of one room: sends live traffic to the resources the machine names, holds it for
+ * resources whose join sequence is still going out (or has not started), and streams join
+ * sequences in chunks, yielding to the event loop between them. Which resources are streaming
+ * is the machine's state (`joined.streaming`); this only carries the stanzas.
+ */
+import type { Element } from "@xmpp/component";
+import type { Audience } from "../machines/roomEvents.js";
+import { stanzaIdOf } from "../protocol/xep0359.js";
+
+/** Stanzas to send, built for the given resources. */
+export type Plan = (resources: readonly string[]) => Element[];
+
+/** Where a room sends stanzas. `size` and `flushed` let a long join respect back-pressure. */
+export interface StanzaSink {
+  send(stanza: Element): void;
+  sendAll(stanzas: Iterable<Element>): void;
+  /** Sends `substitute` instead of `stanza` if a message it refers to is lost by a failed commit. */
+  replaceIfLost?(stanza: Element, substitute: () => Element): void;
+  readonly size?: number;
+  flushed?(): Promise<void>;
+}
+
+/** Stanzas of a join sequence sent per event-loop turn. */
+const JOIN_CHUNK = 250;
+/** Outbox backlog above which a streaming join waits for it to drain. */
+const JOIN_BACKLOG = 2_000;
+
+/** Sends a room's live traffic and join sequences; see the module comment. */
+export class RoomFanOut {
+  readonly #outbox: StanzaSink;
+  readonly #machine: { deliver(event: { type: "join.streamed"; resource: string }): void };
+  /** Created on first use: an idle room holds neither (~180 B each). */
+  #held: Map<string, Plan[]> | undefined;
+  #streams: Map<string, object> | undefined;
+
+  /** `machine` hears `join.streamed` when a resource's join sequence and what was held for it are out. */
+  constructor(outbox: StanzaSink, machine: { deliver(event: { type: "join.streamed"; resource: string }): void }) {
+    this.#outbox = outbox;
+    this.#machine = machine;
+  }
+
+  /**
+   * Sends `plan` to `audience.now`, and holds it for the resources whose join sequence is going
+   * out and, unless the join sequence lists it itself (`listedByJoins`), for those whose join
+   * waits.
+   */
+  send(plan: Plan, audience: Audience, listedByJoins = false): void {
+    if (audience.now.length > 0) this.#outbox.sendAll(plan(audience.now));
+    for (const r of audience.streaming) this.#hold(r, plan);
+    if (!listedByJoins) for (const r of audience.joining) if (!audience.streaming.includes(r)) this.#hold(r, plan);
+  }
+
+  /**
+   * Sends a request's answer: what is addressed to a resource whose join sequence is going out
+   * waits for the end of the sequence; the rest (and all of it with `now`) goes out at once.
+   */
+  sendAnswer(stanzas: Element[], streaming: readonly string[], jidOf: (resource: string) => string, send: (now: Element[]) => void): void {
+    if (streaming.length === 0) return send(stanzas);
+    const now = [...stanzas];
+    for (const r of streaming) {
+      const to = jidOf(r);
+      const later = now.filter((s) => s.attrs.to === to);
+      if (later.length === 0) continue;
+      this.#hold(r, () => later);
+      for (const s of later) now.splice(now.indexOf(s), 1);
+    }
+    send(now);
+  }
+
+  #hold(resource: string, plan: Plan): void {
+    if (!this.#held) this.#held = new Map();
+    const held = this.#held.get(resource);
+    if (held) held.push(plan);
+    else this.#held.set(resource, [plan]);
+  }
+
+  /**
+   * Sends a join sequence to one resource, then what was held for it. Long sequences go out
+   * {@link JOIN_CHUNK} stanzas per event-loop turn, waiting for the outbox when it backs up.
+   */
+  stream(resource: string, sequence: Iterable<Element>): void {
+    const token = {};
+    if (!this.#streams) this.#streams = new Map();
+    this.#streams.set(resource, token);
+    const stanzas = sequence[Symbol.iterator]();
+    const step = (): void => {
+      if (this.#streams?.get(resource) !== token) return;
+      for (let n = 0; n < JOIN_CHUNK; n++) {
+        const next = stanzas.next();
+        if (next.done) return this.#finish(resource);
+        this.#outbox.send(next.value);
+      }
+      if ((this.#outbox.size ?? 0) > JOIN_BACKLOG && this.#outbox.flushed) void this.#outbox.flushed().then(step);
+      else setImmediate(step);
+    };
+    step();
+  }
+
+  /** The stanza-ids of the messages held for a resource whose join is under way. */
+  heldStanzaIds(resource: string): Set<string> {
+    const ids = new Set<string>();
+    for (const plan of this.#held?.get(resource) ?? []) {
+      for (const s of plan([resource])) {
+        const id = stanzaIdOf(s);
+        if (id !== undefined) ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  /** Forgets what was held, and stops the join sequence, for one resource (or, without one, every resource). */
+  forget(resource?: string): void {
+    if (resource === undefined) {
+      this.#held = undefined;
+      this.#streams = undefined;
+      return;
+    }
+    this.#held?.delete(resource);
+    this.#streams?.delete(resource);
+  }
+
+  /** Ends a join: what was held for the resource goes out, then the machine hears of it. */
+  #finish(resource: string): void {
+    this.#streams?.delete(resource);
+    const held = this.#held?.get(resource) ?? [];
+    this.#held?.delete(resource);
+    for (const plan of held) this.#outbox.sendAll(plan([resource]));
+    this.#machine.deliver({ type: "join.streamed", resource });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The runtime of one room: turns what the room's machine emits into stanzas for the outbox.
+ * Joins get their join sequence (streamed by the fan-out), reads and requests their answers,
+ * the plugin's traffic its fan-out, and the room's end its presences.
+ */
+import type { Element } from "@xmpp/component";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { DETACHED_HOST } from "../legacy/RoomHost.js";
+import type { Store } from "../store/types.js";
+import { ABANDONED, SHUTTING_DOWN } from "../machines/roomErrors.js";
+import type { RoomEmitted } from "../machines/roomEvents.js";
+import type { ShutdownTally } from "./roomShutdown.js";
+import type { StanzaErrorData } from "../protocol/rfc6120.js";
+import { Status } from "../protocol/xep0045.js";
+import { stanzaIdOf } from "../protocol/xep0359.js";
+import { joinHistory } from "./archive.js";
+import { joinSequence } from "./joinSequence.js";
+import { answerFailure, answerRead, answerRequest, type PendingEntries } from "./pendingEntries.js";
+import { applyTraffic, decisionOf } from "./pluginTraffic.js";
+import type { RoomArchive } from "./roomArchive.js";
+import type { RoomFanOut, StanzaSink } from "./roomFanOut.js";
+import type { PluginAdapter } from "./roomPlugin.js";
+import { removedPresences, selfUnavailable, userGone, userJid } from "./roomStanzas.js";
+
+/** The parts of a room the runtime acts on. */
+export interface RoomRuntimeParts {
+  room: LegacyRoom;
+  outbox: StanzaSink;
+  fanOut: RoomFanOut;
+  archive: RoomArchive;
+  pending: PendingEntries;
+  plugin: PluginAdapter;
+
+  store: Store | undefined;
+  /** Called once the room ended (destroyed, or the user removed), after its rows are deleted. */
+  onEnded: (() => void) | undefined;
+  /** What the gateway's shutdown refused and abandoned in this room. */
+  tally: ShutdownTally;
+}
+
+/** Handles one emitted event of a room's machine; see the module comment. */
+export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
+  const { room, outbox, pending, fanOut } = parts;
+  switch (event.type) {
+    case "join.ready":
+      return completeJoin(parts, event.id, event.resource);
+    case "join.dropped": {
+      // What was held for the join goes with it: a later join of the resource starts afresh.
+      const entry = pending.take(event.id);
+      if (entry?.type === "join") fanOut.forget(entry.resource);
+      return;
+    }
+    case "join.failed":
+    case "read.failed":
+      return failEntry(parts, event.id, event.error);
+    case "read.ready": {
+      const entry = pending.take(event.id);
+      if (entry?.type === "read") answerRead(entry, outbox, room.jid);
+      return;
+    }
+    case "request.started":
+      return;
+    case "request.settled": {
+      if (!event.ok) return failEntry(parts, event.id, event.error);
+      const entry = pending.take(event.id);
+      if (entry?.type !== "request" || !entry.plan) return;
+      const stanzas = entry.plan(event.resources);
+      // A request that ends the room stops every join sequence: its presences go out at once.
+      const ends = entry.kind === "destroy" || entry.kind === "leave";
+      const send = (now: Element[]) => answerRequest(entry.stanza, now, outbox, room.jid);
+      return fanOut.sendAnswer(stanzas, ends ? [] : event.streaming, (r) => userJid(room, r), send);
+    }
+    case "traffic": {
+      const decision = decisionOf(event, parts.plugin.snapshot());
+      for (let id = event.id; id < event.id + event.count; id++) {
+        const traffic = parts.plugin.take(id);
+        if (traffic) applyTraffic(parts, traffic, decision);
+      }
+      return;
+    }
+    case "left":
+      fanOut.forget(event.resource);
+      return outbox.send(selfUnavailable(room, userJid(room, event.resource), []));
+    case "gone":
+      fanOut.forget(event.resource);
+      if (event.kicked) outbox.send(userGone(room, userJid(room, event.resource), Status.ERROR_KICK));
+      return;
+    case "removal":
+      if (event.kick) outbox.sendAll(removedPresences(room, event.resources, event.reason));
+      return;
+    case "destroyed":
+    case "removed":
+      // Its rows go, as slidge deletes them, and what the plugin still does to it is dropped.
+      fanOut.forget();
+      room._host = DETACHED_HOST;
+      parts.store?.deleteRoom(room.session.user, room.jid);
+      return parts.onEnded?.();
+    case "stopped":
+      // The store keeps it; what the plugin does from now on is dropped.
+      fanOut.forget();
+      room._host = DETACHED_HOST;
+      return outbox.sendAll(event.resources.map((r) => userGone(room, userJid(room, r), Status.SHUTDOWN)));
+  }
+}
+
+/** Answers a join, read or request that failed, and forgets it. */
+export function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErrorData): void {
+  const entry = parts.pending.take(id);
+  if (entry?.type === "join") parts.fanOut.forget(entry.resource);
+  if (error === SHUTTING_DOWN && entry?.stanza) parts.tally.refused++;
+  if (error === ABANDONED && entry) parts.tally.abandoned++;
+  if (entry) answerFailure(entry, error, parts.outbox, parts.room.jid);
+}
+
+function completeJoin(parts: RoomRuntimeParts, id: string, resource: string): void {
+  const { room, fanOut } = parts;
+  const entry = parts.pending.take(id);
+  // The machine counts the resource as streaming until the fan-out says it is done.
+  if (entry?.type !== "join") return fanOut.stream(resource, []);
+  for (const p of room._storedParticipants()) p._presenceSent = true;
+  const to = userJid(room, resource);
+  // Live traffic that arrived during the join is held for after the subject, not repeated as history.
+  const live = fanOut.heldStanzaIds(resource);
+  const store = parts.archive.store;
+  const archived = store ? joinHistory(store, room, to, entry.history) : [];
+  const history = archived.filter((m) => !live.has(stanzaIdOf(m) ?? ""));
+  fanOut.stream(resource, joinSequence(room, to, { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick, history: () => history }));
+}

@@ -1,0 +1,52 @@
+/**
+ * The participant list of one room, indexed the three ways a plugin finds a participant: by
+ * resource (its occupant JID's resourcepart, unique in the room), by legacy nickname, and by
+ * legacy contact. Plain data: what a change means for the user is the room's business.
+ */
+import type { LegacyParticipant } from "./LegacyParticipant.js";
+
+/** A room's stored participants; see the module comment. */
+export class RoomRoster {
+  readonly #byResource = new Map<string, LegacyParticipant>();
+  readonly #byNickname = new Map<string, LegacyParticipant>();
+  readonly #byContact = new Map<string, LegacyParticipant>();
+
+  /** The participant with this nickname (the first one stored with it), or with this resource. */
+  byNickname(nickname: string): LegacyParticipant | undefined {
+    return this.#byNickname.get(nickname) ?? this.#byResource.get(nickname);
+  }
+
+  /** The participant behind this legacy contact. */
+  byContact(contact: string): LegacyParticipant | undefined {
+    return this.#byContact.get(contact);
+  }
+
+  /** True when a stored participant has this resource. */
+  hasResource(resource: string): boolean {
+    return this.#byResource.has(resource);
+  }
+
+  /** True when this very participant is stored. */
+  holds(p: LegacyParticipant): boolean {
+    return this.#byResource.get(p.resource) === p;
+  }
+
+  /** Every stored participant, in the order they were stored. */
+  all(): LegacyParticipant[] {
+    return [...this.#byResource.values()];
+  }
+
+  /** Stores a participant under its current resource, nickname and contact. */
+  add(p: LegacyParticipant): void {
+    this.#byResource.set(p.resource, p);
+    if (!this.#byNickname.has(p.nickname)) this.#byNickname.set(p.nickname, p);
+    if (p.contact !== undefined) this.#byContact.set(p.contact, p);
+  }
+
+  /** Forgets a participant (call before changing its resource or nickname, then {@link add} it again). */
+  remove(p: LegacyParticipant): void {
+    this.#byResource.delete(p.resource);
+    if (this.#byNickname.get(p.nickname) === p) this.#byNickname.delete(p.nickname);
+    if (p.contact !== undefined && this.#byContact.get(p.contact) === p) this.#byContact.delete(p.contact);
+  }
+}
