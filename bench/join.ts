@@ -156,7 +156,7 @@ export async function joinBench(): Promise<Row[]> {
       for (let i = 0; i < HEAP_ROOMS; i++) {
         // After updateInfo: while it runs the room is muted, and getParticipants() does not wait for the fill.
         const actor = await gateway.registry.get(session, `heap${i}`);
-        await actor.ensureInfo();
+        await actor.read("info");
         await actor.room.getParticipants();
       }
       gc();

@@ -47,7 +47,7 @@ class Session extends LegacySession {
 }
 
 /** A started room actor with a no-op outbox, and a way to send it a no-op request. */
-async function mucstateRoom(onSettled: (id: string) => void) {
+async function mucstateRoom(onSettled: () => void) {
   const room = new LegacyRoom(new Session("bench@example.org"), "bench");
   room.jid = "bench@muc.example.org";
   const actor = new RoomActor({
@@ -57,10 +57,14 @@ async function mucstateRoom(onSettled: (id: string) => void) {
     callbackTimeoutMs: 60_000,
     avatars: new AvatarCache(),
   });
-  actor.actor.on("request.settled", (e) => onSettled((e as { id: string }).id));
   await new Promise((r) => setTimeout(r, 10));
   const stanza = xml("iq", { from: "bench@example.org/r", to: room.jid, type: "set", id: "x" });
-  return () => actor.request(stanza, "setConfig", async () => () => []);
+  // The plan runs when the machine settles the request.
+  const plan = () => {
+    onSettled();
+    return [];
+  };
+  return () => actor.request(stanza, "setConfig", async () => plan);
 }
 
 /** Sends `n` requests keeping `window` of them queued (a full default mailbox); returns requests/s. */

@@ -71,7 +71,7 @@ export async function memoryBench(): Promise<Row[]> {
   });
   const session = new IdleSession("bench@example.org");
   // Warm up: code compiled, caches allocated, before the first heap reading.
-  for (let i = 0; i < 1000; i++) await (await registry.get(session, `warm${i}`)).ensureInfo();
+  for (let i = 0; i < 1000; i++) await (await registry.get(session, `warm${i}`)).read("info");
 
   // The floor: bare XState actors of a one-state machine, same count.
   const machine = createMachine({ id: "bare", context: { n: 0 }, initial: "idle", states: { idle: {} } });
@@ -120,7 +120,7 @@ export async function memoryBench(): Promise<Row[]> {
     const first = rooms;
     for (const end = Math.min(ROOMS, rooms + ROOMS / RUNS); rooms < end; rooms++) {
       const actor = await registry.get(session, `r${rooms}`);
-      await actor.ensureInfo();
+      await actor.read("info");
     }
     roomRuns.push((heap() - start) / (rooms - first));
   }
@@ -136,7 +136,7 @@ export async function memoryBench(): Promise<Row[]> {
     const start = heap();
     const t1 = performance.now();
     const actor = await registry.get(session, `big${i}`);
-    await actor.ensureInfo(); // while updateInfo runs the room is muted: getParticipants() would not wait for the fill
+    await actor.read("info"); // while updateInfo runs the room is muted: getParticipants() would not wait for the fill
     await actor.room.getParticipants();
     fillMs += performance.now() - t1;
     participantRuns.push((heap() - start) / PER_ROOM);
@@ -152,10 +152,10 @@ export async function memoryBench(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), "mucstate-bench-memory-"));
   const store = openSqliteStore(join(dir, "rooms.sqlite"), { retentionDays: Number.POSITIVE_INFINITY });
   const bounded = new RoomRegistry({ domain: "gw2.example", outbox: { send() {}, sendAll() {} }, mailboxSize: 100, callbackTimeoutMs: 30_000, maxRooms: LIVE, store });
-  for (let i = 0; i < 1000; i++) await (await bounded.get(session, `warm${i}`)).ensureInfo();
+  for (let i = 0; i < 1000; i++) await (await bounded.get(session, `warm${i}`)).read("info");
   before = heap();
   const t2 = performance.now();
-  for (let i = 0; i < ROOMS; i++) await (await bounded.get(session, `p${i}`)).ensureInfo();
+  for (let i = 0; i < ROOMS; i++) await (await bounded.get(session, `p${i}`)).read("info");
   const passivateMs = performance.now() - t2;
   // The warm-up rooms were live before and are passivated after: the delta is ROOMS passivated rooms.
   const perPassivated = (heap() - before) / ROOMS;

@@ -41,6 +41,7 @@ export class RoomActor {
   readonly #fanOut: RoomFanOut;
   readonly #plugin: PluginAdapter;
   readonly #tally: ShutdownTally = { refused: 0, abandoned: 0 };
+  /** False until the room got its first stanza (or `read`): {@link passivate} leaves it running before. */
   #touched = false;
 
   constructor(options: RoomActorOptions) {
@@ -96,21 +97,6 @@ export class RoomActor {
     return this.#actor.getSnapshot();
   }
 
-  /** The XState actor, for inspection and tests. */
-  get actor(): Actor<typeof sharedRoomMachine> {
-    return this.#actor;
-  }
-
-  /** True when the room may passivate (see {@link isIdle}) and no stanza of it is pending. */
-  get idle(): boolean {
-    return this.#pending.empty && isIdle(this.#actor.getSnapshot());
-  }
-
-  /** True until the room got its first stanza: the registry does not passivate it before. */
-  get fresh(): boolean {
-    return !this.#touched;
-  }
-
   #send(event: RoomEvent): void {
     this.#touched = true;
     this.#plugin.deliver(event);
@@ -131,17 +117,23 @@ export class RoomActor {
     this.#send(gone ? { type: "resource.gone", resource } : { type: "leave", resource });
   }
 
-  /** A read-only stanza: answered as soon as the info (or participant list) is known, never queued behind requests. */
-  read(stanza: Element, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>): void {
+  /**
+   * A read: answered as soon as the room knows `needs` (its info, participant list or history),
+   * never queued behind requests. A stanza is answered with what `answer` returns (or the error of
+   * the callback that failed to get `needs`). Without a stanza (`LegacySession.getRoom` waits for
+   * the info), the promise resolves once the room knows `needs` and rejects when that callback failed.
+   */
+  read(needs: ReadNeeds): Promise<void>;
+  read(stanza: Element, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>): void;
+  read(...args: [needs: ReadNeeds] | [stanza: Element, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>]): Promise<void> | void {
+    if (args.length === 1) {
+      this.#touched = true;
+      return this.#plugin.whenKnown(args[0]);
+    }
+    const [stanza, needs, answer] = args;
     const id = nanoid();
     this.#pending.set(id, { type: "read", stanza, answer });
     this.#send({ type: "read", id, needs });
-  }
-
-  /** Resolves once `updateInfo` has run (rejects when it failed). */
-  ensureInfo(): Promise<void> {
-    this.#touched = true;
-    return this.#plugin.whenKnown("info");
   }
 
   /** A request for the mailbox: run in arrival order, one at a time, then answered. */
@@ -167,11 +159,14 @@ export class RoomActor {
 
   /**
    * Stops the actor without telling anyone (passivation; the store keeps the room's records) and
-   * returns what a re-activation resumes from; undefined when the room is not idle.
+   * returns what a re-activation resumes from. Undefined (the room goes on) when the room is not
+   * idle (see {@link isIdle}) or a stanza of it is pending, and, unless `evenFresh`, when it has
+   * had no stanza yet: it is on its way to its first one.
    */
-  passivate(): PassivatedState | undefined {
+  passivate(options: { evenFresh?: boolean } = {}): PassivatedState | undefined {
+    if (!this.#touched && !options.evenFresh) return undefined;
     this.#plugin.flush();
-    if (!this.idle) return undefined;
+    if (!this.#pending.empty || !isIdle(this.#actor.getSnapshot())) return undefined;
     const state = passivatedState(this.#actor.getPersistedSnapshot(), this.#actor.getSnapshot().context);
     this.#actor.stop();
     return state;

@@ -17,7 +17,7 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { DETACHED_HOST, type RoomHost } from "../legacy/RoomHost.js";
 import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/LegacySession.js";
 import { checkPositiveInteger } from "../optionChecks.js";
-import { type PassivatedState, hasEnded, participantsKnownIn } from "../machines/roomStatus.js";
+import { type PassivatedState, hasEnded, isIdle, participantsKnownIn } from "../machines/roomStatus.js";
 import { escapeLocalpart, unescapeLocalpart } from "../protocol/xep0106.js";
 import type { Store } from "../store/types.js";
 import { AvatarCache } from "./avatars.js";
@@ -185,7 +185,7 @@ export class RoomRegistry {
       inspect: o.inspect,
       onStep: () => {
         const parked = this.#parked.get(k);
-        if (parked && parked === self() && parked.idle) queueMicrotask(() => this.#passivateParked(k, parked));
+        if (parked && parked === self() && isIdle(parked.snapshot)) queueMicrotask(() => this.#passivateParked(k, parked));
       },
       onError: (error) => o.onError?.(error),
       onEnded: () => this.#forget(k),
@@ -213,7 +213,7 @@ export class RoomRegistry {
     return {
       getRoom: async (legacyId) => {
         const actor = await this.get(session, escapeLocalpart(legacyId));
-        await actor.ensureInfo();
+        await actor.read("info");
         return actor.room;
       },
       removeRoom: (legacyId, options) => this.remove(session, escapeLocalpart(legacyId), options),
@@ -241,13 +241,13 @@ export class RoomRegistry {
   /** A room left the cache (evicted or idle too long): passivate it, or park it while busy. */
   #leave(k: string, actor: RoomActor): void {
     if (hasEnded(actor.snapshot)) return;
-    // A room that has not had its first stanza yet is on its way to one: parked, not passivated.
-    if (actor.fresh || !this.#options.store || !this.#passivate(k, actor)) this.#parked.set(k, actor);
+    // A room that has not had its first stanza yet is on its way to one: it refuses, and is parked.
+    if (!this.#options.store || !this.#passivate(k, actor)) this.#parked.set(k, actor);
   }
 
-  /** Passivates an idle room and remembers its state; false when the room is not idle. */
-  #passivate(k: string, actor: RoomActor): boolean {
-    const state = actor.passivate();
+  /** Passivates an idle room and remembers its state; false when the room refused (see {@link RoomActor.passivate}). */
+  #passivate(k: string, actor: RoomActor, evenFresh = false): boolean {
+    const state = actor.passivate({ evenFresh });
     if (!state) return false;
     const room = actor.room;
     room._host = wakingHost(() => this.#wake(k, room));
@@ -265,9 +265,8 @@ export class RoomRegistry {
 
   /** A parked room that is idle now passivates (it is still parked and still idle). */
   #passivateParked(k: string, actor: RoomActor, evenFresh = false): void {
-    if (this.#parked.get(k) !== actor || !actor.idle || !this.#options.store) return;
-    if (actor.fresh && !evenFresh) return;
-    if (this.#passivate(k, actor)) this.#parked.delete(k);
+    if (this.#parked.get(k) !== actor || !isIdle(actor.snapshot) || !this.#options.store) return;
+    if (this.#passivate(k, actor, evenFresh)) this.#parked.delete(k);
   }
 
   #forget(k: string): void {

@@ -63,6 +63,8 @@ export class Replay {
   /** Makes the error reporter throw, so that a failure escapes `runBackfill`. */
   reporterThrows = false;
   actor!: RoomActor;
+  /** The room actor's XState actor (its scheduler, its emitted events), as its inspection shows it. */
+  machine!: AnyActorRef;
   /** What the outbox's backlog holds back: each drains on the model's `join.streamed`. */
   readonly #drains: Array<() => void> = [];
   /** Every stanza goes to `sent`; the backlog it reports holds a long join sequence after its first chunk. */
@@ -93,6 +95,7 @@ export class Replay {
       store: this.store,
       ...(resumeFrom && { resumeFrom }),
       inspect: (e: InspectionEvent) => {
+        if (e.type === "@xstate.actor" && e.actorRef.sessionId === e.rootId) this.machine = e.actorRef as AnyActorRef;
         if (e.type === "@xstate.microstep") {
           const keys = e._transitions.map(transitionKey);
           if (e.event.type === "plugin") this.pluginTransitions.push(keys);
@@ -106,7 +109,7 @@ export class Replay {
       },
       onFailure: (error) => this.errors.push(error),
     });
-    const actor = this.actor.actor;
+    const actor = this.machine;
     actor.on("*", (e) => {
       const emitted = e as RoomEmitted;
       if (emitted.type !== "traffic") return void this.emitted.push(emitted);
@@ -200,7 +203,8 @@ export class Replay {
    * `fillParticipants` ran), and a new room actor resuming from the passivated state.
    */
   #resume(room: "kept" | "restored"): void {
-    const state = this.actor.passivate();
+    // As the registry's sweep does: a path may passivate the room before its first stanza.
+    const state = this.actor.passivate({ evenFresh: true });
     if (!state) throw new Error("the room actor did not passivate: it is not idle");
     this.passivated = state;
     if (room === "restored") {
@@ -237,7 +241,7 @@ export class Replay {
    * out. What the timer's own callback does: it leaves the scheduler and is relayed to the actor.
    */
   #fireTimer(type: string): void {
-    const system = this.actor.actor.system;
+    const system = this.machine.system;
     const timer = Object.values(system.getSnapshot()._scheduledEvents).find((t) => t.event.type === type);
     if (!timer) throw new Error(`no timer pending for ${type}`);
     system.scheduler.cancel(timer.source, timer.id);
@@ -269,7 +273,7 @@ export class Replay {
 
   /** Stops the room actor, whatever it is doing (a path may end anywhere). */
   stop(): void {
-    if (this.actor.actor.getSnapshot().status === "active") this.actor.actor.stop();
+    if (this.actor.snapshot.status === "active") this.machine.stop();
   }
 }
 

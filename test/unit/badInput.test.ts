@@ -101,7 +101,7 @@ describe("bad input gets a clear error and loses nothing", () => {
       `iq/error ${ROOM} -> ${ALICE}/phone error=service-unavailable`,
     ]);
     const actor = h.registry.peek(ALICE, ROOM)!;
-    expect(actor.actor.getSnapshot().matches({ active: { lifecycle: { uninitialized: "failed" } } })).toBe(true);
+    expect(actor.snapshot.matches({ active: { lifecycle: { uninitialized: "failed" } } })).toBe(true);
     // The legacy network recovers: the next stanza runs updateInfo again.
     Object.assign(actor.room, {});
     (actor.room as unknown as { updateInfo: () => Promise<void> }).updateInfo = async () => {

@@ -84,7 +84,7 @@ describe("the inspector's model of the room actors", () => {
     expect(fetching).toMatchObject({ state: "uninitialized.fetching", calls: [{ callback: "updateInfo", elapsedMs: 0 }] });
     now += 25;
     expect(model.rooms()[0]!.calls[0]!.elapsedMs).toBe(25);
-    await actor.ensureInfo();
+    await actor.read("info");
 
     const slow = [deferred(), deferred(), deferred()];
     for (const [i, d] of slow.entries()) actor.request(configSet(`c${i}`), "setConfig", d.run);
@@ -115,9 +115,9 @@ describe("the inspector's model of the room actors", () => {
       small.observe(e);
     });
     const actor = await gw.room(ALICE, "lobby");
-    await actor.ensureInfo();
+    await actor.read("info");
     for (let i = 0; i < 30; i++) actor.request(configSet(`c${i}`), "setConfig", async () => () => []);
-    const lastId = (actor.actor.getSnapshot().context.mailbox.at(-1) ?? actor.actor.getSnapshot().context.current)?.id;
+    const lastId = (actor.snapshot.context.mailbox.at(-1) ?? actor.snapshot.context.current)?.id;
     const settledLast = () => model.rooms()[0]!.events.some((e) => e.type === "request.settled" && e.id === lastId);
     await vi.waitFor(() => expect(settledLast()).toBe(true), { timeout: 10_000 });
     const events = model.rooms()[0]!.events;
@@ -130,7 +130,7 @@ describe("the inspector's model of the room actors", () => {
     const model = new InspectorModel({ chart, detail: true });
     const gw = inspectedGateway((e) => model.observe(e));
     const lobby = await gw.room(ALICE, "lobby");
-    await lobby.ensureInfo();
+    await lobby.read("info");
     lobby.passivate();
     await settle();
     const passivated = byRoom(model, ALICE, LOBBY);
@@ -205,7 +205,7 @@ describe("the inspector's model of the room actors", () => {
     const model = new InspectorModel({ chart });
     const gw = inspectedGateway((e) => model.observe(e));
     const actor = await gw.room(ALICE, "lobby");
-    await actor.ensureInfo();
+    await actor.read("info");
     const { createActor, fromPromise } = await import("xstate");
     createActor(fromPromise(async () => 1), { inspect: (e) => model.observe(e) }).start();
     await settle();

@@ -99,11 +99,11 @@ describe("joining a bridged room", () => {
     await h.settle();
     expect(h.take().map(summary)).toEqual([`presence/unavailable ${ROOM}/alice -> ${ALICE}/laptop [110]`]);
     expect(actor.snapshot.context.resources).toEqual(["phone"]);
-    expect(actor.actor.getSnapshot().matches({ active: { lifecycle: "joined" } })).toBe(true);
+    expect(actor.snapshot.matches({ active: { lifecycle: "joined" } })).toBe(true);
     leave.attrs.from = `${ALICE}/phone`;
     h.route(leave);
     await h.settle();
-    expect(actor.actor.getSnapshot().matches({ active: { lifecycle: "participantsFilled" } })).toBe(true);
+    expect(actor.snapshot.matches({ active: { lifecycle: "participantsFilled" } })).toBe(true);
   });
 
   it("echoes the user's message to every joined resource after the legacy callback", async () => {

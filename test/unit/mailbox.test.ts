@@ -42,7 +42,7 @@ describe("the room mailbox", () => {
     h.route(rename("fast", "fast"));
     await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 1);
     expect(answers(h.take())).toEqual(["fast:ok"]);
-    expect(actor.actor.getSnapshot().status).toBe("active");
+    expect(actor.snapshot.status).toBe("active");
   });
 
   it("maps a plugin's errors: XMPPError passes through, not implemented, and anything else leaks nothing", async () => {
@@ -74,7 +74,7 @@ describe("the room mailbox", () => {
     h.route(iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/muc#admin" }, xml("item", { affiliation: "owner" })), "admins"));
     await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 4);
     expect(answers(h.take()).sort()).toEqual(["admins:ok", "disco:ok", "form:ok", "vcard:ok"]);
-    expect(h.registry.peek(ALICE, ROOM)!.actor.getSnapshot().context.current?.kind).toBe("setConfig");
+    expect(h.registry.peek(ALICE, ROOM)!.snapshot.context.current?.kind).toBe("setConfig");
   });
 
   it("keeps rooms independent: a slow callback in one room delays nothing in another", async () => {

@@ -110,7 +110,7 @@ async function replay(path: ModelPath): Promise<void> {
       const stored = r.roomStored();
       await r.perform(step.event, `s${i}`);
       const where = `step ${i} (${describeEvent(step.event)}) of ${label}`;
-      const snapshot = r.actor.actor.getSnapshot();
+      const snapshot = r.actor.snapshot;
       expect(snapshot.value, where).toEqual(step.snapshot.value);
       expect(abstractOf(snapshot as ModelSnapshot), where).toEqual(abstractOf(step.snapshot));
       if (step.passivated) expect(r.passivated, `${where}: the passivated state`).toBe(step.passivated);

@@ -7,6 +7,7 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { XMPPError } from "../../src/legacy/errors.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
+import { isIdle } from "../../src/machines/roomStatus.js";
 import { ALICE, DOMAIN, conditionOf, createHarness, endsJoin, fixtureHarness, iq, joinPresence } from "../helpers/harness.js";
 
 const rename = (room: string, name: string, id: string) =>
@@ -71,8 +72,8 @@ describe("passivation", () => {
     await h.settle();
     expect(h.take().map(conditionOf)).toEqual(["remote-server-not-found"]);
     const actor = h.registry.peek(ALICE, `down@${DOMAIN}`)!;
-    expect(actor.actor.getSnapshot().matches({ active: { lifecycle: { uninitialized: "failed" } } })).toBe(true);
-    expect(actor.idle).toBe(true);
+    expect(actor.snapshot.matches({ active: { lifecycle: { uninitialized: "failed" } } })).toBe(true);
+    expect(isIdle(actor.snapshot)).toBe(true);
   });
 
   it("goes on with the room object the plugin kept: what the plugin sends through it after a passivation reaches the next activation", async () => {

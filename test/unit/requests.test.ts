@@ -197,7 +197,7 @@ describe("destroy requests", () => {
       `iq/error ${ROOM} -> ${ALICE}/phone error=item-not-found`,
     ]);
     expect(out[0]!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("destroy", "http://jabber.org/protocol/muc#user")!.getChildText("reason")).toBe("done here");
-    expect(actor.actor.getSnapshot().status).toBe("done");
+    expect(actor.snapshot.status).toBe("done");
     expect(h.registry.peek(ALICE, ROOM)).toBeUndefined();
     h.route(iq("get", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), "later"));
     await h.settle();

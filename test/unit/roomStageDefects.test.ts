@@ -120,17 +120,17 @@ describe("a mute ends with its callback's timeout (fillParticipants)", () => {
     expect(refused.map((s) => `${s.name}/${s.attrs.type} ${conditionOf(s)}`)).toEqual(["presence/error remote-server-timeout"]);
     expect(refused[0]!.getChild("error")!.getChild("remote-server-timeout", STANZAS_NS)).toBeDefined();
     const actor = h.actor();
-    expect(actor.actor.getSnapshot().hasTag("muted")).toBe(false);
+    expect(actor.snapshot.hasTag("muted")).toBe(false);
     expect(h.view()).toMatchObject({ state: "infoFetched.idle", calls: [] });
     actor.room.subject = "After the timeout";
     expect(h.store.getRoom(ALICE, STAGE)?.subject).toBe("After the timeout");
 
     h.route(joinPresence("stage", "alice", "phone", "join-2"));
     await h.until(() => fills[1]!.reached);
-    expect(actor.actor.getSnapshot().hasTag("muted")).toBe(true);
+    expect(actor.snapshot.hasTag("muted")).toBe(true);
     fills[0]!.open(); // the hung call ends now, during the retry: it neither unmutes nor saves
     await h.until(() => late);
-    expect(actor.actor.getSnapshot().hasTag("muted")).toBe(true);
+    expect(actor.snapshot.hasTag("muted")).toBe(true);
     expect(h.store.getParticipants(KEY)).toEqual([]);
     actor.room.subject = "Set during the retry";
     expect(h.store.getRoom(ALICE, STAGE)?.subject).toBe("After the timeout");
@@ -140,7 +140,7 @@ describe("a mute ends with its callback's timeout (fillParticipants)", () => {
     const out = h.take();
     expect(out.map((s) => s.getChildText("subject")).filter((t) => t !== null)).toEqual(["Set during the retry"]);
     expect(occupants(out)).toEqual(["bob"]);
-    expect(actor.actor.getSnapshot().hasTag("muted")).toBe(false);
+    expect(actor.snapshot.hasTag("muted")).toBe(false);
     actor.room.subject = "Live";
     expect(h.take().map(qualified)).toEqual([`{jabber:client}message/groupchat phone {jabber:client}subject[Live]`]);
   });
@@ -165,7 +165,7 @@ describe("a mute ends with its callback's timeout (updateInfo)", () => {
     await h.until(() => h.sent.some((s) => s.attrs.id === "d-1"));
     expect(h.take().map((s) => `${s.attrs.id} ${conditionOf(s)}`)).toEqual(["d-1 remote-server-timeout"]);
     const actor = h.actor();
-    expect(actor.actor.getSnapshot().hasTag("muted")).toBe(false);
+    expect(actor.snapshot.hasTag("muted")).toBe(false);
     expect(h.view()).toMatchObject({ state: "uninitialized.failed", calls: [] });
     actor.room.name = "After the timeout";
     expect(h.store.getRoom(ALICE, STAGE)?.name).toBe("After the timeout");
@@ -176,7 +176,7 @@ describe("a mute ends with its callback's timeout (updateInfo)", () => {
     actor.room.name = "Set during the retry";
     fetches[0]!.open(); // the hung call ends now, during the retry: it neither unmutes nor saves
     await h.until(() => late);
-    expect(actor.actor.getSnapshot().hasTag("muted")).toBe(true);
+    expect(actor.snapshot.hasTag("muted")).toBe(true);
     expect(h.store.getRoom(ALICE, STAGE)?.name).toBe("After the timeout");
 
     fetches[1]!.open();
@@ -184,7 +184,7 @@ describe("a mute ends with its callback's timeout (updateInfo)", () => {
     const info = h.take()[0]!.getChild("query", "http://jabber.org/protocol/disco#info")!;
     expect(info.getChild("identity")?.attrs.name).toBe("Set during the retry");
     expect(h.store.getRoom(ALICE, STAGE)?.name).toBe("Set during the retry");
-    expect(actor.actor.getSnapshot().hasTag("muted")).toBe(false);
+    expect(actor.snapshot.hasTag("muted")).toBe(false);
   });
 });
 

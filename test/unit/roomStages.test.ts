@@ -23,7 +23,7 @@ describe("a room muted while updateInfo or fillParticipants runs", () => {
     });
     h.route(joinPresence("stage", "alice"));
     await h.until(() => fetching.reached && h.registry.peek(ALICE, STAGE)?.snapshot.context.joins.length === 1);
-    const snapshot = h.actor().actor.getSnapshot();
+    const snapshot = h.actor().snapshot;
     expect(snapshot.hasTag("muted")).toBe(true);
     expect(snapshot.matches({ active: { lifecycle: { uninitialized: "fetching" } } })).toBe(true);
     // A legacy event while the call runs, with the join waiting for the room.
@@ -37,7 +37,7 @@ describe("a room muted while updateInfo or fillParticipants runs", () => {
     await h.until(() => h.sent.some(endsJoin(STAGE, "phone")));
     // The join sequence carries the subject, once: it was not also held as live traffic for the join.
     expect(subjects(h.take())).toEqual(["Fetched subject"]);
-    expect(h.actor().actor.getSnapshot().hasTag("muted")).toBe(false);
+    expect(h.actor().snapshot.hasTag("muted")).toBe(false);
     expect(h.view().calls).toEqual([]);
     h.actor().room.subject = "Later";
     expect(h.take().map((s) => `${s.attrs.to} ${s.getChildText("subject")}`)).toEqual([`${ALICE}/phone Later`]);
@@ -54,7 +54,7 @@ describe("a room muted while updateInfo or fillParticipants runs", () => {
     });
     h.route(joinPresence("stage", "alice"));
     await h.until(() => filling.reached);
-    const snapshot = h.actor().actor.getSnapshot();
+    const snapshot = h.actor().snapshot;
     expect(snapshot.hasTag("muted")).toBe(true);
     expect(snapshot.matches({ active: { lifecycle: { infoFetched: "filling" } } })).toBe(true);
     const view = h.view();
@@ -68,7 +68,7 @@ describe("a room muted while updateInfo or fillParticipants runs", () => {
     const out = h.take();
     expect(subjects(out)).toEqual(["Filled subject"]);
     expect(out.filter((s) => s.attrs.from === `${STAGE}/bob`)).toHaveLength(1);
-    expect(h.actor().actor.getSnapshot().hasTag("muted")).toBe(false);
+    expect(h.actor().snapshot.hasTag("muted")).toBe(false);
     h.actor().room.subject = "Later";
     expect(subjects(h.take())).toEqual(["Later"]);
   });
@@ -90,8 +90,8 @@ describe("a room backfilling", () => {
     h.route(joinPresence("stage", "alice", "laptop"));
     await h.until(() => backfilling.reached);
     const actor = h.actor();
-    expect(actor.actor.getSnapshot().hasTag("backfilling")).toBe(true);
-    expect(actor.actor.getSnapshot().matches({ active: { archive: "backfilling" } })).toBe(true);
+    expect(actor.snapshot.hasTag("backfilling")).toBe(true);
+    expect(actor.snapshot.matches({ active: { archive: "backfilling" } })).toBe(true);
     const view = h.view();
     expect(view.activeStates).toEqual(expect.arrayContaining(["backfilling", "room.active.lifecycle.joined.live"]));
     expect(view.calls).toEqual([{ callback: "backfill", elapsedMs: expect.any(Number) }]);
@@ -107,7 +107,7 @@ describe("a room backfilling", () => {
     const history = laptop.find((s) => s.getChildText("body") === "from the backlog");
     expect(history?.getChild("delay", "urn:xmpp:delay")?.attrs.stamp).toBe("2026-11-20T09:00:00.000Z");
     expect(laptop.indexOf(history!)).toBe(laptop.length - 2); // history, then the subject
-    expect(actor.actor.getSnapshot().hasTag("backfilling")).toBe(false);
+    expect(actor.snapshot.hasTag("backfilling")).toBe(false);
     expect(h.view().calls).toEqual([]);
   });
 });
@@ -128,7 +128,7 @@ describe("a resource's join being streamed", () => {
     }
     expect(h.sent.some(endsJoin(STAGE, "phone"))).toBe(false);
     expect(h.sent.length).toBeLessThan(1002);
-    const snapshot = h.actor().actor.getSnapshot();
+    const snapshot = h.actor().snapshot;
     expect(snapshot.matches({ active: { lifecycle: { joined: "streaming" } } })).toBe(true);
     expect(snapshot.hasTag("streamingJoin")).toBe(true);
     expect(snapshot.context.streaming).toEqual(["phone"]);
@@ -141,7 +141,7 @@ describe("a resource's join being streamed", () => {
     expect(out).toHaveLength(1003); // 1000 occupants, the user, the subject, the live message
     expect(out.findIndex(endsJoin(STAGE, "phone"))).toBe(1001);
     expect(out[1002]!.attrs.from).toBe(`${STAGE}/p7`);
-    const after = h.actor().actor.getSnapshot();
+    const after = h.actor().snapshot;
     expect(after.matches({ active: { lifecycle: { joined: "live" } } })).toBe(true);
     expect(after.context.streaming).toEqual([]);
     expect(h.view().state).toBe("joined.live");
