@@ -13,7 +13,17 @@ import type { RoomArchive } from "./roomArchive.js";
 import { avatarChanged } from "./roomAvatar.js";
 import type { Plan, RoomFanOut } from "./roomFanOut.js";
 import { participantRecord, saveRoom } from "./roomRecords.js";
-import { participantMessage, participantPresence, participantReactions, renamePresences, subjectMessage, userJid } from "./roomStanzas.js";
+import { chatStateElement } from "../protocol/xep0085.js";
+import { displayedElement } from "../protocol/xep0333.js";
+import {
+  participantMessage,
+  participantPresence,
+  participantReactions,
+  participantSignal,
+  renamePresences,
+  subjectMessage,
+  userJid,
+} from "./roomStanzas.js";
 
 /**
  * The machine's decision on one piece of traffic: its audience, and what the room's tags say in
@@ -117,6 +127,14 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       if (store) saveRoom(store, room);
       if (traffic.kind === "subject") return live((rs) => rs.map((r) => subjectMessage(room, to(r), { live: true })));
       return live((rs) => rs.map((r) => roomStatusMessage(room.jid, to(r), [Status.CONFIG_CHANGED])));
+    case "chatState":
+    case "displayed": {
+      // Ephemeral: to the resources in the room now, not archived, not held for a join under way.
+      const p = traffic.participant;
+      const signal = traffic.kind === "chatState" ? chatStateElement(traffic.state) : displayedElement(traffic.target);
+      announce(t, p, d);
+      return fanOut.send((rs) => rs.map((r) => participantSignal(p, to(r), signal)), { now: d.audience.now, streaming: [], joining: [] });
+    }
     case "avatar":
       if (store) saveRoom(store, room, { avatar: true });
       if (traffic.announce && !d.muted) live((rs) => rs.flatMap((r) => avatarChanged(room, to(r))));

@@ -12,6 +12,8 @@ import { type Affiliation, Status, occupantPresence } from "../protocol/xep0045.
 import { escapeLocalpart } from "../protocol/xep0106.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
 import { reactionsElement } from "../protocol/xep0444.js";
+import { chatStateElement } from "../protocol/xep0085.js";
+import { markableElement } from "../protocol/xep0333.js";
 import { occupantIdElement } from "../protocol/xep0421.js";
 
 /** The user's full JID for one of their resources in this room. */
@@ -187,7 +189,18 @@ export function participantMessage(
     stanzaIdElement(ids.stanzaId, p.room.jid),
     p.isSystem ? null : occupantIdElement(p.occupantId),
     nickOf(p) ? nickElement(nickOf(p) as string) : null,
+    // Clients may show "displayed" for it, and the sender is no longer typing (slidge sends both).
+    chatStateElement("active"),
+    markableElement(),
   );
+}
+
+/**
+ * A participant's signal to one resource: a chat state (XEP-0085) or a displayed marker
+ * (XEP-0333). Neither is archived, so it carries no stanza-id; the occupant-id says who.
+ */
+export function participantSignal(p: LegacyParticipant, to: string, signal: Element): Element {
+  return xml("message", { from: p.jid, to, type: "groupchat" }, signal, p.isSystem ? null : occupantIdElement(p.occupantId));
 }
 
 /** Reactions of a participant to a message (XEP-0444), with stanza-id, occupant-id and a store hint. */

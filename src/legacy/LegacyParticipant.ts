@@ -4,6 +4,7 @@
  */
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { LegacyRoom } from "./LegacyRoom.js";
+import type { PluginTraffic } from "./RoomHost.js";
 
 /** Options of {@link LegacyParticipant.sendText}. */
 export interface SendTextOptions {
@@ -129,6 +130,30 @@ export class LegacyParticipant {
   /** The participant was banned (301). */
   ban(reason?: string): void {
     this.room.removeParticipant(this, { ban: true, reason });
+  }
+
+  /** The participant is typing (XEP-0085 `composing`), to every joined resource; not archived. */
+  composing(): void {
+    this.#signal({ kind: "chatState", participant: this, state: "composing" });
+  }
+
+  /** The participant stopped typing (XEP-0085 `paused`). */
+  paused(): void {
+    this.#signal({ kind: "chatState", participant: this, state: "paused" });
+  }
+
+  /**
+   * The participant has seen a message (XEP-0333 `displayed`): `legacyMsgId` is its legacy id,
+   * which is its stanza-id in the room. Not archived.
+   */
+  displayed(legacyMsgId: string): void {
+    this.#signal({ kind: "displayed", participant: this, target: legacyMsgId });
+  }
+
+  #signal(traffic: PluginTraffic): void {
+    const host = this.room._host;
+    if (!host) throw new Error("the room is not attached to a gateway yet");
+    host.tell(traffic);
   }
 
   /**

@@ -33,6 +33,10 @@ export type PluginTraffic =
   | { kind: "subject" }
   /** The name or the description changed. */
   | { kind: "config" }
+  /** The participant is typing, or stopped (XEP-0085); never archived, never held for a join. */
+  | { kind: "chatState"; participant: LegacyParticipant; state: "composing" | "paused" | "active" }
+  /** The participant has seen the message whose stanza-id is `target` (XEP-0333); never archived. */
+  | { kind: "displayed"; participant: LegacyParticipant; target: string }
   /** The avatar changed; `announce`: with a 104 message and the room presence (a request announces its own). */
   | { kind: "avatar"; announce: boolean };
 

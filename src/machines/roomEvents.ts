@@ -118,7 +118,9 @@ export type PluginTrafficKind =
   | "saved"
   | "subject"
   | "config"
-  | "avatar";
+  | "avatar"
+  | "chatState"
+  | "displayed";
 
 /**
  * Who gets a piece of traffic, as the machine decides it. Arrays are shared with the context and

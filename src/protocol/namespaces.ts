@@ -30,6 +30,10 @@ export const NS = {
   SID: "urn:xmpp:sid:0",
   /** XEP-0421: Anonymous unique occupant identifiers. */
   OCCUPANT_ID: "urn:xmpp:occupant-id:0",
+  /** XEP-0085: Chat State Notifications. */
+  CHAT_STATES: "http://jabber.org/protocol/chatstates",
+  /** XEP-0333: Displayed Markers. */
+  CHAT_MARKERS: "urn:xmpp:chat-markers:0",
   /** XEP-0203: Delayed Delivery. */
   DELAY: "urn:xmpp:delay",
   /** XEP-0172: User Nickname. */

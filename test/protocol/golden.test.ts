@@ -8,7 +8,16 @@ import { describe, expect, it } from "vitest";
 import { joinSequence } from "../../src/actors/joinSequence.js";
 import { echoOf } from "../../src/actors/requests.js";
 import { roomDiscoInfo } from "../../src/actors/roomDisco.js";
-import { participantMessage, participantPresence, removedPresences, renamePresences, selfUnavailable } from "../../src/actors/roomStanzas.js";
+import {
+  participantMessage,
+  participantPresence,
+  participantSignal,
+  removedPresences,
+  renamePresences,
+  selfUnavailable,
+} from "../../src/actors/roomStanzas.js";
+import { chatStateElement } from "../../src/protocol/xep0085.js";
+import { displayedElement } from "../../src/protocol/xep0333.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { NotImplementedError, XMPPError, toStanzaError } from "../../src/legacy/errors.js";
@@ -116,6 +125,8 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
     );
     return echoOf(room, sent, "alice@example.org/laptop", "fx-1");
   },
+  "xep0085-chat-state-composing": async () => participantSignal(await (await lobby()).getParticipant("bob"), TO, chatStateElement("composing")),
+  "xep0333-displayed-marker": async () => participantSignal(await (await lobby()).getParticipant("bob"), TO, displayedElement("L1")),
   "xep0045-room-disco-info-group": async () => roomDiscoInfo(await lobby(), true),
   "xep0444-disco-restrictions": async () => {
     const room = await lobby();

@@ -26,6 +26,8 @@ describe("nested stanzas", () => {
       ...MAM_RESULT_HEAD,
       "        {urn:xmpp:sid:0}stanza-id",
       "        {urn:xmpp:occupant-id:0}occupant-id",
+      "        {http://jabber.org/protocol/chatstates}active",
+      "        {urn:xmpp:chat-markers:0}markable",
     ]);
   });
 
