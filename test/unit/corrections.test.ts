@@ -130,7 +130,7 @@ describe("a user's correction", () => {
   });
 
   it("is archived: MAM returns the message, then the correction with its <replace>", async () => {
-    const { h } = await lobby();
+    const { h, texts } = await lobby();
     h.route(message("helo", "m-1"));
     await h.settle();
     h.route(message("hello", "c-1", "m-1"));
@@ -145,6 +145,8 @@ describe("a user's correction", () => {
     expect(second!.getChild("result", MAM)!.attrs.id).toBe(stanzaIdOf(correctionEcho!));
     expect(qualifiedTree(second!).slice(0, 7)).toEqual([...MAM_RESULT_HEAD, `        {${CORRECT}}replace`]);
     expect(forwarded(second!).getChild("replace", CORRECT)!.attrs.id).toBe("m-1");
+    // Archived as the correction it is, not as a new message of the legacy network.
+    expect(texts).toEqual(["helo"]);
   });
 
   it("finds an older message of the user in the archive once the recent ones are forgotten (passivation, restart)", async () => {
