@@ -6,7 +6,7 @@
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { Store } from "../store/types.js";
+import type { ArchivedMessage, Store } from "../store/types.js";
 import { parseElement } from "../protocol/parseXml.js";
 import { parseReplace } from "../protocol/xep0308.js";
 import { originId } from "../protocol/xep0359.js";
@@ -38,10 +38,15 @@ export class RoomArchive {
 
   /** A message found in the archive by stanza-id, if the room has a store and it is there. */
   archived(stanzaId: string): { legacyId: string | null } | undefined {
+    const hit = this.#row(stanzaId);
+    return hit ? { legacyId: hit.legacyId ?? null } : undefined;
+  }
+
+  /** The archived message with this stanza-id, if the room has a store and it is there. */
+  #row(stanzaId: string): ArchivedMessage | undefined {
     if (!this.store) return undefined;
     try {
-      const hit = this.store.queryArchive(keyOf(this.#room), { ids: [stanzaId], max: 1 }).messages[0];
-      return hit ? { legacyId: hit.legacyId ?? null } : undefined;
+      return this.store.queryArchive(keyOf(this.#room), { ids: [stanzaId], max: 1 }).messages[0];
     } catch {
       return undefined; // not archived
     }
@@ -56,14 +61,15 @@ export class RoomArchive {
   ownMessage(id: string): OwnMessage | undefined {
     const recent = this.messages.findOwn(id);
     if (recent || !this.store) return recent;
-    const mine = this.store.queryArchive(keyOf(this.#room), { with: this.#room._userParticipant().jid, before: "", max: MAM_MAX_PAGE }).messages;
+    const mine = this.store
+      .queryArchive(keyOf(this.#room), { with: this.#room._userParticipant().jid, before: "", max: MAM_MAX_PAGE })
+      .messages.map((m) => ({ m, stanza: parseElement(m.xml) }));
     let wanted = id;
     for (let hops = 0; hops < MAX_CORRECTION_CHAIN; hops++) {
-      const hit = mine.findLast((m) => m.stanzaId === wanted || matchesXmppId(m.xml, wanted));
+      const hit = mine.findLast(({ m, stanza }) => m.stanzaId === wanted || stanza.attrs.id === wanted || originId(stanza) === wanted);
       if (!hit) return undefined;
-      const stanza = parseElement(hit.xml);
-      const corrected = safeReplace(stanza);
-      if (corrected === undefined) return { stanzaId: hit.stanzaId, legacyId: hit.legacyId ?? null, xmppId: stanza.attrs.id };
+      const corrected = safeReplace(hit.stanza);
+      if (corrected === undefined) return { stanzaId: hit.m.stanzaId, legacyId: hit.m.legacyId ?? null, xmppId: hit.stanza.attrs.id };
       wanted = corrected;
     }
     return undefined;
@@ -76,24 +82,13 @@ export class RoomArchive {
   xmppIdOf(stanzaId: string): string {
     const own = this.messages.findOwn(stanzaId);
     if (own?.stanzaId === stanzaId) return own.xmppId ?? stanzaId;
-    if (this.messages.find(stanzaId) || !this.store) return stanzaId;
-    try {
-      const hit = this.store.queryArchive(keyOf(this.#room), { ids: [stanzaId], max: 1 }).messages[0];
-      return (hit && parseElement(hit.xml).attrs.id) || stanzaId;
-    } catch {
-      return stanzaId; // not archived
-    }
+    const hit = this.messages.find(stanzaId) ? undefined : this.#row(stanzaId);
+    return (hit && parseElement(hit.xml).attrs.id) || stanzaId;
   }
 }
 
-/** True when the archived message's id or origin-id is `id`. */
-function matchesXmppId(xml: string, id: string): boolean {
-  const stanza = parseElement(xml);
-  return stanza.attrs.id === id || originId(stanza) === id;
-}
-
 /** The id a stored message corrects, if it is a correction. */
-function safeReplace(stanza: ReturnType<typeof parseElement>): string | undefined {
+function safeReplace(stanza: Element): string | undefined {
   try {
     return parseReplace(stanza);
   } catch {
