@@ -62,7 +62,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
   const live = (plan: Plan) => fanOut.send(plan, d.audience);
   // A message before `updateInfo` stored the room: the room's record comes first, so that the
   // archive takes the message (updateInfo completes the record when it ends).
-  if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "reaction") && !store.getRoom(room.session.user, room.jid)) {
+  if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "correction" || traffic.kind === "reaction") && !store.getRoom(room.session.user, room.jid)) {
     saveRoom(store, room);
   }
   switch (traffic.kind) {
@@ -74,7 +74,23 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       // Archived before it is fanned out: what a client received is always in the archive.
       archive.archive(participantMessage(p, room.session.user, body, ids), id, options.legacyId, options.when, p.jid, archiveOnly);
       archive.messages.record(id, options.legacyId);
+      if (p.isUser) archive.messages.recordOwn({ stanzaId: id, legacyId: options.legacyId ?? null, xmppId: id }, [id]);
       if (archiveOnly) return;
+      announce(t, p, d);
+      return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids)));
+    }
+    case "correction": {
+      const { participant: p, target, body, legacyId } = traffic;
+      const stanzaId = legacyId ?? newStanzaId();
+      // Named as the user's clients saw the target: their own id for a message the user sent from XMPP.
+      const ids = { id: legacyId, stanzaId, replaces: archive.xmppIdOf(target) };
+      archive.archive(participantMessage(p, room.session.user, body, ids), stanzaId, legacyId, undefined, p.jid, d.backfilling);
+      archive.messages.record(stanzaId, legacyId);
+      if (p.isUser) {
+        const original = archive.ownMessage(target);
+        if (original) archive.messages.recordOwn(original, [legacyId, stanzaId]);
+      }
+      if (d.backfilling) return;
       announce(t, p, d);
       return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids)));
     }

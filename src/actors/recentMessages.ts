@@ -1,27 +1,38 @@
 /**
  * The stanza-ids of a room's recent messages and their legacy ids, so that a reaction can name
- * its target without a store read. Bounded per room; older messages are looked up in the archive.
+ * its target without a store read; and the user's own recent messages by every id their
+ * clients know them by, so that a correction (XEP-0308) can name its target. Bounded per room;
+ * older messages are looked up in the archive.
  */
 
 /** Messages remembered per room. */
 export const RECENT_MESSAGES = 500;
 
+/** One of the user's messages, as a correction finds it. */
+export interface OwnMessage {
+  /** Its stanza-id in the room's archive. */
+  stanzaId: string;
+  /** Its legacy id, or null when it has none. */
+  legacyId: string | null;
+  /** The XMPP id the user's clients saw it with (the id the client gave it, or its legacy id). */
+  xmppId: string | undefined;
+}
+
 /**
- * Recent messages of one room: a Map in insertion order, trimmed from the oldest. A plain Map
+ * Recent messages of one room: Maps in insertion order, trimmed from the oldest. A plain Map
  * grows with use, where an LRU cache of this size preallocates ~10 KiB in every room that has
- * had one message; the most recent messages are what reactions name, so insertion order is
- * the right order to forget in.
+ * had one message; the most recent messages are what reactions and corrections name, so
+ * insertion order is the right order to forget in.
  */
 export class RecentMessages {
   #byStanzaId: Map<string, string | null> | undefined;
+  /** The user's messages by client id, origin-id and stanza-id (up to three keys each). */
+  #own: Map<string, OwnMessage> | undefined;
 
   /** Remembers a message by stanza-id. */
   record(stanzaId: string, legacyId: string | undefined): void {
     if (!this.#byStanzaId) this.#byStanzaId = new Map();
-    const recent = this.#byStanzaId;
-    recent.delete(stanzaId);
-    recent.set(stanzaId, legacyId ?? null);
-    if (recent.size > RECENT_MESSAGES) recent.delete(recent.keys().next().value as string);
+    remember(this.#byStanzaId, stanzaId, legacyId ?? null, RECENT_MESSAGES);
   }
 
   /** The message with this stanza-id: its legacy id (or null when it has none), or undefined when unknown. */
@@ -29,4 +40,26 @@ export class RecentMessages {
     const legacyId = this.#byStanzaId?.get(stanzaId);
     return legacyId === undefined ? undefined : { legacyId };
   }
+
+  /**
+   * Remembers `message` as the user's, under each of `ids` (its client id, origin-id, stanza-id;
+   * for a correction, its own ids with the message it corrects, so that a correction of the
+   * correction finds the original).
+   */
+  recordOwn(message: OwnMessage, ids: ReadonlyArray<string | undefined>): void {
+    if (!this.#own) this.#own = new Map();
+    for (const id of new Set(ids)) if (id) remember(this.#own, id, message, 3 * RECENT_MESSAGES);
+  }
+
+  /** The user's message known by `id` (client id, origin-id or stanza-id), if it is recent. */
+  findOwn(id: string): OwnMessage | undefined {
+    return this.#own?.get(id);
+  }
+}
+
+/** Sets `key` as the newest entry of `map`, forgetting the oldest beyond `max`. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as string);
 }

@@ -10,11 +10,11 @@ import { XMPPError } from "../protocol/xmppError.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { cloneElement, iqResult } from "../protocol/rfc6120.js";
 import { parseVcardPhoto } from "../protocol/xep0054.js";
-import { stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
+import { originId, stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
 import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
 import type { Reactions } from "../protocol/xep0444.js";
 import { newStanzaId } from "./archive.js";
-import type { RecentMessages } from "./recentMessages.js";
+import type { OwnMessage, RecentMessages } from "./recentMessages.js";
 
 /** What request handlers need from the room's traffic: recent ids and the archive. */
 export interface Traffic {
@@ -22,8 +22,10 @@ export interface Traffic {
   archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string): void;
   /** A message found in the archive by stanza-id, if any. */
   archived(stanzaId: string): { legacyId: string | null } | undefined;
+  /** The user's own message known by this client id, origin-id or stanza-id, if any. */
+  ownMessage(id: string): OwnMessage | undefined;
 }
-import type { RequestHandler } from "./RoomActor.js";
+import type { Plan, RequestHandler } from "./RoomActor.js";
 import { avatarChanged } from "./roomAvatar.js";
 import type { RoomAvatar } from "./roomAvatar.js";
 import { removedPresences, selfUnavailable, userJid } from "./roomStanzas.js";
@@ -41,6 +43,15 @@ export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId:
   return echo;
 }
 
+/**
+ * Archives the echo of a user's message under `stanzaId` (before it goes out), and plans it for
+ * every joined resource.
+ */
+export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffic, stanzaId: string, legacyId?: string): Plan {
+  traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, room._userParticipant().jid);
+  return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
+}
+
 /** A groupchat body from the user: `onText`, then the echo to every joined resource. */
 export function textMessage(message: Element, traffic: Traffic): RequestHandler {
   const body = message.getChildText("body") ?? "";
@@ -49,8 +60,9 @@ export function textMessage(message: Element, traffic: Traffic): RequestHandler 
     const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
     const stanzaId = legacyId ?? newStanzaId();
     traffic.messages.record(stanzaId, legacyId);
-    traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, room._userParticipant().jid);
-    return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
+    const xmppId = message.attrs.id;
+    traffic.messages.recordOwn({ stanzaId, legacyId: legacyId ?? null, xmppId }, [xmppId, originId(message), stanzaId]);
+    return archivedEcho(room, message, traffic, stanzaId, legacyId);
   };
 }
 
@@ -73,9 +85,7 @@ export function reaction(message: Element, reactions: Reactions, traffic: Traffi
       throw new XMPPError("not-acceptable", `At most ${max} reaction(s) per message here`);
     }
     await room.onReact(legacyId, reactions.emojis);
-    const stanzaId = newStanzaId();
-    traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, undefined, undefined, room._userParticipant().jid);
-    return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
+    return archivedEcho(room, message, traffic, newStanzaId());
   };
 }
 

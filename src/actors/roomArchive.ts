@@ -1,13 +1,21 @@
 /**
  * The archive writer of one room: what it archives (always before it is fanned out, so that
  * what a client received is in the archive), what it finds again by stanza-id, and the recent
- * messages reactions name. A room without a store archives nothing and finds only recent messages.
+ * messages reactions and corrections name. A room without a store archives nothing and finds
+ * only recent messages.
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { Store } from "../store/types.js";
+import type { ArchivedMessage, Store } from "../store/types.js";
+import { parseElement } from "../protocol/parseXml.js";
+import { parseReplace } from "../protocol/xep0308.js";
+import { originId } from "../protocol/xep0359.js";
+import { MAM_MAX_PAGE } from "../store/mam.js";
 import { archiveMessage, keyOf } from "./archive.js";
-import { RecentMessages } from "./recentMessages.js";
+import { type OwnMessage, RecentMessages } from "./recentMessages.js";
+
+/** How many corrections of corrections a target is followed through to the original. */
+const MAX_CORRECTION_CHAIN = 10;
 
 /** One room's archive writer; requests see it as their `Traffic`. */
 export class RoomArchive {
@@ -30,12 +38,60 @@ export class RoomArchive {
 
   /** A message found in the archive by stanza-id, if the room has a store and it is there. */
   archived(stanzaId: string): { legacyId: string | null } | undefined {
+    const hit = this.#row(stanzaId);
+    return hit ? { legacyId: hit.legacyId ?? null } : undefined;
+  }
+
+  /** The archived message with this stanza-id, if the room has a store and it is there. */
+  #row(stanzaId: string): ArchivedMessage | undefined {
     if (!this.store) return undefined;
     try {
-      const hit = this.store.queryArchive(keyOf(this.#room), { ids: [stanzaId], max: 1 }).messages[0];
-      return hit ? { legacyId: hit.legacyId ?? null } : undefined;
+      return this.store.queryArchive(keyOf(this.#room), { ids: [stanzaId], max: 1 }).messages[0];
     } catch {
       return undefined; // not archived
     }
+  }
+
+  /**
+   * The user's message that a correction names by `id`: its client id, origin-id or stanza-id.
+   * Recent messages first, then the user's last {@link MAM_MAX_PAGE} archived messages (the room
+   * may have been passivated or the gateway restarted since). A correction found this way stands
+   * for the message it corrects.
+   */
+  ownMessage(id: string): OwnMessage | undefined {
+    const recent = this.messages.findOwn(id);
+    if (recent || !this.store) return recent;
+    const mine = this.store
+      .queryArchive(keyOf(this.#room), { with: this.#room._userParticipant().jid, before: "", max: MAM_MAX_PAGE })
+      .messages.map((m) => ({ m, stanza: parseElement(m.xml) }));
+    let wanted = id;
+    for (let hops = 0; hops < MAX_CORRECTION_CHAIN; hops++) {
+      const hit = mine.findLast(({ m, stanza }) => m.stanzaId === wanted || stanza.attrs.id === wanted || originId(stanza) === wanted);
+      if (!hit) return undefined;
+      const corrected = safeReplace(hit.stanza);
+      if (corrected === undefined) return { stanzaId: hit.m.stanzaId, legacyId: hit.m.legacyId ?? null, xmppId: hit.stanza.attrs.id };
+      wanted = corrected;
+    }
+    return undefined;
+  }
+
+  /**
+   * The XMPP id under which the user's clients saw the message with this stanza-id (or legacy
+   * id): the id the user's client gave its own message, else the stanza-id itself.
+   */
+  xmppIdOf(stanzaId: string): string {
+    const own = this.messages.findOwn(stanzaId);
+    if (own?.stanzaId === stanzaId) return own.xmppId ?? stanzaId;
+    const hit = this.messages.find(stanzaId) ? undefined : this.#row(stanzaId);
+    return (hit && parseElement(hit.xml).attrs.id) || stanzaId;
+  }
+}
+
+/** The id a stored message corrects, if it is a correction. */
+function safeReplace(stanza: Element): string | undefined {
+  try {
+    return parseReplace(stanza);
+  } catch {
+    return undefined;
   }
 }

@@ -10,6 +10,8 @@ import { xmlSafeText } from "../protocol/resourcepart.js";
 import { discoInfo } from "../protocol/xep0030.js";
 import { type FormField, dataForm } from "../protocol/xep0004.js";
 import { restrictionsForm } from "../protocol/xep0444.js";
+import { NS_CORRECT } from "../protocol/xep0308.js";
+import { RoomCallbacks } from "../legacy/RoomCallbacks.js";
 
 /** Features every room has. */
 const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS_MAM, `${NS_MAM}#extended`, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
@@ -19,6 +21,11 @@ export function typeFeatures(room: LegacyRoom): string[] {
   return room.type === "group"
     ? ["muc_membersonly", "muc_nonanonymous", "muc_hidden"]
     : ["muc_open", "muc_semianonymous", "muc_public"];
+}
+
+/** Features the plugin offers by overriding their callback: corrections (XEP-0308). */
+export function callbackFeatures(room: LegacyRoom): string[] {
+  return room.onCorrect !== RoomCallbacks.prototype.onCorrect ? [NS_CORRECT] : [];
 }
 
 /** The number of occupants, counting the user, once known. */
@@ -49,7 +56,7 @@ export async function roomDiscoInfo(room: LegacyRoom, participantsFilled: boolea
   if (count !== undefined) fields.push({ var: "muc#roominfo_occupants", values: [String(count)] });
   return discoInfo(
     [{ category: "conference", type: "text", name: xmlSafeText(room.name) }],
-    [...ROOM_FEATURES, ...typeFeatures(room)],
+    [...ROOM_FEATURES, ...callbackFeatures(room), ...typeFeatures(room)],
     [dataForm("result", NS.MUC_ROOMINFO, fields), ...(restrictions ? [restrictions] : [])],
   );
 }

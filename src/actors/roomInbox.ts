@@ -7,7 +7,9 @@ import type { Element } from "@xmpp/component";
 import { errorReply, isRequestIq, parseStanzaError } from "../protocol/rfc6120.js";
 import { mucElement, parseJoin } from "../protocol/xep0045.js";
 import { parseReactions } from "../protocol/xep0444.js";
+import { parseReplace } from "../protocol/xep0308.js";
 import { reaction, setSubject, textMessage } from "./requests.js";
+import { correction } from "./requestsEdits.js";
 import type { RoomActor } from "./RoomActor.js";
 import { handleRoomIq } from "./roomIq.js";
 import { isJoined } from "../machines/roomStatus.js";
@@ -84,13 +86,17 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
     }
     const subject = stanza.getChild("subject");
     let reactions: ReturnType<typeof parseReactions>;
+    let replaces: string | undefined;
     try {
       reactions = parseReactions(stanza);
+      replaces = parseReplace(stanza);
     } catch (error) {
       reply("bad-request", (error as Error).message);
       return;
     }
     if (reactions) room.request(stanza, "reaction", reaction(stanza, reactions, room.archive));
+    // A correction (XEP-0308) is never a new message, whatever its body.
+    else if (replaces !== undefined && stanza.getChild("body")) room.request(stanza, "correct", correction(stanza, replaces, room.archive));
     else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room.archive));
     else if (subject) room.request(stanza, "setSubject", setSubject(subject.getText()));
     return;

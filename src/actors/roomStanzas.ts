@@ -10,6 +10,7 @@ import { nickElement } from "../protocol/xep0172.js";
 import { delayElement } from "../protocol/xep0203.js";
 import { type Affiliation, Status, occupantPresence } from "../protocol/xep0045.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
+import { replaceElement } from "../protocol/xep0308.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
 import { reactionsElement } from "../protocol/xep0444.js";
 import { chatStateElement } from "../protocol/xep0085.js";
@@ -174,17 +175,21 @@ export function subjectMessage(room: LegacyRoom, to: string, options: { live?: b
   );
 }
 
-/** A groupchat message from a participant (XEP-0045 §7.4), with stanza-id and occupant-id. */
+/**
+ * A groupchat message from a participant (XEP-0045 §7.4), with stanza-id and occupant-id; with
+ * `replaces`, a correction (XEP-0308 §3) of the message the user's clients know by that id.
+ */
 export function participantMessage(
   p: LegacyParticipant,
   to: string,
   body: string,
-  ids: { id: string; stanzaId: string; when?: Date | undefined },
+  ids: { id: string | undefined; stanzaId: string; when?: Date | undefined; replaces?: string },
 ): Element {
   return xml(
     "message",
     { from: p.jid, to, type: "groupchat", id: ids.id },
     xml("body", {}, xmlSafeText(body)),
+    ids.replaces !== undefined ? replaceElement(ids.replaces) : null,
     ids.when ? delayElement(ids.when, p.room.jid) : null,
     stanzaIdElement(ids.stanzaId, p.room.jid),
     p.isSystem ? null : occupantIdElement(p.occupantId),

@@ -14,7 +14,8 @@
  *   { "afterMs": 950, "affiliation": { "nick": "carol", "affiliation": "admin" } },
  *   { "afterMs": 960, "role": { "nick": "carol", "role": "moderator" } },
  *   { "afterMs": 990, "subject": { "text": "New topic", "setter": "carol" } },
- *   { "afterMs": 995, "react": { "from": "carol", "to": "legacy-7", "emojis": ["👍"] } }
+ *   { "afterMs": 995, "react": { "from": "carol", "to": "legacy-7", "emojis": ["👍"] } },
+ *   { "afterMs": 999, "correct": { "from": "carol", "to": "legacy-7", "body": "back!", "id": "legacy-8" } }
  * ]
  * ```
  */
@@ -47,7 +48,9 @@ export type FixtureAction =
   | { affiliation: { nick: string; affiliation: FixtureAffiliation } }
   | { role: { nick: string; role: FixtureRole } }
   | { subject: { text: string; setter?: string } }
-  | { react: { from: string; to: string; emojis: string[] } };
+  | { react: { from: string; to: string; emojis: string[] } }
+  /** `from` corrects its message with legacy id `to` (XEP-0308); `id`: the legacy id of the edit. */
+  | { correct: { from: string; to: string; body: string; id?: string } };
 
 /** A timed event of a fixture room. */
 export type FixtureEvent = { afterMs: number } & FixtureAction;
@@ -89,6 +92,11 @@ const ACTIONS: Record<string, (obj: RawObject, path: string) => FixtureAction> =
     if (!Array.isArray(emojis) || emojis.some((e) => typeof e !== "string")) expected(fieldPath(p, "emojis"), "an array of strings", emojis);
     return { react: { from: requiredString(o, "from", p), to: requiredString(o, "to", p), emojis: emojis as string[] } };
   },
+  correct: (o, p) => {
+    if (typeof o.body !== "string") expected(fieldPath(p, "body"), "a string", o.body);
+    const id = optionalString(o, "id", p, true);
+    return { correct: { from: requiredString(o, "from", p), to: requiredString(o, "to", p), body: o.body, ...defined("id", id) } };
+  },
   subject: (o, p) => {
     if (typeof o.text !== "string") expected(fieldPath(p, "text"), "a string", o.text);
     return { subject: { text: o.text, ...defined("setter", optionalString(o, "setter", p, true)) } };
@@ -105,6 +113,7 @@ const FIELDS: Record<string, readonly string[]> = {
   role: ["nick", "role"],
   subject: ["text", "setter"],
   react: ["from", "to", "emojis"],
+  correct: ["from", "to", "body", "id"],
 };
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -158,6 +158,10 @@ export class FixtureRoomImpl extends LegacyRoom {
     } else if ("affiliation" in event) byNick(event.affiliation.nick).affiliation = event.affiliation.affiliation;
     else if ("role" in event) byNick(event.role.nick).role = event.role.role;
     else if ("react" in event) byNick(event.react.from).react(event.react.to, event.react.emojis);
+    else if ("correct" in event) {
+      const { from, to, body, id } = event.correct;
+      (from === this.userNick ? this._userParticipant() : byNick(from)).correct(to, body, { legacyId: id });
+    }
     else if ("subject" in event) {
       this.subjectSetter = event.subject.setter;
       this.subjectDate = new Date();
@@ -183,6 +187,10 @@ export class FixtureRoomImpl extends LegacyRoom {
 
   override async onText(text: string, options: IncomingTextOptions): Promise<string> {
     return this.#call("onText", "message", [text, options.xmppId ?? null], this.#spec.delayMs.requests, () => `fx-${nanoid(12)}`);
+  }
+
+  override async onCorrect(legacyMsgId: string, text: string, options: IncomingTextOptions): Promise<void> {
+    await this.#call("onCorrect", "correct", [legacyMsgId, text, options.xmppId ?? null], this.#spec.delayMs.requests, () => {});
   }
 
   override async onSetSubject(subject: string): Promise<void> {

@@ -21,6 +21,7 @@ export const REQUEST_KINDS = [
   "fillParticipants",
   "backfill",
   "reaction",
+  "correct",
 ] as const;
 
 /** A kind of request to the demo legacy network (a key of {@link FixtureRoom.reject}). */

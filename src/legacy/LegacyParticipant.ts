@@ -112,6 +112,26 @@ export class LegacyParticipant {
     host.tell({ kind: "reaction", participant: this, target: legacyMsgId, emojis, legacyId: options.legacyId });
   }
 
+  /**
+   * Sends this participant's correction (XEP-0308) of one of their messages: `legacyMsgId` is
+   * the legacy id of the message, `text` its new body. The correction names the message by the
+   * id the user's clients know it by (for a message the user sent from XMPP, the id their client
+   * gave it); it is archived and gets its own stanza-id: `options.legacyId` (the legacy id of the
+   * edit, if the network has one, and then also its XMPP id) or a new one.
+   *
+   * @example
+   * ```ts
+   * const bob = await room.getParticipant("bob");
+   * bob.sendText("helo", { legacyId: "m-42" });
+   * bob.correct("m-42", "hello");
+   * ```
+   */
+  correct(legacyMsgId: string, text: string, options: { legacyId?: string } = {}): void {
+    const host = this.room._host;
+    if (!host) throw new Error("correct: the room is not attached to a gateway yet");
+    host.tell({ kind: "correction", participant: this, target: legacyMsgId, body: text, legacyId: options.legacyId });
+  }
+
   /** Renames the participant: 303 from the old nick, then a presence from the new one. */
   rename(nickname: string): void {
     this.room.renameParticipant(this, nickname);

@@ -45,9 +45,9 @@ export interface BackfillBounds {
   before?: BackfillBound;
 }
 
-/** What `onText` receives besides the body. */
+/** What `onText` and `onCorrect` receive besides the body. */
 export interface IncomingTextOptions {
-  /** The XMPP id the client gave the message. */
+  /** The XMPP id the client gave the message (for `onCorrect`: the correction's own id). */
   xmppId?: string;
 }
 
@@ -89,6 +89,23 @@ export abstract class RoomCallbacks {
   /** The user sent a text message; return its legacy id, used as stanza-id. */
   async onText(_text: string, _options: IncomingTextOptions): Promise<string | undefined> {
     throw new NotImplementedError("Sending messages");
+  }
+
+  /**
+   * The user corrected one of their messages (XEP-0308): `legacyMsgId` is the legacy id of the
+   * message they corrected (its stanza-id when it has none), `text` its new body. Never called
+   * with a new message, and a correction never reaches {@link onText}. Overriding it advertises
+   * corrections in the room's disco#info; by default it refuses with `feature-not-implemented`.
+   *
+   * @example
+   * ```ts
+   * override async onCorrect(legacyMsgId: string, text: string) {
+   *   await api.editMessage(this.legacyId, legacyMsgId, text);
+   * }
+   * ```
+   */
+  async onCorrect(_legacyMsgId: string, _text: string, _options: IncomingTextOptions): Promise<void> {
+    throw new NotImplementedError("Correcting messages");
   }
 
   /** The user asks to change the subject; confirm by setting {@link subject}. */

@@ -19,6 +19,8 @@ export interface RemovalOptions {
 /** What the plugin did to its room, as it reports it to the runtime. @internal */
 export type PluginTraffic =
   | { kind: "message"; participant: LegacyParticipant; body: string; options: SendTextOptions }
+  /** A correction (XEP-0308) of the message whose legacy id (or stanza-id) is `target`. */
+  | { kind: "correction"; participant: LegacyParticipant; target: string; body: string; legacyId?: string }
   | { kind: "reaction"; participant: LegacyParticipant; target: string; emojis: string[]; legacyId?: string }
   /** A participant appeared in the room's list. */
   | { kind: "joined"; participant: LegacyParticipant }

@@ -7,6 +7,7 @@ import type { StanzaErrorData } from "../protocol/rfc6120.js";
 /** Kinds of requests that go through the mailbox, one at a time. */
 export type RequestKind =
   | "message"
+  | "correct"
   | "setSubject"
   | "setConfig"
   | "setAffiliation"
@@ -103,12 +104,13 @@ export type RoomEvent =
 
 /**
  * What the plugin did to its room, as the event the room actor sends its machine (the payload
- * stays with the actor, under `id`): a participant's message or reaction, a participant that
+ * stays with the actor, under `id`): a participant's message, correction or reaction, a participant that
  * appeared, changed, left or was renamed, a participant record to write, the subject, or the
  * name or description.
  */
 export type PluginTrafficKind =
   | "message"
+  | "correction"
   | "reaction"
   | "joined"
   | "announce"

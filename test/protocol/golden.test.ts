@@ -29,6 +29,7 @@ import { avatarChanged } from "../../src/actors/roomAvatar.js";
 import { mamResult } from "../../src/protocol/xep0313.js";
 import { privilegedIq } from "../../src/protocol/xep0356.js";
 import { invitationMessage } from "../../src/protocol/xep0249.js";
+import { replaceElement } from "../../src/protocol/xep0308.js";
 
 class Session extends LegacySession {
   createRoom(id: string) {
@@ -127,6 +128,21 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
   },
   "xep0085-chat-state-composing": async () => participantSignal(await (await lobby()).getParticipant("bob"), TO, chatStateElement("composing")),
   "xep0333-displayed-marker": async () => participantSignal(await (await lobby()).getParticipant("bob"), TO, displayedElement("L1")),
+  "xep0308-correction-echo": async () => {
+    const room = await lobby();
+    const sent = xml(
+      "message",
+      { xmlns: "jabber:component:accept", from: TO, to: room.jid, type: "groupchat", id: "c2" },
+      xml("body", {}, "hello, corrected"),
+      replaceElement("c1"),
+      xml("origin-id", { xmlns: "urn:xmpp:sid:0", id: "o2" }),
+    );
+    return echoOf(room, sent, "alice@example.org/laptop", "fx-2");
+  },
+  "xep0308-participant-correction": async () => {
+    const room = await lobby();
+    return participantMessage(await room.getParticipant("bob"), TO, "hi, corrected", { id: "L2", stanzaId: "L2", replaces: "L1" });
+  },
   "xep0045-room-disco-info-group": async () => roomDiscoInfo(await lobby(), true),
   "xep0444-disco-restrictions": async () => {
     const room = await lobby();

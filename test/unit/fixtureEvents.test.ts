@@ -15,6 +15,8 @@ describe("fixture timed events", () => {
         { afterMs: 4, affiliation: { nick: "bob", affiliation: "admin" } },
         { afterMs: 4, role: { nick: "bob", role: "visitor" } },
         { afterMs: 6, subject: { text: "t" } },
+        { afterMs: 7, correct: { from: "bob", to: "L1", body: "fixed" } },
+        { afterMs: 8, correct: { from: "bob", to: "L1", body: "again", id: "L1-e" } },
       ]),
     ).rooms[0]!.events;
     expect(events).toEqual([
@@ -26,6 +28,8 @@ describe("fixture timed events", () => {
       { afterMs: 4, affiliation: { nick: "bob", affiliation: "admin" } },
       { afterMs: 4, role: { nick: "bob", role: "visitor" } },
       { afterMs: 6, subject: { text: "t" } },
+      { afterMs: 7, correct: { from: "bob", to: "L1", body: "fixed" } },
+      { afterMs: 8, correct: { from: "bob", to: "L1", body: "again", id: "L1-e" } },
     ]);
   });
 
@@ -38,6 +42,8 @@ describe("fixture timed events", () => {
     [[{ leave: { nick: "x", kick: true, ban: true } }], "rooms[0].events[0].leave.ban"],
     [[{ presence: { nick: "x", show: "sleepy" } }], "rooms[0].events[0].presence.show"],
     [[{ rename: { from: "x" } }], "rooms[0].events[0].rename.to"],
+    [[{ correct: { from: "x", to: "L1" } }], "rooms[0].events[0].correct.body"],
+    [[{ correct: { from: "x", body: "b" } }], "rooms[0].events[0].correct.to"],
     ["soon", "rooms[0].events"],
   ])("refuses %j naming the field", (events, path) => {
     expect(() => parseFixture(withEvents(events))).toThrow(FixtureError);

@@ -23,4 +23,16 @@ describe("a room's recent messages", () => {
     expect(recent.find("s2")).toBeUndefined();
     expect(recent.find(`s${RECENT_MESSAGES}`)).toEqual({ legacyId: `l${RECENT_MESSAGES}` });
   });
+
+  it("finds the user's messages by each id their clients know them by, and forgets the oldest ids first", () => {
+    const recent = new RecentMessages();
+    const first = { stanzaId: "s0", legacyId: "l0", xmppId: "c0" };
+    recent.recordOwn(first, ["c0", "o0", "s0", undefined]);
+    expect([recent.findOwn("c0"), recent.findOwn("o0"), recent.findOwn("s0"), recent.findOwn("l0")]).toEqual([first, first, first, undefined]);
+    for (let i = 1; i <= RECENT_MESSAGES; i++) recent.recordOwn({ stanzaId: `s${i}`, legacyId: null, xmppId: `c${i}` }, [`c${i}`, `o${i}`, `s${i}`]);
+    expect(recent.findOwn("c0")).toBeUndefined();
+    expect(recent.findOwn("o0")).toBeUndefined();
+    expect(recent.findOwn("s0")).toBeUndefined();
+    expect(recent.findOwn("c1")?.stanzaId).toBe("s1");
+  });
 });
