@@ -41,12 +41,14 @@ export class RoomActor {
   readonly #fanOut: RoomFanOut;
   readonly #plugin: PluginAdapter;
   readonly #tally: ShutdownTally = { refused: 0, abandoned: 0 };
+  readonly #services: RoomActorOptions["services"];
   /** False until the room got its first stanza (or `read`): {@link passivate} leaves it running before. */
   #touched = false;
 
   constructor(options: RoomActorOptions) {
     const { room, store, outbox } = options;
     this.room = room;
+    this.#services = options.services;
     this.archive = new RoomArchive(room, store);
     const binding = bindRoom(room, (input, cancel) => this.#runRequest(input.id, cancel), {
       // A call that outlives its timeout is still followed: the machine hears when it ends.
@@ -122,10 +124,12 @@ export class RoomActor {
    * never queued behind requests. A stanza is answered with what `answer` returns (or the error of
    * the callback that failed to get `needs`). Without a stanza (`LegacySession.getRoom` waits for
    * the info), the promise resolves once the room knows `needs` and rejects when that callback failed.
+   * With an undefined stanza and an `answer` (a signal such as a chat state), a failure is answered
+   * with nothing.
    */
   read(needs: ReadNeeds): Promise<void>;
-  read(stanza: Element, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>): void;
-  read(...args: [needs: ReadNeeds] | [stanza: Element, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>]): Promise<void> | void {
+  read(stanza: Element | undefined, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>): void;
+  read(...args: [needs: ReadNeeds] | [stanza: Element | undefined, needs: ReadNeeds, answer: () => Element[] | Promise<Element[]>]): Promise<void> | void {
     if (args.length === 1) {
       this.#touched = true;
       return this.#plugin.whenKnown(args[0]);
@@ -134,6 +138,14 @@ export class RoomActor {
     const id = nanoid();
     this.#pending.set(id, { type: "read", stanza, answer });
     this.#send({ type: "read", id, needs });
+  }
+
+  /**
+   * Reports what went wrong where nobody gets an error reply (a plugin callback for a chat state
+   * or displayed marker that failed): the gateway's `onWarning`. The room goes on.
+   */
+  warn(message: string, error?: unknown): void {
+    this.#services?.warn(message, error);
   }
 
   /** A request for the mailbox: run in arrival order, one at a time, then answered. */

@@ -23,9 +23,18 @@ export function typeFeatures(room: LegacyRoom): string[] {
     : ["muc_open", "muc_semianonymous", "muc_public"];
 }
 
-/** Features the plugin offers by overriding their callback: corrections (XEP-0308). */
+/**
+ * Features the plugin offers by overriding their callback: corrections (XEP-0308), chat states
+ * (XEP-0085, `onComposing` or `onPaused`) and displayed markers (XEP-0333).
+ */
 export function callbackFeatures(room: LegacyRoom): string[] {
-  return room.onCorrect !== RoomCallbacks.prototype.onCorrect ? [NS_CORRECT] : [];
+  const base = RoomCallbacks.prototype;
+  const offered: [boolean, string][] = [
+    [room.onCorrect !== base.onCorrect, NS_CORRECT],
+    [room.onComposing !== base.onComposing || room.onPaused !== base.onPaused, NS.CHAT_STATES],
+    [room.onDisplayed !== base.onDisplayed, NS.CHAT_MARKERS],
+  ];
+  return offered.filter(([overridden]) => overridden).map(([, feature]) => feature);
 }
 
 /** The number of occupants, counting the user, once known. */

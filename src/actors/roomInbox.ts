@@ -1,6 +1,7 @@
 /**
  * What a stanza addressed to a room (or one of its occupants) means for the room actor:
- * joins, leaves, nick-change attempts, messages, client errors, self-pings and disco.
+ * joins, leaves, nick-change attempts, messages (and the chat states and displayed markers of
+ * `roomSignals.ts`), client errors, self-pings and disco.
  * XEP-0045 §7 (occupant use cases), XEP-0410 (self-ping).
  */
 import type { Element } from "@xmpp/component";
@@ -10,6 +11,7 @@ import { parseReactions } from "../protocol/xep0444.js";
 import { parseReplace } from "../protocol/xep0308.js";
 import { reaction, setSubject, textMessage } from "./requests.js";
 import { correction } from "./requestsEdits.js";
+import { handleSignal, parseSignal } from "./roomSignals.js";
 import type { RoomActor } from "./RoomActor.js";
 import { handleRoomIq } from "./roomIq.js";
 import { isJoined } from "../machines/roomStatus.js";
@@ -99,6 +101,11 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
     else if (replaces !== undefined && stanza.getChild("body")) room.request(stanza, "correct", correction(stanza, replaces, room.archive));
     else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room.archive));
     else if (subject) room.request(stanza, "setSubject", setSubject(subject.getText()));
+    else {
+      // A chat state or displayed marker: a signal, never queued behind the mailbox.
+      const signal = parseSignal(stanza);
+      if (signal) handleSignal(room, stanza, resource, signal);
+    }
     return;
   }
 

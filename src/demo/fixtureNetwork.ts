@@ -193,6 +193,24 @@ export class FixtureRoomImpl extends LegacyRoom {
     await this.#call("onCorrect", "correct", [legacyMsgId, text, options.xmppId ?? null], this.#spec.delayMs.requests, () => {});
   }
 
+  /** Signals are logged at once: they never wait for `delayMs.requests` and are never refused. */
+  #signal(callback: string, args: unknown[]): void {
+    const now = new Date();
+    this.#log.record({ room: this.#spec.id, callback, args, start: now, end: now, ok: true });
+  }
+
+  override async onComposing(): Promise<void> {
+    this.#signal("onComposing", []);
+  }
+
+  override async onPaused(): Promise<void> {
+    this.#signal("onPaused", []);
+  }
+
+  override async onDisplayed(legacyMsgId: string): Promise<void> {
+    this.#signal("onDisplayed", [legacyMsgId]);
+  }
+
   override async onSetSubject(subject: string): Promise<void> {
     await this.#call("onSetSubject", "setSubject", [subject], this.#spec.delayMs.requests, () => {
       this.subjectSetter = this.userNick;

@@ -1,7 +1,8 @@
 /**
  * The callbacks a plugin overrides in its {@link LegacyRoom} subclass: slidge's abstract
  * `LegacyMUC` methods in camelCase, plus `onText`, `onKick` and `onSetRole`. Every request
- * callback runs in the room's mailbox: one at a time, in arrival order, with a timeout.
+ * callback runs in the room's mailbox: one at a time, in arrival order, with a timeout; chat
+ * states and displayed markers are signals that never wait behind it.
  */
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import { NotImplementedError } from "./errors.js";
@@ -107,6 +108,33 @@ export abstract class RoomCallbacks {
   async onCorrect(_legacyMsgId: string, _text: string, _options: IncomingTextOptions): Promise<void> {
     throw new NotImplementedError("Correcting messages");
   }
+
+  /**
+   * The user is typing in the room (XEP-0085 `<composing/>`). Not a request: it runs as soon as
+   * the room's info is known, even while a request holds the mailbox, and may overlap other
+   * callbacks. Nobody hears if it fails (the gateway's `onWarning` does). Overriding it or
+   * {@link onPaused} advertises chat states in the room's disco#info; by default it does nothing.
+   */
+  async onComposing(): Promise<void> {}
+
+  /** The user stopped typing (XEP-0085 `<paused/>`); like {@link onComposing}. Does nothing by default. */
+  async onPaused(): Promise<void> {}
+
+  /**
+   * The user displayed the room's messages up to `legacyMsgId` (XEP-0333 `<displayed/>`, named
+   * by its stanza-id; a message without a legacy id is named by that). Not a request, like
+   * {@link onComposing}; a marker for an unknown message does not call it. Once it returns, the
+   * marker goes to the user's other joined resources (not archived); if it throws, nowhere.
+   * Overriding it advertises displayed markers in the room's disco#info; by default it does nothing.
+   *
+   * @example
+   * ```ts
+   * override async onDisplayed(legacyMsgId: string) {
+   *   await api.markRead(this.legacyId, legacyMsgId);
+   * }
+   * ```
+   */
+  async onDisplayed(_legacyMsgId: string): Promise<void> {}
 
   /** The user asks to change the subject; confirm by setting {@link subject}. */
   async onSetSubject(_subject: string): Promise<void> {

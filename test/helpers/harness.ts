@@ -13,6 +13,7 @@ import { parseFixture } from "../../src/demo/fixture.js";
 import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
 import type { GatewayPlugin } from "../../src/legacy/plugin.js";
 import { createRouter } from "../../src/actors/router.js";
+import { defaultServices } from "../../src/actors/bookmarks.js";
 
 export const DOMAIN = "muc.example.org";
 export const ALICE = "alice@example.org";
@@ -21,6 +22,8 @@ export const ALICE = "alice@example.org";
 export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {}) {
   const sent: Element[] = [];
   const errors: unknown[] = [];
+  /** What the gateway's `onWarning` heard. */
+  const warnings: [message: string, error: unknown][] = [];
   const sink = {
     send: (s: Element) => void sent.push(s),
     sendAll: (ss: Iterable<Element>) => {
@@ -41,11 +44,13 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     idleMs: options.idleMs,
     store,
     inspect: options.inspect,
+    services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]) },
   });
   const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
   return {
     sent,
     errors,
+    warnings,
     registry,
     sessions,
     store,
