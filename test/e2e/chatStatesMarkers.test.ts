@@ -31,6 +31,7 @@ const fixture = {
       events: [
         { afterMs: 300, message: { from: "carol", body: "hello from carol", id: "C-1" } },
         { afterMs: 400, composing: { from: "bob" } },
+        { afterMs: 450, paused: { from: "bob" } },
         { afterMs: 500, displayed: { from: "bob", id: "C-1" } },
       ],
     },
@@ -51,14 +52,15 @@ describe("chat states and displayed markers through Prosody", () => {
   });
   afterAll(() => bed?.stop());
 
-  it("a participant's typing then displayed marker arrive from its occupant JID with occupant-id, no stanza-id, and are not archived", async () => {
+  it("a participant's typing, pause, then displayed marker arrive from its occupant JID with occupant-id, no stanza-id, and are not archived", async () => {
     await join_(alice);
     await alice.waitFor(subjectOf);
     const fromBob = (s: ReturnType<typeof xml>) => s.is("message", "jabber:client") && s.attrs.from === `${ROOM}/bob`;
-    const [typing, marker] = await alice.waitFor(fromBob, { count: 2 });
+    const [typing, stopped, marker] = await alice.waitFor(fromBob, { count: 3 });
     expect(qualifiedTree(typing!)).toEqual(["{jabber:client}message", `  {${CHAT_STATES}}composing`, `  {${OCCUPANT_ID}}occupant-id`]);
+    expect(qualifiedTree(stopped!)).toEqual(["{jabber:client}message", `  {${CHAT_STATES}}paused`, `  {${OCCUPANT_ID}}occupant-id`]);
     expect(qualifiedTree(marker!)).toEqual(["{jabber:client}message", `  {${MARKERS}}displayed`, `  {${OCCUPANT_ID}}occupant-id`]);
-    expect([typing!.attrs.type, marker!.attrs.type]).toEqual(["groupchat", "groupchat"]);
+    expect([typing!.attrs.type, stopped!.attrs.type, marker!.attrs.type]).toEqual(["groupchat", "groupchat", "groupchat"]);
     expect(marker!.getChild("displayed", MARKERS)!.attrs.id).toBe("C-1");
     const [fromCarol] = await alice.waitFor((s) => s.attrs.from === `${ROOM}/carol` && s.getChildText("body", "jabber:client") === "hello from carol");
     expect(fromCarol!.getChild("stanza-id", SID)!.attrs.id).toBe("C-1");
@@ -71,7 +73,7 @@ describe("chat states and displayed markers through Prosody", () => {
       .filter((r) => r?.attrs.queryid === "mam-a")
       .map((r) => r!.getChild("forwarded", "urn:xmpp:forward:0")!.getChild("message", "jabber:client")!);
     expect(archived.map((m) => [m.attrs.from, m.getChildText("body", "jabber:client")])).toEqual([[`${ROOM}/carol`, "hello from carol"]]);
-    expect(archived.filter((m) => m.getChild("composing", CHAT_STATES) || m.getChild("displayed", MARKERS))).toEqual([]);
+    expect(archived.filter((m) => m.getChild("composing", CHAT_STATES) || m.getChild("paused", CHAT_STATES) || m.getChild("displayed", MARKERS))).toEqual([]);
   });
 
   it("the user's <composing/> and bodiless <displayed/> reach onComposing and onDisplayed(legacy id); the marker is echoed to the other resource only", async () => {
