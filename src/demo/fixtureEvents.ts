@@ -15,7 +15,10 @@
  *   { "afterMs": 960, "role": { "nick": "carol", "role": "moderator" } },
  *   { "afterMs": 990, "subject": { "text": "New topic", "setter": "carol" } },
  *   { "afterMs": 995, "react": { "from": "carol", "to": "legacy-7", "emojis": ["👍"] } },
- *   { "afterMs": 999, "correct": { "from": "carol", "to": "legacy-7", "body": "back!", "id": "legacy-8" } }
+ *   { "afterMs": 999, "correct": { "from": "carol", "to": "legacy-7", "body": "back!", "id": "legacy-8" } },
+ *   { "afterMs": 1000, "composing": { "from": "carol" } },
+ *   { "afterMs": 1100, "paused": { "from": "carol" } },
+ *   { "afterMs": 1200, "displayed": { "from": "carol", "id": "legacy-7" } }
  * ]
  * ```
  */
@@ -50,7 +53,13 @@ export type FixtureAction =
   | { subject: { text: string; setter?: string } }
   | { react: { from: string; to: string; emojis: string[] } }
   /** `from` corrects its message with legacy id `to` (XEP-0308); `id`: the legacy id of the edit. */
-  | { correct: { from: string; to: string; body: string; id?: string } };
+  | { correct: { from: string; to: string; body: string; id?: string } }
+  /** `from` starts typing (XEP-0085 `<composing/>`). */
+  | { composing: { from: string } }
+  /** `from` stops typing (XEP-0085 `<paused/>`). */
+  | { paused: { from: string } }
+  /** `from` has displayed the message with legacy id `id` (XEP-0333 `<displayed/>`). */
+  | { displayed: { from: string; id: string } };
 
 /** A timed event of a fixture room. */
 export type FixtureEvent = { afterMs: number } & FixtureAction;
@@ -97,6 +106,9 @@ const ACTIONS: Record<string, (obj: RawObject, path: string) => FixtureAction> =
     const id = optionalString(o, "id", p, true);
     return { correct: { from: requiredString(o, "from", p), to: requiredString(o, "to", p), body: o.body, ...defined("id", id) } };
   },
+  composing: (o, p) => ({ composing: { from: requiredString(o, "from", p) } }),
+  paused: (o, p) => ({ paused: { from: requiredString(o, "from", p) } }),
+  displayed: (o, p) => ({ displayed: { from: requiredString(o, "from", p), id: requiredString(o, "id", p) } }),
   subject: (o, p) => {
     if (typeof o.text !== "string") expected(fieldPath(p, "text"), "a string", o.text);
     return { subject: { text: o.text, ...defined("setter", optionalString(o, "setter", p, true)) } };
@@ -114,6 +126,9 @@ const FIELDS: Record<string, readonly string[]> = {
   subject: ["text", "setter"],
   react: ["from", "to", "emojis"],
   correct: ["from", "to", "body", "id"],
+  composing: ["from"],
+  paused: ["from"],
+  displayed: ["from", "id"],
 };
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

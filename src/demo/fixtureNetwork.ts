@@ -161,7 +161,9 @@ export class FixtureRoomImpl extends LegacyRoom {
     else if ("correct" in event) {
       const { from, to, body, id } = event.correct;
       (from === this.userNick ? this._userParticipant() : byNick(from)).correct(to, body, { legacyId: id });
-    }
+    } else if ("composing" in event) byNick(event.composing.from).composing();
+    else if ("paused" in event) byNick(event.paused.from).paused();
+    else if ("displayed" in event) byNick(event.displayed.from).displayed(event.displayed.id);
     else if ("subject" in event) {
       this.subjectSetter = event.subject.setter;
       this.subjectDate = new Date();

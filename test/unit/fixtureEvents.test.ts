@@ -17,6 +17,9 @@ describe("fixture timed events", () => {
         { afterMs: 6, subject: { text: "t" } },
         { afterMs: 7, correct: { from: "bob", to: "L1", body: "fixed" } },
         { afterMs: 8, correct: { from: "bob", to: "L1", body: "again", id: "L1-e" } },
+        { afterMs: 9, composing: { from: "bob" } },
+        { paused: { from: "bob" } },
+        { afterMs: 10, displayed: { from: "bob", id: "L1" } },
       ]),
     ).rooms[0]!.events;
     expect(events).toEqual([
@@ -30,6 +33,9 @@ describe("fixture timed events", () => {
       { afterMs: 6, subject: { text: "t" } },
       { afterMs: 7, correct: { from: "bob", to: "L1", body: "fixed" } },
       { afterMs: 8, correct: { from: "bob", to: "L1", body: "again", id: "L1-e" } },
+      { afterMs: 9, composing: { from: "bob" } },
+      { afterMs: 0, paused: { from: "bob" } },
+      { afterMs: 10, displayed: { from: "bob", id: "L1" } },
     ]);
   });
 
@@ -44,6 +50,13 @@ describe("fixture timed events", () => {
     [[{ rename: { from: "x" } }], "rooms[0].events[0].rename.to"],
     [[{ correct: { from: "x", to: "L1" } }], "rooms[0].events[0].correct.body"],
     [[{ correct: { from: "x", body: "b" } }], "rooms[0].events[0].correct.to"],
+    [[{ composing: {} }], "rooms[0].events[0].composing.from"],
+    [[{ composing: { from: "x", id: "L1" } }], "rooms[0].events[0].composing.id: unknown field"],
+    [[{ paused: { from: 3 } }], "rooms[0].events[0].paused.from"],
+    [[{ displayed: { from: "x" } }], "rooms[0].events[0].displayed.id"],
+    [[{ displayed: { from: "x", id: "" } }], "rooms[0].events[0].displayed.id"],
+    [[{ displayed: { id: "L1" } }], "rooms[0].events[0].displayed.from"],
+    [[{ displayed: { from: "x", id: "L1", body: "b" } }], "rooms[0].events[0].displayed.body: unknown field"],
     ["soon", "rooms[0].events"],
   ])("refuses %j naming the field", (events, path) => {
     expect(() => parseFixture(withEvents(events))).toThrow(FixtureError);
