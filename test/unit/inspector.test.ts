@@ -135,17 +135,14 @@ describe("the inspector's model of the room actors", () => {
     await settle();
     const passivated = byRoom(model, ALICE, LOBBY);
     expect(passivated).toMatchObject({ status: "passivated", state: "infoFetched.idle", calls: [] });
-
     const again = new RoomRegistry({ domain: DOMAIN, outbox: sink, mailboxSize: 10, callbackTimeoutMs: 5000, maxRooms: 10, inspect: (e) => model.observe(e) });
     await gw.room(ALICE, "lobby", again);
     await settle();
     expect(byRoom(model, ALICE, LOBBY)).toMatchObject({ id: passivated.id, status: "active" });
-
     const other = await gw.room(ALICE, "other", again);
     other.request(configSet("d"), "destroy", async () => () => []);
     await settle();
     expect(byRoom(model, ALICE, `other@${DOMAIN}`)).toMatchObject({ status: "destroyed", state: "destroyed", activeStates: ["room", "room.destroyed"] });
-
     model.markShutdown();
     again.shutdown();
     await settle();
@@ -195,7 +192,6 @@ describe("the inspector's model of the room actors", () => {
     expect(room!.room).toMatch(/^#[0-9a-f]{8}@muc\.example\.org$/);
     expect(room!.events.find((e) => e.type === "request.settled" && !e.ok)).toMatchObject({ condition: "not-allowed" });
     expect(room!.context).toBeUndefined();
-
     const full = JSON.stringify(detailed.rooms());
     for (const shownWithDetail of [ALICE, LOBBY, "alices-phone", "only carol-legacy-id may rename"]) expect(full).toContain(shownWithDetail);
     expect(full).not.toContain("my secret body");
