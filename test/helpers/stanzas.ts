@@ -59,3 +59,23 @@ export const MAM_RESULT_HEAD: readonly string[] = [
   "      {jabber:client}message",
   "        {jabber:client}body",
 ];
+
+/**
+ * The text of a stanza's direct child named `{namespace}name`, with the namespace resolved as
+ * {@link qualifiedTree} resolves it (a child without `xmlns` is in its stanza's namespace, which
+ * is `streamNs` unless declared); undefined when there is no such child. Use it instead of
+ * `getChildText("body")`, which matches a `<body/>` in any namespace.
+ *
+ * @example
+ * expect(qualifiedText(message, "{jabber:client}body")).toBe("hello");
+ */
+export function qualifiedText(el: Node, qualifiedName: string, streamNs = "jabber:client"): string | undefined {
+  const stanzaNs = typeof el.attrs.xmlns === "string" ? el.attrs.xmlns : streamNs;
+  for (const child of el.children) {
+    if (typeof child === "string" || child.name.includes(":")) continue;
+    const ns = typeof child.attrs.xmlns === "string" ? child.attrs.xmlns : stanzaNs;
+    if (`{${ns}}${child.name}` !== qualifiedName) continue;
+    return child.children.filter((c): c is string => typeof c === "string").join("");
+  }
+  return undefined;
+}

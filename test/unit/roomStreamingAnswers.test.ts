@@ -3,8 +3,11 @@
  * what is addressed to that resource waits for the end of its sequence, like live traffic.
  */
 import { describe, expect, it } from "vitest";
+import { qualifiedText } from "../helpers/stanzas.js";
 import { ALICE, endsJoin, groupchat, joined } from "../helpers/harness.js";
 import { STAGE, joinWithHistory, stageHarness } from "../helpers/stageRoom.js";
+
+const BODY = "{jabber:client}body";
 
 describe("a request answered while another resource's join streams", () => {
   it("sends the echo to the live resource at once and to the streaming one after its subject", async () => {
@@ -24,12 +27,12 @@ describe("a request answered while another resource's join streams", () => {
     }
     expect(h.actor().snapshot.context.streaming).toEqual(["laptop"]);
     h.route(groupchat("stage", "hello from the phone", "phone", "m-1"));
-    await h.until(() => h.sent.filter((s) => s.getChildText("body") === "hello from the phone").length === 2);
+    await h.until(() => h.sent.filter((s) => qualifiedText(s, BODY) === "hello from the phone").length === 2);
     await h.until(() => h.actor().snapshot.context.streaming.length === 0);
     const out = h.take();
     const laptop = out.filter((s) => s.attrs.to === `${ALICE}/laptop`);
-    const phoneEcho = out.findIndex((s) => s.attrs.to === `${ALICE}/phone` && s.getChildText("body") === "hello from the phone");
-    const laptopEcho = laptop.findIndex((s) => s.getChildText("body") === "hello from the phone");
+    const phoneEcho = out.findIndex((s) => s.attrs.to === `${ALICE}/phone` && qualifiedText(s, BODY) === "hello from the phone");
+    const laptopEcho = laptop.findIndex((s) => qualifiedText(s, BODY) === "hello from the phone");
     expect(laptop).toHaveLength(1003); // 1000 occupants, the self-presence, the subject, the echo
     expect(laptop.findIndex(endsJoin(STAGE, "laptop"))).toBe(1001);
     expect(laptopEcho).toBe(1002);

@@ -2,13 +2,17 @@
  * The plugin's traffic at two edges of a room's life that the model-based tests found: before
  * `updateInfo` has stored the room, and for a join that is dropped before it is ready.
  */
-import { xml } from "@xmpp/component";
+import { type Element, xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
+import { qualifiedText } from "../helpers/stanzas.js";
 import { ALICE, joinPresence } from "../helpers/harness.js";
 import { STAGE, gate, joinWithHistory, stageHarness } from "../helpers/stageRoom.js";
 
-const bodies = (out: { getChildText(n: string): string | null; attrs: Record<string, unknown> }[], to: string) =>
-  out.filter((s) => s.attrs.to === to && s.getChildText("body") !== null).map((s) => s.getChildText("body"));
+const BODY = "{jabber:client}body";
+const SUBJECT = "{jabber:client}subject";
+
+const bodies = (out: Element[], to: string) =>
+  out.filter((s) => s.attrs.to === to && qualifiedText(s, BODY) !== undefined).map((s) => qualifiedText(s, BODY));
 
 describe("the plugin's traffic at the edges", () => {
   it("archives a message the plugin sends while updateInfo runs, and the waiting join gets it after its subject", async () => {
@@ -28,8 +32,8 @@ describe("the plugin's traffic at the edges", () => {
     await h.until(() => bodies(h.sent, `${ALICE}/phone`).length > 0);
     const out = h.take();
     expect(bodies(out, `${ALICE}/phone`)).toEqual(["early bird"]);
-    const subject = out.findIndex((s) => s.getChild("subject") !== undefined);
-    const message = out.findIndex((s) => s.getChildText("body") === "early bird");
+    const subject = out.findIndex((s) => qualifiedText(s, SUBJECT) !== undefined);
+    const message = out.findIndex((s) => qualifiedText(s, BODY) === "early bird");
     expect(message).toBeGreaterThan(subject);
     expect(h.store.getRoom(ALICE, STAGE)?.name).toBe("Stage");
   });
