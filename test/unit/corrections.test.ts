@@ -14,7 +14,7 @@ import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
 import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
-import { MAM_RESULT_HEAD, qualifiedTree } from "../helpers/stanzas.js";
+import { MAM_RESULT_HEAD, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const CORRECT = "urn:xmpp:message-correct:0";
@@ -49,6 +49,14 @@ async function lobby(resources = ["phone"]) {
   return { h, actor, texts, corrections };
 }
 
+
+/** The user sends "helo" (id m-1), then corrects it to "hello" (id c-1). */
+async function sendAndCorrect(h: Awaited<ReturnType<typeof lobby>>["h"]): Promise<void> {
+  h.route(message("helo", "m-1"));
+  await h.settle();
+  h.route(message("hello", "c-1", "m-1"));
+  await h.settle();
+}
 describe("a user's correction", () => {
   it("calls onCorrect(legacy id, text) and echoes it to every joined resource with <replace>, a new stanza-id and the user's occupant-id", async () => {
     const { h, texts, corrections } = await lobby(["phone", "laptop"]);
@@ -131,17 +139,14 @@ describe("a user's correction", () => {
 
   it("is archived: MAM returns the message, then the correction with its <replace>", async () => {
     const { h, texts } = await lobby();
-    h.route(message("helo", "m-1"));
-    await h.settle();
-    h.route(message("hello", "c-1", "m-1"));
-    await h.settle();
+    await sendAndCorrect(h);
     const [, correctionEcho] = h.take();
     h.route(iq("set", ROOM, xml("query", { xmlns: MAM, queryid: "q1" }), "mam"));
     await h.settle();
     const [first, second, fin] = h.take();
     expect(fin!.attrs).toMatchObject({ id: "mam", type: "result" });
-    const forwarded = (r: Element) => r.getChild("result", MAM)!.getChild("forwarded", "urn:xmpp:forward:0")!.getChild("message")!;
-    expect([first, second].map((r) => forwarded(r!).getChildText("body"))).toEqual(["helo", "hello"]);
+    const forwarded = (r: Element) => r.getChild("result", MAM)!.getChild("forwarded", "urn:xmpp:forward:0")!.getChild("message", "jabber:client")!;
+    expect([first, second].map((r) => qualifiedText(forwarded(r!), "{jabber:client}body"))).toEqual(["helo", "hello"]);
     expect(second!.getChild("result", MAM)!.attrs.id).toBe(stanzaIdOf(correctionEcho!));
     expect(qualifiedTree(second!).slice(0, 7)).toEqual([...MAM_RESULT_HEAD, `        {${CORRECT}}replace`]);
     expect(forwarded(second!).getChild("replace", CORRECT)!.attrs.id).toBe("m-1");
@@ -151,10 +156,7 @@ describe("a user's correction", () => {
 
   it("finds an older message of the user in the archive once the recent ones are forgotten (passivation, restart)", async () => {
     const { h, actor } = await lobby();
-    h.route(message("helo", "m-1"));
-    await h.settle();
-    h.route(message("hello", "c-1", "m-1"));
-    await h.settle();
+    await sendAndCorrect(h);
     const restored = new RoomArchive(actor.room, h.store);
     expect(restored.ownMessage("m-1")).toEqual({ stanzaId: "L1", legacyId: "L1", xmppId: "m-1" });
     expect(restored.ownMessage("origin-m-1")?.stanzaId).toBe("L1");
