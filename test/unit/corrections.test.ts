@@ -248,7 +248,7 @@ describe("the fixture network", () => {
     await joined(h, "lobby");
     await h.until(() => h.sent.some((s) => s.getChild("replace", CORRECT) !== undefined));
     const edit = h.take().find((s) => s.getChild("replace", CORRECT))!;
-    expect([edit.attrs.from, edit.attrs.id, edit.getChild("replace", CORRECT)!.attrs.id, edit.getChildText("body")]).toEqual([`${ROOM}/carol`, "C1-edit", "C1", "hello"]);
+    expect([edit.attrs.from, edit.attrs.id, edit.getChild("replace", CORRECT)!.attrs.id, qualifiedText(edit, "{jabber:client}body")]).toEqual([`${ROOM}/carol`, "C1-edit", "C1", "hello"]);
     h.route(message("helo", "m-1"));
     await h.settle(20);
     h.route(message("hello", "c-1", "m-1"));

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { InspectionEvent } from "xstate";
 import { ALICE, conditionOf, endsJoin, groupchat, iq, joined, joinPresence } from "../helpers/harness.js";
 import { STAGE, STANZAS_NS, gate, joinWithHistory, stageHarness, subjectChange } from "../helpers/stageRoom.js";
+import { qualifiedText } from "../helpers/stanzas.js";
 
 const to = (resource: string) => (s: Element) => s.attrs.to === `${ALICE}/${resource}`;
 const subjects = (out: Element[]) => out.filter((s) => s.getChild("subject") !== undefined).map((s) => s.getChildText("subject"));
@@ -104,7 +105,7 @@ describe("a room backfilling", () => {
     const out = h.take();
     expect(out.filter(to("phone"))).toEqual([]);
     const laptop = out.filter(to("laptop"));
-    const history = laptop.find((s) => s.getChildText("body") === "from the backlog");
+    const history = laptop.find((s) => qualifiedText(s, "{jabber:client}body") === "from the backlog");
     expect(history?.getChild("delay", "urn:xmpp:delay")?.attrs.stamp).toBe("2026-11-20T09:00:00.000Z");
     expect(laptop.indexOf(history!)).toBe(laptop.length - 2); // history, then the subject
     expect(actor.snapshot.hasTag("backfilling")).toBe(false);
@@ -136,7 +137,7 @@ describe("a resource's join being streamed", () => {
     expect(h.view().activeStates).toContain("streamingJoin");
     (await h.actor().room.getParticipant("p7")).sendText("live during the stream", { legacyId: "live-1" });
 
-    await h.until(() => h.sent.some((s) => s.getChildText("body") === "live during the stream"));
+    await h.until(() => h.sent.some((s) => qualifiedText(s, "{jabber:client}body") === "live during the stream"));
     const out = h.take();
     expect(out).toHaveLength(1003); // 1000 occupants, the user, the subject, the live message
     expect(out.findIndex(endsJoin(STAGE, "phone"))).toBe(1001);
@@ -175,7 +176,7 @@ describe("a request timing out", () => {
     h.route(groupchat("stage", "next one", "phone", "m-2"));
     await h.until(() => h.sent.some((s) => s.attrs.id === "m-2"));
     const out = h.take();
-    expect(out.map((s) => `${s.name}/${s.attrs.type} ${s.attrs.id} ${conditionOf(s) ?? s.getChildText("body")}`)).toEqual([
+    expect(out.map((s) => `${s.name}/${s.attrs.type} ${s.attrs.id} ${conditionOf(s) ?? qualifiedText(s, "{jabber:client}body")}`)).toEqual([
       "message/error s-1 remote-server-timeout",
       "message/groupchat m-2 next one",
     ]);
