@@ -54,6 +54,17 @@ export interface TrafficTargets {
   plugin: { tell(traffic: PluginTraffic): void };
 }
 
+/** The kinds {@link applyTraffic} does nothing with while the room is muted. */
+const MUTED_NO_OPS: ReadonlySet<PluginTraffic["kind"]> = new Set(["joined", "saved", "subject", "config"]);
+
+/**
+ * True for a report that {@link applyTraffic} would ignore while the room is muted: the adapter
+ * asks before sending it to the machine. Keep it in step with the cases below.
+ */
+export function changesNothingWhileMuted(kind: PluginTraffic["kind"]): boolean {
+  return MUTED_NO_OPS.has(kind);
+}
+
 /** Applies one piece of the plugin's traffic as the machine decided. */
 export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: TrafficDecision): void {
   const { room, archive, fanOut } = t;

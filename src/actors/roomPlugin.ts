@@ -21,6 +21,7 @@ import type { RoomSnapshot } from "../machines/roomStatus.js";
 import { nanoid } from "nanoid";
 import { type GatewayServices, addToBookmarks, defaultServices } from "./bookmarks.js";
 import type { sharedRoomMachine } from "./legacyActors.js";
+import { changesNothingWhileMuted } from "./pluginTraffic.js";
 import type { PendingEntries } from "./pendingEntries.js";
 import type { RoomAvatar } from "./roomAvatar.js";
 import type { StanzaSink } from "./roomFanOut.js";
@@ -36,9 +37,6 @@ export interface PluginAdapterParts {
   outbox: StanzaSink;
   services: GatewayServices | undefined;
 }
-
-/** Reports that have no effect while the room is muted (see `applyTraffic`). */
-const MUTED_NO_OPS: ReadonlySet<PluginTraffic["kind"]> = new Set(["joined", "saved", "subject", "config"]);
 
 /** A room's {@link RoomHost}, and the one way into its machine for everything but stanzas. */
 export class PluginAdapter implements RoomHost {
@@ -61,7 +59,7 @@ export class PluginAdapter implements RoomHost {
     // While muted (the machine's tag), these reports change nothing the user sees or the store
     // keeps: updateInfo's and fillParticipants' ends save the room and its list. Not sending them
     // keeps a 10,000-participant fill from costing 10,000 events (+20% on its first join).
-    if (MUTED_NO_OPS.has(traffic.kind) && this.muted) return;
+    if (changesNothingWhileMuted(traffic.kind) && this.muted) return;
     const id = this.#nextId++;
     if (!this.#waiting) this.#waiting = new Map();
     this.#waiting.set(id, traffic);
