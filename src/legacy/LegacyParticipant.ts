@@ -5,6 +5,7 @@
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { LegacyRoom } from "./LegacyRoom.js";
 import type { PluginTraffic } from "./RoomHost.js";
+import { type Mention, type OutgoingReply, checkTextExtras } from "./replies.js";
 
 /** Options of {@link LegacyParticipant.sendText}. */
 export interface SendTextOptions {
@@ -14,6 +15,10 @@ export interface SendTextOptions {
   when?: Date;
   /** Archive it without sending it: history, as `backfill()` sends it. */
   archiveOnly?: boolean;
+  /** The message this one replies to (XEP-0461, with a quote for other clients; see README "Replies and mentions"). */
+  replyTo?: OutgoingReply;
+  /** The participants the body names (XEP-0372), at UTF-16 offsets of `body`, e.g. from `findMentions`. */
+  mentions?: readonly Mention[];
 }
 
 /** An occupant's presence as the legacy network reports it. */
@@ -188,6 +193,7 @@ export class LegacyParticipant {
   sendText(body: string, options: SendTextOptions = {}): void {
     const host = this.room._host;
     if (!host) throw new Error("sendText: the room is not attached to a gateway yet; call it after updateInfo()");
+    checkTextExtras(this.room, body, options);
     host.tell({ kind: "message", participant: this, body, options });
   }
 }
