@@ -188,6 +188,9 @@ export class LegacyParticipant {
    * ```ts
    * const bob = await room.getParticipant("bob");
    * bob.sendText("hello", { legacyId: "m-42" });
+   * // A reply to carol's message m-41 that mentions her (XEP-0461, XEP-0372):
+   * const text = "sure carol";
+   * bob.sendText(text, { legacyId: "m-43", replyTo: { legacyId: "m-41", participant: carol, text: "tea?" }, mentions: findMentions(text, [carol]) });
    * ```
    */
   sendText(body: string, options: SendTextOptions = {}): void {

@@ -56,7 +56,8 @@ const BOUNDARY = /^[\s\p{P}\p{Z}]$/u;
  * names overlap, the earliest and then the longest wins. Sorted by position.
  *
  * @example
- * room.getParticipant("bob").then((bob) => findMentions("hi bob!", [bob])) // [{ participant: bob, start: 3, end: 6 }]
+ * const bob = await room.getParticipant("bob");
+ * findMentions("hi bob!", [bob]); // [{ participant: bob, start: 3, end: 6 }]
  */
 export function findMentions(text: string, participants: Iterable<LegacyParticipant>): Mention[] {
   const found: Mention[] = [];

@@ -223,6 +223,17 @@ describe("a user's mentions", () => {
     expect(plain[1].replyTo).toBeUndefined();
   });
 
+  it("without references: where names overlap, the longest one wins", async () => {
+    const l = await lobby();
+    await l.actor.room.getParticipant("bob smith");
+    const got = await sent(l, message("bob smith, bob and carol", "m-1"));
+    expect(named(got)).toEqual([
+      ["bob smith", "bob smith"],
+      ["bob", "bob"],
+      ["carol", "carol"],
+    ]);
+  });
+
   it("with references, only them: a nickname in the text that no reference marks is no mention", async () => {
     const l = await lobby();
     const got = await sent(l, message("bob and carol", "m-1", { mentions: [{ uri: `xmpp:${ROOM}/carol`, begin: 8, end: 13 }] }));

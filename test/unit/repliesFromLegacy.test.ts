@@ -10,6 +10,7 @@ import { type Element, xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { roomDiscoInfo } from "../../src/actors/roomDisco.js";
 import { readCallLog } from "../../src/demo/callLog.js";
+import { FixtureError, parseFixture } from "../../src/demo/fixture.js";
 import { findMentions } from "../../src/legacy/replies.js";
 import { ALICE, DOMAIN, fixtureHarness, groupchat, joined, lobbyFixture } from "../helpers/harness.js";
 import { qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
@@ -101,6 +102,26 @@ describe("room disco#info", () => {
 });
 
 describe("the fixture network", () => {
+  const withEvents = (events: unknown) => ({ users: ["a@b"], rooms: [{ id: "r", events }] });
+
+  it("parses a reply event with its defaults, and names the field of a malformed one", () => {
+    const reply = { from: "bob", to: "L1", body: "yes carol", author: "carol", quote: "", mentions: ["carol"], id: "L2" };
+    expect(parseFixture(withEvents([{ afterMs: 3, reply }, { reply: { from: "bob", to: "L1", body: "" } }])).rooms[0]!.events).toEqual([
+      { afterMs: 3, reply },
+      { afterMs: 0, reply: { from: "bob", to: "L1", body: "", mentions: [] } },
+    ]);
+    for (const [bad, path] of [
+      [{ from: "bob", to: "L1" }, "reply.body"],
+      [{ from: "bob", body: "b" }, "reply.to"],
+      [{ from: "bob", to: "L1", body: "hi", mentions: ["dave"] }, "reply.mentions[0]: expected a nick that the body names"],
+      [{ from: "bob", to: "L1", body: "hi", author: "" }, "reply.author"],
+      [{ from: "bob", to: "L1", body: "hi", emojis: [] }, "reply.emojis: unknown field"],
+    ] as const) {
+      expect(() => parseFixture(withEvents([{ reply: bad }]))).toThrow(FixtureError);
+      expect(() => parseFixture(withEvents([{ reply: bad }]))).toThrow(`rooms[0].events[0].${path}`);
+    }
+  });
+
   it("logs onText's reply and mentions, and a timed reply event sends a participant's reply with mentions", async () => {
     const calls = join(mkdtempSync(join(tmpdir(), "replies-")), "calls.jsonl");
     const events = [
