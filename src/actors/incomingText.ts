@@ -33,10 +33,8 @@ export async function readIncomingText(room: LegacyRoom, message: Element, traff
   const points = [...body];
   const reply = parseReply(message);
   const removed = new Array<boolean>(points.length).fill(false);
-  const quote: string[] = [];
   for (const r of (reply && fallbackRanges(message, NS_REPLY, points.length)) ?? []) {
     for (let i = r.start; i < r.end; i++) removed[i] = true;
-    quote.push(points.slice(r.start, r.end).join(""));
   }
   // at[i]: the UTF-16 offset in the stripped text where code point i of the body stood.
   const at = [0];
@@ -55,7 +53,8 @@ export async function readIncomingText(room: LegacyRoom, message: Element, traff
   const result: IncomingText = { text, mentions: hasMentions(message) ? mentions : findMentions(text, room._storedParticipants()) };
   if (reply) {
     const participant = reply.to === undefined ? undefined : await participantOfJid(room, reply.to);
-    const fallback = quote.length > 0 ? quote.join("") : undefined;
+    const quote = points.filter((_, i) => removed[i]).join("");
+    const fallback = removed.includes(true) ? quote : undefined;
     result.replyTo = { legacyId: legacyIdOf(reply.id, traffic), xmppId: reply.id, participant, fallback };
   }
   return result;

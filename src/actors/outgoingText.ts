@@ -20,13 +20,13 @@ export interface ComposedText {
 
 /**
  * Composes `body` with the reply and mentions of `options`. The quote names the author by their
- * legacy nickname (never the escaped resource); the reply names them by occupant JID and the
- * message by its legacy id, which is its stanza-id.
+ * legacy nickname (never the escaped resource; nobody for the room itself, which has none); the
+ * reply names them by occupant JID and the message by its legacy id, which is its stanza-id.
  */
 export function composeText(body: string, options: SendTextOptions): ComposedText {
   const { replyTo, mentions = [] } = options;
   if (!replyTo && mentions.length === 0) return { body, payload: () => [] };
-  const quote = replyTo?.text === undefined ? "" : xmlSafeText(replyQuote(replyTo.participant?.nickname, replyTo.text));
+  const quote = replyTo?.text === undefined ? "" : xmlSafeText(replyQuote(replyTo.participant?.nickname || undefined, replyTo.text));
   const shift = codePointLength(quote);
   // Code points of the text as sent (XML-safe) before UTF-16 offset `i` of the plugin's body.
   const before = (i: number) => shift + codePointLength(xmlSafeText(body.slice(0, i)));

@@ -10,6 +10,9 @@ import { type Element, xml } from "@xmpp/component";
 /** The fallback indication namespace. */
 export const NS_FALLBACK = "urn:xmpp:fallback:0";
 
+/** The namespace of the Compatibility Fallbacks proposal that XEP-0461's own example still uses; read, never sent. */
+export const NS_FEATURE_FALLBACK = "urn:xmpp:feature-fallback:0";
+
 /** A half-open range `[start, end)` of a body, in code points. */
 export interface CodePointRange {
   start: number;
@@ -17,13 +20,15 @@ export interface CodePointRange {
 }
 
 /**
- * The ranges of the body that the message's `<fallback for=…/>` elements mark as a fallback for
- * `forNs`, each within `[0, bodyLength]` (`bodyLength` in code points), or undefined when none is
- * for `forNs`. A fallback without a `<body/>` child, or a `<body/>` without `start` and `end`,
- * covers the whole body (§2.2); a range that is not two integers with start ≤ end is ignored.
+ * The ranges of the body that the message's `<fallback for=…/>` elements (in either namespace)
+ * mark as a fallback for `forNs`, each within `[0, bodyLength]` (`bodyLength` in code points), or
+ * undefined when none is for `forNs`. A fallback without a `<body/>` child, or a `<body/>` without
+ * `start` and `end`, covers the whole body (§2.2); a range that is not two integers with
+ * start ≤ end is ignored. Ranges may overlap.
  */
 export function fallbackRanges(message: Element, forNs: string, bodyLength: number): CodePointRange[] | undefined {
-  const fallbacks = message.getChildren("fallback", NS_FALLBACK).filter((f) => f.attrs.for === forNs);
+  const all = [...message.getChildren("fallback", NS_FALLBACK), ...message.getChildren("fallback", NS_FEATURE_FALLBACK)];
+  const fallbacks = all.filter((f) => f.attrs.for === forNs);
   if (fallbacks.length === 0) return undefined;
   const ranges: CodePointRange[] = [];
   for (const fallback of fallbacks) {

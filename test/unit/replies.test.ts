@@ -116,6 +116,17 @@ describe("a user's reply", () => {
     expect(noReply[1].replyTo).toBeUndefined();
   });
 
+  it("also reads the older feature-fallback namespace, and a fallback without a range covers the whole body", async () => {
+    const l = await lobby();
+    const quote = "> bob:\n> hi\n";
+    const older = message(`${quote}yes`, "m-1", { reply: { id: "x" } });
+    older.append(xml("fallback", { xmlns: "urn:xmpp:feature-fallback:0", for: REPLY }, xml("body", { start: "0", end: String(quote.length) })));
+    const [text, options] = await sent(l, older);
+    expect([text, options.replyTo?.fallback]).toEqual(["yes", quote]);
+    const [whole, wholeOptions] = await sent(l, message("> bob:\n> hi", "m-2", { reply: { id: "x" }, fallback: {} }));
+    expect([whole, wholeOptions.replyTo?.fallback]).toEqual(["", "> bob:\n> hi"]);
+  });
+
   it("to an unknown message still reaches onText, with no legacy id, the id the client named, and the author it named (not added to the room)", async () => {
     const l = await lobby();
     const before = l.actor.room._storedParticipants().length;

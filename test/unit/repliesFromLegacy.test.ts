@@ -76,8 +76,10 @@ describe("a participant's reply", () => {
     const stanzaId = h.take()[0]!.getChild("stanza-id", "urn:xmpp:sid:0")!.attrs.id as string;
     byNick("bob").sendText("noted", { replyTo: { legacyId: stanzaId, participant: actor.room._userParticipant() } });
     byNick("bob").sendText("who said that?", { replyTo: { legacyId: "X1", text: "that" } });
+    byNick("bob").sendText("ok", { replyTo: { legacyId: "R1", participant: actor.room.getSystemParticipant(), text: "rules" } });
     await h.settle();
-    const [toUser, , anonymous] = h.take().filter((s) => s.getChild("reply", REPLY));
+    const [toUser, , anonymous, , toRoom] = h.take().filter((s) => s.getChild("reply", REPLY));
+    expect(readReply(toRoom!)).toMatchObject({ body: "> rules\nok", reply: { xmlns: REPLY, to: ROOM, id: "R1" } });
     expect(readReply(toUser!)).toEqual({ body: "noted", reply: { xmlns: REPLY, to: `${ROOM}/alice`, id: stanzaId }, fallback: undefined, refs: [] });
     expect(readReply(anonymous!)).toMatchObject({ body: "> that\nwho said that?", reply: { xmlns: REPLY, id: "X1" }, fallback: [0, 7, REPLY] });
   });
