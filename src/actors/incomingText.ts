@@ -30,13 +30,14 @@ export interface IncomingText {
  */
 export async function readIncomingText(room: LegacyRoom, message: Element, traffic: Traffic): Promise<IncomingText> {
   const body = message.getChildText("body") ?? "";
-  const points = [...body];
   const reply = parseReply(message);
+  if (!reply && !hasMentions(message)) return { text: body, mentions: findMentions(body, room._storedParticipants()) };
+  const points = [...body];
   const removed = new Array<boolean>(points.length).fill(false);
   for (const r of (reply && fallbackRanges(message, NS_REPLY, points.length)) ?? []) {
     for (let i = r.start; i < r.end; i++) removed[i] = true;
   }
-  // at[i]: the UTF-16 offset in the stripped text where code point i of the body stood.
+  // at[i]: how many UTF-16 units of the stripped text come before code point i of the body.
   const at = [0];
   let text = "";
   points.forEach((c, i) => {
