@@ -3,8 +3,8 @@
  * https://xmpp.org/extensions/xep-0426.html
  *
  * Offsets on the wire (XEP-0428 fallback ranges, XEP-0372 reference ranges) count Unicode code
- * points; JavaScript strings index UTF-16 code units. These convert between the two: an emoji
- * such as "🎉" is one code point and two code units.
+ * points; JavaScript strings index UTF-16 code units. These count the one and convert from the
+ * other: an emoji such as "🎉" is one code point and two code units.
  */
 
 /** The number of code points in `text` (a lone surrogate counts as one). */
@@ -12,21 +12,6 @@ export function codePointLength(text: string): number {
   let n = 0;
   for (const _ of text) n++;
   return n;
-}
-
-/**
- * The UTF-16 offset of code point `offset` of `text`, or undefined when `text` has fewer code
- * points than `offset`.
- */
-export function utf16Offset(text: string, offset: number): number | undefined {
-  let units = 0;
-  let points = 0;
-  for (const c of text) {
-    if (points === offset) return units;
-    units += c.length;
-    points++;
-  }
-  return points === offset ? units : undefined;
 }
 
 /**
