@@ -53,40 +53,48 @@ const BOUNDARY = /^[\s\p{P}\p{Z}]$/u;
 /**
  * Finds where `text` names `participants`: each occurrence of a participant's nickname (or of its
  * resource, when that differs) between whitespace, punctuation or the ends of the text. Where
- * names overlap, the earliest and then the longest wins. Sorted by position.
+ * names overlap, the earliest and then the longest wins; a name two participants share names the
+ * first. Sorted by position. The cost grows with the text and the number of distinct name lengths,
+ * not with the number of participants.
  *
  * @example
  * const bob = await room.getParticipant("bob");
  * findMentions("hi bob!", [bob]); // [{ participant: bob, start: 3, end: 6 }]
  */
 export function findMentions(text: string, participants: Iterable<LegacyParticipant>): Mention[] {
-  const found: Mention[] = [];
-  for (const participant of participants) {
-    for (const name of new Set([participant.nickname, participant.resource])) {
-      if (name === "") continue;
-      for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
-        if (isBoundary(text, at, -1) && isBoundary(text, at + name.length, 1)) found.push({ participant, start: at, end: at + name.length });
-      }
-    }
+  const byName = new Map<string, LegacyParticipant>();
+  for (const p of participants) {
+    for (const name of [p.nickname, p.resource]) if (name !== "" && !byName.has(name)) byName.set(name, p);
   }
-  found.sort((a, b) => a.start - b.start || b.end - a.end);
-  const kept: Mention[] = [];
-  for (const m of found) if (kept.length === 0 || m.start >= (kept.at(-1) as Mention).end) kept.push(m);
-  return kept;
+  const lengths = [...new Set([...byName.keys()].map((name) => name.length))].sort((a, b) => b - a);
+  const found: Mention[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const length = boundaryBefore(text, at) ? lengths.find((n) => byName.has(text.slice(at, at + n)) && boundaryAfter(text, at + n)) : undefined;
+    if (length === undefined) {
+      at++;
+      continue;
+    }
+    found.push({ participant: byName.get(text.slice(at, at + length)) as LegacyParticipant, start: at, end: at + length });
+    at += length;
+  }
+  return found;
 }
 
-/** True when `text` ends (direction -1) or starts (1) at `at`, or has a boundary character there. */
-function isBoundary(text: string, at: number, direction: -1 | 1): boolean {
-  if (at <= 0 && direction === -1) return true;
-  if (at >= text.length && direction === 1) return true;
-  const c = direction === 1 ? String.fromCodePoint(text.codePointAt(at) as number) : lastCodePoint(text.slice(0, at));
-  return BOUNDARY.test(c);
+/** True at the start of `text` or after a boundary character (a whole code point). */
+function boundaryBefore(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const pair = at >= 2 && isLowSurrogate(text.charCodeAt(at - 1)) && isHighSurrogate(text.charCodeAt(at - 2));
+  return BOUNDARY.test(text.slice(pair ? at - 2 : at - 1, at));
 }
 
-function lastCodePoint(text: string): string {
-  const low = text.charCodeAt(text.length - 1);
-  return low >= 0xdc00 && low <= 0xdfff && text.length > 1 ? text.slice(-2) : text.slice(-1);
+/** True at the end of `text` or before a boundary character. */
+function boundaryAfter(text: string, at: number): boolean {
+  return at >= text.length || BOUNDARY.test(String.fromCodePoint(text.codePointAt(at) as number));
 }
+
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 
 /**
  * Checks `sendText`'s reply and mentions before anything is sent, so that a mistake throws in the
@@ -110,7 +118,5 @@ export function checkTextExtras(room: object, body: string, options: { replyTo?:
 
 /** True when UTF-16 offset `at` falls between the two halves of a surrogate pair of `text`. */
 function splitsPair(text: string, at: number): boolean {
-  const low = text.charCodeAt(at);
-  const high = text.charCodeAt(at - 1);
-  return low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff;
+  return isLowSurrogate(text.charCodeAt(at)) && isHighSurrogate(text.charCodeAt(at - 1));
 }
