@@ -35,14 +35,15 @@ export function replyElement(reply: ReplyReference): Element {
 }
 
 /**
- * The fallback quote of a reply: `> author:` (when the author is known), then each line of the
- * quoted text prefixed with `> `, each line ending with a line feed.
+ * The fallback quote of a reply: `> author:` (when the author is known; line breaks in the name
+ * become spaces, so that the quote stays one block), then each line of the quoted text prefixed
+ * with `> `, each line ending with a line feed.
  *
  * @example
  * replyQuote("bob", "hi\nall") // "> bob:\n> hi\n> all\n"
  */
 export function replyQuote(author: string | undefined, text: string): string {
-  const lines = author === undefined ? [] : [`${author}:`];
+  const lines = author === undefined ? [] : [`${author.replace(/[\r\n]+/g, " ")}:`];
   lines.push(...text.split("\n"));
   return lines.map((line) => `> ${line}\n`).join("");
 }

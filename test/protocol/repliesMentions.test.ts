@@ -26,6 +26,7 @@ describe("XEP-0461 replies", () => {
   it("quotes each line after an optional nick line", () => {
     expect(replyQuote("bob", "a\nb")).toBe("> bob:\n> a\n> b\n");
     expect(replyQuote(undefined, "a")).toBe("> a\n");
+    expect(replyQuote("two\nlines", "a")).toBe("> two lines:\n> a\n");
   });
 });
 
