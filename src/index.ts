@@ -8,6 +8,8 @@ export { LegacyRoom } from "./legacy/LegacyRoom.js";
 export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
 export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
+export { findMentions } from "./legacy/replies.js";
+export type { IncomingReply, Mention, OutgoingReply } from "./legacy/replies.js";
 export { LegacySession } from "./legacy/LegacySession.js";
 export type { RemoveRoomOptions, RoomListing } from "./legacy/LegacySession.js";
 export type { GatewayPlugin } from "./legacy/plugin.js";

@@ -11,6 +11,7 @@ import { Status, roomStatusMessage } from "../protocol/xep0045.js";
 import { keyOf, newStanzaId } from "./archive.js";
 import type { RoomArchive } from "./roomArchive.js";
 import { avatarChanged } from "./roomAvatar.js";
+import { composeText } from "./outgoingText.js";
 import type { Plan, RoomFanOut } from "./roomFanOut.js";
 import { participantRecord, saveRoom } from "./roomRecords.js";
 import { chatStateElement } from "../protocol/xep0085.js";
@@ -78,17 +79,18 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
   }
   switch (traffic.kind) {
     case "message": {
-      const { participant: p, body, options } = traffic;
+      const { participant: p, options } = traffic;
+      const { body, payload } = composeText(traffic.body, options);
       const id = options.legacyId ?? newStanzaId();
       const ids = { id, stanzaId: id, when: options.when };
       const archiveOnly = options.archiveOnly === true || d.backfilling;
       // Archived before it is fanned out: what a client received is always in the archive.
-      archive.archive(participantMessage(p, room.session.user, body, ids), id, options.legacyId, options.when, p.jid, archiveOnly);
+      archive.archive(participantMessage(p, room.session.user, body, ids, payload()), id, options.legacyId, options.when, p.jid, archiveOnly);
       archive.messages.record(id, options.legacyId);
       if (p.isUser) archive.messages.recordOwn({ stanzaId: id, legacyId: options.legacyId ?? null, xmppId: id }, [id]);
       if (archiveOnly) return;
       announce(t, p, d);
-      return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids)));
+      return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids, payload())));
     }
     case "correction": {
       const { participant: p, target, body, legacyId } = traffic;

@@ -14,6 +14,7 @@ import { originId, stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.j
 import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
 import type { Reactions } from "../protocol/xep0444.js";
 import { newStanzaId } from "./archive.js";
+import { readIncomingText } from "./incomingText.js";
 import type { OwnMessage, RecentMessages } from "./recentMessages.js";
 
 /** What request handlers need from the room's traffic: recent ids and the archive. */
@@ -52,11 +53,14 @@ export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffi
   return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
 }
 
-/** A groupchat body from the user: `onText`, then the echo to every joined resource. */
+/**
+ * A groupchat body from the user: `onText` (with the reply's quote removed, its target and the
+ * mentions; see `incomingText.ts`), then the echo, as the client sent it, to every joined resource.
+ */
 export function textMessage(message: Element, traffic: Traffic): RequestHandler {
-  const body = message.getChildText("body") ?? "";
   return async (room) => {
-    const returned = await room.onText(body, { xmppId: message.attrs.id });
+    const { text, ...extras } = await readIncomingText(room, message, traffic);
+    const returned = await room.onText(text, { xmppId: message.attrs.id, ...extras });
     const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
     const stanzaId = legacyId ?? newStanzaId();
     traffic.messages.record(stanzaId, legacyId);

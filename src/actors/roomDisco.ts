@@ -12,9 +12,18 @@ import { type FormField, dataForm } from "../protocol/xep0004.js";
 import { restrictionsForm } from "../protocol/xep0444.js";
 import { NS_CORRECT } from "../protocol/xep0308.js";
 import { RoomCallbacks } from "../legacy/RoomCallbacks.js";
+import { NS_REFERENCE } from "../protocol/xep0372.js";
+import { NS_FALLBACK } from "../protocol/xep0428.js";
+import { NS_REPLY } from "../protocol/xep0461.js";
 
 /** Features every room has. */
 const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS_MAM, `${NS_MAM}#extended`, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
+
+/**
+ * What every room understands in a text message, both ways: replies (XEP-0461) with their
+ * fallback (XEP-0428) and mentions (XEP-0372). `onText` gets them; there is no callback to override.
+ */
+const TEXT_FEATURES = [NS_REPLY, NS_FALLBACK, NS_REFERENCE];
 
 /** Features that depend on the room type: `group` is members-only and non-anonymous. */
 export function typeFeatures(room: LegacyRoom): string[] {
@@ -65,7 +74,7 @@ export async function roomDiscoInfo(room: LegacyRoom, participantsFilled: boolea
   if (count !== undefined) fields.push({ var: "muc#roominfo_occupants", values: [String(count)] });
   return discoInfo(
     [{ category: "conference", type: "text", name: xmlSafeText(room.name) }],
-    [...ROOM_FEATURES, ...callbackFeatures(room), ...typeFeatures(room)],
+    [...ROOM_FEATURES, ...TEXT_FEATURES, ...callbackFeatures(room), ...typeFeatures(room)],
     [dataForm("result", NS.MUC_ROOMINFO, fields), ...(restrictions ? [restrictions] : [])],
   );
 }

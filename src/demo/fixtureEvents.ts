@@ -18,7 +18,8 @@
  *   { "afterMs": 999, "correct": { "from": "carol", "to": "legacy-7", "body": "back!", "id": "legacy-8" } },
  *   { "afterMs": 1000, "composing": { "from": "carol" } },
  *   { "afterMs": 1100, "paused": { "from": "carol" } },
- *   { "afterMs": 1200, "displayed": { "from": "carol", "id": "legacy-7" } }
+ *   { "afterMs": 1200, "displayed": { "from": "carol", "id": "legacy-7" } },
+ *   { "afterMs": 1300, "reply": { "from": "carol", "to": "legacy-7", "author": "bob", "quote": "hi", "body": "hi bob", "mentions": ["bob"], "id": "legacy-9" } }
  * ]
  * ```
  */
@@ -59,7 +60,12 @@ export type FixtureAction =
   /** `from` stops typing (XEP-0085 `<paused/>`). */
   | { paused: { from: string } }
   /** `from` has displayed the message with legacy id `id` (XEP-0333 `<displayed/>`). */
-  | { displayed: { from: string; id: string } };
+  | { displayed: { from: string; id: string } }
+  /**
+   * `from` replies (XEP-0461) to the message with legacy id `to`, by `author`, quoting `quote`;
+   * `mentions`: nicks that `body` names (XEP-0372). `id`: the reply's legacy id.
+   */
+  | { reply: { from: string; to: string; body: string; id?: string; author?: string; quote?: string; mentions: string[] } };
 
 /** A timed event of a fixture room. */
 export type FixtureEvent = { afterMs: number } & FixtureAction;
@@ -109,6 +115,18 @@ const ACTIONS: Record<string, (obj: RawObject, path: string) => FixtureAction> =
   composing: (o, p) => ({ composing: { from: requiredString(o, "from", p) } }),
   paused: (o, p) => ({ paused: { from: requiredString(o, "from", p) } }),
   displayed: (o, p) => ({ displayed: { from: requiredString(o, "from", p), id: requiredString(o, "id", p) } }),
+  reply: (o, p) => {
+    if (typeof o.body !== "string") expected(fieldPath(p, "body"), "a string", o.body);
+    const body = o.body as string;
+    const mentions = readArray(o, "mentions", p, false);
+    for (const [i, nick] of mentions.entries()) {
+      if (typeof nick !== "string" || !body.includes(nick)) expected(indexPath(fieldPath(p, "mentions"), i), "a nick that the body names", nick);
+    }
+    const reply = { from: requiredString(o, "from", p), to: requiredString(o, "to", p), body, mentions: mentions as string[] };
+    const author = defined("author", optionalString(o, "author", p, true));
+    const quote = defined("quote", optionalString(o, "quote", p, false));
+    return { reply: { ...reply, ...defined("id", optionalString(o, "id", p, true)), ...author, ...quote } };
+  },
   subject: (o, p) => {
     if (typeof o.text !== "string") expected(fieldPath(p, "text"), "a string", o.text);
     return { subject: { text: o.text, ...defined("setter", optionalString(o, "setter", p, true)) } };
@@ -129,6 +147,7 @@ const FIELDS: Record<string, readonly string[]> = {
   composing: ["from"],
   paused: ["from"],
   displayed: ["from", "id"],
+  reply: ["from", "to", "body", "id", "author", "quote", "mentions"],
 };
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

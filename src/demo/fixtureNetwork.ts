@@ -11,6 +11,7 @@ import type { GatewayPlugin } from "../legacy/plugin.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { CallLog } from "./callLog.js";
+import { loggedTextExtras, playReply } from "./fixtureText.js";
 import type { Fixture, FixtureEvent, FixtureRoom, RequestKind } from "./fixture.js";
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -164,6 +165,7 @@ export class FixtureRoomImpl extends LegacyRoom {
     } else if ("composing" in event) byNick(event.composing.from).composing();
     else if ("paused" in event) byNick(event.paused.from).paused();
     else if ("displayed" in event) byNick(event.displayed.from).displayed(event.displayed.id);
+    else if ("reply" in event) playReply(event.reply, (nick) => (nick === this.userNick ? this._userParticipant() : byNick(nick)));
     else if ("subject" in event) {
       this.subjectSetter = event.subject.setter;
       this.subjectDate = new Date();
@@ -188,7 +190,7 @@ export class FixtureRoomImpl extends LegacyRoom {
   }
 
   override async onText(text: string, options: IncomingTextOptions): Promise<string> {
-    return this.#call("onText", "message", [text, options.xmppId ?? null], this.#spec.delayMs.requests, () => `fx-${nanoid(12)}`);
+    return this.#call("onText", "message", [text, options.xmppId ?? null, ...loggedTextExtras(options)], this.#spec.delayMs.requests, () => `fx-${nanoid(12)}`);
   }
 
   override async onCorrect(legacyMsgId: string, text: string, options: IncomingTextOptions): Promise<void> {

@@ -5,6 +5,7 @@
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { LegacyRoom } from "./LegacyRoom.js";
 import type { PluginTraffic } from "./RoomHost.js";
+import { type Mention, type OutgoingReply, checkTextExtras } from "./replies.js";
 
 /** Options of {@link LegacyParticipant.sendText}. */
 export interface SendTextOptions {
@@ -14,6 +15,10 @@ export interface SendTextOptions {
   when?: Date;
   /** Archive it without sending it: history, as `backfill()` sends it. */
   archiveOnly?: boolean;
+  /** The message this one replies to (XEP-0461, with a quote for other clients; see README "Replies and mentions"). */
+  replyTo?: OutgoingReply;
+  /** The participants the body names (XEP-0372), at UTF-16 offsets of `body`, e.g. from `findMentions`. */
+  mentions?: readonly Mention[];
 }
 
 /** An occupant's presence as the legacy network reports it. */
@@ -183,11 +188,15 @@ export class LegacyParticipant {
    * ```ts
    * const bob = await room.getParticipant("bob");
    * bob.sendText("hello", { legacyId: "m-42" });
+   * // A reply to carol's message m-41 that mentions her (XEP-0461, XEP-0372):
+   * const text = "sure carol";
+   * bob.sendText(text, { legacyId: "m-43", replyTo: { legacyId: "m-41", participant: carol, text: "tea?" }, mentions: findMentions(text, [carol]) });
    * ```
    */
   sendText(body: string, options: SendTextOptions = {}): void {
     const host = this.room._host;
     if (!host) throw new Error("sendText: the room is not attached to a gateway yet; call it after updateInfo()");
+    checkTextExtras(this.room, body, options);
     host.tell({ kind: "message", participant: this, body, options });
   }
 }

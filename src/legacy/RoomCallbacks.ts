@@ -7,6 +7,7 @@
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import { NotImplementedError } from "./errors.js";
 import type { LegacyParticipant } from "./LegacyParticipant.js";
+import type { IncomingReply, Mention } from "./replies.js";
 
 /** A message the archive already has, as one end of a {@link BackfillBounds} hole. */
 export interface BackfillBound {
@@ -50,6 +51,10 @@ export interface BackfillBounds {
 export interface IncomingTextOptions {
   /** The XMPP id the client gave the message (for `onCorrect`: the correction's own id). */
   xmppId?: string;
+  /** For `onText`: what the message replies to (XEP-0461); its quote is no longer in the text. */
+  replyTo?: IncomingReply;
+  /** For `onText`: the participants the text names (XEP-0372, or their nicknames in it), at UTF-16 offsets of the text. */
+  mentions?: Mention[];
 }
 
 /** The overridable callbacks of a room; see {@link LegacyRoom}. */

@@ -30,6 +30,8 @@ import { mamResult } from "../../src/protocol/xep0313.js";
 import { privilegedIq } from "../../src/protocol/xep0356.js";
 import { invitationMessage } from "../../src/protocol/xep0249.js";
 import { replaceElement } from "../../src/protocol/xep0308.js";
+import { composeText } from "../../src/actors/outgoingText.js";
+import { findMentions } from "../../src/legacy/replies.js";
 
 class Session extends LegacySession {
   createRoom(id: string) {
@@ -142,6 +144,16 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
   "xep0308-participant-correction": async () => {
     const room = await lobby();
     return participantMessage(await room.getParticipant("bob"), TO, "hi, corrected", { id: "L2", stanzaId: "L2", replaces: "L1" });
+  },
+  "xep0461-participant-reply-mention": async () => {
+    // A reply to a mangled nick's message: the quote names the legacy nick (made XML-safe), the
+    // reply its occupant JID; the mention's range counts code points after the quote.
+    const room = await lobby();
+    const bob = await room.getParticipant("bob");
+    const body = "🎉 bob, look";
+    const replyTo = { legacyId: "L1", participant: await room.getParticipant("weird\u0007name"), text: "party 🎉\ntonight" };
+    const text = composeText(body, { replyTo, mentions: findMentions(body, [bob]) });
+    return participantMessage(bob, TO, text.body, { id: "L2", stanzaId: "L2" }, text.payload());
   },
   "xep0045-room-disco-info-group": async () => roomDiscoInfo(await lobby(), true),
   "xep0444-disco-restrictions": async () => {
