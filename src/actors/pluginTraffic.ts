@@ -15,6 +15,7 @@ import type { Plan, RoomFanOut } from "./roomFanOut.js";
 import { participantRecord, saveRoom } from "./roomRecords.js";
 import { chatStateElement } from "../protocol/xep0085.js";
 import { displayedElement } from "../protocol/xep0333.js";
+import { moderationPlan, retractionPlan } from "./retractions.js";
 import {
   participantMessage,
   participantPresence,
@@ -73,7 +74,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
   const live = (plan: Plan) => fanOut.send(plan, d.audience);
   // A message before `updateInfo` stored the room: the room's record comes first, so that the
   // archive takes the message (updateInfo completes the record when it ends).
-  if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "correction" || traffic.kind === "reaction") && !store.getRoom(room.session.user, room.jid)) {
+  if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "correction" || traffic.kind === "reaction" || traffic.kind === "retraction" || traffic.kind === "moderation") && !store.getRoom(room.session.user, room.jid)) {
     saveRoom(store, room);
   }
   switch (traffic.kind) {
@@ -112,6 +113,15 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       archive.archive(participantReactions(p, room.session.user, reactions), stanzaId, traffic.legacyId, undefined, p.jid);
       announce(t, p, d);
       return live((rs) => rs.map((r) => participantReactions(p, to(r), reactions)));
+    }
+    case "retraction":
+    case "moderation": {
+      // Archived (with the target's tombstone) before it is fanned out, like a message.
+      const { participant: p, target, legacyId } = traffic;
+      const plan = traffic.kind === "retraction" ? retractionPlan(archive, p, target, legacyId, d.backfilling) : moderationPlan(archive, p, target, { reason: traffic.reason, legacyId, backfill: d.backfilling });
+      if (d.backfilling) return;
+      if (traffic.kind === "retraction") announce(t, p, d);
+      return live(plan);
     }
     case "joined":
     case "saved":

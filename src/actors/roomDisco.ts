@@ -11,6 +11,8 @@ import { discoInfo } from "../protocol/xep0030.js";
 import { type FormField, dataForm } from "../protocol/xep0004.js";
 import { restrictionsForm } from "../protocol/xep0444.js";
 import { NS_CORRECT } from "../protocol/xep0308.js";
+import { NS_RETRACT, NS_RETRACT_0 } from "../protocol/xep0424.js";
+import { NS_MODERATE, NS_MODERATE_0 } from "../protocol/xep0425.js";
 import { RoomCallbacks } from "../legacy/RoomCallbacks.js";
 
 /** Features every room has. */
@@ -25,7 +27,8 @@ export function typeFeatures(room: LegacyRoom): string[] {
 
 /**
  * Features the plugin offers by overriding their callback: corrections (XEP-0308), chat states
- * (XEP-0085, `onComposing` or `onPaused`) and displayed markers (XEP-0333).
+ * (XEP-0085, `onComposing` or `onPaused`), displayed markers (XEP-0333), retractions (XEP-0424,
+ * both namespaces it accepts) and moderation (XEP-0425, both namespaces).
  */
 export function callbackFeatures(room: LegacyRoom): string[] {
   const base = RoomCallbacks.prototype;
@@ -33,6 +36,10 @@ export function callbackFeatures(room: LegacyRoom): string[] {
     [room.onCorrect !== base.onCorrect, NS_CORRECT],
     [room.onComposing !== base.onComposing || room.onPaused !== base.onPaused, NS.CHAT_STATES],
     [room.onDisplayed !== base.onDisplayed, NS.CHAT_MARKERS],
+    [room.onRetract !== base.onRetract, NS_RETRACT],
+    [room.onRetract !== base.onRetract, NS_RETRACT_0],
+    [room.onModerate !== base.onModerate, NS_MODERATE],
+    [room.onModerate !== base.onModerate, NS_MODERATE_0],
   ];
   return offered.filter(([overridden]) => overridden).map(([, feature]) => feature);
 }

@@ -18,7 +18,9 @@
  *   { "afterMs": 999, "correct": { "from": "carol", "to": "legacy-7", "body": "back!", "id": "legacy-8" } },
  *   { "afterMs": 1000, "composing": { "from": "carol" } },
  *   { "afterMs": 1100, "paused": { "from": "carol" } },
- *   { "afterMs": 1200, "displayed": { "from": "carol", "id": "legacy-7" } }
+ *   { "afterMs": 1200, "displayed": { "from": "carol", "id": "legacy-7" } },
+ *   { "afterMs": 1300, "retract": { "from": "carol", "to": "legacy-8", "id": "legacy-9" } },
+ *   { "afterMs": 1400, "moderate": { "by": "carol", "to": "legacy-1", "reason": "spam" } }
  * ]
  * ```
  */
@@ -59,7 +61,11 @@ export type FixtureAction =
   /** `from` stops typing (XEP-0085 `<paused/>`). */
   | { paused: { from: string } }
   /** `from` has displayed the message with legacy id `id` (XEP-0333 `<displayed/>`). */
-  | { displayed: { from: string; id: string } };
+  | { displayed: { from: string; id: string } }
+  /** `from` retracts its message with legacy id `to` (XEP-0424); `id`: the legacy id of the retraction. */
+  | { retract: { from: string; to: string; id?: string } }
+  /** Moderator `by` (absent: the room itself) retracts the message with legacy id `to` (XEP-0425). */
+  | { moderate: { by?: string; to: string; reason?: string; id?: string } };
 
 /** A timed event of a fixture room. */
 export type FixtureEvent = { afterMs: number } & FixtureAction;
@@ -109,6 +115,15 @@ const ACTIONS: Record<string, (obj: RawObject, path: string) => FixtureAction> =
   composing: (o, p) => ({ composing: { from: requiredString(o, "from", p) } }),
   paused: (o, p) => ({ paused: { from: requiredString(o, "from", p) } }),
   displayed: (o, p) => ({ displayed: { from: requiredString(o, "from", p), id: requiredString(o, "id", p) } }),
+  retract: (o, p) => ({ retract: { from: requiredString(o, "from", p), to: requiredString(o, "to", p), ...defined("id", optionalString(o, "id", p, true)) } }),
+  moderate: (o, p) => ({
+    moderate: {
+      ...defined("by", optionalString(o, "by", p, true)),
+      to: requiredString(o, "to", p),
+      ...defined("reason", optionalString(o, "reason", p, false)),
+      ...defined("id", optionalString(o, "id", p, true)),
+    },
+  }),
   subject: (o, p) => {
     if (typeof o.text !== "string") expected(fieldPath(p, "text"), "a string", o.text);
     return { subject: { text: o.text, ...defined("setter", optionalString(o, "setter", p, true)) } };
@@ -129,6 +144,8 @@ const FIELDS: Record<string, readonly string[]> = {
   composing: ["from"],
   paused: ["from"],
   displayed: ["from", "id"],
+  retract: ["from", "to", "id"],
+  moderate: ["by", "to", "reason", "id"],
 };
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
