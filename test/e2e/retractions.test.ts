@@ -12,13 +12,9 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { startBedWithAlice } from "../helpers/e2e.js";
 import { conditionOf, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 import { type TestUser, xml } from "../helpers/xmppClient.js";
+import { FASTEN, MODERATE, MODERATE_0, RETRACT, RETRACT_0 } from "../helpers/retractNs.js";
 
 const MUC = "http://jabber.org/protocol/muc";
-const RETRACT = "urn:xmpp:message-retract:1";
-const RETRACT_0 = "urn:xmpp:message-retract:0";
-const MODERATE = "urn:xmpp:message-moderate:1";
-const MODERATE_0 = "urn:xmpp:message-moderate:0";
-const FASTEN = "urn:xmpp:fasten:0";
 const SID = "urn:xmpp:sid:0";
 const MAM = "urn:xmpp:mam:2";
 const OCCUPANT_ID = "urn:xmpp:occupant-id:0";

@@ -8,20 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Element, xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
-import { roomDiscoInfo } from "../../src/actors/roomDisco.js";
 import { readCallLog } from "../../src/demo/callLog.js";
-import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
-import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
 import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
 import { qualifiedTree } from "../helpers/stanzas.js";
+import { FASTEN, MODERATE, MODERATE_0, RETRACT, RETRACT_0 } from "../helpers/retractNs.js";
 
 const ROOM = `lobby@${DOMAIN}`;
-const RETRACT = "urn:xmpp:message-retract:1";
-const RETRACT_0 = "urn:xmpp:message-retract:0";
-const MODERATE = "urn:xmpp:message-moderate:1";
-const MODERATE_0 = "urn:xmpp:message-moderate:0";
-const FASTEN = "urn:xmpp:fasten:0";
 const SID = "urn:xmpp:sid:0";
 const MAM = "urn:xmpp:mam:2";
 const OCCUPANT_ID = "urn:xmpp:occupant-id:0";
@@ -215,25 +208,6 @@ describe("a participant's moderation", () => {
       undefined,
       undefined,
     ]);
-  });
-});
-
-class Session extends LegacySession {
-  createRoom(id: string) {
-    return new LegacyRoom(this, id);
-  }
-}
-
-class ModeratedRoom extends LegacyRoom {
-  override async onModerate(): Promise<void> {}
-}
-
-describe("room disco#info", () => {
-  it("advertises moderation (both namespaces) only when the plugin's room overrides onModerate", async () => {
-    const features = async (room: LegacyRoom) => (await roomDiscoInfo(room, true)).getChildren("feature").map((f) => f.attrs.var);
-    const plain = await features(new LegacyRoom(new Session(ALICE), "plain"));
-    expect(plain.filter((f) => String(f).startsWith("urn:xmpp:message-moderate"))).toEqual([]);
-    expect(await features(new ModeratedRoom(new Session(ALICE), "moderated"))).toEqual(expect.arrayContaining([MODERATE, MODERATE_0]));
   });
 });
 

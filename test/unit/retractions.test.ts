@@ -15,11 +15,9 @@ import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
 import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, joinPresence, lobbyFixture, summary } from "../helpers/harness.js";
 import { qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
+import { FASTEN, MODERATE, MODERATE_0, RETRACT, RETRACT_0 } from "../helpers/retractNs.js";
 
 const ROOM = `lobby@${DOMAIN}`;
-const RETRACT = "urn:xmpp:message-retract:1";
-const RETRACT_0 = "urn:xmpp:message-retract:0";
-const FASTEN = "urn:xmpp:fasten:0";
 const CORRECT = "urn:xmpp:message-correct:0";
 const SID = "urn:xmpp:sid:0";
 const MAM = "urn:xmpp:mam:2";
@@ -229,13 +227,17 @@ class RetractingRoom extends LegacyRoom {
   override async onRetract(): Promise<void> {}
 }
 
+class ModeratedRoom extends LegacyRoom {
+  override async onModerate(): Promise<void> {}
+}
+
 describe("room disco#info", () => {
-  it("advertises retractions (both namespaces) only when the plugin's room overrides onRetract", async () => {
-    const features = async (room: LegacyRoom) => (await roomDiscoInfo(room, true)).getChildren("feature").map((f) => f.attrs.var);
-    const plain = await features(new LegacyRoom(new Session(ALICE), "plain"));
-    expect(plain).not.toContain(RETRACT);
-    expect(plain).not.toContain(RETRACT_0);
-    expect(await features(new RetractingRoom(new Session(ALICE), "deletes"))).toEqual(expect.arrayContaining([RETRACT, RETRACT_0]));
+  it("advertises retractions only when the plugin's room overrides onRetract, moderation only when it overrides onModerate (both namespaces each, sorted as disco#info lists them)", async () => {
+    const features = async (room: LegacyRoom) =>
+      (await roomDiscoInfo(room, true)).getChildren("feature").map((f) => String(f.attrs.var)).filter((f) => f.startsWith("urn:xmpp:message-"));
+    expect(await features(new LegacyRoom(new Session(ALICE), "plain"))).toEqual([]);
+    expect(await features(new RetractingRoom(new Session(ALICE), "deletes"))).toEqual([RETRACT_0, RETRACT]);
+    expect(await features(new ModeratedRoom(new Session(ALICE), "moderated"))).toEqual([MODERATE_0, MODERATE]);
   });
 });
 
