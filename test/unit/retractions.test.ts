@@ -232,12 +232,14 @@ class ModeratedRoom extends LegacyRoom {
 }
 
 describe("room disco#info", () => {
-  it("advertises retractions only when the plugin's room overrides onRetract, moderation only when it overrides onModerate (both namespaces each, sorted as disco#info lists them)", async () => {
+  it("advertises retractions only when the plugin's room overrides onRetract, moderation only when it overrides onModerate (both namespaces each, sorted as disco#info lists them); tombstones always", async () => {
     const features = async (room: LegacyRoom) =>
       (await roomDiscoInfo(room, true)).getChildren("feature").map((f) => String(f.attrs.var)).filter((f) => f.startsWith("urn:xmpp:message-"));
-    expect(await features(new LegacyRoom(new Session(ALICE), "plain"))).toEqual([]);
-    expect(await features(new RetractingRoom(new Session(ALICE), "deletes"))).toEqual([RETRACT_0, RETRACT]);
-    expect(await features(new ModeratedRoom(new Session(ALICE), "moderated"))).toEqual([MODERATE_0, MODERATE]);
+    // Every room's archive keeps tombstones, and says so (XEP-0424 §5).
+    const tombstones = `${RETRACT}#tombstone`;
+    expect(await features(new LegacyRoom(new Session(ALICE), "plain"))).toEqual([tombstones]);
+    expect(await features(new RetractingRoom(new Session(ALICE), "deletes"))).toEqual([RETRACT_0, RETRACT, tombstones]);
+    expect(await features(new ModeratedRoom(new Session(ALICE), "moderated"))).toEqual([MODERATE_0, MODERATE, tombstones]);
   });
 });
 
