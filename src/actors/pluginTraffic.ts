@@ -22,6 +22,7 @@ import {
   participantReactions,
   participantSignal,
   renamePresences,
+  selfPresence,
   subjectMessage,
   userJid,
 } from "./roomStanzas.js";
@@ -135,6 +136,9 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
     case "changed": {
       const p = traffic.participant;
       if (traffic.save && d.saves && store && room._isStored(p)) store.putParticipant(keyOf(room), participantRecord(p));
+      // The user's own new role or affiliation (a moderator now, say): their resources learn it
+      // from a self-presence (XEP-0045 §9.6); while muted, the join sequences carry it.
+      if (p.isUser && traffic.save && !d.muted) return live((rs) => rs.map((r) => selfPresence(room, p, to(r), {})));
       if (p._presenceSent) live((rs) => rs.map((r) => participantPresence(p, to(r))));
       return;
     }

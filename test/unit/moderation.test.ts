@@ -178,6 +178,17 @@ describe("a moderator's request", () => {
   });
 });
 
+describe("the user's role", () => {
+  it("reaches every joined resource as a self-presence when the legacy network makes the user a moderator", async () => {
+    const { h, actor } = await lobby({ moderator: false, resources: ["phone", "laptop"] });
+    actor.room._userParticipant().role = "moderator";
+    await h.settle();
+    const out = h.take();
+    expect(out.map(summary)).toEqual([`presence ${ROOM}/alice -> ${ALICE}/phone [100,110]`, `presence ${ROOM}/alice -> ${ALICE}/laptop [100,110]`]);
+    expect(out[0]!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item")!.attrs.role).toBe("moderator");
+  });
+});
+
 describe("a participant's moderation", () => {
   it("is sent from the bare room JID, moderated by the moderator's occupant JID and occupant-id, archived under the room's JID, and leaves a tombstone", async () => {
     const { h, actor } = await lobby({ resources: ["phone", "laptop"] });
