@@ -16,12 +16,14 @@ import type { Plan, RoomFanOut } from "./roomFanOut.js";
 import { participantRecord, saveRoom } from "./roomRecords.js";
 import { chatStateElement } from "../protocol/xep0085.js";
 import { displayedElement } from "../protocol/xep0333.js";
+import { moderationPlan, retractionPlan } from "./retractions.js";
 import {
   participantMessage,
   participantPresence,
   participantReactions,
   participantSignal,
   renamePresences,
+  selfPresence,
   subjectMessage,
   userJid,
 } from "./roomStanzas.js";
@@ -74,7 +76,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
   const live = (plan: Plan) => fanOut.send(plan, d.audience);
   // A message before `updateInfo` stored the room: the room's record comes first, so that the
   // archive takes the message (updateInfo completes the record when it ends).
-  if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "correction" || traffic.kind === "reaction") && !store.getRoom(room.session.user, room.jid)) {
+  if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "correction" || traffic.kind === "reaction" || traffic.kind === "retraction" || traffic.kind === "moderation") && !store.getRoom(room.session.user, room.jid)) {
     saveRoom(store, room);
   }
   switch (traffic.kind) {
@@ -115,6 +117,15 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       announce(t, p, d);
       return live((rs) => rs.map((r) => participantReactions(p, to(r), reactions)));
     }
+    case "retraction":
+    case "moderation": {
+      // Archived (with the target's tombstone) before it is fanned out, like a message.
+      const { participant: p, target, legacyId } = traffic;
+      const plan = traffic.kind === "retraction" ? retractionPlan(archive, p, target, legacyId, d.backfilling) : moderationPlan(archive, p, target, { reason: traffic.reason, legacyId, backfill: d.backfilling });
+      if (d.backfilling) return;
+      if (traffic.kind === "retraction") announce(t, p, d);
+      return live(plan);
+    }
     case "joined":
     case "saved":
       if (d.saves && store && room._isStored(traffic.participant)) store.putParticipant(keyOf(room), participantRecord(traffic.participant));
@@ -127,6 +138,9 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
     case "changed": {
       const p = traffic.participant;
       if (traffic.save && d.saves && store && room._isStored(p)) store.putParticipant(keyOf(room), participantRecord(p));
+      // The user's own new role or affiliation (a moderator now, say): their resources learn it
+      // from a self-presence (XEP-0045 §9.6); while muted, the join sequences carry it.
+      if (p.isUser && traffic.save && !d.muted) return live((rs) => rs.map((r) => selfPresence(room, p, to(r), {})));
       if (p._presenceSent) live((rs) => rs.map((r) => participantPresence(p, to(r))));
       return;
     }

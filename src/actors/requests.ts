@@ -25,6 +25,8 @@ export interface Traffic {
   archived(stanzaId: string): { legacyId: string | null } | undefined;
   /** The user's own message known by this client id, origin-id or stanza-id, if any. */
   ownMessage(id: string): OwnMessage | undefined;
+  /** Replaces the archived message with this stanza-id with a tombstone holding `retracted` (XEP-0424 §5). */
+  retract(stanzaId: string, retracted: Element): void;
 }
 import type { Plan, RequestHandler } from "./RoomActor.js";
 import { avatarChanged } from "./roomAvatar.js";

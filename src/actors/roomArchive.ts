@@ -1,8 +1,8 @@
 /**
  * The archive writer of one room: what it archives (always before it is fanned out, so that
  * what a client received is in the archive), what it finds again by stanza-id, and the recent
- * messages reactions and corrections name. A room without a store archives nothing and finds
- * only recent messages.
+ * messages reactions and corrections name; a retracted message becomes a tombstone. A room
+ * without a store archives nothing and finds only recent messages.
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
@@ -10,6 +10,7 @@ import type { ArchivedMessage, Store } from "../store/types.js";
 import { parseElement } from "../protocol/parseXml.js";
 import { parseReplace } from "../protocol/xep0308.js";
 import { originId } from "../protocol/xep0359.js";
+import { tombstone } from "../protocol/xep0424.js";
 import { MAM_MAX_PAGE } from "../store/mam.js";
 import { archiveMessage, keyOf } from "./archive.js";
 import { type OwnMessage, RecentMessages } from "./recentMessages.js";
@@ -40,6 +41,28 @@ export class RoomArchive {
   archived(stanzaId: string): { legacyId: string | null } | undefined {
     const hit = this.#row(stanzaId);
     return hit ? { legacyId: hit.legacyId ?? null } : undefined;
+  }
+
+  /**
+   * Replaces the archived message with this stanza-id, and its author's archived corrections of
+   * it (XEP-0308, among their next {@link MAM_MAX_PAGE} messages), with tombstones holding
+   * `retracted` (XEP-0424 §5): MAM keeps their place and stanza-ids but serves no body any more.
+   * Each is archived again under its stanza-id (the store's upsert keeps its position), so it
+   * takes the same way to disk as any message. Nothing happens without a store or such a message.
+   */
+  retract(stanzaId: string, retracted: Element): void {
+    const original = this.#row(stanzaId);
+    if (!this.store || !original) return;
+    const stanza = parseElement(original.xml);
+    const names = new Set([stanzaId, stanza.attrs.id, originId(stanza)]);
+    const later = this.store.queryArchive(keyOf(this.#room), { with: original.authorJid, afterId: stanzaId, max: MAM_MAX_PAGE }).messages;
+    const corrections = later.filter((m) => {
+      const corrected = safeReplace(parseElement(m.xml));
+      return corrected !== undefined && names.has(corrected);
+    });
+    for (const { seq: _seq, ...row } of [original, ...corrections]) {
+      this.store.archive({ ...row, xml: tombstone(parseElement(row.xml), retracted).toString() });
+    }
   }
 
   /** The archived message with this stanza-id, if the room has a store and it is there. */

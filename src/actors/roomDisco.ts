@@ -11,13 +11,15 @@ import { discoInfo } from "../protocol/xep0030.js";
 import { type FormField, dataForm } from "../protocol/xep0004.js";
 import { restrictionsForm } from "../protocol/xep0444.js";
 import { NS_CORRECT } from "../protocol/xep0308.js";
+import { NS_RETRACT, NS_RETRACT_0, NS_RETRACT_TOMBSTONE } from "../protocol/xep0424.js";
+import { NS_MODERATE, NS_MODERATE_0 } from "../protocol/xep0425.js";
 import { RoomCallbacks } from "../legacy/RoomCallbacks.js";
 import { NS_REFERENCE } from "../protocol/xep0372.js";
 import { NS_FALLBACK } from "../protocol/xep0428.js";
 import { NS_REPLY } from "../protocol/xep0461.js";
 
-/** Features every room has. */
-const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS_MAM, `${NS_MAM}#extended`, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
+/** Features every room has (its archive replaces retracted messages with tombstones, XEP-0424 §5). */
+const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS_MAM, `${NS_MAM}#extended`, NS_RETRACT_TOMBSTONE, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
 
 /**
  * What every room understands in a text message, both ways: replies (XEP-0461) with their
@@ -34,7 +36,8 @@ export function typeFeatures(room: LegacyRoom): string[] {
 
 /**
  * Features the plugin offers by overriding their callback: corrections (XEP-0308), chat states
- * (XEP-0085, `onComposing` or `onPaused`) and displayed markers (XEP-0333).
+ * (XEP-0085, `onComposing` or `onPaused`), displayed markers (XEP-0333), retractions (XEP-0424,
+ * both namespaces it accepts) and moderation (XEP-0425, both namespaces).
  */
 export function callbackFeatures(room: LegacyRoom): string[] {
   const base = RoomCallbacks.prototype;
@@ -42,6 +45,10 @@ export function callbackFeatures(room: LegacyRoom): string[] {
     [room.onCorrect !== base.onCorrect, NS_CORRECT],
     [room.onComposing !== base.onComposing || room.onPaused !== base.onPaused, NS.CHAT_STATES],
     [room.onDisplayed !== base.onDisplayed, NS.CHAT_MARKERS],
+    [room.onRetract !== base.onRetract, NS_RETRACT],
+    [room.onRetract !== base.onRetract, NS_RETRACT_0],
+    [room.onModerate !== base.onModerate, NS_MODERATE],
+    [room.onModerate !== base.onModerate, NS_MODERATE_0],
   ];
   return offered.filter(([overridden]) => overridden).map(([, feature]) => feature);
 }

@@ -11,6 +11,8 @@ import { parseReactions } from "../protocol/xep0444.js";
 import { parseReplace } from "../protocol/xep0308.js";
 import { reaction, setSubject, textMessage } from "./requests.js";
 import { correction } from "./requestsEdits.js";
+import { parseRetract } from "../protocol/xep0424.js";
+import { retractRequest } from "./requestsRetract.js";
 import { handleSignal, parseSignal } from "./roomSignals.js";
 import type { RoomActor } from "./RoomActor.js";
 import { handleRoomIq } from "./roomIq.js";
@@ -89,14 +91,18 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
     const subject = stanza.getChild("subject");
     let reactions: ReturnType<typeof parseReactions>;
     let replaces: string | undefined;
+    let retracts: string | undefined;
     try {
       reactions = parseReactions(stanza);
       replaces = parseReplace(stanza);
+      retracts = parseRetract(stanza);
     } catch (error) {
       reply("bad-request", (error as Error).message);
       return;
     }
     if (reactions) room.request(stanza, "reaction", reaction(stanza, reactions, room.archive));
+    // A retraction (XEP-0424) is never a new message, whatever its fallback body.
+    else if (retracts !== undefined) room.request(stanza, "retract", retractRequest(stanza, retracts, room.archive));
     // A correction (XEP-0308) is never a new message, whatever its body.
     else if (replaces !== undefined && stanza.getChild("body")) room.request(stanza, "correct", correction(stanza, replaces, room.archive));
     else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room.archive));

@@ -16,6 +16,8 @@ import { NS_REGISTER, isRegistrationRemoval } from "../protocol/xep0077.js";
 import { adminKind, adminSet } from "./adminRequests.js";
 import { keyOf, mamAnswer } from "./archive.js";
 import { destroy, leaveGroup, setConfig, setRoomAvatar } from "./requests.js";
+import { moderateRequest } from "./requestsRetract.js";
+import { parseModerate } from "../protocol/xep0425.js";
 import type { RoomActor } from "./RoomActor.js";
 import { roomDiscoInfo } from "./roomDisco.js";
 import { realJidOf, userJid } from "./roomStanzas.js";
@@ -80,8 +82,25 @@ export function handleRoomIq(room: RoomActor, iq: Element, payload: Element, res
     room.request(iq, adminKind(items), adminSet(iq, items));
     return;
   }
+  if (!get && handleModerate(room, iq, payload, fail)) return;
   const ns = payload.getNS();
   fail({ condition: "service-unavailable", text: `${payload.name}${ns ? ` in ${ns}` : ""} is not supported here` });
+}
+
+/**
+ * A moderation request (XEP-0425, either namespace) goes to the mailbox; true when the payload
+ * is one (a missing id is `bad-request`).
+ */
+function handleModerate(room: RoomActor, iq: Element, payload: Element, fail: (e: Omit<StanzaErrorData, "by">) => void): boolean {
+  let request: ReturnType<typeof parseModerate>;
+  try {
+    request = parseModerate(payload);
+  } catch (error) {
+    fail({ condition: "bad-request", text: (error as Error).message });
+    return true;
+  }
+  if (request) room.request(iq, "moderate", moderateRequest(iq, request, room.archive));
+  return request !== undefined;
 }
 
 /** MAM on the room (XEP-0313): the form, queries and metadata, after `backfill` ran once. */

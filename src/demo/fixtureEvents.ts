@@ -19,7 +19,9 @@
  *   { "afterMs": 1000, "composing": { "from": "carol" } },
  *   { "afterMs": 1100, "paused": { "from": "carol" } },
  *   { "afterMs": 1200, "displayed": { "from": "carol", "id": "legacy-7" } },
- *   { "afterMs": 1300, "reply": { "from": "carol", "to": "legacy-7", "author": "bob", "quote": "hi", "body": "hi bob", "mentions": ["bob"], "id": "legacy-9" } }
+ *   { "afterMs": 1300, "reply": { "from": "carol", "to": "legacy-7", "author": "bob", "quote": "hi", "body": "hi bob", "mentions": ["bob"], "id": "legacy-9" } },
+ *   { "afterMs": 1350, "retract": { "from": "carol", "to": "legacy-8", "id": "legacy-10" } },
+ *   { "afterMs": 1400, "moderate": { "by": "carol", "to": "legacy-1", "reason": "spam" } }
  * ]
  * ```
  */
@@ -65,7 +67,11 @@ export type FixtureAction =
    * `from` replies (XEP-0461) to the message with legacy id `to`, by `author`, quoting `quote`;
    * `mentions`: nicks that `body` names (XEP-0372). `id`: the reply's legacy id.
    */
-  | { reply: { from: string; to: string; body: string; id?: string; author?: string; quote?: string; mentions: string[] } };
+  | { reply: { from: string; to: string; body: string; id?: string; author?: string; quote?: string; mentions: string[] } }
+  /** `from` retracts its message with legacy id `to` (XEP-0424); `id`: the legacy id of the retraction. */
+  | { retract: { from: string; to: string; id?: string } }
+  /** Moderator `by` (absent: the room itself) retracts the message with legacy id `to` (XEP-0425). */
+  | { moderate: { by?: string; to: string; reason?: string; id?: string } };
 
 /** A timed event of a fixture room. */
 export type FixtureEvent = { afterMs: number } & FixtureAction;
@@ -127,6 +133,15 @@ const ACTIONS: Record<string, (obj: RawObject, path: string) => FixtureAction> =
     const quote = defined("quote", optionalString(o, "quote", p, false));
     return { reply: { ...reply, ...defined("id", optionalString(o, "id", p, true)), ...author, ...quote } };
   },
+  retract: (o, p) => ({ retract: { from: requiredString(o, "from", p), to: requiredString(o, "to", p), ...defined("id", optionalString(o, "id", p, true)) } }),
+  moderate: (o, p) => ({
+    moderate: {
+      ...defined("by", optionalString(o, "by", p, true)),
+      to: requiredString(o, "to", p),
+      ...defined("reason", optionalString(o, "reason", p, false)),
+      ...defined("id", optionalString(o, "id", p, true)),
+    },
+  }),
   subject: (o, p) => {
     if (typeof o.text !== "string") expected(fieldPath(p, "text"), "a string", o.text);
     return { subject: { text: o.text, ...defined("setter", optionalString(o, "setter", p, true)) } };
@@ -148,6 +163,8 @@ const FIELDS: Record<string, readonly string[]> = {
   paused: ["from"],
   displayed: ["from", "id"],
   reply: ["from", "to", "body", "id", "author", "quote", "mentions"],
+  retract: ["from", "to", "id"],
+  moderate: ["by", "to", "reason", "id"],
 };
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -141,6 +141,8 @@ export class FixtureRoomImpl extends LegacyRoom {
 
   async #play(event: FixtureEvent): Promise<void> {
     const byNick = (nick: string) => this.#find(undefined, nick);
+    /** A participant by nick, the user's own included. */
+    const speaker = (nick: string) => (nick === this.userNick ? this._userParticipant() : byNick(nick));
     if ("rename" in event) byNick(event.rename.from).rename(event.rename.to);
     else if ("presence" in event) {
       const { nick, show, status, idleSince } = event.presence;
@@ -157,7 +159,7 @@ export class FixtureRoomImpl extends LegacyRoom {
       const from = event.message.from === this.userNick ? this._userParticipant() : byNick(event.message.from);
       from.sendText(event.message.body, { legacyId: event.message.id });
     } else if ("affiliation" in event) byNick(event.affiliation.nick).affiliation = event.affiliation.affiliation;
-    else if ("role" in event) byNick(event.role.nick).role = event.role.role;
+    else if ("role" in event) speaker(event.role.nick).role = event.role.role;
     else if ("react" in event) byNick(event.react.from).react(event.react.to, event.react.emojis);
     else if ("correct" in event) {
       const { from, to, body, id } = event.correct;
@@ -166,6 +168,11 @@ export class FixtureRoomImpl extends LegacyRoom {
     else if ("paused" in event) byNick(event.paused.from).paused();
     else if ("displayed" in event) byNick(event.displayed.from).displayed(event.displayed.id);
     else if ("reply" in event) playReply(event.reply, (nick) => (nick === this.userNick ? this._userParticipant() : byNick(nick)));
+    else if ("retract" in event) speaker(event.retract.from).retract(event.retract.to, { legacyId: event.retract.id });
+    else if ("moderate" in event) {
+      const { by, to, reason, id } = event.moderate;
+      (by === undefined ? this.getSystemParticipant() : speaker(by)).moderate(to, { reason, legacyId: id });
+    }
     else if ("subject" in event) {
       this.subjectSetter = event.subject.setter;
       this.subjectDate = new Date();
@@ -195,6 +202,14 @@ export class FixtureRoomImpl extends LegacyRoom {
 
   override async onCorrect(legacyMsgId: string, text: string, options: IncomingTextOptions): Promise<void> {
     await this.#call("onCorrect", "correct", [legacyMsgId, text, options.xmppId ?? null], this.#spec.delayMs.requests, () => {});
+  }
+
+  override async onRetract(legacyMsgId: string): Promise<void> {
+    await this.#call("onRetract", "retract", [legacyMsgId], this.#spec.delayMs.requests, () => {});
+  }
+
+  override async onModerate(legacyMsgId: string, reason: string | undefined): Promise<void> {
+    await this.#call("onModerate", "moderate", [legacyMsgId, reason ?? null], this.#spec.delayMs.requests, () => {});
   }
 
   /** Signals are logged at once: they never wait for `delayMs.requests` and are never refused. */

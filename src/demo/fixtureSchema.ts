@@ -22,6 +22,8 @@ export const REQUEST_KINDS = [
   "backfill",
   "reaction",
   "correct",
+  "retract",
+  "moderate",
 ] as const;
 
 /** A kind of request to the demo legacy network (a key of {@link FixtureRoom.reject}). */

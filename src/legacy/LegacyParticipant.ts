@@ -137,6 +137,31 @@ export class LegacyParticipant {
     host.tell({ kind: "correction", participant: this, target: legacyMsgId, body: text, legacyId: options.legacyId });
   }
 
+  /**
+   * Retracts this participant's message (XEP-0424) whose legacy id (its stanza-id) is
+   * `legacyMsgId`: sent from its occupant JID, archived under `options.legacyId` (or a new
+   * stanza-id), and the archive serves a tombstone instead of the message.
+   */
+  retract(legacyMsgId: string, options: { legacyId?: string } = {}): void {
+    this.#signal({ kind: "retraction", participant: this, target: legacyMsgId, legacyId: options.legacyId });
+  }
+
+  /**
+   * This participant, a moderator, retracts anyone's message (XEP-0425, slidge's
+   * `moderate()`): sent from the bare room JID, `moderated by` this occupant (call it on
+   * {@link LegacyRoom.getSystemParticipant} for a moderation by the room itself), archived, and
+   * the message replaced by a tombstone. Not for a moderation the user made from XMPP: the room
+   * sends that one itself once `onModerate` returns.
+   *
+   * @example
+   * ```ts
+   * (await room.getParticipant("carol")).moderate("m-42", { reason: "spam" });
+   * ```
+   */
+  moderate(legacyMsgId: string, options: { reason?: string; legacyId?: string } = {}): void {
+    this.#signal({ kind: "moderation", participant: this, target: legacyMsgId, reason: options.reason, legacyId: options.legacyId });
+  }
+
   /** Renames the participant: 303 from the old nick, then a presence from the new one. */
   rename(nickname: string): void {
     this.room.renameParticipant(this, nickname);

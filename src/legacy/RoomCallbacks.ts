@@ -115,6 +115,43 @@ export abstract class RoomCallbacks {
   }
 
   /**
+   * The user retracted one of their messages (XEP-0424): `legacyMsgId` is its legacy id (its
+   * stanza-id when it has none). A retraction never reaches {@link onText}, even with a fallback
+   * body. Once it returns, the retraction is echoed and the archive serves a tombstone instead of
+   * the message. Overriding it advertises retractions in the room's disco#info; by default it
+   * refuses with `feature-not-implemented`.
+   *
+   * @example
+   * ```ts
+   * override async onRetract(legacyMsgId: string) {
+   *   await api.deleteMessage(this.legacyId, legacyMsgId);
+   * }
+   * ```
+   */
+  async onRetract(_legacyMsgId: string): Promise<void> {
+    throw new NotImplementedError("Retracting messages");
+  }
+
+  /**
+   * The user, a moderator of the room, retracts someone's message (XEP-0425): `legacyMsgId` is its
+   * legacy id (its stanza-id when it has none), `reason` the one they gave. Once it returns, the
+   * room sends the moderation to every resource and archives a tombstone (do not call
+   * `moderate()` for it as well), then answers the request. A user who is not a moderator never
+   * gets here (`forbidden`). Overriding it advertises moderation in the room's disco#info; by
+   * default it refuses with `feature-not-implemented`.
+   *
+   * @example
+   * ```ts
+   * override async onModerate(legacyMsgId: string, reason: string | undefined) {
+   *   await api.deleteMessage(this.legacyId, legacyMsgId, { reason });
+   * }
+   * ```
+   */
+  async onModerate(_legacyMsgId: string, _reason: string | undefined): Promise<void> {
+    throw new NotImplementedError("Moderating messages");
+  }
+
+  /**
    * The user is typing in the room (XEP-0085 `<composing/>`). Not a request: it runs as soon as
    * the room's info is known, even while a request holds the mailbox, and may overlap other
    * callbacks. Nobody hears if it fails (the gateway's `onWarning` does). Overriding it or

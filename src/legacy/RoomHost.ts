@@ -22,6 +22,10 @@ export type PluginTraffic =
   /** A correction (XEP-0308) of the message whose legacy id (or stanza-id) is `target`. */
   | { kind: "correction"; participant: LegacyParticipant; target: string; body: string; legacyId?: string }
   | { kind: "reaction"; participant: LegacyParticipant; target: string; emojis: string[]; legacyId?: string }
+  /** A participant's retraction (XEP-0424) of its message whose stanza-id (legacy id) is `target`. */
+  | { kind: "retraction"; participant: LegacyParticipant; target: string; legacyId?: string }
+  /** `participant` (a moderator, or the room's system participant) retracted the message `target` (XEP-0425). */
+  | { kind: "moderation"; participant: LegacyParticipant; target: string; reason?: string; legacyId?: string }
   /** A participant appeared in the room's list. */
   | { kind: "joined"; participant: LegacyParticipant }
   /** A participant's affiliation, role (`save`: its record is written) or presence changed. */

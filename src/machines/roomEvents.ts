@@ -18,7 +18,9 @@ export type RequestKind =
   | "reaction"
   | "destroy"
   | "leave"
-  | "setAvatar";
+  | "setAvatar"
+  | "retract"
+  | "moderate";
 
 /** A request in the mailbox. */
 export interface QueuedRequest {
@@ -122,7 +124,9 @@ export type PluginTrafficKind =
   | "config"
   | "avatar"
   | "chatState"
-  | "displayed";
+  | "displayed"
+  | "retraction"
+  | "moderation";
 
 /**
  * Who gets a piece of traffic, as the machine decides it. Arrays are shared with the context and

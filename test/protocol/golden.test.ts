@@ -32,6 +32,9 @@ import { invitationMessage } from "../../src/protocol/xep0249.js";
 import { replaceElement } from "../../src/protocol/xep0308.js";
 import { composeText } from "../../src/actors/outgoingText.js";
 import { findMentions } from "../../src/legacy/replies.js";
+import { moderationBy, moderationMessage, retractionMessage } from "../../src/actors/retractions.js";
+import { retractElement, retractedElement, tombstone } from "../../src/protocol/xep0424.js";
+import { moderatedRetracted } from "../../src/protocol/xep0425.js";
 
 class Session extends LegacySession {
   createRoom(id: string) {
@@ -221,7 +224,39 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
       { condition: "jid-malformed", text: "A nickname is required to join", by: "lobby@muc.example.org" },
       xml("x", { xmlns: "http://jabber.org/protocol/muc" }),
     ),
+  "xep0424-retraction-echo": async () => {
+    const room = await lobby();
+    const sent = xml(
+      "message",
+      { xmlns: "jabber:component:accept", from: TO, to: room.jid, type: "groupchat", id: "r1" },
+      retractElement("L1"),
+      xml("fallback", { xmlns: "urn:xmpp:fallback:0", for: "urn:xmpp:message-retract:1" }),
+      xml("body", {}, "/me retracted a previous message, but it's unsupported by your client."),
+    );
+    return echoOf(room, sent, "alice@example.org/laptop", "fx-3");
+  },
+  "xep0424-participant-retraction": async () => retractionMessage(await (await lobby()).getParticipant("bob"), TO, { id: "L3", stanzaId: "L3", target: "L1" }),
+  "xep0424-tombstone": async () => {
+    const bob = await (await lobby()).getParticipant("bob");
+    return tombstone(participantMessage(bob, TO, "oops", { id: "L1", stanzaId: "L1" }), retractedElement("L3", RETRACTED_AT));
+  },
+  "xep0425-moderation-by-participant": async () => {
+    const bob = await (await lobby()).getParticipant("bob");
+    return moderationMessage(bob, TO, { id: "M1", stanzaId: "M1", target: "L1" }, moderationBy(bob, "No <spam> here"));
+  },
+  "xep0425-moderation-by-room": async () => {
+    const system = (await lobby()).getSystemParticipant();
+    return moderationMessage(system, TO, { id: "M1", stanzaId: "M1", target: "L1" }, moderationBy(system, undefined));
+  },
+  "xep0425-tombstone": async () => {
+    const room = await lobby();
+    const [bob, carol] = [await room.getParticipant("bob"), await room.getParticipant("carol")];
+    return tombstone(participantMessage(carol, TO, "spam", { id: "L1", stanzaId: "L1" }), moderatedRetracted("M1", RETRACTED_AT, moderationBy(bob, "No spam")));
+  },
 };
+
+/** When the golden retractions happened. */
+const RETRACTED_AT = new Date("2026-12-02T08:00:00Z");
 
 describe("stanza builders match their golden files", () => {
   for (const [name, build] of Object.entries(cases)) {

@@ -20,6 +20,9 @@ describe("fixture timed events", () => {
         { afterMs: 9, composing: { from: "bob" } },
         { paused: { from: "bob" } },
         { afterMs: 10, displayed: { from: "bob", id: "L1" } },
+        { afterMs: 11, retract: { from: "bob", to: "L1", id: "L1-r" } },
+        { afterMs: 12, moderate: { to: "L2" } },
+        { afterMs: 13, moderate: { by: "bob", to: "L2", reason: "spam", id: "M1" } },
       ]),
     ).rooms[0]!.events;
     expect(events).toEqual([
@@ -36,6 +39,9 @@ describe("fixture timed events", () => {
       { afterMs: 9, composing: { from: "bob" } },
       { afterMs: 0, paused: { from: "bob" } },
       { afterMs: 10, displayed: { from: "bob", id: "L1" } },
+      { afterMs: 11, retract: { from: "bob", to: "L1", id: "L1-r" } },
+      { afterMs: 12, moderate: { to: "L2" } },
+      { afterMs: 13, moderate: { by: "bob", to: "L2", reason: "spam", id: "M1" } },
     ]);
   });
 
@@ -57,6 +63,10 @@ describe("fixture timed events", () => {
     [[{ displayed: { from: "x", id: "" } }], "rooms[0].events[0].displayed.id"],
     [[{ displayed: { id: "L1" } }], "rooms[0].events[0].displayed.from"],
     [[{ displayed: { from: "x", id: "L1", body: "b" } }], "rooms[0].events[0].displayed.body: unknown field"],
+    [[{ retract: { from: "x" } }], "rooms[0].events[0].retract.to"],
+    [[{ retract: { to: "L1", body: "b" } }], "rooms[0].events[0].retract.body: unknown field"],
+    [[{ moderate: { by: "x" } }], "rooms[0].events[0].moderate.to"],
+    [[{ moderate: { to: "L1", by: "" } }], "rooms[0].events[0].moderate.by"],
     ["soon", "rooms[0].events"],
   ])("refuses %j naming the field", (events, path) => {
     expect(() => parseFixture(withEvents(events))).toThrow(FixtureError);
