@@ -11,7 +11,8 @@ import type { GatewayPlugin } from "../legacy/plugin.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { CallLog } from "./callLog.js";
-import { loggedTextExtras, playReply } from "./fixtureText.js";
+import { loggedTextExtras } from "./fixtureText.js";
+import { playEvent } from "./fixturePlay.js";
 import type { Fixture, FixtureEvent, FixtureRoom, RequestKind } from "./fixture.js";
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -140,44 +141,8 @@ export class FixtureRoomImpl extends LegacyRoom {
   }
 
   async #play(event: FixtureEvent): Promise<void> {
-    const byNick = (nick: string) => this.#find(undefined, nick);
-    /** A participant by nick, the user's own included. */
-    const speaker = (nick: string) => (nick === this.userNick ? this._userParticipant() : byNick(nick));
-    if ("rename" in event) byNick(event.rename.from).rename(event.rename.to);
-    else if ("presence" in event) {
-      const { nick, show, status, idleSince } = event.presence;
-      byNick(nick).setPresence({ show: show === "available" ? undefined : show, status, idleSince });
-    } else if ("join" in event) {
-      const { nick, contact, affiliation, role } = event.join;
-      const p = contact ? await this.getParticipantByContact(contact, nick) : await this.getParticipant(nick);
-      p.affiliation = affiliation;
-      p.role = role;
-    } else if ("leave" in event) {
-      const { nick, kick, ban, reason } = event.leave;
-      this.removeParticipant(byNick(nick), { kick, ban, reason });
-    } else if ("message" in event) {
-      const from = event.message.from === this.userNick ? this._userParticipant() : byNick(event.message.from);
-      from.sendText(event.message.body, { legacyId: event.message.id });
-    } else if ("affiliation" in event) byNick(event.affiliation.nick).affiliation = event.affiliation.affiliation;
-    else if ("role" in event) speaker(event.role.nick).role = event.role.role;
-    else if ("react" in event) byNick(event.react.from).react(event.react.to, event.react.emojis);
-    else if ("correct" in event) {
-      const { from, to, body, id } = event.correct;
-      (from === this.userNick ? this._userParticipant() : byNick(from)).correct(to, body, { legacyId: id });
-    } else if ("composing" in event) byNick(event.composing.from).composing();
-    else if ("paused" in event) byNick(event.paused.from).paused();
-    else if ("displayed" in event) byNick(event.displayed.from).displayed(event.displayed.id);
-    else if ("reply" in event) playReply(event.reply, (nick) => (nick === this.userNick ? this._userParticipant() : byNick(nick)));
-    else if ("retract" in event) speaker(event.retract.from).retract(event.retract.to, { legacyId: event.retract.id });
-    else if ("moderate" in event) {
-      const { by, to, reason, id } = event.moderate;
-      (by === undefined ? this.getSystemParticipant() : speaker(by)).moderate(to, { reason, legacyId: id });
-    }
-    else if ("subject" in event) {
-      this.subjectSetter = event.subject.setter;
-      this.subjectDate = new Date();
-      this.subject = event.subject.text;
-    }
+    const byNick = (nick: string) => (nick === this.userNick ? this._userParticipant() : this.#find(undefined, nick));
+    await playEvent(this, event, byNick);
   }
 
   /** Sends the fixture's history (listed, then generated) as archive-only messages. */
