@@ -121,6 +121,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
     case "moderation": {
       // Archived (with the target's tombstone) before it is fanned out, like a message.
       const { participant: p, target, legacyId } = traffic;
+      if (archive.isRetracted(target)) return; // already sent, e.g. for the user's own moderation request
       const plan = traffic.kind === "retraction" ? retractionPlan(archive, p, target, legacyId, d.backfilling) : moderationPlan(archive, p, target, { reason: traffic.reason, legacyId, backfill: d.backfilling });
       if (d.backfilling) return;
       if (traffic.kind === "retraction") announce(t, p, d);

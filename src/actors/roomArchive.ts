@@ -10,7 +10,7 @@ import type { ArchivedMessage, Store } from "../store/types.js";
 import { parseElement } from "../protocol/parseXml.js";
 import { parseReplace } from "../protocol/xep0308.js";
 import { originId } from "../protocol/xep0359.js";
-import { tombstone } from "../protocol/xep0424.js";
+import { NS_RETRACT, tombstone } from "../protocol/xep0424.js";
 import { MAM_MAX_PAGE } from "../store/mam.js";
 import { archiveMessage, keyOf } from "./archive.js";
 import { type OwnMessage, RecentMessages } from "./recentMessages.js";
@@ -63,6 +63,16 @@ export class RoomArchive {
     for (const { seq: _seq, ...row } of [original, ...corrections]) {
       this.store.archive({ ...row, xml: tombstone(parseElement(row.xml), retracted).toString() });
     }
+  }
+
+  /**
+   * True when the archived message with this stanza-id is already a tombstone (XEP-0424 §5): a
+   * plugin that reports a moderation the room already sent for the user's request (slidge's
+   * plugins call `moderate()` when the legacy network confirms it) sends nothing twice.
+   */
+  isRetracted(stanzaId: string): boolean {
+    const row = this.#row(stanzaId);
+    return row !== undefined && parseElement(row.xml).getChild("retracted", NS_RETRACT) !== undefined;
   }
 
   /** The archived message with this stanza-id, if the room has a store and it is there. */

@@ -207,6 +207,17 @@ describe("a participant's moderation", () => {
     ]);
   });
 
+  it("is not sent again for a message the room already moderated (a plugin that confirms the user's moderation, as slidge's do)", async () => {
+    const { h, actor } = await lobby();
+    h.route(iq("set", ROOM, moderate("C1", "No spam"), "mod-1"));
+    await h.settle();
+    expect(h.take().map(summary)).toEqual([`message/groupchat ${ROOM} -> ${ALICE}/phone`, `iq/result ${ROOM} -> ${ALICE}/phone`]);
+    actor.room._userParticipant().moderate("C1", { reason: "No spam" });
+    (await actor.room.getParticipant("carol")).retract("C1");
+    await h.settle();
+    expect(h.take()).toEqual([]);
+  });
+
   it("by the room's system participant is moderated by the room's JID, without an occupant-id", async () => {
     const { h, actor } = await lobby();
     actor.room.getSystemParticipant().moderate("C1");
