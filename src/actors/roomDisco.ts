@@ -12,6 +12,9 @@ import { type FormField, dataForm } from "../protocol/xep0004.js";
 import { restrictionsForm } from "../protocol/xep0444.js";
 import { NS_CORRECT } from "../protocol/xep0308.js";
 import { RoomCallbacks } from "../legacy/RoomCallbacks.js";
+import { NS_OOB } from "../protocol/xep0066.js";
+import { NS_SIMS } from "../protocol/xep0385.js";
+import { NS_SFS } from "../protocol/xep0447.js";
 
 /** Features every room has. */
 const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS_MAM, `${NS_MAM}#extended`, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
@@ -34,6 +37,8 @@ export function callbackFeatures(room: LegacyRoom): string[] {
     [room.onComposing !== base.onComposing || room.onPaused !== base.onPaused, NS.CHAT_STATES],
     [room.onDisplayed !== base.onDisplayed, NS.CHAT_MARKERS],
   ];
+  // Files (XEP-0066, and the XEP-0447 and XEP-0385 forms that onFile also reads).
+  if (room.onFile !== base.onFile) offered.push([true, NS_OOB], [true, NS_SFS], [true, NS_SIMS[0]]);
   return offered.filter(([overridden]) => overridden).map(([, feature]) => feature);
 }
 

@@ -177,18 +177,21 @@ export function subjectMessage(room: LegacyRoom, to: string, options: { live?: b
 
 /**
  * A groupchat message from a participant (XEP-0045 §7.4), with stanza-id and occupant-id; with
- * `replaces`, a correction (XEP-0308 §3) of the message the user's clients know by that id.
+ * `replaces`, a correction (XEP-0308 §3) of the message the user's clients know by that id;
+ * `extra` follows the body (a file's XEP-0066 and XEP-0447 elements).
  */
 export function participantMessage(
   p: LegacyParticipant,
   to: string,
   body: string,
   ids: { id: string | undefined; stanzaId: string; when?: Date | undefined; replaces?: string },
+  extra: readonly Element[] = [],
 ): Element {
   return xml(
     "message",
     { from: p.jid, to, type: "groupchat", id: ids.id },
     xml("body", {}, xmlSafeText(body)),
+    ...extra,
     ids.replaces !== undefined ? replaceElement(ids.replaces) : null,
     ids.when ? delayElement(ids.when, p.room.jid) : null,
     stanzaIdElement(ids.stanzaId, p.room.jid),

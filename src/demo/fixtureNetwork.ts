@@ -12,6 +12,8 @@ import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { CallLog } from "./callLog.js";
 import type { Fixture, FixtureEvent, FixtureRoom, RequestKind } from "./fixture.js";
+import type { FixtureFile } from "./fixtureEvents.js";
+import type { IncomingFile } from "../legacy/files.js";
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
@@ -164,11 +166,25 @@ export class FixtureRoomImpl extends LegacyRoom {
     } else if ("composing" in event) byNick(event.composing.from).composing();
     else if ("paused" in event) byNick(event.paused.from).paused();
     else if ("displayed" in event) byNick(event.displayed.from).displayed(event.displayed.id);
+    else if ("file" in event) await this.#sendFile(event.file, byNick);
     else if ("subject" in event) {
       this.subjectSetter = event.subject.setter;
       this.subjectDate = new Date();
       this.subject = event.subject.text;
     }
+  }
+
+  /** A `file` event; a failed send (no upload service, too big) goes to the call log as `sendFile`. */
+  async #sendFile({ from, id, ...file }: FixtureFile, byNick: (nick: string) => LegacyParticipant): Promise<void> {
+    const start = new Date();
+    await (from === this.userNick ? this._userParticipant() : byNick(from)).sendFile(file, { legacyId: id }).catch((error: Error) => {
+      const args = ["url" in file ? file.url : file.name, error.message];
+      this.#log.record({ room: this.#spec.id, callback: "sendFile", args, start, end: new Date(), ok: false });
+    });
+  }
+
+  override async onFile(file: IncomingFile, options: IncomingTextOptions): Promise<string> {
+    return this.#call("onFile", "file", [file, options.xmppId ?? null], this.#spec.delayMs.requests, () => `fx-${nanoid(12)}`);
   }
 
   /** Sends the fixture's history (listed, then generated) as archive-only messages. */

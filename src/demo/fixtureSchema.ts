@@ -22,6 +22,7 @@ export const REQUEST_KINDS = [
   "backfill",
   "reaction",
   "correct",
+  "file",
 ] as const;
 
 /** A kind of request to the demo legacy network (a key of {@link FixtureRoom.reject}). */
