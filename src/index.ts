@@ -8,6 +8,7 @@ export { LegacyRoom } from "./legacy/LegacyRoom.js";
 export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
 export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
+export type { FileByData, FileByUrl, IncomingFile, OutgoingFile } from "./legacy/files.js";
 export { LegacySession } from "./legacy/LegacySession.js";
 export type { RemoveRoomOptions, RoomListing } from "./legacy/LegacySession.js";
 export type { GatewayPlugin } from "./legacy/plugin.js";
