@@ -16,6 +16,7 @@ const MUC = "http://jabber.org/protocol/muc";
 const OOB = "jabber:x:oob";
 const SFS = "urn:xmpp:sfs:0";
 const SID = "urn:xmpp:sid:0";
+const STATES = "http://jabber.org/protocol/chatstates";
 const ROOM = "files@att.localhost";
 const URL_SENT = "https://upload.example.org/abc/cat%20photo.jpg";
 /** The bytes of the fixture's `bytes: 5000` file: 0, 1, … 255, 0, 1, … */
@@ -44,9 +45,16 @@ async function joinRoom(alice: TestUser, room: string): Promise<void> {
   await alice.waitFor((s) => s.attrs.from === room && s.getChild("subject", "jabber:client") !== undefined);
 }
 
-/** What Converse.js and Conversations send for a file: the URL as body and in x:oob, with an origin-id. */
+/** What Converse.js 14 sends for an uploaded file: the URL as body and in x:oob, with `<active/>` and an origin-id. */
 const oobMessage = (room: string, id: string) =>
-  xml("message", { to: room, type: "groupchat", id }, xml("body", {}, URL_SENT), xml("x", { xmlns: OOB }, xml("url", {}, URL_SENT)), xml("origin-id", { xmlns: SID, id }));
+  xml(
+    "message",
+    { to: room, type: "groupchat", id },
+    xml("body", {}, URL_SENT),
+    xml("active", { xmlns: STATES }),
+    xml("x", { xmlns: OOB }, xml("url", {}, URL_SENT)),
+    xml("origin-id", { xmlns: SID, id }),
+  );
 
 describe("files through Prosody", () => {
   let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
@@ -66,6 +74,7 @@ describe("files through Prosody", () => {
     expect(qualifiedTree(echo!)).toEqual([
       "{jabber:client}message",
       "  {jabber:client}body",
+      `  {${STATES}}active`,
       `  {${OOB}}x`,
       `    {${OOB}}url`,
       `  {${SID}}origin-id`,
@@ -95,7 +104,7 @@ describe("files through Prosody", () => {
       "      {http://jabber.org/protocol/url-data}url-data",
       `  {${SID}}stanza-id`,
       "  {urn:xmpp:occupant-id:0}occupant-id",
-      "  {http://jabber.org/protocol/chatstates}active",
+      `  {${STATES}}active`,
       "  {urn:xmpp:chat-markers:0}markable",
     ]);
     const url = qualifiedText(file!, "{jabber:client}body")!;
