@@ -14,17 +14,6 @@ export const NS_UPLOAD = "urn:xmpp:http:upload:0";
 /** The only headers a slot may ask the PUT to carry (§4); the others are ignored. */
 const ALLOWED_HEADERS = new Set(["authorization", "cookie", "expires"]);
 
-/** A disco#info or disco#items `get` from the component to `to`. */
-export function discoQuery(from: string, to: string, kind: "info" | "items"): Element {
-  return xml("iq", { type: "get", from, to, id: "" }, xml("query", { xmlns: kind === "info" ? NS.DISCO_INFO : NS.DISCO_ITEMS }));
-}
-
-/** The JIDs a disco#items result lists. */
-export function discoItemJids(result: Element): string[] {
-  const query = result.getChild("query", NS.DISCO_ITEMS);
-  return (query?.getChildren("item") ?? []).map((item) => item.attrs.jid as string).filter(Boolean);
-}
-
 /** What the disco#info of an upload service says (§3): the largest file it takes, when it says. */
 export interface UploadServiceInfo {
   maxFileSize: number | undefined;

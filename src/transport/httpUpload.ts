@@ -4,7 +4,8 @@
  * from the component's JID, then an HTTP PUT with Node's `fetch`.
  */
 import { XMPPError } from "../protocol/xmppError.js";
-import { discoItemJids, discoQuery, parseSlot, parseUploadService, slotRequest } from "../protocol/xep0363.js";
+import { discoItemJids, discoQuery } from "../protocol/xep0030.js";
+import { parseSlot, parseUploadService, slotRequest } from "../protocol/xep0363.js";
 import type { IqCaller } from "./iqCaller.js";
 
 /** Bytes to upload, with the name and media type of the slot. */
@@ -104,6 +105,7 @@ export class HttpUpload implements FileUploader {
     return { jid: items[index] as string, maxFileSize: infos[index]?.maxFileSize };
   }
 
+  /** See {@link FileUploader.upload}; waits for the discovery under way (or starts one). */
   async upload(file: FileToUpload, signal?: AbortSignal): Promise<string> {
     const { domain, iqCaller } = this.#options;
     const service = await (this.#found ?? this.discover());
