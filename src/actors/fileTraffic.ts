@@ -6,6 +6,7 @@
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
+import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { OutgoingFile } from "../legacy/files.js";
 import type { PluginTraffic } from "../legacy/RoomHost.js";
 import { oobElement } from "../protocol/xep0066.js";
@@ -54,13 +55,16 @@ export function fileElements(file: SharedFile): Element[] {
  * uploads waits for it; each waiting file is told when its upload ends (or dropped if it failed).
  */
 export class ReportOrder {
-  readonly #tell: (traffic: PluginTraffic) => void;
+  readonly #room: Pick<LegacyRoom, "_host">;
   #queue: { ready: boolean; traffic: PluginTraffic | undefined }[] = [];
   #draining = false;
 
-  /** `tell` reports to the machine (the adapter's own path). */
-  constructor(tell: (traffic: PluginTraffic) => void) {
-    this.#tell = tell;
+  /**
+   * Reports go to the room's host of the moment: the adapter again, a new activation's (the room
+   * was passivated meanwhile), or none (it was stopped: they are dropped like any late report).
+   */
+  constructor(room: Pick<LegacyRoom, "_host">) {
+    this.#room = room;
   }
 
   /** True, and the report is kept, when a file ahead of it is still uploading. */
@@ -89,7 +93,7 @@ export class ReportOrder {
     try {
       while (this.#queue[0]?.ready) {
         const { traffic } = this.#queue.shift() as { traffic: PluginTraffic | undefined };
-        if (traffic) this.#tell(traffic);
+        if (traffic) this.#room._host?.tell(traffic);
       }
     } finally {
       this.#draining = false;

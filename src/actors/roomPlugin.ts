@@ -53,15 +53,15 @@ export class PluginAdapter implements RoomHost {
   #unsent: number | undefined;
   /** True from a report sent at once to the end of that synchronous run. */
   #inRun = false;
-  /** Reports waiting for a file ahead of them to upload; they go through the room's current host. */
-  readonly #order = new ReportOrder((traffic) => this.#parts.room._host?.tell(traffic));
+  /** Reports waiting for a file ahead of them to upload; made by the room's first `sendFile`. */
+  #order: ReportOrder | undefined;
 
   constructor(parts: PluginAdapterParts) {
     this.#parts = parts;
   }
 
   tell(traffic: PluginTraffic): void {
-    if (this.#order.holds(traffic)) return;
+    if (this.#order?.holds(traffic)) return;
     // While muted (the machine's tag), these reports change nothing the user sees or the store
     // keeps: updateInfo's and fillParticipants' ends save the room and its list. Not sending them
     // keeps a 10,000-participant fill from costing 10,000 events (+20% on its first join).
@@ -151,6 +151,7 @@ export class PluginAdapter implements RoomHost {
   }
 
   sendFile(participant: LegacyParticipant, file: OutgoingFile, options: SendTextOptions): Promise<void> {
+    this.#order ??= new ReportOrder(this.#parts.room);
     return sendFile(this.#order, this.#parts.services?.uploads ?? NO_UPLOADS, participant, file, options);
   }
 }

@@ -207,6 +207,18 @@ describe("a participant's file", () => {
     expect(bodies(h.take())).toEqual(["after"]);
   });
 
+  it("whose upload ends after the gateway stopped is dropped, like any report after the stop, without an error", async () => {
+    const { uploads, pending } = manualUploads();
+    const { h, actor } = await lobby({ uploads });
+    const sent = (await actor.room.getParticipant("bob")).sendFile({ data: new Uint8Array(1), name: "late.bin" });
+    await h.registry.shutdown();
+    h.take();
+    pending[0]!.resolve("https://upload.example.org/z/late.bin");
+    await sent;
+    await h.settle();
+    expect([h.take(), h.errors]).toEqual([[], []]);
+  });
+
   it("with bytes and no upload service rejects with an error that says so; with bad input, a TypeError", async () => {
     const { actor } = await lobby();
     const bob = await actor.room.getParticipant("bob");
