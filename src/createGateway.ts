@@ -12,6 +12,7 @@ import { type Connection, createConnection } from "./transport/connection.js";
 import { openSqliteStore } from "./store/sqliteStore.js";
 import type { Store } from "./store/types.js";
 import { IqCaller } from "./transport/iqCaller.js";
+import { HttpUpload } from "./transport/httpUpload.js";
 import { Privileges } from "./transport/privileges.js";
 import { createRouter } from "./actors/router.js";
 
@@ -86,7 +87,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const send = (stanza: Element) => connection.outbox.send(stanza);
   const iqCaller = new IqCaller(send);
   const privileges = new Privileges();
-  const services = { domain, iqCaller, privileges, send, warn: options.onWarning ?? (() => {}) };
+  const warn = options.onWarning ?? (() => {});
+  const uploads = new HttpUpload({ domain, service: options.uploadService, iqCaller, warn });
+  const services = { domain, iqCaller, privileges, send, warn, uploads };
   let registry: RoomRegistry;
   const sessions = new SessionDirectory(options.plugin, (session) => {
     session._host = registry.sessionHost(session);
@@ -117,6 +120,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   connection.onStanza(route);
   // Sessions of the users the plugin names start as soon as the gateway is online.
   connection.entity.on("online", () => {
+    void uploads.discover();
     void Promise.resolve(options.plugin.users?.() ?? [])
       .then((users) => Promise.all([...users].map((user) => sessions.get(user))))
       .catch(onError);

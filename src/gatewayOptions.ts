@@ -70,6 +70,14 @@ export interface GatewayOptions {
   onWarning?: (message: string, error?: unknown) => void;
   /** Stanzas the outbox dropped, with the reason. */
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
+  /**
+   * The XEP-0363 service that uploads the bytes of `participant.sendFile({ data })`, e.g.
+   * `"upload.example.org"`; `false`: none (sending bytes fails). Without it, the gateway looks for
+   * one each time it comes online among the disco#items of the server's domain (the component
+   * domain without its first label) and, finding none, says so through `onWarning`.
+   * @defaultValue discovered
+   */
+  uploadService?: string | false;
 }
 
 /** The methods a {@link Store} given as `store` must have. */
@@ -110,4 +118,7 @@ export function checkGatewayOptions(options: GatewayOptions): void {
     check(typeof o.inspect === "function" || (typeof o.inspect === "object" && o.inspect !== null), "inspect", "a function or an { next } observer", o.inspect);
   }
   for (const name of ["onError", "onWarning", "onDrop"] as const) checkFunction(name, o[name]);
+  if (o.uploadService !== undefined && o.uploadService !== false) {
+    check(typeof o.uploadService === "string" && /^[^\s@/]+(\.[^\s@/]+)*$/.test(o.uploadService), "uploadService", "false or the upload service's domain, e.g. \"upload.example.org\"", o.uploadService);
+  }
 }

@@ -10,6 +10,7 @@ export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
 export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
 export { findMentions } from "./legacy/replies.js";
 export type { IncomingReply, Mention, OutgoingReply } from "./legacy/replies.js";
+export type { FileByData, FileByUrl, IncomingFile, OutgoingFile } from "./legacy/files.js";
 export { LegacySession } from "./legacy/LegacySession.js";
 export type { RemoveRoomOptions, RoomListing } from "./legacy/LegacySession.js";
 export type { GatewayPlugin } from "./legacy/plugin.js";

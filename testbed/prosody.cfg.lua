@@ -6,8 +6,12 @@
 --   TESTBED_DIR              absolute runtime folder (data, pid file, log, certs)
 --   TESTBED_C2S_PORT         client-to-server port (plain TCP on 127.0.0.1)
 --   TESTBED_COMPONENT_PORT   XEP-0114 component port (127.0.0.1)
---   TESTBED_HTTP_PORT        optional: HTTP port (127.0.0.1) serving only the websocket
---                            endpoint /xmpp-websocket (mod_websocket, RFC 7395)
+--   TESTBED_HTTP_PORT        optional: HTTP port (127.0.0.1) serving the websocket endpoint
+--                            and/or the file uploads below
+--   TESTBED_WEBSOCKET        "1": serve /xmpp-websocket there (mod_websocket, RFC 7395)
+--   TESTBED_UPLOAD           "1": serve XEP-0363 uploads at upload.localhost (mod_http_file_share),
+--                            their files under /file_share/ on that port
+--   TESTBED_UPLOAD_MAX       largest file upload.localhost takes, in bytes (default 10 MiB)
 --   TESTBED_COMPONENTS       comma-separated component domains, e.g. "a.localhost,b.localhost"
 --   TESTBED_SECRET           the one component secret shared by those domains
 --   TESTBED_NATIVE_MUC       "1": also serve Prosody's own MUC at conference.localhost
@@ -47,6 +51,8 @@ local component_secret_value = env("TESTBED_SECRET")
 local native_muc = env("TESTBED_NATIVE_MUC", "0") == "1"
 local privileged = env("TESTBED_PRIVILEGED", "0") == "1"
 local http_port = tonumber(env("TESTBED_HTTP_PORT", "0"))
+local websocket = env("TESTBED_WEBSOCKET", "0") == "1"
+local upload = env("TESTBED_UPLOAD", "0") == "1"
 
 -- Debian's prosody-modules installs into /usr/lib/prosody/modules (mod_x/mod_x.lua).
 local module_dirs = split_commas(env("TESTBED_PLUGIN_PATHS", ""))
@@ -63,7 +69,7 @@ log = {
 	{ levels = { min = "info" }, to = "file", filename = runtime_dir .. "/prosody.log" },
 }
 
--- Loopback only: two listening ports, three with the websocket endpoint.
+-- Loopback only: two listening ports, three with the websocket endpoint or file uploads.
 interfaces = { "127.0.0.1" }
 component_interfaces = { "127.0.0.1" }
 c2s_ports = { c2s_port }
@@ -95,11 +101,13 @@ if privileged then
 	end
 end
 if http_port > 0 then
-	global_modules[#global_modules + 1] = "websocket"
-	-- Plain ws:// on loopback counts as encrypted, like plain c2s above. Requests name the host
-	-- as 127.0.0.1, which is not a VirtualHost: route them to the one that is.
-	consider_websocket_secure = true
+	-- Requests name the host as 127.0.0.1, which is not a VirtualHost: route them to the one that is.
 	http_default_host = "localhost"
+end
+if websocket then
+	global_modules[#global_modules + 1] = "websocket"
+	-- Plain ws:// on loopback counts as encrypted, like plain c2s above.
+	consider_websocket_secure = true
 end
 modules_enabled = global_modules
 modules_disabled = { "s2s", "offline" }
@@ -127,6 +135,21 @@ if native_muc then
 	Component "conference.localhost" "muc"
 	-- New rooms open at once, without the owner's configuration round trip.
 	muc_room_locking = false
+end
+
+if upload then
+	-- XEP-0363 (Prosody 0.12's own module). Its HTTP app is mounted on "localhost", where the
+	-- default host routes requests for 127.0.0.1, and its URLs name 127.0.0.1 (upload.localhost
+	-- does not resolve). Components upload for their participants, users for themselves.
+	Component "upload.localhost" "http_file_share"
+	http_host = "localhost"
+	http_external_url = "http://127.0.0.1:" .. http_port .. "/"
+	local uploaders = { "localhost" }
+	for _, domain in ipairs(component_domains) do
+		uploaders[#uploaders + 1] = domain
+	end
+	http_file_share_access = uploaders
+	http_file_share_size_limit = tonumber(env("TESTBED_UPLOAD_MAX", "10485760"))
 end
 
 for _, domain in ipairs(component_domains) do

@@ -12,6 +12,7 @@ import { bookmarkItemQuery, bookmarkPublish, conferenceOf } from "../protocol/xe
 import { invitationMessage } from "../protocol/xep0249.js";
 import { XMPPError } from "../protocol/xmppError.js";
 import type { IqCaller } from "../transport/iqCaller.js";
+import type { FileUploader } from "../transport/httpUpload.js";
 import type { Privileges } from "../transport/privileges.js";
 
 const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
@@ -27,6 +28,8 @@ export interface GatewayServices {
   send(stanza: Element): void;
   /** Something went wrong that the user may want to know about; the gateway goes on. */
   warn(message: string, error?: unknown): void;
+  /** Uploads the bytes participants send (XEP-0363); none: `sendFile` with bytes fails. */
+  uploads?: FileUploader;
 }
 
 /**

@@ -17,6 +17,7 @@ import { participantRecord, saveRoom } from "./roomRecords.js";
 import { chatStateElement } from "../protocol/xep0085.js";
 import { displayedElement } from "../protocol/xep0333.js";
 import { moderationPlan, retractionPlan } from "./retractions.js";
+import { fileElements } from "./fileTraffic.js";
 import {
   participantMessage,
   participantPresence,
@@ -86,13 +87,14 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       const id = options.legacyId ?? newStanzaId();
       const ids = { id, stanzaId: id, when: options.when };
       const archiveOnly = options.archiveOnly === true || d.backfilling;
+      const extra = () => (traffic.file ? [...payload(), ...fileElements(traffic.file)] : payload());
       // Archived before it is fanned out: what a client received is always in the archive.
-      archive.archive(participantMessage(p, room.session.user, body, ids, payload()), id, options.legacyId, options.when, p.jid, archiveOnly);
+      archive.archive(participantMessage(p, room.session.user, body, ids, extra()), id, options.legacyId, options.when, p.jid, archiveOnly);
       archive.messages.record(id, options.legacyId);
       if (p.isUser) archive.messages.recordOwn({ stanzaId: id, legacyId: options.legacyId ?? null, xmppId: id }, [id]);
       if (archiveOnly) return;
       announce(t, p, d);
-      return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids, payload())));
+      return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids, extra())));
     }
     case "correction": {
       const { participant: p, target, body, legacyId } = traffic;

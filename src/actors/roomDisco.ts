@@ -17,6 +17,9 @@ import { RoomCallbacks } from "../legacy/RoomCallbacks.js";
 import { NS_REFERENCE } from "../protocol/xep0372.js";
 import { NS_FALLBACK } from "../protocol/xep0428.js";
 import { NS_REPLY } from "../protocol/xep0461.js";
+import { NS_OOB } from "../protocol/xep0066.js";
+import { NS_SIMS } from "../protocol/xep0385.js";
+import { NS_SFS } from "../protocol/xep0447.js";
 
 /** Features every room has (its archive replaces retracted messages with tombstones, XEP-0424 §5). */
 const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS_MAM, `${NS_MAM}#extended`, NS_RETRACT_TOMBSTONE, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
@@ -50,6 +53,8 @@ export function callbackFeatures(room: LegacyRoom): string[] {
     [room.onModerate !== base.onModerate, NS_MODERATE],
     [room.onModerate !== base.onModerate, NS_MODERATE_0],
   ];
+  // Files (XEP-0066, and the XEP-0447 and XEP-0385 forms that onFile also reads).
+  if (room.onFile !== base.onFile) offered.push([true, NS_OOB], [true, NS_SFS], [true, NS_SIMS[0]]);
   return offered.filter(([overridden]) => overridden).map(([, feature]) => feature);
 }
 

@@ -13,6 +13,7 @@ import { reaction, setSubject, textMessage } from "./requests.js";
 import { correction } from "./requestsEdits.js";
 import { parseRetract } from "../protocol/xep0424.js";
 import { retractRequest } from "./requestsRetract.js";
+import { fileMessage, parseAttachment } from "./requestsFiles.js";
 import { handleSignal, parseSignal } from "./roomSignals.js";
 import type { RoomActor } from "./RoomActor.js";
 import { handleRoomIq } from "./roomIq.js";
@@ -92,10 +93,12 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
     let reactions: ReturnType<typeof parseReactions>;
     let replaces: string | undefined;
     let retracts: string | undefined;
+    let file: ReturnType<typeof parseAttachment>;
     try {
       reactions = parseReactions(stanza);
       replaces = parseReplace(stanza);
       retracts = parseRetract(stanza);
+      file = parseAttachment(stanza);
     } catch (error) {
       reply("bad-request", (error as Error).message);
       return;
@@ -105,6 +108,8 @@ export function handleRoomStanza(room: RoomActor, stanza: Element, address: Room
     else if (retracts !== undefined) room.request(stanza, "retract", retractRequest(stanza, retracts, room.archive));
     // A correction (XEP-0308) is never a new message, whatever its body.
     else if (replaces !== undefined && stanza.getChild("body")) room.request(stanza, "correct", correction(stanza, replaces, room.archive));
+    // A file (XEP-0066, XEP-0447, XEP-0385) is never text, even when its body is the URL.
+    else if (file) room.request(stanza, "file", fileMessage(stanza, file, room.archive));
     else if (stanza.getChild("body")) room.request(stanza, "message", textMessage(stanza, room.archive));
     else if (subject) room.request(stanza, "setSubject", setSubject(subject.getText()));
     else {

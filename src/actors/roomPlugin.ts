@@ -25,6 +25,9 @@ import { changesNothingWhileMuted } from "./pluginTraffic.js";
 import type { PendingEntries } from "./pendingEntries.js";
 import type { RoomAvatar } from "./roomAvatar.js";
 import type { StanzaSink } from "./roomFanOut.js";
+import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
+import type { OutgoingFile } from "../legacy/files.js";
+import { NO_UPLOADS, ReportOrder, sendFile } from "./fileTraffic.js";
 
 /**
  * What the adapter reaches of its room: plain references, no closures (a closure per room that
@@ -50,12 +53,15 @@ export class PluginAdapter implements RoomHost {
   #unsent: number | undefined;
   /** True from a report sent at once to the end of that synchronous run. */
   #inRun = false;
+  /** Reports waiting for a file ahead of them to upload; made by the room's first `sendFile`. */
+  #order: ReportOrder | undefined;
 
   constructor(parts: PluginAdapterParts) {
     this.#parts = parts;
   }
 
   tell(traffic: PluginTraffic): void {
+    if (this.#order?.holds(traffic)) return;
     // While muted (the machine's tag), these reports change nothing the user sees or the store
     // keeps: updateInfo's and fillParticipants' ends save the room and its list. Not sending them
     // keeps a 10,000-participant fill from costing 10,000 events (+20% on its first join).
@@ -142,5 +148,10 @@ export class PluginAdapter implements RoomHost {
 
   kickResource(resource: string): void {
     this.deliver({ type: "resource.gone", resource, kicked: true });
+  }
+
+  sendFile(participant: LegacyParticipant, file: OutgoingFile, options: SendTextOptions): Promise<void> {
+    this.#order ??= new ReportOrder(this.#parts.room);
+    return sendFile(this.#order, this.#parts.services?.uploads ?? NO_UPLOADS, participant, file, options);
   }
 }

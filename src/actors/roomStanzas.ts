@@ -178,14 +178,15 @@ export function subjectMessage(room: LegacyRoom, to: string, options: { live?: b
 /**
  * A groupchat message from a participant (XEP-0045 §7.4), with stanza-id and occupant-id; with
  * `replaces`, a correction (XEP-0308 §3) of the message the user's clients know by that id;
- * `extras` follow the body (a reply, its fallback, mentions: see `outgoingText.ts`).
+ * `extras` follow the body (a reply, its fallback, mentions: see `outgoingText.ts`; a file's
+ * XEP-0066 and XEP-0447 elements: see `fileTraffic.ts`).
  */
 export function participantMessage(
   p: LegacyParticipant,
   to: string,
   body: string,
   ids: { id: string | undefined; stanzaId: string; when?: Date | undefined; replaces?: string },
-  extras: Element[] = [],
+  extras: readonly Element[] = [],
 ): Element {
   return xml(
     "message",

@@ -16,5 +16,6 @@ export function wakingHost(wake: () => RoomHost): RoomHost {
     addToBookmarks: (options) => wake().addToBookmarks(options),
     setAvatar: (a, uniqueId, options) => wake().setAvatar(a, uniqueId, options),
     kickResource: (resource) => wake().kickResource(resource),
+    sendFile: (participant, file, options) => wake().sendFile(participant, file, options),
   };
 }

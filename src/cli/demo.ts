@@ -52,7 +52,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     folder = await takeDemoFolder({ dir: flagOrEnv(flags, "dir"), fresh: flags.has("fresh") });
     const stale = await removeStaleRuntimeFolders(TESTBED_BASE);
     if (stale.length > 0) console.log(`removed ${stale.length} stale test-bed folder(s) from ${TESTBED_BASE}`);
-    prosody = await startProsody({ components: [domain], secret, privileged: true, websocket: true, dir: folder.dir });
+    prosody = await startProsody({ components: [domain], secret, privileged: true, websocket: true, upload: true, dir: folder.dir });
     service = prosody.service;
     secret = prosody.secret;
     for (const user of fixture.users) {
@@ -89,6 +89,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     for (const user of fixture.users) console.log(`  JID:      ${user}\n  password: ${DEMO_PASSWORD}`);
     console.log(`  server:   ${prosody.host}  port: ${prosody.c2sPort}  (plain TCP, no TLS)`);
     console.log(`  websocket: ${prosody.websocketUrl}  (web clients)`);
+    console.log(`  file uploads (XEP-0363): ${prosody.uploadDomain}`);
     if (flags.has("web")) web = await startDemoWeb(prosody, fixture.users, fixture.rooms[0]?.id, domain);
   }
   console.log("\nRooms:");

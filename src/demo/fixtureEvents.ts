@@ -21,7 +21,10 @@
  *   { "afterMs": 1200, "displayed": { "from": "carol", "id": "legacy-7" } },
  *   { "afterMs": 1300, "reply": { "from": "carol", "to": "legacy-7", "author": "bob", "quote": "hi", "body": "hi bob", "mentions": ["bob"], "id": "legacy-9" } },
  *   { "afterMs": 1350, "retract": { "from": "carol", "to": "legacy-8", "id": "legacy-10" } },
- *   { "afterMs": 1400, "moderate": { "by": "carol", "to": "legacy-1", "reason": "spam" } }
+ *   { "afterMs": 1400, "moderate": { "by": "carol", "to": "legacy-1", "reason": "spam" } },
+ *   { "afterMs": 1500, "file": { "from": "carol", "url": "https://example.org/cat.png", "mime": "image/png", "id": "legacy-11" } },
+ *   { "afterMs": 1600, "file": { "from": "carol", "data": "aGVsbG8=", "name": "hello.txt", "mime": "text/plain" } },
+ *   { "afterMs": 1700, "file": { "from": "carol", "bytes": 100000, "name": "big.bin" } }
  * ]
  * ```
  */
@@ -32,6 +35,7 @@ import {
   fieldPath,
   indexPath,
   optionalBoolean,
+  optionalCount,
   optionalDate,
   optionalDuration,
   optionalEnum,
@@ -71,7 +75,44 @@ export type FixtureAction =
   /** `from` retracts its message with legacy id `to` (XEP-0424); `id`: the legacy id of the retraction. */
   | { retract: { from: string; to: string; id?: string } }
   /** Moderator `by` (absent: the room itself) retracts the message with legacy id `to` (XEP-0425). */
-  | { moderate: { by?: string; to: string; reason?: string; id?: string } };
+  | { moderate: { by?: string; to: string; reason?: string; id?: string } }
+  /** `from` sends a file: by its URL, or bytes (given in base64, or `bytes` generated ones) to upload. */
+  | { file: FixtureFile };
+
+/** The file of a `file` event; `id` is its legacy id. */
+export type FixtureFile = { from: string; id?: string; name?: string; mime?: string } & (
+  | { url: string; size?: number }
+  | { data: Uint8Array; name: string }
+);
+
+/** Upper bound of a `file` event's generated `bytes` (100 MiB). */
+export const MAX_FIXTURE_FILE_BYTES = 100 * 1024 * 1024;
+
+/** A `file` event: exactly one of `url`, `data` (base64) and `bytes` (that many bytes 0, 1, … 255, 0, …). */
+function readFile(o: RawObject, p: string): FixtureFile {
+  const sources = ["url", "data", "bytes"].filter((k) => o[k] !== undefined);
+  if (sources.length !== 1) throw new FixtureError(p, `expected exactly one of url, data, bytes, got ${sources.length}`);
+  const common = {
+    from: requiredString(o, "from", p),
+    ...defined("id", optionalString(o, "id", p, true)),
+    ...defined("mime", optionalString(o, "mime", p, true)),
+  };
+  if (o.url !== undefined) {
+    const size = o.size === undefined ? undefined : optionalCount(o, "size", p, Number.MAX_SAFE_INTEGER);
+    return { ...common, url: requiredString(o, "url", p), ...defined("name", optionalString(o, "name", p, true)), ...defined("size", size) };
+  }
+  if (o.size !== undefined) throw new FixtureError(fieldPath(p, "size"), "only a url file takes a size (bytes have their own)");
+  const name = requiredString(o, "name", p);
+  if (o.bytes !== undefined) {
+    const count = optionalCount(o, "bytes", p, MAX_FIXTURE_FILE_BYTES);
+    return { ...common, name, data: Uint8Array.from({ length: count }, (_, i) => i % 256) };
+  }
+  const base64 = o.data;
+  if (typeof base64 !== "string" || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
+    expected(fieldPath(p, "data"), "the file's bytes in base64", base64);
+  }
+  return { ...common, name, data: new Uint8Array(Buffer.from(base64, "base64")) };
+}
 
 /** A timed event of a fixture room. */
 export type FixtureEvent = { afterMs: number } & FixtureAction;
@@ -142,6 +183,7 @@ const ACTIONS: Record<string, (obj: RawObject, path: string) => FixtureAction> =
       ...defined("id", optionalString(o, "id", p, true)),
     },
   }),
+  file: (o, p) => ({ file: readFile(o, p) }),
   subject: (o, p) => {
     if (typeof o.text !== "string") expected(fieldPath(p, "text"), "a string", o.text);
     return { subject: { text: o.text, ...defined("setter", optionalString(o, "setter", p, true)) } };
@@ -165,6 +207,7 @@ const FIELDS: Record<string, readonly string[]> = {
   reply: ["from", "to", "body", "id", "author", "quote", "mentions"],
   retract: ["from", "to", "id"],
   moderate: ["by", "to", "reason", "id"],
+  file: ["from", "url", "data", "bytes", "name", "mime", "size", "id"],
 };
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -14,6 +14,8 @@ import type { CallLog } from "./callLog.js";
 import { loggedTextExtras } from "./fixtureText.js";
 import { playEvent } from "./fixturePlay.js";
 import type { Fixture, FixtureEvent, FixtureRoom, RequestKind } from "./fixture.js";
+import type { FixtureFile } from "./fixtureEvents.js";
+import type { IncomingFile } from "../legacy/files.js";
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
@@ -142,7 +144,21 @@ export class FixtureRoomImpl extends LegacyRoom {
 
   async #play(event: FixtureEvent): Promise<void> {
     const byNick = (nick: string) => (nick === this.userNick ? this._userParticipant() : this.#find(undefined, nick));
-    await playEvent(this, event, byNick);
+    if ("file" in event) await this.#sendFile(event.file, byNick);
+    else await playEvent(this, event, byNick);
+  }
+
+  /** A `file` event; a failed send (no upload service, too big) goes to the call log as `sendFile`. */
+  async #sendFile({ from, id, ...file }: FixtureFile, byNick: (nick: string) => LegacyParticipant): Promise<void> {
+    const start = new Date();
+    await byNick(from).sendFile(file, { legacyId: id }).catch((error: Error) => {
+      const args = ["url" in file ? file.url : file.name, error.message];
+      this.#log.record({ room: this.#spec.id, callback: "sendFile", args, start, end: new Date(), ok: false });
+    });
+  }
+
+  override async onFile(file: IncomingFile, options: IncomingTextOptions): Promise<string> {
+    return this.#call("onFile", "file", [file, options.xmppId ?? null], this.#spec.delayMs.requests, () => `fx-${nanoid(12)}`);
   }
 
   /** Sends the fixture's history (listed, then generated) as archive-only messages. */

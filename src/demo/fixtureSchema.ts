@@ -24,6 +24,7 @@ export const REQUEST_KINDS = [
   "correct",
   "retract",
   "moderate",
+  "file",
 ] as const;
 
 /** A kind of request to the demo legacy network (a key of {@link FixtureRoom.reject}). */

@@ -95,20 +95,23 @@ const PAGE = `<!DOCTYPE html>
 `;
 
 /**
- * What the page may load: this server and the websocket only. Converse's login screen shows
- * sponsor logos from its own website; the browser does not fetch them.
+ * What the page may load: this server, the websocket, and the files uploaded to the same Prosody
+ * HTTP port (XEP-0363) only. Converse's login screen shows sponsor logos from its own website;
+ * the browser does not fetch them.
  */
-const policy = (websocketUrl: string) =>
-  [
+const policy = (websocketUrl: string) => {
+  const prosody = new URL(websocketUrl).origin.replace(/^ws/, "http");
+  return [
     "default-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' data: blob:",
+    `img-src 'self' data: blob: ${prosody}`,
+    `media-src 'self' data: blob: ${prosody}`,
     "font-src 'self' data:",
-    `connect-src 'self' ${new URL(websocketUrl).origin.replace(/^http/, "ws")}`,
+    `connect-src 'self' ${prosody.replace(/^http/, "ws")} ${prosody}`,
     "worker-src 'self' blob:",
     "frame-src 'none'",
   ].join("; ");
+};
 
 /** Serves the page at `/` and Converse's `dist/` at `/dist/`, on 127.0.0.1. */
 export async function startWebClient(options: WebClientOptions): Promise<WebClient> {

@@ -6,6 +6,7 @@ import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { LegacyRoom } from "./LegacyRoom.js";
 import type { PluginTraffic } from "./RoomHost.js";
 import { type Mention, type OutgoingReply, checkTextExtras } from "./replies.js";
+import type { OutgoingFile } from "./files.js";
 
 /** Options of {@link LegacyParticipant.sendText}. */
 export interface SendTextOptions {
@@ -223,5 +224,24 @@ export class LegacyParticipant {
     if (!host) throw new Error("sendText: the room is not attached to a gateway yet; call it after updateInfo()");
     checkTextExtras(this.room, body, options);
     host.tell({ kind: "message", participant: this, body, options });
+  }
+
+  /**
+   * Sends a file from this participant, archived then fanned out like {@link sendText}: the body is
+   * its URL, with XEP-0066 out-of-band data and XEP-0447 metadata. `{ url }` is sent as it is;
+   * `{ data, name, mime }` is first uploaded through the server's XEP-0363 service. Resolves once
+   * the message is on its way; rejects when there is no upload service, the file is too big for
+   * it, or the upload fails (then nothing is sent). What this participant and the room report after
+   * it waits for it, so that the user sees them in the order they were sent.
+   *
+   * @example
+   * ```ts
+   * await bob.sendFile({ data: bytes, name: "cat.png", mime: "image/png" }, { legacyId: "m-43" });
+   * ```
+   */
+  sendFile(file: OutgoingFile, options: SendTextOptions = {}): Promise<void> {
+    const host = this.room._host;
+    if (!host) return Promise.reject(new Error("sendFile: the room is not attached to a gateway yet; call it after updateInfo()"));
+    return host.sendFile(this, file, options);
   }
 }

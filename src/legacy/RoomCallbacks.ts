@@ -5,7 +5,8 @@
  * states and displayed markers are signals that never wait behind it.
  */
 import type { Affiliation, Role } from "../protocol/xep0045.js";
-import { NotImplementedError } from "./errors.js";
+import { NotImplementedError, XMPPError } from "./errors.js";
+import type { IncomingFile } from "./files.js";
 import type { LegacyParticipant } from "./LegacyParticipant.js";
 import type { IncomingReply, Mention } from "./replies.js";
 
@@ -95,6 +96,26 @@ export abstract class RoomCallbacks {
   /** The user sent a text message; return its legacy id, used as stanza-id. */
   async onText(_text: string, _options: IncomingTextOptions): Promise<string | undefined> {
     throw new NotImplementedError("Sending messages");
+  }
+
+  /**
+   * The user sent a file (an XEP-0066 out-of-band URL, XEP-0447 stateless file sharing or
+   * XEP-0385 SIMS): `file.url` is where it can be downloaded, with its name, media type, size and
+   * description when the client gave them, and `file.caption`, the text written with it. Return
+   * its legacy id, like {@link onText}; a message with a file never reaches `onText`. Overriding
+   * it advertises `jabber:x:oob`, `urn:xmpp:sfs:0` and `urn:xmpp:sims:1` in the room's
+   * disco#info; by default it refuses with `feature-not-implemented`.
+   *
+   * @example
+   * ```ts
+   * override async onFile(file: IncomingFile) {
+   *   const bytes = new Uint8Array(await (await fetch(file.url)).arrayBuffer());
+   *   return api.sendAttachment(this.legacyId, bytes, file.name ?? "file", file.caption);
+   * }
+   * ```
+   */
+  async onFile(_file: IncomingFile, _options: IncomingTextOptions): Promise<string | undefined> {
+    throw new XMPPError("feature-not-implemented", "This room does not take files; send the link as a text message instead");
   }
 
   /**

@@ -8,6 +8,8 @@
  */
 import type { AvatarSource, BookmarkOptions } from "./roomServiceTypes.js";
 import type { LegacyParticipant, SendTextOptions } from "./LegacyParticipant.js";
+import type { OutgoingFile } from "./files.js";
+import type { SharedFile } from "../protocol/xep0447.js";
 
 /** How a participant left: kicked (307), banned (301), or neither. */
 export interface RemovalOptions {
@@ -18,7 +20,8 @@ export interface RemovalOptions {
 
 /** What the plugin did to its room, as it reports it to the runtime. @internal */
 export type PluginTraffic =
-  | { kind: "message"; participant: LegacyParticipant; body: string; options: SendTextOptions }
+  /** A message; with `file`, a file whose URL is the body (XEP-0066, XEP-0447). */
+  | { kind: "message"; participant: LegacyParticipant; body: string; options: SendTextOptions; file?: SharedFile }
   /** A correction (XEP-0308) of the message whose legacy id (or stanza-id) is `target`. */
   | { kind: "correction"; participant: LegacyParticipant; target: string; body: string; legacyId?: string }
   | { kind: "reaction"; participant: LegacyParticipant; target: string; emojis: string[]; legacyId?: string }
@@ -62,6 +65,8 @@ export interface RoomHost {
   setAvatar(a: AvatarSource | null, uniqueId: string | undefined, options: { blocking?: boolean; cancel?: boolean }): Promise<void>;
   /** Disconnects a resource of the user (110 + 333). */
   kickResource(resource: string): void;
+  /** Sends a participant's file, uploading its bytes first (see {@link LegacyParticipant.sendFile}). */
+  sendFile(participant: LegacyParticipant, file: OutgoingFile, options: SendTextOptions): Promise<void>;
 }
 
 /**
@@ -79,4 +84,5 @@ export const DETACHED_HOST: RoomHost = {
   addToBookmarks: async () => false,
   setAvatar: async () => {},
   kickResource() {},
+  sendFile: async () => {},
 };

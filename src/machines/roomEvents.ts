@@ -8,6 +8,7 @@ import type { StanzaErrorData } from "../protocol/rfc6120.js";
 export type RequestKind =
   | "message"
   | "correct"
+  | "file"
   | "setSubject"
   | "setConfig"
   | "setAffiliation"

@@ -33,3 +33,14 @@ export interface DiscoItem {
 export function discoItems(items: DiscoItem[], node?: string): Element {
   return xml("query", { xmlns: NS.DISCO_ITEMS, node }, ...items.map((i) => xml("item", { jid: i.jid, name: i.name })));
 }
+
+/** A disco#info or disco#items `get` from `from` to `to` (§3.1, §4.1); the iq caller sets its id. */
+export function discoQuery(from: string, to: string, kind: "info" | "items"): Element {
+  return xml("iq", { type: "get", from, to, id: "" }, xml("query", { xmlns: kind === "info" ? NS.DISCO_INFO : NS.DISCO_ITEMS }));
+}
+
+/** The JIDs a disco#items result lists (§4.2). */
+export function discoItemJids(result: Element): string[] {
+  const query = result.getChild("query", NS.DISCO_ITEMS);
+  return (query?.getChildren("item") ?? []).map((item) => item.attrs.jid as string).filter(Boolean);
+}

@@ -2,7 +2,7 @@
  * A throw-away Prosody on loopback for end-to-end tests, the demo and benchmarks.
  *
  * Each instance gets its own runtime folder, fresh loopback ports (c2s, component, and HTTP for
- * the websocket endpoint when asked) and
+ * the websocket endpoint or XEP-0363 file uploads when asked) and
  * the shared config template `testbed/prosody.cfg.lua`, which reads everything from the
  * environment. Prosody accepts one connection per component domain, so give every test its own
  * component domain. Needs the Debian packages `prosody` (0.12) and, for `privileged`,
@@ -32,6 +32,11 @@ export interface ProsodyOptions {
   /** Also serve XMPP over websocket (RFC 7395, `mod_websocket`) on a third loopback port, for
    * web clients: see {@link ProsodyHandle.websocketUrl}. */
   websocket?: boolean;
+  /** Also serve XEP-0363 HTTP file upload (`mod_http_file_share`) at `upload.localhost`, over HTTP
+   * on a loopback port (shared with the websocket endpoint): see {@link ProsodyHandle.uploadDomain}.
+   * Every component and `localhost`'s users may upload; files up to `maxFileSize` bytes
+   * (default 10 MiB, Prosody's default). */
+  upload?: boolean | { maxFileSize?: number };
   /**
    * Runtime folder (created if missing; what is in it is kept, so accounts and data survive a
    * restart); default: a fresh `mkdtemp` under `<repo>/.testbed/`. A test-bed Prosody still
@@ -54,6 +59,9 @@ export interface ProsodyHandle {
   componentPort: number;
   /** `ws://127.0.0.1:<port>/xmpp-websocket` with the `websocket` option, else undefined. */
   websocketUrl: string | undefined;
+  /** `upload.localhost`, the XEP-0363 service, with the `upload` option, else undefined. Its
+   * slots' URLs are `http://127.0.0.1:<port>/file_share/…`. */
+  uploadDomain: string | undefined;
   /** The shared component secret. */
   secret: string;
   /** Absolute runtime folder: `data/`, `certs/`, `prosody.pid`, `prosody.log`, `prosody.out`. */
@@ -85,6 +93,8 @@ export const TESTBED_BASE = join(REPO_ROOT, ".testbed");
 const INSTALL_HINT = "run `bash scripts/ensure-deps.sh` (or `apt-get install prosody prosody-modules`)";
 const DOMAIN_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 const LOCAL_RE = /^[a-z0-9._-]+$/;
+/** The XEP-0363 upload component of the `upload` option. */
+const UPLOAD_DOMAIN = "upload.localhost";
 
 /** Process groups of every Prosody this process started and has not seen exit. */
 const running = new Set<number>();
@@ -124,7 +134,7 @@ const readFrom = async (file: string, offset: number) =>
 const sizeOf = (file: string) => stat(file).then((s) => s.size, () => 0);
 
 function validate(opts: ProsodyOptions): string[] {
-  const reserved = ["localhost", ...(opts.nativeMuc ? ["conference.localhost"] : [])];
+  const reserved = ["localhost", ...(opts.nativeMuc ? ["conference.localhost"] : []), ...(opts.upload ? [UPLOAD_DOMAIN] : [])];
   opts.components.forEach((domain, i) => {
     if (!DOMAIN_RE.test(domain) || reserved.includes(domain) || opts.components.indexOf(domain) !== i) {
       throw new Error(`component domain ${JSON.stringify(domain)}: not a domain, reserved, or listed twice`);
@@ -180,7 +190,7 @@ async function stopGroup(pid: number): Promise<void> {
 
 /**
  * Starts Prosody in the foreground (own process group) with the test-bed config, and resolves
- * once its listeners (c2s, component, HTTP with `websocket`) are up. Retries once with new ports if a port
+ * once its listeners (c2s, component, HTTP with `websocket` or `upload`) are up. Retries once with new ports if a port
  * was taken. Throws if the `prosody` binary is missing, naming the install script.
  */
 export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle> {
@@ -198,7 +208,8 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
 
   let lastReason = "";
   for (let attempt = 0; attempt < 2; attempt++) {
-    const ports = await pickPorts(opts.websocket ? 3 : 2);
+    const http = opts.websocket || opts.upload;
+    const ports = await pickPorts(http ? 3 : 2);
     const [c2sPort, componentPort, httpPort] = ports;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -210,16 +221,19 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
       TESTBED_SECRET: secret,
       TESTBED_NATIVE_MUC: opts.nativeMuc ? "1" : "0",
       TESTBED_PRIVILEGED: opts.privileged ? "1" : "0",
+      TESTBED_WEBSOCKET: opts.websocket ? "1" : "0",
+      TESTBED_UPLOAD: opts.upload ? "1" : "0",
+      TESTBED_UPLOAD_MAX: String((typeof opts.upload === "object" && opts.upload.maxFileSize) || 10 * 1024 * 1024),
     };
     const result = await attemptStart(bin, dir, env, opts.startTimeoutMs ?? 10_000);
-    if (result.ok) return makeHandle(result.child, dir, secret, ports);
+    if (result.ok) return makeHandle(result.child, dir, secret, ports, { websocket: opts.websocket === true, upload: Boolean(opts.upload) });
     lastReason = result.reason;
     if (!result.portClash) break;
   }
   throw new Error(`Prosody test bed did not start: ${lastReason}`);
 }
 
-function makeHandle(child: ChildProcess, dir: string, secret: string, ports: number[]): ProsodyHandle {
+function makeHandle(child: ChildProcess, dir: string, secret: string, ports: number[], serves: { websocket: boolean; upload: boolean }): ProsodyHandle {
   const [c2sPort = 0, componentPort = 0, httpPort] = ports;
   const pid = child.pid!;
   const accounts = join(dir, "data", encodePathPart("localhost"), "accounts");
@@ -229,7 +243,8 @@ function makeHandle(child: ChildProcess, dir: string, secret: string, ports: num
     domain: "localhost",
     c2sPort,
     componentPort,
-    websocketUrl: httpPort ? `ws://${HOST}:${httpPort}/xmpp-websocket` : undefined,
+    websocketUrl: httpPort && serves.websocket ? `ws://${HOST}:${httpPort}/xmpp-websocket` : undefined,
+    uploadDomain: serves.upload ? UPLOAD_DOMAIN : undefined,
     secret,
     dir,
     service: `xmpp://${HOST}:${componentPort}`,

@@ -12,11 +12,14 @@ import { connectUser } from "./xmppClient.js";
 
 export const PASSWORD = "secret-pw";
 
-/** Prosody plus a fixture gateway on `domain`. Users listed in the fixture are registered. */
-export async function startBed(fixture: unknown, options: { domain?: string; calls?: string; callbackTimeoutMs?: number; mailboxSize?: number; extraUsers?: string[]; privileged?: boolean; store?: string } = {}) {
+/**
+ * Prosody plus a fixture gateway on `domain`. Users listed in the fixture are registered. Prosody
+ * serves XEP-0363 uploads (`upload.localhost`, mod_http_file_share) unless `upload` is false.
+ */
+export async function startBed(fixture: unknown, options: { domain?: string; calls?: string; callbackTimeoutMs?: number; mailboxSize?: number; extraUsers?: string[]; privileged?: boolean; store?: string; upload?: boolean | { maxFileSize?: number } } = {}) {
   const domain = options.domain ?? "muc.localhost";
   const parsed = parseFixture(fixture);
-  const prosody: ProsodyHandle = await startProsody({ components: [domain], privileged: options.privileged });
+  const prosody: ProsodyHandle = await startProsody({ components: [domain], privileged: options.privileged, upload: options.upload ?? true });
   for (const user of [...parsed.users, ...(options.extraUsers ?? [])]) await prosody.registerUser(user.split("@")[0]!, PASSWORD);
   const errors: unknown[] = [];
   const dropped: string[] = [];

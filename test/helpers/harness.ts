@@ -14,6 +14,7 @@ import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
 import type { GatewayPlugin } from "../../src/legacy/plugin.js";
 import { createRouter } from "../../src/actors/router.js";
 import { defaultServices } from "../../src/actors/bookmarks.js";
+import type { FileUploader } from "../../src/transport/httpUpload.js";
 
 export const DOMAIN = "muc.example.org";
 export const ALICE = "alice@example.org";
@@ -44,7 +45,7 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     idleMs: options.idleMs,
     store,
     inspect: options.inspect,
-    services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]) },
+    services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]), uploads: options.uploads },
   });
   const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
   return {
@@ -100,6 +101,8 @@ export interface HarnessOptions {
   store?: Store;
   /** XState inspection observer of every room actor (an `InspectorModel`'s `observe`, say). */
   inspect?: (event: InspectionEvent) => void;
+  /** What uploads the bytes of `participant.sendFile` (XEP-0363); none by default, as without a service. */
+  uploads?: FileUploader;
 }
 
 /** A join presence from alice's resource to `room/nick`. */

@@ -35,6 +35,8 @@ import { findMentions } from "../../src/legacy/replies.js";
 import { moderationBy, moderationMessage, retractionMessage } from "../../src/actors/retractions.js";
 import { retractElement, retractedElement, tombstone } from "../../src/protocol/xep0424.js";
 import { moderatedRetracted } from "../../src/protocol/xep0425.js";
+import { fileElements } from "../../src/actors/fileTraffic.js";
+import { slotRequest } from "../../src/protocol/xep0363.js";
 
 class Session extends LegacySession {
   createRoom(id: string) {
@@ -207,6 +209,13 @@ const cases: Record<string, () => Promise<Element | Element[]>> = {
   },
   "xep0054-vcard-photo": async () => vcardPhoto({ mime: "image/png", data: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) }),
   "xep0054-vcard-empty": async () => vcardPhoto(),
+  "xep0066-participant-file": async () => {
+    const file = { url: "https://upload.example.org/z/cat.jpg", name: "cat.jpg", mime: "image/jpeg", size: 1234 };
+    return participantMessage(await (await lobby()).getParticipant("bob"), TO, file.url, { id: "L3", stanzaId: "L3" }, fileElements(file));
+  },
+  "xep0066-participant-url-only": async () =>
+    participantMessage(await (await lobby()).getParticipant("bob"), TO, "https://example.org/x", { id: "L4", stanzaId: "L4" }, fileElements({ url: "https://example.org/x" })),
+  "xep0363-slot-request": async () => slotRequest("muc.example.org", "upload.example.org", { filename: "cat photo.jpg", size: 1234, contentType: "image/jpeg" }),
   "rfc6120-mailbox-full": async () =>
     errorReply(xml("iq", { from: TO, to: "lobby@muc.example.org", id: "q", type: "set" }), {
       condition: "resource-constraint",

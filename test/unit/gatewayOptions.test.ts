@@ -54,6 +54,8 @@ const cases: Array<[string, Partial<Record<keyof GatewayOptions, unknown>>, stri
   ["onError", { onError: true }, "onError option must be a function, got true"],
   ["onWarning", { onWarning: 1 }, "onWarning option must be a function, got 1"],
   ["onDrop", { onDrop: {} }, "onDrop option must be a function, got [object Object]"],
+  ["uploadService", { uploadService: "upload example.org" }, 'uploadService option must be false or the upload service\'s domain, e.g. "upload.example.org", got "upload example.org"'],
+  ["uploadService", { uploadService: true }, 'uploadService option must be false or the upload service\'s domain, e.g. "upload.example.org", got true'],
 ];
 
 describe("createGateway options", () => {

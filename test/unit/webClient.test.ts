@@ -7,12 +7,12 @@ describe("the demo's web client server", () => {
     await web?.close();
   });
 
-  it("serves the page, its start script and Converse's dist/ only, under a policy that keeps the page on loopback", async () => {
+  it("serves the page, its start script and Converse's dist/ only, under a policy that keeps the page on loopback (and Prosody's uploads)", async () => {
     web = await startWebClient({ websocketUrl: "ws://127.0.0.1:5999/xmpp-websocket", jid: "alice@localhost", password: "pw", room: "lobby@muc.localhost" });
     const page = await fetch(web.url);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(page.headers.get("content-security-policy")).toContain("connect-src 'self' ws://127.0.0.1:5999;");
-    expect(page.headers.get("content-security-policy")).toContain("img-src 'self' data: blob:;");
+    expect(page.headers.get("content-security-policy")).toContain("connect-src 'self' ws://127.0.0.1:5999 http://127.0.0.1:5999;");
+    expect(page.headers.get("content-security-policy")).toContain("img-src 'self' data: blob: http://127.0.0.1:5999;");
     expect(await page.text()).not.toMatch(/https?:\/\//);
     const start = await (await fetch(new URL("start.js", web.url))).text();
     const settings = JSON.parse(start.slice(start.indexOf("(") + 1, start.lastIndexOf(")")));
