@@ -74,6 +74,8 @@ const ROOM_FIELDS = [
   "hasSubject",
   "hasDescription",
   "userNick",
+  "userAffiliation",
+  "userRole",
   "participants",
   "generatedParticipants",
   "history",

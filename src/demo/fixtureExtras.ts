@@ -1,13 +1,14 @@
 /**
  * Fixture room fields for bookmarks and reactions: `addToBookmarks` (true, or
- * `{ autoJoin, invite, preserve }`), `availableEmojis` and `maxReactionsPerUser`.
+ * `{ autoJoin, invite, preserve }`), `availableEmojis` and `maxReactionsPerUser`; and the user's
+ * own `userAffiliation` and `userRole` (a moderator may moderate, XEP-0425).
  */
-import { type RawObject, expected, fieldPath, indexPath, optionalBoolean, readArray, readObject } from "./fixtureFields.js";
-import type { FixtureRoom } from "./fixtureSchema.js";
+import { type RawObject, expected, fieldPath, indexPath, optionalBoolean, optionalEnum, readArray, readObject } from "./fixtureFields.js";
+import { FIXTURE_AFFILIATIONS, FIXTURE_ROLES, type FixtureRoom } from "./fixtureSchema.js";
 
-type Extras = Pick<FixtureRoom, "addToBookmarks" | "availableEmojis" | "maxReactionsPerUser">;
+type Extras = Pick<FixtureRoom, "addToBookmarks" | "availableEmojis" | "maxReactionsPerUser" | "userAffiliation" | "userRole">;
 
-/** Reads the bookmark and reaction fields of a fixture room. */
+/** Reads the bookmark, reaction and user-role fields of a fixture room. */
 export function readRoomExtras(obj: RawObject, path: string): Extras {
   const extras: Extras = {};
   const bookmarks = obj.addToBookmarks;
@@ -31,5 +32,7 @@ export function readRoomExtras(obj: RawObject, path: string): Extras {
     if (typeof max !== "number" || !Number.isInteger(max) || max < 1) expected(fieldPath(path, "maxReactionsPerUser"), "a positive integer", max);
     extras.maxReactionsPerUser = max;
   }
+  if (obj.userAffiliation !== undefined) extras.userAffiliation = optionalEnum(obj, "userAffiliation", path, FIXTURE_AFFILIATIONS, "member");
+  if (obj.userRole !== undefined) extras.userRole = optionalEnum(obj, "userRole", path, FIXTURE_ROLES, "participant");
   return extras;
 }

@@ -113,6 +113,8 @@ export class FixtureRoomImpl extends LegacyRoom {
       this.description = s.hasDescription ? s.description : "";
       this.type = s.type;
       if (s.userNick) this.userNick = s.userNick;
+      if (s.userAffiliation) this._userParticipant().affiliation = s.userAffiliation;
+      if (s.userRole) this._userParticipant().role = s.userRole;
       this.subject = s.subject;
       this.subjectSetter = s.subjectSetter;
       this.subjectDate = s.subjectDate;

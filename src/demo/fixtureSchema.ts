@@ -111,6 +111,10 @@ export interface FixtureRoom {
    * the gateway then uses the local part of the user's JID.
    */
   userNick?: string;
+  /** The gateway user's affiliation in the room; the library's default (`member`) when absent. */
+  userAffiliation?: FixtureAffiliation;
+  /** The gateway user's role in the room (`moderator` lets the user moderate messages); default `participant`. */
+  userRole?: FixtureRole;
   /** Listed participants (besides the gateway user); default `[]`. */
   participants: FixtureParticipant[];
   /** Number of extra participants, named `p1`…`pN`; default 0. */

@@ -10,7 +10,7 @@ import { type Element, xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
+import { ALICE, DOMAIN, conditionOf, endsJoin, fixtureHarness, iq, joinPresence, joined, lobbyFixture, summary } from "../helpers/harness.js";
 import { qualifiedTree } from "../helpers/stanzas.js";
 import { FASTEN, MODERATE, MODERATE_0, RETRACT, RETRACT_0 } from "../helpers/retractNs.js";
 
@@ -257,5 +257,18 @@ describe("the fixture network", () => {
     await h.callLog.flush();
     const log = (await readCallLog(calls)).filter((e) => e.callback === "onModerate");
     expect(log.map((e) => [e.callback, e.args, e.ok])).toEqual([["onModerate", ["C3", "Still spam"], true]]);
+  });
+
+  it("makes the user a moderator (and admin) with the room fields userRole and userAffiliation, so the user may moderate from the start", async () => {
+    const h = fixtureHarness(lobbyFixture({ userRole: "moderator", userAffiliation: "admin", events: [{ afterMs: 50, message: { from: "carol", body: "spam", id: "C1" } }] }));
+    h.route(joinPresence("lobby", "alice", "phone", "join-phone"));
+    await h.until(() => h.sent.some(endsJoin(ROOM, "phone")));
+    const self = h.sent.find((s) => s.name === "presence" && s.attrs.from === `${ROOM}/alice`)!;
+    const item = self.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item")!;
+    expect([item.attrs.affiliation, item.attrs.role]).toEqual(["admin", "moderator"]);
+    await h.until(() => h.sent.some((s) => s.attrs.id === "C1"));
+    h.route(iq("set", ROOM, moderate("C1", "spam"), "mod-1"));
+    await h.until(() => h.sent.some((s) => s.name === "iq" && s.attrs.id === "mod-1"));
+    expect(h.sent.filter((s) => s.attrs.id === "mod-1").map(summary)).toEqual([`iq/result ${ROOM} -> ${ALICE}/phone`]);
   });
 });
