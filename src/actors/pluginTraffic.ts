@@ -74,7 +74,11 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
   // A message before `updateInfo` stored the room: the room's record comes first, so that the
   // archive takes the message (updateInfo completes the record when it ends).
   if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "correction" || traffic.kind === "reaction") && !store.getRoom(room.session.user, room.jid)) {
-    saveRoom(store, room);
+    try {
+      saveRoom(store, room);
+    } catch {
+      // The store cannot write: the archive write below fails too, and reports the message lost.
+    }
   }
   switch (traffic.kind) {
     case "message": {

@@ -2,11 +2,12 @@
  * The archive writer of one room: what it archives (always before it is fanned out, so that
  * what a client received is in the archive), what it finds again by stanza-id, and the recent
  * messages reactions and corrections name. A room without a store archives nothing and finds
- * only recent messages.
+ * only recent messages. A message the store cannot save (its write throws, or its group commit
+ * and replay fail) is reported as lost, so that nothing claims it is archived.
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { ArchivedMessage, Store } from "../store/types.js";
+import type { ArchivedMessage, LostMessage, Store } from "../store/types.js";
 import { parseElement } from "../protocol/parseXml.js";
 import { parseReplace } from "../protocol/xep0308.js";
 import { originId } from "../protocol/xep0359.js";
@@ -24,16 +25,36 @@ export class RoomArchive {
   readonly store: Store | undefined;
   /** Recent messages, so that reactions can name them without a store read. */
   readonly messages = new RecentMessages();
+  readonly #onLost: (lost: LostMessage) => void;
+  /** True while a listener waits for the store's commit to say which of this room's messages it lost. */
+  #watching = false;
 
-  constructor(room: LegacyRoom, store: Store | undefined) {
+  /** `onLost` hears of each message of this room that the store could not save. */
+  constructor(room: LegacyRoom, store: Store | undefined, onLost: (lost: LostMessage) => void = () => {}) {
     this.#room = room;
     this.store = store;
+    this.#onLost = onLost;
   }
 
-  /** Archives a message (if the room has a store); `backfill` marks history fetched by `backfill`. */
+  /**
+   * Archives a message (if the room has a store); `backfill` marks history fetched by `backfill`.
+   * Never throws: a message the store cannot save goes to `onLost`, now or after its commit.
+   */
   archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string, backfill = false): void {
-    if (!this.store) return;
-    archiveMessage(this.store, this.#room, { stanza, stanzaId, legacyId, when, authorJid, source: backfill ? "backfill" : "live" });
+    const store = this.store;
+    if (!store) return;
+    try {
+      archiveMessage(store, this.#room, { stanza, stanzaId, legacyId, when, authorJid, source: backfill ? "backfill" : "live" });
+    } catch (error) {
+      return this.#onLost({ ...keyOf(this.#room), stanzaId, error });
+    }
+    if (this.#watching || !store.uncommitted) return;
+    this.#watching = true;
+    store.afterCommit((lost) => {
+      this.#watching = false;
+      const { user, room } = keyOf(this.#room);
+      for (const row of lost) if (row.user === user && row.room === room) this.#onLost(row);
+    });
   }
 
   /** A message found in the archive by stanza-id, if the room has a store and it is there. */
@@ -94,4 +115,13 @@ function safeReplace(stanza: Element): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the gateway's `onWarning` says of a message the store could not save. */
+export function lostWarning(lost: LostMessage): string {
+  const why = lost.error instanceof Error ? lost.error.message : String(lost.error);
+  return (
+    `message ${lost.stanzaId} of room ${lost.room} (user ${lost.user}) was not archived (${why}): it is not in MAM; ` +
+    "a message of the user got an error instead of its echo (it had reached the legacy network), a legacy message went out without a stanza-id"
+  );
 }
