@@ -24,8 +24,8 @@ export interface LostRow {
  * ones once a join ends), so the oldest can go.
  */
 const MAX_LOST_ROWS = 10_000;
-/** How long a lost row is remembered: longer than any join or callback holds a stanza. */
-const LOST_ROW_TTL_MS = 10 * 60_000;
+/** How long lost rows are remembered after the last loss: longer than any join or callback holds a stanza. */
+export const LOST_ROWS_KEPT_MS = 10 * 60_000;
 
 const keyOf = (user: string, room: string, stanzaId: string) => `${user}\n${room}\n${stanzaId}`;
 
@@ -37,15 +37,19 @@ export type Substitute = (lost: LostRow) => Element | undefined;
 
 /** The rows the store lost lately; see the module comment. */
 export class LostRows {
-  readonly #rows = new LRUCache<string, LostRow>({ max: MAX_LOST_ROWS, ttl: LOST_ROW_TTL_MS });
+  readonly #rows = new LRUCache<string, LostRow>({ max: MAX_LOST_ROWS });
+  /** When every row is forgotten, epoch ms: {@link LOST_ROWS_KEPT_MS} after the last loss. */
+  #forgetAt = 0;
 
   /** True while no lost row is remembered (the usual case: nothing to check). */
   get empty(): boolean {
+    if (this.#rows.size > 0 && Date.now() >= this.#forgetAt) this.#rows.clear();
     return this.#rows.size === 0;
   }
 
   add(rows: readonly LostRow[]): void {
     for (const row of rows) this.#rows.set(keyOf(row.user, row.room, row.stanzaId), row);
+    this.#forgetAt = Date.now() + LOST_ROWS_KEPT_MS;
   }
 
   /**
