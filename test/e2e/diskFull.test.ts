@@ -93,11 +93,7 @@ function tmpfsDisk(dir: string, onError: (e: unknown) => void): Disk {
     free() {
       for (const file of [filler, join(dir, "reserve")]) rmSync(file, { force: true });
     },
-    dispose() {
-      store.close();
-      execFileSync("umount", ["-l", dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    dispose: () => store.close(), // the tmpfs itself is unmounted after the whole file
   };
 }
 
@@ -133,8 +129,12 @@ function throwingDisk(onError: (e: unknown) => void): Disk {
 
 const tmpfs = mountTmpfs();
 if ("refused" in tmpfs) console.warn(`diskFull.test.ts: the real-tmpfs variant is skipped, mount was refused: ${tmpfs.refused}`);
-// A mounted tmpfs must not outlive a test run that was stopped midway.
-else process.once("exit", () => spawnSync("umount", ["-l", tmpfs.dir]));
+else {
+  // A mounted tmpfs must not outlive the file, whichever of its tests ran, nor a run stopped midway.
+  const unmount = () => spawnSync("umount", ["-l", tmpfs.dir]).status === 0 && rmSync(tmpfs.dir, { recursive: true, force: true });
+  afterAll(unmount);
+  process.once("exit", unmount);
+}
 
 const variants = [
   // The tmpfs is filled by the flood itself, as in the issue.
