@@ -121,7 +121,8 @@ function safeReplace(stanza: Element): string | undefined {
 export function lostWarning(lost: LostMessage): string {
   const why = lost.error instanceof Error ? lost.error.message : String(lost.error);
   return (
-    `message ${lost.stanzaId} of room ${lost.room} (user ${lost.user}) was not archived (${why}): it is not in MAM; ` +
-    "a message of the user got an error instead of its echo (it had reached the legacy network), a legacy message went out without a stanza-id"
+    `message ${lost.stanzaId} of room ${lost.room} (user ${lost.user}) was not archived (${why}): it is not in MAM. ` +
+    "If the user sent it, it reached the legacy network and the sender got an error instead of its echo; " +
+    "if the legacy network sent it, it was delivered without a stanza-id"
   );
 }

@@ -139,7 +139,7 @@ export interface LostMessage extends RoomKey {
   /** The stanza-id it was archived with (the one fanned out). */
   stanzaId: string;
   /** Why it could not be saved: what its replay failed with (`SQLITE_FULL` for a full disk). */
-  error: unknown;
+  error?: unknown;
 }
 
 /** A message as given to {@link Store.archive}: the store assigns `seq`. */

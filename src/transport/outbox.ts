@@ -33,8 +33,9 @@ export interface WriteBarrier {
 }
 
 /**
- * Why the outbox dropped a stanza. `not-durable`: it refers to an archived message that a
- * failed commit lost (see {@link Outbox.replaceIfLost}).
+ * Why the outbox dropped a stanza. `not-durable`: it refers to an archived message the store
+ * lost, and nothing may go out instead (a MAM result, an echo to the sender's other resources;
+ * see {@link Outbox.replaceIfLost}).
  */
 export type DropReason = "foreign-from" | "queue-full" | "send-failed" | "not-durable";
 
