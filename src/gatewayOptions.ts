@@ -66,7 +66,7 @@ export interface GatewayOptions {
   inspect?: ((event: InspectionEvent) => void) | { next?: (event: InspectionEvent) => void };
   /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
   onError?: (error: unknown) => void;
-  /** Things the user may want to know about, e.g. a bookmark that fell back to an invitation. */
+  /** Things the user may want to know about, e.g. a bookmark that fell back to an invitation, or a message the store could not archive (with the store's error). */
   onWarning?: (message: string, error?: unknown) => void;
   /** Stanzas the outbox dropped, with the reason. */
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;

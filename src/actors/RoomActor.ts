@@ -15,7 +15,7 @@ import type { HistoryRequest } from "../protocol/xep0045.js";
 import { runBackfill, wantsHistory } from "./archive.js";
 import { bindRoom, sharedRoomMachine } from "./legacyActors.js";
 import { PendingEntries, type RequestHandler } from "./pendingEntries.js";
-import { RoomArchive } from "./roomArchive.js";
+import { RoomArchive, lostWarning } from "./roomArchive.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
 import { RoomAvatar } from "./roomAvatar.js";
 import { RoomFanOut } from "./roomFanOut.js";
@@ -49,7 +49,10 @@ export class RoomActor {
     const { room, store, outbox } = options;
     this.room = room;
     this.#services = options.services;
-    this.archive = new RoomArchive(room, store);
+    this.archive = new RoomArchive(room, store, (lost) => {
+      outbox.markLost?.([lost]);
+      options.services?.warn(lostWarning(lost), lost.error);
+    });
     const binding = bindRoom(room, (input, cancel) => this.#runRequest(input.id, cancel), {
       // A call that outlives its timeout is still followed: the machine hears when it ends.
       backfill: (signal) => {

@@ -8,6 +8,7 @@ import { toStanzaError } from "../protocol/xmppError.js";
 import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
 import type { RequestKind } from "../machines/roomEvents.js";
 import { type HistoryRequest, mucElement } from "../protocol/xep0045.js";
+import { isStoreFull } from "../store/errors.js";
 import type { RequestCancel } from "./requestAbort.js";
 import type { Plan, StanzaSink } from "./roomFanOut.js";
 
@@ -86,23 +87,29 @@ export function answerRead(entry: Pending & { type: "read" }, outbox: StanzaSink
 }
 
 /**
- * What the sender of a message gets instead of its echo when the store could not archive it.
- * `cancel`, not `wait`: the legacy network already has the message, and sending it again would
- * post it twice.
+ * What the sender of a message gets instead of its echo when the store could not archive it
+ * (`error`: what the store's write failed with). `resource-constraint` when its disk is full
+ * (the condition says it on its own, in clients that show no text), else
+ * `internal-server-error`. Type `cancel`, not `wait`: the legacy network already has the
+ * message, and sending it again would post it twice.
  */
-const NOT_ARCHIVED: StanzaErrorData = {
-  condition: "internal-server-error",
-  type: "cancel",
-  text: "Your message reached the legacy network, but the gateway could not archive it, so it is not in this room's history. Do not send it again.",
-};
+export function notArchived(error: unknown): StanzaErrorData {
+  const full = isStoreFull(error);
+  const why = full ? "the gateway's storage is full" : "the gateway could not archive it";
+  return {
+    condition: full ? "resource-constraint" : "internal-server-error",
+    type: "cancel",
+    text: `Your message reached the legacy network, but ${why}, so it is not in this room's history. Do not send it again.`,
+  };
+}
 
 /**
- * Sends a request's answer. The sender's copy of an echo names the archived message: if the
- * store then fails to save it, the sender gets {@link NOT_ARCHIVED} instead (`Store.afterCommit`).
+ * Guards the answer to a user's message before it goes out (now, or after a join under way):
+ * its echoes name the archived message, so if the store fails to save it, the resource that
+ * sent it gets {@link notArchived} instead of its echo, and the user's other resources nothing.
  */
-export function answerRequest(request: Element, stanzas: Element[], outbox: StanzaSink, by: string): void {
-  if (request.name === "message" && outbox.replaceIfLost) {
-    for (const s of stanzas) if (s.attrs.to === request.attrs.from) outbox.replaceIfLost(s, () => errorReply(request, { ...NOT_ARCHIVED, by }));
-  }
-  outbox.sendAll(stanzas);
+export function guardEchoes(request: Element, stanzas: Element[], outbox: StanzaSink, by: string): void {
+  if (request.name !== "message" || !outbox.replaceIfLost) return;
+  const error = (lost: { error?: unknown }) => errorReply(request, { ...notArchived(lost.error), by });
+  for (const s of stanzas) outbox.replaceIfLost(s, s.attrs.to === request.attrs.from ? error : () => undefined);
 }

@@ -78,7 +78,11 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
   // A message before `updateInfo` stored the room: the room's record comes first, so that the
   // archive takes the message (updateInfo completes the record when it ends).
   if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "correction" || traffic.kind === "reaction" || traffic.kind === "retraction" || traffic.kind === "moderation") && !store.getRoom(room.session.user, room.jid)) {
-    saveRoom(store, room);
+    try {
+      saveRoom(store, room);
+    } catch {
+      // The store cannot write: the archive write below fails too, and reports the message lost.
+    }
   }
   switch (traffic.kind) {
     case "message": {
@@ -170,9 +174,11 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       // While muted (updateInfo, fillParticipants) the room is saved when the callback ends, and
       // join sequences carry the subject and the configuration.
       if (d.muted) return;
+      // Sent, then saved: a store that cannot write (onError hears) does not keep it from the users.
+      if (traffic.kind === "subject") live((rs) => rs.map((r) => subjectMessage(room, to(r), { live: true })));
+      else live((rs) => rs.map((r) => roomStatusMessage(room.jid, to(r), [Status.CONFIG_CHANGED])));
       if (store) saveRoom(store, room);
-      if (traffic.kind === "subject") return live((rs) => rs.map((r) => subjectMessage(room, to(r), { live: true })));
-      return live((rs) => rs.map((r) => roomStatusMessage(room.jid, to(r), [Status.CONFIG_CHANGED])));
+      return;
     case "chatState":
     case "displayed": {
       // Ephemeral: to the resources in the room now, not archived, not held for a join under way.
@@ -182,8 +188,8 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       return fanOut.send((rs) => rs.map((r) => participantSignal(p, to(r), signal)), { now: d.audience.now, streaming: [], joining: [] });
     }
     case "avatar":
-      if (store) saveRoom(store, room, { avatar: true });
       if (traffic.announce && !d.muted) live((rs) => rs.flatMap((r) => avatarChanged(room, to(r))));
+      if (store) saveRoom(store, room, { avatar: true });
       return;
   }
 }

@@ -2,11 +2,13 @@
  * The archive writer of one room: what it archives (always before it is fanned out, so that
  * what a client received is in the archive), what it finds again by stanza-id, and the recent
  * messages reactions and corrections name; a retracted message becomes a tombstone. A room
- * without a store archives nothing and finds only recent messages.
+ * without a store archives nothing and finds only recent messages. A message the store cannot
+ * save (its write throws, or its group commit and replay fail) is reported as lost, so that
+ * nothing claims it is archived.
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { ArchivedMessage, Store } from "../store/types.js";
+import type { ArchivedMessage, LostMessage, Store } from "../store/types.js";
 import { parseElement } from "../protocol/parseXml.js";
 import { parseReplace } from "../protocol/xep0308.js";
 import { originId } from "../protocol/xep0359.js";
@@ -25,16 +27,36 @@ export class RoomArchive {
   readonly store: Store | undefined;
   /** Recent messages, so that reactions can name them without a store read. */
   readonly messages = new RecentMessages();
+  readonly #onLost: (lost: LostMessage) => void;
+  /** True while a listener waits for the store's commit to say which of this room's messages it lost. */
+  #watching = false;
 
-  constructor(room: LegacyRoom, store: Store | undefined) {
+  /** `onLost` hears of each message of this room that the store could not save. */
+  constructor(room: LegacyRoom, store: Store | undefined, onLost: (lost: LostMessage) => void = () => {}) {
     this.#room = room;
     this.store = store;
+    this.#onLost = onLost;
   }
 
-  /** Archives a message (if the room has a store); `backfill` marks history fetched by `backfill`. */
+  /**
+   * Archives a message (if the room has a store); `backfill` marks history fetched by `backfill`.
+   * Never throws: a message the store cannot save goes to `onLost`, now or after its commit.
+   */
   archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string, backfill = false): void {
-    if (!this.store) return;
-    archiveMessage(this.store, this.#room, { stanza, stanzaId, legacyId, when, authorJid, source: backfill ? "backfill" : "live" });
+    const store = this.store;
+    if (!store) return;
+    try {
+      archiveMessage(store, this.#room, { stanza, stanzaId, legacyId, when, authorJid, source: backfill ? "backfill" : "live" });
+    } catch (error) {
+      return this.#onLost({ ...keyOf(this.#room), stanzaId, error });
+    }
+    if (this.#watching || !store.uncommitted) return;
+    this.#watching = true;
+    store.afterCommit((lost) => {
+      this.#watching = false;
+      const { user, room } = keyOf(this.#room);
+      for (const row of lost) if (row.user === user && row.room === room) this.#onLost(row);
+    });
   }
 
   /** A message found in the archive by stanza-id, if the room has a store and it is there. */
@@ -49,6 +71,7 @@ export class RoomArchive {
    * `retracted` (XEP-0424 §5): MAM keeps their place and stanza-ids but serves no body any more.
    * Each is archived again under its stanza-id (the store's upsert keeps its position), so it
    * takes the same way to disk as any message. Nothing happens without a store or such a message.
+   * Never throws: a tombstone the store cannot write goes to `onLost`.
    */
   retract(stanzaId: string, retracted: Element): void {
     const original = this.#row(stanzaId);
@@ -61,7 +84,13 @@ export class RoomArchive {
       return corrected !== undefined && names.has(corrected);
     });
     for (const { seq: _seq, ...row } of [original, ...corrections]) {
-      this.store.archive({ ...row, xml: tombstone(parseElement(row.xml), retracted).toString() });
+      try {
+        this.store.archive({ ...row, xml: tombstone(parseElement(row.xml), retracted).toString() });
+      } catch (error) {
+        // A full disk: the body stays in the archive. Reported like a lost message (a warning, and
+        // the outbox serves none of that message's MAM results while it remembers the loss).
+        this.#onLost({ ...keyOf(this.#room), stanzaId: row.stanzaId, error });
+      }
     }
   }
 
@@ -127,4 +156,14 @@ function safeReplace(stanza: Element): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the gateway's `onWarning` says of a message the store could not save. */
+export function lostWarning(lost: LostMessage): string {
+  const why = lost.error instanceof Error ? lost.error.message : String(lost.error);
+  return (
+    `message ${lost.stanzaId} of room ${lost.room} (user ${lost.user}) was not archived (${why}): it is not in MAM. ` +
+    "If the user sent it, it reached the legacy network and the sender got an error instead of its echo; " +
+    "if the legacy network sent it, it was delivered without a stanza-id"
+  );
 }

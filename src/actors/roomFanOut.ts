@@ -7,6 +7,7 @@
 import type { Element } from "@xmpp/component";
 import type { Audience } from "../machines/roomEvents.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
+import type { LostRow } from "../transport/lostRows.js";
 
 /** Stanzas to send, built for the given resources. */
 export type Plan = (resources: readonly string[]) => Element[];
@@ -15,8 +16,10 @@ export type Plan = (resources: readonly string[]) => Element[];
 export interface StanzaSink {
   send(stanza: Element): void;
   sendAll(stanzas: Iterable<Element>): void;
-  /** Sends `substitute` instead of `stanza` if a message it refers to is lost by a failed commit. */
-  replaceIfLost?(stanza: Element, substitute: () => Element): void;
+  /** Sends what `substitute` gives (nothing when undefined) instead of `stanza` if the store loses a message it refers to. */
+  replaceIfLost?(stanza: Element, substitute: (lost: LostRow) => Element | undefined): void;
+  /** Says that the store could not save these messages: nothing sent may refer to them as archived. */
+  markLost?(rows: readonly LostRow[]): void;
   readonly size?: number;
   flushed?(): Promise<void>;
 }

@@ -3,7 +3,6 @@
  * Joins get their join sequence (streamed by the fan-out), reads and requests their answers,
  * the plugin's traffic its fan-out, and the room's end its presences.
  */
-import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { DETACHED_HOST } from "../legacy/RoomHost.js";
 import type { Store } from "../store/types.js";
@@ -15,7 +14,7 @@ import { Status } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
 import { joinHistory } from "./archive.js";
 import { joinSequence } from "./joinSequence.js";
-import { answerFailure, answerRead, answerRequest, type PendingEntries } from "./pendingEntries.js";
+import { answerFailure, answerRead, guardEchoes, type PendingEntries } from "./pendingEntries.js";
 import { applyTraffic, decisionOf } from "./pluginTraffic.js";
 import type { RoomArchive } from "./roomArchive.js";
 import type { RoomFanOut, StanzaSink } from "./roomFanOut.js";
@@ -67,8 +66,8 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
       const stanzas = entry.plan(event.resources);
       // A request that ends the room stops every join sequence: its presences go out at once.
       const ends = entry.kind === "destroy" || entry.kind === "leave";
-      const send = (now: Element[]) => answerRequest(entry.stanza, now, outbox, room.jid);
-      return fanOut.sendAnswer(stanzas, ends ? [] : event.streaming, (r) => userJid(room, r), send);
+      guardEchoes(entry.stanza, stanzas, outbox, room.jid);
+      return fanOut.sendAnswer(stanzas, ends ? [] : event.streaming, (r) => userJid(room, r), (now) => outbox.sendAll(now));
     }
     case "traffic": {
       const decision = decisionOf(event, parts.plugin.snapshot());

@@ -11,8 +11,11 @@
  *
  * A failed COMMIT rolls the whole batch back. Each write of the batch is then
  * replayed in a transaction of its own, so that one bad write (or a passing `SQLITE_BUSY`) does
- * not lose the others; what fails again is lost, and the waiters are told which (one commit per
- * write: ~200 µs each, on a failure path only).
+ * not lose the others; what fails again is lost, and the waiters are told which, each with the
+ * error its replay failed with (one commit per write: ~200 µs each, on a failure path only).
+ * A write can also fail by itself, before any COMMIT ({@link GroupCommit.run}): a full disk
+ * (`SQLITE_FULL`), an I/O error or `SQLITE_BUSY` make SQLite roll back the whole transaction
+ * with the statement, and the batch is then settled at once, as if its COMMIT had failed.
  *
  * Measured on a 2-core machine with the archive schema (random stanza-ids, four indexes): a
  * commit costs ~200 µs, the same as some 30 inserts, whatever the batch size.
@@ -40,7 +43,7 @@ export interface GroupCommitOptions {
 }
 
 /** A write of the open batch, replayed on its own if the batch's commit fails. */
-export interface JournaledWrite<T> {
+export interface JournaledWrite<T extends object> {
   /** Runs the write again (in a transaction the group commit opens). */
   redo(): void;
   /** What is lost when the replay fails too, as the waiters are told; none for a write no stanza refers to. */
@@ -53,8 +56,11 @@ export function checkGroupCommitMs(value: unknown): void {
   check(typeof value === "number" && value >= 0 && value <= 1_000, "groupCommitMs", "a number of milliseconds from 0 to 1000", value);
 }
 
+/** A lost write as the waiters are told: what its journal entry named, and why its replay failed. */
+export type Lost<T extends object> = T & { error: unknown };
+
 /** One database's open group commit; `T` names a write the waiters may be told was lost. @internal */
-export class GroupCommit<T = never> {
+export class GroupCommit<T extends object = never> {
   readonly #db: Database.Database;
   readonly #begin: Database.Statement;
   readonly #commit: Database.Statement;
@@ -64,7 +70,7 @@ export class GroupCommit<T = never> {
   #batched = 0;
   #cancelTimer: (() => void) | undefined;
   #lastCommit = Number.NEGATIVE_INFINITY;
-  #waiting: Array<(lost: readonly T[]) => void> = [];
+  #waiting: Array<(lost: ReadonlyArray<Lost<T>>) => void> = [];
   #journal: Array<JournaledWrite<T>> = [];
 
   constructor(db: Database.Database, options: GroupCommitOptions) {
@@ -111,19 +117,48 @@ export class GroupCommit<T = never> {
    */
   commit(): void {
     if (this.#batched === 0) return;
+    try {
+      this.#commit.run();
+    } catch (error) {
+      return this.#settle(error);
+    }
+    this.#settle();
+  }
+
+  /**
+   * Runs `write` in the open batch (see {@link join}); `lost` names it to the waiters if it is
+   * lost. A write that throws leaves the batch and its error goes to the caller; if SQLite rolled
+   * the whole transaction back with it (as it may for `SQLITE_FULL`, `SQLITE_IOERR`,
+   * `SQLITE_BUSY`), the rest of the batch is settled at once, as after a failed commit.
+   */
+  run<R>(write: () => R, lost?: T): R {
+    const entry: JournaledWrite<T> = { redo: () => void write(), lost };
+    this.join(entry);
+    try {
+      return write();
+    } catch (error) {
+      if (this.#journal.at(-1) === entry) this.#journal.pop();
+      if (this.#batched > 0 && !this.#db.inTransaction) this.#settle(error);
+      throw error;
+    }
+  }
+
+  /** Ends the batch: after a failure, rolls back and replays each write alone; then tells the waiters. */
+  #settle(...failure: [] | [unknown]): void {
     this.#batched = 0;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     const journal = this.#journal;
     this.#journal = [];
-    const lost: T[] = [];
-    try {
-      this.#commit.run();
-    } catch (error) {
+    const lost: Array<Lost<T>> = [];
+    if (failure.length > 0) {
       this.#rollback();
-      this.#onError(error);
+      this.#onError(failure[0]);
       this.#onRollback();
-      for (const write of journal) if (!this.#replay(write) && write.lost !== undefined) lost.push(write.lost);
+      for (const write of journal) {
+        const replay = this.#replay(write);
+        if (!replay.ok && write.lost !== undefined) lost.push({ ...write.lost, error: replay.error });
+      }
     }
     this.#lastCommit = performance.now();
     for (const listener of this.#waiting.splice(0)) {
@@ -136,22 +171,22 @@ export class GroupCommit<T = never> {
   }
 
   /** Calls `listener` once the open batch is committed (at once, with nothing lost, when none is open). */
-  afterCommit(listener: (lost: readonly T[]) => void): void {
+  afterCommit(listener: (lost: ReadonlyArray<Lost<T>>) => void): void {
     if (this.#batched === 0) listener([]);
     else this.#waiting.push(listener);
   }
 
-  /** Runs one write of a failed batch in its own transaction; false when it fails again. */
-  #replay(write: JournaledWrite<T>): boolean {
+  /** Runs one write of a failed batch in its own transaction; the error when it fails again. */
+  #replay(write: JournaledWrite<T>): { ok: true } | { ok: false; error: unknown } {
     try {
       this.#begin.run();
       write.redo();
       this.#commit.run();
-      return true;
+      return { ok: true };
     } catch (error) {
       this.#rollback();
       this.#onError(error);
-      return false;
+      return { ok: false, error };
     }
   }
 

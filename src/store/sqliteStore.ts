@@ -62,13 +62,13 @@ class SqliteStore implements Store {
   readonly #sql: Record<RoomStatement, Statement>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
   readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
-  readonly #batch: GroupCommit<LostMessage>;
+  readonly #batch: GroupCommit<Omit<LostMessage, "error">>;
   #run: number;
   #stopRetention: () => void = () => {};
 
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
-    this.#batch = new GroupCommit<LostMessage>(db, {
+    this.#batch = new GroupCommit<Omit<LostMessage, "error">>(db, {
       intervalMs: options.groupCommitMs,
       onError: storeErrorHandler(options),
       onRollback: () => this.#forgetLostWrites(),
@@ -218,12 +218,12 @@ class SqliteStore implements Store {
   /**
    * Runs a write in the open group commit (opening one), journaled: a failed commit replays it
    * rather than losing it with the batch. `lost` names the archived message it writes, if any.
+   * A write that throws leaves the batch ({@link GroupCommit.run}); the caller gets the error.
    * The write runs again on a replay, so it looks up its room id each time (a rolled-back room
    * may come back with another).
    */
-  #grouped<R>(write: () => R, lost?: LostMessage): R {
-    this.#batch.join({ redo: () => void write(), lost });
-    return write();
+  #grouped<R>(write: () => R, lost?: Omit<LostMessage, "error">): R {
+    return this.#batch.run(write, lost);
   }
 
   /** Runs a room, avatar or participant-list write: in the open group commit if one is, else committed at once. */
@@ -259,7 +259,6 @@ class SqliteStore implements Store {
     return id;
   }
 }
-
 
 /**
  * Opens (or creates) the SQLite store at `path` and brings its schema up to date.

@@ -22,13 +22,16 @@
  * A commit can fail (a full disk, a constraint only checked at COMMIT, a lock held too long by
  * another process). Its writes are rolled back; the SQLite store then replays each write of the
  * batch (archived messages, room and participant writes) in a transaction of its own, in their
- * order, and only those that fail again are lost.
- * {@link Store.afterCommit} names them ({@link LostMessage}), and the outbox keeps every held
- * stanza that refers to one of them (by its XEP-0359 stanza-id, also inside a MAM result) from
- * ever being sent: a live message is dropped (reported to `onDrop` as `not-durable`), and the
- * echo of a user's message is replaced, for the resource that sent it, by an error reply
- * (`internal-server-error`, type `cancel`). Stanzas that refer to no lost message (presences,
- * iq results, messages saved by the replay) go out as usual, in their order.
+ * order, and only those that fail again are lost. A write can also throw by itself (a full disk
+ * mid-statement, where SQLite may roll the whole batch back: the rest is then replayed at once).
+ * {@link Store.afterCommit} names the lost messages ({@link LostMessage}, with the error), and
+ * the room reports a write that threw the same way. Nothing that claims a lost message is
+ * archived is ever sent (by its XEP-0359 stanza-id, also inside a MAM result, now or later): a
+ * live message goes out without its stanza-id, a MAM result of it is dropped (`onDrop`,
+ * `not-durable`), and the echo of a user's message is replaced, for the resource that sent it,
+ * by an error reply (`resource-constraint` for a full disk, else `internal-server-error`, type
+ * `cancel`). The gateway's `onWarning` names each lost message. Stanzas that refer to no lost
+ * message (presences, iq results, messages saved by the replay) go out as usual, in order.
  *
  * @module
  */
@@ -135,6 +138,8 @@ export interface ArchivedMessage extends RoomKey {
 export interface LostMessage extends RoomKey {
   /** The stanza-id it was archived with (the one fanned out). */
   stanzaId: string;
+  /** Why it could not be saved: what its replay failed with (`SQLITE_FULL` for a full disk). */
+  error?: unknown;
 }
 
 /** A message as given to {@link Store.archive}: the store assigns `seq`. */
@@ -272,7 +277,7 @@ export interface Store {
   /**
    * Calls `listener` once pending writes are committed, or at once when none are, with the
    * archived messages that could not be saved (empty unless the commit failed and their replay
-   * too). Room and participant writes of a failed batch are replayed the same way; one that
+   * too), each with the error its replay failed with. Room and participant writes of a failed batch are replayed the same way; one that
    * fails again goes to `onError` only, since no stanza refers to it.
    */
   afterCommit(listener: (lost: readonly LostMessage[]) => void): void;

@@ -6,8 +6,10 @@
  * message the commit lost.
  */
 import type { Element } from "@xmpp/component";
-import { referencedStanzaIds } from "../protocol/xep0359.js";
-import { bareJid, isFromDomain } from "../protocol/rfc7622.js";
+import { isFromDomain } from "../protocol/rfc7622.js";
+import { type LostRow, LostRows, type Substitute } from "./lostRows.js";
+
+export type { LostRow, Substitute } from "./lostRows.js";
 
 /** The part of a component connection (an @xmpp/connection) the outbox uses. */
 export interface OutboxConnection {
@@ -21,13 +23,6 @@ export interface OutboxConnection {
 /** Characters of serialized stanzas joined into one socket write. */
 const WRITE_CHUNK = 64 * 1024;
 
-/** An archived message a failed commit lost: the user's bare JID, the room JID, its stanza-id. */
-export interface LostRow {
-  user: string;
-  room: string;
-  stanzaId: string;
-}
-
 /**
  * Writes that must be durable before anything is sent: the {@link Store}'s group commit. While
  * `uncommitted` is true, stanzas wait until `afterCommit` calls back with the messages it lost.
@@ -38,8 +33,9 @@ export interface WriteBarrier {
 }
 
 /**
- * Why the outbox dropped a stanza. `not-durable`: it refers to an archived message that a
- * failed commit lost (see {@link Outbox.replaceIfLost}).
+ * Why the outbox dropped a stanza. `not-durable`: it refers to an archived message the store
+ * lost, and nothing may go out instead (a MAM result, an echo to the sender's other resources;
+ * see {@link Outbox.replaceIfLost}).
  */
 export type DropReason = "foreign-from" | "queue-full" | "send-failed" | "not-durable";
 
@@ -88,7 +84,9 @@ export class Outbox {
   #waitingForDrain = false;
   #idle: Array<() => void> = [];
   /** What to send instead of a stanza that turns out to refer to a lost message. */
-  readonly #substitutes = new WeakMap<Element, () => Element>();
+  readonly #substitutes = new WeakMap<Element, Substitute>();
+  /** The messages the store lost lately: nothing sent later may refer to them either. */
+  readonly #lost = new LostRows();
 
   constructor(connection: OutboxConnection, options: OutboxOptions) {
     const maxQueue = options.maxQueue ?? 100_000;
@@ -113,11 +111,13 @@ export class Outbox {
   }
 
   /** Queues a stanza and writes it as soon as the connection allows, in order. */
-  send(stanza: Element): void {
-    if (!isFromDomain(stanza.attrs.from, this.#domain)) {
-      this.#onDrop(stanza, "foreign-from");
+  send(given: Element): void {
+    if (!isFromDomain(given.attrs.from, this.#domain)) {
+      this.#onDrop(given, "foreign-from");
       return;
     }
+    const stanza = this.#settle(given);
+    if (!stanza) return;
     if (this.size >= this.#maxQueue) {
       const oldest = this.#queue[this.#head++] as Element;
       this.#onDrop(oldest, "queue-full");
@@ -132,13 +132,23 @@ export class Outbox {
   }
 
   /**
-   * Sends `substitute` instead of `stanza` (queued now or later) if a failed commit lost a
-   * message `stanza` refers to: an error reply instead of the echo that answers a request.
-   * Without one, such a stanza is dropped. `substitute` is built only then; with no commit
-   * pending, nothing can be lost and nothing is kept.
+   * Sends what `substitute` gives instead of `stanza` (queued now or later) if the store lost a
+   * message `stanza` refers to: an error reply instead of the echo that answers a request, or
+   * nothing. Without one, a live groupchat message goes out without the lost stanza-id and
+   * anything else (a MAM result) is dropped (see {@link LostRows.settle}). `substitute` is
+   * called only then; with no commit pending and no lost message, nothing is kept.
    */
-  replaceIfLost(stanza: Element, substitute: () => Element): void {
-    if (this.#barrier?.uncommitted) this.#substitutes.set(stanza, substitute);
+  replaceIfLost(stanza: Element, substitute: Substitute): void {
+    if (this.#barrier?.uncommitted || !this.#lost.empty) this.#substitutes.set(stanza, substitute);
+  }
+
+  /**
+   * Says that the store lost these messages (a write that threw, or a failed commit it reported
+   * elsewhere): what is queued or sent from now on that refers to one is settled as above.
+   */
+  markLost(rows: readonly LostRow[]): void {
+    this.#lost.add(rows);
+    this.#withhold();
   }
 
   /** Resolves when the queue is empty (or at once if it is). */
@@ -163,32 +173,30 @@ export class Outbox {
     this.#awaitingCommit = true;
     this.#barrier?.afterCommit((lost) => {
       this.#awaitingCommit = false;
-      if (lost.length > 0) this.#withhold(lost);
+      if (lost.length > 0) this.markLost(lost);
       this.#pump();
     });
   }
 
   /**
-   * Takes the held stanzas that refer to a lost message out of the queue, putting in their
-   * substitutes. Every held stanza was queued after its message was archived, so the lost ones
-   * are all here.
+   * Takes the queued stanzas that refer to a lost message out of the queue, putting in what
+   * {@link LostRows.settle} gives. A stanza queued after its message was archived is either
+   * here when the store says it is lost, or is sent later and settled by {@link send}.
    */
-  #withhold(lost: readonly LostRow[]): void {
-    const keys = new Set(lost.map((row) => `${row.user}\n${row.room}\n${row.stanzaId}`));
+  #withhold(): void {
     const kept: Element[] = [];
     for (let i = this.#head; i < this.#queue.length; i++) {
-      const stanza = this.#queue[i] as Element;
-      const to = bareJid(stanza.attrs.to ?? "");
-      if (!referencedStanzaIds(stanza).some((ref) => keys.has(`${to}\n${ref.by}\n${ref.id}`))) {
-        kept.push(stanza);
-        continue;
-      }
-      const substitute = this.#substitutes.get(stanza);
-      if (substitute) kept.push(substitute());
-      else this.#onDrop(stanza, "not-durable");
+      const stanza = this.#settle(this.#queue[i] as Element);
+      if (stanza) kept.push(stanza);
     }
     this.#queue = kept;
     this.#head = 0;
+  }
+
+  /** `stanza`, or what goes out instead if it refers to a lost message (nothing when dropped). */
+  #settle(stanza: Element): Element | undefined {
+    if (this.#lost.empty) return stanza;
+    return this.#lost.settle(stanza, this.#substitutes.get(stanza), (s) => this.#onDrop(s, "not-durable"));
   }
 
   #pump(): void {

@@ -4,6 +4,9 @@
  * cached, and every waiter is told, even when one of them throws.
  */
 import Database from "better-sqlite3";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GroupCommit } from "../../src/store/groupCommit.js";
 
@@ -44,17 +47,18 @@ describe("the group commit", () => {
 
   it("replays each journaled write of a failed batch on its own, and names only those that fail again", () => {
     const errors: unknown[] = [];
-    const batch = new GroupCommit<string>(database(), { onError: (e) => errors.push(e) });
+    const batch = new GroupCommit<{ child: number }>(database(), { onError: (e) => errors.push(e) });
     const insert = (id: number, parent: number) => () => void db.prepare("INSERT INTO child (id, parent) VALUES (?, ?)").run(id, parent);
     db.prepare("INSERT INTO parent (id) VALUES (7)").run();
     for (const [id, parent] of [[1, 7], [2, 42], [3, 7]] as const) {
-      batch.join({ redo: insert(id, parent), lost: `child ${id}` });
+      batch.join({ redo: insert(id, parent), lost: { child: id } });
       insert(id, parent)();
     }
-    const told: Array<readonly string[]> = [];
+    const told: unknown[] = [];
     batch.afterCommit((lost) => told.push(lost));
     batch.commit();
-    expect(told).toEqual([["child 2"]]);
+    // Each lost write comes with the error its replay failed with.
+    expect(told).toEqual([[{ child: 2, error: expect.objectContaining({ code: "SQLITE_CONSTRAINT_FOREIGNKEY" }) }]]);
     expect(db.prepare("SELECT id FROM child ORDER BY id").pluck().all()).toEqual([1, 3]);
     expect(errors.map((e) => (e as Error).message)).toEqual([expect.stringMatching(/FOREIGN KEY/), expect.stringMatching(/FOREIGN KEY/)]);
     expect(db.inTransaction).toBe(false);
@@ -74,5 +78,35 @@ describe("the group commit", () => {
     family();
     batch.commit();
     expect(db.prepare("SELECT id FROM child").pluck().all()).toEqual([2]);
+  });
+
+  it("drops a write that fails by itself (SQLITE_FULL) from the batch, and replays the rest at once when SQLite rolled them back with it", () => {
+    db = new Database(join(mkdtempSync(join(tmpdir(), "mucstate-gc-")), "full.db"));
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (x TEXT)");
+    db.pragma("max_page_count = 12"); // SQLite's own "database or disk is full" beyond 12 pages
+    const errors: string[] = [];
+    const batch = new GroupCommit<{ row: string }>(db, { onError: (e) => errors.push((e as { code: string }).code) });
+    const insert = (x: string) => () => void db.prepare("INSERT INTO t VALUES (?)").run(x);
+    batch.run(insert("small"), { row: "small" });
+    const told: unknown[] = [];
+    batch.afterCommit((lost) => told.push(lost));
+    let thrown: unknown;
+    try {
+      batch.run(insert("x".repeat(100_000)), { row: "big" });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: "SQLITE_FULL" });
+    // SQLite rolled back "small" with the failed statement; it was replayed alone, at once.
+    expect(told).toEqual([[]]);
+    expect(batch.uncommitted).toBe(false);
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare("SELECT x FROM t").pluck().all()).toEqual(["small"]);
+    expect(errors).toEqual(["SQLITE_FULL"]);
+    // The failed write is never replayed, and the next batch works.
+    batch.run(insert("next"), { row: "next" });
+    batch.commit();
+    expect(db.prepare("SELECT x FROM t").pluck().all()).toEqual(["small", "next"]);
   });
 });

@@ -108,7 +108,7 @@ describe("the SQLite store", () => {
     const told: Array<readonly unknown[]> = [];
     store.afterCommit((lost) => told.push(lost));
     store.commit();
-    expect(told).toEqual([[{ ...KEY, stanzaId: "2" }]]);
+    expect(told).toEqual([[{ ...KEY, stanzaId: "2", error: expect.objectContaining({ code: "SQLITE_CONSTRAINT_FOREIGNKEY" }) }]]);
     expect(errors).toHaveLength(2); // the batch, then the poisoned message alone
     const rows = inspect(path, (d) => ({
       name: d.prepare("SELECT name FROM rooms").pluck().get(),
