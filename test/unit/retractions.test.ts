@@ -205,6 +205,23 @@ describe("a participant's retraction", () => {
     ]);
   });
 
+  it("on a full disk is still sent, and the tombstone it could not write is a warning, not a throw", async () => {
+    const { h, actor } = await lobby();
+    const bob = await actor.room.getParticipant("bob");
+    bob.sendText("oops", { legacyId: "B1" });
+    await h.settle();
+    h.take();
+    const write = h.store.archive.bind(h.store);
+    h.store.archive = (row) => {
+      if (row.stanzaId === "B1") throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+      return write(row);
+    };
+    bob.retract("B1", { legacyId: "B1-gone" });
+    await h.settle();
+    expect(h.take().filter((s) => s.getChild("retract", RETRACT)).map((s) => s.attrs.id)).toEqual(["B1-gone"]);
+    expect(h.warnings.map(([message]) => message).join("\n")).toMatch(/B1/);
+  });
+
   it("without a legacy id gets a new stanza-id, which is also its id", async () => {
     const { h, actor } = await lobby();
     const bob = await actor.room.getParticipant("bob");
