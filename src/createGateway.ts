@@ -14,6 +14,7 @@ import type { Store } from "./store/types.js";
 import { IqCaller } from "./transport/iqCaller.js";
 import { Privileges } from "./transport/privileges.js";
 import { createRouter } from "./actors/router.js";
+import { DEFAULT_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 
 export type { GatewayOptions } from "./gatewayOptions.js";
 export type { ShutdownTally } from "./actors/roomShutdown.js";
@@ -63,6 +64,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const domain = options.domain?.toLowerCase();
   const onError = options.onError ?? (() => {});
+  const warn = options.onWarning ?? (() => {});
+  const maxStanzaBytes = options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
   const given = options.store;
   const ownStore = given === undefined || typeof given === "string";
   const store: Store = ownStore
@@ -77,6 +80,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxQueue: options.maxOutboxQueue,
       onError,
       onDrop: options.onDrop,
+      onWarning: warn,
+      maxStanzaBytes,
       barrier: store,
     });
   } catch (error) {
@@ -86,7 +91,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const send = (stanza: Element) => connection.outbox.send(stanza);
   const iqCaller = new IqCaller(send);
   const privileges = new Privileges();
-  const services = { domain, iqCaller, privileges, send, warn: options.onWarning ?? (() => {}) };
+  const services = { domain, iqCaller, privileges, send, warn, maxStanzaBytes };
   let registry: RoomRegistry;
   const sessions = new SessionDirectory(options.plugin, (session) => {
     session._host = registry.sessionHost(session);
@@ -113,6 +118,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     onError,
     iqCaller,
     privileges,
+    maxStanzaBytes,
   });
   connection.onStanza(route);
   // Sessions of the users the plugin names start as soon as the gateway is online.

@@ -27,6 +27,8 @@ export interface GatewayServices {
   send(stanza: Element): void;
   /** Something went wrong that the user may want to know about; the gateway goes on. */
   warn(message: string, error?: unknown): void;
+  /** The gateway's `maxStanzaBytes`: a plugin text that could not be sent within it throws at its call. */
+  maxStanzaBytes?: number;
 }
 
 /**

@@ -40,6 +40,11 @@ export interface ProsodyOptions {
   dir?: string;
   /** How long to wait for both listeners, per attempt; default 10 000 ms. */
   startTimeoutMs?: number;
+  /**
+   * Prosody's `c2s_stanza_size_limit` in bytes (what a client may send); default Prosody's own
+   * (256 KiB in 0.12). The component limit stays Prosody's default (512 KiB in 0.12).
+   */
+  c2sStanzaSizeLimit?: number;
 }
 
 /** A running test-bed Prosody. */
@@ -210,6 +215,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
       TESTBED_SECRET: secret,
       TESTBED_NATIVE_MUC: opts.nativeMuc ? "1" : "0",
       TESTBED_PRIVILEGED: opts.privileged ? "1" : "0",
+      TESTBED_C2S_STANZA_SIZE_LIMIT: opts.c2sStanzaSizeLimit ? String(opts.c2sStanzaSizeLimit) : "",
     };
     const result = await attemptStart(bin, dir, env, opts.startTimeoutMs ?? 10_000);
     if (result.ok) return makeHandle(result.child, dir, secret, ports);

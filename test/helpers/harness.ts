@@ -44,9 +44,9 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     idleMs: options.idleMs,
     store,
     inspect: options.inspect,
-    services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]) },
+    services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]), maxStanzaBytes: options.maxStanzaBytes },
   });
-  const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
+  const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e), maxStanzaBytes: options.maxStanzaBytes });
   return {
     sent,
     errors,
@@ -100,6 +100,8 @@ export interface HarnessOptions {
   store?: Store;
   /** XState inspection observer of every room actor (an `InspectorModel`'s `observe`, say). */
   inspect?: (event: InspectionEvent) => void;
+  /** The gateway's `maxStanzaBytes` (router and plugin checks); none: no checks. */
+  maxStanzaBytes?: number;
 }
 
 /** A join presence from alice's resource to `room/nick`. */
