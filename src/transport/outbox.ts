@@ -1,13 +1,20 @@
 /**
  * The one place stanzas leave the process: sends only while the component is online, keeps a
  * bounded queue while it reconnects, honours socket back-pressure, refuses any stanza whose
- * `from` is outside the component domain, and holds stanzas while the store has uncommitted
- * writes (a group commit), writing them once the commit is done, except those that refer to a
- * message the commit lost.
+ * `from` is outside the component domain or whose size is over `maxStanzaBytes`, and holds
+ * stanzas while the store has uncommitted writes (a group commit), writing them once the commit
+ * is done, except those that refer to a message the commit lost. What it wrote to a connection
+ * that died before the server was known to have read it is written again, first, on the next
+ * one (see {@link DeliveryLog}).
  */
 import type { Element } from "@xmpp/component";
 import { referencedStanzaIds } from "../protocol/xep0359.js";
 import { bareJid, isFromDomain } from "../protocol/rfc7622.js";
+import { DEFAULT_MAX_STANZA_BYTES, isOverLimit } from "../protocol/stanzaSize.js";
+import { DeliveryLog } from "./deliveryLog.js";
+import { OutboxReport, type DropReason, type OutboxStats } from "./outboxReport.js";
+
+export type { DropReason, OutboxStats } from "./outboxReport.js";
 
 /** The part of a component connection (an @xmpp/connection) the outbox uses. */
 export interface OutboxConnection {
@@ -20,6 +27,8 @@ export interface OutboxConnection {
 
 /** Characters of serialized stanzas joined into one socket write. */
 const WRITE_CHUNK = 64 * 1024;
+/** Reconnects after which a stanza never proven delivered is dropped (`undeliverable`). */
+const MAX_RESENDS = 3;
 
 /** An archived message a failed commit lost: the user's bare JID, the room JID, its stanza-id. */
 export interface LostRow {
@@ -37,12 +46,6 @@ export interface WriteBarrier {
   afterCommit(listener: (lost: readonly LostRow[]) => void): void;
 }
 
-/**
- * Why the outbox dropped a stanza. `not-durable`: it refers to an archived message that a
- * failed commit lost (see {@link Outbox.replaceIfLost}).
- */
-export type DropReason = "foreign-from" | "queue-full" | "send-failed" | "not-durable";
-
 /** Options of {@link Outbox}. */
 export interface OutboxOptions {
   /** The component domain; every `from` must be inside it. */
@@ -53,6 +56,10 @@ export interface OutboxOptions {
   highWaterMark?: number;
   /** Called for every dropped stanza (for logs and metrics). */
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
+  /** Called when stanzas are written again after a reconnect, or refused for their size. */
+  onWarning?: (message: string) => void;
+  /** Largest stanza written, in serialized UTF-8 bytes; bigger ones are dropped (`too-large`). @defaultValue 491520 */
+  maxStanzaBytes?: number;
   /** Writes to make durable before sending (the store), if any. */
   barrier?: WriteBarrier;
 }
@@ -79,8 +86,15 @@ export class Outbox {
   readonly #domain: string;
   readonly #maxQueue: number;
   readonly #highWaterMark: number;
-  readonly #onDrop: NonNullable<OutboxOptions["onDrop"]>;
+  readonly #maxStanzaBytes: number;
+  readonly #report: OutboxReport;
   readonly #barrier: WriteBarrier | undefined;
+  /** What was written to this stream and not yet proven read by the server. */
+  readonly #log: DeliveryLog;
+  /** Stanzas of writes that failed: surely never read by the server. */
+  #unwritten = new WeakSet<Element>();
+  /** How often each stanza was written again after a reconnect. */
+  readonly #resends = new WeakMap<Element, number>();
   #scheduled = false;
   #awaitingCommit = false;
   #queue: Element[] = [];
@@ -98,13 +112,53 @@ export class Outbox {
     this.#domain = options.domain;
     this.#maxQueue = maxQueue;
     this.#highWaterMark = options.highWaterMark ?? 256 * 1024;
-    this.#onDrop = options.onDrop ?? (() => {});
+    this.#maxStanzaBytes = options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
+    this.#report = new OutboxReport(options.onDrop, options.onWarning);
     this.#barrier = options.barrier;
-    // A new stream has a new socket: a drain awaited on the old one will never come.
+    this.#log = new DeliveryLog(options.domain, maxQueue);
+    // A new stream has a new socket: a drain awaited on the old one will never come. What the
+    // old one did not prove delivered goes first.
     connection.on("online", () => {
       this.#waitingForDrain = false;
+      this.#requeueUnconfirmed();
       this.#pump();
     });
+  }
+
+  /** Counters of what was written again and what was dropped, by reason, since the start. */
+  get stats(): OutboxStats {
+    return this.#report.stats();
+  }
+
+  /**
+   * Takes an incoming stanza if it is one of the outbox's delivery probes (see
+   * {@link DeliveryLog}); true when it was, and nothing else should handle it.
+   */
+  confirm(stanza: Element): boolean {
+    if (!this.#log.confirm(stanza)) return false;
+    if (this.#log.unconfirmed) this.#schedule();
+    return true;
+  }
+
+  /** Puts what the last stream did not prove delivered back in front of the queue, within the bound. */
+  #requeueUnconfirmed(): void {
+    const taken = this.#log.takeUnconfirmed();
+    if (taken.stanzas.length === 0 && taken.forgotten === 0) return;
+    // A stanza that keeps breaking the stream (a server limit below maxStanzaBytes) goes at last.
+    const stanzas = taken.stanzas.filter((s) => {
+      const resends = (this.#resends.get(s) ?? 0) + 1;
+      this.#resends.set(s, resends);
+      if (resends <= MAX_RESENDS) return true;
+      this.#report.drop(s, "undeliverable");
+      return false;
+    });
+    const inDoubt = stanzas.filter((s) => !this.#unwritten.has(s)).length;
+    this.#unwritten = new WeakSet();
+    this.#queue = [...stanzas, ...this.#queue.slice(this.#head)];
+    this.#head = 0;
+    const over = Math.max(0, this.size - this.#maxQueue);
+    for (let i = 0; i < over; i++) this.#report.drop(this.#queue[this.#head++] as Element, "queue-full");
+    this.#report.requeued(stanzas.length - over, inDoubt, over, taken.forgotten);
   }
 
   /** Stanzas waiting to be written. */
@@ -115,12 +169,12 @@ export class Outbox {
   /** Queues a stanza and writes it as soon as the connection allows, in order. */
   send(stanza: Element): void {
     if (!isFromDomain(stanza.attrs.from, this.#domain)) {
-      this.#onDrop(stanza, "foreign-from");
+      this.#report.drop(stanza, "foreign-from");
       return;
     }
     if (this.size >= this.#maxQueue) {
       const oldest = this.#queue[this.#head++] as Element;
-      this.#onDrop(oldest, "queue-full");
+      this.#report.drop(oldest, "queue-full");
     }
     this.#queue.push(stanza);
     this.#schedule();
@@ -185,10 +239,18 @@ export class Outbox {
       }
       const substitute = this.#substitutes.get(stanza);
       if (substitute) kept.push(substitute());
-      else this.#onDrop(stanza, "not-durable");
+      else this.#report.drop(stanza, "not-durable");
     }
     this.#queue = kept;
     this.#head = 0;
+  }
+
+  /** Writes `data`; the stanzas of a write that fails never reached the server (the log re-sends them). */
+  #write(data: string, batch: Element[]): void {
+    if (data === "") return;
+    this.#connection.write(data).catch(() => {
+      for (const stanza of batch) this.#unwritten.add(stanza);
+    });
   }
 
   #pump(): void {
@@ -209,12 +271,22 @@ export class Outbox {
       while (this.size > 0 && data.length < WRITE_CHUNK) {
         const stanza = this.#queue[this.#head] as Element;
         this.#queue[this.#head++] = undefined as unknown as Element;
+        const text = stanza.toString();
+        if (isOverLimit(text, this.#maxStanzaBytes)) {
+          this.#report.tooLarge(stanza, Buffer.byteLength(text, "utf8"), this.#maxStanzaBytes);
+          continue;
+        }
         batch.push(stanza);
-        data += stanza.toString();
+        this.#log.record(stanza, text.length);
+        data += text;
       }
-      connection.write(data).catch((error: unknown) => {
-        for (const stanza of batch) this.#onDrop(stanza, "send-failed", error);
-      });
+      // Last in the write: its answer proves the server read what came before.
+      data += this.#log.probe()?.toString() ?? "";
+      this.#write(data, batch);
+    }
+    if (this.size === 0 && connection.status === "online" && !this.#waitingForDrain) {
+      const probe = this.#log.probe();
+      if (probe) this.#write(probe.toString(), []);
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
