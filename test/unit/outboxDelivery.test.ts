@@ -44,7 +44,7 @@ describe("outbox across a reconnect", () => {
     expect(warnings).toEqual(["re-sending 2 stanza(s) written to a connection that died before the server was proven to have read them; 2 of them had reached the socket and may arrive twice"]);
   });
 
-  it("sends one probe at a time, and the next once it is answered and more was written", async () => {
+  it("probes after a write when no probe is in flight, and again once it is answered and more was written", async () => {
     const { c, outbox } = setup();
     outbox.send(stanza("1"));
     await tick();
@@ -60,6 +60,19 @@ describe("outbox across a reconnect", () => {
     c.die();
     c.goOnline();
     expect(c.written).toEqual(["1", "2"]);
+    expect(outbox.stats.resent).toBe(0);
+  });
+
+  it("a busy outbox probes every 32 KiB even while a probe is in flight; an answer proves the probes before it too", async () => {
+    const { c, outbox } = setup();
+    // Three writes of 64 KiB and more: one probe after each.
+    for (let i = 0; i < 6; i++) outbox.send(stanza(String(i), "x".repeat(40_000)));
+    await tick();
+    expect(c.writes).toBe(3);
+    expect(c.probes).toHaveLength(3);
+    outbox.confirm(xml("iq", { type: "result", id: c.probes[2], from: "muc.example.org", to: "muc.example.org" }));
+    c.die();
+    c.goOnline();
     expect(outbox.stats.resent).toBe(0);
   });
 
