@@ -10,7 +10,10 @@
  * be written again on the next one. A probe goes after a write when none is in flight, or when
  * {@link PROBE_EVERY} characters were written since the last: a quiet gateway sends about one
  * per round trip, a busy one about one per 32 KiB, so that what the server read but the gateway
- * has not heard of yet (what a reconnect writes twice) stays near one write's worth.
+ * has not heard of yet (what a reconnect writes twice) stays near one write's worth. It keeps each
+ * write's text (flat once written), not the elements: one string a write for the garbage
+ * collector to carry instead of a tree of objects a stanza. Probes go at the end of writes, so a
+ * write is proven read whole or not at all.
  * https://xmpp.org/extensions/xep-0114.html https://xmpp.org/extensions/xep-0199.html
  */
 import { type Element, xml } from "@xmpp/component";
@@ -24,23 +27,37 @@ export const PROBE_EVERY = 32 * 1024;
 
 /** What {@link DeliveryLog.takeUnconfirmed} hands back when a connection ended. */
 export interface Unconfirmed {
-  /** The stanzas written and not proven read, oldest first. */
-  stanzas: Element[];
+  /** The writes not proven read, oldest first: each the serialized stanzas it carried (and a probe, maybe). */
+  writes: string[];
+  /** How many stanzas those writes carried. */
+  stanzas: number;
+  /** How many of them had reached the socket (their write did not fail): the server may have read them. */
+  inDoubt: number;
   /** Stanzas written and not proven read that the log no longer held (beyond its bound). */
   forgotten: number;
 }
 
-/** Stanzas written to the current stream that no probe has yet proven the server read. */
+/** One write: its text, and the number of the last stanza in it (stanzas are numbered from 1 per stream). */
+interface Write {
+  text: string;
+  count: number;
+  upTo: number;
+  failed: boolean;
+}
+
+/** What was written to the current stream and no probe has yet proven the server read. */
 export class DeliveryLog {
   readonly #domain: string;
   readonly #max: number;
-  #stanzas: Element[] = [];
+  #writes: Write[] = [];
   #head = 0;
-  /** Stanzas written on this stream, ever; the newest has this number. */
+  /** Stanzas the held writes carry. */
+  #held = 0;
+  /** Stanzas written on this stream, ever. */
   #written = 0;
   /** Stanzas proven read on this stream. */
   #confirmed = 0;
-  /** Stanzas written before the first that the log still holds (older ones were forgotten). */
+  /** Stanzas written before the oldest held write (older ones were forgotten or proven read). */
   #base = 0;
   /** A new epoch per stream: a probe from an old stream proves nothing about the new one. */
   #epoch = 0;
@@ -50,7 +67,7 @@ export class DeliveryLog {
   /** Characters recorded since the last probe. */
   #sinceProbe = 0;
 
-  /** `max`: most stanzas held; beyond it the oldest are forgotten (and counted). */
+  /** `max`: most stanzas held; beyond it the oldest writes are forgotten (and counted). */
   constructor(domain: string, max: number) {
     this.#domain = domain;
     this.#max = max;
@@ -58,18 +75,40 @@ export class DeliveryLog {
 
   /** Stanzas held, not yet proven read. */
   get size(): number {
-    return this.#stanzas.length - this.#head;
+    return this.#held;
   }
 
-  /** Records a stanza of `length` characters just handed to the socket. */
-  record(stanza: Element, length: number): void {
-    this.#stanzas.push(stanza);
-    this.#written++;
-    this.#sinceProbe += length;
-    if (this.size > this.#max) {
-      this.#stanzas[this.#head++] = undefined as unknown as Element;
-      this.#base++;
-    }
+  /**
+   * Records a write of `count` stanzas serialized as `text`, about to be handed to the socket.
+   * Returns what to write (`text`, and a probe after it when one is due) and a handle for
+   * {@link failed}. What is kept is that string, which the socket write flattens.
+   */
+  record(text: string, count: number): { data: string; handle: object } {
+    this.#written += count;
+    this.#sinceProbe += text.length;
+    const data = text + (this.probe()?.toString() ?? "");
+    const write: Write = { text: data, count, upTo: this.#written, failed: false };
+    this.#writes.push(write);
+    this.#held += count;
+    while (this.#held > this.#max && this.#held - (this.#writes[this.#head] as Write).count >= 1) this.#shift();
+    return { data, handle: write };
+  }
+
+  /** True for one of the log's probes (in the texts {@link takeUnconfirmed} hands back, say). */
+  static isProbe(stanza: Element): boolean {
+    return stanza.name === "iq" && typeof stanza.attrs.id === "string" && stanza.attrs.id.startsWith(PROBE_PREFIX);
+  }
+
+  /** The write recorded as `handle` failed: its stanzas never reached the server. */
+  failed(handle: object): void {
+    (handle as Write).failed = true;
+  }
+
+  #shift(): void {
+    const oldest = this.#writes[this.#head] as Write;
+    this.#writes[this.#head++] = undefined as unknown as Write;
+    this.#held -= oldest.count;
+    this.#base = oldest.upTo;
   }
 
   /** The probe to write after what was recorded, or undefined when none is needed yet. */
@@ -89,18 +128,16 @@ export class DeliveryLog {
    * stanza was a probe of ours (from this stream or an old one), which nothing else should see.
    */
   confirm(stanza: Element): boolean {
-    const id = stanza.attrs.id;
-    if (stanza.name !== "iq" || typeof id !== "string" || !id.startsWith(PROBE_PREFIX)) return false;
-    const index = this.#pending.findIndex((p) => p.id === id);
+    if (!DeliveryLog.isProbe(stanza)) return false;
+    const index = this.#pending.findIndex((p) => p.id === stanza.attrs.id);
     if (index < 0) return true;
     const upTo = (this.#pending[index] as { upTo: number }).upTo;
     this.#pending.splice(0, index + 1);
-    const drop = Math.max(0, upTo - Math.max(this.#confirmed, this.#base));
-    for (let i = 0; i < drop; i++) this.#stanzas[this.#head++] = undefined as unknown as Element;
+    while (this.#head < this.#writes.length && (this.#writes[this.#head] as Write).upTo <= upTo) this.#shift();
     this.#confirmed = upTo;
     this.#base = Math.max(this.#base, upTo);
-    if (this.#head > 1024 && this.#head * 2 > this.#stanzas.length) {
-      this.#stanzas = this.#stanzas.slice(this.#head);
+    if (this.#head > 1024 && this.#head * 2 > this.#writes.length) {
+      this.#writes = this.#writes.slice(this.#head);
       this.#head = 0;
     }
     return true;
@@ -113,13 +150,18 @@ export class DeliveryLog {
 
   /** Ends the stream: hands back what it did not prove read, and starts afresh for the next one. */
   takeUnconfirmed(): Unconfirmed {
-    const stanzas = this.#stanzas.slice(this.#head);
-    const forgotten = Math.max(0, this.#base - this.#confirmed);
-    this.#stanzas = [];
-    this.#head = 0;
-    this.#written = this.#confirmed = this.#base = this.#sinceProbe = 0;
+    const writes = this.#writes.slice(this.#head);
+    const unwritten = writes.reduce((n, w) => n + (w.failed ? w.count : 0), 0);
+    const taken: Unconfirmed = {
+      writes: writes.map((w) => w.text),
+      stanzas: this.#held,
+      inDoubt: this.#held - unwritten,
+      forgotten: Math.max(0, this.#base - this.#confirmed),
+    };
+    this.#writes = [];
+    this.#head = this.#held = this.#written = this.#confirmed = this.#base = this.#sinceProbe = 0;
     this.#pending = [];
     this.#epoch++;
-    return { stanzas, forgotten };
+    return taken;
   }
 }

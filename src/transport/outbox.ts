@@ -12,6 +12,7 @@ import { referencedStanzaIds } from "../protocol/xep0359.js";
 import { bareJid, isFromDomain } from "../protocol/rfc7622.js";
 import { DEFAULT_MAX_STANZA_BYTES, isOverLimit } from "../protocol/stanzaSize.js";
 import { DeliveryLog } from "./deliveryLog.js";
+import { parseElements } from "../protocol/parseXml.js";
 import { OutboxReport, type DropReason, type OutboxStats } from "./outboxReport.js";
 
 export type { DropReason, OutboxStats } from "./outboxReport.js";
@@ -91,10 +92,8 @@ export class Outbox {
   readonly #barrier: WriteBarrier | undefined;
   /** What was written to this stream and not yet proven read by the server. */
   readonly #log: DeliveryLog;
-  /** Stanzas of writes that failed: surely never read by the server. */
-  #unwritten = new WeakSet<Element>();
-  /** How often each stanza was written again after a reconnect. */
-  readonly #resends = new WeakMap<Element, number>();
+  /** How often each stanza written again after the last reconnect was written again, by its text. */
+  #resends = new Map<string, number>();
   #scheduled = false;
   #awaitingCommit = false;
   #queue: Element[] = [];
@@ -143,17 +142,20 @@ export class Outbox {
   /** Puts what the last stream did not prove delivered back in front of the queue, within the bound. */
   #requeueUnconfirmed(): void {
     const taken = this.#log.takeUnconfirmed();
-    if (taken.stanzas.length === 0 && taken.forgotten === 0) return;
+    if (taken.stanzas === 0 && taken.forgotten === 0) return;
     // A stanza that keeps breaking the stream (a server limit below maxStanzaBytes) goes at last.
-    const stanzas = taken.stanzas.filter((s) => {
-      const resends = (this.#resends.get(s) ?? 0) + 1;
-      this.#resends.set(s, resends);
-      if (resends <= MAX_RESENDS) return true;
-      this.#report.drop(s, "undeliverable");
-      return false;
-    });
-    const inDoubt = stanzas.filter((s) => !this.#unwritten.has(s)).length;
-    this.#unwritten = new WeakSet();
+    const resends = new Map<string, number>();
+    const stanzas: Element[] = [];
+    for (const stanza of taken.writes.flatMap(parseElements)) {
+      if (DeliveryLog.isProbe(stanza)) continue;
+      const text = stanza.toString();
+      const n = (this.#resends.get(text) ?? 0) + 1;
+      resends.set(text, n);
+      if (n <= MAX_RESENDS) stanzas.push(stanza);
+      else this.#report.drop(stanza, "undeliverable");
+    }
+    this.#resends = resends;
+    const inDoubt = Math.min(taken.inDoubt, stanzas.length);
     this.#queue = [...stanzas, ...this.#queue.slice(this.#head)];
     this.#head = 0;
     const over = Math.max(0, this.size - this.#maxQueue);
@@ -245,11 +247,10 @@ export class Outbox {
     this.#head = 0;
   }
 
-  /** Writes `data`; the stanzas of a write that fails never reached the server (the log re-sends them). */
-  #write(data: string, batch: Element[]): void {
-    if (data === "") return;
+  /** Writes `data`; the stanzas of a write that fails (`handle`, from the log) never reached the server. */
+  #write(data: string, handle?: object): void {
     this.#connection.write(data).catch(() => {
-      for (const stanza of batch) this.#unwritten.add(stanza);
+      if (handle) this.#log.failed(handle);
     });
   }
 
@@ -266,8 +267,8 @@ export class Outbox {
         });
         return;
       }
-      const batch: Element[] = [];
       let data = "";
+      let count = 0;
       while (this.size > 0 && data.length < WRITE_CHUNK) {
         const stanza = this.#queue[this.#head] as Element;
         this.#queue[this.#head++] = undefined as unknown as Element;
@@ -276,17 +277,17 @@ export class Outbox {
           this.#report.tooLarge(stanza, Buffer.byteLength(text, "utf8"), this.#maxStanzaBytes);
           continue;
         }
-        batch.push(stanza);
-        this.#log.record(stanza, text.length);
         data += text;
+        count++;
       }
-      // Last in the write: its answer proves the server read what came before.
-      data += this.#log.probe()?.toString() ?? "";
-      this.#write(data, batch);
+      if (count === 0) continue;
+      // The log adds a probe at the end when one is due: its answer proves the server read the write.
+      const { data: out, handle } = this.#log.record(data, count);
+      this.#write(out, handle);
     }
     if (this.size === 0 && connection.status === "online" && !this.#waitingForDrain) {
       const probe = this.#log.probe();
-      if (probe) this.#write(probe.toString(), []);
+      if (probe) this.#write(probe.toString());
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
