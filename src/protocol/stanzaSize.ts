@@ -9,7 +9,7 @@
  * https://www.rfc-editor.org/rfc/rfc6120#section-13.12
  */
 import { type Element, xml } from "@xmpp/component";
-import type { StanzaErrorData } from "./rfc6120.js";
+import { type StanzaErrorData, stanzaError } from "./rfc6120.js";
 
 /**
  * Default of `maxStanzaBytes`: 480 KiB, under the 512 KiB that Prosody 0.12 accepts from a
@@ -65,6 +65,18 @@ export function tooBigError(limit: number): StanzaErrorData {
     type: "modify",
     text: `Too large: this gateway sends stanzas of at most ${limit} bytes, and what it adds to a message (${ECHO_ALLOWANCE_BYTES} bytes) must fit too`,
   };
+}
+
+/**
+ * What to send instead of an iq result of `bytes` over `limit` (a long member list, a big vCard),
+ * so that the request is still answered: an iq error with the same addresses and id,
+ * `resource-constraint` (cancel) with a text giving both sizes. Undefined for other stanzas.
+ */
+export function tooLargeAnswer(stanza: Element, bytes: number, limit: number): Element | undefined {
+  if (stanza.name !== "iq" || stanza.attrs.type !== "result") return undefined;
+  const { from, to, id } = stanza.attrs;
+  const text = `The answer is ${bytes} bytes, over this gateway's limit of ${limit} bytes; ask for less (a smaller page) if you can`;
+  return xml("iq", { from, to, id, type: "error" }, stanzaError({ condition: "resource-constraint", type: "cancel", text }));
 }
 
 /**

@@ -18,6 +18,7 @@
  */
 import { type Element, xml } from "@xmpp/component";
 import { NS } from "../protocol/namespaces.js";
+import { parseElements } from "../protocol/parseXml.js";
 
 /** Prefix of the ids of probes; the epoch and a counter follow. */
 const PROBE_PREFIX = "mucstate-probe-";
@@ -25,13 +26,20 @@ const PROBE_PREFIX = "mucstate-probe-";
 /** Characters written after which a probe goes even while another is in flight. */
 export const PROBE_EVERY = 32 * 1024;
 
+/** Connections in a row that may die with a stanza not proven read before it is given up (`undeliverable`). */
+const MAX_SENDS = 4;
+
 /** What {@link DeliveryLog.takeUnconfirmed} hands back when a connection ended. */
 export interface Unconfirmed {
-  /** The writes not proven read, oldest first: each the serialized stanzas it carried (and a probe, maybe). */
-  writes: string[];
-  /** How many stanzas those writes carried. */
-  stanzas: number;
-  /** How many of them had reached the socket (their write did not fail): the server may have read them. */
+  /** The stanzas not proven read, oldest first, to write again. */
+  stanzas: Element[];
+  /**
+   * Those written on {@link MAX_SENDS} connections in a row that each died before the server was
+   * proven to have read them: a stanza that breaks the stream (a server limit below
+   * `maxStanzaBytes`) must not break every new one.
+   */
+  undeliverable: Element[];
+  /** How many of `stanzas` had reached the socket (their write did not fail): the server may have read them. */
   inDoubt: number;
   /** Stanzas written and not proven read that the log no longer held (beyond its bound). */
   forgotten: number;
@@ -66,6 +74,8 @@ export class DeliveryLog {
   #pending: Array<{ id: string; upTo: number }> = [];
   /** Characters recorded since the last probe. */
   #sinceProbe = 0;
+  /** How often each stanza handed back by the last {@link takeUnconfirmed} had been written, by its text. */
+  #sends = new Map<string, number>();
 
   /** `max`: most stanzas held; beyond it the oldest writes are forgotten (and counted). */
   constructor(domain: string, max: number) {
@@ -152,12 +162,17 @@ export class DeliveryLog {
   takeUnconfirmed(): Unconfirmed {
     const writes = this.#writes.slice(this.#head);
     const unwritten = writes.reduce((n, w) => n + (w.failed ? w.count : 0), 0);
-    const taken: Unconfirmed = {
-      writes: writes.map((w) => w.text),
-      stanzas: this.#held,
-      inDoubt: this.#held - unwritten,
-      forgotten: Math.max(0, this.#base - this.#confirmed),
-    };
+    const taken: Unconfirmed = { stanzas: [], undeliverable: [], inDoubt: 0, forgotten: Math.max(0, this.#base - this.#confirmed) };
+    const sends = new Map<string, number>();
+    for (const stanza of writes.flatMap((w) => parseElements(w.text))) {
+      if (DeliveryLog.isProbe(stanza)) continue;
+      const text = stanza.toString();
+      const n = (this.#sends.get(text) ?? 1) + 1;
+      sends.set(text, n);
+      (n <= MAX_SENDS ? taken.stanzas : taken.undeliverable).push(stanza);
+    }
+    this.#sends = sends;
+    taken.inDoubt = Math.max(0, Math.min(taken.stanzas.length, this.#held - unwritten));
     this.#writes = [];
     this.#head = this.#held = this.#written = this.#confirmed = this.#base = this.#sinceProbe = 0;
     this.#pending = [];

@@ -10,9 +10,8 @@
 import type { Element } from "@xmpp/component";
 import { referencedStanzaIds } from "../protocol/xep0359.js";
 import { bareJid, isFromDomain } from "../protocol/rfc7622.js";
-import { DEFAULT_MAX_STANZA_BYTES, isOverLimit } from "../protocol/stanzaSize.js";
+import { DEFAULT_MAX_STANZA_BYTES, isOverLimit, tooLargeAnswer } from "../protocol/stanzaSize.js";
 import { DeliveryLog } from "./deliveryLog.js";
-import { parseElements } from "../protocol/parseXml.js";
 import { OutboxReport, type DropReason, type OutboxStats } from "./outboxReport.js";
 
 export type { DropReason, OutboxStats } from "./outboxReport.js";
@@ -28,8 +27,6 @@ export interface OutboxConnection {
 
 /** Characters of serialized stanzas joined into one socket write. */
 const WRITE_CHUNK = 64 * 1024;
-/** Reconnects after which a stanza never proven delivered is dropped (`undeliverable`). */
-const MAX_RESENDS = 3;
 
 /** An archived message a failed commit lost: the user's bare JID, the room JID, its stanza-id. */
 export interface LostRow {
@@ -59,7 +56,10 @@ export interface OutboxOptions {
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
   /** Called when stanzas are written again after a reconnect, or refused for their size. */
   onWarning?: (message: string) => void;
-  /** Largest stanza written, in serialized UTF-8 bytes; bigger ones are dropped (`too-large`). @defaultValue 491520 */
+  /**
+   * Largest stanza written, in serialized UTF-8 bytes; bigger ones are dropped (`too-large`), and
+   * an iq result over it is replaced by an iq error (`resource-constraint`). @defaultValue 491520
+   */
   maxStanzaBytes?: number;
   /** Writes to make durable before sending (the store), if any. */
   barrier?: WriteBarrier;
@@ -92,8 +92,6 @@ export class Outbox {
   readonly #barrier: WriteBarrier | undefined;
   /** What was written to this stream and not yet proven read by the server. */
   readonly #log: DeliveryLog;
-  /** How often each stanza written again after the last reconnect was written again, by its text. */
-  #resends = new Map<string, number>();
   #scheduled = false;
   #awaitingCommit = false;
   #queue: Element[] = [];
@@ -142,20 +140,9 @@ export class Outbox {
   /** Puts what the last stream did not prove delivered back in front of the queue, within the bound. */
   #requeueUnconfirmed(): void {
     const taken = this.#log.takeUnconfirmed();
-    if (taken.stanzas === 0 && taken.forgotten === 0) return;
-    // A stanza that keeps breaking the stream (a server limit below maxStanzaBytes) goes at last.
-    const resends = new Map<string, number>();
-    const stanzas: Element[] = [];
-    for (const stanza of taken.writes.flatMap(parseElements)) {
-      if (DeliveryLog.isProbe(stanza)) continue;
-      const text = stanza.toString();
-      const n = (this.#resends.get(text) ?? 0) + 1;
-      resends.set(text, n);
-      if (n <= MAX_RESENDS) stanzas.push(stanza);
-      else this.#report.drop(stanza, "undeliverable");
-    }
-    this.#resends = resends;
-    const inDoubt = Math.min(taken.inDoubt, stanzas.length);
+    if (taken.stanzas.length === 0 && taken.undeliverable.length === 0 && taken.forgotten === 0) return;
+    for (const stanza of taken.undeliverable) this.#report.drop(stanza, "undeliverable");
+    const { stanzas, inDoubt } = taken;
     this.#queue = [...stanzas, ...this.#queue.slice(this.#head)];
     this.#head = 0;
     const over = Math.max(0, this.size - this.#maxQueue);
@@ -272,10 +259,14 @@ export class Outbox {
       while (this.size > 0 && data.length < WRITE_CHUNK) {
         const stanza = this.#queue[this.#head] as Element;
         this.#queue[this.#head++] = undefined as unknown as Element;
-        const text = stanza.toString();
+        let text = stanza.toString();
         if (isOverLimit(text, this.#maxStanzaBytes)) {
-          this.#report.tooLarge(stanza, Buffer.byteLength(text, "utf8"), this.#maxStanzaBytes);
-          continue;
+          const bytes = Buffer.byteLength(text, "utf8");
+          this.#report.tooLarge(stanza, bytes, this.#maxStanzaBytes);
+          // An iq is still answered: an error instead of the result.
+          const answer = tooLargeAnswer(stanza, bytes, this.#maxStanzaBytes);
+          if (!answer) continue;
+          text = answer.toString();
         }
         data += text;
         count++;

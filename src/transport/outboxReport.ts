@@ -10,7 +10,7 @@ import type { Element } from "@xmpp/component";
  * reached, the oldest stanza goes. `too-large`: its serialized size is over `maxStanzaBytes`.
  * `not-durable`: it refers to an archived message that a failed commit lost (see
  * `Outbox.replaceIfLost`). `foreign-from`: its `from` is outside the component domain.
- * `undeliverable`: written on three connections in a row that each died before the server was
+ * `undeliverable`: written on four connections in a row that each died before the server was
  * proven to have read it (a server whose size limit is below `maxStanzaBytes` closes the stream on it).
  */
 export type DropReason = "foreign-from" | "queue-full" | "too-large" | "not-durable" | "undeliverable";

@@ -4,7 +4,9 @@
  */
 import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
+import { parseElements } from "../../src/protocol/parseXml.js";
 import { Outbox } from "../../src/transport/outbox.js";
+import { qualifiedTree } from "../helpers/stanzas.js";
 import { FakeConnection } from "../helpers/fakeConnection.js";
 
 const stanza = (id: string, body = "") => xml("message", { id, from: "room@muc.example.org/bob", to: "alice@example.org/a" }, body ? xml("body", {}, body) : undefined);
@@ -155,5 +157,29 @@ describe("outbox size bound", () => {
     expect(drops).toEqual(["wide too-large"]);
     expect(outbox.stats.dropped["too-large"]).toBe(1);
     expect(warnings).toEqual([expect.stringMatching(/^dropped a message to alice@example\.org\/a of 27\d{3} bytes: over maxStanzaBytes \(20000 bytes\)$/)]);
+  });
+
+  it("answers an iq whose result is over the bound with resource-constraint instead, in its place", async () => {
+    const { c, outbox, drops } = setup({ maxStanzaBytes: 20_000 });
+    const data: string[] = [];
+    const write = c.write.bind(c);
+    c.write = async (d: string) => {
+      data.push(d);
+      await write(d);
+    };
+    outbox.send(xml("iq", { type: "result", id: "members", from: "room@muc.example.org", to: "alice@example.org/a" }, xml("query", {}, "x".repeat(25_000))));
+    outbox.send(stanza("after"));
+    await tick();
+    const [reply] = parseElements(data.join("")).filter((s) => s.name === "iq" && s.attrs.id === "members");
+    expect(reply!.attrs).toEqual({ type: "error", id: "members", from: "room@muc.example.org", to: "alice@example.org/a" });
+    expect(qualifiedTree(reply!, "jabber:component:accept")).toEqual([
+      "{jabber:component:accept}iq",
+      "  {jabber:component:accept}error",
+      "    {urn:ietf:params:xml:ns:xmpp-stanzas}resource-constraint",
+      "    {urn:ietf:params:xml:ns:xmpp-stanzas}text",
+    ]);
+    expect(reply!.getChild("error")!.getChildText("text")).toContain("over this gateway's limit of 20000 bytes");
+    expect(c.written).toEqual(["after"]);
+    expect(drops).toEqual(["members too-large"]);
   });
 });
