@@ -93,6 +93,7 @@ export class Outbox {
   /** What was written to this stream and not yet proven read by the server. */
   readonly #log: DeliveryLog;
   #scheduled = false;
+  #probeTimer: NodeJS.Timeout | undefined;
   #awaitingCommit = false;
   #queue: Element[] = [];
   #head = 0;
@@ -127,10 +128,7 @@ export class Outbox {
     return this.#report.stats();
   }
 
-  /**
-   * Takes an incoming stanza if it is one of the outbox's delivery probes (see
-   * {@link DeliveryLog}); true when it was, and nothing else should handle it.
-   */
+  /** True for one of the outbox's delivery probes ({@link DeliveryLog}), which it takes: nothing else should see it. */
   confirm(stanza: Element): boolean {
     if (!this.#log.confirm(stanza)) return false;
     if (this.#log.unconfirmed) this.#schedule();
@@ -198,6 +196,17 @@ export class Outbox {
       this.#scheduled = false;
       this.#pump();
     });
+  }
+
+  /** Pumps again when the log's next probe is due (an idle timer: it keeps no process alive). */
+  #probeLater(): void {
+    const wait = this.#log.probeDueIn();
+    if (wait === undefined || this.#probeTimer) return;
+    this.#probeTimer = setTimeout(() => {
+      this.#probeTimer = undefined;
+      this.#pump();
+    }, wait);
+    this.#probeTimer.unref();
   }
 
   /** Pumps once the store's pending writes are committed. */
@@ -279,6 +288,7 @@ export class Outbox {
     if (this.size === 0 && connection.status === "online" && !this.#waitingForDrain) {
       const probe = this.#log.probe();
       if (probe) this.#write(probe.toString());
+      else this.#probeLater();
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);

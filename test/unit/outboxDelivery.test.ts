@@ -46,7 +46,7 @@ describe("outbox across a reconnect", () => {
     expect(warnings).toEqual(["re-sending 2 stanza(s) written to a connection that died before the server was proven to have read them; 2 of them had reached the socket and may arrive twice"]);
   });
 
-  it("probes after a write when no probe is in flight, and again once it is answered and more was written", async () => {
+  it("probes after a write when no probe is in flight, and again, at least 10 ms later, once it is answered and more was written", async () => {
     const { c, outbox } = setup();
     outbox.send(stanza("1"));
     await tick();
@@ -55,6 +55,8 @@ describe("outbox across a reconnect", () => {
     expect(c.probes).toHaveLength(1);
     c.answerProbes(outbox);
     await tick();
+    expect(c.probes).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 15));
     expect(c.probes).toHaveLength(1);
     c.answerProbes(outbox);
     await tick();
