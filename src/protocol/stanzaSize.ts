@@ -80,7 +80,7 @@ export function tooLargeAnswer(stanza: Element, bytes: number, limit: number): E
 }
 
 /**
- * Throws a `RangeError` naming the limit when a text the plugin gives (a body, a subject) would
+ * Throws a `RangeError` naming the limit when a text the plugin gives (a message body) would
  * make a stanza over `limit` bytes: its escaped bytes plus {@link ECHO_ALLOWANCE_BYTES}.
  *
  * @param what - how the call is named in the message, e.g. `"sendText"`
