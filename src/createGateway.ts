@@ -15,6 +15,7 @@ import { IqCaller } from "./transport/iqCaller.js";
 import { HttpUpload } from "./transport/httpUpload.js";
 import { Privileges } from "./transport/privileges.js";
 import { createRouter } from "./actors/router.js";
+import { DEFAULT_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 
 export type { GatewayOptions } from "./gatewayOptions.js";
 export type { ShutdownTally } from "./actors/roomShutdown.js";
@@ -64,6 +65,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const domain = options.domain?.toLowerCase();
   const onError = options.onError ?? (() => {});
+  const warn = options.onWarning ?? (() => {});
+  const maxStanzaBytes = options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
   const given = options.store;
   const ownStore = given === undefined || typeof given === "string";
   const store: Store = ownStore
@@ -78,6 +81,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxQueue: options.maxOutboxQueue,
       onError,
       onDrop: options.onDrop,
+      onWarning: warn,
+      maxStanzaBytes,
       barrier: store,
     });
   } catch (error) {
@@ -87,9 +92,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const send = (stanza: Element) => connection.outbox.send(stanza);
   const iqCaller = new IqCaller(send);
   const privileges = new Privileges();
-  const warn = options.onWarning ?? (() => {});
   const uploads = new HttpUpload({ domain, service: options.uploadService, iqCaller, warn });
-  const services = { domain, iqCaller, privileges, send, warn, uploads };
+  const services = { domain, iqCaller, privileges, send, warn, uploads, maxStanzaBytes };
   let registry: RoomRegistry;
   const sessions = new SessionDirectory(options.plugin, (session) => {
     session._host = registry.sessionHost(session);
@@ -116,6 +120,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     onError,
     iqCaller,
     privileges,
+    maxStanzaBytes,
   });
   connection.onStanza(route);
   // Sessions of the users the plugin names start as soon as the gateway is online.

@@ -6,7 +6,8 @@
 import type { Element } from "@xmpp/component";
 import type { InspectionEvent } from "xstate";
 import type { GatewayPlugin } from "./legacy/plugin.js";
-import { check, checkFunction, checkNonEmptyString, checkPositiveInteger } from "./optionChecks.js";
+import { check, checkFunction, checkIntegerRange, checkNonEmptyString, checkPositiveInteger } from "./optionChecks.js";
+import { MAX_MAX_STANZA_BYTES, MIN_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 import { checkStoreOptions } from "./store/retention.js";
 import type { Store, StoreOptions } from "./store/types.js";
 import type { DropReason } from "./transport/outbox.js";
@@ -50,8 +51,25 @@ export interface GatewayOptions {
   maxRooms?: number;
   /** Milliseconds without a stanza after which an idle room passivates. @defaultValue 600000 (10 min) */
   idleMs?: number;
-  /** Most stanzas queued while the connection is down. @defaultValue 100000 */
+  /**
+   * Most stanzas queued while the connection is down, and most kept after a write until the
+   * server is proven to have read them (they are written again after a reconnect). Beyond it the
+   * oldest are dropped and reported (`onDrop` with `queue-full`, `onWarning`).
+   * @defaultValue 100000
+   */
   maxOutboxQueue?: number;
+  /**
+   * Largest stanza the gateway sends, in serialized UTF-8 bytes. Keep it at or under the
+   * server's limit for component stanzas (Prosody 0.12: `component_stanza_size_limit`, 512 KiB by
+   * default; ejabberd: the `max_stanza_size` of the component listener) and what servers accept
+   * from each other (512 KiB by default in both): a server closes the component's stream on a
+   * stanza over its limit. A user's stanza that could not be echoed within it gets
+   * `policy-violation` and never reaches the plugin; a plugin text that could not be sent within
+   * it throws a `RangeError` at its call (`sendText`, `correct`); the outbox drops any stanza over
+   * it (`onDrop` with `too-large`). To raise it, raise the server's limits first.
+   * @defaultValue 491520 (480 KiB)
+   */
+  maxStanzaBytes?: number;
   /**
    * How long {@link Gateway.stop} lets a legacy callback that is running finish, in ms. Queued
    * requests are refused at once; a callback still running after this is abandoned (its
@@ -66,7 +84,11 @@ export interface GatewayOptions {
   inspect?: ((event: InspectionEvent) => void) | { next?: (event: InspectionEvent) => void };
   /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
   onError?: (error: unknown) => void;
-  /** Things the user may want to know about, e.g. a bookmark that fell back to an invitation, or a message the store could not archive (with the store's error). */
+  /**
+   * Things the user may want to know about, e.g. a bookmark that fell back to an invitation, a
+   * message the store could not archive (with the store's error), stanzas written again after a
+   * reconnect, or a stanza dropped for its size.
+   */
   onWarning?: (message: string, error?: unknown) => void;
   /** Stanzas the outbox dropped, with the reason. */
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
@@ -100,6 +122,7 @@ export function checkGatewayOptions(options: GatewayOptions): void {
   for (const name of ["mailboxSize", "callbackTimeoutMs", "maxRooms", "idleMs", "maxOutboxQueue"] as const) {
     checkPositiveInteger(name, o[name]);
   }
+  checkIntegerRange("maxStanzaBytes", o.maxStanzaBytes, MIN_MAX_STANZA_BYTES, MAX_MAX_STANZA_BYTES, "bytes");
   if (o.shutdownGraceMs !== undefined) {
     check(Number.isInteger(o.shutdownGraceMs) && o.shutdownGraceMs >= 0 && o.shutdownGraceMs <= 600_000, "shutdownGraceMs", "an integer from 0 to 600000 (ms)", o.shutdownGraceMs);
   }

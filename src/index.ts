@@ -44,3 +44,5 @@ export type { Store, StoreOptions, StoredAvatar, RoomRecord, ParticipantRecord, 
 export type { AvatarSource, BookmarkOptions } from "./legacy/roomServiceTypes.js";
 export { createInspector } from "./inspect/index.js";
 export type { CallInFlight, InspectedEvent, Inspector, InspectorOptions, RoomStatus, RoomView, UserGroup } from "./inspect/index.js";
+export { DEFAULT_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
+export type { DropReason, OutboxStats } from "./transport/outbox.js";

@@ -26,6 +26,12 @@ export function checkPositiveInteger(name: string, value: unknown, optional = tr
   check(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max, name, `an integer from 1 to ${max}`, value);
 }
 
+/** An integer from `min` to `max` (in `unit`), when given. @internal */
+export function checkIntegerRange(name: string, value: unknown, min: number, max: number, unit: string): void {
+  if (value === undefined) return;
+  check(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, name, `an integer from ${min} to ${max} (${unit})`, value);
+}
+
 /** A function, when given. @internal */
 export function checkFunction(name: string, value: unknown): void {
   if (value !== undefined) check(typeof value === "function", name, "a function", value);

@@ -17,6 +17,8 @@
 --   TESTBED_NATIVE_MUC       "1": also serve Prosody's own MUC at conference.localhost
 --   TESTBED_PRIVILEGED       "1": grant XEP-0356 privileges (mod_privilege) to the components
 --   TESTBED_PLUGIN_PATHS     optional, comma-separated extra module folders
+--   TESTBED_C2S_STANZA_SIZE_LIMIT  optional: c2s_stanza_size_limit in bytes (what a client
+--                            may send; Prosody 0.12's default is 256 KiB)
 --
 -- Prosody evaluates this file in a sandbox: a plain assignment sets a config
 -- option of the current section, `local` variables are just Lua.
@@ -53,6 +55,7 @@ local privileged = env("TESTBED_PRIVILEGED", "0") == "1"
 local http_port = tonumber(env("TESTBED_HTTP_PORT", "0"))
 local websocket = env("TESTBED_WEBSOCKET", "0") == "1"
 local upload = env("TESTBED_UPLOAD", "0") == "1"
+local c2s_stanza_limit = tonumber(env("TESTBED_C2S_STANZA_SIZE_LIMIT", "0"))
 
 -- Debian's prosody-modules installs into /usr/lib/prosody/modules (mod_x/mod_x.lua).
 local module_dirs = split_commas(env("TESTBED_PLUGIN_PATHS", ""))
@@ -83,6 +86,12 @@ c2s_direct_tls_ports = {}
 -- Plain TCP with PLAIN auth is fine on loopback.
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
+
+-- Only when asked: a client may then send stanzas bigger than Prosody's default 256 KiB. The
+-- component's limit (component_stanza_size_limit, 512 KiB by default) is left as it is.
+if c2s_stanza_limit > 0 then
+	c2s_stanza_size_limit = c2s_stanza_limit
+end
 
 authentication = "internal_plain"
 storage = "internal"

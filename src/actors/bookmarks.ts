@@ -30,6 +30,8 @@ export interface GatewayServices {
   warn(message: string, error?: unknown): void;
   /** Uploads the bytes participants send (XEP-0363); none: `sendFile` with bytes fails. */
   uploads?: FileUploader;
+  /** The gateway's `maxStanzaBytes`: a plugin text that could not be sent within it throws at its call. */
+  maxStanzaBytes?: number;
 }
 
 /**

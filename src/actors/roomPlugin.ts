@@ -28,6 +28,16 @@ import type { StanzaSink } from "./roomFanOut.js";
 import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
 import type { OutgoingFile } from "../legacy/files.js";
 import { NO_UPLOADS, ReportOrder, sendFile } from "./fileTraffic.js";
+import { checkPluginText } from "../protocol/stanzaSize.js";
+
+/**
+ * Refuses, at the plugin's own call, a text too big for one stanza: a `RangeError` naming the
+ * limit (XEP-0045 and XEP-0308 define no way to split a message, so none is split).
+ */
+function checkTrafficSize(traffic: PluginTraffic, limit: number): void {
+  if (traffic.kind === "message") checkPluginText("sendText", traffic.body, limit);
+  else if (traffic.kind === "correction") checkPluginText("correct", traffic.body, limit);
+}
 
 /**
  * What the adapter reaches of its room: plain references, no closures (a closure per room that
@@ -61,6 +71,8 @@ export class PluginAdapter implements RoomHost {
   }
 
   tell(traffic: PluginTraffic): void {
+    const limit = this.#parts.services?.maxStanzaBytes;
+    if (limit !== undefined) checkTrafficSize(traffic, limit);
     if (this.#order?.holds(traffic)) return;
     // While muted (the machine's tag), these reports change nothing the user sees or the store
     // keeps: updateInfo's and fillParticipants' ends save the room and its list. Not sending them

@@ -22,6 +22,7 @@ import type { IqCaller } from "../transport/iqCaller.js";
 import type { Privileges } from "../transport/privileges.js";
 import { splitJid } from "../protocol/rfc7622.js";
 import { isStopped } from "../machines/roomStatus.js";
+import { isTooBigToEcho, tooBigError } from "../protocol/stanzaSize.js";
 
 /** What the router needs. */
 export interface RouterContext {
@@ -35,6 +36,11 @@ export interface RouterContext {
   registry: RoomRegistry;
   send(stanza: Element): void;
   onError(error: unknown): void;
+  /**
+   * The gateway's `maxStanzaBytes`: a user's stanza whose echo could exceed it is refused here
+   * (`policy-violation`), before any room or plugin sees it. None: no check.
+   */
+  maxStanzaBytes?: number;
 }
 
 type Parts = NonNullable<ReturnType<typeof splitJid>>;
@@ -132,6 +138,9 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
         replyError(stanza, { condition: "jid-malformed", text: "Only users' full JIDs can use this gateway" });
         return;
       }
+      // The one size check of what users send: nothing too big to echo reaches a room or the plugin.
+      const limit = context.maxStanzaBytes;
+      if (limit !== undefined && isTooBigToEcho(stanza, limit)) return replyError(stanza, tooBigError(limit));
       const user = `${from.local}@${from.domain}`;
       const key = `${user}\n${to.local}`;
       const chain = chains.get(key);

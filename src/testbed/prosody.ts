@@ -45,6 +45,11 @@ export interface ProsodyOptions {
   dir?: string;
   /** How long to wait for both listeners, per attempt; default 10 000 ms. */
   startTimeoutMs?: number;
+  /**
+   * Prosody's `c2s_stanza_size_limit` in bytes (what a client may send); default Prosody's own
+   * (256 KiB in 0.12). The component limit stays Prosody's default (512 KiB in 0.12).
+   */
+  c2sStanzaSizeLimit?: number;
 }
 
 /** A running test-bed Prosody. */
@@ -224,6 +229,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
       TESTBED_WEBSOCKET: opts.websocket ? "1" : "0",
       TESTBED_UPLOAD: opts.upload ? "1" : "0",
       TESTBED_UPLOAD_MAX: String((typeof opts.upload === "object" && opts.upload.maxFileSize) || 10 * 1024 * 1024),
+      TESTBED_C2S_STANZA_SIZE_LIMIT: opts.c2sStanzaSizeLimit ? String(opts.c2sStanzaSizeLimit) : "",
     };
     const result = await attemptStart(bin, dir, env, opts.startTimeoutMs ?? 10_000);
     if (result.ok) return makeHandle(result.child, dir, secret, ports, { websocket: opts.websocket === true, upload: Boolean(opts.upload) });

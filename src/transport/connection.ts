@@ -7,7 +7,7 @@
  * every iq with service-unavailable before mucstate could.
  */
 import { type Component, type Element, component } from "@xmpp/component";
-import { type DropReason, Outbox, type WriteBarrier } from "./outbox.js";
+import { type DropReason, Outbox, type OutboxOptions, type WriteBarrier } from "./outbox.js";
 
 /** Options of {@link createConnection}. */
 export interface ConnectionOptions {
@@ -23,6 +23,10 @@ export interface ConnectionOptions {
   onError?: (error: unknown) => void;
   /** Called for every stanza the outbox drops. */
   onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
+  /** Called when the outbox writes stanzas again after a reconnect, or refuses one for its size. */
+  onWarning?: (message: string) => void;
+  /** Largest stanza the outbox writes, in bytes (see {@link OutboxOptions.maxStanzaBytes}). */
+  maxStanzaBytes?: number;
   /** Writes the outbox makes durable before it sends (the store's group commit). */
   barrier?: WriteBarrier;
 }
@@ -31,7 +35,7 @@ export interface ConnectionOptions {
 export interface Connection {
   readonly entity: Component;
   readonly outbox: Outbox;
-  /** Registers the one handler of incoming stanzas. */
+  /** Registers the one handler of incoming stanzas (the outbox's delivery probes never reach it). */
   onStanza(handler: (stanza: Element) => void): void;
   /** Connects; resolves when the component is online. */
   start(): Promise<void>;
@@ -59,20 +63,31 @@ export function createConnection(options: ConnectionOptions): Connection {
   entity.on("error", onError);
   // Stanzas are small and latency matters: do not let Nagle's algorithm hold them back.
   entity.on("online", () => (entity.socket as { setNoDelay?: (on: boolean) => void } | null)?.setNoDelay?.(true));
-  const outbox = new Outbox(entity, { domain: options.domain, maxQueue: options.maxQueue, onDrop: options.onDrop, barrier: options.barrier });
+  const outbox = new Outbox(entity, {
+    domain: options.domain,
+    maxQueue: options.maxQueue,
+    onDrop: options.onDrop,
+    onWarning: options.onWarning,
+    maxStanzaBytes: options.maxStanzaBytes,
+    barrier: options.barrier,
+  });
   let stopping = false;
+  let handler: ((stanza: Element) => void) | undefined;
+  entity.on("stanza", (stanza: Element) => {
+    // The outbox's delivery probes come back to it, and go no further.
+    if (outbox.confirm(stanza) || !handler) return;
+    try {
+      handler(stanza);
+    } catch (error) {
+      onError(error);
+    }
+  });
 
   return {
     entity,
     outbox,
-    onStanza(handler) {
-      entity.on("stanza", (stanza: Element) => {
-        try {
-          handler(stanza);
-        } catch (error) {
-          onError(error);
-        }
-      });
+    onStanza(h) {
+      handler = h;
     },
     async start() {
       await entity.start();

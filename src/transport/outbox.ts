@@ -1,57 +1,26 @@
 /**
  * The one place stanzas leave the process: sends only while the component is online, keeps a
  * bounded queue while it reconnects, honours socket back-pressure, refuses any stanza whose
- * `from` is outside the component domain, and holds stanzas while the store has uncommitted
- * writes (a group commit), writing them once the commit is done, except those that refer to a
- * message the commit lost.
+ * `from` is outside the component domain or whose size is over `maxStanzaBytes`, and holds
+ * stanzas while the store has uncommitted writes (a group commit), writing them once the commit
+ * is done, except those that refer to a message the commit lost. What it wrote to a connection
+ * that died before the server was known to have read it is written again, first, on the next
+ * one (see {@link DeliveryLog}).
  */
 import type { Element } from "@xmpp/component";
 import { isFromDomain } from "../protocol/rfc7622.js";
+import { DEFAULT_MAX_STANZA_BYTES, isOverLimit, tooLargeAnswer } from "../protocol/stanzaSize.js";
+import { DeliveryLog } from "./deliveryLog.js";
 import { type LostRow, LostRows, type Substitute } from "./lostRows.js";
+import { OutboxReport, type OutboxStats } from "./outboxReport.js";
+import type { OutboxConnection, OutboxOptions, WriteBarrier } from "./outboxTypes.js";
 
 export type { LostRow, Substitute } from "./lostRows.js";
-
-/** The part of a component connection (an @xmpp/connection) the outbox uses. */
-export interface OutboxConnection {
-  status: string;
-  socket: { writableLength: number; once(event: "drain", listener: () => void): unknown } | null;
-  /** Writes serialized stanzas to the stream; rejects when the stream is closing or broken. */
-  write(data: string): Promise<void>;
-  on(event: "online", listener: () => void): unknown;
-}
+export type { DropReason, OutboxStats } from "./outboxReport.js";
+export type { OutboxConnection, OutboxOptions, WriteBarrier } from "./outboxTypes.js";
 
 /** Characters of serialized stanzas joined into one socket write. */
 const WRITE_CHUNK = 64 * 1024;
-
-/**
- * Writes that must be durable before anything is sent: the {@link Store}'s group commit. While
- * `uncommitted` is true, stanzas wait until `afterCommit` calls back with the messages it lost.
- */
-export interface WriteBarrier {
-  readonly uncommitted: boolean;
-  afterCommit(listener: (lost: readonly LostRow[]) => void): void;
-}
-
-/**
- * Why the outbox dropped a stanza. `not-durable`: it refers to an archived message the store
- * lost, and nothing may go out instead (a MAM result, an echo to the sender's other resources;
- * see {@link Outbox.replaceIfLost}).
- */
-export type DropReason = "foreign-from" | "queue-full" | "send-failed" | "not-durable";
-
-/** Options of {@link Outbox}. */
-export interface OutboxOptions {
-  /** The component domain; every `from` must be inside it. */
-  domain: string;
-  /** Most stanzas kept while offline or back-pressured; the oldest are dropped beyond it. */
-  maxQueue?: number;
-  /** Bytes buffered in the socket above which the outbox waits for `drain`. */
-  highWaterMark?: number;
-  /** Called for every dropped stanza (for logs and metrics). */
-  onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
-  /** Writes to make durable before sending (the store), if any. */
-  barrier?: WriteBarrier;
-}
 
 /**
  * A FIFO of outgoing stanzas in front of the component connection.
@@ -75,9 +44,13 @@ export class Outbox {
   readonly #domain: string;
   readonly #maxQueue: number;
   readonly #highWaterMark: number;
-  readonly #onDrop: NonNullable<OutboxOptions["onDrop"]>;
+  readonly #maxStanzaBytes: number;
+  readonly #report: OutboxReport;
   readonly #barrier: WriteBarrier | undefined;
+  /** What was written to this stream and not yet proven read by the server. */
+  readonly #log: DeliveryLog;
   #scheduled = false;
+  #probeTimer: NodeJS.Timeout | undefined;
   #awaitingCommit = false;
   #queue: Element[] = [];
   #head = 0;
@@ -96,13 +69,42 @@ export class Outbox {
     this.#domain = options.domain;
     this.#maxQueue = maxQueue;
     this.#highWaterMark = options.highWaterMark ?? 256 * 1024;
-    this.#onDrop = options.onDrop ?? (() => {});
+    this.#maxStanzaBytes = options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
+    this.#report = new OutboxReport(options.onDrop, options.onWarning);
     this.#barrier = options.barrier;
-    // A new stream has a new socket: a drain awaited on the old one will never come.
+    this.#log = new DeliveryLog(options.domain, maxQueue);
+    // A new stream has a new socket: a drain awaited on the old one will never come. What the
+    // old one did not prove delivered goes first.
     connection.on("online", () => {
       this.#waitingForDrain = false;
+      this.#requeueUnconfirmed();
       this.#pump();
     });
+  }
+
+  /** Counters of what was written again and what was dropped, by reason, since the start. */
+  get stats(): OutboxStats {
+    return this.#report.stats();
+  }
+
+  /** True for one of the outbox's delivery probes ({@link DeliveryLog}), which it takes: nothing else should see it. */
+  confirm(stanza: Element): boolean {
+    if (!this.#log.confirm(stanza)) return false;
+    if (this.#log.unconfirmed) this.#schedule();
+    return true;
+  }
+
+  /** Puts what the last stream did not prove delivered back in front of the queue, within the bound. */
+  #requeueUnconfirmed(): void {
+    const taken = this.#log.takeUnconfirmed();
+    if (taken.stanzas.length === 0 && taken.undeliverable.length === 0 && taken.forgotten === 0) return;
+    for (const stanza of taken.undeliverable) this.#report.drop(stanza, "undeliverable");
+    const { stanzas, inDoubt } = taken;
+    this.#queue = [...stanzas, ...this.#queue.slice(this.#head)];
+    this.#head = 0;
+    const over = Math.max(0, this.size - this.#maxQueue);
+    for (let i = 0; i < over; i++) this.#report.drop(this.#queue[this.#head++] as Element, "queue-full");
+    this.#report.requeued(stanzas.length - over, inDoubt, over, taken.forgotten);
   }
 
   /** Stanzas waiting to be written. */
@@ -113,14 +115,14 @@ export class Outbox {
   /** Queues a stanza and writes it as soon as the connection allows, in order. */
   send(given: Element): void {
     if (!isFromDomain(given.attrs.from, this.#domain)) {
-      this.#onDrop(given, "foreign-from");
+      this.#report.drop(given, "foreign-from");
       return;
     }
     const stanza = this.#settle(given);
     if (!stanza) return;
     if (this.size >= this.#maxQueue) {
       const oldest = this.#queue[this.#head++] as Element;
-      this.#onDrop(oldest, "queue-full");
+      this.#report.drop(oldest, "queue-full");
     }
     this.#queue.push(stanza);
     this.#schedule();
@@ -167,6 +169,17 @@ export class Outbox {
     });
   }
 
+  /** Pumps again when the log's next probe is due (an idle timer: it keeps no process alive). */
+  #probeLater(): void {
+    const wait = this.#log.probeDueIn();
+    if (wait === undefined || this.#probeTimer) return;
+    this.#probeTimer = setTimeout(() => {
+      this.#probeTimer = undefined;
+      this.#pump();
+    }, wait);
+    this.#probeTimer.unref();
+  }
+
   /** Pumps once the store's pending writes are committed. */
   #awaitCommit(): void {
     if (this.#awaitingCommit) return;
@@ -196,7 +209,14 @@ export class Outbox {
   /** `stanza`, or what goes out instead if it refers to a lost message (nothing when dropped). */
   #settle(stanza: Element): Element | undefined {
     if (this.#lost.empty) return stanza;
-    return this.#lost.settle(stanza, this.#substitutes.get(stanza), (s) => this.#onDrop(s, "not-durable"));
+    return this.#lost.settle(stanza, this.#substitutes.get(stanza), (s) => this.#report.drop(s, "not-durable"));
+  }
+
+  /** Writes `data`; the stanzas of a write that fails (`handle`, from the log) never reached the server. */
+  #write(data: string, handle?: object): void {
+    this.#connection.write(data).catch(() => {
+      if (handle) this.#log.failed(handle);
+    });
   }
 
   #pump(): void {
@@ -212,17 +232,32 @@ export class Outbox {
         });
         return;
       }
-      const batch: Element[] = [];
       let data = "";
+      let count = 0;
       while (this.size > 0 && data.length < WRITE_CHUNK) {
         const stanza = this.#queue[this.#head] as Element;
         this.#queue[this.#head++] = undefined as unknown as Element;
-        batch.push(stanza);
-        data += stanza.toString();
+        let text = stanza.toString();
+        if (isOverLimit(text, this.#maxStanzaBytes)) {
+          const bytes = Buffer.byteLength(text, "utf8");
+          this.#report.tooLarge(stanza, bytes, this.#maxStanzaBytes);
+          // An iq is still answered: an error instead of the result.
+          const answer = tooLargeAnswer(stanza, bytes, this.#maxStanzaBytes);
+          if (!answer) continue;
+          text = answer.toString();
+        }
+        data += text;
+        count++;
       }
-      connection.write(data).catch((error: unknown) => {
-        for (const stanza of batch) this.#onDrop(stanza, "send-failed", error);
-      });
+      if (count === 0) continue;
+      // The log adds a probe at the end when one is due: its answer proves the server read the write.
+      const { data: out, handle } = this.#log.record(data, count);
+      this.#write(out, handle);
+    }
+    if (this.size === 0 && connection.status === "online" && !this.#waitingForDrain) {
+      const probe = this.#log.probe();
+      if (probe) this.#write(probe.toString());
+      else this.#probeLater();
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);

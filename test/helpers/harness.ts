@@ -45,9 +45,9 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     idleMs: options.idleMs,
     store,
     inspect: options.inspect,
-    services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]), uploads: options.uploads },
+    services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]), uploads: options.uploads, maxStanzaBytes: options.maxStanzaBytes },
   });
-  const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
+  const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e), maxStanzaBytes: options.maxStanzaBytes });
   return {
     sent,
     errors,
@@ -103,6 +103,8 @@ export interface HarnessOptions {
   inspect?: (event: InspectionEvent) => void;
   /** What uploads the bytes of `participant.sendFile` (XEP-0363); none by default, as without a service. */
   uploads?: FileUploader;
+  /** The gateway's `maxStanzaBytes` (router and plugin checks); none: no checks. */
+  maxStanzaBytes?: number;
 }
 
 /** A join presence from alice's resource to `room/nick`. */

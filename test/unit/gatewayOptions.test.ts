@@ -46,6 +46,8 @@ const cases: Array<[string, Partial<Record<keyof GatewayOptions, unknown>>, stri
   ["maxRooms", { maxRooms: -1 }, "maxRooms option must be an integer from 1 to 2147483647, got -1"],
   ["idleMs", { idleMs: 2 ** 31 }, "idleMs option must be an integer from 1 to 2147483647, got 2147483648"],
   ["maxOutboxQueue", { maxOutboxQueue: "10" }, 'maxOutboxQueue option must be an integer from 1 to 2147483647, got "10"'],
+  ["maxStanzaBytes too small", { maxStanzaBytes: 1000 }, "maxStanzaBytes option must be an integer from 16384 to 67108864 (bytes), got 1000"],
+  ["maxStanzaBytes", { maxStanzaBytes: 300_000.5 }, "maxStanzaBytes option must be an integer from 16384 to 67108864 (bytes), got 300000.5"],
   ["shutdownGraceMs", { shutdownGraceMs: -5 }, "shutdownGraceMs option must be an integer from 0 to 600000 (ms), got -5"],
   ["store", { store: "" }, 'store option must be a Store or the path of a SQLite file, got ""'],
   ["retentionDays", { retentionDays: 0 }, "retentionDays option must be a positive number of days or Infinity, got 0"],
