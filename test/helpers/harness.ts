@@ -15,6 +15,7 @@ import type { GatewayPlugin } from "../../src/legacy/plugin.js";
 import { createRouter } from "../../src/actors/router.js";
 import { defaultServices } from "../../src/actors/bookmarks.js";
 import type { FileUploader } from "../../src/transport/httpUpload.js";
+import type { RoomMachine } from "../../src/machines/roomExtension.js";
 
 export const DOMAIN = "muc.example.org";
 export const ALICE = "alice@example.org";
@@ -45,6 +46,7 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     idleMs: options.idleMs,
     store,
     inspect: options.inspect,
+    machine: options.machine,
     services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]), uploads: options.uploads },
   });
   const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e) });
@@ -103,6 +105,8 @@ export interface HarnessOptions {
   inspect?: (event: InspectionEvent) => void;
   /** What uploads the bytes of `participant.sendFile` (XEP-0363); none by default, as without a service. */
   uploads?: FileUploader;
+  /** The room machine a gateway extended, as `createGateway({ machine })` takes it (checked there, not here). */
+  machine?: RoomMachine;
 }
 
 /** A join presence from alice's resource to `room/nick`. */
