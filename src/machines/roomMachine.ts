@@ -52,7 +52,18 @@ const handleInput = ({ context }: { context: RoomContext }): RoomHandle => ({ ha
 const settleOk = { type: "settle", params: { ok: true } } as const;
 
 /**
- * The room machine. Substitute its actors with `roomMachine.provide({ actors })`.
+ * The room machine. Substitute its actors with `roomMachine.provide({ actors })` (tests, a room
+ * run on its own); in a gateway, give `createGateway({ machine })` a `roomMachine.provide(...)`
+ * that replaces only its extension actions and delays (`ROOM_EXTENSION_ACTIONS`, `ROOM_DELAYS`).
+ *
+ * @example In a gateway: an entry hook on `joined` and a longer timeout for subjects
+ * ```ts
+ * const machine = roomMachine.provide({
+ *   actions: { onEnterJoined: ({ context }) => log.info(`${context.key.room} joined`) },
+ *   delays: { requestTimeout: ({ context }) => (context.current?.kind === "setSubject" ? 120_000 : context.callbackTimeoutMs) },
+ * });
+ * const gateway = createGateway({ domain, secret, service, plugin, machine });
+ * ```
  *
  * @example
  * ```ts
