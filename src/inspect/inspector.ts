@@ -1,6 +1,6 @@
 /**
  * The live inspector: a small HTTP server (node:http, loopback by default) that shows every room
- * actor of a gateway, fed by the XState inspection observer it hands out. The model is
+ * actor of a gateway, following them through `gateway.rooms` (`inspector.watch`). The model is
  * `inspectorState.ts`, the page `inspectorPage.ts`; this file validates the options, serves them
  * and pushes changes as server-sent events.
  */
@@ -79,7 +79,8 @@ const KEEPALIVE_MS = 15_000;
  * @example
  * ```ts
  * const inspector = await createInspector({ port: 7777 });
- * const gateway = createGateway({ ...options, inspect: inspector.inspect });
+ * const gateway = createGateway(options);
+ * inspector.watch(gateway.rooms);
  * console.log(`inspector: ${inspector.url}`);
  * ```
  */
