@@ -115,6 +115,17 @@ describe("onUserJoined and onUserLeft", () => {
     expect(h.warnings.map(([message]) => message)).toEqual([`onUserJoined failed in ${ROOM}: remote-server-timeout`]);
   });
 
+  it("onUserLeft runs for a resource its client reports gone (an error presence), with last", async () => {
+    const h = harness();
+    h.route(joinPresence("irc", "alice", "phone", "j-phone"));
+    await h.until(() => HookRoom.log.includes("joined phone done"));
+    h.route(
+      xml("presence", { from: `${ALICE}/phone`, to: `${ROOM}/alice`, type: "error" }, xml("error", { type: "cancel" }, xml("gone", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }))),
+    );
+    await h.until(() => HookRoom.log.includes("left phone last"));
+    expect(h.registry.peek(ALICE, ROOM)!.snapshot.context.resources).toEqual([]);
+  });
+
   it("a plugin that overrides neither hook queues no request for a join", async () => {
     const h = createHarness({ createSession: (user) => new (class extends LegacySession { override async createRoom(id: string) { return new LegacyRoom(this, id); } })(user) });
     h.route(joinPresence("irc", "alice", "phone"));
