@@ -26,6 +26,7 @@ const LAYERS = {
   gatewayOptions: {
     path: "^src/gatewayOptions\\.ts$",
     mayImport: ["protocol", "optionChecks", "store", "transport", "legacy"],
+    typesOnly: ["machines"],
   },
   createGateway: {
     path: "^src/createGateway\\.ts$",

@@ -6,6 +6,9 @@ import type { Element } from "@xmpp/component";
 import type { InspectionEvent } from "xstate";
 import { DEFAULT_SHUTDOWN_GRACE_MS, type GatewayOptions, checkGatewayOptions } from "./gatewayOptions.js";
 import { RoomRegistry } from "./actors/registry.js";
+import { checkRoomMachine } from "./machines/roomExtension.js";
+import { roomMachine } from "./machines/roomMachine.js";
+import type { RoomLifecycle } from "./actors/roomLifecycle.js";
 import type { ShutdownTally } from "./actors/roomShutdown.js";
 import { SessionDirectory } from "./actors/sessions.js";
 import { type Connection, createConnection } from "./transport/connection.js";
@@ -19,6 +22,7 @@ import { DEFAULT_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 
 export type { GatewayOptions } from "./gatewayOptions.js";
 export type { ShutdownTally } from "./actors/roomShutdown.js";
+export type { LiveRoom, RoomEnding, RoomLifecycle, RoomLifecycleEvent, RoomLifecycleEvents, RoomLifecycleEventType, RoomLifecycleListener, RoomStateValue } from "./actors/roomLifecycle.js";
 
 /** A running gateway. */
 export interface Gateway {
@@ -26,6 +30,12 @@ export interface Gateway {
   readonly connection: Connection;
   readonly registry: RoomRegistry;
   readonly sessions: SessionDirectory;
+  /**
+   * The running rooms, each with its actor and exact snapshot type, and typed events for a room
+   * being created, changing state, passivated, re-activated or ended, and a request being queued
+   * or settled (see {@link RoomLifecycleEvents}). Nobody listening costs nothing.
+   */
+  readonly rooms: RoomLifecycle;
   /** Where rooms archive their messages. */
   readonly store: Store;
   /** Connects to the server; resolves once online. */
@@ -62,6 +72,7 @@ export interface Gateway {
  */
 export function createGateway(options: GatewayOptions): Gateway {
   checkGatewayOptions(options);
+  if (options.machine !== undefined) checkRoomMachine(options.machine, roomMachine);
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const domain = options.domain?.toLowerCase();
   const onError = options.onError ?? (() => {});
@@ -110,6 +121,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     idleMs: options.idleMs,
     inspect: toInspectFunction(options.inspect),
     onError,
+    machine: options.machine,
   });
   const route = createRouter({
     domain,
@@ -136,6 +148,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     connection,
     registry,
     sessions,
+    rooms: registry.rooms,
     store,
     start: () => connection.start(),
     async stop() {

@@ -6,6 +6,7 @@
 import type { Element } from "@xmpp/component";
 import type { InspectionEvent } from "xstate";
 import type { GatewayPlugin } from "./legacy/plugin.js";
+import type { RoomMachine } from "./machines/roomExtension.js";
 import { check, checkFunction, checkIntegerRange, checkNonEmptyString, checkPositiveInteger } from "./optionChecks.js";
 import { MAX_MAX_STANZA_BYTES, MIN_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 import { checkStoreOptions } from "./store/retention.js";
@@ -100,6 +101,14 @@ export interface GatewayOptions {
    * @defaultValue discovered
    */
   uploadService?: string | false;
+  /**
+   * The room machine with the gateway's own extensions: `roomMachine.provide({ actions, delays })`
+   * replacing only the extension actions (`onEnterJoined`, `onExitJoined`, `onRequestSettled`) and
+   * the delays (`callbackTimeout`, `requestTimeout`, `shutdownGrace`); see the README, "Extending
+   * the room machine". The gateway adds the plugin's callbacks as its actors.
+   * @defaultValue `roomMachine`
+   */
+  machine?: RoomMachine;
 }
 
 /** The methods a {@link Store} given as `store` must have. */

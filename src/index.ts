@@ -4,6 +4,17 @@
  */
 export { createGateway } from "./createGateway.js";
 export type { Gateway, GatewayOptions, ShutdownTally } from "./createGateway.js";
+export type {
+  LiveRoom,
+  RoomEnding,
+  RoomLifecycle,
+  RoomLifecycleEvent,
+  RoomLifecycleEvents,
+  RoomLifecycleEventType,
+  RoomLifecycleListener,
+  RoomStateValue,
+} from "./createGateway.js";
+export { ROOM_DELAYS, ROOM_EXTENSION_ACTIONS, type RoomMachine } from "./machines/roomExtension.js";
 export { LegacyRoom } from "./legacy/LegacyRoom.js";
 export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";

@@ -9,11 +9,14 @@ import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { type Actor, createActor } from "xstate";
 import type { RemoveRoomOptions } from "../legacy/LegacySession.js";
-import type { ReadNeeds, RequestKind, RoomEmitted, RoomEvent } from "../machines/roomEvents.js";
+import type { QueuedRequest, ReadNeeds, RequestKind, RoomEmitted, RoomEvent } from "../machines/roomEvents.js";
 import { type PassivatedState, type RoomSnapshot, isIdle, passivatedState, resumedSnapshot } from "../machines/roomStatus.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { runBackfill, wantsHistory } from "./archive.js";
+import type { RoomMachine } from "../machines/roomExtension.js";
 import { bindRoom, sharedRoomMachine } from "./legacyActors.js";
+import { type LiveRoom, type RoomEnding, sameStateValue } from "./roomLifecycle.js";
+import { type UserHook, hasUserHooks, userHookRequest } from "./userHooks.js";
 import { PendingEntries, type RequestHandler } from "./pendingEntries.js";
 import { RoomArchive, lostWarning } from "./roomArchive.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
@@ -29,14 +32,17 @@ export type { RoomActorOptions } from "./roomActorOptions.js";
 export type { RequestHandler } from "./pendingEntries.js";
 
 /** One room of one user, as an XState root actor. */
-export class RoomActor {
+export class RoomActor implements LiveRoom {
   /** The plugin's room. */
   readonly room: RoomActorOptions["room"];
   /** The room's archive writer (and recent messages). */
   readonly archive: RoomArchive;
   /** The avatar cache and loader of this room, for the vCard request handler. */
   readonly avatar: RoomAvatar;
-  readonly #actor: Actor<typeof sharedRoomMachine>;
+  readonly #actor: Actor<RoomMachine>;
+  readonly #lifecycle: RoomActorOptions["lifecycle"];
+  /** The state value of the last step, for `gateway.rooms`' `state` events. */
+  #value: unknown;
   readonly #pending = new PendingEntries();
   readonly #fanOut: RoomFanOut;
   readonly #plugin: PluginAdapter;
@@ -71,35 +77,87 @@ export class RoomActor {
       handle: binding.handle,
     };
     const snapshot = options.resumeFrom && resumedSnapshot(options.resumeFrom, input);
-    this.#actor = createActor(sharedRoomMachine, { input, inspect: options.inspect, ...(snapshot && { snapshot }) });
+    this.#actor = createActor(options.machine ?? sharedRoomMachine, { input, inspect: options.inspect, ...(snapshot && { snapshot }) });
+    const lifecycle = options.lifecycle;
+    this.#lifecycle = lifecycle;
     const plugin = new PluginAdapter({ room, actor: this.#actor, pending: this.#pending, outbox, services: options.services });
     this.#plugin = plugin;
     room._host = plugin;
     this.avatar = new RoomAvatar(room, options.avatars, (announce) => plugin.tell({ kind: "avatar", announce }));
     plugin.avatar = this.avatar;
     this.#fanOut = new RoomFanOut(outbox, plugin);
-    const runtime = { room, outbox, fanOut: this.#fanOut, archive: this.archive, pending: this.#pending, plugin, store, onEnded: options.onEnded, tally: this.#tally };
-    this.#actor.on("*", (event) => {
+    const userHook = (hook: UserHook) => hasUserHooks(room) && this.#queue(undefined, hook.hook === "onUserJoined" ? "userJoined" : "userLeft", userHookRequest(hook));
+    const warn = (message: string, error?: unknown) => this.warn(message, error);
+    const runtime = { room, outbox, fanOut: this.#fanOut, archive: this.archive, pending: this.#pending, plugin, store, onEnded: options.onEnded, tally: this.#tally, userHook, warn };
+    this.#actor.on("*", (emitted) => {
+      const event = emitted as RoomEmitted;
+      const settled = lifecycle?.listening("request.settled") ? this.#timed(event) : undefined;
       try {
-        runEmitted(runtime, event as RoomEmitted);
+        runEmitted(runtime, event);
       } catch (error) {
         options.onError?.(error);
       }
+      if (settled && event.type === "request.settled") {
+        lifecycle?.emit("request.settled", { room: this, id: event.id, ...settled, ok: event.ok, ...(!event.ok && { condition: event.error.condition }) });
+      }
     });
     this.#actor.subscribe({
-      next: () => options.onStep?.(),
+      next: (snapshot) => {
+        options.onStep?.();
+        const from = this.#value;
+        this.#value = snapshot.value;
+        if (from !== undefined && lifecycle?.listening("state") && !sameStateValue(from, snapshot.value)) {
+          lifecycle.emit("state", { room: this, from: from as RoomSnapshot["value"], to: snapshot.value });
+        }
+      },
       error: (error) => {
         binding.unbind();
+        lifecycle?.emit("failed", { room: this, error });
         options.onFailure?.(error);
       },
-      complete: () => binding.unbind(),
+      complete: () => {
+        binding.unbind();
+        const { status, value } = this.#actor.getSnapshot();
+        if (status === "stopped") lifecycle?.emit("passivated", { room: this });
+        else if (status === "done") lifecycle?.emit("ended", { room: this, ending: value as RoomEnding });
+      },
     });
+    lifecycle?.emit(snapshot ? "reactivated" : "created", { room: this });
     this.#actor.start();
   }
 
   /** The machine's snapshot: ask it with the functions of `machines/roomStatus.ts`. */
   get snapshot(): RoomSnapshot {
     return this.#actor.getSnapshot();
+  }
+
+  /** The user's bare JID. */
+  get user(): string {
+    return this.room.session.user;
+  }
+
+  /** The room's JID. */
+  get jid(): string {
+    return this.room.jid;
+  }
+
+  /** The room's XState actor (see {@link LiveRoom.actor}: do not send to it). */
+  get actor(): Actor<RoomMachine> {
+    return this.#actor;
+  }
+
+  /** For a `request.settled` event: the request's kind and timings (a `request.started` notes its start). */
+  #timed(event: RoomEmitted): { kind: QueuedRequest["kind"]; waitedMs: number; durationMs: number } | undefined {
+    if (event.type !== "request.started" && event.type !== "request.settled") return undefined;
+    const entry = this.#pending.get(event.id);
+    if (entry?.type !== "request" || entry.queuedAt === undefined) return undefined;
+    const now = performance.now();
+    if (event.type === "request.started") {
+      entry.startedAt = now;
+      return undefined;
+    }
+    const started = entry.startedAt ?? now;
+    return { kind: entry.kind, waitedMs: started - entry.queuedAt, durationMs: now - (entry.startedAt ?? entry.queuedAt) };
   }
 
   #send(event: RoomEvent): void {
@@ -153,8 +211,18 @@ export class RoomActor {
 
   /** A request for the mailbox: run in arrival order, one at a time, then answered. */
   request(stanza: Element, kind: RequestKind, run: RequestHandler): void {
+    this.#queue(stanza, kind, run);
+  }
+
+  /** Queues a request, from a stanza or (without one) a plugin hook. */
+  #queue(stanza: Element | undefined, kind: RequestKind, run: RequestHandler): void {
     const id = nanoid();
-    this.#pending.set(id, { type: "request", stanza, run, kind });
+    const lifecycle = this.#lifecycle;
+    if (lifecycle?.listening("request.queued") || lifecycle?.listening("request.settled")) {
+      const { mailbox } = this.#actor.getSnapshot().context;
+      this.#pending.set(id, { type: "request", stanza, run, kind, queuedAt: performance.now() });
+      lifecycle.emit("request.queued", { room: this, id, kind, depth: mailbox.length + 1 });
+    } else this.#pending.set(id, { type: "request", stanza, run, kind });
     this.#send({ type: "request", id, kind });
   }
 

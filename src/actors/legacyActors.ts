@@ -7,6 +7,7 @@ import { fromCallback, fromPromise } from "xstate";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { QueuedRequest, RequestOutcome, RoomHandle, RunEvent } from "../machines/roomEvents.js";
+import type { RoomMachine } from "../machines/roomExtension.js";
 import { roomMachine } from "../machines/roomMachine.js";
 import { toStanzaError } from "../protocol/xmppError.js";
 import { RequestAbort, type RequestCancel } from "./requestAbort.js";
@@ -78,34 +79,41 @@ export function bindRoom(room: LegacyRoom, runRequest: RunRequest, hooks: RoomBi
   return { handle, unbind: () => bindings.delete(handle) };
 }
 
+/** The plugin's callbacks as the room machine's named actors; each finds its room by the handle in its input. */
+const legacyActors = {
+  // A call that outlived its timeout does not store what it fetched: its retry will.
+  updateInfo: fromPromise<void, RoomHandle>(({ input, signal }) => {
+    const { room, hooks } = bindingOf(input.handle);
+    return mapped(async () => {
+      await room.updateInfo();
+      if (!signal.aborted) hooks.infoFetched();
+    });
+  }),
+  fillParticipants: fromPromise<void, RoomHandle>(({ input, signal }) => {
+    const { room, hooks } = bindingOf(input.handle);
+    return mapped(async () => {
+      const yielded = await room.fillParticipants();
+      if (yielded && typeof yielded === "object") {
+        for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
+      }
+      if (!signal.aborted) hooks.participantsFilled();
+    });
+  }),
+  backfill: fromPromise<void, RoomHandle>(({ input, signal }) => {
+    const { hooks } = bindingOf(input.handle);
+    return mapped(() => hooks.backfill(signal));
+  }),
+  runRequest: requestRunner,
+};
+
 /**
- * The room machine with the plugin's callbacks as its named actors, shared by every room (one
- * machine per room cost ~33 KiB of heap each). Each actor finds its room by the handle in its input.
+ * `machine` (the room machine, or a gateway's `roomMachine.provide(...)`, see
+ * `machines/roomExtension.ts`) with the plugin's callbacks as its named actors: one machine
+ * shared by every room of a gateway (one machine per room cost ~33 KiB of heap each).
  */
-export const sharedRoomMachine = roomMachine.provide({
-  actors: {
-    // A call that outlived its timeout does not store what it fetched: its retry will.
-    updateInfo: fromPromise<void, RoomHandle>(({ input, signal }) => {
-      const { room, hooks } = bindingOf(input.handle);
-      return mapped(async () => {
-        await room.updateInfo();
-        if (!signal.aborted) hooks.infoFetched();
-      });
-    }),
-    fillParticipants: fromPromise<void, RoomHandle>(({ input, signal }) => {
-      const { room, hooks } = bindingOf(input.handle);
-      return mapped(async () => {
-        const yielded = await room.fillParticipants();
-        if (yielded && typeof yielded === "object") {
-          for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
-        }
-        if (!signal.aborted) hooks.participantsFilled();
-      });
-    }),
-    backfill: fromPromise<void, RoomHandle>(({ input, signal }) => {
-      const { hooks } = bindingOf(input.handle);
-      return mapped(() => hooks.backfill(signal));
-    }),
-    runRequest: requestRunner,
-  },
-});
+export function withLegacyActors(machine: RoomMachine): RoomMachine {
+  return machine.provide({ actors: legacyActors });
+}
+
+/** The library's room machine with the plugin's callbacks, for rooms of a gateway that extends nothing. */
+export const sharedRoomMachine = withLegacyActors(roomMachine);

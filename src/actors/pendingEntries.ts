@@ -19,7 +19,11 @@ export type RequestHandler = (room: LegacyRoom, cancel: RequestCancel) => Promis
 export type Pending =
   | { type: "join"; stanza: Element; resource: string; requestedNick: string; history: HistoryRequest }
   | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
-  | { type: "request"; stanza: Element; run: RequestHandler; kind: RequestKind; plan?: Plan };
+  /**
+   * A request: from a stanza, or, without one, a plugin hook the runtime queued (its failure is a
+   * warning). `queuedAt` and `startedAt` (`performance.now()`) are noted only when `gateway.rooms` listens.
+   */
+  | { type: "request"; stanza: Element | undefined; run: RequestHandler; kind: RequestKind; plan?: Plan; queuedAt?: number; startedAt?: number };
 
 /** Pending entries by id; the map exists only while one does (an idle room holds none, ~180 B saved). */
 export class PendingEntries {

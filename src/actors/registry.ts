@@ -26,6 +26,9 @@ import { RoomActor, type StanzaSink } from "./RoomActor.js";
 import { restoreRoom } from "./roomRecords.js";
 import { addTallies, type ShutdownTally } from "./roomShutdown.js";
 import { wakingHost } from "./wakingHost.js";
+import type { RoomMachine } from "../machines/roomExtension.js";
+import { withLegacyActors } from "./legacyActors.js";
+import { RoomLifecycle } from "./roomLifecycle.js";
 
 /** Options of {@link RoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -50,6 +53,8 @@ export interface RoomRegistryOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Called for a bug in a room actor; a room that failed beyond recovery is forgotten. */
   onError?: (error: unknown) => void;
+  /** The room machine a gateway extended (see `machines/roomExtension.ts`), checked already. @defaultValue `roomMachine` */
+  machine?: RoomMachine;
 }
 
 /**
@@ -79,6 +84,10 @@ export class RoomRegistry {
   #closed = false;
   /** Room avatars by unique id, shared by every room. */
   readonly avatars: AvatarCache;
+  /** The running rooms and their lifecycle events (`gateway.rooms`). */
+  readonly rooms: RoomLifecycle;
+  /** The room machine with the plugin's callbacks, shared by every room of this registry. */
+  readonly #machine: RoomMachine | undefined;
 
   constructor(options: RoomRegistryOptions) {
     for (const key of ["mailboxSize", "callbackTimeoutMs", "maxRooms"] as const) checkPositiveInteger(key, options[key], false);
@@ -86,6 +95,8 @@ export class RoomRegistry {
     const idleMs = options.idleMs ?? 600_000;
     this.#options = options;
     this.avatars = new AvatarCache({ maxBytes: options.avatarCacheBytes });
+    this.rooms = new RoomLifecycle(() => this.all(), options.onError);
+    this.#machine = options.machine && withLegacyActors(options.machine);
     this.#active = new LRUCache<string, RoomActor>({
       max: options.maxRooms,
       ttl: idleMs,
@@ -183,6 +194,8 @@ export class RoomRegistry {
       store: o.store,
       resumeFrom,
       inspect: o.inspect,
+      machine: this.#machine,
+      lifecycle: this.rooms,
       onStep: () => {
         const parked = this.#parked.get(k);
         if (parked && parked === self() && isIdle(parked.snapshot)) queueMicrotask(() => this.#passivateParked(k, parked));

@@ -7,7 +7,9 @@ import type { PassivatedState } from "../machines/roomStatus.js";
 import type { Store } from "../store/types.js";
 import type { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
+import type { RoomMachine } from "../machines/roomExtension.js";
 import type { RoomActor } from "./RoomActor.js";
+import type { RoomLifecycle } from "./roomLifecycle.js";
 import type { StanzaSink } from "./roomFanOut.js";
 
 /** Options of {@link RoomActor}. */
@@ -25,6 +27,10 @@ export interface RoomActorOptions {
   /** What rooms use to talk to the user's server (bookmarks). @defaultValue no privileges */
   services?: GatewayServices;
   inspect?: (event: InspectionEvent) => void;
+  /** The room machine with the plugin's callbacks (`withLegacyActors`). @defaultValue the library's */
+  machine?: RoomMachine;
+  /** Where the room's lifecycle events go (`gateway.rooms`). */
+  lifecycle?: RoomLifecycle;
   /** The machine took a step (the registry checks whether a parked room became idle). */
   onStep?: () => void;
   /** The machine reached a final state (`destroyed`, or `removed`): the room is gone. */

@@ -9,6 +9,7 @@ import type { Store } from "../store/types.js";
 import { ABANDONED, SHUTTING_DOWN } from "../machines/roomErrors.js";
 import type { RoomEmitted } from "../machines/roomEvents.js";
 import type { ShutdownTally } from "./roomShutdown.js";
+import type { UserHook } from "./userHooks.js";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { Status } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
@@ -35,6 +36,10 @@ export interface RoomRuntimeParts {
   onEnded: (() => void) | undefined;
   /** What the gateway's shutdown refused and abandoned in this room. */
   tally: ShutdownTally;
+  /** Queues the plugin's `onUserJoined` / `onUserLeft` in the mailbox, when the plugin overrides either. */
+  userHook: (hook: UserHook) => void;
+  /** The gateway's `onWarning`: a failed hook. */
+  warn: (message: string, error?: unknown) => void;
 }
 
 /** Handles one emitted event of a room's machine; see the module comment. */
@@ -42,7 +47,9 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
   const { room, outbox, pending, fanOut } = parts;
   switch (event.type) {
     case "join.ready":
-      return completeJoin(parts, event.id, event.resource);
+      completeJoin(parts, event.id, event.resource);
+      if (event.entered) parts.userHook({ hook: "onUserJoined", resource: event.resource, first: event.first });
+      return;
     case "join.dropped": {
       // What was held for the join goes with it: a later join of the resource starts afresh.
       const entry = pending.take(event.id);
@@ -66,7 +73,9 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
       const stanzas = entry.plan(event.resources);
       // A request that ends the room stops every join sequence: its presences go out at once.
       const ends = entry.kind === "destroy" || entry.kind === "leave";
-      guardEchoes(entry.stanza, stanzas, outbox, room.jid);
+      const stanza = entry.stanza;
+      if (!stanza) return; // a hook (onUserJoined, onUserLeft) answers nobody
+      guardEchoes(stanza, stanzas, outbox, room.jid);
       return fanOut.sendAnswer(stanzas, ends ? [] : event.streaming, (r) => userJid(room, r), (now) => outbox.sendAll(now));
     }
     case "traffic": {
@@ -79,10 +88,13 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
     }
     case "left":
       fanOut.forget(event.resource);
-      return outbox.send(selfUnavailable(room, userJid(room, event.resource), []));
+      outbox.send(selfUnavailable(room, userJid(room, event.resource), []));
+      parts.userHook({ hook: "onUserLeft", resource: event.resource, last: event.last });
+      return;
     case "gone":
       fanOut.forget(event.resource);
       if (event.kicked) outbox.send(userGone(room, userJid(room, event.resource), Status.ERROR_KICK));
+      parts.userHook({ hook: "onUserLeft", resource: event.resource, last: event.last });
       return;
     case "removal":
       if (event.kick) outbox.sendAll(removedPresences(room, event.resources, event.reason));
@@ -108,7 +120,8 @@ export function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErro
   if (entry?.type === "join") parts.fanOut.forget(entry.resource);
   if (error === SHUTTING_DOWN && entry?.stanza) parts.tally.refused++;
   if (error === ABANDONED && entry) parts.tally.abandoned++;
-  if (entry) answerFailure(entry, error, parts.outbox, parts.room.jid);
+  if (entry?.type === "request" && !entry.stanza) parts.warn(`${entry.kind === "userJoined" ? "onUserJoined" : "onUserLeft"} failed in ${parts.room.jid}: ${error.condition}`, error);
+  else if (entry) answerFailure(entry, error, parts.outbox, parts.room.jid);
 }
 
 function completeJoin(parts: RoomRuntimeParts, id: string, resource: string): void {

@@ -74,11 +74,11 @@ export async function runDemo(argv: string[]): Promise<number> {
     store,
     plugin: createFixtureNetwork(fixture, callLog),
     shutdownGraceMs,
-    inspect: inspector?.inspect,
     onError: (error) => console.error("mucstate:", error instanceof Error ? error.message : error),
     onDrop: (stanza, reason) => console.error(`mucstate: dropped a ${stanza.name} (${reason})`),
     onWarning: (message) => console.error(`mucstate: warning: ${message}`),
   });
+  inspector?.watch(gateway.rooms);
   await gateway.start();
 
   console.log(`mucstate demo gateway online as ${domain} (via ${service}), archive in ${store}`);

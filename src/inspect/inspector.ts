@@ -1,13 +1,13 @@
 /**
  * The live inspector: a small HTTP server (node:http, loopback by default) that shows every room
- * actor of a gateway, fed by the XState inspection observer it hands out. The model is
+ * actor of a gateway, following them through `gateway.rooms` (`inspector.watch`). The model is
  * `inspectorState.ts`, the page `inspectorPage.ts`; this file validates the options, serves them
  * and pushes changes as server-sent events.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { isIP } from "node:net";
-import type { InspectionEvent } from "xstate";
+import type { RoomLifecycle } from "../actors/roomLifecycle.js";
 import { roomMachine } from "../machines/roomMachine.js";
 import { toChartJson } from "./chart.js";
 import { inspectorPage } from "./inspectorPage.js";
@@ -39,8 +39,11 @@ export interface InspectorOptions {
 
 /** A running inspector; see {@link createInspector}. */
 export interface Inspector {
-  /** The XState inspection observer: pass it as `createGateway({ inspect })`. */
-  readonly inspect: (event: InspectionEvent) => void;
+  /**
+   * Follows a gateway's rooms: `inspector.watch(gateway.rooms)` right after `createGateway`
+   * (rooms created before are not shown). Returns the function that stops following new rooms.
+   */
+  watch(rooms: RoomLifecycle): () => void;
   /** The page's address, with the token when there is one. */
   readonly url: string;
   /** Tells that the gateway shuts down: rooms stopping from now on show as `stopped`, not `passivated`. */
@@ -76,7 +79,8 @@ const KEEPALIVE_MS = 15_000;
  * @example
  * ```ts
  * const inspector = await createInspector({ port: 7777 });
- * const gateway = createGateway({ ...options, inspect: inspector.inspect });
+ * const gateway = createGateway(options);
+ * inspector.watch(gateway.rooms);
  * console.log(`inspector: ${inspector.url}`);
  * ```
  */
@@ -93,7 +97,12 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
   const chart = toChartJson(roomMachine);
   const chartJson = JSON.stringify(chart);
   let svg: Promise<string> | undefined;
-  const model = new InspectorModel({ chart, detail, maxEvents });
+  const schedule = () => {
+    if (timer || closed) return;
+    timer = setTimeout(flush, Math.max(0, lastPush + PUSH_INTERVAL_MS - Date.now()));
+    timer.unref();
+  };
+  const model = new InspectorModel({ chart, detail, maxEvents, onObserved: schedule });
   const clients = new Set<ServerResponse>();
   const state = () => ({ at: Date.now(), detail, users: groupByUser(model.rooms()) });
   let timer: NodeJS.Timeout | undefined;
@@ -105,12 +114,6 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
     lastPush = Date.now();
     const rooms = model.takeChanged();
     if (rooms.length > 0) for (const res of clients) sendEvent(res, "rooms", { at: lastPush, rooms });
-  };
-  const inspect = (event: InspectionEvent) => {
-    model.observe(event);
-    if (timer || closed) return;
-    timer = setTimeout(flush, Math.max(0, lastPush + PUSH_INTERVAL_MS - Date.now()));
-    timer.unref();
   };
   const keepalive = setInterval(() => {
     for (const res of clients) res.write(": keepalive\n\n");
@@ -162,7 +165,7 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound}/${query}`;
 
   return {
-    inspect,
+    watch: (rooms) => model.watch(rooms),
     url,
     markShutdown: () => model.markShutdown(),
     close() {

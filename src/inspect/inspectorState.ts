@@ -1,13 +1,18 @@
 /**
- * The live inspector's model: one entry per room (user, room JID), kept from XState inspection
- * events of the room actors (root actors whose context has a room `key`; invoked callbacks are
- * read from the active states). Pure: no sockets, no timers; `inspector.ts` serves it. Unless
+ * The live inspector's model: one entry per room (user, room JID), following a gateway's rooms
+ * through `gateway.rooms` ({@link InspectorModel.watch}): each room created or re-activated is
+ * followed through its actor's typed snapshot and its actor system's inspection events (invoked
+ * callbacks are read from the active states). Pure: no sockets, no timers; `inspector.ts` serves it. Unless
  * `detail` is set, views hold nothing personal: event types, request kinds and ids, error
  * conditions, counts, timings, and JIDs with hashed local parts.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { AnyActorRef, InspectionEvent, StateValue } from "xstate";
+import type { LiveRoom, RoomLifecycle } from "../actors/roomLifecycle.js";
 import type { ChartJson, ChartState } from "./chart.js";
+import { activeStateIds, hashJid, pathOf, toPlain } from "./inspectorFormat.js";
+
+export { activeStateIds, hashJid } from "./inspectorFormat.js";
 
 /** What became of a room's actor: `stopped` by the gateway's shutdown, `removed`: the user was taken out. */
 export type RoomStatus = "active" | "passivated" | "destroyed" | "removed" | "stopped" | "failed";
@@ -65,6 +70,8 @@ export interface InspectorModelOptions {
   maxEvents?: number;
   /** @defaultValue `Date.now` */
   now?: () => number;
+  /** Called after each event of a followed room (the server schedules a push). */
+  onObserved?: () => void;
 }
 
 /** A room: its key, its current actor's session id, what that actor last showed. */
@@ -87,13 +94,14 @@ export class InspectorModel {
   readonly #detail: boolean;
   readonly #maxEvents: number;
   readonly #now: () => number;
+  readonly #onObserved: (() => void) | undefined;
   readonly #label: (jid: string) => string;
   /** Entries by `user \n room`. */
   readonly #entries = new Map<string, Entry>();
   /** Keys of the entries whose actor stopped, oldest first. */
   readonly #gone = new Set<string>();
-  /** Running root actors by session id (null: not a room actor). */
-  readonly #sessions = new Map<string, Entry | null>();
+  /** Followed room actors by session id. */
+  readonly #sessions = new Map<string, Entry>();
   readonly #changed = new Set<Entry>();
   #nextId = 1;
   #shuttingDown = false;
@@ -108,10 +116,33 @@ export class InspectorModel {
     index(options.chart.root);
     this.#detail = options.detail ?? false;
     this.#now = options.now ?? Date.now;
+    this.#onObserved = options.onObserved;
     this.#label = this.#detail ? (jid) => jid : hashJid(randomBytes(16).toString("hex"));
   }
 
-  /** Takes one inspection event (pass as `createGateway({ inspect })`); never throws. */
+  /**
+   * Follows the rooms of a gateway (`gateway.rooms`) created or re-activated from now on.
+   * Returns the function that stops following new ones.
+   */
+  watch(rooms: RoomLifecycle): () => void {
+    const follow = ({ room }: { room: LiveRoom }) => this.follow(room);
+    const offs = [rooms.on("created", follow), rooms.on("reactivated", follow)];
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** Follows one room's actor: call it before the actor starts (as `gateway.rooms` does), to see its first step. */
+  follow(room: LiveRoom): void {
+    const sessionId = room.actor.sessionId;
+    this.#sessions.set(sessionId, this.#bind(room.user, room.jid, sessionId));
+    room.actor.system.inspect((event) => {
+      this.observe(event);
+      this.#onObserved?.();
+    });
+  }
+
+  /** Takes one inspection event of a followed room's actor system; never throws. */
   observe(event: InspectionEvent): void {
     try {
       this.#observe(event);
@@ -140,14 +171,12 @@ export class InspectorModel {
   #observe(event: InspectionEvent): void {
     const ref = event.actorRef as AnyActorRef;
     if (ref.sessionId !== event.rootId || event.type === "@xstate.actor") return;
-    let entry = this.#sessions.get(ref.sessionId);
-    if (entry === undefined) {
-      entry = this.#bind((ref.getSnapshot() as Snapshot).context?.key, ref.sessionId);
-      this.#sessions.set(ref.sessionId, entry);
-    }
+    const entry = this.#sessions.get(ref.sessionId);
+    // Not a followed room (an invoked callback, another root actor).
+    if (entry === undefined) return;
     const snapshot = event.type === "@xstate.snapshot" ? (event.snapshot as Snapshot) : undefined;
-    if (entry === null || entry.sessionId !== ref.sessionId) {
-      // Not a room, or replaced by a newer actor of the same room: forgotten once it stops.
+    if (entry.sessionId !== ref.sessionId) {
+      // Replaced by a newer actor of the same room: forgotten once it stops.
       if (snapshot && snapshot.status !== "active") this.#sessions.delete(ref.sessionId);
       return;
     }
@@ -169,9 +198,7 @@ export class InspectorModel {
   }
 
   /** The entry of a new room actor: a fresh one, or its room's old one made active again. */
-  #bind(key: unknown, sessionId: string): Entry | null {
-    const { user, room } = (key ?? {}) as { user?: unknown; room?: unknown };
-    if (typeof user !== "string" || typeof room !== "string" || room === "") return null;
+  #bind(user: string, room: string, sessionId: string): Entry {
     const k = `${user}\n${room}`;
     const now = this.#now();
     const entry: Entry = this.#entries.get(k) ?? {
@@ -259,42 +286,7 @@ export class InspectorModel {
   }
 }
 
-/** The ids of the chart's nodes that a state value makes active: the root, regions, substates. */
-export function activeStateIds(root: ChartState, value: StateValue): string[] {
-  const ids: string[] = [];
-  const visit = (state: ChartState, v: StateValue): void => {
-    ids.push(state.id);
-    const entries: Array<[string, StateValue | undefined]> = typeof v === "string" ? [[v, {}]] : Object.entries(v);
-    for (const [key, sub] of entries) {
-      const child = state.states.find((s) => s.key === key);
-      if (child) visit(child, sub ?? {});
-    }
-  };
-  visit(root, value);
-  return ids;
-}
-
-/** Labels JIDs by 8 hex digits of an HMAC-SHA-256 under `salt`, keeping the domain: `#1f2e3d4c@localhost`. */
-export function hashJid(salt: string): (jid: string) => string {
-  return (jid) => `#${createHmac("sha256", salt).update(jid).digest("hex").slice(0, 8)}@${jid.slice(jid.lastIndexOf("@") + 1)}`;
-}
-
 function statusOf({ status, value }: Snapshot, shuttingDown: boolean): RoomStatus {
   if (status === "done") return value === "removed" ? "removed" : value === "stopped" ? "stopped" : "destroyed";
   return status === "stopped" ? (shuttingDown ? "stopped" : "passivated") : status === "error" ? "failed" : "active";
-}
-
-/** A state value as a dotted path of keys (`uninitialized.fetching`); regions joined by commas. */
-function pathOf(value: StateValue | undefined): string {
-  if (value === undefined || typeof value === "string") return value ?? "";
-  return Object.entries(value).map(([key, sub]) => [key, pathOf(sub)].filter(Boolean).join(".")).join(",");
-}
-
-/** A JSON-safe copy of a value, `depth` levels deep; errors become `{ name, message }`. */
-function toPlain(value: unknown, depth: number): unknown {
-  if (value === null || typeof value !== "object") return typeof value === "function" ? "[function]" : value;
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  if (depth === 0) return "[…]";
-  if (Array.isArray(value)) return value.map((v) => toPlain(v, depth - 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v, depth - 1)]));
 }

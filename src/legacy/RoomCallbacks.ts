@@ -243,4 +243,43 @@ export abstract class RoomCallbacks {
   ): Promise<void> {
     throw new NotImplementedError("Changing roles");
   }
+
+  /**
+   * A resource of the user entered the room: its join sequence (participants, then subject) has
+   * gone out; `first` when no other resource of the user was in the room (the chart's entry of
+   * `joined`). Runs in the room's mailbox like a request: after what was queued before it,
+   * before the user's next request (a message sent right after joining waits for it), with the
+   * request timeout. If it throws or times out, the gateway's `onWarning` hears it; the join
+   * stands. A join of a resource that is already in the room does not call it. Does nothing by
+   * default.
+   *
+   * @remarks
+   * It runs after the join, not before: the user sees the room at once, with the participants
+   * the gateway knows, and what the hook changes goes out as live presences. A bridge that must
+   * be in the legacy room to list its participants (IRC) joins in `fillParticipants` on the
+   * room's first activation, and here when `first` comes again after an `onUserLeft` with `last`.
+   *
+   * @example
+   * ```ts
+   * override async onUserJoined(_resource: string, { first }: { first: boolean }) {
+   *   if (first && !this.session.irc.inChannel(this.legacyId)) await this.session.irc.join(this.legacyId);
+   * }
+   * ```
+   */
+  async onUserJoined(_resource: string, _options: { first: boolean }): Promise<void> {}
+
+  /**
+   * A resource of the user left the room (an unavailable presence, or its client reported it
+   * gone); `last` when no resource of the user remains (the chart leaves `joined`). Runs in the
+   * mailbox like {@link onUserJoined}; a failure is a warning. Not called when the room itself
+   * ends (destroyed, the user removed, the gateway stopping). Does nothing by default.
+   *
+   * @example
+   * ```ts
+   * override async onUserLeft(_resource: string, { last }: { last: boolean }) {
+   *   if (last) await this.session.irc.part(this.legacyId);
+   * }
+   * ```
+   */
+  async onUserLeft(_resource: string, _options: { last: boolean }): Promise<void> {}
 }

@@ -21,7 +21,11 @@ export type RequestKind =
   | "leave"
   | "setAvatar"
   | "retract"
-  | "moderate";
+  | "moderate"
+  /** The plugin's `onUserJoined` hook: a resource of the user entered the room. */
+  | "userJoined"
+  /** The plugin's `onUserLeft` hook: a resource of the user left the room. */
+  | "userLeft";
 
 /** A request in the mailbox. */
 export interface QueuedRequest {
@@ -162,7 +166,11 @@ export interface RequestOutcome {
 
 /** Events the room machine emits for the actor to act on. */
 export type RoomEmitted =
-  | { type: "join.ready"; id: string; resource: string }
+  /**
+   * `entered`: the resource was not in the room before (a join of a joined resource only gets the
+   * sequence again); `first`: no other resource of the user was in it.
+   */
+  | { type: "join.ready"; id: string; resource: string; entered: boolean; first: boolean }
   | { type: "join.failed"; id: string; error: StanzaErrorData }
   | { type: "join.dropped"; id: string }
   | { type: "read.ready"; id: string }
@@ -171,8 +179,9 @@ export type RoomEmitted =
   /** `resources`: the resources in the room now, `streaming` those of them whose join sequence is still going out. */
   | { type: "request.settled"; id: string; ok: true; resources: string[]; streaming: string[] }
   | { type: "request.settled"; id: string; ok: false; error: StanzaErrorData }
-  | { type: "left"; resource: string }
-  | { type: "gone"; resource: string; kicked: boolean }
+  /** `last`: no resource of the user remains in the room. */
+  | { type: "left"; resource: string; last: boolean }
+  | { type: "gone"; resource: string; kicked: boolean; last: boolean }
   /**
    * The plugin's reports `id` … `id + count - 1`, and who gets them. How it goes out follows the room's tags in the same
    * snapshot: `muted` (updateInfo or fillParticipants runs: changes are stored, not broadcast),

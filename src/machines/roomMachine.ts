@@ -16,7 +16,8 @@
  *   mailbox is `busy` and invokes one `runRequest` actor, which runs the request it is sent and
  *   answers `request.done` or `request.failed`: one actor per burst of requests, not one per
  *   request (spawning one per request cost half the mailbox's throughput). A request that does
- *   not settle within `callbackTimeout` goes through `timedOut`: it fails with
+ *   not settle within `requestTimeout` (by default `callbackTimeout`; a gateway may provide its own
+ *   per request kind) goes through `timedOut`: it fails with
  *   `remote-server-timeout` and leaving `busy` stops the runner, which aborts the callback.
  *   That `after` costs about 4 µs a request (XState schedules and cancels a timer): 9% of the
  *   mailbox bench's no-op throughput, 11% of a lone no-op request's added latency, and about 3%
@@ -37,7 +38,9 @@
  * `updateInfo`, `fillParticipants`, `backfill` and `runRequest` (substitute them with
  * `machine.provide`), and every outcome is an emitted event that the room actor turns into
  * stanzas. XState drops events a state does not handle, so every input is accepted at the root
- * and queued in context (see README, "The room machine").
+ * and queued in context (see README, "The room machine"). The no-op actions `onEnterJoined`,
+ * `onExitJoined` and `onRequestSettled` and the delays are the extension points a gateway may
+ * replace (`createGateway({ machine })`, see roomExtension.ts).
  */
 import type { RoomContext, RoomHandle } from "./roomEvents.js";
 import { roomSetup } from "./roomSetup.js";
@@ -49,7 +52,18 @@ const handleInput = ({ context }: { context: RoomContext }): RoomHandle => ({ ha
 const settleOk = { type: "settle", params: { ok: true } } as const;
 
 /**
- * The room machine. Substitute its actors with `roomMachine.provide({ actors })`.
+ * The room machine. Substitute its actors with `roomMachine.provide({ actors })` (tests, a room
+ * run on its own); in a gateway, give `createGateway({ machine })` a `roomMachine.provide(...)`
+ * that replaces only its extension actions and delays (`ROOM_EXTENSION_ACTIONS`, `ROOM_DELAYS`).
+ *
+ * @example In a gateway: an entry hook on `joined` and a longer timeout for subjects
+ * ```ts
+ * const machine = roomMachine.provide({
+ *   actions: { onEnterJoined: ({ context }) => log.info(`${context.key.room} joined`) },
+ *   delays: { requestTimeout: ({ context }) => (context.current?.kind === "setSubject" ? 120_000 : context.callbackTimeoutMs) },
+ * });
+ * const gateway = createGateway({ domain, secret, service, plugin, machine });
+ * ```
  *
  * @example
  * ```ts
@@ -140,7 +154,8 @@ export const roomMachine = roomSetup.createMachine({
             joined: {
               id: "joined",
               tags: ["infoKnown", "participantsKnown"],
-              entry: "completeJoins",
+              entry: ["completeJoins", "onEnterJoined"],
+              exit: "onExitJoined",
               always: [
                 { guard: "joinsReady", target: "#streamingJoin", actions: "completeJoins" },
                 { guard: "nobodyJoined", target: "participantsFilled" },
@@ -208,7 +223,7 @@ export const roomMachine = roomSetup.createMachine({
                 running: {
                   entry: "runCurrent",
                   description: "The request's callback runs. What the plugin does meanwhile goes out at once, before this request settles.",
-                  after: { callbackTimeout: { target: "#mailboxTimedOut", actions: { type: "settle", params: { ok: false, timeout: true } } } },
+                  after: { requestTimeout: { target: "#mailboxTimedOut", actions: { type: "settle", params: { ok: false, timeout: true } } } },
                   on: {
                     shutdown: { target: "draining", actions: "refuseWaiting" },
                     "request.done": [
@@ -228,7 +243,7 @@ export const roomMachine = roomSetup.createMachine({
                   description: "The gateway stops: what waited was refused; the request in flight may finish within the grace period.",
                   after: {
                     shutdownGrace: { target: "#room.stopped", actions: { type: "settle", params: { ok: false, abandoned: true } } },
-                    callbackTimeout: { target: "#room.stopped", actions: { type: "settle", params: { ok: false, timeout: true } } },
+                    requestTimeout: { target: "#room.stopped", actions: { type: "settle", params: { ok: false, timeout: true } } },
                   },
                   on: {
                     "request.done": [
@@ -243,7 +258,7 @@ export const roomMachine = roomSetup.createMachine({
             },
             timedOut: {
               id: "mailboxTimedOut",
-              description: "The request in flight outlived callbackTimeout: it failed with remote-server-timeout, and its runner stopped (its AbortSignal fired).",
+              description: "The request in flight outlived requestTimeout: it failed with remote-server-timeout, and its runner stopped (its AbortSignal fired).",
               always: { target: "waiting" },
             },
           },

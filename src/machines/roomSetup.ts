@@ -104,6 +104,8 @@ export const roomSetup = setup({
   },
   delays: {
     callbackTimeout: ({ context }) => context.callbackTimeoutMs,
+    /** The timeout of the request in flight (`context.current`): `callbackTimeout` unless a gateway provides its own. */
+    requestTimeout: ({ context }) => context.callbackTimeoutMs,
     shutdownGrace: ({ context }) => context.graceMs,
   },
   guards: {
@@ -140,6 +142,16 @@ export const roomSetup = setup({
     requestDue: and(["requestsWaiting", "infoKnown"]),
   },
   actions: {
+    // ---- extension points: no-ops a gateway may replace (see roomExtension.ts) ----
+    /** Entry of `joined`: the first resource of the user entered the room. */
+    onEnterJoined: enqueueActions(() => {}),
+    /** Exit of `joined`: the last resource left, or the room ended. */
+    onExitJoined: enqueueActions(() => {}),
+    /**
+     * A request in flight settled (not those refused or failed before they ran): `context.current`
+     * is the request, the event says how (`request.done`, `request.failed`, or a timeout's `xstate.after.*`).
+     */
+    onRequestSettled: enqueueActions(() => {}),
     // ---- joins and resources ----
     queueJoin: assign(({ context, event }, params: { historyKnown: boolean }) => {
       assertEvent(event, "join");
@@ -150,8 +162,9 @@ export const roomSetup = setup({
       const streaming = [...context.streaming];
       for (const j of context.joins) {
         if (j.history) continue;
-        enqueue.emit({ type: "join.ready", id: j.id, resource: j.resource });
-        if (!resources.includes(j.resource)) resources.push(j.resource);
+        const entered = !resources.includes(j.resource);
+        enqueue.emit({ type: "join.ready", id: j.id, resource: j.resource, entered, first: entered && resources.length === 0 });
+        if (entered) resources.push(j.resource);
         if (!streaming.includes(j.resource)) streaming.push(j.resource);
       }
       enqueue.assign({ joins: context.joins.filter((j) => j.history), resources, streaming });
@@ -163,14 +176,16 @@ export const roomSetup = setup({
     removeResource: enqueueActions(({ context, event, enqueue }, params: { notify: boolean }) => {
       assertEvent(event, ["leave", "resource.gone"]);
       const joined = context.resources.includes(event.resource);
+      const resources = context.resources.filter((r) => r !== event.resource);
+      const last = resources.length === 0;
       enqueue.assign({
-        resources: context.resources.filter((r) => r !== event.resource),
+        resources,
         streaming: context.streaming.filter((r) => r !== event.resource),
         joins: context.joins.filter((j) => j.resource !== event.resource),
       });
       for (const j of context.joins) if (j.resource === event.resource) enqueue.emit({ type: "join.dropped", id: j.id });
-      if (joined && params.notify) enqueue.emit({ type: "left", resource: event.resource });
-      if (joined && event.type === "resource.gone") enqueue.emit({ type: "gone", resource: event.resource, kicked: event.kicked === true });
+      if (joined && params.notify) enqueue.emit({ type: "left", resource: event.resource, last });
+      if (joined && event.type === "resource.gone") enqueue.emit({ type: "gone", resource: event.resource, kicked: event.kicked === true, last });
     }),
     // ---- reads ----
     queueRead: assign(({ context, event }) => {
@@ -222,6 +237,9 @@ export const roomSetup = setup({
     /** Settles the request in flight (its stanzas go to `resources`, the resources in the room now) and takes the next one, in one assign. */
     settle: enqueueActions(({ context, event, enqueue }, params: { ok: boolean; timeout?: boolean; abandoned?: boolean; next?: boolean }) => {
       const current = context.current;
+      // The extension action runs first: `context.current` is still the request that settled. (Named
+      // loosely: setup's action names are not known to its own actions' types yet.)
+      if (current) (enqueue as unknown as (action: "onRequestSettled") => void)("onRequestSettled");
       if (current && params.ok) {
         enqueue.emit({ type: "request.settled", id: current.id, ok: true, resources: context.resources, streaming: context.streaming });
       } else if (current) {

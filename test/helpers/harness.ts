@@ -15,6 +15,7 @@ import type { GatewayPlugin } from "../../src/legacy/plugin.js";
 import { createRouter } from "../../src/actors/router.js";
 import { defaultServices } from "../../src/actors/bookmarks.js";
 import type { FileUploader } from "../../src/transport/httpUpload.js";
+import type { RoomMachine } from "../../src/machines/roomExtension.js";
 
 export const DOMAIN = "muc.example.org";
 export const ALICE = "alice@example.org";
@@ -45,6 +46,7 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     idleMs: options.idleMs,
     store,
     inspect: options.inspect,
+    machine: options.machine,
     services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]), uploads: options.uploads, maxStanzaBytes: options.maxStanzaBytes },
   });
   const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e), maxStanzaBytes: options.maxStanzaBytes });
@@ -105,6 +107,8 @@ export interface HarnessOptions {
   uploads?: FileUploader;
   /** The gateway's `maxStanzaBytes` (router and plugin checks); none: no checks. */
   maxStanzaBytes?: number;
+  /** The room machine a gateway extended, as `createGateway({ machine })` takes it (checked there, not here). */
+  machine?: RoomMachine;
 }
 
 /** A join presence from alice's resource to `room/nick`. */

@@ -1,7 +1,7 @@
 /**
  * For tests that stop a room in one of its stages and look at it: a plugin room whose callbacks
  * the test scripts, gates that hold a callback until the test opens them, and a harness whose
- * room actors feed an inspector model (as `createGateway({ inspect })` does).
+ * room actors are followed by an inspector model (as `inspector.watch(gateway.rooms)` does).
  */
 import { type Element, xml } from "@xmpp/component";
 import type { InspectionEvent } from "xstate";
@@ -99,22 +99,20 @@ export class ScriptedRoom extends LegacyRoom {
 }
 
 /**
- * A harness over {@link ScriptedRoom}s, with an inspector model (`detail` on) fed by every room
- * actor, and every raw inspection event in `inspected`.
+ * A harness over {@link ScriptedRoom}s, with an inspector model (`detail` on) following every
+ * room actor, and every raw inspection event in `inspected`.
  */
 export function stageHarness(script: Script, options: HarnessOptions = {}) {
   const model = new InspectorModel({ chart, detail: true });
   const inspected: InspectionEvent[] = [];
-  const inspect = (e: InspectionEvent) => {
-    inspected.push(e);
-    model.observe(e);
-  };
+  const inspect = (e: InspectionEvent) => void inspected.push(e);
   class Session extends LegacySession {
     override createRoom(id: string) {
       return new ScriptedRoom(this, id, script);
     }
   }
   const h = createHarness({ createSession: (user) => new Session(user) }, { ...options, inspect });
+  model.watch(h.registry.rooms);
   return {
     ...h,
     model,

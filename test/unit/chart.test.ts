@@ -95,7 +95,7 @@ describe("the room machine's chart", () => {
     // Named guards read as sentences; none spells out a cross-region expression.
     expect(mermaid).toContain("waiting --> busy : always [requestDue]");
     expect(mermaid).not.toMatch(/\[(and|or|not|in)\(/);
-    expect(mermaid).toContain("running --> timedOut : after callbackTimeout");
+    expect(mermaid).toContain("running --> timedOut : after requestTimeout");
   });
 
   it("describes the same transitions as JSON", () => {

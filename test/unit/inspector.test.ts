@@ -1,12 +1,11 @@
 /**
- * The live inspector: its model fed by the inspection events of real room actors (the registry
- * with `inspect` wired), and its HTTP side (token, Host check, JSON, server-sent events) on a
+ * The live inspector: its model following real room actors through the registry's `rooms`
+ * (`gateway.rooms`), and its HTTP side (token, Host check, JSON, server-sent events) on a
  * loopback port.
  */
 import { request as httpRequest } from "node:http";
 import { xml } from "@xmpp/component";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { InspectionEvent } from "xstate";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import type { RequestHandler } from "../../src/actors/RoomActor.js";
 import { toChartJson } from "../../src/inspect/chart.js";
@@ -21,6 +20,7 @@ const LOBBY = `lobby@${DOMAIN}`;
 const chart = toChartJson(roomMachine);
 const sink = { send() {}, sendAll() {} };
 const configSet = (id: string) => iq("set", LOBBY, xml("query", { xmlns: "http://jabber.org/protocol/muc#owner" }), id);
+type Watcher = { watch(rooms: RoomRegistry["rooms"]): unknown };
 const settle = (ms = 10) => new Promise((r) => setTimeout(r, ms));
 
 /** A request handler that resolves when told. */
@@ -34,10 +34,11 @@ function deferred(): { run: RequestHandler; resolve: () => void } {
   return { run, resolve: () => resolve() };
 }
 
-/** Real room actors of the fixture network, their inspection events going to `inspect`. */
-function inspectedGateway(inspect: (e: InspectionEvent) => void, fixture: unknown = twoUsers()) {
+/** Real room actors of the fixture network, followed by `watchers` (inspector models, an inspector). */
+function inspectedGateway(watchers: Watcher | Watcher[], fixture: unknown = twoUsers()) {
   const h = fixtureHarness(fixture);
-  const registry = new RoomRegistry({ domain: DOMAIN, outbox: sink, mailboxSize: 100, callbackTimeoutMs: 5000, maxRooms: 10, inspect });
+  const registry = new RoomRegistry({ domain: DOMAIN, outbox: sink, mailboxSize: 100, callbackTimeoutMs: 5000, maxRooms: 10 });
+  for (const w of [watchers].flat()) w.watch(registry.rooms);
   const room = async (user: string, local: string, r: RoomRegistry = registry) => r.get((await h.sessions.get(user))!, local);
   return { registry, room, sessions: h.sessions };
 }
@@ -57,7 +58,7 @@ const byRoom = (model: InspectorModel, user: string, room: string): RoomView => 
 describe("the inspector's model of the room actors", () => {
   it("lists every room actor grouped by user, with its lifecycle state and active states", async () => {
     const model = new InspectorModel({ chart, detail: true });
-    const gw = inspectedGateway((e) => model.observe(e));
+    const gw = inspectedGateway(model);
     const lobby = await gw.room(ALICE, "lobby");
     await gw.room(ALICE, "other");
     await gw.room(BOB, "lobby");
@@ -78,7 +79,7 @@ describe("the inspector's model of the room actors", () => {
   it("shows the callback in flight with its elapsed time, and the mailbox depth while a slow request runs", async () => {
     let now = 1_000;
     const model = new InspectorModel({ chart, now: () => now });
-    const gw = inspectedGateway((e) => model.observe(e), twoUsers({ delayMs: { updateInfo: 30 } }));
+    const gw = inspectedGateway(model, twoUsers({ delayMs: { updateInfo: 30 } }));
     const actor = await gw.room(ALICE, "lobby");
     const [fetching] = model.rooms();
     expect(fetching).toMatchObject({ state: "uninitialized.fetching", calls: [{ callback: "updateInfo", elapsedMs: 0 }] });
@@ -110,10 +111,7 @@ describe("the inspector's model of the room actors", () => {
   it("keeps only the last 50 events of a room (or maxEvents)", async () => {
     const model = new InspectorModel({ chart });
     const small = new InspectorModel({ chart, maxEvents: 5 });
-    const gw = inspectedGateway((e) => {
-      model.observe(e);
-      small.observe(e);
-    });
+    const gw = inspectedGateway([model, small]);
     const actor = await gw.room(ALICE, "lobby");
     await actor.read("info");
     for (let i = 0; i < 30; i++) actor.request(configSet(`c${i}`), "setConfig", async () => () => []);
@@ -128,14 +126,15 @@ describe("the inspector's model of the room actors", () => {
 
   it("shows passivated and destroyed rooms as such, a re-activated room as active again, and a shutdown as stopped", async () => {
     const model = new InspectorModel({ chart, detail: true });
-    const gw = inspectedGateway((e) => model.observe(e));
+    const gw = inspectedGateway(model);
     const lobby = await gw.room(ALICE, "lobby");
     await lobby.read("info");
     lobby.passivate();
     await settle();
     const passivated = byRoom(model, ALICE, LOBBY);
     expect(passivated).toMatchObject({ status: "passivated", state: "infoFetched.idle", calls: [] });
-    const again = new RoomRegistry({ domain: DOMAIN, outbox: sink, mailboxSize: 10, callbackTimeoutMs: 5000, maxRooms: 10, inspect: (e) => model.observe(e) });
+    const again = new RoomRegistry({ domain: DOMAIN, outbox: sink, mailboxSize: 10, callbackTimeoutMs: 5000, maxRooms: 10 });
+    model.watch(again.rooms);
     await gw.room(ALICE, "lobby", again);
     await settle();
     expect(byRoom(model, ALICE, LOBBY)).toMatchObject({ id: passivated.id, status: "active" });
@@ -152,7 +151,7 @@ describe("the inspector's model of the room actors", () => {
 
   it("shows a destroyed room and a room the user was removed from with 0 joined resources", async () => {
     const model = new InspectorModel({ chart, detail: true });
-    const gw = inspectedGateway((e) => model.observe(e));
+    const gw = inspectedGateway(model);
     const resources = ["phone", "laptop"];
     const lobby = await gw.room(ALICE, "lobby");
     const other = await gw.room(ALICE, "other");
@@ -171,10 +170,7 @@ describe("the inspector's model of the room actors", () => {
   it("shows no JID, resource, message body or error text by default, and all but bodies (which never reach the machine) with detail", async () => {
     const plain = new InspectorModel({ chart });
     const detailed = new InspectorModel({ chart, detail: true });
-    const gw = inspectedGateway((e) => {
-      plain.observe(e);
-      detailed.observe(e);
-    });
+    const gw = inspectedGateway([plain, detailed]);
     const actor = await gw.room(ALICE, "lobby");
     actor.join(joinPresence("lobby", "alice", "alices-phone"), "alices-phone", "alice");
     actor.request(groupchat("lobby", "my secret body"), "message", async (room) => {
@@ -199,7 +195,7 @@ describe("the inspector's model of the room actors", () => {
 
   it("follows only root room actors, never the invoked callbacks, and ignores other root actors", async () => {
     const model = new InspectorModel({ chart });
-    const gw = inspectedGateway((e) => model.observe(e));
+    const gw = inspectedGateway(model);
     const actor = await gw.room(ALICE, "lobby");
     await actor.read("info");
     const { createActor, fromPromise } = await import("xstate");
@@ -255,7 +251,7 @@ describe("the inspector's server", () => {
 
   it("serves the page, the chart, the rooms grouped by user, and pushes changes as server-sent events", async () => {
     const inspector = await start();
-    const gw = inspectedGateway(inspector.inspect);
+    const gw = inspectedGateway(inspector);
     const page = await fetch(inspector.url);
     expect(page.headers.get("content-security-policy")).toMatch(/script-src 'nonce-/);
     const html = await page.text();

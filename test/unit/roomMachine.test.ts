@@ -70,15 +70,24 @@ describe("room machine lifecycle", () => {
     await tick();
     expect(lifecycle(actor)).toBe("joined");
     expect(calls).toEqual(["updateInfo", "fillParticipants"]);
-    expect(emitted).toEqual([{ type: "join.ready", id: "j1", resource: "phone" }]);
+    expect(emitted).toEqual([{ type: "join.ready", id: "j1", resource: "phone", entered: true, first: true }]);
     actor.send({ type: "join", id: "j2", resource: "laptop", history: false });
+    // A second join of a resource in the room only gets its join sequence again: it enters nothing.
+    actor.send({ type: "join", id: "j2b", resource: "laptop", history: false });
     actor.send({ type: "leave", resource: "phone" });
     expect(lifecycle(actor)).toBe("joined");
     actor.send({ type: "leave", resource: "laptop" });
     expect(lifecycle(actor)).toBe("participantsFilled");
+    expect(emitted.slice(1)).toEqual([
+      { type: "join.ready", id: "j2", resource: "laptop", entered: true, first: false },
+      { type: "join.ready", id: "j2b", resource: "laptop", entered: false, first: false },
+      { type: "left", resource: "phone", last: false },
+      { type: "left", resource: "laptop", last: true },
+    ]);
     actor.send({ type: "join", id: "j3", resource: "phone", history: false });
     expect(calls.filter((c) => c === "fillParticipants")).toHaveLength(1);
     expect(lifecycle(actor)).toBe("joined");
+    expect(emitted.at(-1)).toEqual({ type: "join.ready", id: "j3", resource: "phone", entered: true, first: true });
   });
 
   it("fills participants for a participant listing without a join, once", async () => {
@@ -132,12 +141,12 @@ describe("room machine archive", () => {
     actor.send({ type: "join", id: "hist", resource: "b", history: true });
     actor.send({ type: "read", id: "mam", needs: "history" });
     await tick();
-    expect(emitted).toEqual([{ type: "join.ready", id: "plain", resource: "a" }]);
+    expect(emitted).toEqual([{ type: "join.ready", id: "plain", resource: "a", entered: true, first: true }]);
     backfill.resolve();
     await tick();
     expect(emitted.slice(1)).toEqual([
       { type: "read.ready", id: "mam" },
-      { type: "join.ready", id: "hist", resource: "b" },
+      { type: "join.ready", id: "hist", resource: "b", entered: true, first: false },
     ]);
     actor.send({ type: "join", id: "again", resource: "c", history: true });
     actor.send({ type: "read", id: "mam2", needs: "history" });

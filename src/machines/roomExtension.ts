@@ -1,0 +1,65 @@
+/**
+ * What a gateway may change in the room machine (`createGateway({ machine })`): the extension
+ * actions, no-ops by default, and the delays. Everything else (the actions that queue, run and
+ * answer requests, the guards, the invoked callbacks) carries the runtime's work, and a machine
+ * that replaces or removes it is refused before the gateway starts.
+ */
+import type { roomMachine } from "./roomMachine.js";
+
+/** The room machine, or one made from it with `roomMachine.provide({ actions, delays })`. */
+export type RoomMachine = typeof roomMachine;
+
+/**
+ * The actions a gateway may replace; the library's are no-ops.
+ *
+ * - `onEnterJoined`: entry of `joined` (the first resource of the user entered the room).
+ * - `onExitJoined`: exit of `joined` (the last resource left, or the room ended).
+ * - `onRequestSettled`: a request in flight settled; `context.current` is the request, the event
+ *   tells how (`request.done`, `request.failed`, or the timeout's `xstate.after.*`).
+ */
+export const ROOM_EXTENSION_ACTIONS = ["onEnterJoined", "onExitJoined", "onRequestSettled"] as const;
+
+/**
+ * The delays a gateway may replace: `callbackTimeout` (`updateInfo`, `fillParticipants`,
+ * `backfill`), `requestTimeout` (the request in flight, `context.current`) and `shutdownGrace`.
+ */
+export const ROOM_DELAYS = ["callbackTimeout", "requestTimeout", "shutdownGrace"] as const;
+
+type Implementations = Record<string, unknown>;
+
+/**
+ * Checks that `machine` is the library's room machine, or made from it with `provide()` changing
+ * only {@link ROOM_EXTENSION_ACTIONS} and {@link ROOM_DELAYS}.
+ *
+ * @throws TypeError naming what is wrong: not derived from `roomMachine`, or the action, guard,
+ * actor or delay that was replaced or removed.
+ */
+export function checkRoomMachine(machine: unknown, library: RoomMachine): void {
+  if (machine === library) return;
+  const given = machine as Partial<RoomMachine> | null;
+  if (typeof given !== "object" || given === null || given.config !== library.config || given.id !== library.id) {
+    throw new TypeError("machine option must be roomMachine or roomMachine.provide({ actions, delays }) (a machine with the library's chart), got " + describe(machine));
+  }
+  const own = library.implementations as unknown as Record<string, Implementations>;
+  const theirs = (given.implementations ?? {}) as unknown as Record<string, Implementations | undefined>;
+  const replaceable = new Set<string>([...ROOM_EXTENSION_ACTIONS, ...ROOM_DELAYS]);
+  for (const kind of ["actions", "guards", "actors", "delays"] as const) {
+    for (const name of Object.keys(own[kind] ?? {})) {
+      const theirsOne = theirs[kind]?.[name];
+      if (theirsOne === undefined || theirsOne === null) {
+        throw new TypeError(`machine option: the ${kind.slice(0, -1)} "${name}" is missing; the runtime needs it (provide a replacement only for ${[...replaceable].join(", ")})`);
+      }
+      if (!replaceable.has(name) && theirsOne !== own[kind]?.[name]) {
+        throw new TypeError(
+          `machine option: the ${kind.slice(0, -1)} "${name}" carries the runtime's work and cannot be replaced; a gateway may replace ${[...replaceable].join(", ")}`,
+        );
+      }
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value !== "object" || value === null) return String(value);
+  const id = (value as { id?: unknown }).id;
+  return typeof id === "string" ? `a machine with id "${id}" and another chart` : "an object that is not a machine";
+}
