@@ -119,8 +119,8 @@ export class Ledger {
 
   #owedSet(resource: string, room: string): Set<string> {
     const k = pair(resource, room);
-    let ids = this.#owed.get(k);
-    if (!ids) this.#owed.set(k, (ids = new Set()));
+    const ids = this.#owed.get(k) ?? new Set<string>();
+    this.#owed.set(k, ids);
     return ids;
   }
 
