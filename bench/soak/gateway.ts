@@ -41,8 +41,11 @@ export interface GatewayStats {
   activations: number;
   /** Rooms activated for the first time in this run (their `updateInfo` ran). */
   roomsActivated: number;
+  /** Deepest mailbox now, and all mailboxes together. */
   mailboxMax: number;
   mailboxTotal: number;
+  /** Deepest mailbox seen so far (looked at every second). */
+  mailboxPeak: number;
   outbox: number;
   errors: number;
   drops: number;
@@ -103,17 +106,23 @@ async function main(): Promise<void> {
     participant.sendText(`soak ${order.id}`);
   }
 
-  function stats(): GatewayStats {
-    gc();
-    const mem = process.memoryUsage();
-    const rooms = gateway.registry.all();
+  function mailboxes(): { mailboxMax: number; mailboxTotal: number } {
     let mailboxMax = 0;
     let mailboxTotal = 0;
-    for (const r of rooms) {
+    for (const r of gateway.registry.all()) {
       const depth = r.snapshot.context.mailbox.length;
       mailboxMax = Math.max(mailboxMax, depth);
       mailboxTotal += depth;
     }
+    return { mailboxMax, mailboxTotal };
+  }
+  let mailboxPeak = 0;
+  setInterval(() => (mailboxPeak = Math.max(mailboxPeak, mailboxes().mailboxMax)), 1000).unref();
+
+  function stats(): GatewayStats {
+    gc();
+    const mem = process.memoryUsage();
+    const { mailboxMax, mailboxTotal } = mailboxes();
     return {
       rssMiB: mem.rss / MiB,
       heapMiB: mem.heapUsed / MiB,
@@ -124,6 +133,7 @@ async function main(): Promise<void> {
       roomsActivated: network.activations,
       mailboxMax,
       mailboxTotal,
+      mailboxPeak: Math.max(mailboxPeak, mailboxMax),
       outbox: gateway.connection.outbox.size,
       errors: faults.errors,
       drops: faults.drops,

@@ -8,6 +8,7 @@
  * fails (see {@link verdict}). Never part of `npm test`.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startProsody } from "../../src/testbed/prosody.js";
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
       `${s.rate} msg/s (${Math.round(s.legacyShare * 100)} % legacy), ${s.churn} leave+join/s, ${s.minutes} min, warm-up ${s.warmup} min, ` +
       `idleMs ${s.idleMs}, maxRooms ${s.maxRooms}`,
   );
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   const ledger = new Ledger();
   const prosody = await startProsody({ components: [DOMAIN] });
   const users = Array.from({ length: s.users }, (_, i) => `soak${i}`);
@@ -114,8 +116,8 @@ async function main(): Promise<number> {
       const r = ledger.report();
       console.log(
         `[${minute.toFixed(1).padStart(4)} min] rss ${mib(st.rssMiB)}, heap ${mib(st.heapMiB)}, rooms running ${st.running}, passivated ${st.passivated}, ` +
-          `activations ${st.activations} (${st.activations - st.roomsActivated} re-activations), mailbox max ${st.mailboxMax} / total ${st.mailboxTotal}, outbox ${st.outbox}, ` +
-          `sent ${r.sent}, owed copies not yet in ${ledger.outstanding}, errors ${st.errors}, drops ${st.drops}, warnings ${st.warnings}`,
+          `activations ${st.activations} (${st.activations - st.roomsActivated} re-activations), mailbox max ${st.mailboxMax} / total ${st.mailboxTotal} (peak ${st.mailboxPeak}), outbox ${st.outbox}, ` +
+          `sent ${r.sent}, owed copies not yet in ${ledger.outstanding}, errors ${st.errors}, drops ${st.drops}, warnings ${st.warnings}, load ${loadavg()[0]!.toFixed(2)}`,
       );
       return st;
     };
@@ -145,7 +147,7 @@ async function main(): Promise<number> {
     if (last.firstError) console.log(`gateway: ${last.errors} errors, ${last.drops} drops, ${last.warnings} warnings; first: ${last.firstError}`);
     if (drift) {
       console.log(
-        `after warm-up (${s.warmup} min): rss ${mib(drift.baseline.rssMiB)} → ${mib(drift.last.rssMiB)} (${pct(drift.rssEnd)}, largest ${pct(drift.rssMax)}), ` +
+        `after warm-up (${s.warmup} min): rss ${mib(drift.baseline.rssMiB)} → ${mib(drift.last.rssMiB)} (${pct(drift.rssEnd)}; samples ${pct(drift.rssMin)} to ${pct(drift.rssMax)}), ` +
           `heap ${mib(drift.baseline.heapMiB)} → ${mib(drift.last.heapMiB)} (${pct(drift.heapEnd)})`,
       );
     }

@@ -64,15 +64,18 @@ describe("soak figures", () => {
     expect(drift.baseline.minute).toBe(2);
     expect(drift.rssEnd).toBeCloseTo(0.08);
     expect(drift.rssMax).toBeCloseTo(0.08);
+    expect(drift.rssMin).toBe(0);
     expect(drift.heapEnd).toBeCloseTo(25 / 24 - 1);
     expect(rssDrift(samples, 5)).toBeUndefined();
   });
 
-  it("the verdict fails on any loss, duplicate, stray copy, or drift beyond 10 %", () => {
+  it("the verdict fails on any loss, duplicate, stray copy, or RSS growth beyond 10 %, not on RSS given back", () => {
     const clean = { sent: 10, refused: 0, owed: 10, delivered: 10, lost: 0, duplicated: 0, stray: 0, maybeDelivered: 0 };
     expect(verdict(clean, rssDrift(samples, 2), 0.1)).toEqual({ ok: true, failures: [] });
     expect(verdict({ ...clean, lost: 1, duplicated: 2 }, rssDrift(samples, 2), 0.1).failures).toEqual(["1 lost", "2 duplicated"]);
-    expect(verdict(clean, rssDrift(samples, 1), 0.1).failures).toEqual(["RSS drifted 16.7 % after warm-up (limit 10 %)"]);
+    expect(verdict(clean, rssDrift(samples, 1), 0.1).ok).toBe(true); // 120 → 100 MiB
+    const growing = [...samples, { minute: 5, rssMiB: 111, heapMiB: 30 }];
+    expect(verdict(clean, rssDrift(growing, 2), 0.1).failures).toEqual(["RSS grew 11.0 % after warm-up (limit 10 %)"]);
   });
 
   it("--minutes 10 means 1,000 rooms, a 2-minute warm-up and a sample a minute", () => {
