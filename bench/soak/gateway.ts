@@ -4,6 +4,8 @@
  * gateway's alone (the clients and the ledger live in the parent). It takes orders and answers
  * over IPC (see {@link ToGateway} and {@link FromGateway}).
  */
+import { readFileSync } from "node:fs";
+import { getHeapSpaceStatistics } from "node:v8";
 import type { InspectionEvent } from "xstate";
 import { createGateway } from "../../src/createGateway.js";
 import type { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
@@ -31,8 +33,17 @@ export type ToGateway =
 /** What the gateway process measures when asked. */
 export interface GatewayStats {
   rssMiB: number;
+  /** V8 heap used after a full GC, and what V8 holds for it (RSS includes the latter). */
   heapMiB: number;
+  heapTotalMiB: number;
+  /** The young generation's share of {@link heapTotalMiB}: V8 grows it under allocation load. */
+  newSpaceMiB: number;
   externalMiB: number;
+  /**
+   * Resident size of the C heap (glibc's main arena, the `[heap]` mapping; Linux only, else 0):
+   * SQLite's page cache lives there, and better-sqlite3 builds SQLite with a 16 MB one.
+   */
+  mallocMiB: number;
   /** Room actors running (active and parked). */
   running: number;
   /** Rooms passivated right now. */
@@ -61,6 +72,18 @@ export type FromGateway =
   | { type: "stopped"; refused: number; abandoned: number };
 
 const MiB = 1024 * 1024;
+
+/** Bytes of the `[heap]` mapping that are resident, from /proc/self/smaps (0 where there is none). */
+function mallocResident(): number {
+  try {
+    const smaps = readFileSync("/proc/self/smaps", "utf8");
+    const at = smaps.indexOf(" [heap]\n");
+    const kib = at === -1 ? undefined : /\nRss:\s+(\d+) kB/.exec(smaps.slice(at))?.[1];
+    return kib === undefined ? 0 : Number(kib) * 1024;
+  } catch {
+    return 0;
+  }
+}
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.SOAK_GATEWAY ?? "") as GatewayConfig;
@@ -126,7 +149,10 @@ async function main(): Promise<void> {
     return {
       rssMiB: mem.rss / MiB,
       heapMiB: mem.heapUsed / MiB,
+      heapTotalMiB: mem.heapTotal / MiB,
+      newSpaceMiB: (getHeapSpaceStatistics().find((sp) => sp.space_name === "new_space")?.space_size ?? 0) / MiB,
       externalMiB: mem.external / MiB,
+      mallocMiB: mallocResident() / MiB,
       running: gateway.registry.size,
       passivated: gateway.registry.passivatedCount,
       activations: roomActors,

@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   const s = soakSettings(process.argv.slice(2));
   const perUser = s.rooms / s.users;
   console.log(
-    `soak: ${s.rooms} rooms (${s.users} users × ${perUser}), ${s.users * s.resources} resources each in ~${s.joined} rooms, ` +
+    `soak: ${s.rooms} rooms (${s.users} users × ${perUser}), ${s.users * s.resources} resources, each in ~${s.joined} rooms, ` +
       `${s.rate} msg/s (${Math.round(s.legacyShare * 100)} % legacy), ${s.churn} leave+join/s, ${s.minutes} min, warm-up ${s.warmup} min, ` +
       `idleMs ${s.idleMs}, maxRooms ${s.maxRooms}`,
   );
@@ -115,7 +115,7 @@ async function main(): Promise<number> {
       samples.push({ minute, rssMiB: st.rssMiB, heapMiB: st.heapMiB });
       const r = ledger.report();
       console.log(
-        `[${minute.toFixed(1).padStart(4)} min] rss ${mib(st.rssMiB)}, heap ${mib(st.heapMiB)}, rooms running ${st.running}, passivated ${st.passivated}, ` +
+        `[${minute.toFixed(1).padStart(4)} min] rss ${mib(st.rssMiB)}, heap ${mib(st.heapMiB)} of ${mib(st.heapTotalMiB)} (new space ${mib(st.newSpaceMiB)}), C heap ${mib(st.mallocMiB)}, rooms running ${st.running}, passivated ${st.passivated}, ` +
           `activations ${st.activations} (${st.activations - st.roomsActivated} re-activations), mailbox max ${st.mailboxMax} / total ${st.mailboxTotal} (peak ${st.mailboxPeak}), outbox ${st.outbox}, ` +
           `sent ${r.sent}, owed copies not yet in ${ledger.outstanding}, errors ${st.errors}, drops ${st.drops}, warnings ${st.warnings}, load ${loadavg()[0]!.toFixed(2)}`,
       );
