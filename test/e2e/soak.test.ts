@@ -23,7 +23,7 @@ function runSoak(args: string[]): Promise<string> {
 describe("npm run soak", () => {
   it("a 10-room run of a few seconds delivers every copy once, with rooms passivated and re-activated", async () => {
     const out = await runSoak(["--minutes", "0.15", "--rooms", "10", "--users", "2", "--joined", "2", "--rate", "10", "--churn", "2", "--idle-ms", "1000"]);
-    expect(out).toMatch(/^\[ *0\.0 min\] rss \d+\.\d MiB, heap \d+\.\d MiB, rooms running \d+, passivated \d+, .*mailbox max \d+ \/ total \d+/m);
+    expect(out).toMatch(/^\[ *0\.0 min\] rss \d+\.\d MiB, heap \d+\.\d MiB of \d+\.\d MiB .*C heap \d+\.\d MiB, rooms running \d+, passivated \d+, .*mailbox max \d+ \/ total \d+/m);
     const line = out.split("\n").find((l) => l.startsWith("SOAK_RESULT "));
     const result = JSON.parse(line!.slice("SOAK_RESULT ".length));
     expect(result.report.sent).toBeGreaterThan(40);
