@@ -1,0 +1,190 @@
+/**
+ * The soak's gateway process: a mucstate gateway whose legacy network is {@link SoakNetwork},
+ * started by `bench/soak/run.ts` with `fork()`, so that the RSS and heap it reports are the
+ * gateway's alone (the clients and the ledger live in the parent). It takes orders and answers
+ * over IPC (see {@link ToGateway} and {@link FromGateway}).
+ */
+import { readFileSync } from "node:fs";
+import { getHeapSpaceStatistics } from "node:v8";
+import type { InspectionEvent } from "xstate";
+import { createGateway } from "../../src/createGateway.js";
+import type { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
+import { openSqliteStore } from "../../src/store/sqliteStore.js";
+import { gc } from "../xmpp.js";
+import { SoakNetwork } from "./network.js";
+
+/** Where the gateway connects and how it is bounded (environment of the child, as JSON). */
+export interface GatewayConfig {
+  domain: string;
+  service: string;
+  secret: string;
+  storePath: string;
+  maxRooms: number;
+  idleMs: number;
+  participants: number;
+}
+
+/** Orders from the parent. */
+export type ToGateway =
+  | { type: "legacy"; id: string; user: string; room: string; nick: string; held: boolean }
+  | { type: "stats" }
+  | { type: "stop" };
+
+/** What the gateway process measures when asked. */
+export interface GatewayStats {
+  rssMiB: number;
+  /** V8 heap used after a full GC, and what V8 holds for it (RSS includes the latter). */
+  heapMiB: number;
+  heapTotalMiB: number;
+  /** The young generation's share of {@link heapTotalMiB}: V8 grows it under allocation load. */
+  newSpaceMiB: number;
+  externalMiB: number;
+  /**
+   * Resident size of the C heap (glibc's main arena, the `[heap]` mapping; Linux only, else 0):
+   * SQLite's page cache lives there, and better-sqlite3 builds SQLite with a 16 MB one.
+   */
+  mallocMiB: number;
+  /** Room actors running (active and parked). */
+  running: number;
+  /** Rooms passivated right now. */
+  passivated: number;
+  /** Room actors started: first activations and re-activations after passivation. */
+  activations: number;
+  /** Rooms activated for the first time in this run (their `updateInfo` ran). */
+  roomsActivated: number;
+  /** Deepest mailbox now, and all mailboxes together. */
+  mailboxMax: number;
+  mailboxTotal: number;
+  /** Deepest mailbox seen so far (looked at every second). */
+  mailboxPeak: number;
+  outbox: number;
+  errors: number;
+  drops: number;
+  warnings: number;
+  firstError?: string;
+}
+
+/** Answers to the parent. */
+export type FromGateway =
+  | { type: "ready" }
+  | { type: "legacy-failed"; id: string; error: string }
+  | ({ type: "stats" } & GatewayStats)
+  | { type: "stopped"; refused: number; abandoned: number };
+
+const MiB = 1024 * 1024;
+
+/** Bytes of the `[heap]` mapping that are resident, from /proc/self/smaps (0 where there is none). */
+function mallocResident(): number {
+  try {
+    const smaps = readFileSync("/proc/self/smaps", "utf8");
+    const at = smaps.indexOf(" [heap]\n");
+    const kib = at === -1 ? undefined : /\nRss:\s+(\d+) kB/.exec(smaps.slice(at))?.[1];
+    return kib === undefined ? 0 : Number(kib) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env.SOAK_GATEWAY ?? "") as GatewayConfig;
+  const network = new SoakNetwork(config.participants);
+  const faults = { errors: 0, drops: 0, warnings: 0, first: undefined as string | undefined };
+  const fault = (kind: "errors" | "drops" | "warnings", what: string) => {
+    faults[kind]++;
+    faults.first ??= `${kind}: ${what}`;
+  };
+  // Counts room actors as they start (an actor that is its own root: a room, not one of its callbacks).
+  let roomActors = 0;
+  const inspect = (e: InspectionEvent) => {
+    if (e.type === "@xstate.actor" && e.actorRef.sessionId === e.rootId) roomActors++;
+  };
+  const gateway = createGateway({
+    domain: config.domain,
+    secret: config.secret,
+    service: config.service,
+    plugin: network,
+    store: openSqliteStore(config.storePath, { retentionDays: 1 }),
+    maxRooms: config.maxRooms,
+    idleMs: config.idleMs,
+    uploadService: false,
+    inspect,
+    onError: (e) => fault("errors", String((e as Error)?.stack ?? e)),
+    onDrop: (s, reason) => fault("drops", `${reason}: ${s.toString().slice(0, 200)}`),
+    onWarning: (m) => fault("warnings", m),
+  });
+  const reply = (m: FromGateway) => process.send?.(m);
+  /** Room objects the plugin keeps, as a plugin holding its rooms would: half the legacy messages go through them. */
+  const held = new Map<string, LegacyRoom>();
+
+  async function legacy(order: Extract<ToGateway, { type: "legacy" }>): Promise<void> {
+    const k = `${order.user}\n${order.room}`;
+    let room = order.held ? held.get(k) : undefined;
+    if (!room) {
+      const session = await gateway.sessions.get(order.user);
+      if (!session) throw new Error(`no session for ${order.user}`);
+      room = await session.getRoom(order.room);
+      held.set(k, room);
+    }
+    const participant = await room.getParticipant(order.nick);
+    participant.sendText(`soak ${order.id}`);
+  }
+
+  function mailboxes(): { mailboxMax: number; mailboxTotal: number } {
+    let mailboxMax = 0;
+    let mailboxTotal = 0;
+    for (const r of gateway.registry.all()) {
+      const depth = r.snapshot.context.mailbox.length;
+      mailboxMax = Math.max(mailboxMax, depth);
+      mailboxTotal += depth;
+    }
+    return { mailboxMax, mailboxTotal };
+  }
+  let mailboxPeak = 0;
+  setInterval(() => (mailboxPeak = Math.max(mailboxPeak, mailboxes().mailboxMax)), 1000).unref();
+
+  function stats(): GatewayStats {
+    gc();
+    const mem = process.memoryUsage();
+    const { mailboxMax, mailboxTotal } = mailboxes();
+    return {
+      rssMiB: mem.rss / MiB,
+      heapMiB: mem.heapUsed / MiB,
+      heapTotalMiB: mem.heapTotal / MiB,
+      newSpaceMiB: (getHeapSpaceStatistics().find((sp) => sp.space_name === "new_space")?.space_size ?? 0) / MiB,
+      externalMiB: mem.external / MiB,
+      mallocMiB: mallocResident() / MiB,
+      running: gateway.registry.size,
+      passivated: gateway.registry.passivatedCount,
+      activations: roomActors,
+      roomsActivated: network.activations,
+      mailboxMax,
+      mailboxTotal,
+      mailboxPeak: Math.max(mailboxPeak, mailboxMax),
+      outbox: gateway.connection.outbox.size,
+      errors: faults.errors,
+      drops: faults.drops,
+      warnings: faults.warnings,
+      ...(faults.first !== undefined && { firstError: faults.first }),
+    };
+  }
+
+  process.on("message", (order: ToGateway) => {
+    if (order.type === "legacy") {
+      legacy(order).catch((e) => reply({ type: "legacy-failed", id: order.id, error: String(e) }));
+    } else if (order.type === "stats") {
+      reply({ type: "stats", ...stats() });
+    } else if (order.type === "stop") {
+      void gateway
+        .stop()
+        .then((tally) => reply({ type: "stopped", ...tally }))
+        .finally(() => process.disconnect?.());
+    }
+  });
+  await gateway.start();
+  reply({ type: "ready" });
+}
+
+main().catch((e) => {
+  console.error("soak gateway:", e);
+  process.exit(1);
+});
