@@ -22,6 +22,7 @@ import type { IqCaller } from "../transport/iqCaller.js";
 import type { Privileges } from "../transport/privileges.js";
 import { splitJid } from "../protocol/rfc7622.js";
 import { isStopped } from "../machines/roomStatus.js";
+import { MAX_NESTING, nestsDeeperThan } from "../protocol/nesting.js";
 
 /** What the router needs. */
 export interface RouterContext {
@@ -123,6 +124,10 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       const to = splitJid(stanza.attrs.to);
       if (!from || !to || to.domain !== domain) return;
       if (from.domain === domain) return; // never answer ourselves
+      if (nestsDeeperThan(stanza)) {
+        replyError(stanza, { condition: "policy-violation", text: `Stanzas nested deeper than ${MAX_NESTING} elements are refused` });
+        return;
+      }
       if (stanza.name === "iq" && !isRequestIq(stanza)) {
         context.iqCaller?.handle(stanza);
         return;

@@ -1,0 +1,71 @@
+/**
+ * One fuzz case: one to five stanzas, each a valid shape with zero to three mutations, sent by a
+ * fresh user of the gateway in this order. A case prints as the XML it sends, so that a
+ * counterexample can be read and turned into a unit test.
+ */
+import type { Element } from "@xmpp/component";
+import fc from "fast-check";
+import { parseElement } from "../../src/protocol/parseXml.js";
+import { cloneElement } from "../../src/protocol/rfc6120.js";
+import { USER, hasNonXmlChar } from "./hostile.js";
+import { iqStanza, presenceStanza } from "./iqShapes.js";
+import { directInvitation, messageStanza } from "./messageShapes.js";
+import { type Mutation, applyMutation, mutation } from "./mutations.js";
+
+/** A stanza as the user sends it, and whether a real server could have delivered it. */
+export interface BuiltStanza {
+  stanza: Element;
+  /** False when it holds a character XML forbids or does not parse back: no server delivers it. */
+  deliverable: boolean;
+}
+
+/** A generated case. */
+export class FuzzCase {
+  constructor(readonly stanzas: ReadonlyArray<{ template: Element; mutations: readonly Mutation[] }>) {}
+
+  /** The stanzas, sent by `user` (a bare JID), each built afresh. */
+  build(user: string): BuiltStanza[] {
+    return this.stanzas.map(({ template, mutations }, i) => {
+      const stanza = cloneElement(template);
+      if (stanza.attrs.id === "q") stanza.attrs.id = `q${i}`;
+      for (const m of mutations) applyMutation(stanza, m);
+      substitute(stanza, user);
+      const xml = stanza.toString();
+      if (hasNonXmlChar(xml)) return { stanza, deliverable: false };
+      try {
+        return { stanza: parseElement(xml), deliverable: true };
+      } catch {
+        return { stanza, deliverable: false };
+      }
+    });
+  }
+
+  [fc.toStringMethod](): string {
+    const lines = this.build("user@example.org").map(({ stanza }) => {
+      const xml = stanza.toString();
+      return xml.length > 2000 ? `${xml.slice(0, 2000)}… (${xml.length} characters)` : xml;
+    });
+    const mutations = this.stanzas.map((s) => JSON.stringify(s.mutations, (_k, v) => (typeof v === "string" && v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v)));
+    return `FuzzCase[\n  ${lines.join("\n  ")}\n  mutations: ${mutations.join(" ")}\n]`;
+  }
+}
+
+/** Replaces the {@link USER} placeholder in every attribute value. */
+function substitute(e: Element, user: string): void {
+  for (const [k, v] of Object.entries(e.attrs)) if (typeof v === "string" && v.includes(USER)) e.attrs[k] = v.replaceAll(USER, user);
+  for (const c of e.children) if (typeof c !== "string") substitute(c, user);
+}
+
+const stanza = fc.oneof(
+  { weight: 5, arbitrary: messageStanza },
+  { weight: 4, arbitrary: iqStanza },
+  { weight: 2, arbitrary: presenceStanza },
+  { weight: 1, arbitrary: directInvitation },
+);
+
+const mutations = fc.oneof({ weight: 1, arbitrary: fc.constant<Mutation[]>([]) }, { weight: 2, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) });
+
+/** A case: one to five stanzas with their mutations. */
+export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
+  .array(fc.record({ template: stanza, mutations }), { minLength: 1, maxLength: 5 })
+  .map((stanzas) => new FuzzCase(stanzas));
