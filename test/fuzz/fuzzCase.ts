@@ -1,5 +1,5 @@
 /**
- * One fuzz case: one to five stanzas, each a valid shape with zero to three mutations, sent by a
+ * One fuzz case: one room and one to five stanzas, each a valid shape with zero to three mutations, sent by a
  * fresh user of the gateway in this order. A case prints as the XML it sends, so that a
  * counterexample can be read and turned into a unit test.
  */
@@ -7,7 +7,8 @@ import type { Element } from "@xmpp/component";
 import fc from "fast-check";
 import { parseElement } from "../../src/protocol/parseXml.js";
 import { cloneElement } from "../../src/protocol/rfc6120.js";
-import { USER, hasNonXmlChar } from "./hostile.js";
+import { DOMAIN } from "../helpers/harness.js";
+import { ROOM, USER, hasNonXmlChar } from "./hostile.js";
 import { iqStanza, presenceStanza } from "./iqShapes.js";
 import { directInvitation, messageStanza } from "./messageShapes.js";
 import { type Mutation, applyMutation, mutation } from "./mutations.js";
@@ -15,25 +16,40 @@ import { type Mutation, applyMutation, mutation } from "./mutations.js";
 /** A stanza as the user sends it, and whether a real server could have delivered it. */
 export interface BuiltStanza {
   stanza: Element;
-  /** False when it holds a character XML forbids or does not parse back: no server delivers it. */
+  /**
+   * False when it holds a character XML forbids, does not parse back, or is over
+   * {@link MAX_INPUT_BYTES}: no server delivers it.
+   */
   deliverable: boolean;
 }
 
+/** The largest stanza a server delivers from a client: Prosody's default `c2s_stanza_size_limit`, 256 KiB. */
+export const MAX_INPUT_BYTES = 256 * 1024;
+
+/**
+ * The rooms a case can attack: `lobby`, a group whose legacy network accepts everything, and
+ * `grumpy`, a channel whose legacy network refuses every request (see `fuzzGateway.ts`).
+ */
+export type FuzzRoom = "lobby" | "grumpy";
+
 /** A generated case. */
 export class FuzzCase {
-  constructor(readonly stanzas: ReadonlyArray<{ template: Element; mutations: readonly Mutation[] }>) {}
+  constructor(
+    readonly room: FuzzRoom,
+    readonly stanzas: ReadonlyArray<{ template: Element; mutations: readonly Mutation[] }>,
+  ) {}
 
-  /** The stanzas, sent by `user` (a bare JID), each built afresh. */
+  /** The stanzas, sent by `user` (a bare JID) to {@link room}, each built afresh. */
   build(user: string): BuiltStanza[] {
     return this.stanzas.map(({ template, mutations }, i) => {
       const stanza = cloneElement(template);
       if (stanza.attrs.id === "q") stanza.attrs.id = `q${i}`;
       for (const m of mutations) applyMutation(stanza, m);
-      substitute(stanza, user);
+      substitute(stanza, [USER, user], [ROOM, `${this.room}@${DOMAIN}`]);
       const xml = stanza.toString();
       if (hasNonXmlChar(xml)) return { stanza, deliverable: false };
       try {
-        return { stanza: parseElement(xml), deliverable: true };
+        return { stanza: parseElement(xml), deliverable: Buffer.byteLength(xml) <= MAX_INPUT_BYTES };
       } catch {
         return { stanza, deliverable: false };
       }
@@ -46,14 +62,16 @@ export class FuzzCase {
       return xml.length > 2000 ? `${xml.slice(0, 2000)}… (${xml.length} characters)` : xml;
     });
     const mutations = this.stanzas.map((s) => JSON.stringify(s.mutations, (_k, v) => (typeof v === "string" && v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v)));
-    return `FuzzCase[\n  ${lines.join("\n  ")}\n  mutations: ${mutations.join(" ")}\n]`;
+    return `FuzzCase[${this.room}\n  ${lines.join("\n  ")}\n  mutations: ${mutations.join(" ")}\n]`;
   }
 }
 
-/** Replaces the {@link USER} placeholder in every attribute value. */
-function substitute(e: Element, user: string): void {
-  for (const [k, v] of Object.entries(e.attrs)) if (typeof v === "string" && v.includes(USER)) e.attrs[k] = v.replaceAll(USER, user);
-  for (const c of e.children) if (typeof c !== "string") substitute(c, user);
+/** Replaces the {@link USER} placeholder and the room's JID in every attribute value. */
+function substitute(e: Element, ...pairs: Array<[from: string, to: string]>): void {
+  for (const [k, v] of Object.entries(e.attrs)) {
+    if (typeof v === "string") e.attrs[k] = pairs.reduce((text, [a, b]) => text.replaceAll(a, b), v);
+  }
+  for (const c of e.children) if (typeof c !== "string") substitute(c, ...pairs);
 }
 
 const stanza = fc.oneof(
@@ -65,7 +83,7 @@ const stanza = fc.oneof(
 
 const mutations = fc.oneof({ weight: 1, arbitrary: fc.constant<Mutation[]>([]) }, { weight: 2, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) });
 
-/** A case: one to five stanzas with their mutations. */
+/** A case: one to five stanzas with their mutations, to the lobby (three in four) or the grumpy channel. */
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
-  .array(fc.record({ template: stanza, mutations }), { minLength: 1, maxLength: 5 })
-  .map((stanzas) => new FuzzCase(stanzas));
+  .tuple(fc.constantFrom<FuzzRoom>("lobby", "lobby", "lobby", "grumpy"), fc.array(fc.record({ template: stanza, mutations }), { minLength: 1, maxLength: 5 }))
+  .map(([room, stanzas]) => new FuzzCase(room, stanzas));

@@ -1,7 +1,8 @@
 /**
  * The gateway the fuzzer attacks: the offline harness (real router, sessions, registry, room
  * actors, the demo's fixture network as plugin, the memory store), with a fresh user per case so
- * that cases do not share rooms, and a watchdog user in another room whose plain message must
+ * that cases do not share rooms (each attacks the cooperative lobby or the grumpy channel that
+ * refuses every request), and a watchdog user in another room whose plain message must
  * still be echoed after every case. A gateway serves {@link CAPACITY} cases, or fewer when one
  * broke a property, then the next case gets a new one.
  */
@@ -9,7 +10,6 @@ import type { Element } from "@xmpp/component";
 import { xml } from "@xmpp/component";
 import { DOMAIN, fixtureHarness, lobbyFixture } from "../helpers/harness.js";
 import type { FuzzCase } from "./fuzzCase.js";
-import { ROOM } from "./hostile.js";
 import { type CaseRecord, answerable, answers, violations } from "./properties.js";
 
 /** Cases one gateway serves. */
@@ -35,9 +35,29 @@ function listen(): void {
 
 const describe = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e));
 
+/** Every request kind the grumpy channel refuses, with the condition it refuses it with. */
+const REFUSALS = {
+  message: "forbidden",
+  setSubject: "not-allowed",
+  setConfig: "not-authorized",
+  setAffiliation: "not-allowed",
+  kick: "forbidden",
+  ban: "forbidden",
+  destroy: "not-allowed",
+  avatar: "resource-constraint",
+  reaction: "not-acceptable",
+  correct: "item-not-found",
+  retract: "service-unavailable",
+  moderate: "forbidden",
+  file: "policy-violation",
+};
+
 function fixture(users: string[]) {
-  const f = lobbyFixture({ history: [{ id: "h1", from: "bob", body: "earlier", at: "2026-11-20T09:00:00Z" }], availableEmojis: ["👍", "❤️"] }, [...users, WATCHDOG]);
-  f.rooms.push({ id: "control", name: "Control", type: "group", userNick: "watchdog", participants: [{ nick: "dave" }] } as never);
+  const history = [{ id: "h1", from: "bob", body: "earlier", at: "2026-11-20T09:00:00Z" }];
+  const f = lobbyFixture({ history, availableEmojis: ["👍", "❤️"] }, [...users, WATCHDOG]);
+  const grumpy = { ...f.rooms[0]!, id: "grumpy", name: "Grumpy", type: "channel", history, reject: REFUSALS };
+  const control = { id: "control", name: "Control", type: "group", userNick: "watchdog", participants: [{ nick: "dave" }] };
+  f.rooms.push(grumpy as never, control as never);
   return f;
 }
 
@@ -55,7 +75,8 @@ export class FuzzGateway {
 
   /** Runs one case; resolves with what the case broke (empty when nothing). */
   async run(c: FuzzCase): Promise<string[]> {
-    const { h, user } = await this.#nextUser();
+    const room = `${c.room}@${DOMAIN}`;
+    const { h, user } = await this.#nextUser(room);
     const routed = c.build(user);
     const failures: string[] = [];
     const firstEscaped = escaped.length;
@@ -73,13 +94,14 @@ export class FuzzGateway {
       failures.push(`not settled after ${BUDGET_MS} ms; unanswered iqs: ${unanswered().map((r) => r.attrs.id).join(", ") || "none"}`);
     }
     if (!(await this.#echoed(h, `${WATCHDOG}/w`, CONTROL))) failures.push("the watchdog's plain message in another room got no echo");
-    const lobby = h.registry.peek(user, ROOM);
-    if (lobby?.snapshot.status === "active" && lobby.snapshot.context.resources.includes("phone")) {
-      if (!(await this.#echoed(h, `${user}/phone`, ROOM))) failures.push("the user's plain message got no echo afterwards");
+    const fuzzed = h.registry.peek(user, room);
+    if (fuzzed?.snapshot.status === "active" && fuzzed.snapshot.context.resources.includes("phone")) {
+      // The grumpy channel refuses every message: an error is its answer.
+      if (!(await this.#echoed(h, `${user}/phone`, room, c.room === "grumpy"))) failures.push("the user's plain message got no echo afterwards");
     }
     await this.#settle(h, user, () => true);
     failures.push(...escaped.slice(firstEscaped), ...h.errors.slice(firstError).map((e) => `onError: ${describe(e)}`));
-    const record: CaseRecord = { routed, sent: h.take(), failures };
+    const record: CaseRecord = { routed, sent: h.take(), failures, recipients: [user, WATCHDOG] };
     this.#count(record);
     const found = violations(record);
     if (found.length) this.#h = undefined; // a broken gateway must not fail the cases that follow
@@ -95,13 +117,13 @@ export class FuzzGateway {
     }
   }
 
-  async #nextUser(): Promise<{ h: Harness; user: string }> {
+  async #nextUser(room: string): Promise<{ h: Harness; user: string }> {
     if (!this.#h || this.#used === CAPACITY) await this.#renew();
     const h = this.#h!;
     const user = `case${this.#used++}@example.org`;
-    h.route(xml("presence", { from: `${user}/phone`, to: `${ROOM}/alice`, id: "join" }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
+    h.route(xml("presence", { from: `${user}/phone`, to: `${room}/alice`, id: "join" }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
     const joined = () => h.sent.some((s) => s.name === "message" && s.attrs.to === `${user}/phone` && s.getChild("subject") !== undefined);
-    if (!(await this.#settle(h, user, joined))) throw new Error(`fuzz set-up: ${user} could not join ${ROOM}`);
+    if (!(await this.#settle(h, user, joined))) throw new Error(`fuzz set-up: ${user} could not join ${room}`);
     h.take();
     return { h, user };
   }
@@ -117,11 +139,11 @@ export class FuzzGateway {
     h.take();
   }
 
-  /** Sends a plain groupchat message from `from` to `room`; true once its echo came back. */
-  async #echoed(h: Harness, from: string, room: string): Promise<boolean> {
+  /** Sends a plain groupchat message from `from` to `room`; true once its echo (or, `orError`, an error) came back. */
+  async #echoed(h: Harness, from: string, room: string, orError = false): Promise<boolean> {
     const id = `alive-${++this.#probe}`;
     h.route(xml("message", { from, to: room, type: "groupchat", id }, xml("body", {}, "still there?")));
-    const echo = (s: Element) => s.name === "message" && s.attrs.to === from && s.attrs.id === id && s.attrs.type === "groupchat";
+    const echo = (s: Element) => s.name === "message" && s.attrs.to === from && s.attrs.id === id && (s.attrs.type === "groupchat" || (orError && s.attrs.type === "error"));
     return this.#settle(h, from.slice(0, from.indexOf("/")), () => h.sent.some(echo));
   }
 

@@ -14,7 +14,8 @@ export const CONTACT = `bob-legacy-id@${DOMAIN}`;
 
 /**
  * The largest input string the fuzzer generates. Inputs stay well under the stanza size bound
- * (`MAX_STANZA_BYTES` in `properties.ts`) so that a sent stanza over the bound is the gateway's own
+ * (`MAX_STANZA_BYTES` in `properties.ts`; a stanza over `MAX_INPUT_BYTES` counts as undeliverable)
+ * so that a sent stanza over the bound is the gateway's own
  * amplification, not an echo of an input that the server would not have delivered.
  */
 export const HUGE = 64 * 1024;

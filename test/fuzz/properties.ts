@@ -1,9 +1,9 @@
 /**
  * What must hold after every fuzz case, whatever the stanzas were: nothing thrown or rejected,
  * every request iq a server could deliver answered exactly once (a result or an error), every
- * error a valid RFC 6120 stanza error, nothing sent from outside the component domain or to
- * nobody, nothing over the stanza size bound, and (when every input was well-formed XML) nothing
- * sent that is not well-formed XML.
+ * error a valid RFC 6120 stanza error, nothing sent from outside the component domain, to nobody
+ * or to anyone but the senders of the case (no leak between users), and, when a server could have
+ * delivered every input, nothing over the stanza size bound and nothing that is not well-formed XML.
  */
 import type { Element } from "@xmpp/component";
 import { STANZA_ERROR_CONDITIONS } from "../../src/protocol/conditions.js";
@@ -30,6 +30,8 @@ export interface CaseRecord {
   routed: readonly BuiltStanza[];
   /** Every stanza the gateway sent during the case, the liveness checks included. */
   sent: readonly Element[];
+  /** Bare JIDs that may receive stanzas: the case's user and the watchdog (besides the senders of `routed`). */
+  recipients: readonly string[];
   /** Thrown by `route`, unhandled rejections and uncaught exceptions, `onError` reports, waits that never ended. */
   failures: readonly string[];
 }
@@ -61,6 +63,13 @@ function errorProblem(s: Element): string | undefined {
   return undefined;
 }
 
+/** The bare form of a JID (the domain lower-cased), or the string itself when it is none. */
+function bare(jid: unknown): string {
+  const parts = splitJid(typeof jid === "string" ? jid : undefined);
+  if (!parts) return String(jid);
+  return parts.local ? `${parts.local}@${parts.domain}` : parts.domain;
+}
+
 const brief = (s: Element) => {
   const x = s.toString();
   return x.length > 300 ? `${x.slice(0, 300)}… (${x.length} characters)` : x;
@@ -75,21 +84,23 @@ export function violations(record: CaseRecord): string[] {
     const got = record.sent.filter((s) => answers(s, request)).length;
     if (got !== expected) found.push(`iq id=${JSON.stringify(request.attrs.id)} got ${got} answers, expected ${expected}: ${brief(request)}`);
   }
-  const wellFormedInput = record.routed.every((r) => r.deliverable);
+  const deliverable = record.routed.every((r) => r.deliverable);
+  const recipients = new Set([...record.recipients, ...record.routed.map((r) => bare(r.stanza.attrs.from))]);
   for (const s of record.sent) {
     if (s.name === "iq" && (s.attrs.type === "result" || s.attrs.type === "error") && !requests.some((r) => answers(s, r))) {
       found.push(`an answer to no request: ${brief(s)}`);
     }
     if (splitJid(s.attrs.from)?.domain !== DOMAIN) found.push(`sent from outside ${DOMAIN}: ${brief(s)}`);
     if (splitJid(s.attrs.to) === undefined) found.push(`sent to no JID: ${brief(s)}`);
+    else if (!recipients.has(bare(s.attrs.to))) found.push(`sent to someone who sent nothing: ${brief(s)}`);
     if (s.attrs.type === "error") {
       const problem = errorProblem(s);
       if (problem) found.push(`invalid stanza error (${problem}): ${brief(s)}`);
     }
     const xml = s.toString();
     const bytes = Buffer.byteLength(xml);
-    if (bytes > MAX_STANZA_BYTES) found.push(`sent ${bytes} bytes, over the bound of ${MAX_STANZA_BYTES}: ${brief(s)}`);
-    if (wellFormedInput && hasNonXmlChar(xml)) found.push(`sent a character XML forbids: ${JSON.stringify(brief(s))}`);
+    if (deliverable && bytes > MAX_STANZA_BYTES) found.push(`sent ${bytes} bytes, over the bound of ${MAX_STANZA_BYTES}: ${brief(s)}`);
+    if (deliverable && hasNonXmlChar(xml)) found.push(`sent a character XML forbids: ${JSON.stringify(brief(s))}`);
   }
   return found;
 }
