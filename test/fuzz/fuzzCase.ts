@@ -36,6 +36,8 @@ export type FuzzRoom = "lobby" | "grumpy";
 export class FuzzCase {
   constructor(
     readonly room: FuzzRoom,
+    /** False: the user sends the stanzas before anything else, so that they create the session and the room. */
+    readonly joined: boolean,
     readonly stanzas: ReadonlyArray<{ template: Element; mutations: readonly Mutation[] }>,
   ) {}
 
@@ -62,7 +64,7 @@ export class FuzzCase {
       return xml.length > 2000 ? `${xml.slice(0, 2000)}… (${xml.length} characters)` : xml;
     });
     const mutations = this.stanzas.map((s) => JSON.stringify(s.mutations, (_k, v) => (typeof v === "string" && v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v)));
-    return `FuzzCase[${this.room}\n  ${lines.join("\n  ")}\n  mutations: ${mutations.join(" ")}\n]`;
+    return `FuzzCase[${this.room}${this.joined ? ", joined" : ", first stanzas of the user"}\n  ${lines.join("\n  ")}\n  mutations: ${mutations.join(" ")}\n]`;
   }
 }
 
@@ -83,7 +85,14 @@ const stanza = fc.oneof(
 
 const mutations = fc.oneof({ weight: 1, arbitrary: fc.constant<Mutation[]>([]) }, { weight: 2, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) });
 
-/** A case: one to five stanzas with their mutations, to the lobby (three in four) or the grumpy channel. */
+/**
+ * A case: one to five stanzas with their mutations, to the lobby (three in four) or the grumpy
+ * channel, by a user who joined it first (five in six) or whose first stanzas they are.
+ */
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
-  .tuple(fc.constantFrom<FuzzRoom>("lobby", "lobby", "lobby", "grumpy"), fc.array(fc.record({ template: stanza, mutations }), { minLength: 1, maxLength: 5 }))
-  .map(([room, stanzas]) => new FuzzCase(room, stanzas));
+  .tuple(
+    fc.constantFrom<FuzzRoom>("lobby", "lobby", "lobby", "grumpy"),
+    fc.nat({ max: 5 }).map((n) => n > 0),
+    fc.array(fc.record({ template: stanza, mutations }), { minLength: 1, maxLength: 5 }),
+  )
+  .map(([room, joined, stanzas]) => new FuzzCase(room, joined, stanzas));

@@ -14,6 +14,8 @@ import { type CaseRecord, answerable, answers, violations } from "./properties.j
 
 /** Cases one gateway serves. */
 const CAPACITY = 500;
+/** Active rooms of a gateway: far fewer than its cases' rooms, so that rooms passivate and come back. */
+const MAX_ROOMS = 64;
 const WATCHDOG = "watchdog@example.org";
 const CONTROL = `control@${DOMAIN}`;
 /** How long a case may take to settle, and a liveness check to be echoed. */
@@ -76,7 +78,7 @@ export class FuzzGateway {
   /** Runs one case; resolves with what the case broke (empty when nothing). */
   async run(c: FuzzCase): Promise<string[]> {
     const room = `${c.room}@${DOMAIN}`;
-    const { h, user } = await this.#nextUser(room);
+    const { h, user } = await this.#nextUser(c.joined ? room : undefined);
     const routed = c.build(user);
     const failures: string[] = [];
     const firstEscaped = escaped.length;
@@ -117,10 +119,12 @@ export class FuzzGateway {
     }
   }
 
-  async #nextUser(room: string): Promise<{ h: Harness; user: string }> {
+  /** The next fresh user, joined to `room` with its resource `phone` unless `room` is undefined. */
+  async #nextUser(room: string | undefined): Promise<{ h: Harness; user: string }> {
     if (!this.#h || this.#used === CAPACITY) await this.#renew();
     const h = this.#h!;
     const user = `case${this.#used++}@example.org`;
+    if (room === undefined) return { h, user };
     h.route(xml("presence", { from: `${user}/phone`, to: `${room}/alice`, id: "join" }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
     const joined = () => h.sent.some((s) => s.name === "message" && s.attrs.to === `${user}/phone` && s.getChild("subject") !== undefined);
     if (!(await this.#settle(h, user, joined))) throw new Error(`fuzz set-up: ${user} could not join ${room}`);
@@ -129,8 +133,9 @@ export class FuzzGateway {
   }
 
   async #renew(): Promise<void> {
+    await this.#h?.registry.shutdown();
     const users = Array.from({ length: CAPACITY }, (_, i) => `case${i}@example.org`);
-    const h = fixtureHarness(fixture(users), { maxRooms: 10 * CAPACITY, callbackTimeoutMs: 2_000 });
+    const h = fixtureHarness(fixture(users), { maxRooms: MAX_ROOMS, callbackTimeoutMs: 2_000 });
     this.#h = h;
     this.#used = 0;
     h.route(xml("presence", { from: `${WATCHDOG}/w`, to: `${CONTROL}/watchdog` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
