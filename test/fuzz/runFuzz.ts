@@ -25,6 +25,8 @@ export interface FuzzReport {
 export async function runFuzz(options: {
   runs: number;
   seed: number;
+  /** fast-check's path of a counterexample: replays that case (and its shrinking) only. */
+  path?: string;
   onProgress?: (cases: number, ms: number) => void;
   /** Hears the gateway's tally of stanzas in and out at the end. */
   tally?: (tally: ReadonlyMap<string, number>) => void;
@@ -37,7 +39,7 @@ export async function runFuzz(options: {
     if (++cases % 1000 === 0) options.onProgress?.(cases, performance.now() - start);
     if (found.length) throw new Error(found.join("\n"));
   });
-  const details = await fc.check(property, { numRuns: options.runs, seed: options.seed });
+  const details = await fc.check(property, { numRuns: options.runs, seed: options.seed, ...(options.path !== undefined && { path: options.path }) });
   options.tally?.(gateway.tally);
   const report: FuzzReport = { cases, ms: performance.now() - start, seed: details.seed, failed: details.failed };
   if (details.failed) {
