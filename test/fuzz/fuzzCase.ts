@@ -7,6 +7,7 @@ import type { Element } from "@xmpp/component";
 import fc from "fast-check";
 import { parseElement } from "../../src/protocol/parseXml.js";
 import { cloneElement } from "../../src/protocol/rfc6120.js";
+import { splitJid } from "../../src/protocol/rfc7622.js";
 import { DOMAIN } from "../helpers/harness.js";
 import { ROOM, USER, hasNonXmlChar } from "./hostile.js";
 import { iqStanza, presenceStanza } from "./iqShapes.js";
@@ -17,8 +18,8 @@ import { type Mutation, applyMutation, mutation } from "./mutations.js";
 export interface BuiltStanza {
   stanza: Element;
   /**
-   * False when it holds a character XML forbids, does not parse back, or is over
-   * {@link MAX_INPUT_BYTES}: no server delivers it.
+   * False when it holds a character XML forbids, does not parse back, is over
+   * {@link MAX_INPUT_BYTES}, or its `from` or `to` has a part over 1023 bytes: no server delivers it.
    */
   deliverable: boolean;
 }
@@ -51,7 +52,8 @@ export class FuzzCase {
       const xml = stanza.toString();
       if (hasNonXmlChar(xml)) return { stanza, deliverable: false };
       try {
-        return { stanza: parseElement(xml), deliverable: Buffer.byteLength(xml) <= MAX_INPUT_BYTES };
+        const parsed = parseElement(xml);
+        return { stanza: parsed, deliverable: Buffer.byteLength(xml) <= MAX_INPUT_BYTES && jidFits(parsed.attrs.from) && jidFits(parsed.attrs.to) };
       } catch {
         return { stanza, deliverable: false };
       }
@@ -66,6 +68,15 @@ export class FuzzCase {
     const mutations = this.stanzas.map((s) => JSON.stringify(s.mutations, (_k, v) => (typeof v === "string" && v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v)));
     return `FuzzCase[${this.room}${this.joined ? ", joined" : ", first stanzas of the user"}\n  ${lines.join("\n  ")}\n  mutations: ${mutations.join(" ")}\n]`;
   }
+}
+
+/**
+ * False when a part of `jid` is over 1023 bytes, the most RFC 7622 §3 allows (a server refuses to
+ * route such a stanza: Prosody bounces it with `jid-malformed`).
+ */
+function jidFits(jid: string | undefined): boolean {
+  const parts = splitJid(jid);
+  return parts === undefined || [parts.local, parts.domain, parts.resource].every((part) => Buffer.byteLength(part) <= 1023);
 }
 
 /** Replaces the {@link USER} placeholder and the room's JID in every attribute value. */
