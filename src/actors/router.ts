@@ -21,7 +21,7 @@ import { parsePrivilege } from "../protocol/xep0356.js";
 import type { IqCaller } from "../transport/iqCaller.js";
 import type { Privileges } from "../transport/privileges.js";
 import { splitJid } from "../protocol/rfc7622.js";
-import { isStopped } from "../machines/roomStatus.js";
+import { hasEnded, isStopped } from "../machines/roomStatus.js";
 import { MAX_NESTING, nestsDeeperThan } from "../protocol/nesting.js";
 
 /** What the router needs. */
@@ -66,8 +66,9 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       return;
     }
     const room = resolved ?? context.registry.peek(session.user, `${to.local}@${domain}`);
-    if (!room || isStopped(room.snapshot)) {
-      // Passivated between lookup and delivery: the next activation gets the stanza.
+    if (!room || isStopped(room.snapshot) || hasEnded(room.snapshot)) {
+      // Passivated, destroyed or left between lookup and delivery: the next activation gets the
+      // stanza (an ended actor would never answer it), or the plugin's refusal to create the room.
       void slow(stanza, from, to, session.user).catch((error) => fail(stanza, error));
       return;
     }
