@@ -21,8 +21,9 @@ import { parsePrivilege } from "../protocol/xep0356.js";
 import type { IqCaller } from "../transport/iqCaller.js";
 import type { Privileges } from "../transport/privileges.js";
 import { splitJid } from "../protocol/rfc7622.js";
-import { isStopped } from "../machines/roomStatus.js";
+import { hasEnded, isStopped } from "../machines/roomStatus.js";
 import { isTooBigToEcho, tooBigError } from "../protocol/stanzaSize.js";
+import { MAX_NESTING, nestsDeeperThan } from "../protocol/nesting.js";
 
 /** What the router needs. */
 export interface RouterContext {
@@ -71,8 +72,9 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       return;
     }
     const room = resolved ?? context.registry.peek(session.user, `${to.local}@${domain}`);
-    if (!room || isStopped(room.snapshot)) {
-      // Passivated between lookup and delivery: the next activation gets the stanza.
+    if (!room || isStopped(room.snapshot) || hasEnded(room.snapshot)) {
+      // Passivated, destroyed or left between lookup and delivery: the next activation gets the
+      // stanza (an ended actor would never answer it), or the plugin's refusal to create the room.
       void slow(stanza, from, to, session.user).catch((error) => fail(stanza, error));
       return;
     }
@@ -129,6 +131,10 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       const to = splitJid(stanza.attrs.to);
       if (!from || !to || to.domain !== domain) return;
       if (from.domain === domain) return; // never answer ourselves
+      if (nestsDeeperThan(stanza)) {
+        replyError(stanza, { condition: "policy-violation", text: `Stanzas nested deeper than ${MAX_NESTING} elements are refused` });
+        return;
+      }
       if (stanza.name === "iq" && !isRequestIq(stanza)) {
         context.iqCaller?.handle(stanza);
         return;
