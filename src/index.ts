@@ -18,7 +18,7 @@ export { ROOM_DELAYS, ROOM_EXTENSION_ACTIONS, type RoomMachine } from "./machine
 export { LegacyRoom } from "./legacy/LegacyRoom.js";
 export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
-export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
+export type { ParticipantInit, ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
 export { findMentions } from "./legacy/replies.js";
 export type { IncomingReply, Mention, OutgoingReply } from "./legacy/replies.js";
 export type { FileByData, FileByUrl, IncomingFile, OutgoingFile } from "./legacy/files.js";

@@ -30,6 +30,24 @@ export interface ParticipantPresence {
   idleSince?: Date;
 }
 
+/** What a room gives {@link LegacyParticipant}'s constructor; computed by the room, not the plugin. */
+export interface ParticipantInit {
+  /** The room the participant is in. */
+  room: LegacyRoom;
+  /** The legacy display name. */
+  nickname: string;
+  /** The occupant JID's resourcepart, already made safe and unique in the room. */
+  resource: string;
+  /** The legacy id of the contact behind the participant, when known. */
+  contact?: string;
+  /** True for the participant that stands for the gateway user. */
+  isUser?: boolean;
+  /** True for the pseudo-participant that stands for the room itself. */
+  isSystem?: boolean;
+  /** The stable XEP-0421 occupant id. */
+  occupantId: string;
+}
+
 /**
  * An occupant of a {@link LegacyRoom}. Obtain participants with
  * {@link LegacyRoom.getParticipant}, {@link LegacyRoom.getParticipantByContact},
@@ -58,16 +76,11 @@ export class LegacyParticipant {
   #affiliation: Affiliation = "member";
   #role: Role = "participant";
 
-  /** @internal */
-  constructor(init: {
-    room: LegacyRoom;
-    nickname: string;
-    resource: string;
-    contact?: string;
-    isUser?: boolean;
-    isSystem?: boolean;
-    occupantId: string;
-  }) {
+  /**
+   * Called by the room's {@link LegacyRoom.newParticipant} only: a subclass passes `init` on
+   * unchanged.
+   */
+  constructor(init: ParticipantInit) {
     this.room = init.room;
     this.nickname = init.nickname;
     this.resource = init.resource;
