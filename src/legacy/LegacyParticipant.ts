@@ -24,7 +24,9 @@ export interface SendTextOptions {
 
 /** An occupant's presence as the legacy network reports it. */
 export interface ParticipantPresence {
+  /** The XMPP `<show/>`; absent: available. */
   show?: "away" | "chat" | "dnd" | "xa";
+  /** The `<status/>` text, if any. */
   status?: string;
   /** When the participant was last active (XEP-0319). */
   idleSince?: Date;
