@@ -101,6 +101,7 @@ export class LegacyParticipant {
   get affiliation(): Affiliation {
     return this.#affiliation;
   }
+  /** Sets the affiliation; a change re-sends the occupant's presence. */
   set affiliation(value: Affiliation) {
     if (value === this.#affiliation) return;
     this.#affiliation = value;
@@ -111,6 +112,7 @@ export class LegacyParticipant {
   get role(): Role {
     return this.#role;
   }
+  /** Sets the role; a change re-sends the occupant's presence. */
   set role(value: Role) {
     if (value === this.#role) return;
     this.#role = value;

@@ -92,6 +92,7 @@ export class LegacyRoom<
   get name(): string {
     return this.#name ?? this.legacyId;
   }
+  /** Sets the name; a change sends status 104. */
   set name(value: string) {
     if (value === this.#name) return;
     this.#name = value;
@@ -102,6 +103,7 @@ export class LegacyRoom<
   get description(): string {
     return this.#description;
   }
+  /** Sets the description; a change sends status 104. */
   set description(value: string) {
     if (value === this.#description) return;
     this.#description = value;
@@ -112,6 +114,7 @@ export class LegacyRoom<
   get subject(): string {
     return this.#subject;
   }
+  /** Sets the subject; outside `updateInfo`, it goes to every joined resource. */
   set subject(value: string) {
     this.#subject = value;
     this._host?.tell({ kind: "subject" });

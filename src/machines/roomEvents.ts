@@ -84,6 +84,7 @@ export interface RoomContext {
 
 /** What the invoked legacy callbacks receive: the room's handle (all rooms share one machine). */
 export interface RoomHandle {
+  /** The room's handle, from the machine's input. */
   handle: number;
 }
 

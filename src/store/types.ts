@@ -154,6 +154,7 @@ export type ArchiveInput = Omit<ArchivedMessage, "seq">;
 
 /** One end of a hole in the archive: a message with a legacy id. */
 export interface HoleBound {
+  /** The message's legacy id. */
   legacyId: string;
   /** Epoch ms. */
   timestamp: number;
@@ -169,7 +170,9 @@ export interface HoleBound {
  * - both → `after` the newest `backfill` message and `before` the oldest `live` one newer than it.
  */
 export interface HoleBounds {
+  /** Fetch messages newer than this one. */
   after?: HoleBound;
+  /** Fetch messages older than this one. */
   before?: HoleBound;
 }
 
