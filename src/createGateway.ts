@@ -26,9 +26,13 @@ export type { LiveRoom, RoomEnding, RoomLifecycle, RoomLifecycleEvent, RoomLifec
 
 /** A running gateway. */
 export interface Gateway {
+  /** The component's domain (`GatewayOptions.domain`): rooms are `legacyId@domain`. */
   readonly domain: string;
+  /** The component connection and its outbox (`connection.outbox.stats`, `flushed()`). */
   readonly connection: Connection;
+  /** @internal The room actors; observe rooms through {@link rooms} instead. */
   readonly registry: RoomRegistry;
+  /** @internal The users' sessions (`await sessions.get(jid)` starts one). */
   readonly sessions: SessionDirectory;
   /**
    * The running rooms, each with its actor and exact snapshot type, and typed events for a room

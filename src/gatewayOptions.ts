@@ -82,7 +82,12 @@ export interface GatewayOptions {
    * An XState inspection observer (a function or an `{ next }` observer such as
    * `@statelyai/inspect`'s `inspect`), passed to every room actor.
    */
-  inspect?: ((event: InspectionEvent) => void) | { next?: (event: InspectionEvent) => void };
+  inspect?:
+    | ((event: InspectionEvent) => void)
+    | {
+        /** Called with every inspection event of every room actor. */
+        next?: (event: InspectionEvent) => void;
+      };
   /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
   onError?: (error: unknown) => void;
   /**

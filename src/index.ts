@@ -18,7 +18,7 @@ export { ROOM_DELAYS, ROOM_EXTENSION_ACTIONS, type RoomMachine } from "./machine
 export { LegacyRoom } from "./legacy/LegacyRoom.js";
 export type { BackfillBound, BackfillBounds, GetParticipantOptions, IncomingTextOptions, RoomType } from "./legacy/LegacyRoom.js";
 export { LegacyParticipant } from "./legacy/LegacyParticipant.js";
-export type { ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
+export type { ParticipantInit, ParticipantPresence, SendTextOptions } from "./legacy/LegacyParticipant.js";
 export { findMentions } from "./legacy/replies.js";
 export type { IncomingReply, Mention, OutgoingReply } from "./legacy/replies.js";
 export type { FileByData, FileByUrl, IncomingFile, OutgoingFile } from "./legacy/files.js";
@@ -57,3 +57,13 @@ export { createInspector } from "./inspect/index.js";
 export type { CallInFlight, InspectedEvent, Inspector, InspectorOptions, RoomStatus, RoomView, UserGroup } from "./inspect/index.js";
 export { DEFAULT_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 export type { DropReason, OutboxStats } from "./transport/outbox.js";
+// Types that the exports above refer to, so that the API reference (npm run docs) shows them.
+export type { Connection } from "./transport/connection.js";
+export type { Outbox } from "./transport/outbox.js";
+export type { PendingJoin, PendingRead, ReadNeeds, RoomHandle } from "./machines/roomEvents.js";
+export { ABANDONED, SHUTTING_DOWN } from "./machines/roomErrors.js";
+export { STANZA_ERROR_CONDITIONS } from "./protocol/conditions.js";
+export { isValidResourcepart, type ResourcepartResult } from "./protocol/resourcepart.js";
+export { StoreItemNotFound, StoreRoomNotFound } from "./store/index.js";
+export type { ArchiveInput, ArchiveSource, HoleBound, HoleBounds, ParticipantInput, RoomFlags, RoomKey, StoredRoomType } from "./store/types.js";
+export type { ArchiveMark, ArchiveMetadata } from "./store/mam.js";

@@ -16,6 +16,7 @@ export interface ChartState {
   id: string;
   /** The key under its parent's `states` (`mailbox`). */
   key: string;
+  /** The kind of state node. */
   type: ChartStateType;
   /** For a compound state, the id of the child it starts in. */
   initial?: string;
@@ -25,7 +26,9 @@ export interface ChartState {
   entry: string[];
   /** Names of the exit actions. */
   exit: string[];
+  /** The state's tags. */
   tags: string[];
+  /** The child states, in definition order. */
   states: ChartState[];
 }
 

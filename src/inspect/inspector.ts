@@ -54,7 +54,9 @@ export interface Inspector {
 
 /** The rooms of one user, as `GET /api/rooms` lists them. */
 export interface UserGroup {
+  /** The user's JID, as {@link RoomView.user} shows it. */
   user: string;
+  /** The user's rooms. */
   rooms: RoomView[];
 }
 

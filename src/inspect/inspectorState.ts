@@ -12,53 +12,10 @@ import type { LiveRoom, RoomLifecycle } from "../actors/roomLifecycle.js";
 import type { ChartJson, ChartState } from "./chart.js";
 import { activeStateIds, hashJid, pathOf, toPlain } from "./inspectorFormat.js";
 
+import type { InspectedEvent, RoomStatus, RoomView } from "./inspectorViews.js";
+
 export { activeStateIds, hashJid } from "./inspectorFormat.js";
-
-/** What became of a room's actor: `stopped` by the gateway's shutdown, `removed`: the user was taken out. */
-export type RoomStatus = "active" | "passivated" | "destroyed" | "removed" | "stopped" | "failed";
-
-/**
- * One event a room received (`in`) or emitted (`out`), at `at` (ms since the epoch): its type,
- * a request's `kind`, the request, join or read `id`, and for `request.settled` the outcome
- * (`ok`) and error `condition`. `detail` is the whole event, only with the `detail` option.
- */
-export interface InspectedEvent {
-  at: number;
-  dir: "in" | "out";
-  type: string;
-  kind?: string;
-  id?: string;
-  ok?: boolean;
-  condition?: string;
-  detail?: unknown;
-}
-
-/** A legacy callback running in a room (`updateInfo`, …, `runRequest` with the request's kind and id). */
-export type CallInFlight = { callback: string; kind?: string; requestId?: string; elapsedMs: number };
-
-/**
- * A room as the inspector shows it (JSON-ready): `id` is opaque and stable while the inspector
- * runs (`r1`, …); `user` and `room` are JIDs with hashed local parts unless `detail`; `state` is
- * the lifecycle state (`uninitialized.fetching`, `joined`, `destroyed`…); `activeStates` the ids
- * of every active node of the chart (see `toChartJson`), outermost first; `mailbox` the requests
- * waiting (the running one not counted); `events` the last ones, oldest first; `since` when the
- * status last changed; `context` the machine's context, only with `detail`.
- */
-export interface RoomView {
-  id: string;
-  user: string;
-  room: string;
-  status: RoomStatus;
-  state: string;
-  activeStates: string[];
-  mailbox: number;
-  mailboxSize: number;
-  resources: number;
-  calls: CallInFlight[];
-  events: InspectedEvent[];
-  since: number;
-  context?: unknown;
-}
+export type { CallInFlight, InspectedEvent, RoomStatus, RoomView } from "./inspectorViews.js";
 
 /** Options of {@link InspectorModel}. */
 export interface InspectorModelOptions {

@@ -24,10 +24,30 @@ export interface SendTextOptions {
 
 /** An occupant's presence as the legacy network reports it. */
 export interface ParticipantPresence {
+  /** The XMPP `<show/>`; absent: available. */
   show?: "away" | "chat" | "dnd" | "xa";
+  /** The `<status/>` text, if any. */
   status?: string;
   /** When the participant was last active (XEP-0319). */
   idleSince?: Date;
+}
+
+/** What a room gives {@link LegacyParticipant}'s constructor; computed by the room, not the plugin. */
+export interface ParticipantInit {
+  /** The room the participant is in. */
+  room: LegacyRoom;
+  /** The legacy display name. */
+  nickname: string;
+  /** The occupant JID's resourcepart, already made safe and unique in the room. */
+  resource: string;
+  /** The legacy id of the contact behind the participant, when known. */
+  contact?: string;
+  /** True for the participant that stands for the gateway user. */
+  isUser?: boolean;
+  /** True for the pseudo-participant that stands for the room itself. */
+  isSystem?: boolean;
+  /** The stable XEP-0421 occupant id. */
+  occupantId: string;
 }
 
 /**
@@ -58,16 +78,11 @@ export class LegacyParticipant {
   #affiliation: Affiliation = "member";
   #role: Role = "participant";
 
-  /** @internal */
-  constructor(init: {
-    room: LegacyRoom;
-    nickname: string;
-    resource: string;
-    contact?: string;
-    isUser?: boolean;
-    isSystem?: boolean;
-    occupantId: string;
-  }) {
+  /**
+   * Called by the room's {@link LegacyRoom.newParticipant} only: a subclass passes `init` on
+   * unchanged.
+   */
+  constructor(init: ParticipantInit) {
     this.room = init.room;
     this.nickname = init.nickname;
     this.resource = init.resource;
@@ -86,6 +101,7 @@ export class LegacyParticipant {
   get affiliation(): Affiliation {
     return this.#affiliation;
   }
+  /** Sets the affiliation; a change re-sends the occupant's presence. */
   set affiliation(value: Affiliation) {
     if (value === this.#affiliation) return;
     this.#affiliation = value;
@@ -96,6 +112,7 @@ export class LegacyParticipant {
   get role(): Role {
     return this.#role;
   }
+  /** Sets the role; a change re-sends the occupant's presence. */
   set role(value: Role) {
     if (value === this.#role) return;
     this.#role = value;

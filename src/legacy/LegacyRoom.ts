@@ -5,12 +5,11 @@
 import { disambiguateNick, toResourcepart } from "../protocol/resourcepart.js";
 import { deriveOccupantId } from "../protocol/xep0421.js";
 import { XMPPError } from "./errors.js";
-import { LegacyParticipant } from "./LegacyParticipant.js";
+import { LegacyParticipant, type ParticipantInit } from "./LegacyParticipant.js";
 import type { LegacySession } from "./LegacySession.js";
-import { RoomCallbacks } from "./RoomCallbacks.js";
-import type { RoomHost } from "./RoomHost.js";
+import { RoomServices } from "./RoomServices.js";
 import { RoomRoster } from "./roomRoster.js";
-import type { AvatarSource, BookmarkOptions, GetParticipantOptions, RoomAvatarState, RoomType } from "./roomServiceTypes.js";
+import type { GetParticipantOptions, RoomType } from "./roomServiceTypes.js";
 
 export type { BackfillBound, BackfillBounds, IncomingTextOptions } from "./RoomCallbacks.js";
 
@@ -25,6 +24,13 @@ export type { GetParticipantOptions, RoomType } from "./roomServiceTypes.js";
  * first join or participant listing, and the `on*` callbacks for the user's requests, one at a
  * time, in arrival order.
  *
+ * @typeParam Session - The plugin's session class, the type of {@link session} (slidge's
+ *   `LegacyMUC` is generic over its session the same way): `class MyRoom extends
+ *   LegacyRoom<MySession>` reads `this.session.api` without a `declare`.
+ * @typeParam Participant - The plugin's participant class, what {@link getParticipant} and the
+ *   other participant getters return. A room that sets it overrides {@link newParticipant} to
+ *   construct that class.
+ *
  * @example
  * ```ts
  * class MyRoom extends LegacyRoom {
@@ -34,7 +40,10 @@ export type { GetParticipantOptions, RoomType } from "./roomServiceTypes.js";
  * }
  * ```
  */
-export class LegacyRoom extends RoomCallbacks {
+export class LegacyRoom<
+  Session extends LegacySession = LegacySession,
+  Participant extends LegacyParticipant = LegacyParticipant,
+> extends RoomServices {
   /** False when the legacy network has no room subject (topic). */
   HAS_SUBJECT = true;
   /** False when the legacy network has no room description. */
@@ -45,7 +54,7 @@ export class LegacyRoom extends RoomCallbacks {
   KEEP_BACKFILLED_PARTICIPANTS = false;
 
   /** The session (the XMPP user) this room belongs to. */
-  readonly session: LegacySession;
+  readonly session: Session;
   /** The legacy network's id of the room. */
   readonly legacyId: string;
   /** The room's bare JID; set by the runtime before {@link updateInfo} runs. */
@@ -64,10 +73,15 @@ export class LegacyRoom extends RoomCallbacks {
   #description = "";
   #subject = "";
   readonly #roster = new RoomRoster();
-  #user: LegacyParticipant | undefined;
-  #system: LegacyParticipant | undefined;
+  #user: Participant | undefined;
+  #system: Participant | undefined;
 
-  constructor(session: LegacySession, legacyId: string) {
+  /**
+   * @param session - The session that creates the room (in {@link LegacySession.createRoom}).
+   * @param legacyId - The legacy network's id of the room; it becomes the room JID's local part
+   *   (XEP-0106 escaped).
+   */
+  constructor(session: Session, legacyId: string) {
     super();
     this.session = session;
     this.legacyId = legacyId;
@@ -78,6 +92,7 @@ export class LegacyRoom extends RoomCallbacks {
   get name(): string {
     return this.#name ?? this.legacyId;
   }
+  /** Sets the name; a change sends status 104. */
   set name(value: string) {
     if (value === this.#name) return;
     this.#name = value;
@@ -88,6 +103,7 @@ export class LegacyRoom extends RoomCallbacks {
   get description(): string {
     return this.#description;
   }
+  /** Sets the description; a change sends status 104. */
   set description(value: string) {
     if (value === this.#description) return;
     this.#description = value;
@@ -98,6 +114,7 @@ export class LegacyRoom extends RoomCallbacks {
   get subject(): string {
     return this.#subject;
   }
+  /** Sets the subject; outside `updateInfo`, it goes to every joined resource. */
   set subject(value: string) {
     this.#subject = value;
     this._host?.tell({ kind: "subject" });
@@ -108,69 +125,18 @@ export class LegacyRoom extends RoomCallbacks {
     return this.type === "group";
   }
 
-  // ---- runtime services: avatar (XEP-0486) and bookmarks (XEP-0402) ----------------------------
-
-  /** @internal The runtime that hosts this room. */
-  _host: RoomHost | undefined = undefined;
-  /** @internal The avatar in use, if any (without bytes when only the store knew it). */
-  _avatar: RoomAvatarState | undefined = undefined;
-
-  /**
-   * The legacy unique id of the room avatar, if it has one (slidge's `avatar` getter). Restored
-   * from the store before {@link updateInfo} runs, also after a restart, so that `updateInfo`
-   * can compare it with the legacy network's and skip the download; `setAvatar` with the same
-   * id sends nothing.
-   */
-  get avatarId(): string | undefined {
-    return this._avatar?.uniqueId;
-  }
-
-  /** The XEP-0153 SHA-1 hash of the room avatar, if it has one. */
-  get avatarHash(): string | undefined {
-    return this._avatar?.hash;
-  }
-
-  /**
-   * Sets (or with null removes) the room avatar: bytes, a file path, or an http(s)/file URL.
-   *
-   * @remarks
-   * The same `uniqueId` as the current avatar sends nothing. A new call cancels a pending one
-   * unless `cancel` is false. With `blocking`, resolves once the 104 message and the room
-   * presence with the new photo hash are handed to the outbox. `uniqueId` defaults to the URL,
-   * the path, or the SHA-1 of the bytes.
-   */
-  async setAvatar(
-    a: AvatarSource | null,
-    uniqueId?: string,
-    options: { blocking?: boolean; cancel?: boolean } = {},
-  ): Promise<void> {
-    if (!this._host) throw new Error("setAvatar: the room is not attached to a gateway yet");
-    await this._host.setAvatar(a, uniqueId, options);
-  }
-
-  /**
-   * Adds the room to the user's XMPP bookmarks (XEP-0402) through an XEP-0356 privileged iq, so
-   * it shows in every client of the user. Without the privilege, or when the server refuses the
-   * publish, the user gets an XEP-0249 invitation instead (and a warning goes to `onWarning`).
-   * Resolves true when the bookmark was published.
-   */
-  async addToBookmarks(options: BookmarkOptions = {}): Promise<boolean> {
-    if (!this._host) throw new Error("addToBookmarks: the room is not attached to a gateway yet");
-    return this._host.addToBookmarks(options);
-  }
-
   // ---- participants ---------------------------------------------------------------------------
 
   /** The participant that stands for the gateway user. */
-  async getUserParticipant(): Promise<LegacyParticipant> {
+  async getUserParticipant(): Promise<Participant> {
     return this._userParticipant();
   }
 
   /** @internal The user participant, synchronously. */
-  _userParticipant(): LegacyParticipant {
+  _userParticipant(): Participant {
     if (!this.#user || this.#user.nickname !== this.userNick) {
       const { resource } = toResourcepart(this.userNick);
-      this.#user = new LegacyParticipant({
+      this.#user = this.newParticipant({
         room: this,
         nickname: this.userNick,
         resource,
@@ -182,8 +148,8 @@ export class LegacyRoom extends RoomCallbacks {
   }
 
   /** The pseudo-participant that stands for the room itself (bare room JID). */
-  getSystemParticipant(): LegacyParticipant {
-    this.#system ??= new LegacyParticipant({
+  getSystemParticipant(): Participant {
+    this.#system ??= this.newParticipant({
       room: this,
       nickname: "",
       resource: "",
@@ -197,36 +163,47 @@ export class LegacyRoom extends RoomCallbacks {
    * The participant with this legacy nickname, created (and stored) if it is new.
    * The same nickname always gives the same participant.
    */
-  async getParticipant(nickname: string, options: GetParticipantOptions = {}): Promise<LegacyParticipant> {
+  async getParticipant(nickname: string, options: GetParticipantOptions = {}): Promise<Participant> {
     if (options.fillFirst && this._host && !this._host.muted) await this._host.ensureParticipants();
     if (nickname === this.userNick) return this._userParticipant();
     const known = this.#roster.byNickname(nickname);
-    if (known) return known;
+    if (known) return known as Participant;
     if (options.raiseIfNotFound) throw new XMPPError("item-not-found", `No participant named ${nickname}`);
     const store = options.store ?? (!this._host?.backfilling || this.KEEP_BACKFILLED_PARTICIPANTS);
     return this.#create(nickname, options.contact, store);
   }
 
   /** The participant behind a legacy contact; in non-anonymous rooms this ties their JID to the occupant. */
-  async getParticipantByContact(contact: string, nickname = contact): Promise<LegacyParticipant> {
+  async getParticipantByContact(contact: string, nickname = contact): Promise<Participant> {
     const store = !this._host?.backfilling || this.KEEP_BACKFILLED_PARTICIPANTS;
-    return this.#roster.byContact(contact) ?? this.#create(nickname, contact, store);
+    return (this.#roster.byContact(contact) as Participant | undefined) ?? this.#create(nickname, contact, store);
   }
 
   /** Every stored participant except the user, after `fillParticipants` ran once. */
-  async getParticipants(): Promise<LegacyParticipant[]> {
+  async getParticipants(): Promise<Participant[]> {
     if (this._host && !this._host.muted) await this._host.ensureParticipants();
     return this._storedParticipants();
   }
 
   /** @internal The stored participants, in the order they appeared. */
-  _storedParticipants(): LegacyParticipant[] {
-    return this.#roster.all();
+  _storedParticipants(): Participant[] {
+    // Every stored participant came from newParticipant (or _adopt checks p.room === this).
+    return this.#roster.all() as Participant[];
+  }
+
+  /**
+   * Constructs a participant; the room calls it for every participant it creates, the user's
+   * and the system participant included. A room whose `Participant` type parameter is a
+   * subclass overrides it (`return new MyParticipant(init)`); the default builds a plain
+   * {@link LegacyParticipant}.
+   */
+  protected newParticipant(init: ParticipantInit): Participant {
+    return new LegacyParticipant(init) as Participant;
   }
 
   /** @internal Brings back a stored participant (re-activation after passivation), unannounced. */
-  _restoreParticipant(init: { nickname: string; resource: string; contact?: string; occupantId: string }): LegacyParticipant {
-    const p = new LegacyParticipant({ room: this, ...init });
+  _restoreParticipant(init: { nickname: string; resource: string; contact?: string; occupantId: string }): Participant {
+    const p = this.newParticipant({ room: this, ...init });
     this.#roster.add(p);
     return p;
   }
@@ -272,16 +249,11 @@ export class LegacyRoom extends RoomCallbacks {
     this._host?.tell({ kind: "renamed", participant: p, oldResource });
   }
 
-  /** Disconnects one XMPP resource of the user from the room (status 110 + 333). */
-  async kickResource(resource: string): Promise<void> {
-    this._host?.kickResource(resource);
-  }
-
-  #create(nickname: string, contact: string | undefined, store: boolean): LegacyParticipant {
+  #create(nickname: string, contact: string | undefined, store: boolean): Participant {
     const userResource = this._userParticipant().resource;
     const taken = (candidate: string) => this.#roster.hasResource(candidate) || candidate === userResource;
     const resource = disambiguateNick(nickname, taken, contact ? [contact] : []);
-    const p = new LegacyParticipant({
+    const p = this.newParticipant({
       room: this,
       nickname,
       resource,

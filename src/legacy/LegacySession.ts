@@ -6,7 +6,9 @@ import type { LegacyRoom } from "./LegacyRoom.js";
 
 /** A room as listed in the component's disco#items. */
 export interface RoomListing {
+  /** The legacy network's id of the room (escaped into the room JID's local part). */
   legacyId: string;
+  /** The name shown in disco#items; the legacy id when absent. */
   name?: string;
 }
 
@@ -32,6 +34,11 @@ export interface SessionHost {
  * One XMPP user's session. Rooms are per user, as in slidge: two users of the gateway who are
  * in the same legacy group each get their own {@link LegacyRoom}.
  *
+ * @typeParam Room - The plugin's room class: what {@link createRoom} returns and
+ *   {@link getRoom} resolves to. Pair it with the room's `Session` parameter
+ *   (`class MySession extends LegacySession<MyRoom>`, `class MyRoom extends LegacyRoom<MySession>`)
+ *   and each side sees the other's own members without casts.
+ *
  * @example
  * ```ts
  * class MySession extends LegacySession {
@@ -42,7 +49,8 @@ export interface SessionHost {
  * }
  * ```
  */
-export abstract class LegacySession {
+// biome-ignore lint/suspicious/noExplicitAny: a room's own Session default would make the two defaults circular
+export abstract class LegacySession<Room extends LegacyRoom = LegacyRoom<any>> {
   /** The user's bare JID. */
   readonly user: string;
   /** @internal The runtime that hosts this session. */
@@ -59,15 +67,16 @@ export abstract class LegacySession {
    * room was destroyed or removed ({@link removeRoom}), which is how such a room comes back
    * when the legacy network lists it again.
    */
-  abstract createRoom(legacyId: string): LegacyRoom | Promise<LegacyRoom>;
+  abstract createRoom(legacyId: string): Room | Promise<Room>;
 
   /**
    * The room with this legacy id, activated (its `updateInfo` has run) as if a stanza had named it.
    * Use it in {@link login} to, e.g., add the user's groups to their bookmarks.
    */
-  async getRoom(legacyId: string): Promise<LegacyRoom> {
+  async getRoom(legacyId: string): Promise<Room> {
     if (!this._host) throw new Error("getRoom: the session is not attached to a gateway yet");
-    return this._host.getRoom(legacyId);
+    // The host's room came from this session's createRoom.
+    return (await this._host.getRoom(legacyId)) as Room;
   }
 
   /**
@@ -90,7 +99,7 @@ export abstract class LegacySession {
    * api.on("kicked", (groupId, why) => session.removeRoom(groupId, { reason: why }));
    * ```
    */
-  async removeRoom(room: LegacyRoom | string, options: RemoveRoomOptions = {}): Promise<void> {
+  async removeRoom(room: Room | string, options: RemoveRoomOptions = {}): Promise<void> {
     if (!this._host) throw new Error("removeRoom: the session is not attached to a gateway yet");
     await this._host.removeRoom(typeof room === "string" ? room : room.legacyId, options);
   }
@@ -112,7 +121,7 @@ export abstract class LegacySession {
    * The user invited a legacy contact to a room (XEP-0249, or a mediated XEP-0045 invitation).
    * By default, makes the contact a member: `room.onSetAffiliation(contact, "member", reason)`.
    */
-  async onInvitation(contact: string, room: LegacyRoom, reason: string | undefined): Promise<void> {
+  async onInvitation(contact: string, room: Room, reason: string | undefined): Promise<void> {
     await room.onSetAffiliation(contact, "member", reason, undefined);
   }
 

@@ -8,55 +8,9 @@ import type { Affiliation, Role } from "../protocol/xep0045.js";
 import { NotImplementedError, XMPPError } from "./errors.js";
 import type { IncomingFile } from "./files.js";
 import type { LegacyParticipant } from "./LegacyParticipant.js";
-import type { IncomingReply, Mention } from "./replies.js";
+import type { BackfillBounds, IncomingTextOptions } from "./roomCallbackTypes.js";
 
-/** A message the archive already has, as one end of a {@link BackfillBounds} hole. */
-export interface BackfillBound {
-  /** The legacy network's id of the message (the `legacyId` it was sent with). */
-  id: string;
-  /** When it was sent. */
-  date: Date;
-}
-
-/**
- * The hole in the room's archive that `backfill()` should fill: fetch the messages strictly
- * newer than `after` and strictly older than `before` (slidge's `backfill(after, before)`).
- * Only messages archived with a legacy id count.
- *
- * - `{}`: the archive is empty; fetch the recent history (as much as the network gives).
- * - `{ after }` only: the usual case after a restart. Every message an earlier run archived
- *   counts as history, so `after` is the newest one: fetch what was sent since, while the
- *   gateway was down.
- * - `{ before }` only: history was never fetched and messages arrived live in this run; `before`
- *   is the oldest of them: fetch what came before it.
- * - both: fetch what came between the newest message an earlier run (or backfill) archived and
- *   the oldest message received live in this run after it (the gap of a downtime).
- *
- * @example
- * ```ts
- * override async backfill({ after, before }: BackfillBounds) {
- *   for (const m of await api.history(this.legacyId, { after: after?.id, before: before?.id })) {
- *     (await this.getParticipant(m.author)).sendText(m.text, { legacyId: m.id, when: m.date, archiveOnly: true });
- *   }
- * }
- * ```
- */
-export interface BackfillBounds {
-  /** Fetch messages newer than this one; absent: from as far back as the network allows. */
-  after?: BackfillBound;
-  /** Fetch messages older than this one; absent: up to now. */
-  before?: BackfillBound;
-}
-
-/** What `onText` and `onCorrect` receive besides the body. */
-export interface IncomingTextOptions {
-  /** The XMPP id the client gave the message (for `onCorrect`: the correction's own id). */
-  xmppId?: string;
-  /** For `onText`: what the message replies to (XEP-0461); its quote is no longer in the text. */
-  replyTo?: IncomingReply;
-  /** For `onText`: the participants the text names (XEP-0372, or their nicknames in it), at UTF-16 offsets of the text. */
-  mentions?: Mention[];
-}
+export type { BackfillBound, BackfillBounds, IncomingTextOptions } from "./roomCallbackTypes.js";
 
 /** The overridable callbacks of a room; see {@link LegacyRoom}. */
 export abstract class RoomCallbacks {
@@ -209,7 +163,22 @@ export abstract class RoomCallbacks {
     throw new NotImplementedError("Configuring the room");
   }
 
-  /** The user asks to change a contact's affiliation (`outcast` is a ban, `none` removes membership). */
+  /**
+   * The user asks to change a contact's affiliation (a muc#admin set): `outcast` is a ban, `none`
+   * removes membership. Confirm by setting the participant's `affiliation`, or for a ban with
+   * `removeParticipant(p, { ban: true })` (301).
+   *
+   * Arguments, in order:
+   * - `contact`: the target's legacy contact id: from the item's `jid` (`<escaped contact>@domain`),
+   *   or for an item by `nick`, that occupant's contact (`undefined` when it has none);
+   * - `affiliation`: the new affiliation;
+   * - `reason`: the item's `<reason/>` text, if any;
+   * - `nickname`: the target's legacy nickname (`participant.nickname`, not its resource): for an
+   *   item by `nick`, the occupant it names (matched by resource or nickname); for an item by
+   *   `jid`, the stored participant with that contact, else `undefined`.
+   *
+   * A ban by nick arrives as `onSetAffiliation(contact, "outcast", reason, nickname)`.
+   */
   async onSetAffiliation(
     _contact: string | undefined,
     _affiliation: Affiliation,
@@ -229,12 +198,25 @@ export abstract class RoomCallbacks {
     throw new NotImplementedError("Changing the room avatar");
   }
 
-  /** The user kicks an occupant (XEP-0045 role `none`). Confirm with `removeParticipant(p, { kick: true })`. */
+  /**
+   * The user kicks an occupant (a muc#admin set of role `none`). Confirm with
+   * `removeParticipant(p, { kick: true })` (307).
+   *
+   * `contact`, `reason` and `nickname` are as for {@link onSetAffiliation}: the target's legacy
+   * contact id, the item's `<reason/>` text, and the target's legacy nickname (not its resource).
+   */
   async onKick(_contact: string | undefined, _reason: string | undefined, _nickname: string | undefined): Promise<void> {
     throw new NotImplementedError("Kicking participants");
   }
 
-  /** The user grants or revokes voice or moderation (XEP-0045 roles other than `none`). */
+  /**
+   * The user grants or revokes voice or moderation (a muc#admin set of a role other than
+   * `none`). Confirm by setting the participant's `role`.
+   *
+   * `role` is the new role (`visitor`, `participant` or `moderator`); `contact`, `reason` and
+   * `nickname` are as for {@link onSetAffiliation}: the target's legacy contact id, the item's
+   * `<reason/>` text, and the target's legacy nickname (not its resource).
+   */
   async onSetRole(
     _contact: string | undefined,
     _role: Role,

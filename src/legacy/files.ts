@@ -27,6 +27,7 @@ export interface IncomingFile {
 
 /** A file to send by its URL: the message carries the URL as it is, nothing is uploaded. */
 export interface FileByUrl {
+  /** Where the file can be downloaded; it goes out as the body, with XEP-0066 and XEP-0447. */
   url: string;
   /** The file name to announce (XEP-0447 metadata). */
   name?: string;
@@ -38,6 +39,7 @@ export interface FileByUrl {
 
 /** A file to send by its bytes: uploaded through the server's XEP-0363 service first. */
 export interface FileByData {
+  /** The file's bytes, uploaded through the server's XEP-0363 service before the message goes out. */
   data: Uint8Array;
   /** The file name: the upload slot's name, the end of the URL, and the announced name. */
   name: string;

@@ -10,8 +10,11 @@ import type { LegacyParticipant } from "./LegacyParticipant.js";
  * offsets, as JavaScript indexes strings).
  */
 export interface Mention {
+  /** The participant named. */
   participant: LegacyParticipant;
+  /** Where the name starts in the text (UTF-16 offset, inclusive). */
   start: number;
+  /** Where the name ends in the text (UTF-16 offset, exclusive). */
   end: number;
 }
 

@@ -31,12 +31,15 @@ export type RequestKind =
 export interface QueuedRequest {
   /** nanoid that correlates the request with its stanza and its result. */
   id: string;
+  /** What the request asks (which callback runs it). */
   kind: RequestKind;
 }
 
 /** A join waiting for the room to be ready. */
 export interface PendingJoin {
+  /** nanoid of the join presence. */
   id: string;
+  /** The user's resource that joins. */
   resource: string;
   /** The join asked for history, which waits for `backfill`. */
   history: boolean;
@@ -44,7 +47,9 @@ export interface PendingJoin {
 
 /** A read-only stanza waiting for the room info or the participant list. */
 export interface PendingRead {
+  /** nanoid of the read-only stanza. */
   id: string;
+  /** What it waits for. */
   needs: ReadNeeds;
 }
 
@@ -79,12 +84,15 @@ export interface RoomContext {
 
 /** What the invoked legacy callbacks receive: the room's handle (all rooms share one machine). */
 export interface RoomHandle {
+  /** The room's handle, from the machine's input. */
   handle: number;
 }
 
 /** Input of the room machine. */
 export interface RoomInput {
+  /** Most requests waiting in the mailbox (the gateway's `mailboxSize`). */
   mailboxSize: number;
+  /** Timeout of each callback, in ms (the gateway's `callbackTimeoutMs`). */
   callbackTimeoutMs: number;
   /** Which room this is (for inspection). */
   key?: { user: string; room: string };
@@ -151,12 +159,15 @@ export type RunnerEvent = ({ type: "request.done" } & RequestOutcome) | { type: 
 
 /** What the machine tells the request runner: run the request in flight. */
 export interface RunEvent {
+  /** The event's type. */
   type: "run";
+  /** The request to run. */
   request: QueuedRequest;
 }
 
 /** How a request ended well. */
 export interface RequestOutcome {
+  /** The request's nanoid. */
   id: string;
   /** True when the request destroyed the room. */
   destroyed: boolean;

@@ -56,7 +56,8 @@ const settleOk = { type: "settle", params: { ok: true } } as const;
  * run on its own); in a gateway, give `createGateway({ machine })` a `roomMachine.provide(...)`
  * that replaces only its extension actions and delays (`ROOM_EXTENSION_ACTIONS`, `ROOM_DELAYS`).
  *
- * @example In a gateway: an entry hook on `joined` and a longer timeout for subjects
+ * @example
+ * In a gateway: an entry hook on `joined` and a longer timeout for subjects.
  * ```ts
  * const machine = roomMachine.provide({
  *   actions: { onEnterJoined: ({ context }) => log.info(`${context.key.room} joined`) },

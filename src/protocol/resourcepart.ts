@@ -133,8 +133,8 @@ export interface ResourcepartResult {
  * 2. If something remains, the result is `"<rest>-<hash>"`, where `<hash>` is 6
  *    base32 characters of SHA-256 over the original name, so two different
  *    invalid names that clean up to the same text still get different
- *    nicknames (barring a 1-in-2^30 hash collision; {@link disambiguateNick}
- *    resolves any clash left in a room). `<rest>` is cut, between code points,
+ *    nicknames (barring a 1-in-2^30 hash collision; the room makes any clash
+ *    left unique when it creates the participant). `<rest>` is cut, between code points,
  *    so the whole fits in 1023 bytes.
  * 3. If nothing remains, the result is `"nick-<hash>"`.
  *

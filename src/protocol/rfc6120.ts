@@ -13,8 +13,11 @@ export type StanzaErrorType = "auth" | "cancel" | "continue" | "modify" | "wait"
 
 /** A stanza error as plain data: what a reply carries. */
 export interface StanzaErrorData {
+  /** The RFC 6120 defined condition (§8.3.3). */
   condition: StanzaErrorCondition;
+  /** The error type; absent: the condition's usual type. */
   type?: StanzaErrorType;
+  /** A human-readable `<text/>`, if any. */
   text?: string;
   /** The entity that generated the error (a room JID, for XEP-0045 errors). */
   by?: string;

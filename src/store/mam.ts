@@ -84,7 +84,9 @@ export interface ArchiveMark {
 
 /** XEP-0313 archive metadata (#archive-metadata); both ends absent when the archive is empty. */
 export interface ArchiveMetadata {
+  /** The oldest message. */
   start?: ArchiveMark;
+  /** The newest message. */
   end?: ArchiveMark;
 }
 

@@ -265,7 +265,7 @@ class SqliteStore implements Store {
  *
  * @remarks
  * Sets WAL mode, `synchronous = NORMAL` and `foreign_keys = ON` (see the module notes on
- * durability), applies pending {@link MIGRATIONS}, starts a new run (so messages archived live
+ * durability), applies pending schema migrations, starts a new run (so messages archived live
  * by an earlier process read as `backfill`, as slidge relabels them at start) and starts the
  * retention timer of `options` (7 days by default, checked every 6 h). `":memory:"` works too,
  * without WAL.

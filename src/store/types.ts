@@ -67,7 +67,9 @@ export interface RoomFlags {
 export interface RoomRecord extends RoomKey {
   /** The legacy network's id of the room. */
   legacyId: string;
+  /** The room's name, when the plugin set one. */
   name?: string;
+  /** The room's description. */
   description?: string;
   /** The room subject (topic). */
   subject?: string;
@@ -75,6 +77,7 @@ export interface RoomRecord extends RoomKey {
   subjectSetter?: string;
   /** When the subject was set, epoch ms. */
   subjectDate?: number;
+  /** The room's type (`LegacyRoom.type`). */
   type: StoredRoomType;
   /** The user's nickname in this room. */
   userNick?: string;
@@ -82,6 +85,7 @@ export interface RoomRecord extends RoomKey {
   avatarId?: string;
   /** SHA-1 of the avatar bytes, as advertised in vCard-based avatar updates. */
   avatarHash?: string;
+  /** Whether `fillParticipants` and `backfill` already ran. */
   flags?: RoomFlags;
 }
 
@@ -93,7 +97,9 @@ export interface ParticipantRecord extends RoomKey {
   resource: string;
   /** The legacy contact behind the participant, if any. */
   contact?: string;
+  /** The occupant's XEP-0045 affiliation. */
   affiliation: Affiliation;
+  /** The occupant's XEP-0045 role. */
   role: Role;
   /** XEP-0421 occupant id. */
   occupantId: string;
@@ -126,6 +132,7 @@ export interface ArchivedMessage extends RoomKey {
   timestamp: number;
   /** The occupant JID (`room@host/nick`) of the author; what the MAM `with` field matches. */
   authorJid: string;
+  /** How the message came into the archive. */
   source: ArchiveSource;
   /** The serialized `<message/>` as it is replayed in MAM results and join history. */
   xml: string;
@@ -147,6 +154,7 @@ export type ArchiveInput = Omit<ArchivedMessage, "seq">;
 
 /** One end of a hole in the archive: a message with a legacy id. */
 export interface HoleBound {
+  /** The message's legacy id. */
   legacyId: string;
   /** Epoch ms. */
   timestamp: number;
@@ -162,7 +170,9 @@ export interface HoleBound {
  * - both → `after` the newest `backfill` message and `before` the oldest `live` one newer than it.
  */
 export interface HoleBounds {
+  /** Fetch messages newer than this one. */
   after?: HoleBound;
+  /** Fetch messages older than this one. */
   before?: HoleBound;
 }
 
@@ -172,7 +182,9 @@ export type { StoreOptions } from "./storeOptions.js";
 export interface StoredAvatar {
   /** SHA-1 of `data`, hex: the key, and what a room's {@link RoomRecord.avatarHash} names. */
   hash: string;
+  /** The media type, e.g. `image/png`. */
   mime: string;
+  /** The image's bytes. */
   data: Uint8Array;
 }
 

@@ -33,7 +33,9 @@ export interface ConnectionOptions {
 
 /** A started-or-stoppable component connection with its outbox. */
 export interface Connection {
+  /** The @xmpp/component entity underneath. */
   readonly entity: Component;
+  /** The queue every outgoing stanza goes through (`stats`, `flushed()`). */
   readonly outbox: Outbox;
   /** Registers the one handler of incoming stanzas (the outbox's delivery probes never reach it). */
   onStanza(handler: (stanza: Element) => void): void;

@@ -27,7 +27,7 @@ const WRITE_CHUNK = 64 * 1024;
  *
  * @remarks
  * Stanzas sent by one task go out together, in as few socket writes as possible: serialized and
- * joined up to {@link WRITE_CHUNK} characters a write, instead of one write (and one promise)
+ * joined up to 64 KiB of text a write, instead of one write (and one promise)
  * each. They are written on `process.nextTick` (Node runs it once the promise jobs queued so
  * far have run, so a burst of async work shares a write), or, while the store has uncommitted
  * writes, right after its group commit.
@@ -87,7 +87,7 @@ export class Outbox {
     return this.#report.stats();
   }
 
-  /** True for one of the outbox's delivery probes ({@link DeliveryLog}), which it takes: nothing else should see it. */
+  /** @internal True for one of the outbox's delivery probes ({@link DeliveryLog}), which it takes: nothing else should see it. */
   confirm(stanza: Element): boolean {
     if (!this.#log.confirm(stanza)) return false;
     if (this.#log.unconfirmed) this.#schedule();
@@ -134,6 +134,7 @@ export class Outbox {
   }
 
   /**
+   * @internal
    * Sends what `substitute` gives instead of `stanza` (queued now or later) if the store lost a
    * message `stanza` refers to: an error reply instead of the echo that answers a request, or
    * nothing. Without one, a live groupchat message goes out without the lost stanza-id and
@@ -145,6 +146,7 @@ export class Outbox {
   }
 
   /**
+   * @internal
    * Says that the store lost these messages (a write that threw, or a failed commit it reported
    * elsewhere): what is queued or sent from now on that refers to one is settled as above.
    */
