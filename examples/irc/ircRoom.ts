@@ -105,23 +105,23 @@ export class IrcRoom extends LegacyRoom {
 
   /** MODE changes: prefixes change roles, `+b`/`-b` are remembered. */
   async ircModes(modes: { mode: string; param?: string }[]) {
+    const lower = (n: string) => this.session.irc.caseLower(n);
     const members = this.session.members(this.legacyId);
     for (const { mode, param } of modes) {
       if (!param) continue;
       const [sign, letter] = [mode[0], mode.slice(1)];
       if (letter === "b") {
-        if (sign === "+") this.#bans.add(this.session.irc.caseLower(param));
-        else this.#bans.delete(this.session.irc.caseLower(param));
+        if (sign === "+") this.#bans.add(lower(param));
+        else this.#bans.delete(lower(param));
         continue;
       }
-      const nick = [...members.keys()].find((n) => this.session.irc.caseLower(n) === this.session.irc.caseLower(param));
-      const isUser = this.session.irc.caseLower(param) === this.session.irc.caseLower(this.userNick);
+      const nick = [...members.keys()].find((n) => lower(n) === lower(param));
+      const isUser = lower(param) === lower(this.userNick);
       if (!nick && !isUser) continue;
-      const current = isUser ? [] : (members.get(nick!) ?? []);
+      const current = (nick && members.get(nick)) || [];
       const next = sign === "+" ? [...current, letter] : current.filter((m) => m !== letter);
       if (nick) members.set(nick, next);
-      const p = isUser ? await this.getUserParticipant() : await this.getParticipant(nick!);
-      Object.assign(p, rankOf(next));
+      Object.assign(isUser ? await this.getUserParticipant() : await this.getParticipant(nick ?? param), rankOf(next));
     }
   }
 
