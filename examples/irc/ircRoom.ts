@@ -73,6 +73,16 @@ export class IrcRoom extends LegacyRoom {
     await this.#kick(nick, reason);
   }
 
+  /** Moderator is MODE +o, participant MODE -o (voice stays as it is); resolves on the server's echo. */
+  override async onSetRole(contact: string | undefined, role: Role, reason: string | undefined, nickname: string | undefined) {
+    if (role !== "moderator" && role !== "participant") return super.onSetRole(contact, role, reason, nickname);
+    const nick = this.#nick(nickname);
+    const change = role === "moderator" ? "+o" : "-o";
+    const lower = (n: string) => this.session.irc.caseLower(n);
+    const irc = this.session.irc;
+    await this.session.command(this.legacyId, () => irc.raw("MODE", this.legacyId, change, nick), "mode", (e) => e.modes.some((m) => m.mode === change && lower(m.param ?? "") === lower(nick)));
+  }
+
   /** A PRIVMSG, NOTICE or ACTION (as `/me …`) from a member. */
   async ircText(nick: string, text: string) {
     (await this.getParticipant(nick)).sendText(text);

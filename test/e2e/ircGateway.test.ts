@@ -185,6 +185,14 @@ describe("the IRC example against ngircd and Prosody", () => {
     }
   });
 
+  it("makes a moderator with MODE +o, and shows IRC's MODE as the occupant's new role", async () => {
+    await alice.send(xml("iq", { to: ROOM, type: "set", id: "op" }, xml("query", { xmlns: MUC_ADMIN }, xml("item", { nick: "robert", role: "moderator" }))));
+    await bob.until("mode", (e) => e.nick === "alice" && e.modes.some((m) => m.mode === "+o" && m.param === "robert"));
+    const [opped] = await alice.waitFor((s) => available("robert")(s) && item(s)?.role === "moderator");
+    expect(item(opped!)).toMatchObject({ affiliation: "admin", role: "moderator" });
+    await alice.waitFor((s) => s.attrs.id === "op" && s.attrs.type === "result");
+  });
+
   it("PARTs #test when alice's last resource leaves", async () => {
     await alice.send(xml("presence", { to: `${ROOM}/alice`, type: "unavailable" }));
     await bob.until("part", (e) => e.nick === "alice" && e.channel === "#test");
@@ -199,7 +207,15 @@ describe("the IRC example against ngircd and Prosody", () => {
     // The join sequence shows who the gateway knew (robert); NAMES then says he is bob now.
     await alice.waitFor(available("robert"));
     await alice.waitFor(unavailable("robert"));
-    await alice.waitFor(available("bob"));
+    const [back] = await alice.waitFor(available("bob"));
+    expect(item(back!)).toMatchObject({ affiliation: "admin", role: "moderator" });
+  });
+
+  it("takes alice out of the room when an operator KICKs her on IRC (307, 110)", async () => {
+    bob.client.raw("KICK", "#test", "alice", "enough");
+    const [out] = await alice.waitFor((s) => unavailable("alice")(s) && statuses(s).includes("110"));
+    expect(statuses(out!)).toEqual(expect.arrayContaining(["307", "110"]));
+    expect(qualifiedTree(out!).slice(0, 3)).toEqual(["{jabber:client}presence", `  {${MUC_USER}}x`, `    {${MUC_USER}}item`]);
     expect(warnings).toEqual([]);
   });
 });
