@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, and nothing twice:
 #   - Prosody and the community modules (Debian packages prosody, prosody-modules),
+#   - ngircd (Debian package ngircd), the IRC server of the IRC example's end-to-end tests,
 #   - with --browser: Chromium (Debian package chromium, /usr/bin/chromium) for the browser tests
 #     (inspector, web client; npm test and CI pass it; the demo does not need it),
 #   - node_modules (npm ci) when it is missing or lacks a package that package.json lists; the
@@ -27,6 +28,11 @@ if ! compgen -G "/usr/lib/prosody/modules/mod_privilege*" >/dev/null; then
 fi
 if [ "$need_apt" = 1 ]; then
   packages+=(prosody prosody-modules)
+fi
+if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
+  say "ngircd not found (the IRC example's tests start one)"
+  need_apt=1
+  packages+=(ngircd)
 fi
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "chromium not found (the inspector's browser test drives /usr/bin/chromium)"
