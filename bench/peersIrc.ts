@@ -38,8 +38,9 @@ async function enter(c: Client, room: string, nick: string): Promise<void> {
 }
 
 /** Starts the IRC example in its own process; resolves once its component is online. */
-async function forkGateway(options: Record<string, unknown>, logFile: string): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL("./ircGatewayChild.ts", import.meta.url)), [], { env: { ...process.env, IRC_GATEWAY: JSON.stringify(options) }, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+async function forkGateway(options: Record<string, unknown> | undefined, logFile: string): Promise<ChildProcess> {
+  const env = { ...process.env, IRC_GATEWAY: options ? JSON.stringify(options) : "" };
+  const child = fork(fileURLToPath(new URL("./ircGatewayChild.ts", import.meta.url)), [], { env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
   child.stderr?.on("data", (d: Buffer) => writeFileSync(logFile, d, { flag: "a" }));
   await within(new Promise<void>((resolve, reject) => child.once("message", () => resolve()).once("exit", (code) => reject(new Error(`IRC example exited (${code}), see ${logFile}`)))), 30_000, "IRC example start");
   return child;
@@ -85,6 +86,10 @@ export async function peersIrcBench(): Promise<Row[]> {
   try {
     await waitForPort(host, IRC_PORT);
     ours = await forkGateway({ domain: OURS, secret: prosody.secret, service: prosody.service, store: join(dir, "ours.sqlite"), host, port: IRC_PORT }, join(dir, "ours.log"));
+    const empty = await forkGateway(undefined, join(dir, "empty.log"));
+    await sleep(500);
+    const runtime = rssMiB(empty.pid!);
+    await stopChild(empty);
     await prosody.registerUser("alice", PASSWORD);
     clients.push(...(await Promise.all(["bench", "keep", "rss"].map((r) => connectClient(prosody.c2sPort, "alice", r)))));
     const [bench, keep, many] = clients as [Client, Client, Client];
@@ -153,7 +158,7 @@ export async function peersIrcBench(): Promise<Row[]> {
         full.ours,
         "MiB",
         full.peer,
-        `VmRSS of each process after the runs above; idle at start ${idle.ours.toFixed(1)} / ${idle.peer.toFixed(1)} MiB`,
+        `VmRSS of each process after the runs above; idle at start ${idle.ours.toFixed(1)} / ${idle.peer.toFixed(1)} MiB; the example's process runs Node + tsx (${runtime.toFixed(1)} MiB with nothing loaded)`,
       ),
     );
   } finally {
