@@ -7,7 +7,7 @@ import { accessSync, closeSync, constants, openSync, } from "node:fs";
 import { type Socket, connect } from "node:net";
 import { join } from "node:path";
 import { xml as clientXml } from "@xmpp/client";
-import { type Client, nextStanza, sleep, within } from "./xmpp.js";
+import { type Client, connectMany, nextStanza, sleep, within } from "./xmpp.js";
 
 /** The IRC port ngircd listens on (on its own loopback address). */
 export const IRC_PORT = 6667;
@@ -107,6 +107,15 @@ export class IrcClient {
   }
 }
 
+/** The first `n` clients join `channel` (the first one, its operator, first), which then gets a topic. */
+export async function fillChannel(irc: IrcClient[], channel: string, n: number): Promise<void> {
+  await irc[0]!.join(channel);
+  await connectMany(n - 1, 50, (i) => irc[i + 1]!.join(channel));
+  const topicSet = irc[0]!.waitFor((l) => l.includes(` TOPIC ${channel} `), "topic");
+  await irc[0]!.send(`TOPIC ${channel} :IRC channel of ${n}`);
+  await topicSet;
+}
+
 // ---- the servers ----------------------------------------------------------------------------------
 
 export function spawnLogged(command: string, args: string[], logFile: string): ChildProcess {
@@ -174,6 +183,23 @@ export function ngircdConfig(dir: string, host: string): string {
     "Ident = no",
     "PAM = no",
     `IncludeDir = ${dir}/ngircd.conf.d`,
+    "",
+  ].join("\n");
+}
+
+/** biboumi's configuration: component `biboumi.localhost` on Prosody, its log and SQLite database (archive) in `dir`. */
+export function biboumiConfig(dir: string, secret: string, componentPort: number): string {
+  return [
+    "hostname=biboumi.localhost",
+    `password=${secret}`,
+    "xmpp_server_ip=127.0.0.1",
+    `port=${componentPort}`,
+    "identd_port=0",
+    "log_level=2",
+    `log_file=${dir}/biboumi.log`,
+    `db_name=${dir}/biboumi.sqlite`,
+    `policy_directory=${dir}`,
+    "realname_customization=false",
     "",
   ].join("\n");
 }

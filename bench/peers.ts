@@ -6,7 +6,7 @@ import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { startProsody } from "../src/testbed/prosody.js";
 import { bareRound, counter, oursRound } from "./fanout.js";
 import { joiner, startPushComponent } from "./join.js";
-import { configureServer, ensureInstalled, IRC_PORT, IrcClient, loopbackAddress, ngircdConfig, spawnLogged, stopChild, waitForComponent, waitForPort } from "./peerSetup.js";
+import { biboumiConfig, configureServer, ensureInstalled, fillChannel, IRC_PORT, IrcClient, loopbackAddress, ngircdConfig, spawnLogged, stopChild, waitForComponent, waitForPort } from "./peerSetup.js";
 import { type Row, median, row } from "./stats.js";
 import { type Client, PASSWORD, connectClient, connectMany, joinRoom, log, sleep, startFixtureGateway, stopClients, stopComponent, stopGateway } from "./xmpp.js";
 
@@ -30,22 +30,7 @@ export async function peersBench(): Promise<Row[]> {
   const ngircd = spawnLogged("ngircd", ["-n", "-f", join(dir, "ngircd.conf")], join(dir, "ngircd.log"));
   const prosody = await startProsody({ components: ["muc.localhost", "biboumi.localhost", "push.localhost"] });
   const store = openSqliteStore(join(dir, "mucstate.sqlite"), { retentionDays: Number.POSITIVE_INFINITY });
-  writeFileSync(
-    join(dir, "biboumi.cfg"),
-    [
-      "hostname=biboumi.localhost",
-      `password=${prosody.secret}`,
-      "xmpp_server_ip=127.0.0.1",
-      `port=${prosody.componentPort}`,
-      "identd_port=0",
-      "log_level=2",
-      `log_file=${dir}/biboumi.log`,
-      `db_name=${dir}/biboumi.sqlite`,
-      `policy_directory=${dir}`,
-      "realname_customization=false",
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(join(dir, "biboumi.cfg"), biboumiConfig(dir, prosody.secret, prosody.componentPort));
   const biboumi = spawnLogged("biboumi", [join(dir, "biboumi.cfg")], join(dir, "biboumi.out"));
   const irc: IrcClient[] = [];
   const clients: Client[] = [];
@@ -71,11 +56,7 @@ export async function peersBench(): Promise<Row[]> {
       const join = joiner(bench, "alice");
       for (const n of SIZES) {
         const channel = `#r${n}`;
-        await irc[0]!.join(channel);
-        await connectMany(n - 1, 50, (i) => irc[i + 1]!.join(channel));
-        const topicSet = irc[0]!.waitFor((l) => l.includes(` TOPIC ${channel} `), "topic");
-        await irc[0]!.send(`TOPIC ${channel} :IRC channel of ${n}`);
-        await topicSet;
+        await fillChannel(irc, channel, n);
         log(`${channel} filled with ${n} IRC users`);
         const settle = Math.max(20, n / 20);
         await join(ircRoom(channel), settle);

@@ -16,6 +16,7 @@ import { mailboxBench } from "./mailbox.js";
 import { mamBench } from "./mam.js";
 import { memoryBench } from "./memory.js";
 import { peersBench } from "./peers.js";
+import { peersIrcBench } from "./peersIrc.js";
 import { roundtripBench } from "./roundtrip.js";
 import type { Row } from "./stats.js";
 import { storeBench } from "./store.js";
@@ -32,9 +33,10 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
   mam: mamBench,
   store: storeBench,
   peers: peersBench,
+  "peers-irc": peersIrcBench,
 };
-/** Only with `--peers` (or `--only peers`): it installs Debian packages. */
-const OPT_IN = new Set(["peers"]);
+/** Only with `--peers` (or `--only peers,peers-irc`): they install Debian packages. */
+const OPT_IN = new Set(["peers", "peers-irc"]);
 const TIMEOUT_MS = 15 * 60_000;
 
 type ChildReply = { rows: Row[] } | { error: string };
@@ -99,7 +101,7 @@ async function main() {
   if (only?.some((n) => !(n in BENCHES))) throw new Error(`--only takes ${Object.keys(BENCHES).join(", ")}`);
   const peers = args.includes("--peers");
   const names = only ?? Object.keys(BENCHES).filter((n) => !OPT_IN.has(n) || peers);
-  if (peers && !names.includes("peers")) names.push("peers");
+  for (const name of OPT_IN) if (peers && !names.includes(name)) names.push(name);
   if (!(globalThis as { gc?: unknown }).gc) console.warn("bench: run with --expose-gc for heap figures (npm run bench does)");
   const rows: Row[] = [];
   const timings: Record<string, number> = {};
