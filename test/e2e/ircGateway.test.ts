@@ -151,6 +151,16 @@ describe("the IRC example against ngircd and Prosody", () => {
     expect(statuses(left!)).toEqual([]);
   });
 
+  it("turns a QUIT on IRC into the occupant's unavailable presence", async () => {
+    const erin = await ircUser(ngircd, "erin");
+    await erin.join();
+    await alice.waitFor(available("erin"));
+    erin.client.quit("gone fishing");
+    const [gone] = await alice.waitFor(unavailable("erin"));
+    expect(gone!.is("presence", "jabber:client")).toBe(true);
+    expect(item(gone!)).toMatchObject({ affiliation: "member", role: "none" });
+  });
+
   it("kicks from XMPP as IRC KICK (307), and bans as MODE +b then KICK (301)", async () => {
     await dave.join();
     await alice.waitFor(available("dave"), { count: 2 });
