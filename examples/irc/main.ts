@@ -52,6 +52,7 @@ async function main() {
     store: values.store,
     irc: { host: values.server, port: Number(values.port), tls: values.tls },
     userDomains: values.users.split(",").filter(Boolean),
+    uploadService: false, // IRC has no files to upload: no discovery, no start-up warning
     onError: (error) => process.stderr.write(`gateway error: ${String(error)}\n`),
     onWarning: (message) => process.stderr.write(`gateway warning: ${message}\n`),
   });
