@@ -116,7 +116,9 @@ export const roomSetup = setup({
     joinsReady: ({ context }) => context.joins.some((j) => !j.history),
     nobodyJoined: ({ context }) => context.resources.length === 0,
     noJoinStreaming: ({ context }) => context.streaming.length === 0,
-    mailboxFull: ({ context }) => context.mailbox.length >= context.mailboxSize,
+    // The plugin's onUserJoined/onUserLeft hooks get as many places again: a hook refused at a
+    // full mailbox would leave the legacy side joined (an IRC channel never parted).
+    mailboxFull: ({ context, event }) => context.mailbox.length >= context.mailboxSize * (isUserHook(event) ? 2 : 1),
     requestsWaiting: ({ context }) => context.mailbox.length > 0,
     // How a request ended.
     requestDestroyedRoom: ({ event }) => event.type === "request.done" && event.destroyed,
@@ -282,3 +284,8 @@ export const roomSetup = setup({
     }),
   },
 });
+
+/** A request the runtime queues for the plugin's own hooks, not for a stanza of the user. */
+function isUserHook(event: RoomEvent): boolean {
+  return event.type === "request" && (event.kind === "userJoined" || event.kind === "userLeft");
+}

@@ -41,7 +41,7 @@ class Session extends LegacySession {
   }
 }
 
-function harness(options: { callbackTimeoutMs?: number } = {}) {
+function harness(options: { callbackTimeoutMs?: number; mailboxSize?: number } = {}) {
   HookRoom.log = [];
   HookRoom.hold = undefined;
   HookRoom.fail = undefined;
@@ -124,6 +124,22 @@ describe("onUserJoined and onUserLeft", () => {
     );
     await h.until(() => HookRoom.log.includes("left phone last"));
     expect(h.registry.peek(ALICE, ROOM)!.snapshot.context.resources).toEqual([]);
+  });
+
+  it("onUserLeft is queued even when the user's requests filled the mailbox, which refuses the next message", async () => {
+    const h = harness({ mailboxSize: 2 });
+    let release = () => {};
+    HookRoom.hold = new Promise((r) => (release = r));
+    h.route(joinPresence("irc", "alice", "phone", "j-phone"));
+    await h.until(() => HookRoom.log.includes("joined phone first"));
+    for (const text of ["one", "two", "three"]) h.route(groupchat("irc", text));
+    await h.until(() => h.sent.some((s) => s.attrs.type === "error"));
+    expect(h.sent.filter((s) => s.attrs.type === "error").map(summary)).toEqual([`message/error ${ROOM} -> ${ALICE}/phone error=resource-constraint`]);
+    h.route(leave("phone"));
+    release();
+    await h.until(() => HookRoom.log.includes("left phone last"));
+    expect(HookRoom.log).toEqual(["joined phone first", "joined phone done", "text one", "text two", "left phone last"]);
+    expect(h.warnings).toEqual([]);
   });
 
   it("a plugin that overrides neither hook queues no request for a join", async () => {
