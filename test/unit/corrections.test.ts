@@ -13,7 +13,7 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary, textRecordingLobby } from "../helpers/harness.js";
 import { MAM_RESULT_HEAD, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
@@ -36,15 +36,8 @@ const stanzaIdOf = (s: Element) => s.getChild("stanza-id", SID)!.attrs.id as str
 
 /** A joined lobby whose onText and onCorrect calls are recorded. */
 async function lobby(resources = ["phone"]) {
-  const h = fixtureHarness(lobbyFixture());
-  const actor = await joined(h, "lobby", resources);
-  const texts: unknown[] = [];
+  const { h, actor, texts } = await textRecordingLobby(resources);
   const corrections: unknown[] = [];
-  let n = 0;
-  actor.room.onText = async (text) => {
-    texts.push(text);
-    return `L${++n}`;
-  };
   actor.room.onCorrect = async (...args) => void corrections.push(args);
   return { h, actor, texts, corrections };
 }

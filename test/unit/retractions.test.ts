@@ -13,7 +13,7 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, joinPresence, lobbyFixture, summary } from "../helpers/harness.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, joinPresence, lobbyFixture, summary, textRecordingLobby } from "../helpers/harness.js";
 import { qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 import { FASTEN, MODERATE, MODERATE_0, RETRACT, RETRACT_0 } from "../helpers/retractNs.js";
 
@@ -42,15 +42,8 @@ const stanzaIdOf = (s: Element) => s.getChild("stanza-id", SID)!.attrs.id as str
 
 /** A joined lobby whose onText and onRetract calls are recorded; onText returns L1, L2… */
 async function lobby(resources = ["phone"]) {
-  const h = fixtureHarness(lobbyFixture());
-  const actor = await joined(h, "lobby", resources);
-  const texts: unknown[] = [];
+  const { h, actor, texts } = await textRecordingLobby(resources);
   const retracted: unknown[] = [];
-  let n = 0;
-  actor.room.onText = async (text) => {
-    texts.push(text);
-    return `L${++n}`;
-  };
   actor.room.onRetract = async (...args) => void retracted.push(args);
   actor.room.onCorrect = async () => {};
   return { h, actor, texts, retracted };
