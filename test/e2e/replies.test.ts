@@ -52,7 +52,7 @@ describe("replies and mentions through Prosody", () => {
   it("a user's reply with a fallback and a mention reaches onText without the quote, with its target and the mention's UTF-16 offsets; the echo keeps them", async () => {
     const [cake] = await alice.waitFor((s) => s.attrs.from === `${ROOM}/bob` && s.getChild("body", "jabber:client") !== undefined);
     const cakeId = cake!.getChild("stanza-id", SID)!.attrs.id;
-    const [tabPresence] = await alice.waitFor((s) => s.is("presence") && s.getChild("nick", "http://jabber.org/protocol/nick") !== undefined);
+    const [tabPresence] = await alice.waitFor((s) => s.is("presence", "jabber:client") && s.getChild("nick", "http://jabber.org/protocol/nick") !== undefined);
     const tab = String(tabPresence!.attrs.from).slice(ROOM.length + 1);
     // As Converse.js writes it: "> nick:" and the quoted lines, then the text; the mention is the occupant's (mangled) resource.
     const quote = "> bob:\n> 🎉 cake at five\n";
