@@ -3,16 +3,12 @@
  * `onText`) and is echoed and archived; a participant's bytes are uploaded to Prosody's own
  * mod_http_file_share (XEP-0363) and arrive as a message with the URL, which serves the same bytes.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
-import { startBedWithAlice } from "../helpers/e2e.js";
+import { joinRoom, startLoggedBed } from "../helpers/e2e.js";
 import { conditionOf, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 import { type TestUser, archivedBodies, xml } from "../helpers/xmppClient.js";
 
-const MUC = "http://jabber.org/protocol/muc";
 const OOB = "jabber:x:oob";
 const SFS = "urn:xmpp:sfs:0";
 const SID = "urn:xmpp:sid:0";
@@ -39,12 +35,6 @@ const fixture = {
   ],
 };
 
-/** Joins `room` as alice and waits for the subject. */
-async function joinRoom(alice: TestUser, room: string): Promise<void> {
-  await alice.send(xml("presence", { to: `${room}/alice` }, xml("x", { xmlns: MUC })));
-  await alice.waitFor((s) => s.attrs.from === room && s.getChild("subject", "jabber:client") !== undefined);
-}
-
 /** What Converse.js 14 sends for an uploaded file: the URL as body and in x:oob, with `<active/>` and an origin-id. */
 const oobMessage = (room: string, id: string) =>
   xml(
@@ -57,12 +47,10 @@ const oobMessage = (room: string, id: string) =>
   );
 
 describe("files through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
+  let bed: Awaited<ReturnType<typeof startLoggedBed>>;
   let alice: TestUser;
-  let calls: string;
   beforeAll(async () => {
-    calls = join(mkdtempSync(join(tmpdir(), "mucstate-files-")), "calls.jsonl");
-    bed = await startBedWithAlice(fixture, { domain: "att.localhost", calls, callbackTimeoutMs: 5000 });
+    bed = await startLoggedBed(fixture, { domain: "att.localhost", callbackTimeoutMs: 5000 });
     alice = bed.alice;
   });
   afterAll(() => bed?.stop());
@@ -82,9 +70,7 @@ describe("files through Prosody", () => {
       "  {urn:xmpp:occupant-id:0}occupant-id",
     ]);
     expect([echo!.attrs.from, qualifiedText(echo!.getChild("x", OOB)!, `{${OOB}}url`)]).toEqual([`${ROOM}/alice`, URL_SENT]);
-    await bed.callLog.flush();
-    const log = (await readCallLog(calls)).filter((e) => e.room === "files" && (e.callback === "onText" || e.callback === "onFile"));
-    expect(log.map((e) => [e.callback, e.args])).toEqual([["onFile", [{ url: URL_SENT, name: "cat photo.jpg" }, "f-1"]]]);
+    expect(await bed.logged("files", "onText", "onFile")).toEqual([["onFile", [{ url: URL_SENT, name: "cat photo.jpg" }, "f-1"]]]);
     expect(await archivedBodies(alice, ROOM, "mam-user")).toContain(URL_SENT);
   });
 
@@ -135,15 +121,14 @@ describe("files through Prosody", () => {
 
 describe("files without an upload service", () => {
   it("the gateway says so at start-up, and a participant's bytes are not sent: sendFile fails with a clear error", async () => {
-    const calls = join(mkdtempSync(join(tmpdir(), "mucstate-noupload-")), "calls.jsonl");
-    const bed = await startBedWithAlice(fixture, { domain: "noup.localhost", calls, upload: false });
+    const bed = await startLoggedBed(fixture, { domain: "noup.localhost", upload: false });
     try {
       await joinRoom(bed.alice, "files@noup.localhost");
       const deadline = Date.now() + 10_000;
       let failed: { args: unknown[]; ok: boolean } | undefined;
       while (!failed && Date.now() < deadline) {
         await bed.callLog.flush();
-        failed = (await readCallLog(calls)).find((e) => e.callback === "sendFile");
+        failed = (await readCallLog(bed.calls)).find((e) => e.callback === "sendFile");
         if (!failed) await new Promise((r) => setTimeout(r, 50));
       }
       expect(failed).toMatchObject({ ok: false, args: ["pattern.bin", expect.stringContaining("no XEP-0363 upload service")] });

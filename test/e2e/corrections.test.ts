@@ -3,19 +3,13 @@
  * reads them: the user's correction reaches `onCorrect` (never `onText`), is echoed and archived;
  * a participant's correction arrives with `<replace/>` naming the legacy message.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCallLog } from "../../src/demo/callLog.js";
-import { startBedWithAlice } from "../helpers/e2e.js";
+import { joinRoom, startLoggedBed } from "../helpers/e2e.js";
 import { conditionOf, qualifiedTree } from "../helpers/stanzas.js";
-import { type TestUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, archivedMessages, xml } from "../helpers/xmppClient.js";
 
-const MUC = "http://jabber.org/protocol/muc";
 const CORRECT = "urn:xmpp:message-correct:0";
 const SID = "urn:xmpp:sid:0";
-const MAM = "urn:xmpp:mam:2";
 const ROOM = "edits@ed.localhost";
 const fixture = {
   users: ["alice@localhost"],
@@ -44,19 +38,16 @@ const groupchat = (room: string, id: string, body: string, replaces?: string) =>
   );
 
 describe("corrections through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
+  let bed: Awaited<ReturnType<typeof startLoggedBed>>;
   let alice: TestUser;
-  let calls: string;
   beforeAll(async () => {
-    calls = join(mkdtempSync(join(tmpdir(), "mucstate-edits-")), "calls.jsonl");
-    bed = await startBedWithAlice(fixture, { domain: "ed.localhost", calls, callbackTimeoutMs: 5000 });
+    bed = await startLoggedBed(fixture, { domain: "ed.localhost", callbackTimeoutMs: 5000 });
     alice = bed.alice;
   });
   afterAll(() => bed?.stop());
 
   it("a user's correction goes to onCorrect, never onText, is echoed with <replace> and archived; an unknown target is item-not-found", async () => {
-    await alice.send(xml("presence", { to: `${ROOM}/alice` }, xml("x", { xmlns: MUC })));
-    await alice.waitFor((s) => s.attrs.from === ROOM && s.getChild("subject", "jabber:client") !== undefined);
+    await joinRoom(alice, ROOM);
     await alice.send(groupchat(ROOM, "m-1", "helo"));
     const [original] = await alice.waitFor((s) => s.attrs.id === "m-1");
     await alice.send(groupchat(ROOM, "c-1", "hello", "m-1"));
@@ -78,19 +69,12 @@ describe("corrections through Prosody", () => {
     const [refused] = await alice.waitFor((s) => s.attrs.id === "c-2");
     expect([refused!.attrs.type, conditionOf(refused)]).toEqual(["error", "item-not-found"]);
 
-    await bed.callLog.flush();
-    const log = (await readCallLog(calls)).filter((e) => e.room === "edits" && (e.callback === "onText" || e.callback === "onCorrect"));
-    expect(log.map((e) => [e.callback, e.args])).toEqual([
+    expect(await bed.logged("edits", "onText", "onCorrect")).toEqual([
       ["onText", ["helo", "m-1"]],
       ["onCorrect", [legacyId, "hello", "c-1"]],
     ]);
 
-    await alice.send(xml("iq", { to: ROOM, type: "set", id: "mam" }, xml("query", { xmlns: MAM, queryid: "mam" })));
-    await alice.waitFor((s) => s.is("iq", "jabber:client") && s.attrs.id === "mam");
-    const archived = alice.received
-      .map((s) => s.getChild("result", MAM))
-      .filter((r) => r?.attrs.queryid === "mam")
-      .map((r) => r!.getChild("forwarded", "urn:xmpp:forward:0")!.getChild("message", "jabber:client")!);
+    const archived = (await archivedMessages(alice, ROOM, "mam")).map(([, m]) => m!);
     const mine = archived.filter((m) => m.attrs.from === `${ROOM}/alice`);
     expect(mine.map((m) => [m.getChildText("body", "jabber:client"), m.getChild("replace", CORRECT)?.attrs.id ?? null])).toEqual([
       ["helo", null],
@@ -117,8 +101,7 @@ describe("corrections through Prosody", () => {
 
   it("a room whose network refuses corrections answers the refusal and sends no new message", async () => {
     const room = "noedit@ed.localhost";
-    await alice.send(xml("presence", { to: `${room}/alice` }, xml("x", { xmlns: MUC })));
-    await alice.waitFor((s) => s.attrs.from === room && s.getChild("subject", "jabber:client") !== undefined);
+    await joinRoom(alice, room);
     await alice.send(groupchat(room, "n-1", "helo"));
     await alice.waitFor((s) => s.attrs.id === "n-1");
     await alice.send(groupchat(room, "n-2", "hello", "n-1"));

@@ -50,8 +50,8 @@ async function ircUser(ngircd: NgircdHandle, nick: string) {
 }
 
 const from = (nick: string) => (s: Stanza) => s.attrs.from === `${ROOM}/${nick}`;
-const statuses = (s: Stanza) => s.getChild("x", MUC_USER)?.getChildren("status").map((c) => c.attrs.code) ?? [];
-const item = (s: Stanza) => s.getChild("x", MUC_USER)?.getChild("item")?.attrs;
+const statuses = (s: Stanza) => s.getChild("x", MUC_USER)?.getChildren("status", MUC_USER).map((c) => c.attrs.code) ?? [];
+const item = (s: Stanza) => s.getChild("x", MUC_USER)?.getChild("item", MUC_USER)?.attrs;
 const unavailable = (nick: string) => (s: Stanza) => from(nick)(s) && s.is("presence", "jabber:client") && s.attrs.type === "unavailable";
 const available = (nick: string) => (s: Stanza) => from(nick)(s) && s.is("presence", "jabber:client") && s.attrs.type === undefined;
 const adminIq = (id: string, attrs: Record<string, string>) =>
@@ -101,7 +101,7 @@ describe("the IRC example against ngircd and Prosody", () => {
     const [self] = await alice.waitFor((s) => available("alice")(s) && statuses(s).includes("110"));
     expect(qualifiedTree(self!)).toEqual(["{jabber:client}presence", `  {${MUC_USER}}x`, `    {${MUC_USER}}item`, `    {${MUC_USER}}status`, "  {urn:xmpp:occupant-id:0}occupant-id"]);
     expect(item(self!)).toMatchObject({ affiliation: "admin", role: "moderator" });
-    await alice.waitFor((s) => s.is("message", "jabber:client") && s.getChild("subject") !== undefined);
+    await alice.waitFor((s) => s.is("message", "jabber:client") && s.getChild("subject", "jabber:client") !== undefined);
     bob = await ircUser(ngircd, "bob");
     await bob.join();
     const [bobHere] = await alice.waitFor(available("bob"));

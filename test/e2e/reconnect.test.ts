@@ -33,7 +33,7 @@ describe("a connection cut in the middle of a fan-out", () => {
     for (const resource of ["phone", "laptop"]) {
       const user = await connectUser(bed.prosody.c2sPort, "alice", "pw", resource);
       await user.send(xml("presence", { to: `room@${DOMAIN}/alice` }, xml("x", { xmlns: MUC }, xml("history", { maxstanzas: "0" }))));
-      await user.waitFor((s) => s.is("presence") && s.attrs.from === `room@${DOMAIN}/alice`);
+      await user.waitFor((s) => s.is("presence", "jabber:client") && s.attrs.from === `room@${DOMAIN}/alice`);
       phones.push(user);
     }
   });

@@ -4,21 +4,15 @@
  * without its quote, with its target and mention offsets; a participant's reply arrives with the
  * reply, a fallback quoting the legacy nick and a mention, in code points, and MAM returns it.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCallLog } from "../../src/demo/callLog.js";
-import { startBedWithAlice } from "../helpers/e2e.js";
+import { joinRoom, startLoggedBed } from "../helpers/e2e.js";
 import { qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
-import { type TestUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, archivedMessages, xml } from "../helpers/xmppClient.js";
 
-const MUC = "http://jabber.org/protocol/muc";
 const REPLY = "urn:xmpp:reply:0";
 const FALLBACK = "urn:xmpp:fallback:0";
 const REFERENCE = "urn:xmpp:reference:0";
 const SID = "urn:xmpp:sid:0";
-const MAM = "urn:xmpp:mam:2";
 const ROOM = "talk@re.localhost";
 const cp = (s: string) => [...s].length;
 const fixture = {
@@ -46,22 +40,19 @@ function readReply(s: ReturnType<typeof xml>) {
 }
 
 describe("replies and mentions through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
+  let bed: Awaited<ReturnType<typeof startLoggedBed>>;
   let alice: TestUser;
-  let calls: string;
   beforeAll(async () => {
-    calls = join(mkdtempSync(join(tmpdir(), "mucstate-replies-")), "calls.jsonl");
-    bed = await startBedWithAlice(fixture, { domain: "re.localhost", calls, callbackTimeoutMs: 5000 });
+    bed = await startLoggedBed(fixture, { domain: "re.localhost", callbackTimeoutMs: 5000 });
     alice = bed.alice;
-    await alice.send(xml("presence", { to: `${ROOM}/alice` }, xml("x", { xmlns: MUC })));
-    await alice.waitFor((s) => s.attrs.from === ROOM && s.getChild("subject", "jabber:client") !== undefined);
+    await joinRoom(alice, ROOM);
   });
   afterAll(() => bed?.stop());
 
   it("a user's reply with a fallback and a mention reaches onText without the quote, with its target and the mention's UTF-16 offsets; the echo keeps them", async () => {
     const [cake] = await alice.waitFor((s) => s.attrs.from === `${ROOM}/bob` && s.getChild("body", "jabber:client") !== undefined);
     const cakeId = cake!.getChild("stanza-id", SID)!.attrs.id;
-    const [tabPresence] = await alice.waitFor((s) => s.is("presence") && s.getChild("nick", "http://jabber.org/protocol/nick") !== undefined);
+    const [tabPresence] = await alice.waitFor((s) => s.is("presence", "jabber:client") && s.getChild("nick", "http://jabber.org/protocol/nick") !== undefined);
     const tab = String(tabPresence!.attrs.from).slice(ROOM.length + 1);
     // As Converse.js writes it: "> nick:" and the quoted lines, then the text; the mention is the occupant's (mangled) resource.
     const quote = "> bob:\n> 🎉 cake at five\n";
@@ -94,15 +85,14 @@ describe("replies and mentions through Prosody", () => {
       `  {${SID}}stanza-id`,
       "  {urn:xmpp:occupant-id:0}occupant-id",
     ]);
-    await bed.callLog.flush();
-    const log = (await readCallLog(calls)).filter((e) => e.room === "talk" && e.callback === "onText");
+    const log = await bed.logged("talk", "onText");
     const start = text.indexOf(tab);
     const w = text.indexOf("weirdguy");
     const mentions = [
       { nick: "tab\tname", start, end: start + tab.length },
       { nick: "weirdguy🎉", start: w, end: w + "weirdguy🎉".length },
     ];
-    expect(log.map((e) => e.args)).toEqual([[text, "r-1", { replyTo: { legacyId: "B-1", xmppId: cakeId, nick: "bob", fallback: quote }, mentions }]]);
+    expect(log.map(([, args]) => args)).toEqual([[text, "r-1", { replyTo: { legacyId: "B-1", xmppId: cakeId, nick: "bob", fallback: quote }, mentions }]]);
     expect(cp(text.slice(0, start))).not.toBe(start);
   });
 
@@ -124,12 +114,7 @@ describe("replies and mentions through Prosody", () => {
     expect(readReply(reply!)).toEqual(expected);
     expect(reply!.getChild("stanza-id", SID)!.attrs.id).toBe("T-1");
 
-    await alice.send(xml("iq", { to: ROOM, type: "set", id: "mam" }, xml("query", { xmlns: MAM, queryid: "mam" })));
-    await alice.waitFor((s) => s.is("iq", "jabber:client") && s.attrs.id === "mam");
-    const archived = alice.received
-      .map((s) => s.getChild("result", MAM))
-      .filter((r) => r?.attrs.queryid === "mam" && r.attrs.id === "T-1")
-      .map((r) => r!.getChild("forwarded", "urn:xmpp:forward:0")!.getChild("message", "jabber:client")!);
+    const archived = (await archivedMessages(alice, ROOM, "mam")).filter(([id]) => id === "T-1").map(([, m]) => m!);
     expect(archived).toHaveLength(1);
     expect(readReply(archived[0]!)).toEqual(expected);
   });

@@ -4,19 +4,16 @@
  * request `onModerate` (never `onText`); participants retract and moderate from the legacy
  * network; afterwards MAM (the gateway's SQLite archive) serves tombstones, never the bodies.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
-import { startBedWithAlice } from "../helpers/e2e.js";
+import { joinRoom, startLoggedBed } from "../helpers/e2e.js";
 import { conditionOf, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
-import { type TestUser, xml } from "../helpers/xmppClient.js";
+import { type TestUser, archivedMessages, xml } from "../helpers/xmppClient.js";
 import { FASTEN, MODERATE, MODERATE_0, RETRACT, RETRACT_0 } from "../helpers/retractNs.js";
 
 const MUC = "http://jabber.org/protocol/muc";
 const SID = "urn:xmpp:sid:0";
-const MAM = "urn:xmpp:mam:2";
+const DISCO_INFO = "http://jabber.org/protocol/disco#info";
 const OCCUPANT_ID = "urn:xmpp:occupant-id:0";
 const DOMAIN = "rt.localhost";
 const ROOM = `deletes@${DOMAIN}`;
@@ -75,42 +72,19 @@ const moderate = (room: string, id: string, target: string, reason: string) =>
 const stanzaIdOf = (s: ReturnType<typeof xml>) => s.getChild("stanza-id", SID)!.attrs.id as string;
 
 describe("retractions and moderation through Prosody", () => {
-  let bed: Awaited<ReturnType<typeof startBedWithAlice>>;
+  let bed: Awaited<ReturnType<typeof startLoggedBed>>;
   let alice: TestUser;
-  let calls: string;
-
-  /** Joins `room` and waits for the end of the join. */
-  const join_ = async (room: string) => {
-    await alice.send(xml("presence", { to: `${room}/alice` }, xml("x", { xmlns: MUC })));
-    await alice.waitFor((s) => s.attrs.from === room && s.getChild("subject", "jabber:client") !== undefined);
-  };
-
-  /** The archived messages of `room` by stanza-id, as MAM forwards them. */
-  const archive = async (room: string, queryid: string) => {
-    await alice.send(xml("iq", { to: room, type: "set", id: queryid }, xml("query", { xmlns: MAM, queryid })));
-    await alice.waitFor((s) => s.is("iq", "jabber:client") && s.attrs.id === queryid);
-    const results = alice.received.map((s) => s.getChild("result", MAM)).filter((r) => r?.attrs.queryid === queryid);
-    return new Map(results.map((r) => [r!.attrs.id as string, r!.getChild("forwarded", "urn:xmpp:forward:0")!.getChild("message", "jabber:client")!]));
-  };
-
-  /** The callbacks the fixture logged for `room`, with their arguments. */
-  const logged = async (room: string, ...callbacks: string[]) => {
-    await bed.callLog.flush();
-    return (await readCallLog(calls)).filter((e) => e.room === room && callbacks.includes(e.callback)).map((e) => [e.callback, e.args]);
-  };
-
   beforeAll(async () => {
-    calls = join(mkdtempSync(join(tmpdir(), "mucstate-retract-")), "calls.jsonl");
-    bed = await startBedWithAlice(fixture, { domain: DOMAIN, calls, callbackTimeoutMs: 5000 });
+    bed = await startLoggedBed(fixture, { domain: DOMAIN, callbackTimeoutMs: 5000 });
     alice = bed.alice;
   });
   afterAll(() => bed?.stop());
 
   it("advertises retraction and moderation, both namespaces, in the room's disco#info", async () => {
-    await join_(ROOM);
-    await alice.send(xml("iq", { to: ROOM, type: "get", id: "disco" }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
+    await joinRoom(alice, ROOM);
+    await alice.send(xml("iq", { to: ROOM, type: "get", id: "disco" }, xml("query", { xmlns: DISCO_INFO })));
     const [info] = await alice.waitFor((s) => s.attrs.id === "disco");
-    const features = info!.getChild("query")!.getChildren("feature").map((f) => f.attrs.var);
+    const features = info!.getChild("query", DISCO_INFO)!.getChildren("feature", DISCO_INFO).map((f) => f.attrs.var);
     expect(features).toEqual(expect.arrayContaining([RETRACT, RETRACT_0, MODERATE, MODERATE_0]));
   });
 
@@ -140,16 +114,16 @@ describe("retractions and moderation through Prosody", () => {
       ["error", "forbidden"],
     ]);
 
-    expect(await logged("deletes", "onText", "onRetract")).toEqual([
+    expect(await bed.logged("deletes", "onText", "onRetract")).toEqual([
       ["onText", ["my secret", "m-1"]],
       ["onRetract", [legacyId]],
     ]);
-    const archived = await archive(ROOM, "mam-1");
+    const archived = new Map(await archivedMessages(alice, ROOM, "mam-1"));
     const tomb = archived.get(legacyId)!;
     expect(qualifiedTree(tomb)).toEqual(["{jabber:client}message", `  {${SID}}origin-id`, `  {${SID}}stanza-id`, `  {${OCCUPANT_ID}}occupant-id`, `  {${RETRACT}}retracted`]);
     expect(tomb.getChild("retracted", RETRACT)!.attrs.id).toBe("r-1");
     expect(archived.get(stanzaIdOf(echo!))!.getChild("retract", RETRACT)!.attrs.id).toBe(legacyId);
-    expect([...archived.values()].map((m) => qualifiedText(m, "{jabber:client}body"))).not.toContain("my secret");
+    expect([...archived.values()].map((m) => qualifiedText(m!, "{jabber:client}body"))).not.toContain("my secret");
   });
 
   it("a participant's retraction and a participant's moderation arrive from its occupant JID and from the room, and MAM serves their tombstones", async () => {
@@ -162,7 +136,7 @@ describe("retractions and moderation through Prosody", () => {
     expect([moderation!.attrs.id, current.getChild("moderated", MODERATE)!.attrs.by, current.getChildText("reason", RETRACT)]).toEqual(["M-1", `${ROOM}/bob`, "No spam"]);
     expect([legacy.attrs.id, legacy.getChild("moderated", MODERATE_0)!.attrs.by, legacy.getChild("moderated", MODERATE_0)!.getChild("retract", RETRACT_0) !== undefined]).toEqual(["C-1", `${ROOM}/bob`, true]);
 
-    const archived = await archive(ROOM, "mam-2");
+    const archived = new Map(await archivedMessages(alice, ROOM, "mam-2"));
     expect(qualifiedText(archived.get("B-1")!, "{jabber:client}body")).toBeUndefined();
     expect(archived.get("B-1")!.getChild("retracted", RETRACT)!.attrs.id).toBe("B-1r");
     const moderated = archived.get("C-1")!.getChild("retracted", RETRACT)!;
@@ -173,7 +147,7 @@ describe("retractions and moderation through Prosody", () => {
   it("a moderator's request goes to onModerate, then the room's moderation comes before the iq result, and MAM serves the tombstone", async () => {
     // The legacy network made alice a moderator after she joined: her client was told so.
     const selves = alice.received.filter((s) => s.is("presence", "jabber:client") && s.attrs.from === `${ROOM}/alice`);
-    expect(selves.map((s) => [s.getChild("x", `${MUC}#user`)!.getChild("item")!.attrs.role, s.getChild("x", `${MUC}#user`)!.getChildren("status").some((c) => c.attrs.code === "110")])).toEqual([
+    expect(selves.map((s) => [s.getChild("x", `${MUC}#user`)!.getChild("item", `${MUC}#user`)!.attrs.role, s.getChild("x", `${MUC}#user`)!.getChildren("status", `${MUC}#user`).some((c) => c.attrs.code === "110")])).toEqual([
       ["participant", true],
       ["moderator", true],
     ]);
@@ -184,8 +158,8 @@ describe("retractions and moderation through Prosody", () => {
     expect(moderation).toBeDefined();
     expect(alice.received.indexOf(moderation!)).toBeLessThan(alice.received.indexOf(result!));
     expect([moderation!.getChild("retract", RETRACT)!.getChild("moderated", MODERATE)!.attrs.by, moderation!.getChild("apply-to", FASTEN)!.attrs.id]).toEqual([`${ROOM}/alice`, "C-2"]);
-    expect(await logged("deletes", "onModerate")).toEqual([["onModerate", ["C-2", "Still spam"]]]);
-    const archived = await archive(ROOM, "mam-3");
+    expect(await bed.logged("deletes", "onModerate")).toEqual([["onModerate", ["C-2", "Still spam"]]]);
+    const archived = new Map(await archivedMessages(alice, ROOM, "mam-3"));
     const tomb = archived.get("C-2")!;
     expect([qualifiedText(tomb, "{jabber:client}body"), tomb.getChild("retracted", RETRACT)!.getChildText("reason", RETRACT)]).toEqual([undefined, "Still spam"]);
   });
@@ -193,10 +167,10 @@ describe("retractions and moderation through Prosody", () => {
   it("a user who is not a moderator is forbidden, and a network that refuses answers feature-not-implemented, with no moderation sent", async () => {
     const members = `members@${DOMAIN}`;
     const refusing = `refusing@${DOMAIN}`;
-    await join_(members);
+    await joinRoom(alice, members);
     await alice.waitFor((s) => s.attrs.from === `${members}/carol` && s.attrs.id === "C-9");
     await alice.send(moderate(members, "mod-2", "C-9", "spam"));
-    await join_(refusing);
+    await joinRoom(alice, refusing);
     await alice.waitFor((s) => s.attrs.from === `${refusing}/carol` && s.attrs.id === "C-8");
     await alice.send(groupchat(refusing, "n-1", xml("body", {}, "mine")));
     const [mine] = await alice.waitFor((s) => s.attrs.id === "n-1");
@@ -209,12 +183,12 @@ describe("retractions and moderation through Prosody", () => {
       ["mod-3", "feature-not-implemented"],
     ]);
     expect(alice.received.filter((s) => s.attrs.from === members || s.attrs.from === refusing).filter((s) => s.getChild("retract", RETRACT))).toEqual([]);
-    expect(await logged("members", "onModerate")).toEqual([]);
+    expect(await bed.logged("members", "onModerate")).toEqual([]);
   });
 
   it("nothing but a new message ever reached onText", async () => {
     await bed.callLog.flush();
-    const texts = (await readCallLog(calls)).filter((e) => e.callback === "onText").map((e) => [e.room, e.args[0]]);
+    const texts = (await readCallLog(bed.calls)).filter((e) => e.callback === "onText").map((e) => [e.room, e.args[0]]);
     expect(texts).toEqual([
       ["deletes", "my secret"],
       ["refusing", "mine"],

@@ -28,7 +28,7 @@ describe("a stanza over the size bound", () => {
     carol = await connectUser(bed.prosody.c2sPort, "carol", "pw", "r");
     for (const [user, nick] of [[alice, "alice"], [carol, "carol"]] as const) {
       await user.send(xml("presence", { to: `big@${DOMAIN}/${nick}` }, xml("x", { xmlns: MUC })));
-      await user.waitFor((s) => s.is("presence") && s.attrs.from === `big@${DOMAIN}/${nick}`);
+      await user.waitFor((s) => s.is("presence", "jabber:client") && s.attrs.from === `big@${DOMAIN}/${nick}`);
     }
   });
   afterAll(async () => {
@@ -50,7 +50,7 @@ describe("a stanza over the size bound", () => {
     expect(refusal?.is("message", "jabber:client")).toBe(true);
     expect(refusal!.attrs.type).toBe("error");
     expect(conditionOf(refusal)).toBe("policy-violation");
-    expect(refusal!.getChild("error")!.getChildText("text", STANZAS)).toContain(`${DEFAULT_MAX_STANZA_BYTES} bytes`);
+    expect(refusal!.getChild("error", "jabber:client")!.getChildText("text", STANZAS)).toContain(`${DEFAULT_MAX_STANZA_BYTES} bytes`);
     // The refusal does not carry the body back.
     expect(refusal!.getChild("body")).toBeUndefined();
 
@@ -58,7 +58,7 @@ describe("a stanza over the size bound", () => {
     expect(answers.filter((s) => s?.attrs.type === "result").length).toBe(ids.length);
     await burst;
     const last = await answer(carol, "b1999");
-    const bodies = carol.received.filter((s) => s.is("message") && s.attrs.from === `big@${DOMAIN}/bob`).map((s) => s.getChildText("body", "jabber:client"));
+    const bodies = carol.received.filter((s) => s.is("message", "jabber:client") && s.attrs.from === `big@${DOMAIN}/bob`).map((s) => s.getChildText("body", "jabber:client"));
     expect(last?.attrs.type).toBe("groupchat");
     expect(bodies).toEqual(Array.from({ length: 2_000 }, (_, i) => `b${i}`));
     expect((bed.room("alice@localhost", "big") as EdgeRoom).texts.map((t) => t.length)).toEqual([]);

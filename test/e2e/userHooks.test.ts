@@ -81,14 +81,14 @@ describe("onUserJoined / onUserLeft and an extended machine through Prosody", ()
 
   it("joins, then calls onUserJoined (first), whose participant arrives after the subject; onUserLeft says last for the second resource", async () => {
     await phone.send(xml("presence", { to: `${ROOM}/alice` }, xml("x", { xmlns: MUC })));
-    await phone.waitFor((s) => s.name === "presence" && s.attrs.from === `${ROOM}/dave`);
+    await phone.waitFor((s) => s.is("presence", "jabber:client") && s.attrs.from === `${ROOM}/dave`);
     const fromRoom = phone.received.filter((s) => String(s.attrs.from).startsWith(ROOM));
-    const order = fromRoom.map((s) => (s.getChild("subject") ? "subject" : `${s.name} ${String(s.attrs.from).slice(ROOM.length + 1)}`));
+    const order = fromRoom.map((s) => (s.getChild("subject", "jabber:client") ? "subject" : `${s.name} ${String(s.attrs.from).slice(ROOM.length + 1)}`));
     expect(order).toEqual(["presence alice", "subject", "presence dave"]);
-    expect(fromRoom[0]!.getChild("x", `${MUC}#user`)?.getChildren("status").map((c) => c.attrs.code)).toEqual(["100", "110"]);
+    expect(fromRoom[0]!.getChild("x", `${MUC}#user`)?.getChildren("status", `${MUC}#user`).map((c) => c.attrs.code)).toEqual(["100", "110"]);
 
     await laptop.send(xml("presence", { to: `${ROOM}/alice` }, xml("x", { xmlns: MUC })));
-    await laptop.waitFor((s) => s.getChild("subject") !== undefined);
+    await laptop.waitFor((s) => s.getChild("subject", "jabber:client") !== undefined);
     await until(() => log.includes("onUserJoined laptop"));
     await phone.send(xml("presence", { to: `${ROOM}/alice`, type: "unavailable" }));
     await until(() => log.includes("onUserLeft phone"));

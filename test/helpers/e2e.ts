@@ -2,13 +2,15 @@
  * End-to-end set-up: a real Prosody on free loopback ports, the gateway in this process over
  * a real component connection, and real clients.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Gateway, createGateway } from "../../src/createGateway.js";
-import { createCallLog } from "../../src/demo/callLog.js";
+import { createCallLog, readCallLog } from "../../src/demo/callLog.js";
 import { parseFixture } from "../../src/demo/fixture.js";
 import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
 import { type ProsodyHandle, startProsody } from "../../src/testbed/prosody.js";
-import { connectUser } from "./xmppClient.js";
+import { type TestUser, connectUser, xml } from "./xmppClient.js";
 
 export const PASSWORD = "secret-pw";
 
@@ -67,6 +69,30 @@ export async function startBedWithAlice(fixture: unknown, options: Parameters<ty
       await bed.stop();
     },
   };
+}
+
+/**
+ * {@link startBedWithAlice} with the fixture's calls logged to a fresh temporary file `calls`;
+ * `logged(room, ...callbacks)` flushes the log and returns `[callback, args]` of those callbacks
+ * in `room`, in the order they were called.
+ */
+export async function startLoggedBed(fixture: unknown, options: Omit<Parameters<typeof startBed>[1], "calls"> = {}) {
+  const calls = join(mkdtempSync(join(tmpdir(), "mucstate-calls-")), "calls.jsonl");
+  const bed = await startBedWithAlice(fixture, { ...options, calls });
+  return {
+    ...bed,
+    calls,
+    async logged(room: string, ...callbacks: string[]): Promise<Array<[string, unknown[]]>> {
+      await bed.callLog.flush();
+      return (await readCallLog(calls)).filter((e) => e.room === room && callbacks.includes(e.callback)).map((e) => [e.callback, e.args]);
+    },
+  };
+}
+
+/** Sends `user`'s XEP-0045 join presence to `room`/`nick` and waits for the room's `{jabber:client}subject`, the end of the join. */
+export async function joinRoom(user: TestUser, room: string, nick = "alice"): Promise<void> {
+  await user.send(xml("presence", { to: `${room}/${nick}` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
+  await user.waitFor((s) => s.attrs.from === room && s.getChild("subject", "jabber:client") !== undefined);
 }
 
 /** A Prosody serving the component `domain`, with alice (password "pw") online, for tests that start their own gateways. */

@@ -178,3 +178,16 @@ export async function joined(h: ReturnType<typeof createHarness>, room: string, 
   h.take();
   return h.registry.peek(ALICE, `${room}@${DOMAIN}`)!;
 }
+
+/** A fixture lobby joined by alice's `resources`, whose onText records each text and answers the legacy ids L1, L2… */
+export async function textRecordingLobby(resources: string[] = ["phone"]) {
+  const h = fixtureHarness(lobbyFixture());
+  const actor = await joined(h, "lobby", resources);
+  const texts: unknown[] = [];
+  let n = 0;
+  actor.room.onText = async (text) => {
+    texts.push(text);
+    return `L${++n}`;
+  };
+  return { h, actor, texts };
+}

@@ -70,12 +70,25 @@ export const MAM_RESULT_HEAD: readonly string[] = [
  * expect(qualifiedText(message, "{jabber:client}body")).toBe("hello");
  */
 export function qualifiedText(el: Node, qualifiedName: string, streamNs = "jabber:client"): string | undefined {
+  return qualifiedChild(el, qualifiedName, streamNs)?.children.filter((c): c is string => typeof c === "string").join("");
+}
+
+/**
+ * The stanza's first direct child named `{namespace}name`, the namespace resolved as
+ * {@link qualifiedText} resolves it; undefined when there is none. Use it instead of
+ * `getChild("error")`, which matches an `<error/>` in any namespace.
+ */
+export function qualifiedChild<T extends Node>(el: T, qualifiedName: string, streamNs = "jabber:client"): T | undefined {
   const stanzaNs = typeof el.attrs.xmlns === "string" ? el.attrs.xmlns : streamNs;
   for (const child of el.children) {
     if (typeof child === "string" || child.name.includes(":")) continue;
     const ns = typeof child.attrs.xmlns === "string" ? child.attrs.xmlns : stanzaNs;
-    if (`{${ns}}${child.name}` !== qualifiedName) continue;
-    return child.children.filter((c): c is string => typeof c === "string").join("");
+    if (`{${ns}}${child.name}` === qualifiedName) return child as T;
   }
   return undefined;
+}
+
+/** Whether the stanza itself is `{namespace}name`, in `streamNs` unless it declares its own: `s.name === "message"` with the namespace checked too. */
+export function isQualified(el: Node, qualifiedName: string, streamNs = "jabber:client"): boolean {
+  return qualifiedTree({ ...el, children: [] }, streamNs)[0] === qualifiedName;
 }

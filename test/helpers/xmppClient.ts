@@ -76,16 +76,19 @@ export async function reachedGateway(user: TestUser, domain: string): Promise<vo
 
 /**
  * Queries the MAM archive (XEP-0313) of `to` as `user` with `queryid`, waits for the final iq,
- * and returns the bodies of the archived messages in the order the results came, each read by
- * qualified name: `{urn:xmpp:mam:2}result/{urn:xmpp:forward:0}forwarded/{jabber:client}message/body`.
+ * and returns `[result id, archived message]` pairs in the order the results came, each message
+ * read by qualified name: `{urn:xmpp:mam:2}result/{urn:xmpp:forward:0}forwarded/{jabber:client}message`.
  */
-export async function archivedBodies(user: TestUser, to: string, queryid = "mam"): Promise<Array<string | null>> {
+export async function archivedMessages(user: TestUser, to: string, queryid = "mam"): Promise<Array<[string, ClientElement | undefined]>> {
   await user.send(xml("iq", { to, type: "set", id: queryid }, xml("query", { xmlns: "urn:xmpp:mam:2", queryid })));
   await user.waitFor((s) => s.is("iq", "jabber:client") && s.attrs.id === queryid);
-  return user.received
-    .map((s) => s.getChild("result", "urn:xmpp:mam:2"))
-    .filter((result) => result?.attrs.queryid === queryid)
-    .map((result) => result!.getChild("forwarded", "urn:xmpp:forward:0")?.getChild("message", "jabber:client")?.getChildText("body", "jabber:client") ?? null);
+  const results = user.received.map((s) => s.getChild("result", "urn:xmpp:mam:2")).filter((result) => result?.attrs.queryid === queryid);
+  return results.map((result) => [result!.attrs.id as string, result!.getChild("forwarded", "urn:xmpp:forward:0")?.getChild("message", "jabber:client")]);
+}
+
+/** The bodies ({jabber:client}body) of {@link archivedMessages}, in order; null where a message has none. */
+export async function archivedBodies(user: TestUser, to: string, queryid = "mam"): Promise<Array<string | null>> {
+  return (await archivedMessages(user, to, queryid)).map(([, m]) => m?.getChildText("body", "jabber:client") ?? null);
 }
 
 export { xml };

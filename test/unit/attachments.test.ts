@@ -14,7 +14,7 @@ import { parseElement } from "../../src/protocol/parseXml.js";
 import { XMPPError } from "../../src/protocol/xmppError.js";
 import type { FileToUpload, FileUploader } from "../../src/transport/httpUpload.js";
 import { ALICE, DOMAIN, type HarnessOptions, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
-import { MAM_RESULT_HEAD, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
+import { MAM_RESULT_HEAD, isQualified, qualifiedChild, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const OOB = "jabber:x:oob";
@@ -121,7 +121,7 @@ describe("a file from the user", () => {
     await h.settle();
     const out = h.take();
     expect(out.map(summary)).toEqual([`message/error ${ROOM} -> ${ALICE}/phone error=feature-not-implemented`]);
-    expect(out[0]!.getChild("error")!.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBe(
+    expect(qualifiedChild(out[0]!, "{jabber:client}error")!.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBe(
       "This room does not take files; send the link as a text message instead",
     );
     expect(texts).toEqual([]);
@@ -137,7 +137,7 @@ describe("a file from the user", () => {
 
   it("is advertised in disco#info (x:oob, SFS, SIMS) only by a room that overrides onFile", async () => {
     const { actor } = await lobby();
-    const features = async () => (await roomDiscoInfo(actor.room, true)).getChildren("feature").map((f) => f.attrs.var as string);
+    const features = async () => (await roomDiscoInfo(actor.room, true)).getChildren("feature", "http://jabber.org/protocol/disco#info").map((f) => f.attrs.var as string);
     expect(await features()).toEqual(expect.arrayContaining([OOB, "urn:xmpp:sfs:0", "urn:xmpp:sims:1"]));
     actor.room.onFile = RoomCallbacks.prototype.onFile;
     expect((await features()).filter((f) => [OOB, "urn:xmpp:sfs:0", "urn:xmpp:sims:1"].includes(f))).toEqual([]);
@@ -151,7 +151,7 @@ function manualUploads() {
   return { uploads, pending };
 }
 
-const bodies = (out: Element[]) => out.filter((s) => s.name === "message").map((s) => s.getChildText("body"));
+const bodies = (out: Element[]) => out.filter((s) => isQualified(s, "{jabber:client}message")).map((s) => qualifiedText(s, "{jabber:client}body") ?? null);
 
 describe("a participant's file", () => {
   it("by URL: the body is the URL, with x:oob and XEP-0447 metadata, archived under its legacy id", async () => {
@@ -159,7 +159,7 @@ describe("a participant's file", () => {
     const bob = await actor.room.getParticipant("bob");
     await bob.sendFile({ url: URL_SENT, name: "cat.jpg", mime: "image/jpeg", size: 1234 }, { legacyId: "B1" });
     await h.settle();
-    const [message] = h.take().filter((s) => s.name === "message");
+    const [message] = h.take().filter((s) => isQualified(s, "{jabber:client}message"));
     expect(qualifiedTree(message!).slice(0, 11)).toEqual([
       "{jabber:client}message",
       "  {jabber:client}body",
@@ -173,7 +173,7 @@ describe("a participant's file", () => {
       "    {urn:xmpp:sfs:0}sources",
       "      {http://jabber.org/protocol/url-data}url-data",
     ]);
-    expect([message!.getChildText("body"), message!.attrs.id]).toEqual([URL_SENT, "B1"]);
+    expect([qualifiedText(message!, "{jabber:client}body"), message!.attrs.id]).toEqual([URL_SENT, "B1"]);
     const [archived] = h.store.queryArchive({ user: ALICE, room: ROOM }, { ids: ["B1"] }).messages;
     expect(archived!.xml).toContain(`<x xmlns="${OOB}"><url>${URL_SENT}</url></x>`);
   });

@@ -13,8 +13,8 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary } from "../helpers/harness.js";
-import { MAM_RESULT_HEAD, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary, textRecordingLobby } from "../helpers/harness.js";
+import { MAM_RESULT_HEAD, isQualified, qualifiedChild, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const CORRECT = "urn:xmpp:message-correct:0";
@@ -36,15 +36,8 @@ const stanzaIdOf = (s: Element) => s.getChild("stanza-id", SID)!.attrs.id as str
 
 /** A joined lobby whose onText and onCorrect calls are recorded. */
 async function lobby(resources = ["phone"]) {
-  const h = fixtureHarness(lobbyFixture());
-  const actor = await joined(h, "lobby", resources);
-  const texts: unknown[] = [];
+  const { h, actor, texts } = await textRecordingLobby(resources);
   const corrections: unknown[] = [];
-  let n = 0;
-  actor.room.onText = async (text) => {
-    texts.push(text);
-    return `L${++n}`;
-  };
   actor.room.onCorrect = async (...args) => void corrections.push(args);
   return { h, actor, texts, corrections };
 }
@@ -119,7 +112,7 @@ describe("a user's correction", () => {
     const out = h.take();
     expect(out.map(summary)).toEqual([`message/error ${ROOM} -> ${ALICE}/phone error=item-not-found`, `message/error ${ROOM} -> ${ALICE}/phone error=item-not-found`]);
     expect(out.map((s) => s.attrs.id)).toEqual(["c-1", "c-2"]);
-    expect(out[0]!.getChild("error")!.attrs.type).toBe("cancel");
+    expect(qualifiedChild(out[0]!, "{jabber:client}error")!.attrs.type).toBe("cancel");
     expect([texts, corrections]).toEqual([[], []]);
   });
 
@@ -133,7 +126,7 @@ describe("a user's correction", () => {
     await h.settle();
     const out = h.take();
     expect(out.map(summary)).toEqual([`message/error ${ROOM} -> ${ALICE}/phone error=feature-not-implemented`]);
-    expect(out[0]!.getChild("error")!.attrs.type).toBe("cancel");
+    expect(qualifiedChild(out[0]!, "{jabber:client}error")!.attrs.type).toBe("cancel");
     expect(texts).toEqual(["helo"]);
   });
 
@@ -173,7 +166,7 @@ describe("a participant's correction", () => {
     bob.correct("B1", "hello", { legacyId: "B1-edit" });
     bob.correct("B1", "hello!");
     await h.settle();
-    const out = h.take().filter((s) => s.name === "message" && s.getChild("replace", CORRECT));
+    const out = h.take().filter((s) => isQualified(s, "{jabber:client}message") && s.getChild("replace", CORRECT));
     expect(out.map(summary)).toEqual([
       `message/groupchat ${ROOM}/bob -> ${ALICE}/phone body=hello`,
       `message/groupchat ${ROOM}/bob -> ${ALICE}/laptop body=hello`,
@@ -231,7 +224,7 @@ class CorrectingRoom extends LegacyRoom {
 
 describe("room disco#info", () => {
   it("advertises corrections only when the plugin's room overrides onCorrect", async () => {
-    const features = async (room: LegacyRoom) => (await roomDiscoInfo(room, true)).getChildren("feature").map((f) => f.attrs.var);
+    const features = async (room: LegacyRoom) => (await roomDiscoInfo(room, true)).getChildren("feature", "http://jabber.org/protocol/disco#info").map((f) => f.attrs.var);
     expect(await features(new LegacyRoom(new Session(ALICE), "plain"))).not.toContain(CORRECT);
     expect(await features(new CorrectingRoom(new Session(ALICE), "edits"))).toContain(CORRECT);
   });

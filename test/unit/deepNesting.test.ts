@@ -9,6 +9,7 @@ import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { parseElement } from "../../src/protocol/parseXml.js";
 import { ALICE, DOMAIN, conditionOf, fixtureHarness, groupchat, joined, lobbyFixture, summary } from "../helpers/harness.js";
+import { qualifiedChild } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
@@ -33,7 +34,7 @@ describe("deeply nested stanzas", () => {
     expect(rest).toEqual([]);
     expect(summary(reply!)).toBe(`message/error ${ROOM} -> ${ALICE}/phone error=policy-violation`);
     expect(reply!.attrs.id).toBe("deep");
-    expect(reply!.getChild("error")!.getChildText("text", STANZAS)).toBe("Stanzas nested deeper than 128 elements are refused");
+    expect(qualifiedChild(reply!, "{jabber:client}error")!.getChildText("text", STANZAS)).toBe("Stanzas nested deeper than 128 elements are refused");
     expect(texts).toEqual([]);
 
     h.route(groupchat("lobby", "plain", "phone", "after"));

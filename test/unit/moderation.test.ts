@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
 import { ALICE, DOMAIN, conditionOf, endsJoin, fixtureHarness, iq, joinPresence, joined, lobbyFixture, summary } from "../helpers/harness.js";
-import { qualifiedTree } from "../helpers/stanzas.js";
+import { isQualified, qualifiedChild, qualifiedTree } from "../helpers/stanzas.js";
 import { FASTEN, MODERATE, MODERATE_0, RETRACT, RETRACT_0 } from "../helpers/retractNs.js";
 
 const ROOM = `lobby@${DOMAIN}`;
@@ -60,7 +60,7 @@ async function lobby(options: { moderator?: boolean; resources?: string[] } = {}
 }
 
 const stanzaIdOf = (s: Element) => s.getChild("stanza-id", SID)!.attrs.id as string;
-const errorText = (s: Element) => s.getChild("error")!.getChildText("text", STANZAS);
+const errorText = (s: Element) => qualifiedChild(s, "{jabber:client}error")!.getChildText("text", STANZAS);
 
 describe("a moderator's request", () => {
   it("calls onModerate(legacy id, reason), then sends the room's moderation (both forms) to every resource, then the iq result", async () => {
@@ -80,7 +80,7 @@ describe("a moderator's request", () => {
     const user = `${ROOM}/alice`;
     expect(message!.getChild("retract", RETRACT)!.attrs.id).toBe("C1");
     expect(message!.getChild("retract", RETRACT)!.getChild("moderated", MODERATE)!.attrs.by).toBe(user);
-    expect(message!.getChild("retract", RETRACT)!.getChildText("reason")).toBe("No spam");
+    expect(message!.getChild("retract", RETRACT)!.getChildText("reason", RETRACT)).toBe("No spam");
     expect(message!.getChild("apply-to", FASTEN)!.attrs.id).toBe("C1");
     expect(message!.getChild("apply-to", FASTEN)!.getChild("moderated", MODERATE_0)!.attrs.by).toBe(user);
     expect(message!.attrs.id).toBe(stanzaIdOf(message!));
@@ -145,7 +145,7 @@ describe("a moderator's request", () => {
     };
     h.route(iq("set", ROOM, moderate("C2"), "mod-2"));
     await h.settle();
-    expect(h.take().filter((s) => s.name === "iq").map(summary)).toEqual([`iq/error ${ROOM} -> ${ALICE}/phone error=internal-server-error`]);
+    expect(h.take().filter((s) => isQualified(s, "{jabber:client}iq")).map(summary)).toEqual([`iq/error ${ROOM} -> ${ALICE}/phone error=internal-server-error`]);
     expect(h.store.queryArchive({ user: ALICE, room: ROOM }, { ids: ["C2"] }).messages[0]!.xml).toContain("more spam");
   });
 
@@ -169,7 +169,7 @@ describe("a moderator's request", () => {
       `    {${RETRACT}}reason`,
     ]);
     const retracted = tomb.getChild("retracted", RETRACT)!;
-    expect([tomb.attrs.from, retracted.attrs.id, retracted.getChild("moderated", MODERATE)!.attrs.by, retracted.getChildText("reason")]).toEqual([
+    expect([tomb.attrs.from, retracted.attrs.id, retracted.getChild("moderated", MODERATE)!.attrs.by, retracted.getChildText("reason", RETRACT)]).toEqual([
       `${ROOM}/carol`,
       moderation!.attrs.id,
       `${ROOM}/alice`,
@@ -185,7 +185,7 @@ describe("the user's role", () => {
     await h.settle();
     const out = h.take();
     expect(out.map(summary)).toEqual([`presence ${ROOM}/alice -> ${ALICE}/phone [100,110]`, `presence ${ROOM}/alice -> ${ALICE}/laptop [100,110]`]);
-    expect(out[0]!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item")!.attrs.role).toBe("moderator");
+    expect(out[0]!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item", "http://jabber.org/protocol/muc#user")!.attrs.role).toBe("moderator");
   });
 });
 
@@ -253,7 +253,7 @@ describe("the fixture network", () => {
       [ROOM, "C2", ROOM],
     ]);
     h.route(iq("set", ROOM, moderate("C3", "Still spam"), "mod-1"));
-    await h.until(() => h.sent.some((s) => s.name === "iq"));
+    await h.until(() => h.sent.some((s) => isQualified(s, "{jabber:client}iq")));
     await h.callLog.flush();
     const log = (await readCallLog(calls)).filter((e) => e.callback === "onModerate");
     expect(log.map((e) => [e.callback, e.args, e.ok])).toEqual([["onModerate", ["C3", "Still spam"], true]]);
@@ -263,12 +263,12 @@ describe("the fixture network", () => {
     const h = fixtureHarness(lobbyFixture({ userRole: "moderator", userAffiliation: "admin", events: [{ afterMs: 50, message: { from: "carol", body: "spam", id: "C1" } }] }));
     h.route(joinPresence("lobby", "alice", "phone", "join-phone"));
     await h.until(() => h.sent.some(endsJoin(ROOM, "phone")));
-    const self = h.sent.find((s) => s.name === "presence" && s.attrs.from === `${ROOM}/alice`)!;
-    const item = self.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item")!;
+    const self = h.sent.find((s) => isQualified(s, "{jabber:client}presence") && s.attrs.from === `${ROOM}/alice`)!;
+    const item = self.getChild("x", "http://jabber.org/protocol/muc#user")!.getChild("item", "http://jabber.org/protocol/muc#user")!;
     expect([item.attrs.affiliation, item.attrs.role]).toEqual(["admin", "moderator"]);
     await h.until(() => h.sent.some((s) => s.attrs.id === "C1"));
     h.route(iq("set", ROOM, moderate("C1", "spam"), "mod-1"));
-    await h.until(() => h.sent.some((s) => s.name === "iq" && s.attrs.id === "mod-1"));
+    await h.until(() => h.sent.some((s) => isQualified(s, "{jabber:client}iq") && s.attrs.id === "mod-1"));
     expect(h.sent.filter((s) => s.attrs.id === "mod-1").map(summary)).toEqual([`iq/result ${ROOM} -> ${ALICE}/phone`]);
   });
 });

@@ -6,7 +6,7 @@ import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { parseElements } from "../../src/protocol/parseXml.js";
 import { Outbox } from "../../src/transport/outbox.js";
-import { qualifiedTree } from "../helpers/stanzas.js";
+import { isQualified, qualifiedChild, qualifiedTree } from "../helpers/stanzas.js";
 import { FakeConnection } from "../helpers/fakeConnection.js";
 
 const stanza = (id: string, body = "") => xml("message", { id, from: "room@muc.example.org/bob", to: "alice@example.org/a" }, body ? xml("body", {}, body) : undefined);
@@ -172,7 +172,7 @@ describe("outbox size bound", () => {
     outbox.send(xml("iq", { type: "result", id: "members", from: "room@muc.example.org", to: "alice@example.org/a" }, xml("query", {}, "x".repeat(25_000))));
     outbox.send(stanza("after"));
     await tick();
-    const [reply] = parseElements(data.join("")).filter((s) => s.name === "iq" && s.attrs.id === "members");
+    const [reply] = parseElements(data.join("")).filter((s) => isQualified(s, "{jabber:client}iq") && s.attrs.id === "members");
     expect(reply!.attrs).toEqual({ type: "error", id: "members", from: "room@muc.example.org", to: "alice@example.org/a" });
     expect(qualifiedTree(reply!, "jabber:component:accept")).toEqual([
       "{jabber:component:accept}iq",
@@ -180,7 +180,7 @@ describe("outbox size bound", () => {
       "    {urn:ietf:params:xml:ns:xmpp-stanzas}resource-constraint",
       "    {urn:ietf:params:xml:ns:xmpp-stanzas}text",
     ]);
-    expect(reply!.getChild("error")!.getChildText("text")).toContain("over this gateway's limit of 20000 bytes");
+    expect(qualifiedChild(reply!, "{jabber:client}error")!.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toContain("over this gateway's limit of 20000 bytes");
     expect(c.written).toEqual(["after"]);
     expect(drops).toEqual(["members too-large"]);
   });

@@ -9,7 +9,7 @@ import { readIncomingText } from "../../src/actors/incomingText.js";
 import { RoomArchive } from "../../src/actors/roomArchive.js";
 import type { IncomingTextOptions } from "../../src/legacy/RoomCallbacks.js";
 import { ALICE, DOMAIN, fixtureHarness, joined, lobbyFixture } from "../helpers/harness.js";
-import { qualifiedTree } from "../helpers/stanzas.js";
+import { qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const REPLY = "urn:xmpp:reply:0";
@@ -91,7 +91,7 @@ describe("a user's reply", () => {
       `  {${SID}}stanza-id`,
       "  {urn:xmpp:occupant-id:0}occupant-id",
     ]);
-    expect(echo!.getChildText("body")).toBe(`${quote}hi there`);
+    expect(qualifiedText(echo!, "{jabber:client}body")).toBe(`${quote}hi there`);
   });
 
   it("strips the fallback range in code points: an emoji in the quote is one code point and two UTF-16 units", async () => {

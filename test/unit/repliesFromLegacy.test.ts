@@ -33,7 +33,7 @@ async function lobby() {
 function readReply(s: Element) {
   const body = qualifiedText(s, "{jabber:client}body")!;
   const points = [...body];
-  const range = s.getChild("fallback", FALLBACK)?.getChild("body")?.attrs;
+  const range = s.getChild("fallback", FALLBACK)?.getChild("body", FALLBACK)?.attrs;
   const refs = s.getChildren("reference", REFERENCE).map((r) => [r.attrs.type, r.attrs.uri, points.slice(Number(r.attrs.begin), Number(r.attrs.end)).join("")]);
   return { body, reply: s.getChild("reply", REPLY)?.attrs, fallback: range && [Number(range.start), Number(range.end), s.getChild("fallback", FALLBACK)!.attrs.for], refs };
 }
@@ -98,7 +98,7 @@ describe("a participant's reply", () => {
 describe("room disco#info", () => {
   it("advertises replies, fallbacks and references in every room: onText always gets them", async () => {
     const { actor } = await lobby();
-    const features = (await roomDiscoInfo(actor.room, true)).getChildren("feature").map((f) => f.attrs.var);
+    const features = (await roomDiscoInfo(actor.room, true)).getChildren("feature", "http://jabber.org/protocol/disco#info").map((f) => f.attrs.var);
     expect(features).toEqual(expect.arrayContaining([REPLY, FALLBACK, REFERENCE]));
   });
 });

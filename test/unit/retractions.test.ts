@@ -13,8 +13,8 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, joinPresence, lobbyFixture, summary } from "../helpers/harness.js";
-import { qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, joinPresence, lobbyFixture, summary, textRecordingLobby } from "../helpers/harness.js";
+import { isQualified, qualifiedChild, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 import { FASTEN, MODERATE, MODERATE_0, RETRACT, RETRACT_0 } from "../helpers/retractNs.js";
 
 const ROOM = `lobby@${DOMAIN}`;
@@ -42,15 +42,8 @@ const stanzaIdOf = (s: Element) => s.getChild("stanza-id", SID)!.attrs.id as str
 
 /** A joined lobby whose onText and onRetract calls are recorded; onText returns L1, L2… */
 async function lobby(resources = ["phone"]) {
-  const h = fixtureHarness(lobbyFixture());
-  const actor = await joined(h, "lobby", resources);
-  const texts: unknown[] = [];
+  const { h, actor, texts } = await textRecordingLobby(resources);
   const retracted: unknown[] = [];
-  let n = 0;
-  actor.room.onText = async (text) => {
-    texts.push(text);
-    return `L${++n}`;
-  };
   actor.room.onRetract = async (...args) => void retracted.push(args);
   actor.room.onCorrect = async () => {};
   return { h, actor, texts, retracted };
@@ -137,7 +130,7 @@ describe("a user's retraction", () => {
       `message/error ${ROOM} -> ${ALICE}/phone error=forbidden`,
     ]);
     expect(out.map((s) => s.attrs.id)).toEqual(["r-0", "r-1", "r-2"]);
-    expect(out[2]!.getChild("error")!.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toMatch(/not your message/);
+    expect(qualifiedChild(out[2]!, "{jabber:client}error")!.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas")).toMatch(/not your message/);
     expect([texts, retracted]).toEqual([[], []]);
   });
 
@@ -179,7 +172,7 @@ describe("a user's retraction", () => {
     h.take();
     h.route(joinPresence("lobby", "alice", "laptop", "join-laptop"));
     await h.settle(20);
-    const history = h.take().filter((s) => s.name === "message" && s.attrs.to === `${ALICE}/laptop` && !s.getChild("subject"));
+    const history = h.take().filter((s) => isQualified(s, "{jabber:client}message") && s.attrs.to === `${ALICE}/laptop` && !qualifiedChild(s, "{jabber:client}subject"));
     expect(history.map((s) => s.getChildElements().map((c) => c.name))).toEqual([
       ["origin-id", "stanza-id", "occupant-id", "retracted", "delay"],
       ["retract", "x", "origin-id", "stanza-id", "occupant-id", "delay"],
@@ -251,7 +244,7 @@ class ModeratedRoom extends LegacyRoom {
 describe("room disco#info", () => {
   it("advertises retractions only when the plugin's room overrides onRetract, moderation only when it overrides onModerate (both namespaces each, sorted as disco#info lists them); tombstones always", async () => {
     const features = async (room: LegacyRoom) =>
-      (await roomDiscoInfo(room, true)).getChildren("feature").map((f) => String(f.attrs.var)).filter((f) => f.startsWith("urn:xmpp:message-"));
+      (await roomDiscoInfo(room, true)).getChildren("feature", "http://jabber.org/protocol/disco#info").map((f) => String(f.attrs.var)).filter((f) => f.startsWith("urn:xmpp:message-"));
     // Every room's archive keeps tombstones, and says so (XEP-0424 §5).
     const tombstones = `${RETRACT}#tombstone`;
     expect(await features(new LegacyRoom(new Session(ALICE), "plain"))).toEqual([tombstones]);

@@ -4,7 +4,7 @@
  * snapshot type. Nothing here casts: the types are what a consumer gets.
  */
 import { xml } from "@xmpp/component";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { RoomLifecycleEvent, RoomStateValue } from "../../src/index.js";
 import { ALICE, DOMAIN, endsJoin, fixtureHarness, groupchat, iq, joinPresence } from "../helpers/harness.js";
 
@@ -75,9 +75,22 @@ describe("gateway.rooms", () => {
     const off = h.registry.rooms.on("request.settled", (e) => settled.push(e));
     h.route(joinPresence("a", "alice"));
     await h.until(() => h.sent.some(endsJoin(A, "phone")));
-    h.route(groupchat("a", "one", "phone", "m1"));
-    h.route(groupchat("a", "two", "phone", "m2"));
-    await h.until(() => settled.length === 2);
+    // A scripted clock: each onText takes exactly 30 ms, so the timings are exact.
+    let clock = 1_000;
+    const now = vi.spyOn(performance, "now").mockImplementation(() => clock);
+    const room = h.registry.peek(ALICE, A)!.room;
+    const onText = room.onText.bind(room);
+    room.onText = async (...args) => {
+      clock += 30;
+      return onText(...args);
+    };
+    try {
+      h.route(groupchat("a", "one", "phone", "m1"));
+      h.route(groupchat("a", "two", "phone", "m2"));
+      await h.until(() => settled.length === 2);
+    } finally {
+      now.mockRestore();
+    }
     expect(queued.map(({ type, kind, depth }) => [type, kind, depth])).toEqual([
       ["request.queued", "message", 1],
       ["request.queued", "message", 1],
@@ -87,6 +100,10 @@ describe("gateway.rooms", () => {
       ["request.settled", "message", true, queued[1]!.id],
     ]);
     for (const e of settled) expect(e.durationMs).toBeGreaterThanOrEqual(0);
+    expect(settled.map((e) => [e.waitedMs, e.durationMs])).toEqual([
+      [0, 30],
+      [30, 30],
+    ]);
     off();
     h.route(groupchat("a", "three", "phone", "m3"));
     await h.until(() => queued.length === 3);

@@ -14,11 +14,12 @@ import type { Store } from "../../src/store/types.js";
 import { removeTempDirs, tempDir } from "../store/helpers.js";
 import { ALICE, DOMAIN, conditionOf, endsJoin, groupchat, iq, joined, joinPresence } from "../helpers/harness.js";
 import { type Gate, STAGE, STANZAS_NS, gate, qualified, stageHarness, subjectChange } from "../helpers/stageRoom.js";
+import { isQualified, qualifiedChild, qualifiedText } from "../helpers/stanzas.js";
 
 const KEY = { user: ALICE, room: STAGE };
 const MUC_USER = "http://jabber.org/protocol/muc#user";
 const occupants = (out: Element[]) =>
-  out.filter((s) => s.name === "presence" && s.getChild("x", MUC_USER)?.getChildren("status").length === 0).map((s) => String(s.attrs.from).split("/")[1]);
+  out.filter((s) => isQualified(s, "{jabber:client}presence") && s.getChild("x", MUC_USER)?.getChildren("status", MUC_USER).length === 0).map((s) => String(s.attrs.from).split("/")[1]);
 
 afterEach(removeTempDirs);
 
@@ -118,7 +119,7 @@ describe("a mute ends with its callback's timeout (fillParticipants)", () => {
     await h.until(() => h.sent.some((s) => s.attrs.id === "join-1"));
     const refused = h.take();
     expect(refused.map((s) => `${s.name}/${s.attrs.type} ${conditionOf(s)}`)).toEqual(["presence/error remote-server-timeout"]);
-    expect(refused[0]!.getChild("error")!.getChild("remote-server-timeout", STANZAS_NS)).toBeDefined();
+    expect(qualifiedChild(refused[0]!, "{jabber:client}error")!.getChild("remote-server-timeout", STANZAS_NS)).toBeDefined();
     const actor = h.actor();
     expect(actor.snapshot.hasTag("muted")).toBe(false);
     expect(h.view()).toMatchObject({ state: "infoFetched.idle", calls: [] });
@@ -138,7 +139,7 @@ describe("a mute ends with its callback's timeout (fillParticipants)", () => {
     fills[1]!.open();
     await h.until(() => h.sent.some(endsJoin(STAGE, "phone")));
     const out = h.take();
-    expect(out.map((s) => s.getChildText("subject")).filter((t) => t !== null)).toEqual(["Set during the retry"]);
+    expect(out.map((s) => qualifiedText(s, "{jabber:client}subject") ?? null).filter((t) => t !== null)).toEqual(["Set during the retry"]);
     expect(occupants(out)).toEqual(["bob"]);
     expect(actor.snapshot.hasTag("muted")).toBe(false);
     actor.room.subject = "Live";
@@ -182,7 +183,7 @@ describe("a mute ends with its callback's timeout (updateInfo)", () => {
     fetches[1]!.open();
     await h.until(() => h.sent.some((s) => s.attrs.id === "d-2"));
     const info = h.take()[0]!.getChild("query", "http://jabber.org/protocol/disco#info")!;
-    expect(info.getChild("identity")?.attrs.name).toBe("Set during the retry");
+    expect(info.getChild("identity", "http://jabber.org/protocol/disco#info")?.attrs.name).toBe("Set during the retry");
     expect(h.store.getRoom(ALICE, STAGE)?.name).toBe("Set during the retry");
     expect(actor.snapshot.hasTag("muted")).toBe(false);
   });

@@ -8,10 +8,10 @@ import { describe, expect, it } from "vitest";
 import type { InspectionEvent } from "xstate";
 import { ALICE, conditionOf, endsJoin, groupchat, iq, joined, joinPresence } from "../helpers/harness.js";
 import { STAGE, STANZAS_NS, gate, joinWithHistory, stageHarness, subjectChange } from "../helpers/stageRoom.js";
-import { qualifiedText } from "../helpers/stanzas.js";
+import { qualifiedChild, qualifiedText } from "../helpers/stanzas.js";
 
 const to = (resource: string) => (s: Element) => s.attrs.to === `${ALICE}/${resource}`;
-const subjects = (out: Element[]) => out.filter((s) => s.getChild("subject") !== undefined).map((s) => s.getChildText("subject"));
+const subjects = (out: Element[]) => out.filter((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined).map((s) => qualifiedText(s, "{jabber:client}subject"));
 
 describe("a room muted while updateInfo or fillParticipants runs", () => {
   it("is muted while updateInfo runs: the tag, the fetching state and the call are shown, and a subject set meanwhile is not broadcast", async () => {
@@ -41,7 +41,7 @@ describe("a room muted while updateInfo or fillParticipants runs", () => {
     expect(h.actor().snapshot.hasTag("muted")).toBe(false);
     expect(h.view().calls).toEqual([]);
     h.actor().room.subject = "Later";
-    expect(h.take().map((s) => `${s.attrs.to} ${s.getChildText("subject")}`)).toEqual([`${ALICE}/phone Later`]);
+    expect(h.take().map((s) => `${s.attrs.to} ${qualifiedText(s, "{jabber:client}subject") ?? null}`)).toEqual([`${ALICE}/phone Later`]);
   });
 
   it("is muted while fillParticipants runs: the tag, the filling state and the call are shown, and a subject set meanwhile is not broadcast", async () => {
@@ -180,7 +180,7 @@ describe("a request timing out", () => {
       "message/error s-1 remote-server-timeout",
       "message/groupchat m-2 next one",
     ]);
-    const error = out[0]!.getChild("error")!;
+    const error = qualifiedChild(out[0]!, "{jabber:client}error")!;
     expect(error.attrs.type).toBe("wait");
     expect(error.getChild("remote-server-timeout", STANZAS_NS)).toBeDefined();
     expect(subjectCalls).toBe(1);

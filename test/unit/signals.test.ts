@@ -163,7 +163,7 @@ describe("room disco#info", () => {
   it("advertises chat states when the room overrides onComposing or onPaused, and displayed markers when it overrides onDisplayed", async () => {
     const features = async (room: LegacyRoom) =>
       (await roomDiscoInfo(room, true))
-        .getChildren("feature")
+        .getChildren("feature", "http://jabber.org/protocol/disco#info")
         .map((f) => f.attrs.var as string)
         .filter((f) => f === CHAT_STATES || f === MARKERS);
     const session = new Session(ALICE);

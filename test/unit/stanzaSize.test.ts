@@ -7,7 +7,7 @@ import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { ECHO_ALLOWANCE_BYTES } from "../../src/protocol/stanzaSize.js";
 import { ALICE, DOMAIN, fixtureHarness, groupchat, joined, lobbyFixture } from "../helpers/harness.js";
-import { conditionOf, qualifiedTree } from "../helpers/stanzas.js";
+import { conditionOf, qualifiedChild, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
 const LIMIT = 20_000;
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
@@ -35,8 +35,8 @@ describe("a user's stanza over the size bound", () => {
       `    {${STANZAS}}text`,
     ]);
     expect(reply!.attrs).toMatchObject({ type: "error", id: "big", to: `${ALICE}/phone`, from: `lobby@${DOMAIN}` });
-    expect(reply!.getChild("error")!.attrs.type).toBe("modify");
-    expect(reply!.getChild("error")!.getChildText("text", STANZAS)).toContain(`at most ${LIMIT} bytes`);
+    expect(qualifiedChild(reply!, "{jabber:client}error")!.attrs.type).toBe("modify");
+    expect(qualifiedChild(reply!, "{jabber:client}error")!.getChildText("text", STANZAS)).toContain(`at most ${LIMIT} bytes`);
     expect(texts).toEqual([]);
   });
 
@@ -70,7 +70,7 @@ describe("a plugin text over the size bound", () => {
     expect(() => bob.correct("m-1", "x".repeat(LIMIT))).toThrow(/^correct: .*maxStanzaBytes \(20000 bytes\)/);
     bob.sendText("small");
     await h.settle();
-    expect(h.take().map((s) => s.getChildText("body"))).toEqual(["small"]);
+    expect(h.take().map((s) => qualifiedText(s, "{jabber:client}body") ?? null)).toEqual(["small"]);
     expect(h.store.queryArchive({ user: ALICE, room: `lobby@${DOMAIN}` }, { max: 100 }).messages.length).toBe(before + 1);
   });
 });
