@@ -63,7 +63,7 @@ export async function readIncomingText(room: LegacyRoom, message: Element, traff
 
 /** The legacy id of the message the user's client names by `id` (its stanza-id when it has none), if the room knows it. */
 function legacyIdOf(id: string, traffic: Traffic): string | undefined {
-  const known = traffic.messages.find(id) ?? traffic.archived(id);
+  const known = traffic.known(id);
   if (known) return known.legacyId ?? id;
   const own = traffic.ownMessage(id);
   return own && (own.legacyId ?? own.stanzaId);
