@@ -61,14 +61,22 @@ export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffi
 export function textMessage(message: Element, traffic: Traffic): RequestHandler {
   return async (room) => {
     const { text, ...extras } = await readIncomingText(room, message, traffic);
-    const returned = await room.onText(text, { xmppId: message.attrs.id, ...extras });
-    const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
-    const stanzaId = legacyId ?? newStanzaId();
-    traffic.messages.record(stanzaId, legacyId);
-    const xmppId = message.attrs.id;
-    traffic.messages.recordOwn({ stanzaId, legacyId: legacyId ?? null, xmppId }, [xmppId, originId(message), stanzaId]);
-    return archivedEcho(room, message, traffic, stanzaId, legacyId);
+    return sentEcho(room, message, traffic, await room.onText(text, { xmppId: message.attrs.id, ...extras }));
   };
+}
+
+/**
+ * The echo of a new message of the user that the legacy network took (`onText`, `onFile`):
+ * remembered as the user's under every id their clients know it by, archived under the legacy
+ * id the callback `returned` (or a new stanza-id), and planned for every joined resource.
+ */
+export function sentEcho(room: LegacyRoom, message: Element, traffic: Traffic, returned: unknown): Plan {
+  const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
+  const stanzaId = legacyId ?? newStanzaId();
+  const xmppId = message.attrs.id;
+  traffic.messages.record(stanzaId, legacyId);
+  traffic.messages.recordOwn({ stanzaId, legacyId: legacyId ?? null, xmppId }, [xmppId, originId(message), stanzaId]);
+  return archivedEcho(room, message, traffic, stanzaId, legacyId);
 }
 
 /**
