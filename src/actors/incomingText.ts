@@ -8,7 +8,7 @@ import type { Element } from "@xmpp/component";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { type IncomingReply, type Mention, findMentions } from "../legacy/replies.js";
-import { bareJid, splitJid } from "../protocol/rfc7622.js";
+import { bareJid, domainOf, splitJid } from "../protocol/rfc7622.js";
 import { codePointOffset } from "../protocol/xep0426.js";
 import { fallbackRanges } from "../protocol/xep0428.js";
 import { NS_REPLY, parseReply } from "../protocol/xep0461.js";
@@ -85,7 +85,7 @@ export async function participantOfJid(room: LegacyRoom, jid: string): Promise<L
     return room._storedParticipants().find((p) => p.resource === parts.resource) ?? room.getParticipant(parts.resource, { store: false });
   }
   if (bare === bareJid(room.session.user)) return user;
-  const domain = splitJid(room.jid)?.domain ?? "";
+  const domain = domainOf(room.jid);
   return room._storedParticipants().find((p) => p.contact !== undefined && contactJid(p.contact, domain) === bare);
 }
 

@@ -10,6 +10,7 @@ import { nickElement } from "../protocol/xep0172.js";
 import { delayElement } from "../protocol/xep0203.js";
 import { type Affiliation, Status, occupantPresence } from "../protocol/xep0045.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
+import { domainOf } from "../protocol/rfc7622.js";
 import { replaceElement } from "../protocol/xep0308.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
 import { reactionsElement } from "../protocol/xep0444.js";
@@ -20,11 +21,6 @@ import { occupantIdElement } from "../protocol/xep0421.js";
 /** The user's full JID for one of their resources in this room. */
 export function userJid(room: LegacyRoom, resource: string): string {
   return `${room.session.user}/${resource}`;
-}
-
-/** The component domain of a room JID. */
-function domainOf(roomJid: string): string {
-  return roomJid.slice(roomJid.indexOf("@") + 1);
 }
 
 /** The real JID shown for a participant in a non-anonymous room, if it has one. */
