@@ -74,7 +74,7 @@ function legacyIdOf(id: string, traffic: Traffic): string | undefined {
  * made up, not added), the user's own JID, or, as clients write mentions in non-anonymous rooms,
  * a contact's JID on the gateway.
  */
-export async function participantOfJid(room: LegacyRoom, jid: string): Promise<LegacyParticipant | undefined> {
+async function participantOfJid(room: LegacyRoom, jid: string): Promise<LegacyParticipant | undefined> {
   const parts = splitJid(jid);
   if (!parts) return undefined;
   const bare = bareJid(jid);

@@ -42,7 +42,7 @@ export function typeFeatures(room: LegacyRoom): string[] {
  * (XEP-0085, `onComposing` or `onPaused`), displayed markers (XEP-0333), retractions (XEP-0424,
  * both namespaces it accepts) and moderation (XEP-0425, both namespaces).
  */
-export function callbackFeatures(room: LegacyRoom): string[] {
+function callbackFeatures(room: LegacyRoom): string[] {
   const base = RoomCallbacks.prototype;
   const offered: [boolean, string][] = [
     [room.onCorrect !== base.onCorrect, NS_CORRECT],

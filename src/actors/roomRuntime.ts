@@ -115,7 +115,7 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
 }
 
 /** Answers a join, read or request that failed, and forgets it. */
-export function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErrorData): void {
+function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErrorData): void {
   const entry = parts.pending.take(id);
   if (entry?.type === "join") parts.fanOut.forget(entry.resource);
   if (error === SHUTTING_DOWN && entry?.stanza) parts.tally.refused++;
