@@ -13,6 +13,7 @@ import { escapeLocalpart } from "../protocol/xep0106.js";
 import { domainOf } from "../protocol/rfc7622.js";
 import { replaceElement } from "../protocol/xep0308.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
+import { storeHint } from "../protocol/xep0334.js";
 import { reactionsElement } from "../protocol/xep0444.js";
 import { chatStateElement } from "../protocol/xep0085.js";
 import { markableElement } from "../protocol/xep0333.js";
@@ -218,7 +219,7 @@ export function participantReactions(
     "message",
     { from: p.jid, to, type: "groupchat", id: reactions.stanzaId },
     reactionsElement({ id: reactions.target, emojis: reactions.emojis.map(xmlSafeText) }),
-    xml("store", { xmlns: "urn:xmpp:hints" }),
+    storeHint(),
     stanzaIdElement(reactions.stanzaId, p.room.jid),
     p.isSystem ? null : occupantIdElement(p.occupantId),
   );
