@@ -70,11 +70,11 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
       if (!event.ok) return failEntry(parts, event.id, event.error);
       const entry = pending.take(event.id);
       if (entry?.type !== "request" || !entry.plan) return;
+      const stanza = entry.stanza;
+      if (!stanza) return; // a hook (onUserJoined, onUserLeft) answers nobody
       const stanzas = entry.plan(event.resources);
       // A request that ends the room stops every join sequence: its presences go out at once.
       const ends = entry.kind === "destroy" || entry.kind === "leave";
-      const stanza = entry.stanza;
-      if (!stanza) return; // a hook (onUserJoined, onUserLeft) answers nobody
       guardEchoes(stanza, stanzas, outbox, room.jid);
       return fanOut.sendAnswer(stanzas, ends ? [] : event.streaming, (r) => userJid(room, r), (now) => outbox.sendAll(now));
     }
