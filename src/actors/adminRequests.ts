@@ -10,7 +10,7 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { iqResult } from "../protocol/rfc6120.js";
 import type { AdminItem } from "../protocol/xep0045admin.js";
 import { unescapeLocalpart } from "../protocol/xep0106.js";
-import { splitJid } from "../protocol/rfc7622.js";
+import { domainOf, splitJid } from "../protocol/rfc7622.js";
 import type { RequestHandler } from "./RoomActor.js";
 
 /** Who an item is about: the legacy contact and the occupant's legacy nickname, when known. */
@@ -22,7 +22,7 @@ async function targetOf(room: LegacyRoom, item: AdminItem): Promise<{ contact?: 
     return { contact: p.contact, nickname: p.nickname };
   }
   const jid = splitJid(item.jid);
-  const domain = room.jid.slice(room.jid.indexOf("@") + 1);
+  const domain = domainOf(room.jid);
   if (!jid?.local || jid.domain !== domain) {
     throw new XMPPError("item-not-found", "Only contacts of this gateway (JIDs on its domain) can be changed");
   }

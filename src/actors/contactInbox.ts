@@ -8,6 +8,7 @@ import type { Element } from "@xmpp/component";
 import { NS } from "../protocol/namespaces.js";
 import { xmlSafeText } from "../protocol/resourcepart.js";
 import { iqResult } from "../protocol/rfc6120.js";
+import { domainOf } from "../protocol/rfc7622.js";
 import { discoInfo } from "../protocol/xep0030.js";
 import { vcardPhoto } from "../protocol/xep0054.js";
 import type { Store } from "../store/types.js";
@@ -45,7 +46,7 @@ function contactNickname({ registry, user, jid }: ContactAddress): string | unde
 function storedContactNickname(store: Store, user: string, asked: string): string | undefined {
   const stored = store.listRooms(user);
   if (stored.some((r) => r.room.toLowerCase() === asked)) return undefined;
-  const domain = asked.slice(asked.indexOf("@") + 1);
+  const domain = domainOf(asked);
   for (const room of stored) {
     if (room.type !== "group") continue;
     const p = store.getParticipants(room).find((x) => x.contact !== undefined && contactJid(x.contact, domain)?.toLowerCase() === asked);

@@ -23,7 +23,7 @@ export const NO_UPLOADS: FileUploader = {
 };
 
 /** Checks what a plugin gave `sendFile`; throws a TypeError that says what is wrong. */
-export function checkOutgoingFile(file: OutgoingFile): void {
+function checkOutgoingFile(file: OutgoingFile): void {
   if (typeof file !== "object" || file === null) throw new TypeError("sendFile: expected { url } or { data, name }");
   const optional = (key: "name" | "mime", value: unknown) => {
     if (value !== undefined && (typeof value !== "string" || value === "")) throw new TypeError(`sendFile: ${key} must be a non-empty string`);

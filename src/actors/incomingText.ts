@@ -8,7 +8,7 @@ import type { Element } from "@xmpp/component";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { type IncomingReply, type Mention, findMentions } from "../legacy/replies.js";
-import { bareJid, splitJid } from "../protocol/rfc7622.js";
+import { bareJid, domainOf, splitJid } from "../protocol/rfc7622.js";
 import { codePointOffset } from "../protocol/xep0426.js";
 import { fallbackRanges } from "../protocol/xep0428.js";
 import { NS_REPLY, parseReply } from "../protocol/xep0461.js";
@@ -63,7 +63,7 @@ export async function readIncomingText(room: LegacyRoom, message: Element, traff
 
 /** The legacy id of the message the user's client names by `id` (its stanza-id when it has none), if the room knows it. */
 function legacyIdOf(id: string, traffic: Traffic): string | undefined {
-  const known = traffic.messages.find(id) ?? traffic.archived(id);
+  const known = traffic.known(id);
   if (known) return known.legacyId ?? id;
   const own = traffic.ownMessage(id);
   return own && (own.legacyId ?? own.stanzaId);
@@ -74,7 +74,7 @@ function legacyIdOf(id: string, traffic: Traffic): string | undefined {
  * made up, not added), the user's own JID, or, as clients write mentions in non-anonymous rooms,
  * a contact's JID on the gateway.
  */
-export async function participantOfJid(room: LegacyRoom, jid: string): Promise<LegacyParticipant | undefined> {
+async function participantOfJid(room: LegacyRoom, jid: string): Promise<LegacyParticipant | undefined> {
   const parts = splitJid(jid);
   if (!parts) return undefined;
   const bare = bareJid(jid);
@@ -85,7 +85,7 @@ export async function participantOfJid(room: LegacyRoom, jid: string): Promise<L
     return room._storedParticipants().find((p) => p.resource === parts.resource) ?? room.getParticipant(parts.resource, { store: false });
   }
   if (bare === bareJid(room.session.user)) return user;
-  const domain = splitJid(room.jid)?.domain ?? "";
+  const domain = domainOf(room.jid);
   return room._storedParticipants().find((p) => p.contact !== undefined && contactJid(p.contact, domain) === bare);
 }
 

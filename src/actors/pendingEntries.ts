@@ -97,7 +97,7 @@ export function answerRead(entry: Pending & { type: "read" }, outbox: StanzaSink
  * `internal-server-error`. Type `cancel`, not `wait`: the legacy network already has the
  * message, and sending it again would post it twice.
  */
-export function notArchived(error: unknown): StanzaErrorData {
+function notArchived(error: unknown): StanzaErrorData {
   const full = isStoreFull(error);
   const why = full ? "the gateway's storage is full" : "the gateway could not archive it";
   return {

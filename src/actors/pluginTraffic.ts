@@ -61,6 +61,9 @@ export interface TrafficTargets {
 /** The kinds {@link applyTraffic} does nothing with while the room is muted. */
 const MUTED_NO_OPS: ReadonlySet<PluginTraffic["kind"]> = new Set(["joined", "saved", "subject", "config"]);
 
+/** The kinds {@link applyTraffic} archives (and that need the room's record in the store first). */
+const ARCHIVED: ReadonlySet<PluginTraffic["kind"]> = new Set(["message", "correction", "reaction", "retraction", "moderation"]);
+
 /**
  * True for a report that {@link applyTraffic} would ignore while the room is muted: the adapter
  * asks before sending it to the machine. Keep it in step with the cases below.
@@ -77,7 +80,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
   const live = (plan: Plan) => fanOut.send(plan, d.audience);
   // A message before `updateInfo` stored the room: the room's record comes first, so that the
   // archive takes the message (updateInfo completes the record when it ends).
-  if (store && !d.infoKnown && (traffic.kind === "message" || traffic.kind === "correction" || traffic.kind === "reaction" || traffic.kind === "retraction" || traffic.kind === "moderation") && !store.getRoom(room.session.user, room.jid)) {
+  if (store && !d.infoKnown && ARCHIVED.has(traffic.kind) && !store.getRoom(room.session.user, room.jid)) {
     try {
       saveRoom(store, room);
     } catch {

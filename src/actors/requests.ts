@@ -16,23 +16,22 @@ import type { Reactions } from "../protocol/xep0444.js";
 import { newStanzaId } from "./archive.js";
 import { readIncomingText } from "./incomingText.js";
 import type { OwnMessage, RecentMessages } from "./recentMessages.js";
-
-/** What request handlers need from the room's traffic: recent ids and the archive. */
-export interface Traffic {
-  readonly messages: RecentMessages;
-  archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string): void;
-  /** A message found in the archive by stanza-id, if any. */
-  archived(stanzaId: string): { legacyId: string | null } | undefined;
-  /** The user's own message known by this client id, origin-id or stanza-id, if any. */
-  ownMessage(id: string): OwnMessage | undefined;
-  /** Replaces the archived message with this stanza-id with a tombstone holding `retracted` (XEP-0424 §5). */
-  retract(stanzaId: string, retracted: Element): void;
-}
 import type { Plan, RequestHandler } from "./RoomActor.js";
 import { avatarChanged } from "./roomAvatar.js";
 import type { RoomAvatar } from "./roomAvatar.js";
 import { removedPresences, selfUnavailable, userJid } from "./roomStanzas.js";
 
+/** What request handlers need from the room's traffic: recent ids and the archive. */
+export interface Traffic {
+  readonly messages: RecentMessages;
+  archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string): void;
+  /** A message of the room by stanza-id (recent, else archived), if any. */
+  known(stanzaId: string): { legacyId: string | null } | undefined;
+  /** The user's own message known by this client id, origin-id or stanza-id, if any. */
+  ownMessage(id: string): OwnMessage | undefined;
+  /** Replaces the archived message with this stanza-id with a tombstone holding `retracted` (XEP-0424 §5). */
+  retract(stanzaId: string, retracted: Element): void;
+}
 
 /** The echo of a user's groupchat message to one resource, from the user's occupant JID. */
 export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId: string): Element {
@@ -62,14 +61,22 @@ export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffi
 export function textMessage(message: Element, traffic: Traffic): RequestHandler {
   return async (room) => {
     const { text, ...extras } = await readIncomingText(room, message, traffic);
-    const returned = await room.onText(text, { xmppId: message.attrs.id, ...extras });
-    const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
-    const stanzaId = legacyId ?? newStanzaId();
-    traffic.messages.record(stanzaId, legacyId);
-    const xmppId = message.attrs.id;
-    traffic.messages.recordOwn({ stanzaId, legacyId: legacyId ?? null, xmppId }, [xmppId, originId(message), stanzaId]);
-    return archivedEcho(room, message, traffic, stanzaId, legacyId);
+    return sentEcho(room, message, traffic, await room.onText(text, { xmppId: message.attrs.id, ...extras }));
   };
+}
+
+/**
+ * The echo of a new message of the user that the legacy network took (`onText`, `onFile`):
+ * remembered as the user's under every id their clients know it by, archived under the legacy
+ * id the callback `returned` (or a new stanza-id), and planned for every joined resource.
+ */
+export function sentEcho(room: LegacyRoom, message: Element, traffic: Traffic, returned: unknown): Plan {
+  const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
+  const stanzaId = legacyId ?? newStanzaId();
+  const xmppId = message.attrs.id;
+  traffic.messages.record(stanzaId, legacyId);
+  traffic.messages.recordOwn({ stanzaId, legacyId: legacyId ?? null, xmppId }, [xmppId, originId(message), stanzaId]);
+  return archivedEcho(room, message, traffic, stanzaId, legacyId);
 }
 
 /**
@@ -78,7 +85,7 @@ export function textMessage(message: Element, traffic: Traffic): RequestHandler 
  */
 export function reaction(message: Element, reactions: Reactions, traffic: Traffic): RequestHandler {
   return async (room) => {
-    const target = traffic.messages.find(reactions.id) ?? traffic.archived(reactions.id);
+    const target = traffic.known(reactions.id);
     if (!target) throw new XMPPError("item-not-found", `No message ${reactions.id} in this room`);
     const legacyId = target.legacyId ?? reactions.id;
     const allowed = await room.availableEmojis(legacyId);

@@ -8,10 +8,8 @@ import type { IncomingFile } from "../legacy/files.js";
 import { parseOob } from "../protocol/xep0066.js";
 import { parseMediaSharing } from "../protocol/xep0385.js";
 import { parseFileSharing } from "../protocol/xep0447.js";
-import { originId } from "../protocol/xep0359.js";
-import { newStanzaId } from "./archive.js";
 import type { RequestHandler } from "./RoomActor.js";
-import { type Traffic, archivedEcho } from "./requests.js";
+import { type Traffic, sentEcho } from "./requests.js";
 
 /**
  * The file a groupchat message carries, or undefined when it carries none. XEP-0447 is preferred
@@ -58,12 +56,6 @@ function captionOf(body: string, urls: (string | undefined)[]): string | undefin
  */
 export function fileMessage(message: Element, file: IncomingFile, traffic: Traffic): RequestHandler {
   return async (room) => {
-    const xmppId = message.attrs.id;
-    const returned = await room.onFile(file, { xmppId });
-    const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
-    const stanzaId = legacyId ?? newStanzaId();
-    traffic.messages.record(stanzaId, legacyId);
-    traffic.messages.recordOwn({ stanzaId, legacyId: legacyId ?? null, xmppId }, [xmppId, originId(message), stanzaId]);
-    return archivedEcho(room, message, traffic, stanzaId, legacyId);
+    return sentEcho(room, message, traffic, await room.onFile(file, { xmppId: message.attrs.id }));
   };
 }

@@ -25,7 +25,7 @@ export function retractRequest(message: Element, targetId: string, traffic: Traf
   return async (room) => {
     const target = traffic.ownMessage(targetId);
     if (!target) {
-      if (traffic.messages.find(targetId) ?? traffic.archived(targetId)) {
+      if (traffic.known(targetId)) {
         throw new XMPPError("forbidden", "This is not your message: only a moderator can retract it (XEP-0425 moderation)");
       }
       throw new XMPPError("item-not-found", `No message with id ${targetId} in this room`);
@@ -50,7 +50,7 @@ export function moderateRequest(iq: Element, request: ModerateRequest, traffic: 
     const user = room._userParticipant();
     if (user.role !== "moderator") throw new XMPPError("forbidden", "Only moderators can moderate messages in this room");
     if (!request.retract) throw new XMPPError("feature-not-implemented", "Only retractions can be moderated here");
-    const target = traffic.messages.find(request.id) ?? traffic.archived(request.id);
+    const target = traffic.known(request.id);
     if (!target) throw new XMPPError("item-not-found", `No message with stanza-id ${request.id} in this room`);
     await room.onModerate(target.legacyId ?? request.id, request.reason);
     const plan = moderationPlan(traffic, user, request.id, { reason: request.reason });

@@ -12,6 +12,7 @@ import { occupantIdElement } from "../protocol/xep0421.js";
 import { retractElement, retractedElement } from "../protocol/xep0424.js";
 import { type Moderation, moderatedRetracted, moderationElements } from "../protocol/xep0425.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
+import { storeHint } from "../protocol/xep0334.js";
 import { newStanzaId } from "./archive.js";
 import type { Plan } from "./roomFanOut.js";
 import { userJid } from "./roomStanzas.js";
@@ -28,8 +29,6 @@ interface Ids {
   stanzaId: string;
   target: string;
 }
-
-const storeHint = () => xml("store", { xmlns: "urn:xmpp:hints" });
 
 /** A participant's retraction of its message (XEP-0424 §4), from its occupant JID. */
 export function retractionMessage(p: LegacyParticipant, to: string, ids: Ids): Element {

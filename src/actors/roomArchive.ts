@@ -59,8 +59,13 @@ export class RoomArchive {
     });
   }
 
-  /** A message found in the archive by stanza-id, if the room has a store and it is there. */
-  archived(stanzaId: string): { legacyId: string | null } | undefined {
+  /**
+   * A message of the room by stanza-id: a recent one without a store read, else an archived one
+   * (if the room has a store and it is there).
+   */
+  known(stanzaId: string): { legacyId: string | null } | undefined {
+    const recent = this.messages.find(stanzaId);
+    if (recent) return recent;
     const hit = this.#row(stanzaId);
     return hit ? { legacyId: hit.legacyId ?? null } : undefined;
   }

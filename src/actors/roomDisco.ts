@@ -9,7 +9,7 @@ import { NS_MAM } from "../protocol/xep0313.js";
 import { xmlSafeText } from "../protocol/resourcepart.js";
 import { discoInfo } from "../protocol/xep0030.js";
 import { type FormField, dataForm } from "../protocol/xep0004.js";
-import { restrictionsForm } from "../protocol/xep0444.js";
+import { NS_REACTIONS, restrictionsForm } from "../protocol/xep0444.js";
 import { NS_CORRECT } from "../protocol/xep0308.js";
 import { NS_RETRACT, NS_RETRACT_0, NS_RETRACT_TOMBSTONE } from "../protocol/xep0424.js";
 import { NS_MODERATE, NS_MODERATE_0 } from "../protocol/xep0425.js";
@@ -22,7 +22,7 @@ import { NS_SIMS } from "../protocol/xep0385.js";
 import { NS_SFS } from "../protocol/xep0447.js";
 
 /** Features every room has (its archive replaces retracted messages with tombstones, XEP-0424 §5). */
-const ROOM_FEATURES = ["urn:xmpp:reactions:0", NS_MAM, `${NS_MAM}#extended`, NS_RETRACT_TOMBSTONE, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
+const ROOM_FEATURES = [NS_REACTIONS, NS_MAM, `${NS_MAM}#extended`, NS_RETRACT_TOMBSTONE, NS.MUC, "muc_persistent", "muc_unmoderated", "muc_passwordless", NS.OCCUPANT_ID, NS.SID, NS.PING, "http://jabber.org/protocol/muc#self-ping-optimization", NS.DISCO_INFO];
 
 /**
  * What every room understands in a text message, both ways: replies (XEP-0461) with their
@@ -42,7 +42,7 @@ export function typeFeatures(room: LegacyRoom): string[] {
  * (XEP-0085, `onComposing` or `onPaused`), displayed markers (XEP-0333), retractions (XEP-0424,
  * both namespaces it accepts) and moderation (XEP-0425, both namespaces).
  */
-export function callbackFeatures(room: LegacyRoom): string[] {
+function callbackFeatures(room: LegacyRoom): string[] {
   const base = RoomCallbacks.prototype;
   const offered: [boolean, string][] = [
     [room.onCorrect !== base.onCorrect, NS_CORRECT],

@@ -29,6 +29,7 @@ import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyPartici
 import type { OutgoingFile } from "../legacy/files.js";
 import { NO_UPLOADS, ReportOrder, sendFile } from "./fileTraffic.js";
 import { checkPluginText } from "../protocol/stanzaSize.js";
+import { domainOf } from "../protocol/rfc7622.js";
 
 /**
  * Refuses, at the plugin's own call, a text too big for one stanza: a `RangeError` naming the
@@ -151,7 +152,7 @@ export class PluginAdapter implements RoomHost {
 
   addToBookmarks(options: BookmarkOptions): Promise<boolean> {
     const { room, services, outbox } = this.#parts;
-    return addToBookmarks(room, options, services ?? defaultServices(room.jid.slice(room.jid.indexOf("@") + 1), outbox));
+    return addToBookmarks(room, options, services ?? defaultServices(domainOf(room.jid), outbox));
   }
 
   async setAvatar(a: AvatarSource | null, uniqueId: string | undefined, options: { blocking?: boolean; cancel?: boolean }): Promise<void> {

@@ -70,11 +70,11 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
       if (!event.ok) return failEntry(parts, event.id, event.error);
       const entry = pending.take(event.id);
       if (entry?.type !== "request" || !entry.plan) return;
+      const stanza = entry.stanza;
+      if (!stanza) return; // a hook (onUserJoined, onUserLeft) answers nobody
       const stanzas = entry.plan(event.resources);
       // A request that ends the room stops every join sequence: its presences go out at once.
       const ends = entry.kind === "destroy" || entry.kind === "leave";
-      const stanza = entry.stanza;
-      if (!stanza) return; // a hook (onUserJoined, onUserLeft) answers nobody
       guardEchoes(stanza, stanzas, outbox, room.jid);
       return fanOut.sendAnswer(stanzas, ends ? [] : event.streaming, (r) => userJid(room, r), (now) => outbox.sendAll(now));
     }
@@ -115,7 +115,7 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
 }
 
 /** Answers a join, read or request that failed, and forgets it. */
-export function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErrorData): void {
+function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErrorData): void {
   const entry = parts.pending.take(id);
   if (entry?.type === "join") parts.fanOut.forget(entry.resource);
   if (error === SHUTTING_DOWN && entry?.stanza) parts.tally.refused++;

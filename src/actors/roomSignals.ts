@@ -5,13 +5,12 @@
  * info is known). They are not archived, and a failure gets no error reply: clients send them
  * all the time. A displayed marker the plugin took is echoed to the user's other resources.
  */
-import { type Element, xml } from "@xmpp/component";
+import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { parseChatState } from "../protocol/xep0085.js";
 import { displayedElement, parseDisplayed } from "../protocol/xep0333.js";
-import { occupantIdElement } from "../protocol/xep0421.js";
 import type { RoomActor } from "./RoomActor.js";
-import { userJid } from "./roomStanzas.js";
+import { participantSignal, userJid } from "./roomStanzas.js";
 
 /** What a bodiless groupchat message signals. */
 export interface Signal {
@@ -44,7 +43,7 @@ export function handleSignal(room: RoomActor, message: Element, resource: string
     if (signal.state && !(await attempt(room, signal.state, () => (signal.state === "composing" ? r.onComposing() : r.onPaused())))) return [];
     const id = signal.displayed;
     if (id === undefined) return [];
-    const target = room.archive.messages.find(id) ?? room.archive.archived(id);
+    const target = room.archive.known(id);
     if (!target || !(await attempt(room, "displayed", () => r.onDisplayed(target.legacyId ?? id)))) return [];
     const { resources, streaming } = room.snapshot.context;
     return resources.filter((o) => o !== resource && !streaming.includes(o)).map((o) => displayedEcho(r, message, id, userJid(r, o)));
@@ -64,7 +63,7 @@ async function attempt(room: RoomActor, what: string, callback: () => Promise<vo
 
 /** The user's displayed marker for another resource: from the user's occupant JID, with occupant-id, no stanza-id. */
 function displayedEcho(room: LegacyRoom, message: Element, id: string, to: string): Element {
-  const user = room._userParticipant();
-  const attrs = { from: user.jid, to, type: "groupchat", ...(message.attrs.id !== undefined && { id: message.attrs.id }) };
-  return xml("message", attrs, displayedElement(id), occupantIdElement(user.occupantId));
+  const echo = participantSignal(room._userParticipant(), to, displayedElement(id));
+  if (message.attrs.id !== undefined) echo.attrs.id = message.attrs.id;
+  return echo;
 }

@@ -10,8 +10,10 @@ import { nickElement } from "../protocol/xep0172.js";
 import { delayElement } from "../protocol/xep0203.js";
 import { type Affiliation, Status, occupantPresence } from "../protocol/xep0045.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
+import { domainOf } from "../protocol/rfc7622.js";
 import { replaceElement } from "../protocol/xep0308.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
+import { storeHint } from "../protocol/xep0334.js";
 import { reactionsElement } from "../protocol/xep0444.js";
 import { chatStateElement } from "../protocol/xep0085.js";
 import { markableElement } from "../protocol/xep0333.js";
@@ -20,11 +22,6 @@ import { occupantIdElement } from "../protocol/xep0421.js";
 /** The user's full JID for one of their resources in this room. */
 export function userJid(room: LegacyRoom, resource: string): string {
   return `${room.session.user}/${resource}`;
-}
-
-/** The component domain of a room JID. */
-function domainOf(roomJid: string): string {
-  return roomJid.slice(roomJid.indexOf("@") + 1);
 }
 
 /** The real JID shown for a participant in a non-anonymous room, if it has one. */
@@ -222,7 +219,7 @@ export function participantReactions(
     "message",
     { from: p.jid, to, type: "groupchat", id: reactions.stanzaId },
     reactionsElement({ id: reactions.target, emojis: reactions.emojis.map(xmlSafeText) }),
-    xml("store", { xmlns: "urn:xmpp:hints" }),
+    storeHint(),
     stanzaIdElement(reactions.stanzaId, p.room.jid),
     p.isSystem ? null : occupantIdElement(p.occupantId),
   );

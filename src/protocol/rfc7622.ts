@@ -24,6 +24,11 @@ export function bareJid(jid: string): string {
   return parts.local ? `${parts.local}@${parts.domain}` : parts.domain;
 }
 
+/** The domain of a JID string, lower-cased (RFC 7622 §3.2); the whole string when it is not a JID. */
+export function domainOf(jid: string): string {
+  return splitJid(jid)?.domain ?? jid;
+}
+
 /**
  * True when `from` is the component domain or an address inside it. A server closes the
  * component stream when a stanza claims any other sender (XEP-0114 §3).

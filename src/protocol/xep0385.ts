@@ -8,13 +8,12 @@
  * `urn:xmpp:sims:1`: both are read. Only read: mucstate sends files with XEP-0066 and XEP-0447.
  */
 import type { Element } from "@xmpp/component";
+import { NS_REFERENCE } from "./xep0372.js";
 import { parseFileMetadata } from "./xep0446.js";
 import { type SharedFile, preferredUrl } from "./xep0447.js";
 
 /** The media sharing namespaces read, registered one first. */
 export const NS_SIMS = ["urn:xmpp:sims:1", "urn:xmpp:sims:2"] as const;
-/** XEP-0372: References. */
-export const NS_REFERENCE = "urn:xmpp:reference:0";
 
 /**
  * Reads the first data reference of a message that carries `<media-sharing/>`, or undefined
