@@ -16,7 +16,7 @@ import { runBackfill, wantsHistory } from "./archive.js";
 import type { RoomMachine } from "../machines/roomExtension.js";
 import { bindRoom, sharedRoomMachine } from "./legacyActors.js";
 import { type LiveRoom, type RoomEnding, sameStateValue } from "./roomLifecycle.js";
-import { type UserHook, hasUserHooks, userHookRequest } from "./userHooks.js";
+import { HOOK_REQUESTS, type UserHook, hasUserHooks, userHookRequest } from "./userHooks.js";
 import { PendingEntries, type RequestHandler } from "./pendingEntries.js";
 import { RoomArchive, lostWarning } from "./roomArchive.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
@@ -86,7 +86,7 @@ export class RoomActor implements LiveRoom {
     this.avatar = new RoomAvatar(room, options.avatars, (announce) => plugin.tell({ kind: "avatar", announce }));
     plugin.avatar = this.avatar;
     this.#fanOut = new RoomFanOut(outbox, plugin);
-    const userHook = (hook: UserHook) => hasUserHooks(room) && this.#queue(undefined, hook.hook === "onUserJoined" ? "userJoined" : "userLeft", userHookRequest(hook));
+    const userHook = (hook: UserHook) => hasUserHooks(room) && this.#queue(undefined, HOOK_REQUESTS[hook.hook], userHookRequest(hook));
     const warn = (message: string, error?: unknown) => this.warn(message, error);
     const runtime = { room, outbox, fanOut: this.#fanOut, archive: this.archive, pending: this.#pending, plugin, store, onEnded: options.onEnded, tally: this.#tally, userHook, warn };
     this.#actor.on("*", (emitted) => {

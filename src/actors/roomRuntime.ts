@@ -9,7 +9,7 @@ import type { Store } from "../store/types.js";
 import { ABANDONED, SHUTTING_DOWN } from "../machines/roomErrors.js";
 import type { RoomEmitted } from "../machines/roomEvents.js";
 import type { ShutdownTally } from "./roomShutdown.js";
-import type { UserHook } from "./userHooks.js";
+import { type UserHook, hookOf } from "./userHooks.js";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { Status } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
@@ -120,7 +120,7 @@ function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErrorData):
   if (entry?.type === "join") parts.fanOut.forget(entry.resource);
   if (error === SHUTTING_DOWN && entry?.stanza) parts.tally.refused++;
   if (error === ABANDONED && entry) parts.tally.abandoned++;
-  if (entry?.type === "request" && !entry.stanza) parts.warn(`${entry.kind === "userJoined" ? "onUserJoined" : "onUserLeft"} failed in ${parts.room.jid}: ${error.condition}`, error);
+  if (entry?.type === "request" && !entry.stanza) parts.warn(`${hookOf(entry.kind)} failed in ${parts.room.jid}: ${error.condition}`, error);
   else if (entry) answerFailure(entry, error, parts.outbox, parts.room.jid);
 }
 

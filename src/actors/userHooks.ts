@@ -11,6 +11,14 @@ import type { RequestHandler } from "./pendingEntries.js";
 /** A hook to queue: a resource entered (`first`: no other resource was in) or left (`last`: none remains). */
 export type UserHook = { hook: "onUserJoined"; resource: string; first: boolean } | { hook: "onUserLeft"; resource: string; last: boolean };
 
+/** The request kind that carries each hook, and the hook each such kind runs: one mapping for queue and warnings. */
+export const HOOK_REQUESTS = { onUserJoined: "userJoined", onUserLeft: "userLeft" } as const;
+
+/** The hook a request of kind `kind` runs (`onUserJoined` for `userJoined`, else `onUserLeft`). */
+export function hookOf(kind: string): UserHook["hook"] {
+  return kind === HOOK_REQUESTS.onUserJoined ? "onUserJoined" : "onUserLeft";
+}
+
 /** True when the plugin's room overrides either hook: only then are they queued (a join costs no request otherwise). */
 export function hasUserHooks(room: LegacyRoom): boolean {
   const base = RoomCallbacks.prototype;
