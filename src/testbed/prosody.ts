@@ -10,12 +10,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, closeSync, constants, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { delimiter, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HOST, pickPorts } from "./ports.js";
-import { isAlive, killGroup, sleep, stopProsodyIn, terminate } from "./processes.js";
+import { findBinary, isAlive, killGroup, sleep, stopProsodyIn, terminate } from "./processes.js";
 
 /** Options of {@link startProsody}. */
 export interface ProsodyOptions {
@@ -108,16 +108,7 @@ const killLeftovers = () => {
   for (const pid of running) killGroup(pid, "SIGKILL");
 };
 
-function findProsody(): string {
-  const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
-  for (const file of [...dirs, "/usr/bin"].map((dir) => join(dir, "prosody"))) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {}
-  }
-  throw new Error(`The prosody binary was not found on PATH: ${INSTALL_HINT}.`);
-}
+const findProsody = () => findBinary("prosody", ["/usr/bin"], `The prosody binary was not found on PATH: ${INSTALL_HINT}.`);
 
 /** Maps every byte of `value` (UTF-8) to itself or to an escape. */
 const mapBytes = (value: string, map: (byte: number, char: string) => string) =>
