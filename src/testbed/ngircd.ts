@@ -15,7 +15,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HOST, pickPorts } from "./ports.js";
-import { findBinary, sleep, terminate } from "./processes.js";
+import { findBinary, forgetOnExit, killOnExit, sleep, terminate } from "./processes.js";
 
 /** A running test-bed ngircd. */
 export interface NgircdHandle {
@@ -84,7 +84,10 @@ export async function startNgircd(options: { startTimeoutMs?: number } = {}): Pr
   let exited = false;
   child.once("exit", () => {
     exited = true;
+    if (child.pid) forgetOnExit(child.pid);
   });
+  // A test run that crashes or forgets stop() does not leave the detached ngircd running.
+  if (child.pid) killOnExit(child.pid);
   const stop = async () => {
     if (!exited && child.pid) await terminate(child.pid);
     await rm(dir, { recursive: true, force: true });

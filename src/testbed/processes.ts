@@ -48,6 +48,24 @@ export function findBinary(name: string, fallbackDirs: readonly string[], notFou
   throw new Error(notFound);
 }
 
+/** Process groups the test bed started and has not seen exit. */
+const running = new Set<number>();
+/** Kills what a crashed or forgetful test run left running; installed with the first {@link killOnExit}. */
+const killLeftovers = () => {
+  for (const pid of running) killGroup(pid, "SIGKILL");
+};
+
+/** Kills the process group `pid` leads (SIGKILL) if this process exits before {@link forgetOnExit}. */
+export function killOnExit(pid: number): void {
+  running.add(pid);
+  if (!process.listeners("exit").includes(killLeftovers)) process.on("exit", killLeftovers);
+}
+
+/** The process group `pid` leads is gone (or stopped): this process's exit leaves it alone. */
+export function forgetOnExit(pid: number): void {
+  running.delete(pid);
+}
+
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
