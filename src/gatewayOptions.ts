@@ -137,9 +137,7 @@ export function checkGatewayOptions(options: GatewayOptions): void {
     checkPositiveInteger(name, o[name]);
   }
   checkIntegerRange("maxStanzaBytes", o.maxStanzaBytes, MIN_MAX_STANZA_BYTES, MAX_MAX_STANZA_BYTES, "bytes");
-  if (o.shutdownGraceMs !== undefined) {
-    check(Number.isInteger(o.shutdownGraceMs) && o.shutdownGraceMs >= 0 && o.shutdownGraceMs <= 600_000, "shutdownGraceMs", "an integer from 0 to 600000 (ms)", o.shutdownGraceMs);
-  }
+  checkIntegerRange("shutdownGraceMs", o.shutdownGraceMs, 0, 600_000, "ms");
   const store = o.store;
   if (store === undefined || typeof store === "string") {
     if (store !== undefined) checkNonEmptyString("store", store, "a Store or the path of a SQLite file");

@@ -23,13 +23,17 @@ export function check(ok: boolean, name: string, what: string, value: unknown): 
 /** An integer from 1 to `max` (default: the largest timer delay), or undefined when `optional`. @internal */
 export function checkPositiveInteger(name: string, value: unknown, optional = true, max = MAX_TIMER_MS): void {
   if (optional && value === undefined) return;
-  check(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max, name, `an integer from 1 to ${max}`, value);
+  checkInteger(name, value, 1, max, "");
 }
 
 /** An integer from `min` to `max` (in `unit`), when given. @internal */
 export function checkIntegerRange(name: string, value: unknown, min: number, max: number, unit: string): void {
-  if (value === undefined) return;
-  check(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, name, `an integer from ${min} to ${max} (${unit})`, value);
+  if (value !== undefined) checkInteger(name, value, min, max, ` (${unit})`);
+}
+
+/** Throws unless `value` is an integer from `min` to `max`; `unit` follows them in the message. */
+function checkInteger(name: string, value: unknown, min: number, max: number, unit: string): void {
+  check(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, name, `an integer from ${min} to ${max}${unit}`, value);
 }
 
 /** A function, when given. @internal */

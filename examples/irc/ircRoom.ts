@@ -7,7 +7,7 @@ import { type Affiliation, LegacyRoom, type LegacyParticipant, type Role, XMPPEr
 import type { ChannelState, IrcSession } from "./ircSession.js";
 
 /** XEP-0045 affiliation and role for IRC prefix modes: `~`/`&` owner/admin, `@` op, `%` half-op, `+` voice. */
-export function rankOf(modes: readonly string[]): { affiliation: Affiliation; role: Role } {
+function rankOf(modes: readonly string[]): { affiliation: Affiliation; role: Role } {
   if (modes.includes("q")) return { affiliation: "owner", role: "moderator" };
   if (modes.includes("a") || modes.includes("o")) return { affiliation: "admin", role: "moderator" };
   if (modes.includes("h")) return { affiliation: "member", role: "moderator" };

@@ -9,13 +9,13 @@
  * `bash scripts/ensure-deps.sh` installs it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, closeSync, constants, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { HOST, pickPorts } from "./ports.js";
-import { sleep, terminate } from "./processes.js";
+import { findBinary, forgetOnExit, killOnExit, sleep, terminate } from "./processes.js";
 
 /** A running test-bed ngircd. */
 export interface NgircdHandle {
@@ -33,16 +33,8 @@ export interface NgircdHandle {
 
 const SERVER_NAME = "irc.mucstate.test";
 
-function findNgircd(): string {
-  const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
-  for (const file of [...dirs, "/usr/sbin", "/usr/bin"].map((dir) => join(dir, "ngircd"))) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {}
-  }
-  throw new Error("The ngircd binary was not found: run `bash scripts/ensure-deps.sh` (or `apt-get install ngircd`).");
-}
+const findNgircd = () =>
+  findBinary("ngircd", ["/usr/sbin", "/usr/bin"], "The ngircd binary was not found: run `bash scripts/ensure-deps.sh` (or `apt-get install ngircd`).");
 
 /** ngircd's configuration: loopback only, no lookups, fast registration. */
 function config(port: number, dir: string): string {
@@ -92,7 +84,10 @@ export async function startNgircd(options: { startTimeoutMs?: number } = {}): Pr
   let exited = false;
   child.once("exit", () => {
     exited = true;
+    if (child.pid) forgetOnExit(child.pid);
   });
+  // A test run that crashes or forgets stop() does not leave the detached ngircd running.
+  if (child.pid) killOnExit(child.pid);
   const stop = async () => {
     if (!exited && child.pid) await terminate(child.pid);
     await rm(dir, { recursive: true, force: true });

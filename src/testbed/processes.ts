@@ -2,9 +2,9 @@
  * Process groups of the test-bed Prosody: signals, waiting for exit, and finding a Prosody that
  * an earlier run left behind in a runtime folder (Linux `/proc`).
  */
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { readdir, readFile, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 
 /** Sends `signal` to the process group `pid` leads, else to the process alone. */
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -31,6 +31,39 @@ export function isAlive(pid: number): boolean {
   } catch {
     return true; // no /proc here
   }
+}
+
+/**
+ * The path of the executable `name` on PATH, else in one of `fallbackDirs` (Debian puts daemons
+ * in /usr/sbin, which a user's PATH may lack); throws `notFound` when there is none.
+ */
+export function findBinary(name: string, fallbackDirs: readonly string[], notFound: string): string {
+  const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
+  for (const file of [...dirs, ...fallbackDirs].map((dir) => join(dir, name))) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {}
+  }
+  throw new Error(notFound);
+}
+
+/** Process groups the test bed started and has not seen exit. */
+const running = new Set<number>();
+/** Kills what a crashed or forgetful test run left running; installed with the first {@link killOnExit}. */
+const killLeftovers = () => {
+  for (const pid of running) killGroup(pid, "SIGKILL");
+};
+
+/** Kills the process group `pid` leads (SIGKILL) if this process exits before {@link forgetOnExit}. */
+export function killOnExit(pid: number): void {
+  running.add(pid);
+  if (!process.listeners("exit").includes(killLeftovers)) process.on("exit", killLeftovers);
+}
+
+/** The process group `pid` leads is gone (or stopped): this process's exit leaves it alone. */
+export function forgetOnExit(pid: number): void {
+  running.delete(pid);
 }
 
 /** Resolves after `ms` milliseconds. */

@@ -10,12 +10,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, closeSync, constants, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { delimiter, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HOST, pickPorts } from "./ports.js";
-import { isAlive, killGroup, sleep, stopProsodyIn, terminate } from "./processes.js";
+import { findBinary, forgetOnExit, isAlive, killOnExit, sleep, stopProsodyIn, terminate } from "./processes.js";
 
 /** Options of {@link startProsody}. */
 export interface ProsodyOptions {
@@ -101,23 +101,8 @@ const LOCAL_RE = /^[a-z0-9._-]+$/;
 /** The XEP-0363 upload component of the `upload` option. */
 const UPLOAD_DOMAIN = "upload.localhost";
 
-/** Process groups of every Prosody this process started and has not seen exit. */
-const running = new Set<number>();
-/** Kills what a crashed or forgetful test run left running; installed with the first start. */
-const killLeftovers = () => {
-  for (const pid of running) killGroup(pid, "SIGKILL");
-};
 
-function findProsody(): string {
-  const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
-  for (const file of [...dirs, "/usr/bin"].map((dir) => join(dir, "prosody"))) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {}
-  }
-  throw new Error(`The prosody binary was not found on PATH: ${INSTALL_HINT}.`);
-}
+const findProsody = () => findBinary("prosody", ["/usr/bin"], `The prosody binary was not found on PATH: ${INSTALL_HINT}.`);
 
 /** Maps every byte of `value` (UTF-8) to itself or to an escape. */
 const mapBytes = (value: string, map: (byte: number, char: string) => string) =>
@@ -166,10 +151,10 @@ async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, ti
   child.once("error", (error) => (exited = `spawn failed: ${error.message}`));
   child.once("exit", (code, signal) => {
     exited = `prosody exited (${signal ?? `code ${code}`})`;
-    if (child.pid) running.delete(child.pid);
+    if (child.pid) forgetOnExit(child.pid);
   });
   child.unref();
-  if (child.pid) running.add(child.pid);
+  if (child.pid) killOnExit(child.pid);
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -190,7 +175,7 @@ async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, ti
 
 async function stopGroup(pid: number): Promise<void> {
   await terminate(pid);
-  running.delete(pid);
+  forgetOnExit(pid);
 }
 
 /**
@@ -209,7 +194,6 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
   if (opts.dir) await stopProsodyIn(dir);
   await mkdir(join(dir, "certs"), { recursive: true });
   await mkdir(join(dir, "data"), { recursive: true });
-  if (!process.listeners("exit").includes(killLeftovers)) process.on("exit", killLeftovers);
 
   let lastReason = "";
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -273,7 +257,7 @@ function makeHandle(child: ChildProcess, dir: string, secret: string, ports: num
         for (const target of new Set([fromFile, pid])) if (target > 0 && isAlive(target)) await stopGroup(target);
       }
       stopped = true;
-      running.delete(pid);
+      forgetOnExit(pid);
       if (options?.removeDir) await rm(dir, { recursive: true, force: true });
     },
   };

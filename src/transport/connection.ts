@@ -7,28 +7,19 @@
  * every iq with service-unavailable before mucstate could.
  */
 import { type Component, type Element, component } from "@xmpp/component";
-import { type DropReason, Outbox, type OutboxOptions, type WriteBarrier } from "./outbox.js";
+import { Outbox, type OutboxOptions } from "./outbox.js";
 
-/** Options of {@link createConnection}. */
-export interface ConnectionOptions {
+/**
+ * Options of {@link createConnection}: the server to connect to, and the {@link OutboxOptions}
+ * of its outbox (`domain` is also the component's).
+ */
+export interface ConnectionOptions extends OutboxOptions {
   /** `xmpp://host:port` of the server's component port. */
   service: string;
-  /** The component domain. */
-  domain: string;
   /** The shared secret of the component. */
   secret: string;
-  /** Bound of the outbox queue while offline. */
-  maxQueue?: number;
   /** Called for every connection error (the connection keeps retrying). */
   onError?: (error: unknown) => void;
-  /** Called for every stanza the outbox drops. */
-  onDrop?: (stanza: Element, reason: DropReason, error?: unknown) => void;
-  /** Called when the outbox writes stanzas again after a reconnect, or refuses one for its size. */
-  onWarning?: (message: string) => void;
-  /** Largest stanza the outbox writes, in bytes (see {@link OutboxOptions.maxStanzaBytes}). */
-  maxStanzaBytes?: number;
-  /** Writes the outbox makes durable before it sends (the store's group commit). */
-  barrier?: WriteBarrier;
 }
 
 /** A started-or-stoppable component connection with its outbox. */
@@ -56,23 +47,16 @@ export interface Connection {
  * ```
  */
 export function createConnection(options: ConnectionOptions): Connection {
-  if (!options.service) throw new TypeError("service option must be an xmpp:// URI");
+  const { service, secret, onError = () => {}, ...outboxOptions } = options;
+  if (!service) throw new TypeError("service option must be an xmpp:// URI");
   if (!options.domain) throw new TypeError("domain option must be a non-empty string");
-  if (!options.secret) throw new TypeError("secret option must be a non-empty string");
-  const entity = component({ service: options.service, domain: options.domain, password: options.secret });
+  if (!secret) throw new TypeError("secret option must be a non-empty string");
+  const entity = component({ service, domain: options.domain, password: secret });
   entity.removeAllListeners("element");
-  const onError = options.onError ?? (() => {});
   entity.on("error", onError);
   // Stanzas are small and latency matters: do not let Nagle's algorithm hold them back.
   entity.on("online", () => (entity.socket as { setNoDelay?: (on: boolean) => void } | null)?.setNoDelay?.(true));
-  const outbox = new Outbox(entity, {
-    domain: options.domain,
-    maxQueue: options.maxQueue,
-    onDrop: options.onDrop,
-    onWarning: options.onWarning,
-    maxStanzaBytes: options.maxStanzaBytes,
-    barrier: options.barrier,
-  });
+  const outbox = new Outbox(entity, outboxOptions);
   let stopping = false;
   let handler: ((stanza: Element) => void) | undefined;
   entity.on("stanza", (stanza: Element) => {

@@ -25,12 +25,12 @@ import { parseElements } from "../protocol/parseXml.js";
 const PROBE_PREFIX = "mucstate-probe-";
 
 /** Characters written after which a probe goes even while another is in flight. */
-export const PROBE_EVERY = 32 * 1024;
+const PROBE_EVERY = 32 * 1024;
 /**
  * Least time between two probes otherwise: a gateway answering one request at a time would
  * otherwise add a probe to every answer (the roundtrip bench lost about a tenth of its rate).
  */
-export const PROBE_INTERVAL_MS = 10;
+const PROBE_INTERVAL_MS = 10;
 
 /** Connections in a row that may die with a stanza not proven read before it is given up (`undeliverable`). */
 const MAX_SENDS = 4;
@@ -89,11 +89,6 @@ export class DeliveryLog {
   constructor(domain: string, max: number) {
     this.#domain = domain;
     this.#max = max;
-  }
-
-  /** Stanzas held, not yet proven read. */
-  get size(): number {
-    return this.#held;
   }
 
   /**

@@ -54,7 +54,7 @@ export interface HttpUploadOptions {
 const DISCO_TIMEOUT_MS = 5_000;
 
 /** The server domain a component domain belongs to: `muc.example.org` → `example.org`. */
-export function serverDomainOf(componentDomain: string): string {
+function serverDomainOf(componentDomain: string): string {
   const dot = componentDomain.indexOf(".");
   return dot === -1 ? componentDomain : componentDomain.slice(dot + 1);
 }

@@ -38,6 +38,8 @@ export type Substitute = (lost: LostRow) => Element | undefined;
 /** The rows the store lost lately; see the module comment. */
 export class LostRows {
   readonly #rows = new LRUCache<string, LostRow>({ max: MAX_LOST_ROWS });
+  /** What to send instead of a stanza that turns out to refer to a lost row (see {@link settle}). */
+  readonly #substitutes = new WeakMap<Element, Substitute>();
   /** When every row is forgotten, epoch ms: {@link LOST_ROWS_KEPT_MS} after the last loss. */
   #forgetAt = 0;
 
@@ -52,15 +54,21 @@ export class LostRows {
     this.#forgetAt = Date.now() + LOST_ROWS_KEPT_MS;
   }
 
+  /** Gives `stanza` a substitute, used by {@link settle} if it turns out to refer to a lost row. */
+  substitute(stanza: Element, substitute: Substitute): void {
+    this.#substitutes.set(stanza, substitute);
+  }
+
   /**
-   * What to send for `stanza`: itself when it refers to no lost row; else what `substitute`
-   * gives for the row; else, for a live groupchat message whose own stanza-id is lost, a copy
-   * without the room's stanza-id (delivered, but not claimed to be archived); else nothing (a
-   * MAM result of a lost row). `dropped` hears of a stanza replaced by nothing.
+   * What to send for `stanza`: itself when it refers to no lost row; else what its
+   * {@link substitute} gives for the row; else, for a live groupchat message whose own stanza-id
+   * is lost, a copy without the room's stanza-id (delivered, but not claimed to be archived);
+   * else nothing (a MAM result of a lost row). `dropped` hears of a stanza replaced by nothing.
    */
-  settle(stanza: Element, substitute: Substitute | undefined, dropped: (stanza: Element) => void): Element | undefined {
+  settle(stanza: Element, dropped: (stanza: Element) => void): Element | undefined {
     const row = this.#find(stanza);
     if (!row) return stanza;
+    const substitute = this.#substitutes.get(stanza);
     const instead = substitute ? substitute(row) : liveWithoutStanzaId(stanza, row);
     if (!instead) dropped(stanza);
     return instead;

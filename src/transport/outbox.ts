@@ -56,8 +56,6 @@ export class Outbox {
   #head = 0;
   #waitingForDrain = false;
   #idle: Array<() => void> = [];
-  /** What to send instead of a stanza that turns out to refer to a lost message. */
-  readonly #substitutes = new WeakMap<Element, Substitute>();
   /** The messages the store lost lately: nothing sent later may refer to them either. */
   readonly #lost = new LostRows();
 
@@ -142,7 +140,7 @@ export class Outbox {
    * called only then; with no commit pending and no lost message, nothing is kept.
    */
   replaceIfLost(stanza: Element, substitute: Substitute): void {
-    if (this.#barrier?.uncommitted || !this.#lost.empty) this.#substitutes.set(stanza, substitute);
+    if (this.#barrier?.uncommitted || !this.#lost.empty) this.#lost.substitute(stanza, substitute);
   }
 
   /**
@@ -211,7 +209,7 @@ export class Outbox {
   /** `stanza`, or what goes out instead if it refers to a lost message (nothing when dropped). */
   #settle(stanza: Element): Element | undefined {
     if (this.#lost.empty) return stanza;
-    return this.#lost.settle(stanza, this.#substitutes.get(stanza), (s) => this.#report.drop(s, "not-durable"));
+    return this.#lost.settle(stanza, (s) => this.#report.drop(s, "not-durable"));
   }
 
   /** Writes `data`; the stanzas of a write that fails (`handle`, from the log) never reached the server. */
