@@ -22,6 +22,7 @@ const DOMAINS = {
   drop: "drop.localhost",
   surplus: "surplus.localhost",
   failover: "failover.localhost",
+  replies: "replies.localhost",
 };
 const USERS = Array.from({ length: 12 }, (_, i) => `u${i}`);
 
@@ -29,6 +30,8 @@ const USERS = Array.from({ length: 12 }, (_, i) => `u${i}`);
 interface Conn {
   xmpp: Component;
   messages: { from: string; to: string; body: string; at: number }[];
+  /** Every iq it received (results and errors included). */
+  iqs: Element[];
 }
 
 let bed: EjabberdHandle;
@@ -38,8 +41,9 @@ const conns: Conn[] = [];
 async function connect(domain: string): Promise<Conn> {
   const xmpp = component({ service: bed.services[domain]!, domain, password: bed.secret });
   xmpp.on("error", () => {});
-  const conn: Conn = { xmpp, messages: [] };
+  const conn: Conn = { xmpp, messages: [], iqs: [] };
   xmpp.on("stanza", (s: Element) => {
+    if (s.is("iq", "jabber:component:accept")) conn.iqs.push(s);
     if (!s.is("message", "jabber:component:accept")) return;
     const { from = "", to = "" } = s.attrs;
     conn.messages.push({ from: from.split("/")[0]!, to, body: s.getChildText("body") ?? "", at: performance.now() });
@@ -92,6 +96,7 @@ beforeAll(async () => {
       [DOMAINS.drop]: bySource,
       [DOMAINS.surplus]: bySource,
       [DOMAINS.failover]: bySource,
+      [DOMAINS.replies]: bySource,
     },
   });
   console.info(`ejabberd test bed started in ${bed.startupMs} ms`);
@@ -200,6 +205,17 @@ describe("ejabberd 23.01 balancing one component domain over several connections
     const d = await connect(DOMAINS.surplus);
     await round(DOMAINS.surplus, "u", [b!, d]);
     expect([...sendersSeenBy(d, "u-")].sort()).toEqual([...onA].sort());
+  });
+
+  it("bare_source routes the answer to an iq a connection sent by the answerer's JID, not back to the asker", async () => {
+    const [a, b] = [await connect(DOMAINS.replies), await connect(DOMAINS.replies)];
+    for (const [conn, tag] of [[a!, "a"], [b!, "b"]] as const) {
+      await conn.xmpp.send(componentXml("iq", { type: "get", to: "localhost", from: DOMAINS.replies, id: `${tag}-server` }, componentXml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
+    }
+    for (const deadline = Date.now() + 3_000; a!.iqs.length + b!.iqs.length < 2 && Date.now() < deadline; ) await sleep(20);
+    // Both answers from `localhost` land on the one connection that `localhost`'s slot names.
+    const ids = (conn: Conn) => conn.iqs.filter((iq) => iq.attrs.from === "localhost").map((iq) => iq.attrs.id).sort();
+    expect([ids(a!), ids(b!)].sort((x, y) => y.length - x.length)).toEqual([["a-server", "b-server"], []]);
   });
 
   it("a killed connection's slot is free at once: a connection made right after takes it and stanzas flow again", async () => {
