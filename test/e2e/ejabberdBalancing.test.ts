@@ -8,6 +8,8 @@
  * played by destroying its socket without closing the stream: what ejabberd sees of a SIGKILL.
  */
 import { type Component, type Element, component, xml as componentXml } from "@xmpp/component";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EjabberdHandle, startEjabberd } from "../../src/testbed/ejabberd.js";
 import { sleep } from "../../src/testbed/processes.js";
@@ -23,6 +25,7 @@ const DOMAINS = {
   surplus: "surplus.localhost",
   failover: "failover.localhost",
   replies: "replies.localhost",
+  hung: "hung.localhost",
 };
 const USERS = Array.from({ length: 12 }, (_, i) => `u${i}`);
 
@@ -97,6 +100,7 @@ beforeAll(async () => {
       [DOMAINS.surplus]: bySource,
       [DOMAINS.failover]: bySource,
       [DOMAINS.replies]: bySource,
+      [DOMAINS.hung]: bySource,
     },
   });
   console.info(`ejabberd test bed started in ${bed.startupMs} ms`);
@@ -217,6 +221,32 @@ describe("ejabberd 23.01 balancing one component domain over several connections
     const ids = (conn: Conn) => conn.iqs.filter((iq) => iq.attrs.from === "localhost").map((iq) => iq.attrs.id).sort();
     expect([ids(a!), ids(b!)].sort((x, y) => y.length - x.length)).toEqual([["a-server", "b-server"], []]);
   });
+
+  it("a hung gateway process (SIGSTOP) keeps its slot: ejabberd does not notice within 10 s of traffic", async () => {
+    // The component in a child process, so that it can be frozen like a stuck event loop.
+    const domain = DOMAINS.hung;
+    const code = `import { component } from "@xmpp/component";
+      const c = component({ service: ${JSON.stringify(bed.services[domain])}, domain: "${domain}", password: "${bed.secret}" });
+      c.on("error", () => {}); await c.start(); console.log("online");`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await once(child.stdout!, "data");
+      const b = await connect(domain);
+      await round(domain, "h", [b]);
+      const frozenUsers = USERS.filter((u) => !sendersSeenBy(b, "h-").has(u));
+      expect(frozenUsers.length).toBeGreaterThan(0);
+      child.kill("SIGSTOP");
+      for (let i = 0; i < 10; i++) {
+        for (const name of frozenUsers) await say(name, `room@${domain}`, `x${i}-${"y".repeat(10_000)}`);
+        await sleep(1_000);
+      }
+      const late = await connect(domain);
+      await round(domain, "i", [b, late]);
+      expect(late.messages).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 30_000);
 
   it("a killed connection's slot is free at once: a connection made right after takes it and stanzas flow again", async () => {
     const [a, b] = [await connect(DOMAINS.failover), await connect(DOMAINS.failover)];
