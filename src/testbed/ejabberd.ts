@@ -39,6 +39,8 @@ export interface EjabberdOptions {
   secret?: string;
   /** `max_stanza_size` of the c2s and component listeners in bytes; default ejabberd's (infinity). */
   maxStanzaSize?: number;
+  /** More ejabberd modules with their options, e.g. `{ mod_privilege: { roster: { both: "all" } } }`. */
+  modules?: Record<string, unknown>;
   /** How long to wait for the listeners, per attempt; default 20 000 ms. */
   startTimeoutMs?: number;
 }
@@ -119,7 +121,7 @@ function config(opts: EjabberdOptions, secret: string, ports: number[]): string 
       acl: { local: { user_regexp: "" } },
       access_rules: { local: { allow: "local" }, c2s: { allow: "all" } },
       shaper_rules: { c2s_shaper: "none" },
-      modules: { mod_admin_extra: {}, mod_disco: {}, mod_ping: {} },
+      modules: { mod_admin_extra: {}, mod_disco: {}, mod_ping: {}, ...opts.modules },
     },
     null,
     2,

@@ -282,3 +282,39 @@ describe("ejabberd 23.01 balancing one component domain over several connections
     expect(b!.messages.filter((m) => m.body.startsWith("p"))).toEqual([]);
   });
 });
+
+describe("ejabberd 23.01 XEP-0356 privileges with a balanced domain", () => {
+  it("announces the privileges of every new connection to localhost's slot only, in urn:xmpp:privilege:1", async () => {
+    const domain = "privileged.localhost";
+    const own = await startEjabberd({
+      components: [domain],
+      balancing: { [domain]: { type: "bare_source", componentNumber: 3 } },
+      modules: { mod_roster: {}, mod_privilege: { roster: { both: "all" }, message: { outgoing: "all" } } },
+    });
+    const announced: number[] = [];
+    const connections: Component[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const xmpp = component({ service: own.service, domain, password: own.secret });
+        xmpp.on("error", () => {});
+        announced.push(0);
+        xmpp.on("stanza", (s: Element) => {
+          if (s.attrs.from === "localhost" && s.getChild("privilege", "urn:xmpp:privilege:1")) announced[i]! += 1;
+        });
+        connections.push(xmpp);
+        await xmpp.start();
+        await sleep(200);
+      }
+      for (const deadline = Date.now() + 3_000; announced.reduce((a, b) => a + b) < 3 && Date.now() < deadline; ) await sleep(20);
+      // Three connections, three announcements, all to the one connection in localhost's slot:
+      // the other two never learn their privileges (and mucstate reads only urn:xmpp:privilege:2).
+      expect([...announced].sort()).toEqual([0, 0, 3]);
+    } finally {
+      for (const xmpp of connections) {
+        xmpp.reconnect.stop();
+        await xmpp.stop().catch(() => {});
+      }
+      await own.stop();
+    }
+  });
+});
