@@ -6,10 +6,11 @@
  * Each instance gets its own temp folder with its config (`ejabberd.yml`), its Mnesia spool and
  * its log, and fresh loopback ports: c2s (plain TCP, PLAIN auth), HTTP for `mod_http_api` (user
  * registration), and one component listener per component domain: a connection that authenticates
- * on a listener serving several domains with one secret takes every one of them (measured). The Erlang VM runs `erl` directly, not through
- * `ejabberdctl`, and without Erlang distribution (node `nonode@nohost`): it starts no epmd, needs
- * no cookie and opens no distribution port, so parallel instances cannot collide on a node name
- * and none can join another's cluster. Needs the Debian package `ejabberd`:
+ * on a listener serving several domains with one secret takes every one of them (measured). The
+ * Erlang VM runs `erl` directly, not through `ejabberdctl`, and without Erlang distribution (node
+ * `nonode@nohost`): it starts no epmd, needs no cookie and opens no distribution port, so parallel
+ * instances cannot collide on a node name and none can join another's cluster. Needs the Debian
+ * package `ejabberd`:
  * `bash scripts/ensure-deps.sh` installs it (and keeps the system service from running).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -142,6 +143,7 @@ type Attempt = { ok: true; child: ChildProcess; startupMs: number } | { ok: fals
 /** One start: spawn the VM, then wait until the API answers and c2s and component ports accept. */
 async function attemptStart(dir: string, ports: number[], timeoutMs: number): Promise<Attempt> {
   const logFile = join(dir, "ejabberd.log");
+  await rm(logFile, { force: true }); // an earlier attempt's port clash must not be read again
   const out = openSync(join(dir, "erl.out"), "a");
   const args = ["-noinput", "-noshell", "+K", "true", "-mnesia", "dir", `"${join(dir, "spool")}"`, "-s", "ejabberd"];
   const env = { ...process.env, HOME: dir, ERL_LIBS: findErlLibs(), EJABBERD_CONFIG_PATH: join(dir, "ejabberd.yml"), EJABBERD_LOG_PATH: logFile, EJABBERD_PID_PATH: join(dir, "ejabberd.pid") };
@@ -173,11 +175,24 @@ async function attemptStart(dir: string, ports: number[], timeoutMs: number): Pr
   }
 }
 
+function validate(opts: EjabberdOptions): void {
+  if (opts.components.length === 0 || new Set(opts.components).size !== opts.components.length) {
+    throw new TypeError("components: one or more distinct component domains");
+  }
+  for (const [domain, { componentNumber }] of Object.entries(opts.balancing ?? {})) {
+    if (!opts.components.includes(domain)) throw new TypeError(`balancing: ${domain} is not among the components`);
+    if (componentNumber !== undefined && !(Number.isInteger(componentNumber) && componentNumber >= 2 && componentNumber <= 1000)) {
+      throw new TypeError(`balancing.${domain}.componentNumber: an integer from 2 to 1000 (ejabberd's range)`);
+    }
+  }
+}
+
 /**
  * Starts ejabberd in its own temp folder and resolves once c2s, component and HTTP listeners are
  * up (about 1.5 s on an idle machine). Retries once with new ports if a port was taken.
  */
 export async function startEjabberd(opts: EjabberdOptions): Promise<EjabberdHandle> {
+  validate(opts);
   const secret = opts.secret ?? randomBytes(16).toString("hex");
   const dir = await mkdtemp(join(tmpdir(), "mucstate-ejabberd-"));
   await mkdir(join(dir, "spool"));
