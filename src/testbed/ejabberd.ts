@@ -40,6 +40,11 @@ export interface EjabberdOptions {
   secret?: string;
   /** `max_stanza_size` of the c2s and component listeners in bytes; default ejabberd's (infinity). */
   maxStanzaSize?: number;
+  /**
+   * Serve every component domain on one listener (the first domain's port) instead of one each:
+   * then a connection for any of them is routed the stanzas of all of them. Default false.
+   */
+  sharedListener?: boolean;
   /** More ejabberd modules with their options, e.g. `{ mod_privilege: { roster: { both: "all" } } }`. */
   modules?: Record<string, unknown>;
   /** How long to wait for the listeners, per attempt; default 20 000 ms. */
@@ -56,7 +61,7 @@ export interface EjabberdHandle {
   c2sPort: number;
   /** XEP-0114 port of the first component domain. */
   componentPort: number;
-  /** `xmpp://127.0.0.1:<port>` per component domain: each domain has its own listener (see {@link startEjabberd}). */
+  /** `xmpp://127.0.0.1:<port>` per component domain: each has its own listener unless `sharedListener`. */
   services: Record<string, string>;
   /** `mod_http_api` port (`http://127.0.0.1:<port>/api/<command>`), open to loopback only. */
   httpPort: number;
@@ -90,6 +95,9 @@ function findErlLibs(): string {
   throw new Error(`ejabberd was not found under /usr/lib/*-linux-gnu: ${INSTALL_HINT}.`);
 }
 
+/** The component domains of each component listener. */
+const listeners = (opts: EjabberdOptions) => (opts.sharedListener ? [opts.components] : opts.components.map((domain) => [domain]));
+
 /** ejabberd's config; YAML is a superset of JSON, so the file is written as JSON. */
 function config(opts: EjabberdOptions, secret: string, ports: number[]): string {
   const [c2s, http, ...components] = ports;
@@ -109,12 +117,12 @@ function config(opts: EjabberdOptions, secret: string, ports: number[]): string 
       listen: [
         { port: c2s, ip: HOST, module: "ejabberd_c2s", starttls: false, ...stanzaLimit },
         { port: http, ip: HOST, module: "ejabberd_http", request_handlers: { "/api": "mod_http_api" } },
-        ...opts.components.map((domain, i) => ({
+        ...listeners(opts).map((domains, i) => ({
           port: components[i],
           ip: HOST,
           module: "ejabberd_service",
           ...stanzaLimit,
-          hosts: { [domain]: { password: secret } },
+          hosts: Object.fromEntries(domains.map((domain) => [domain, { password: secret }])),
         })),
       ],
       ...(balancing.length > 0 ? { domain_balancing: Object.fromEntries(balancing) } : {}),
@@ -198,7 +206,7 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<EjabberdHand
   await mkdir(join(dir, "spool"));
   let lastReason = "";
   for (let attempt = 0; attempt < 2; attempt++) {
-    const ports = await pickPorts(2 + opts.components.length);
+    const ports = await pickPorts(2 + listeners(opts).length);
     await writeFile(join(dir, "ejabberd.yml"), config(opts, secret, ports));
     const result = await attemptStart(dir, ports, opts.startTimeoutMs ?? 20_000);
     if (result.ok) return makeHandle(result.child, result.startupMs, dir, secret, ports, opts.components);
@@ -222,7 +230,7 @@ function makeHandle(child: ChildProcess, startupMs: number, dir: string, secret:
     httpPort,
     secret,
     service: `xmpp://${HOST}:${componentPort}`,
-    services: Object.fromEntries(domains.map((domain, i) => [domain, `xmpp://${HOST}:${componentPorts[i]}`])),
+    services: Object.fromEntries(domains.map((domain, i) => [domain, `xmpp://${HOST}:${componentPorts[i] ?? componentPort}`])),
     dir,
     pid,
     startupMs,
