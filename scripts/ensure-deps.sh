@@ -2,6 +2,8 @@
 # Installs what the tests need, and nothing twice:
 #   - Prosody and the community modules (Debian packages prosody, prosody-modules),
 #   - ngircd (Debian package ngircd), the IRC server of the IRC example's end-to-end tests,
+#   - ejabberd (Debian package ejabberd, 23.01) for the scale-out tests; a system ejabberd service
+#     that the package enables is stopped and disabled right after installing it,
 #   - with --browser: Chromium (Debian package chromium, /usr/bin/chromium) for the browser tests
 #     (inspector, web client; npm test and CI pass it; the demo does not need it),
 #   - node_modules (npm ci) when it is missing or lacks a package that package.json lists; the
@@ -34,6 +36,13 @@ if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
   need_apt=1
   packages+=(ngircd)
 fi
+new_ejabberd=0
+if [ ! -x /usr/sbin/ejabberdctl ]; then
+  say "ejabberd not found (the scale-out tests start one)"
+  need_apt=1
+  new_ejabberd=1
+  packages+=(ejabberd)
+fi
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "chromium not found (the inspector's browser test drives /usr/bin/chromium)"
   need_apt=1
@@ -57,6 +66,20 @@ if [ "$need_apt" = 1 ]; then
   "${as_root[@]}" apt-get update >&2
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}" >&2
   say "installed: ${packages[*]}"
+  if [ "$new_ejabberd" = 1 ]; then
+    # The package enables a system ejabberd (and starts it where services may start) on the
+    # standard ports, under the node name ejabberd@localhost. The test bed runs its own instances
+    # and needs none: stop it and keep it from starting at boot. A system ejabberd that was there
+    # before this script ran is left alone (the test bed cannot collide with it: free loopback
+    # ports, no Erlang distribution).
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      "${as_root[@]}" systemctl disable --now ejabberd.service >&2 || true
+    else
+      "${as_root[@]}" invoke-rc.d ejabberd stop >&2 2>/dev/null || true
+      "${as_root[@]}" update-rc.d ejabberd disable >&2 2>/dev/null || true
+    fi
+    say "stopped and disabled the system ejabberd service the package installed"
+  fi
 else
   say "system packages present"
 fi

@@ -11,10 +11,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HOST, pickPorts } from "./ports.js";
+import { HOST, accepts, pickPorts } from "./ports.js";
 import { findBinary, forgetOnExit, killOnExit, sleep, terminate } from "./processes.js";
 
 /** A running test-bed ngircd. */
@@ -61,15 +60,6 @@ function config(port: number, dir: string): string {
     "",
   ].join("\n");
 }
-
-const accepts = (port: number) =>
-  new Promise<boolean>((done) => {
-    const socket = connect({ host: HOST, port }, () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once("error", () => done(false));
-  });
 
 /** Starts ngircd in the foreground (`-n`) on a free loopback port; resolves once it accepts connections. */
 export async function startNgircd(options: { startTimeoutMs?: number } = {}): Promise<NgircdHandle> {

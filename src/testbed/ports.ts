@@ -2,7 +2,7 @@
  * Free loopback ports for the test-bed Prosody, which needs its port numbers in its config
  * before it starts (it cannot listen on port 0 and report the port back).
  */
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** The only interface the test bed listens on. */
 export const HOST = "127.0.0.1";
@@ -41,3 +41,13 @@ export async function pickPorts(count: number): Promise<number[]> {
   }
   throw new Error(`could not find ${count} free loopback ports`);
 }
+
+/** Whether something on 127.0.0.1 accepts a TCP connection on `port` now (a server's listener is up). */
+export const accepts = (port: number) =>
+  new Promise<boolean>((done) => {
+    const socket = connect({ host: HOST, port }, () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once("error", () => done(false));
+  });

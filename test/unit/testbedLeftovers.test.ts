@@ -1,6 +1,7 @@
 /**
  * A test run that exits without stopping its test-bed servers (a crash, a forgotten `stop()`)
- * does not leave them running: the detached ngircd is killed with the process that started it.
+ * does not leave them running: the detached ngircd and ejabberd are killed with the process that
+ * started them.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,21 +24,25 @@ function pidsMentioning(text: string): number[] {
   return pids;
 }
 
-it("kills a test-bed ngircd when the process that started it exits without stop()", async () => {
+it.each([
+  { server: "ngircd", file: "ngircd.ts", start: "startNgircd()", dirPrefix: "mucstate-ngircd-" },
+  { server: "ejabberd", file: "ejabberd.ts", start: 'startEjabberd({ components: ["c.localhost"] })', dirPrefix: "mucstate-ejabberd-" },
+])("kills a test-bed $server when the process that started it exits without stop()", async ({ file, start, dirPrefix }) => {
   const dir = mkdtempSync(join(tmpdir(), "mucstate-leftover-"));
   const script = join(dir, "start.mts");
-  const ngircd = resolve("src/testbed/ngircd.ts");
-  writeFileSync(script, `import { startNgircd } from ${JSON.stringify(ngircd)};\nconst h = await startNgircd();\nconsole.log(h.dir);\nprocess.exit(0);\n`);
+  const module = resolve("src/testbed", file);
+  const name = start.slice(0, start.indexOf("("));
+  writeFileSync(script, `import { ${name} } from ${JSON.stringify(module)};\nconst h = await ${start};\nconsole.log(h.dir);\nprocess.exit(0);\n`);
   try {
     const { stdout } = await run(process.execPath, ["--import", "tsx", script]);
-    const ngircdDir = stdout.trim();
-    expect(ngircdDir).toMatch(/mucstate-ngircd-/);
+    const serverDir = stdout.trim();
+    expect(serverDir).toContain(dirPrefix);
     await new Promise((done) => setTimeout(done, 300));
-    const left = pidsMentioning(ngircdDir);
+    const left = pidsMentioning(serverDir);
     for (const pid of left) process.kill(pid, "SIGKILL");
-    rmSync(ngircdDir, { recursive: true, force: true });
+    rmSync(serverDir, { recursive: true, force: true });
     expect(left).toEqual([]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}, 20_000);
+}, 30_000);
