@@ -11,9 +11,10 @@
  * The page comes complete: the chart and the rooms as they were are in the HTML, so the page is
  * whole when `load` fires, and only then does it open the live stream (a headless browser's
  * `--screenshot` shows the rooms and the chart). The chart's pan, zoom and state panel are in
- * `pageChart.ts`.
+ * `pageChart.ts` and `pageStatePanel.ts`.
  */
 import { CHART_SCRIPT, CHART_STYLE, chartBox } from "./pageChart.js";
+import { STATE_PANEL_SCRIPT } from "./pageStatePanel.js";
 
 const STYLE = `
   :root { font: 14px/1.4 system-ui, sans-serif; color: #1d2430; background: #f6f7f9; }
@@ -252,6 +253,7 @@ export function inspectorPage(nonce: string, start: PageStart): string {
 <script type="application/json" id="initial-state">${initial}</script>
 <script nonce="${nonce}">${SCRIPT}</script>
 <script nonce="${nonce}">${CHART_SCRIPT}</script>
+<script nonce="${nonce}">${STATE_PANEL_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -2,9 +2,11 @@
  * The inspector page's chart view: pan (drag, arrow keys), zoom (wheel around the pointer, `+`
  * and `−`), fit all, fit to the selected room's active states, and the state panel a click on
  * a state opens, with its full id, transitions, guards, actions and invoked actors from
- * `GET /api/states`. The page (`inspectorPage.ts`) includes {@link CHART_STYLE} and
- * {@link CHART_SCRIPT} and calls `chartReady()` once the chart is in `#chart` and
- * `followChart(room)` after each render of the selected room.
+ * `GET /api/states` (its script is `pageStatePanel.ts`). The page (`inspectorPage.ts`) includes
+ * {@link CHART_STYLE} and {@link CHART_SCRIPT} and calls `chartReady()` once the chart is in
+ * `#chart` and `followChart(room)` after each render of the selected room.
+ *
+ * A state that gets the keyboard focus outside the view is centred.
  *
  * The view is the SVG's `viewBox`: `x`, `y` in Graphviz points and `s`, screen pixels per point.
  * At 100 % (`s` = 4/3, the size Graphviz draws), state names are 14.7 px and edge labels 12 px;
@@ -24,7 +26,7 @@ export const CHART_STYLE = `
   #chart g[data-state] { cursor: pointer; }
   #chart g.picked > path, #chart g.picked > polygon, #chart g.picked > ellipse { stroke: #2a62c9; stroke-width: 3; }
   #state-panel { position: absolute; top: .5em; right: .5em; width: 25em; max-height: calc(70vh - 1em); overflow: auto; box-sizing: border-box;
-    background: #fffffff5; border: 1px solid #cfd5de; border-radius: 6px; padding: .5em .8em; box-shadow: 0 2px 8px #1d243033; }
+    background: #fff; border: 1px solid #cfd5de; border-radius: 6px; padding: .5em .8em; box-shadow: 0 2px 8px #1d243033; }
   #state-panel h3 { margin: 0; font-size: 1.05em; display: flex; justify-content: space-between; gap: 1em; }
   #state-panel h4 { margin: .6em 0 .2em; font-size: .95em; }
   #state-panel ul { margin: 0; padding-left: 1.1em; }
@@ -45,7 +47,6 @@ let chartBase = null;
 let fittedFor = null;
 let drag = null;
 let dragged = false;
-let stateDetails = null;
 
 function applyView() {
   const area = $("chart");
@@ -143,60 +144,6 @@ function stateAt(target) {
   return name.replace(/^cluster_/, "").replace(/ \\((note|anchor|start)\\)$/, "");
 }
 
-function list(items) {
-  return items.length === 0 ? el("span", { class: "sub" }, "none") : items.join(", ");
-}
-
-function transitionItem(t) {
-  const item = el("li", { "data-testid": "transition" }, el("strong", {}, t.event), " → ",
-    t.target === undefined ? "stays (no state left)" : el("span", { class: "jid" }, t.target), t.reenter ? " (re-entered)" : "");
-  if (t.guard !== undefined) item.append(el("div", { class: "sub", "data-testid": "transition-guard" }, "guard: " + t.guard));
-  if (t.actions.length > 0) item.append(el("div", { class: "sub", "data-testid": "transition-actions" }, "actions: " + t.actions.join(", ")));
-  return item;
-}
-
-function renderPanel(details, id) {
-  const s = details[id];
-  const panel = $("state-panel");
-  if (!s) { panel.hidden = true; return; }
-  for (const g of document.querySelectorAll("#chart g.picked")) g.classList.remove("picked");
-  if (nodes.get(id)) nodes.get(id).classList.add("picked");
-  const close = el("button", { type: "button", "aria-label": "Close the state panel", "data-testid": "state-panel-close" }, "×");
-  close.addEventListener("click", () => { panel.hidden = true; $("chart").focus(); });
-  const facts = [s.type + " state"];
-  if (s.ancestors.length > 0) facts.push("in " + details[s.ancestors[0]].key);
-  if (s.initial !== undefined) facts.push("starts in " + details[s.initial].key);
-  if (s.tags.length > 0) facts.push("tags: " + s.tags.join(", "));
-  const parts = [
-    el("h3", {}, el("span", { "data-testid": "state-panel-key" }, s.key), close),
-    el("p", { class: "sub jid", "data-testid": "state-panel-id" }, s.id),
-    el("p", { class: "sub" }, facts.join(" · ")),
-    el("div", { "data-testid": "state-entry" }, "entry: ", list(s.entry)),
-    el("div", { "data-testid": "state-exit" }, "exit: ", list(s.exit)),
-    el("div", { "data-testid": "state-invokes" }, "invokes: ", list(s.invokes)),
-    el("h4", {}, "Transitions"),
-    s.transitions.length === 0 ? el("p", { class: "sub" }, "none of its own") : el("ul", { "data-testid": "state-transitions" }, ...s.transitions.map(transitionItem)),
-  ];
-  for (const a of s.ancestors.map((ancestor) => details[ancestor]).filter((d) => d.transitions.length > 0)) {
-    parts.push(el("details", {}, el("summary", {}, "Also handled here, by " + a.key + " (" + a.transitions.length + ")"),
-      el("ul", {}, ...a.transitions.map(transitionItem))));
-  }
-  panel.replaceChildren(...parts);
-  panel.hidden = false;
-}
-
-function showState(id) {
-  stateDetails = stateDetails || fetch(withToken("/api/states")).then((r) => {
-    if (!r.ok) throw new Error("states: HTTP " + r.status);
-    return r.json();
-  });
-  stateDetails.then((details) => renderPanel(details, id), (error) => {
-    stateDetails = null;
-    $("state-panel").replaceChildren(String(error));
-    $("state-panel").hidden = false;
-  });
-}
-
 /** Makes the chart in #chart pannable and zoomable and its states clickable; called once it is there. */
 function chartReady() {
   const area = $("chart");
@@ -242,6 +189,15 @@ function chartReady() {
     if (dragged) { dragged = false; return; }
     const id = stateAt(e.target);
     if (id) showState(id);
+  });
+  area.addEventListener("focusin", (e) => {
+    const g = e.target.closest && e.target.closest("g[data-state]");
+    if (!g) return;
+    const b = boxOf(g), w = area.clientWidth / view.s, h = area.clientHeight / view.s;
+    if (b.x >= view.x && b.y >= view.y && b.x + b.w <= view.x + w && b.y + b.h <= view.y + h) return;
+    view.x = b.x + b.w / 2 - w / 2;
+    view.y = b.y + b.h / 2 - h / 2;
+    applyView();
   });
   area.addEventListener("keydown", (e) => {
     const step = 60;

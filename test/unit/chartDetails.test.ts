@@ -84,15 +84,15 @@ describe("the inspector page as served", () => {
     const block = /<script type="application\/json" id="initial-state">(.*?)<\/script>/s.exec(html);
     expect(JSON.parse(block![1]!)).toMatchObject({ detail: false, users: [] });
     expect(html.indexOf('id="initial-state"')).toBeLessThan(html.indexOf("<script nonce="));
-    const states = await (await fetch(`${inspector.url}api/states`)).json();
-    expect(states[RUNNING].transitions[0]).toMatchObject({ event: "after requestTimeout", target: "mailboxTimedOut", actions: ["settle"] });
+    const states = (await (await fetch(`${inspector.url}api/states`)).json()) as ReturnType<typeof toStateDetails>;
+    expect(states[RUNNING]!.transitions[0]).toMatchObject({ event: "after requestTimeout", target: "mailboxTimedOut", actions: ["settle"] });
   });
 
   it("writes the rooms as a data block that no text in them can close", () => {
     const hostile = "</script><script>alert(1)</script><!--";
     const html = inspectorPage("n0nce", { chart: "<svg></svg>", initial: { users: [{ user: hostile, rooms: [] }] } });
     expect(html).not.toContain(hostile);
-    expect(html.match(/<script/g)).toHaveLength(3);
+    expect(html.match(/<script/g)).toHaveLength(4);
     const block = /<script type="application\/json" id="initial-state">(.*?)<\/script>/s.exec(html);
     expect(JSON.parse(block![1]!).users[0].user).toBe(hostile);
   });
