@@ -223,7 +223,9 @@ interface PageStart {
  */
 export function inspectorPage(nonce: string, start: PageStart): string {
   const initial = JSON.stringify(start.initial).replace(/</g, "\\u003c");
-  const chart = start.chart ?? "Graphviz failed to draw the chart.";
+  // Inline in HTML, the <svg> takes its namespace from the parser: its xmlns attributes go, so the
+  // page names no other site.
+  const chart = start.chart?.replace(/^<svg[^>]*>/, (tag) => tag.replace(/\s+xmlns(:\w+)?="[^"]*"/g, "")) ?? "Graphviz failed to draw the chart.";
   return `<!doctype html>
 <html lang="en">
 <head>
