@@ -74,7 +74,7 @@ const KEEPALIVE_MS = 15_000;
  * Routes: `GET /` the page (with the chart and the rooms as they are, so that it is complete
  * when loaded), `GET /api/rooms` the rooms grouped by user (JSON), `GET /api/chart` the room
  * machine as {@link toChartJson} data, `GET /api/states` each of its states as
- * {@link toStateDetails} describes it, `GET /chart.svg` its drawing, `GET /events`
+ * `toStateDetails` (`chartDetails.ts`) describes it, `GET /chart.svg` its drawing, `GET /events`
  * server-sent events (`snapshot`, then `rooms` with the rooms that changed, at most 10 a
  * second). Without a token, requests whose `Host` is not a loopback name are refused (403), so
  * that a web page cannot reach the inspector through DNS rebinding.
