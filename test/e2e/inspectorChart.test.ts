@@ -106,6 +106,9 @@ describe("the inspector's chart in a browser at 1280×800", () => {
     cleanups.push(close);
     const page = context.pages()[0] ?? (await context.newPage());
     await page.setViewportSize({ width: 1280, height: 800 });
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    page.on("console", (message) => void (message.type() === "error" && problems.push(message.text())));
     const order: string[] = [];
     page.on("load", () => order.push("load"));
     page.on("request", (request) => void (new URL(request.url()).pathname === "/events" && order.push("/events")));
@@ -187,6 +190,8 @@ describe("the inspector's chart in a browser at 1280×800", () => {
     await page.screenshot({ path: join(SHOTS, "inspector-state.png") });
     await page.keyboard.press("Escape");
     expect(await panel.isHidden()).toBe(true);
+    // No script error and no CSP refusal on the way.
+    expect(problems).toEqual([]);
   });
 });
 
