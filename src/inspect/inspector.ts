@@ -101,7 +101,8 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
 
   const chart = toChartJson(roomMachine);
   const chartJson = JSON.stringify(chart);
-  const statesJson = JSON.stringify(toStateDetails(chart));
+  const states = toStateDetails(chart);
+  const statesJson = JSON.stringify(states);
   let svg: Promise<string> | undefined;
   const draw = () => (svg ??= toSvg(roomMachine));
   const schedule = () => {
@@ -136,7 +137,7 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
       case "/": {
         const nonce = randomBytes(16).toString("base64");
         const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
-        const page = (chartSvg: string | undefined) => inspectorPage(nonce, { chart: chartSvg, initial: state() });
+        const page = (chartSvg: string | undefined) => inspectorPage(nonce, { chart: chartSvg, states, initial: state() });
         return void draw().then(
           (text) => send(res, 200, "text/html; charset=utf-8", page(text), { "Content-Security-Policy": csp }),
           () => send(res, 200, "text/html; charset=utf-8", page(undefined), { "Content-Security-Policy": csp }),

@@ -208,21 +208,26 @@ document.addEventListener("DOMContentLoaded", () => {
 addEventListener("load", connect);
 `;
 
-/** What the page starts with: the chart's SVG (absent when Graphviz failed) and the rooms' first snapshot. */
+/**
+ * What the page starts with: the chart's SVG (absent when Graphviz failed), its states as
+ * `toStateDetails` describes them, and the rooms' first snapshot.
+ */
 interface PageStart {
   chart: string | undefined;
+  states: unknown;
   initial: unknown;
 }
 
 /**
  * The page's HTML. `nonce` is the scripts' CSP nonce (the server sends a fresh one with each
- * page, in a `script-src 'nonce-…'` policy). The snapshot is JSON in a data block, with `<`
- * escaped so that no text in it can close the block.
+ * page, in a `script-src 'nonce-…'` policy). The states and the snapshot are JSON in data
+ * blocks, with `<` escaped so that no text in them can close the block.
  *
  * @internal
  */
 export function inspectorPage(nonce: string, start: PageStart): string {
-  const initial = JSON.stringify(start.initial).replace(/</g, "\\u003c");
+  const data = (id: string, value: unknown) =>
+    `<script type="application/json" id="${id}">${JSON.stringify(value).replace(/</g, "\\u003c")}</script>`;
   // Inline in HTML, the <svg> takes its namespace from the parser: its xmlns attributes go, so the
   // page names no other site.
   const chart = start.chart?.replace(/^<svg[^>]*>/, (tag) => tag.replace(/\s+xmlns(:\w+)?="[^"]*"/g, "")) ?? "Graphviz failed to draw the chart.";
@@ -252,7 +257,8 @@ export function inspectorPage(nonce: string, start: PageStart): string {
     <ol id="events" class="events" data-testid="event-list"></ol>
   </section>
 </main>
-<script type="application/json" id="initial-state">${initial}</script>
+${data("chart-states", start.states)}
+${data("initial-state", start.initial)}
 <script nonce="${nonce}">${SCRIPT}</script>
 <script nonce="${nonce}">${CHART_SCRIPT}</script>
 <script nonce="${nonce}">${STATE_PANEL_SCRIPT}</script>

@@ -2,7 +2,7 @@
  * The inspector page's chart view: pan (drag, arrow keys), zoom (wheel around the pointer, `+`
  * and `−`), fit all, fit to the selected room's active states, and the state panel a click on
  * a state opens, with its full id, transitions, guards, actions and invoked actors from
- * `GET /api/states` (its script is `pageStatePanel.ts`). The page (`inspectorPage.ts`) includes
+ * the server (its script is `pageStatePanel.ts`). The page (`inspectorPage.ts`) includes
  * {@link CHART_STYLE} and {@link CHART_SCRIPT} and calls `chartReady()` once the chart is in
  * `#chart` and `followChart(room)` after each render of the selected room.
  *
@@ -108,15 +108,24 @@ function fitAll() {
   if (chartBase) fitBox(chartBase, MIN_SCALE, NATURAL);
 }
 
+/** True when the state, or a state around it, invokes a callback the room is running. */
+function running(room, id) {
+  const states = chartStates();
+  const callbacks = room.calls.map((c) => c.callback);
+  return [id, ...(states[id] ? states[id].ancestors : [])].some((s) => states[s] && states[s].invokes.some((src) => callbacks.includes(src)));
+}
+
 /**
- * Centres the room's active atomic states at 100 %: the first (the lifecycle's), then each
- * other one that still fits in the view with it.
+ * Centres the room's active atomic states at 100 %: first the one whose callback is running (a
+ * request in the mailbox, updateInfo…), else the lifecycle's, then each other one that still
+ * fits in the view with it.
  */
 function fitActive(room) {
   if (!chartSvg || !room) return;
   applyView();
   const area = $("chart");
-  const leaves = room.activeStates.map((id) => nodes.get(id)).filter((g) => g && g.classList.contains("node"));
+  const ids = room.activeStates.filter((id) => nodes.get(id) && nodes.get(id).classList.contains("node"));
+  const leaves = [...ids.filter((id) => running(room, id)), ...ids.filter((id) => !running(room, id))].map((id) => nodes.get(id));
   if (leaves.length === 0) return fitAll();
   let box = boxOf(leaves[0]);
   for (const g of leaves.slice(1)) {

@@ -2,8 +2,9 @@
  * The inspector page's state panel: a click on a state of the chart (or Enter on it) shows the
  * state's full id, kind, tags, entry and exit actions, invoked actors, and each transition it
  * declares with its whole guard and its actions, then those of its enclosing states, folded.
- * The data is `GET /api/states` (`toStateDetails` in `chartDetails.ts`), fetched on the first
- * click; it goes into the page as text only. Uses the page's `el`, `$`, `withToken` and `nodes`,
+ * The data is `toStateDetails` (`chartDetails.ts`, also served as `GET /api/states`), which the
+ * server writes in the page as a JSON data block; it goes into the panel as text only. Uses the
+ * page's `el`, `$` and `nodes`,
  * and `pan` from `pageChart.ts`; the chart's script calls `showState(id)`. A state the panel
  * would cover is panned to the left of it.
  */
@@ -63,15 +64,13 @@ function uncover(g) {
   if (r.right > p.left - 40 && r.top < p.bottom) pan((a.left + p.left) / 2 - (r.left + r.right) / 2, 0);
 }
 
+/** The chart's states by id, as the server wrote them in the page. */
+function chartStates() {
+  stateDetails = stateDetails || JSON.parse($("chart-states").textContent);
+  return stateDetails;
+}
+
 function showState(id) {
-  stateDetails = stateDetails || fetch(withToken("/api/states")).then((r) => {
-    if (!r.ok) throw new Error("states: HTTP " + r.status);
-    return r.json();
-  });
-  stateDetails.then((details) => renderPanel(details, id), (error) => {
-    stateDetails = null;
-    $("state-panel").replaceChildren(String(error));
-    $("state-panel").hidden = false;
-  });
+  renderPanel(chartStates(), id);
 }
 `;

@@ -1,7 +1,7 @@
 /**
  * What the inspector's state panel shows (`toStateDetails`, served as `GET /api/states`), the
- * drawn chart's short guards, and the page that comes whole: the chart and the rooms in its
- * HTML, the rooms as a data block no text can break out of.
+ * drawn chart's short guards, and the page that comes whole: the chart, its states and the rooms
+ * in its HTML, as data blocks no text can break out of.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { and, createMachine, not, stateIn } from "xstate";
@@ -75,7 +75,7 @@ describe("the inspector page as served", () => {
     for (const i of open.splice(0)) await i.close();
   });
 
-  it("carries the chart and the rooms in its HTML, and serves the states' details", async () => {
+  it("carries the chart, its states' details and the rooms in its HTML, and serves the states' details", async () => {
     const inspector = await createInspector();
     open.push(inspector);
     const html = await (await fetch(inspector.url)).text();
@@ -84,15 +84,17 @@ describe("the inspector page as served", () => {
     const block = /<script type="application\/json" id="initial-state">(.*?)<\/script>/s.exec(html);
     expect(JSON.parse(block![1]!)).toMatchObject({ detail: false, users: [] });
     expect(html.indexOf('id="initial-state"')).toBeLessThan(html.indexOf("<script nonce="));
-    const states = (await (await fetch(`${inspector.url}api/states`)).json()) as ReturnType<typeof toStateDetails>;
-    expect(states[RUNNING]!.transitions[0]).toMatchObject({ event: "after requestTimeout", target: "mailboxTimedOut", actions: ["settle"] });
+    const states = /<script type="application\/json" id="chart-states">(.*?)<\/script>/s.exec(html);
+    expect(JSON.parse(states![1]!)).toEqual(toStateDetails(toChartJson(roomMachine)));
+    const served = (await (await fetch(`${inspector.url}api/states`)).json()) as ReturnType<typeof toStateDetails>;
+    expect(served[RUNNING]!.transitions[0]).toMatchObject({ event: "after requestTimeout", target: "mailboxTimedOut", actions: ["settle"] });
   });
 
   it("writes the rooms as a data block that no text in them can close", () => {
     const hostile = "</script><script>alert(1)</script><!--";
-    const html = inspectorPage("n0nce", { chart: "<svg></svg>", initial: { users: [{ user: hostile, rooms: [] }] } });
+    const html = inspectorPage("n0nce", { chart: "<svg></svg>", states: {}, initial: { users: [{ user: hostile, rooms: [] }] } });
     expect(html).not.toContain(hostile);
-    expect(html.match(/<script/g)).toHaveLength(4);
+    expect(html.match(/<script/g)).toHaveLength(5);
     const block = /<script type="application\/json" id="initial-state">(.*?)<\/script>/s.exec(html);
     expect(JSON.parse(block![1]!).users[0].user).toBe(hostile);
   });
