@@ -4,9 +4,8 @@
  * declares with its whole guard and its actions, then those of its enclosing states, folded.
  * The data is `toStateDetails` (`chartDetails.ts`, also served as `GET /api/states`), which the
  * server writes in the page as a JSON data block; it goes into the panel as text only. Uses the
- * page's `el`, `$` and `nodes`,
- * and `pan` from `pageChart.ts`; the chart's script calls `showState(id)`. A state the panel
- * would cover is panned to the left of it.
+ * page's `el`, `$` and `nodes` and `pan` from `pageChart.ts`; the chart's script calls
+ * `showState(id)` and `chartStates()`. A state the panel would cover is panned to its left.
  */
 
 /** @internal */
