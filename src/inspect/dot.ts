@@ -17,8 +17,10 @@ const INDENT = "  ";
  * - Each cluster holds an invisible anchor node; with `compound=true`, arrows to or from a
  *   compound state start or end at its border (`lhead` / `ltail`). A black dot inside each
  *   compound state points at its initial state.
- * - Edge labels are the event ({@link ChartEdge.label}) with `[guard]` appended, like
- *   {@link toMermaid}; transitions between the same two states share one arrow, their labels stacked. Targetless transitions of an atomic
+ * - Edge labels are the event ({@link ChartEdge.label}) with `[guard]` under it, like
+ *   {@link toMermaid}, but a higher-order guard longer than 24 characters is drawn as its outer
+ *   name (`[and(…)]`; the inspector's state panel spells it out). Transitions between the same
+ *   two states share one arrow, their labels stacked. Targetless transitions of an atomic
  *   state are self-loops. Those of a compound or parallel state (the room's `join`, `leave`,
  *   `read`, `request` and `resource.gone` of `active`) are listed as `event [guard] / actions`
  *   in a note inside its cluster, since Graphviz cannot loop an arrow on a cluster; the
@@ -60,9 +62,10 @@ export function toDot(machine: AnyStateMachine): string {
   for (const edge of chart.edges) {
     if (edge.source === chart.root.id || (edge.targetless && isCluster(edge.source))) {
       const to = edge.targetless ? "" : ` -> ${state(edge.target).key}`;
-      push(notes, edge.source, ...wrap(`${handlerText(edge)}${to}`, 64));
+      push(notes, edge.source, ...wrap(`${handlerText(drawn(edge))}${to}`, 64));
     } else {
-      const label = [edge.label, ...(edge.guard === undefined ? [] : wrap(`[${edge.guard}]`, 40))];
+      const { guard } = drawn(edge);
+      const label = [edge.label, ...(guard === undefined ? [] : [`[${guard}]`])];
       const key = `${edge.source}\n${edge.target}`;
       const shared = labels.get(key);
       if (shared) shared.lines.push(...label);
@@ -108,6 +111,20 @@ export function toDot(machine: AnyStateMachine): string {
   contents(chart.root, 1);
   lines.push(...starts, ...transitions, "}");
   return `${lines.join("\n")}\n`;
+}
+
+/** Longest higher-order guard drawn whole; see {@link drawn}. */
+const GUARD_DRAWN = 24;
+
+/**
+ * The edge as drawn: a named guard whole, a spelt-out higher-order guard longer than
+ * {@link GUARD_DRAWN} characters as its outer name (`and(…)`), so that a long expression neither
+ * stretches the graph nor shrinks its text. The inspector's state panel spells it out.
+ */
+function drawn(edge: ChartEdge): ChartEdge {
+  const guard = edge.guard ?? "";
+  const open = guard.indexOf("(");
+  return open > 0 && guard.length > GUARD_DRAWN ? { ...edge, guard: `${guard.slice(0, open)}(…)` } : edge;
 }
 
 function anchor(id: string): string {

@@ -10,6 +10,7 @@ import { isIP } from "node:net";
 import type { RoomLifecycle } from "../actors/roomLifecycle.js";
 import { roomMachine } from "../machines/roomMachine.js";
 import { toChartJson } from "./chart.js";
+import { toStateDetails } from "./chartDetails.js";
 import { inspectorPage } from "./inspectorPage.js";
 import { InspectorModel, type RoomView } from "./inspectorState.js";
 import { toSvg } from "./svg.js";
@@ -70,8 +71,10 @@ const KEEPALIVE_MS = 15_000;
  * with its active states highlighted, updated live.
  *
  * @remarks
- * Routes: `GET /` the page, `GET /api/rooms` the rooms grouped by user (JSON), `GET /api/chart`
- * the room machine as {@link toChartJson} data, `GET /chart.svg` its drawing, `GET /events`
+ * Routes: `GET /` the page (with the chart and the rooms as they are, so that it is complete
+ * when loaded), `GET /api/rooms` the rooms grouped by user (JSON), `GET /api/chart` the room
+ * machine as {@link toChartJson} data, `GET /api/states` each of its states as
+ * `toStateDetails` (`chartDetails.ts`) describes it, `GET /chart.svg` its drawing, `GET /events`
  * server-sent events (`snapshot`, then `rooms` with the rooms that changed, at most 10 a
  * second). Without a token, requests whose `Host` is not a loopback name are refused (403), so
  * that a web page cannot reach the inspector through DNS rebinding.
@@ -98,7 +101,10 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
 
   const chart = toChartJson(roomMachine);
   const chartJson = JSON.stringify(chart);
+  const states = toStateDetails(chart);
+  const statesJson = JSON.stringify(states);
   let svg: Promise<string> | undefined;
+  const draw = () => (svg ??= toSvg(roomMachine));
   const schedule = () => {
     if (timer || closed) return;
     timer = setTimeout(flush, Math.max(0, lastPush + PUSH_INTERVAL_MS - Date.now()));
@@ -131,15 +137,20 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
       case "/": {
         const nonce = randomBytes(16).toString("base64");
         const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
-        return void send(res, 200, "text/html; charset=utf-8", inspectorPage(nonce), { "Content-Security-Policy": csp });
+        const page = (chartSvg: string | undefined) => inspectorPage(nonce, { chart: chartSvg, states, initial: state() });
+        return void draw().then(
+          (text) => send(res, 200, "text/html; charset=utf-8", page(text), { "Content-Security-Policy": csp }),
+          () => send(res, 200, "text/html; charset=utf-8", page(undefined), { "Content-Security-Policy": csp }),
+        );
       }
       case "/api/rooms":
         return void send(res, 200, "application/json", JSON.stringify(state()));
       case "/api/chart":
         return void send(res, 200, "application/json", chartJson);
+      case "/api/states":
+        return void send(res, 200, "application/json", statesJson);
       case "/chart.svg":
-        svg ??= toSvg(roomMachine);
-        return void svg.then(
+        return void draw().then(
           (text) => send(res, 200, "image/svg+xml", text),
           () => send(res, 500, "text/plain", "Graphviz failed to draw the chart\n"),
         );

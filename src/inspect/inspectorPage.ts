@@ -7,7 +7,14 @@
  * Data from the server is only ever put in the page as text (`textContent`), never as markup;
  * the one markup inserted is the chart, which the server draws from the machine definition.
  * Elements carry `data-testid`s for the browser test.
+ *
+ * The page comes complete: the chart and the rooms as they were are in the HTML, so the page is
+ * whole when `load` fires, and only then does it open the live stream (a headless browser's
+ * `--screenshot` shows the rooms and the chart). The chart's pan, zoom and state panel are in
+ * `pageChart.ts` and `pageStatePanel.ts`.
  */
+import { CHART_SCRIPT, CHART_STYLE, chartBox } from "./pageChart.js";
+import { STATE_PANEL_SCRIPT } from "./pageStatePanel.js";
 
 const STYLE = `
   :root { font: 14px/1.4 system-ui, sans-serif; color: #1d2430; background: #f6f7f9; }
@@ -27,8 +34,7 @@ const STYLE = `
   .status { font-size: .85em; text-transform: uppercase; letter-spacing: .04em; }
   .meta { grid-column: 1 / -1; font-size: .9em; color: #4a5260; }
   .state { font-weight: 600; }
-  #chart { background: #fff; border: 1px solid #cfd5de; border-radius: 6px; overflow: auto; max-height: 70vh; }
-  #chart svg { max-width: 100%; height: auto; }
+  #chart { background: #fff; border: 1px solid #cfd5de; border-radius: 6px; }
   #chart g.node.active path, #chart g.node.active polygon, #chart g.node.active ellipse { fill: #ffd75e; stroke: #b36b00; stroke-width: 2.5; }
   #chart g.cluster.active > path, #chart g.cluster.active > polygon { stroke: #b36b00; stroke-width: 1.5; }
   #detail[data-status="passivated"] #chart, #detail[data-status="stopped"] #chart { opacity: .6; }
@@ -133,6 +139,7 @@ function renderDetail() {
   const pane = $("detail");
   pane.hidden = !room;
   highlight(room);
+  followChart(room);
   if (!room) return;
   pane.dataset.status = room.status;
   $("selected-room").textContent = room.room + " (" + room.user + ")";
@@ -166,13 +173,7 @@ function tick() {
   }
 }
 
-async function loadChart() {
-  const response = await fetch(withToken("/chart.svg"));
-  if (!response.ok) throw new Error("chart: HTTP " + response.status);
-  const doc = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
-  const svg = doc.documentElement;
-  for (const s of svg.querySelectorAll("script")) s.remove();
-  $("chart").replaceChildren(document.importNode(svg, true));
+function loadChart() {
   nodes = new Map();
   for (const g of $("chart").querySelectorAll("g.node, g.cluster")) {
     const title = g.querySelector(":scope > title");
@@ -180,35 +181,56 @@ async function loadChart() {
     const name = title.textContent;
     nodes.set(g.classList.contains("cluster") ? name.replace(/^cluster_/, "") : name, g);
   }
-  render();
+  chartReady();
+}
+
+function showSnapshot(data) {
+  detail = data.detail;
+  $("privacy").textContent = detail ? "full detail: JIDs, resources and errors shown" : "private: JIDs hashed, no message data";
+  rooms.clear();
+  upsert(data.users.flatMap((g) => g.rooms), Date.now());
 }
 
 function connect() {
   const source = new EventSource(withToken("/events"));
   source.addEventListener("open", () => { $("connection").textContent = "live"; });
   source.addEventListener("error", () => { $("connection").textContent = "reconnecting…"; });
-  source.addEventListener("snapshot", (message) => {
-    const data = JSON.parse(message.data);
-    detail = data.detail;
-    $("privacy").textContent = detail ? "full detail: JIDs, resources and errors shown" : "private: JIDs hashed, no message data";
-    rooms.clear();
-    upsert(data.users.flatMap((g) => g.rooms), Date.now());
-  });
+  source.addEventListener("snapshot", (message) => showSnapshot(JSON.parse(message.data)));
   source.addEventListener("rooms", (message) => upsert(JSON.parse(message.data).rooms, Date.now()));
 }
 
 setInterval(tick, 100);
-loadChart().catch((error) => { $("chart").textContent = String(error); });
-connect();
+document.addEventListener("DOMContentLoaded", () => {
+  loadChart();
+  showSnapshot(JSON.parse($("initial-state").textContent));
+  render();
+});
+addEventListener("load", connect);
 `;
 
 /**
- * The page's HTML. `nonce` is the script's CSP nonce (the server sends a fresh one with each
- * page, in a `script-src 'nonce-…'` policy).
+ * What the page starts with: the chart's SVG (absent when Graphviz failed), its states as
+ * `toStateDetails` describes them, and the rooms' first snapshot.
+ */
+interface PageStart {
+  chart: string | undefined;
+  states: unknown;
+  initial: unknown;
+}
+
+/**
+ * The page's HTML. `nonce` is the scripts' CSP nonce (the server sends a fresh one with each
+ * page, in a `script-src 'nonce-…'` policy). The states and the snapshot are JSON in data
+ * blocks, with `<` escaped so that no text in them can close the block.
  *
  * @internal
  */
-export function inspectorPage(nonce: string): string {
+export function inspectorPage(nonce: string, start: PageStart): string {
+  const data = (id: string, value: unknown) =>
+    `<script type="application/json" id="${id}">${JSON.stringify(value).replace(/</g, "\\u003c")}</script>`;
+  // Inline in HTML, the <svg> takes its namespace from the parser: its xmlns attributes go, so the
+  // page names no other site.
+  const chart = start.chart?.replace(/^<svg[^>]*>/, (tag) => tag.replace(/\s+xmlns(:\w+)?="[^"]*"/g, "")) ?? "Graphviz failed to draw the chart.";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -216,7 +238,7 @@ export function inspectorPage(nonce: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mucstate inspector</title>
 <link rel="icon" href="data:,">
-<style>${STYLE}</style>
+<style>${STYLE}${CHART_STYLE}</style>
 </head>
 <body>
 <header>
@@ -229,13 +251,17 @@ export function inspectorPage(nonce: string): string {
   <section id="detail" data-testid="room-detail" hidden>
     <h2 class="jid" id="selected-room" data-testid="selected-room"></h2>
     <p id="summary" data-testid="room-summary"></p>
-    <div id="chart" data-testid="chart" role="img" aria-label="The room machine, active states highlighted">loading the chart…</div>
+    ${chartBox(`<div id="chart" data-testid="chart" tabindex="0" role="group" aria-label="The room machine, active states highlighted">${chart}</div>`)}
     <pre id="context" data-testid="room-context" hidden></pre>
     <h2>Last events (newest first)</h2>
     <ol id="events" class="events" data-testid="event-list"></ol>
   </section>
 </main>
+${data("chart-states", start.states)}
+${data("initial-state", start.initial)}
 <script nonce="${nonce}">${SCRIPT}</script>
+<script nonce="${nonce}">${CHART_SCRIPT}</script>
+<script nonce="${nonce}">${STATE_PANEL_SCRIPT}</script>
 </body>
 </html>
 `;
