@@ -49,7 +49,7 @@ export function describeEvent(e: EventFacts, user: string): EventWords {
     case "request":
       return { category: "requests", text: `${e.kind} queued (${e.waiting ?? 1} waiting)` };
     case "request.started":
-      return { category: "requests", text: `${e.kind} started${e.durationMs ? ` after waiting ${seconds(e.durationMs)}` : ""}` };
+      return { category: "requests", text: `${e.kind} started${(e.durationMs ?? 0) >= 50 ? ` after waiting ${seconds(e.durationMs ?? 0)}` : ""}` };
     case "plugin":
       return { category: "traffic", text: `the plugin reports ${e.kind ?? "a change"}` };
     case "request.settled":

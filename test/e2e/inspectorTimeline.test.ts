@@ -156,8 +156,11 @@ describe("the inspector's timeline, events in words and search in a browser", ()
       mkdirSync(ARTIFACTS, { recursive: true });
       for (const folder of process.env.UPDATE_DOCS_SCREENSHOTS ? [ARTIFACTS, DOCS] : [ARTIFACTS]) {
         await page.getByTestId("timeline").screenshot({ path: join(folder, "inspector-timeline.png") });
-        await page.locator("#events").evaluate((list) => list.scrollTo(0, 0));
-        await page.getByTestId("room-detail").screenshot({ path: join(folder, "inspector-events.png") });
+        // The events: from their heading to the end of the list.
+        const heading = (await page.getByTestId("event-filters").boundingBox())!;
+        const list = (await page.getByTestId("event-list").boundingBox())!;
+        const clip = { x: list.x, y: heading.y - 36, width: list.width, height: list.y + list.height - heading.y + 36 };
+        await page.screenshot({ path: join(folder, "inspector-events.png"), clip, fullPage: true });
       }
     } finally {
       await close();

@@ -124,6 +124,8 @@ describe("the inspector's events in words", () => {
     [{ type: "request.settled", dir: "out", kind: "setSubject", ok: false, condition: "item-not-found", callback: "onSetSubject" }, "onSetSubject failed: item-not-found", "callbacks"],
     [{ type: "request.settled", dir: "out", kind: "setConfig", ok: false, condition: "resource-constraint" }, "setConfig refused: resource-constraint", "requests"],
     [{ type: "xstate.after.callbackTimeout.fetching", dir: "in", callback: "updateInfo", timedOut: true, durationMs: 30_000 }, "updateInfo timed out after 30.0 s", "callbacks"],
+    [{ type: "request.started", dir: "out", kind: "setConfig", durationMs: 1_840 }, "setConfig started after waiting 1.8 s", "requests"],
+    [{ type: "request.started", dir: "out", kind: "setConfig", durationMs: 2 }, "setConfig started", "requests"],
     [{ type: "passivated", dir: "note" }, "room passivated", "lifecycle"],
     [{ type: "request.done", dir: "in" }, "the request runner reports success", "internal"],
   ] as const)("%o says %s", (facts, text, category) => {
