@@ -32,7 +32,8 @@ export interface InspectorOptions {
   /**
    * Full detail for local debugging: real JIDs, resources, error texts, whole events and the
    * machine context. By default the inspector shows event types, request kinds and ids, error
-   * conditions, counts and timings, and JIDs with hashed local parts. @defaultValue false
+   * conditions, counts and timings, JIDs with hashed local parts and resources as hashes.
+   * @defaultValue false
    */
   detail?: boolean;
   /** Events kept and shown per room. @defaultValue 50 */

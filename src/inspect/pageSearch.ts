@@ -1,9 +1,10 @@
 /**
  * The inspector page's search box: a person types a room JID or a user JID (any case, with or
- * without a resource), the page asks the server (`POST /api/find`, see jidSearch.ts for why the
- * page cannot hash it itself) and selects the room found. The answer holds room ids only, and
- * the page shows the room by its label, so the typed JID appears nowhere but in the box. The
- * script uses the page script's `rooms`, `select` and `withToken`, and runs before it.
+ * without a resource); the page keeps its bare JID in lower case, asks the server (`POST
+ * /api/find`; see jidSearch.ts for why the page cannot hash it itself) and selects the room found.
+ * The answer holds room ids only, and the page shows the room by its label, so the typed JID
+ * appears nowhere but in the box. The script uses the page script's `rooms`, `select` and
+ * `withToken`, and runs before it.
  */
 
 /** The search box's markup, in the page's header. */
@@ -27,9 +28,11 @@ export const SEARCH_SCRIPT = `
 "use strict";
 document.getElementById("find").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const jid = document.getElementById("find-jid").value;
+  // The bare JID in lower case, as the server compares it: the resource never leaves the page.
+  const typed = document.getElementById("find-jid").value.trim().replace(/^xmpp:/i, "");
+  const jid = typed.split("/")[0].toLowerCase();
   const result = document.getElementById("find-result");
-  if (jid.trim() === "") return;
+  if (jid === "") return;
   result.textContent = "searching…";
   try {
     const response = await fetch(withToken("/api/find"), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jid }) });

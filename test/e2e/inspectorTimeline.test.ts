@@ -103,9 +103,12 @@ describe("the inspector's timeline, events in words and search in a browser", ()
 
       // Find the room by its JID, typed in mixed case with a resource: the room is selected, shown by its label only.
       expect(await page.content()).not.toMatch(/alice@localhost|lobby@|other@/);
+      const sent: Array<string | null> = [];
+      page.on("request", (r) => void (r.url().includes("/api/find") && sent.push(r.postData())));
       await page.getByTestId("find-jid").fill("LoBBy@TL.Localhost/Alice");
       await page.getByTestId("find-jid").press("Enter");
       await expect.poll(() => page.getByTestId("find-result").textContent()).toBe("found room");
+      expect(sent).toEqual([JSON.stringify({ jid: LOBBY })]);
       const selectedRow = page.locator('#rooms [data-testid="room-row"][aria-pressed="true"]');
       const label = await selectedRow.getByTestId("room-jid").textContent();
       expect(label).toMatch(/^#[0-9a-f]{8}@tl\.localhost$/);
@@ -141,6 +144,7 @@ describe("the inspector's timeline, events in words and search in a browser", ()
       const [other] = await drawn('[data-testid="timeline-row"][aria-current="false"]');
       expect(other).toMatchObject({ callback: "onSetConfig", outcome: "ok" });
       expect(other!.left).toBeLessThan(bars[0]!.right);
+      expect(other!.right).toBeGreaterThan(bars[0]!.left);
 
       // The events in words, with hashed names; the requests filter hides the queueing.
       const texts = () => page.getByTestId("event-text").allTextContents();
