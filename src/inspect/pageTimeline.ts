@@ -194,6 +194,11 @@ for (const button of document.querySelectorAll(".tl-window")) {
     renderTimeline();
   });
 }
+// The rows are drawn again 4 times a second: a press selects at once, before a redraw could take the button away.
+document.getElementById("timeline-rows").addEventListener("pointerdown", (event) => {
+  const row = event.target.closest(".tl-room") && event.target.closest(".tl-row");
+  if (row) select(row.dataset.roomId);
+});
 document.getElementById("tl-pause").addEventListener("change", (event) => {
   tl.frozenAt = event.target.checked ? Date.now() : null;
   renderTimeline();

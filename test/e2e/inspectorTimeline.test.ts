@@ -145,6 +145,11 @@ describe("the inspector's timeline, events in words and search in a browser", ()
       expect(other).toMatchObject({ callback: "onSetConfig", outcome: "ok" });
       expect(other!.left).toBeLessThan(bars[0]!.right);
       expect(other!.right).toBeGreaterThan(bars[0]!.left);
+      // A room's name on the timeline selects it.
+      await page.locator('[data-testid="timeline-row"][aria-current="false"] [data-testid="timeline-room"]').click();
+      await expect.poll(() => page.getByTestId("selected-room").textContent()).not.toContain(label!);
+      await page.getByTestId("find-button").click();
+      await expect.poll(() => page.getByTestId("selected-room").textContent()).toContain(label!);
 
       // The events in words, with hashed names; the requests filter hides the queueing.
       const texts = () => page.getByTestId("event-text").allTextContents();
