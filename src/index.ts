@@ -54,7 +54,7 @@ export { createMemoryStore, openSqliteStore, MAM_MAX_PAGE } from "./store/index.
 export type { Store, StoreOptions, StoredAvatar, RoomRecord, ParticipantRecord, ArchivedMessage, LostMessage, MamQuery, MamResult } from "./store/index.js";
 export type { AvatarSource, BookmarkOptions } from "./legacy/roomServiceTypes.js";
 export { createInspector } from "./inspect/index.js";
-export type { CallInFlight, InspectedEvent, Inspector, InspectorOptions, RoomStatus, RoomView, UserGroup } from "./inspect/index.js";
+export type { CallInFlight, EventCategory, InspectedEvent, Inspector, InspectorOptions, RoomStatus, RoomView, TimelineBar, UserGroup } from "./inspect/index.js";
 export { DEFAULT_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 export type { DropReason, OutboxStats } from "./transport/outbox.js";
 // Types that the exports above refer to, so that the API reference (npm run docs) shows them.

@@ -9,4 +9,4 @@ export { toDot } from "./dot.js";
 export { toMermaid } from "./mermaid.js";
 export { toSvg } from "./svg.js";
 export { createInspector } from "./inspector.js";
-export type { CallInFlight, InspectedEvent, Inspector, InspectorOptions, RoomStatus, RoomView, UserGroup } from "./inspector.js";
+export type { CallInFlight, EventCategory, InspectedEvent, Inspector, InspectorOptions, RoomStatus, RoomView, TimelineBar, UserGroup } from "./inspector.js";

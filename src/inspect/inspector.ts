@@ -9,13 +9,15 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import { isIP } from "node:net";
 import type { RoomLifecycle } from "../actors/roomLifecycle.js";
 import { roomMachine } from "../machines/roomMachine.js";
+import { SLOW_MS } from "./callTimeline.js";
 import { toChartJson } from "./chart.js";
 import { toStateDetails } from "./chartDetails.js";
 import { inspectorPage } from "./inspectorPage.js";
 import { InspectorModel, type RoomView } from "./inspectorState.js";
+import { MAX_JID_LENGTH, SearchLimiter } from "./jidSearch.js";
 import { toSvg } from "./svg.js";
 
-export type { CallInFlight, InspectedEvent, RoomStatus, RoomView } from "./inspectorState.js";
+export type { CallInFlight, EventCategory, InspectedEvent, RoomStatus, RoomView, TimelineBar } from "./inspectorViews.js";
 
 /** Options of {@link createInspector}. */
 export interface InspectorOptions {
@@ -31,7 +33,8 @@ export interface InspectorOptions {
   /**
    * Full detail for local debugging: real JIDs, resources, error texts, whole events and the
    * machine context. By default the inspector shows event types, request kinds and ids, error
-   * conditions, counts and timings, and JIDs with hashed local parts. @defaultValue false
+   * conditions, counts and timings, JIDs with hashed local parts and resources as hashes.
+   * @defaultValue false
    */
   detail?: boolean;
   /** Events kept and shown per room. @defaultValue 50 */
@@ -112,7 +115,8 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
   };
   const model = new InspectorModel({ chart, detail, maxEvents, onObserved: schedule });
   const clients = new Set<ServerResponse>();
-  const state = () => ({ at: Date.now(), detail, users: groupByUser(model.rooms()) });
+  const state = () => ({ at: Date.now(), detail, slowMs: SLOW_MS, users: groupByUser(model.rooms()) });
+  const searches = new SearchLimiter();
   let timer: NodeJS.Timeout | undefined;
   let lastPush = 0;
   let closed = false;
@@ -132,6 +136,7 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
     const refusal = refuse(req, token);
     if (refusal) return void send(res, refusal.status, "text/plain", `${refusal.text}\n`, refusal.headers);
     const path = new URL(req.url ?? "/", "http://inspector").pathname;
+    if (path === "/api/find") return void find(req, res, searches, (jid) => model.find(jid));
     if (req.method !== "GET" && req.method !== "HEAD") return void send(res, 405, "text/plain", "GET only\n", { Allow: "GET, HEAD" });
     switch (path) {
       case "/": {
@@ -212,6 +217,34 @@ const HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosnif
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...HEADERS, ...headers });
   res.end(res.req.method === "HEAD" ? undefined : body);
+}
+
+/**
+ * `POST /api/find` with `{"jid": "…"}` (JSON only: a foreign page cannot send that without a
+ * preflight, which is not answered): the ids of the rooms with that room or user JID, as
+ * `{"found": [{"id", "as"}]}`; 429 beyond the search's rate (see jidSearch.ts).
+ */
+function find(req: IncomingMessage, res: ServerResponse, limiter: SearchLimiter, lookUp: (jid: string) => unknown[]): void {
+  if (req.method !== "POST") return void send(res, 405, "text/plain", "POST only\n", { Allow: "POST" });
+  if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) return void send(res, 415, "text/plain", "Send JSON\n");
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (chunk: string) => {
+    body += chunk;
+    if (body.length > MAX_JID_LENGTH + 100) req.destroy();
+  });
+  req.on("end", () => {
+    let jid: unknown;
+    try {
+      jid = (JSON.parse(body) as { jid?: unknown }).jid;
+    } catch {
+      // Answered below.
+    }
+    if (typeof jid !== "string" || jid.trim() === "" || jid.length > MAX_JID_LENGTH) return void send(res, 400, "text/plain", "Give a JID as {\"jid\": \"…\"}\n");
+    const wait = limiter.take();
+    if (wait > 0) return void send(res, 429, "text/plain", "Too many searches; wait a moment\n", { "Retry-After": String(Math.ceil(wait / 1000)) });
+    send(res, 200, "application/json", JSON.stringify({ found: lookUp(jid) }));
+  });
 }
 
 function sendEvent(res: ServerResponse, event: string, data: unknown): void {

@@ -21,9 +21,15 @@ export function activeStateIds(root: ChartState, value: StateValue): string[] {
   return ids;
 }
 
+/** Labels any text by 8 hex digits of an HMAC-SHA-256 under `salt`: `#1f2e3d4c`. */
+export function hashLabel(salt: string): (text: string) => string {
+  return (text) => `#${createHmac("sha256", salt).update(text).digest("hex").slice(0, 8)}`;
+}
+
 /** Labels JIDs by 8 hex digits of an HMAC-SHA-256 under `salt`, keeping the domain: `#1f2e3d4c@localhost`. */
 export function hashJid(salt: string): (jid: string) => string {
-  return (jid) => `#${createHmac("sha256", salt).update(jid).digest("hex").slice(0, 8)}@${jid.slice(jid.lastIndexOf("@") + 1)}`;
+  const hash = hashLabel(salt);
+  return (jid) => `${hash(jid)}@${jid.slice(jid.lastIndexOf("@") + 1)}`;
 }
 
 /** A state value as a dotted path of keys (`uninitialized.fetching`); regions joined by commas. */

@@ -6,7 +6,8 @@
  *
  * Data from the server is only ever put in the page as text (`textContent`), never as markup;
  * the one markup inserted is the chart, which the server draws from the machine definition.
- * Elements carry `data-testid`s for the browser test.
+ * Elements carry `data-testid`s for the browser test. The timeline, the events in words and the
+ * search box are in pageTimeline.ts, pageEvents.ts and pageSearch.ts.
  *
  * The page comes complete: the chart and the rooms as they were are in the HTML, so the page is
  * whole when `load` fires, and only then does it open the live stream (a headless browser's
@@ -15,6 +16,9 @@
  */
 import { CHART_SCRIPT, CHART_STYLE, chartBox } from "./pageChart.js";
 import { STATE_PANEL_SCRIPT } from "./pageStatePanel.js";
+import { EVENTS_FILTER_HTML, EVENTS_SCRIPT, EVENTS_STYLE } from "./pageEvents.js";
+import { SEARCH_HTML, SEARCH_SCRIPT, SEARCH_STYLE } from "./pageSearch.js";
+import { TIMELINE_HTML, TIMELINE_SCRIPT, TIMELINE_STYLE } from "./pageTimeline.js";
 
 const STYLE = `
   :root { font: 14px/1.4 system-ui, sans-serif; color: #1d2430; background: #f6f7f9; }
@@ -149,22 +153,13 @@ function renderDetail() {
     " · " + room.resources + " joined · since " + time(room.since), ...(calls.length ? [" · "] : []), ...calls);
   $("context").hidden = room.context === undefined;
   if (room.context !== undefined) $("context").textContent = JSON.stringify(room.context, null, 2);
-  const events = $("events");
-  events.replaceChildren();
-  for (const e of [...room.events].reverse()) {
-    const parts = [time(e.at), e.dir === "in" ? "→" : "←", e.type];
-    if (e.kind) parts.push(e.kind);
-    if (e.id) parts.push("#" + e.id);
-    if (e.ok !== undefined) parts.push(e.ok ? "ok" : "failed" + (e.condition ? " (" + e.condition + ")" : ""));
-    const item = el("li", { "data-testid": "event", "data-type": e.type }, parts.join(" "));
-    if (e.detail !== undefined) item.append(el("pre", {}, JSON.stringify(e.detail)));
-    events.append(item);
-  }
+  renderEvents(room, $("events"));
 }
 
 function render() {
   renderList();
   renderDetail();
+  renderTimeline();
 }
 
 function tick() {
@@ -238,15 +233,15 @@ export function inspectorPage(nonce: string, start: PageStart): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mucstate inspector</title>
 <link rel="icon" href="data:,">
-<style>${STYLE}${CHART_STYLE}</style>
+<style>${STYLE}${CHART_STYLE}${TIMELINE_STYLE}${EVENTS_STYLE}${SEARCH_STYLE}</style>
 </head>
 <body>
 <header>
   <h1>mucstate inspector</h1>
   <span class="note" data-testid="connection" id="connection">connecting…</span>
-  <span class="note" data-testid="privacy" id="privacy"></span>
+  <span class="note" data-testid="privacy" id="privacy"></span>${SEARCH_HTML}
 </header>
-<main>
+<main>${TIMELINE_HTML}
   <nav id="rooms" data-testid="room-list" aria-label="Rooms by user"></nav>
   <section id="detail" data-testid="room-detail" hidden>
     <h2 class="jid" id="selected-room" data-testid="selected-room"></h2>
@@ -254,11 +249,13 @@ export function inspectorPage(nonce: string, start: PageStart): string {
     ${chartBox(`<div id="chart" data-testid="chart" tabindex="0" role="group" aria-label="The room machine, active states highlighted">${chart}</div>`)}
     <pre id="context" data-testid="room-context" hidden></pre>
     <h2>Last events (newest first)</h2>
+    ${EVENTS_FILTER_HTML}
     <ol id="events" class="events" data-testid="event-list"></ol>
   </section>
 </main>
 ${data("chart-states", start.states)}
 ${data("initial-state", start.initial)}
+<script nonce="${nonce}">${TIMELINE_SCRIPT}${EVENTS_SCRIPT}${SEARCH_SCRIPT}</script>
 <script nonce="${nonce}">${SCRIPT}</script>
 <script nonce="${nonce}">${CHART_SCRIPT}</script>
 <script nonce="${nonce}">${STATE_PANEL_SCRIPT}</script>

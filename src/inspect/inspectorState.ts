@@ -10,9 +10,12 @@ import { randomBytes } from "node:crypto";
 import type { AnyActorRef, InspectionEvent, StateValue } from "xstate";
 import type { LiveRoom, RoomLifecycle } from "../actors/roomLifecycle.js";
 import type { ChartJson, ChartState } from "./chart.js";
-import { activeStateIds, hashJid, pathOf, toPlain } from "./inspectorFormat.js";
-
+import { type CallEnding, CallTimeline } from "./callTimeline.js";
+import { type EventFacts, describeEvent } from "./eventSentences.js";
+import { eventFacts } from "./inspectorEvents.js";
+import { activeStateIds, hashJid, hashLabel, pathOf, toPlain } from "./inspectorFormat.js";
 import type { InspectedEvent, RoomStatus, RoomView } from "./inspectorViews.js";
+import { normaliseJid } from "./jidSearch.js";
 
 export { activeStateIds, hashJid } from "./inspectorFormat.js";
 export type { CallInFlight, InspectedEvent, RoomStatus, RoomView } from "./inspectorViews.js";
@@ -31,13 +34,27 @@ export interface InspectorModelOptions {
   onObserved?: () => void;
 }
 
-/** A room: its key, its current actor's session id, what that actor last showed. */
+/** A room: its key, its current actor's session id, what that actor last showed, its calls. */
 interface Entry extends Pick<RoomView, "id" | "user" | "room" | "status" | "since" | "events"> {
   sessionId: string;
   value: StateValue;
   context: Record<string, unknown>;
   /** Start of each call in flight, by state id (and request id). */
   starts: Map<string, number>;
+  /** The room's legacy callbacks. */
+  timeline: CallTimeline;
+  /** How calls ended, by state id or request id, until their state exits or they settle. */
+  endings: Map<string, CallEnding>;
+  /** `user` and `room` as the views show them. */
+  labels: { user: string; room: string };
+}
+
+/** A room that {@link InspectorModel.find} found, as its room JID or as its user's JID. */
+export interface FoundRoom {
+  /** The room's view id (`r1`, …). */
+  id: string;
+  /** Which JID matched. */
+  as: "room" | "user";
 }
 
 type Snapshot = { status?: string; value?: StateValue; context?: Record<string, unknown> };
@@ -53,6 +70,7 @@ export class InspectorModel {
   readonly #now: () => number;
   readonly #onObserved: (() => void) | undefined;
   readonly #label: (jid: string) => string;
+  readonly #resource: (user: string, resource: string) => string;
   /** Entries by `user \n room`. */
   readonly #entries = new Map<string, Entry>();
   /** Keys of the entries whose actor stopped, oldest first. */
@@ -74,7 +92,10 @@ export class InspectorModel {
     this.#detail = options.detail ?? false;
     this.#now = options.now ?? Date.now;
     this.#onObserved = options.onObserved;
-    this.#label = this.#detail ? (jid) => jid : hashJid(randomBytes(16).toString("hex"));
+    const salt = randomBytes(16).toString("hex");
+    const hash = hashLabel(salt);
+    this.#label = this.#detail ? (jid) => jid : hashJid(salt);
+    this.#resource = this.#detail ? (_user, resource) => resource : (user, resource) => hash(`${user}/${resource}`);
   }
 
   /**
@@ -118,6 +139,20 @@ export class InspectorModel {
     return [...this.#entries.values()].map((e) => this.#view(e));
   }
 
+  /**
+   * The rooms whose JID or whose user's JID is `jid`, compared as bare JIDs in lower case (a
+   * resource is ignored): the page's search, answered without showing any JID.
+   */
+  find(jid: string): FoundRoom[] {
+    const wanted = normaliseJid(jid);
+    const found: FoundRoom[] = [];
+    for (const e of this.#entries.values()) {
+      if (normaliseJid(e.room) === wanted) found.push({ id: e.id, as: "room" });
+      else if (normaliseJid(e.user) === wanted) found.push({ id: e.id, as: "user" });
+    }
+    return found;
+  }
+
   /** Rooms changed since the last call. */
   takeChanged(): RoomView[] {
     const changed = [...this.#changed];
@@ -139,11 +174,10 @@ export class InspectorModel {
     }
     const now = this.#now();
     if (event.type === "@xstate.event") {
-      const e = event.event as Record<string, unknown>;
-      if (!String(e.type).startsWith("xstate.after.")) this.#push(entry, this.#eventView(now, "in", e));
+      this.#push(entry, this.#facts(entry, now, "in", event.event as Record<string, unknown>));
     } else if (event.type === "@xstate.action") {
       const { type, params } = event.action as { type: string; params?: { event?: Record<string, unknown> } };
-      if (type === "xstate.emit" && params?.event) this.#push(entry, this.#eventView(now, "out", params.event));
+      if (type === "xstate.emit" && params?.event) this.#push(entry, this.#facts(entry, now, "out", params.event));
     } else if (snapshot) {
       entry.value = snapshot.value ?? entry.value;
       entry.context = snapshot.context ?? entry.context;
@@ -160,7 +194,8 @@ export class InspectorModel {
     const now = this.#now();
     const entry: Entry = this.#entries.get(k) ?? {
       ...{ id: `r${this.#nextId++}`, user, room, sessionId, status: "active", since: now },
-      ...{ value: {}, context: {}, events: [], starts: new Map() },
+      ...{ value: {}, context: {}, events: [], starts: new Map(), timeline: new CallTimeline(), endings: new Map() },
+      labels: { user: this.#label(user), room: this.#label(room) },
     };
     Object.assign(entry, { sessionId, status: "active", since: now, starts: new Map() });
     this.#entries.set(k, entry);
@@ -172,6 +207,8 @@ export class InspectorModel {
   /** The actor stopped: the entry stays as the newest gone one; the oldest beyond {@link MAX_GONE} go. */
   #end(entry: Entry, status: RoomStatus, now: number): void {
     Object.assign(entry, { status, since: now, starts: new Map() });
+    entry.timeline.stopAll(now);
+    if (status === "passivated" || status === "failed") this.#push(entry, { at: now, dir: "note", type: status });
     this.#sessions.delete(entry.sessionId);
     const k = `${entry.user}\n${entry.room}`;
     this.#gone.delete(k);
@@ -183,17 +220,32 @@ export class InspectorModel {
     }
   }
 
-  #push(entry: Entry, view: InspectedEvent): void {
+  #push(entry: Entry, facts: EventFacts | undefined): void {
+    if (facts === undefined) return;
+    const view: InspectedEvent = { ...facts, ...describeEvent(facts, entry.labels.user) };
     entry.events.push(view);
     if (entry.events.length > this.#maxEvents) entry.events.splice(0, entry.events.length - this.#maxEvents);
     this.#changed.add(entry);
   }
 
-  /** Notes when each call in flight started: its invoking state was entered, or a new request ran. */
+  /**
+   * Notes when each call in flight started: its invoking state was entered, or a new request ran;
+   * the setup callbacks' starts and ends go on the timeline (the requests' come with their events).
+   */
   #track(entry: Entry, now: number): void {
-    const live = new Set(this.#calls(entry).map((c) => c.key));
-    for (const k of entry.starts.keys()) if (!live.has(k)) entry.starts.delete(k);
-    for (const k of live) if (!entry.starts.has(k)) entry.starts.set(k, now);
+    const live = new Map(this.#calls(entry).map((c) => [c.key, c]));
+    for (const k of entry.starts.keys()) {
+      if (live.has(k)) continue;
+      entry.starts.delete(k);
+      if (!this.#states.has(k)) continue;
+      entry.timeline.end(k, now, entry.endings.get(k) ?? { ok: false, stopped: true });
+      entry.endings.delete(k);
+    }
+    for (const [k, call] of live) {
+      if (entry.starts.has(k)) continue;
+      entry.starts.set(k, now);
+      if (call.callback !== "runRequest") entry.timeline.begin(k, call.callback, now);
+    }
   }
 
   #calls(entry: Entry): Array<{ key: string; callback: string; kind?: string; requestId?: string }> {
@@ -210,15 +262,12 @@ export class InspectorModel {
     return calls;
   }
 
-  #eventView(at: number, dir: "in" | "out", e: Record<string, unknown>): InspectedEvent {
-    const { kind, id, ok, error } = e as { kind?: unknown; id?: unknown; ok?: unknown; error?: { condition?: unknown } };
-    const view: InspectedEvent = { at, dir, type: String(e.type) };
-    if (typeof kind === "string") view.kind = kind;
-    if (typeof id === "string") view.id = id;
-    if (typeof ok === "boolean") view.ok = ok;
-    if (typeof error?.condition === "string") view.condition = error.condition;
-    if (this.#detail) view.detail = toPlain(e, 4);
-    return view;
+  #facts(entry: Entry, at: number, dir: "in" | "out", e: Record<string, unknown>): EventFacts | undefined {
+    return eventFacts(entry, at, dir, e, {
+      invokedBy: (stateId) => this.#states.get(stateId)?.invokes?.[0],
+      resource: (name) => this.#resource(entry.user, name),
+      detail: this.#detail,
+    });
   }
 
   #view(entry: Entry): RoomView {
@@ -226,8 +275,8 @@ export class InspectorModel {
     const ctx = entry.context;
     const view: RoomView = {
       id: entry.id,
-      user: this.#label(entry.user),
-      room: this.#label(entry.room),
+      user: entry.labels.user,
+      room: entry.labels.room,
       status: entry.status,
       state: typeof entry.value === "string" ? entry.value : pathOf((entry.value.active as Record<string, StateValue>)?.lifecycle),
       activeStates: activeStateIds(this.#chart.root, entry.value),
@@ -236,6 +285,7 @@ export class InspectorModel {
       resources: Array.isArray(ctx.resources) ? ctx.resources.length : 0,
       calls: this.#calls(entry).map(({ key, ...call }) => ({ ...call, elapsedMs: now - (entry.starts.get(key) ?? now) })),
       events: [...entry.events],
+      timeline: entry.timeline.bars(),
       since: entry.since,
     };
     if (this.#detail) view.context = toPlain(ctx, 4);
