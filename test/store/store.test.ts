@@ -189,6 +189,29 @@ describe.each(ASYNC_IMPLEMENTATIONS)("the %s store", (_name, open) => {
     });
   });
 
+  describe("order and commit", () => {
+    it("applies calls in the order they are made: a read sees every write called before it, awaited or not", async () => {
+      void store().putRoom(room());
+      for (let n = 0; n < 20; n++) void store().archive(message(n));
+      void store().putParticipant(KEY, witch("a"));
+      void store().deleteParticipant(KEY, "a");
+      void store().putParticipant(KEY, witch("b"));
+      expect((await store().queryArchive(KEY, { max: 0 })).count).toBe(20);
+      expect((await store().getParticipants(KEY)).map((p) => p.resource)).toEqual(["b"]);
+    });
+
+    it("tells whoever waits, once the writes called so far are durable, that none was lost", async () => {
+      await store().putRoom(room());
+      const told: unknown[] = [];
+      const archived = store().archive(message(1, { source: "live" }));
+      store().afterCommit((lost) => told.push(lost));
+      expect(await store().commit()).toEqual([]);
+      expect(told).toEqual([[]]);
+      expect(store().uncommitted).toBe(false);
+      expect(await archived).toMatchObject({ stanzaId: "1", source: "live" });
+    });
+  });
+
   describe("isolation between users", () => {
     it("never shows a user another user's archive or participants of the same room JID", async () => {
       const other = { user: "romeo@montague.lit", room: ROOM };
