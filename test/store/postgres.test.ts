@@ -4,6 +4,8 @@
  * transaction, replay a failed batch, keep every value out of the SQL text, refuse bad options
  * before connecting, and use no more connections than its pool allows.
  */
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { AsyncStore } from "../../src/store/asyncTypes.js";
@@ -192,5 +194,19 @@ describe("the PostgreSQL store", () => {
     const unreachable = createPostgresStore({ connectionString: "postgresql://mucstate:secret@127.0.0.1:1/db" });
     await expect(unreachable).rejects.toThrow(/^createPostgresStore could not connect to postgresql:\/\/127\.0\.0\.1:1\/db: /);
     await expect(unreachable).rejects.not.toThrow(/secret/);
+  });
+});
+
+describe("the PostgreSQL test bed", () => {
+  it("runs a throw-away server in a temp folder, fsync off, as the postgres user when the tests run as root", async () => {
+    const { rows } = await open();
+    const [{ pid, dir, fsync }] = (await rows(
+      "SELECT pg_backend_pid() AS pid, current_setting('data_directory') AS dir, current_setting('fsync') AS fsync",
+    )) as [{ pid: number; dir: string; fsync: string }];
+    expect(dir).toMatch(new RegExp(`^${tmpdir()}/mucstate-pg-\\w+/data$`));
+    expect(fsync).toBe("off");
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+    const postgresUid = Number(readFileSync("/etc/passwd", "utf8").match(/^postgres:[^:]*:(\d+):/m)?.[1]);
+    expect(uid).toBe(process.getuid?.() === 0 ? postgresUid : process.getuid?.());
   });
 });
