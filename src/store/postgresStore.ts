@@ -273,7 +273,7 @@ class PostgresStore implements AsyncStore {
  * Give a `connectionString` (the store makes a pool of at most `maxConnections`, and ends it on
  * {@link AsyncStore.close}) or a `pg.Pool` of yours (at least 2 connections: one is the writer
  * for the store's lifetime; the store leaves the pool open). Opening applies missing migrations
- * (see {@link migratePostgres}), starts a new run (messages archived live by an earlier run, or
+ * (the table `mucstate_migrations` lists those applied), starts a new run (messages archived live by an earlier run, or
  * by another process, read as `backfill`) and starts the retention timer of `options`.
  *
  * @throws TypeError for a bad option, before connecting; Error naming the server when it cannot
