@@ -104,7 +104,7 @@ export async function queryMessages(db: Queryable, key: RoomKey, roomId: number 
   if (ids) where.push(`stanza_id = ANY(${p(ids)})`);
   const count = isFiltered(query)
     ? (await sql<{ n: number }>(db, `SELECT COUNT(*) AS n FROM archive WHERE ${where.join(" AND ")}`, params))[0]!.n
-    : (await sql<{ n: number }>(db, "SELECT COUNT(*) AS n FROM archive WHERE room_id = $1", [roomId]))[0]!.n;
+    : ((await sql<{ n: number }>(db, "SELECT archive_count AS n FROM rooms WHERE id = $1", [roomId]))[0]?.n ?? 0);
 
   if (after) beyond(">", after);
   if (before) beyond("<", before);

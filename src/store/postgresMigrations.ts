@@ -11,7 +11,8 @@
  * Schema (version 1), the SQLite store's tables with PostgreSQL types:
  * - `meta(key, value)`: `run`, bumped by every store that opens (see {@link Store.markAllBackfill});
  * - `rooms`: one row per (user, room), the {@link RoomRecord} columns; JIDs sort in byte order
- *   (`COLLATE "C"`), as in the other stores;
+ *   (`COLLATE "C"`), as in the other stores; `archive_count`, the room's number of archived
+ *   messages, kept by statement-level triggers on `archive` (the RSM count of an unfiltered query);
  * - `participants`: per room, keyed by resource, `position` keeps the order they were put in;
  * - `archive`: `seq` (an identity column, never reused), `live_run`, the message columns, and the
  *   indexes of the SQLite store: (room, stanza_id) and (room, legacy_id) unique, (room,
@@ -44,6 +45,7 @@ CREATE TABLE rooms (
   avatar_id      text,
   avatar_hash    text,
   flags          text,
+  archive_count  bigint NOT NULL DEFAULT 0,
   UNIQUE (user_jid, room_jid)
 );
 CREATE INDEX rooms_legacy_id ON rooms (user_jid, legacy_id);
@@ -75,6 +77,24 @@ CREATE UNIQUE INDEX archive_stanza_id ON archive (room_id, stanza_id);
 CREATE UNIQUE INDEX archive_legacy_id ON archive (room_id, legacy_id) WHERE legacy_id IS NOT NULL;
 CREATE INDEX archive_time ON archive (room_id, timestamp, seq);
 CREATE INDEX archive_author ON archive (room_id, author_jid, timestamp, seq);
+
+-- The per-room message count of an unfiltered MAM query (RSM <count/>), kept per statement.
+CREATE FUNCTION archive_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE rooms SET archive_count = archive_count + n.added
+    FROM (SELECT room_id, COUNT(*) AS added FROM new_rows GROUP BY room_id) n WHERE rooms.id = n.room_id;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION archive_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE rooms SET archive_count = archive_count - o.removed
+    FROM (SELECT room_id, COUNT(*) AS removed FROM old_rows GROUP BY room_id) o WHERE rooms.id = o.room_id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER archive_count_insert AFTER INSERT ON archive REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION archive_count_insert();
+CREATE TRIGGER archive_count_delete AFTER DELETE ON archive REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION archive_count_delete();
 
 CREATE TABLE avatars (
   hash text PRIMARY KEY,

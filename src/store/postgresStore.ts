@@ -236,6 +236,7 @@ class PostgresStore implements AsyncStore {
     this.#closed ??= (async () => {
       this.#stopRetention();
       await this.#writer.commit();
+      this.#writerClient.removeAllListeners("error").on("error", () => {}); // the server may say goodbye after we left
       this.#writerClient.release();
       if (this.#ownsPool) await this.#pool.end();
     })();
