@@ -238,7 +238,7 @@ class PostgresStore implements AsyncStore {
       await this.#writer.commit();
       this.#writerClient.removeAllListeners("error").on("error", () => {}); // the server may say goodbye after we left
       this.#writerClient.release();
-      if (this.#ownsPool) await this.#pool.end();
+      if (this.#ownsPool) await this.#pool.end().finally(() => this.#pool.removeAllListeners("error").on("error", () => {}));
     })();
     return this.#closed;
   }
