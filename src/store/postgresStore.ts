@@ -26,7 +26,8 @@ import { PgWriter } from "./postgresGroupCommit.js";
 import { migratePostgres } from "./postgresMigrations.js";
 import { checkPostgresOptions, type PostgresStoreOptions } from "./postgresOptions.js";
 import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
-import { ROOM_FIELDS, type SqlRow, toParticipant, toRoom } from "./sqliteRooms.js";
+import { PUT_PARTICIPANT, PUT_PARTICIPANTS, PUT_ROOM, participantColumns, roomValues } from "./postgresRooms.js";
+import { type SqlRow, toParticipant, toRoom } from "./sqliteRooms.js";
 import type {
   ArchivedMessage,
   ArchiveInput,
@@ -44,17 +45,6 @@ export type { PostgresStoreOptions } from "./postgresOptions.js";
 
 type Pending = Omit<LostMessage, "error">;
 
-const COLUMNS = ROOM_FIELDS.map(([, column]) => column);
-const PUT_ROOM = `INSERT INTO rooms (user_jid, room_jid, ${COLUMNS.join(", ")}, flags) VALUES (${[...COLUMNS, "", "", ""].map((_, i) => `$${i + 1}`).join(", ")})
-  ON CONFLICT (user_jid, room_jid) DO UPDATE SET ${[...COLUMNS, "flags"].map((c) => `${c} = excluded.${c}`).join(", ")} RETURNING id`;
-const PARTICIPANT_UPDATE = `ON CONFLICT (room_id, resource) DO UPDATE SET nickname = excluded.nickname, contact = excluded.contact,
-  affiliation = excluded.affiliation, role = excluded.role, occupant_id = excluded.occupant_id`;
-const PUT_PARTICIPANT = `INSERT INTO participants (room_id, nickname, position, resource, contact, affiliation, role, occupant_id)
-  VALUES ($1, $2, (SELECT COALESCE(MAX(position), -1) + 1 FROM participants WHERE room_id = $1), $3, $4, $5, $6, $7) ${PARTICIPANT_UPDATE}`;
-const PUT_PARTICIPANTS = `INSERT INTO participants (room_id, nickname, position, resource, contact, affiliation, role, occupant_id)
-  SELECT $1, t.nickname, t.position, t.resource, t.contact, t.affiliation, t.role, t.occupant_id
-  FROM unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-    AS t(nickname, position, resource, contact, affiliation, role, occupant_id)`;
 const NEXT_RUN = "UPDATE meta SET value = value + 1 WHERE key = 'run' RETURNING value";
 const ROOM_ID = "SELECT id FROM rooms WHERE user_jid = $1 AND room_jid = $2";
 
@@ -97,8 +87,7 @@ class PostgresStore implements AsyncStore {
 
   async putRoom(record: RoomRecord): Promise<void> {
     checkRoom(record);
-    const values = [record.user, record.room, ...ROOM_FIELDS.map(([field]) => record[field] ?? null), record.flags ? JSON.stringify(record.flags) : null];
-    const [row] = await this.#writer.joined((db) => sql<{ id: number }>(db, PUT_ROOM, values));
+    const [row] = await this.#writer.joined((db) => sql<{ id: number }>(db, PUT_ROOM, roomValues(record)));
     this.#roomIds.set(roomKeyString(record.user, record.room), row!.id);
   }
 
@@ -136,24 +125,11 @@ class PostgresStore implements AsyncStore {
 
   async putParticipants(room: RoomKey, participants: readonly ParticipantInput[]): Promise<void> {
     participants.forEach(checkParticipant);
-    // One row per resource: the first one's place, the last one's values (as one upsert each would leave them).
-    const byResource = new Map<string, { position: number; p: ParticipantInput }>();
-    for (const [position, p] of participants.entries()) byResource.set(p.resource, { position: byResource.get(p.resource)?.position ?? position, p });
-    const rows = [...byResource.values()];
-    const column = (get: (r: (typeof rows)[number]) => unknown) => rows.map(get);
+    const columns = participantColumns(participants);
     await this.#writer.joined(async (db) => {
       const id = await this.#requiredRoomId(db, room);
       await sql(db, "DELETE FROM participants WHERE room_id = $1", [id]);
-      await sql(db, PUT_PARTICIPANTS, [
-        id,
-        column((r) => r.p.nickname),
-        column((r) => r.position),
-        column((r) => r.p.resource),
-        column((r) => r.p.contact ?? null),
-        column((r) => r.p.affiliation),
-        column((r) => r.p.role),
-        column((r) => r.p.occupantId),
-      ]);
+      await sql(db, PUT_PARTICIPANTS, [id, ...columns]);
     });
   }
 
