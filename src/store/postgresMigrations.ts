@@ -130,9 +130,11 @@ export async function pgSchemaVersion(client: pg.ClientBase): Promise<number> {
  * transaction); returns the resulting version.
  *
  * @param target - Stop at this version (default {@link PG_SCHEMA_VERSION}).
+ * @param schema - Create this schema first if it is missing (under the same lock: `CREATE SCHEMA
+ * IF NOT EXISTS` alone fails when two processes run it at once); a checked identifier.
  * @throws Error when the database is newer than this code (downgrades are not supported).
  */
-export async function migratePostgres(client: pg.ClientBase, target: number = PG_SCHEMA_VERSION): Promise<number> {
+export async function migratePostgres(client: pg.ClientBase, target: number = PG_SCHEMA_VERSION, schema?: string): Promise<number> {
   if (!(Number.isInteger(target) && target >= 0 && target <= PG_SCHEMA_VERSION)) {
     throw new TypeError(`target must be an integer from 0 to ${PG_SCHEMA_VERSION}, got ${target}`);
   }
@@ -149,6 +151,7 @@ export async function migratePostgres(client: pg.ClientBase, target: number = PG
     }
   };
   const current = await inLockedTransaction(async () => {
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(LEDGER);
     return pgSchemaVersion(client);
   });

@@ -278,8 +278,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       throw new Error(`createPostgresStore could not connect to ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
     writer.on("error", storeErrorHandler(options));
-    if (schema) await writer.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await migratePostgres(writer);
+    await migratePostgres(writer, undefined, schema);
     const [{ value: run }] = (await sql<{ value: number }>(writer, NEXT_RUN)) as [{ value: number }];
     return new PostgresStore(pool, ownsPool, writer, run, options);
   } catch (error) {

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 /** A store in `schema` (a fresh one by default) and a plain connection to the same schema. */
-async function open(at?: { connectionString: string; schema: string }, options: { onError?: (e: unknown) => void } = {}) {
+async function open(at?: { connectionString: string; schema: string }, options: { onError?: (e: unknown) => void; groupCommitMs?: number } = {}) {
   const where = at ?? (await postgresSchema());
   const store = await createPostgresStore({ ...where, ...NO_RETENTION, maxConnections: 3, ...options });
   opened.push(store);
@@ -79,7 +79,8 @@ describe("the PostgreSQL store", () => {
   });
 
   it("group-commits the messages archived in one turn in one transaction, invisible to others until it commits", async () => {
-    const { store, rows } = await open();
+    // A commit right after the previous one waits groupCommitMs: long enough to look before it.
+    const { store, rows } = await open(undefined, { groupCommitMs: 1_000 });
     await store.putRoom(room());
     const writes = [1, 2, 3, 4, 5].map((n) => store.archive(message(n, { source: "live" })));
     expect(store.uncommitted).toBe(true);
