@@ -15,6 +15,10 @@
  * each other write of it is replayed in a transaction of its own, in order; those that fail again
  * are lost, and whoever waits for the commit is told which, with the error.
  *
+ * A writer connection that breaks (the server restarted, an administrator or a network ended it)
+ * is replaced from the pool before the next statement; the batch it held is settled the same way,
+ * its writes replayed on the new connection.
+ *
  * @internal
  * @module
  */
@@ -25,6 +29,9 @@ import { DEFAULT_GROUP_COMMIT_MS, type Lost, MAX_BATCH } from "./groupCommit.js"
 /** A write on the writer connection. */
 type Write<R> = (client: pg.ClientBase) => Promise<R>;
 
+/** An error of the store's own checks: nothing failed in the database. */
+const isOurs = (error: unknown) => error instanceof StoreRoomNotFound || error instanceof TypeError;
+
 interface Entry<T> {
   write: Write<unknown>;
   lost: T | undefined;
@@ -32,6 +39,8 @@ interface Entry<T> {
 
 /** Options of {@link PgWriter}. */
 export interface PgWriterOptions {
+  /** A new connection, when the writer's broke. */
+  connect: () => Promise<pg.PoolClient>;
   /** Shortest time between two commits, in ms. */
   intervalMs?: number;
   /** Gets a failed commit or write of a batch, a failed replay, and any error of a listener. */
@@ -42,7 +51,9 @@ export interface PgWriterOptions {
 
 /** The write queue and group commit of one PostgreSQL store. @internal */
 export class PgWriter<T extends object> {
-  readonly #client: pg.ClientBase;
+  #client: pg.PoolClient;
+  #broken = false;
+  readonly #connect: () => Promise<pg.PoolClient>;
   readonly #intervalMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #onRollback: () => void;
@@ -55,8 +66,9 @@ export class PgWriter<T extends object> {
   #lastCommit = Number.NEGATIVE_INFINITY;
   #cancelTimer: (() => void) | undefined;
 
-  constructor(client: pg.ClientBase, options: PgWriterOptions) {
-    this.#client = client;
+  constructor(client: pg.PoolClient, options: PgWriterOptions) {
+    this.#client = this.#watch(client);
+    this.#connect = options.connect;
     this.#intervalMs = options.intervalMs ?? DEFAULT_GROUP_COMMIT_MS;
     this.#onError = options.onError;
     this.#onRollback = options.onRollback;
@@ -123,8 +135,53 @@ export class PgWriter<T extends object> {
     return result;
   }
 
+  /** The writer connection as it is now (it changes when one breaks). */
+  get client(): pg.PoolClient {
+    return this.#client;
+  }
+
+  #watch(client: pg.PoolClient): pg.PoolClient {
+    client.on("error", (error) => {
+      if (client === this.#client) this.#broken = true;
+      this.#onError(error);
+    });
+    return client;
+  }
+
+  /** Replaces a broken writer connection by a new one from the pool. */
+  async #usable(): Promise<pg.ClientBase> {
+    if (this.#broken) {
+      this.#client.release(true);
+      this.#client = this.#watch(await this.#connect());
+      this.#broken = false;
+    }
+    return this.#client;
+  }
+
+  /** Notes a connection that broke under a statement (no SQLSTATE, or class 08 or 57P). */
+  #check(error: unknown): void {
+    if (isOurs(error)) return;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== "string" || code.startsWith("08") || code.startsWith("57P") || !/^[0-9A-Z]{5}$/.test(code)) this.#broken = true;
+  }
+
+  /**
+   * Opens a transaction on a usable connection. A connection whose end this process has not heard
+   * of yet fails at its `BEGIN`; nothing was written, so it is replaced and `BEGIN` sent once more.
+   */
+  async #start(): Promise<pg.ClientBase> {
+    try {
+      await (await this.#usable()).query("BEGIN");
+    } catch (error) {
+      this.#check(error);
+      if (!this.#broken) throw error;
+      await (await this.#usable()).query("BEGIN");
+    }
+    return this.#client;
+  }
+
   async #begin(): Promise<void> {
-    await this.#client.query("BEGIN");
+    await this.#start();
     this.#open = true;
     const wait = this.#lastCommit + this.#intervalMs - performance.now();
     const commit = () => void this.#enqueue(() => this.#commitNow());
@@ -149,19 +206,23 @@ export class PgWriter<T extends object> {
     } catch (error) {
       // A failed statement aborted the transaction: replay the rest of the batch now. A check of
       // ours (an unknown room, a bad record) sent nothing that failed, so the batch goes on.
-      if (!(error instanceof StoreRoomNotFound || error instanceof TypeError)) await this.#settle([error]);
+      if (!isOurs(error)) {
+        this.#check(error);
+        await this.#settle([error]);
+      }
       throw error;
     }
   }
 
   async #alone<R>(write: Write<R>): Promise<R> {
-    await this.#client.query("BEGIN");
+    const client = await this.#start();
     try {
-      const result = await write(this.#client);
-      await this.#client.query("COMMIT");
+      const result = await write(client);
+      await client.query("COMMIT");
       return result;
     } catch (error) {
-      await this.#client.query("ROLLBACK").catch(() => {});
+      this.#check(error);
+      await client.query("ROLLBACK").catch(() => {});
       throw error;
     }
   }
@@ -171,6 +232,7 @@ export class PgWriter<T extends object> {
     try {
       await this.#client.query("COMMIT");
     } catch (error) {
+      this.#check(error);
       return this.#settle([error]);
     }
     return this.#settle([]);

@@ -54,7 +54,6 @@ const ROOM_ID_CACHE = 10_000;
 class PostgresStore implements AsyncStore {
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
-  readonly #writerClient: pg.PoolClient;
   readonly #writer: PgWriter<Pending>;
   readonly #roomIds = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
   #run: number;
@@ -64,9 +63,9 @@ class PostgresStore implements AsyncStore {
   constructor(pool: pg.Pool, ownsPool: boolean, writer: pg.PoolClient, run: number, options: PostgresStoreOptions) {
     this.#pool = pool;
     this.#ownsPool = ownsPool;
-    this.#writerClient = writer;
     this.#run = run;
     this.#writer = new PgWriter<Pending>(writer, {
+      connect: () => pool.connect(),
       intervalMs: options.groupCommitMs,
       onError: storeErrorHandler(options),
       onRollback: () => this.#roomIds.clear(),
@@ -212,8 +211,9 @@ class PostgresStore implements AsyncStore {
     this.#closed ??= (async () => {
       this.#stopRetention();
       await this.#writer.commit();
-      this.#writerClient.removeAllListeners("error").on("error", () => {}); // the server may say goodbye after we left
-      this.#writerClient.release();
+      const writer = this.#writer.client;
+      writer.removeAllListeners("error").on("error", () => {}); // the server may say goodbye after we left
+      writer.release();
       if (this.#ownsPool) await this.#pool.end().finally(() => this.#pool.removeAllListeners("error").on("error", () => {}));
     })();
     return this.#closed;
@@ -277,7 +277,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const where = options.connectionString?.replace(/\/\/[^@/]*@/, "//") ?? "the pool's server";
       throw new Error(`createPostgresStore could not connect to ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
-    writer.on("error", storeErrorHandler(options));
+    writer.on("error", () => {}); // until the store watches it: a failed start throws instead
     await migratePostgres(writer, undefined, schema);
     const [{ value: run }] = (await sql<{ value: number }>(writer, NEXT_RUN)) as [{ value: number }];
     return new PostgresStore(pool, ownsPool, writer, run, options);

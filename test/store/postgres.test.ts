@@ -150,6 +150,22 @@ describe("the PostgreSQL store", () => {
     expect(await rows("SELECT stanza_id FROM archive ORDER BY seq")).toEqual([{ stanza_id: "1" }, { stanza_id: "3" }]);
   });
 
+  it("replaces a writer connection that broke, between batches and under an open one, losing nothing", async () => {
+    const errors: unknown[] = [];
+    const { store, client, rows } = await open(undefined, { onError: (e) => errors.push(e), groupCommitMs: 1_000 });
+    const killOthers = () => client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    await store.putRoom(room());
+    await store.archive(message(1));
+    await store.commit();
+    await killOthers();
+    await store.archive(message(2)); // a new writer connection
+    await killOthers(); // the batch of message 2 is open (its commit waits groupCommitMs)
+    expect(await store.commit()).toEqual([]); // its COMMIT failed; message 2 was replayed on a new connection
+    expect(await rows("SELECT stanza_id FROM archive ORDER BY seq")).toEqual([{ stanza_id: "1" }, { stanza_id: "2" }]);
+    expect((await store.queryArchive(KEY)).count).toBe(2);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
   it("keeps every value out of the SQL text", async () => {
     const { store, rows } = await open();
     const odd = { user: "o'brien@example.org", room: "r'); DROP TABLE archive; --@gw" };
