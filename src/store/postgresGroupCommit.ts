@@ -35,6 +35,15 @@ const isOurs = (error: unknown) => error instanceof StoreRoomNotFound || error i
 interface Entry<T> {
   write: Write<unknown>;
   lost: T | undefined;
+  /** Its place in call order. */
+  index: number;
+}
+
+/** Whoever waits for the writes called up to `upTo`, and what was lost among them so far. */
+interface Waiter<T extends object> {
+  upTo: number;
+  lost: Array<Lost<T>>;
+  listener: (lost: ReadonlyArray<Lost<T>>) => void;
 }
 
 /** Options of {@link PgWriter}. */
@@ -58,11 +67,13 @@ export class PgWriter<T extends object> {
   readonly #onError: (error: unknown) => void;
   readonly #onRollback: () => void;
   #tail: Promise<unknown> = Promise.resolve();
-  /** Writes called and not yet run. */
-  #queued = 0;
+  /** Writes called so far, the last one that started to run, and the last one settled (in call order). */
+  #called = 0;
+  #ran = 0;
+  #done = 0;
   #open = false;
   #journal: Array<Entry<T>> = [];
-  #waiting: Array<(lost: ReadonlyArray<Lost<T>>) => void> = [];
+  #waiting: Array<Waiter<T>> = [];
   #lastCommit = Number.NEGATIVE_INFINITY;
   #cancelTimer: (() => void) | undefined;
 
@@ -76,7 +87,7 @@ export class PgWriter<T extends object> {
 
   /** True from a write's call until the batch that holds it is settled. */
   get uncommitted(): boolean {
-    return this.#queued > 0 || this.#open;
+    return this.#done < this.#called;
   }
 
   /** Runs `write` in the open batch (opening one); `lost` names it to the waiters if it is lost. */
@@ -103,10 +114,7 @@ export class PgWriter<T extends object> {
   /** Calls `listener` once the writes called so far are committed (at once when none is pending). */
   afterCommit(listener: (lost: ReadonlyArray<Lost<T>>) => void): void {
     if (!this.uncommitted) return listener([]);
-    void this.#enqueue(async () => {
-      if (this.#open) this.#waiting.push(listener);
-      else this.#tell(listener, []);
-    });
+    this.#waiting.push({ upTo: this.#called, lost: [], listener });
   }
 
   /** Commits the writes called so far now; resolves with those that were lost. Never rejects. */
@@ -122,11 +130,27 @@ export class PgWriter<T extends object> {
   }
 
   #write<R>(op: () => Promise<R>): Promise<R> {
-    this.#queued++;
+    const index = ++this.#called;
     return this.#enqueue(async () => {
-      this.#queued--;
-      return op();
+      this.#ran = index;
+      try {
+        return await op();
+      } finally {
+        if (!this.#open) this.#advance([]); // it ran alone, or failed outside a batch
+      }
     });
+  }
+
+  /** Every write that ran is settled: tells those who waited for them, with what was lost. */
+  #advance(lost: ReadonlyArray<Lost<T> & { index: number }>): void {
+    this.#done = this.#ran;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const waiter of waiting) {
+      for (const { index, ...entry } of lost) if (index <= waiter.upTo) waiter.lost.push(entry as Lost<T>);
+      if (waiter.upTo <= this.#done) this.#tell(waiter.listener, waiter.lost);
+      else this.#waiting.push(waiter);
+    }
   }
 
   #enqueue<R>(op: () => Promise<R>): Promise<R> {
@@ -201,7 +225,7 @@ export class PgWriter<T extends object> {
     }
     try {
       const result = await write(this.#client);
-      this.#journal.push({ write, lost });
+      this.#journal.push({ write, lost, index: this.#ran });
       return result;
     } catch (error) {
       // A failed statement aborted the transaction: replay the rest of the batch now. A check of
@@ -245,7 +269,7 @@ export class PgWriter<T extends object> {
     this.#cancelTimer = undefined;
     const journal = this.#journal;
     this.#journal = [];
-    const lost: Array<Lost<T>> = [];
+    const lost: Array<Lost<T> & { index: number }> = [];
     if (failure.length > 0) {
       await this.#client.query("ROLLBACK").catch(() => {});
       this.#onError(failure[0]);
@@ -255,12 +279,12 @@ export class PgWriter<T extends object> {
           await this.#alone(entry.write);
         } catch (error) {
           this.#onError(error);
-          if (entry.lost !== undefined) lost.push({ ...entry.lost, error });
+          if (entry.lost !== undefined) lost.push({ ...entry.lost, error, index: entry.index });
         }
       }
     }
     this.#lastCommit = performance.now();
-    for (const listener of this.#waiting.splice(0)) this.#tell(listener, lost);
+    this.#advance(lost);
   }
 
   #tell(listener: (lost: ReadonlyArray<Lost<T>>) => void, lost: ReadonlyArray<Lost<T>>): void {

@@ -121,7 +121,12 @@ describe("the PostgreSQL store", () => {
     void store.putRoom(room({ name: "Renamed in the batch" }));
     void store.putParticipant(KEY, stan);
     void store.archive(message(2, { xml: `<message type="groupchat"><body>POISON</body></message>` }));
-    expect(await store.commit()).toEqual([{ ...KEY, stanzaId: "2", error: expect.objectContaining({ code: "23503" }) }]);
+    const committed = store.commit();
+    const told: unknown[] = [];
+    store.afterCommit((lost) => told.push(lost)); // after the commit was asked for, before it ran
+    const lost = [{ ...KEY, stanzaId: "2", error: expect.objectContaining({ code: "23503" }) }];
+    expect(await committed).toEqual(lost);
+    expect(told).toEqual([lost]);
     expect(errors).toHaveLength(2); // the batch, then the poisoned message alone
     expect(await rows("SELECT name FROM rooms")).toEqual([{ name: "Renamed in the batch" }]);
     expect(await rows("SELECT resource FROM participants")).toEqual([{ resource: "stan" }]);
