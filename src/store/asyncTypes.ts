@@ -90,8 +90,8 @@ export interface AsyncStore {
   /** See {@link Store.purgeOlderThan}. */
   purgeOlderThan(before: number): Promise<number>;
   /**
-   * True from the moment a group-committed write is called until its batch is committed (or
-   * settled after a failed commit). Synchronous, so that a caller can hold stanzas at once.
+   * True from the moment a write is called until it is committed (with its batch, for a
+   * group-committed one) or has failed. Synchronous, so that a caller can hold stanzas at once.
    */
   readonly uncommitted: boolean;
   /**
