@@ -16,6 +16,7 @@ import { mailboxBench } from "./mailbox.js";
 import { mamBench } from "./mam.js";
 import { memoryBench } from "./memory.js";
 import { peersBench } from "./peers.js";
+import { pgStoreBench } from "./pgStore.js";
 import { peersIrcBench } from "./peersIrc.js";
 import { roundtripBench } from "./roundtrip.js";
 import type { Row } from "./stats.js";
@@ -32,6 +33,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
   coldstart: coldstartBench,
   mam: mamBench,
   store: storeBench,
+  pgstore: pgStoreBench,
   peers: peersBench,
   "peers-irc": peersIrcBench,
 };

@@ -4,6 +4,9 @@
 #   - ngircd (Debian package ngircd), the IRC server of the IRC example's end-to-end tests,
 #   - ejabberd (Debian package ejabberd, 23.01) for the scale-out tests; a system ejabberd service
 #     that the package enables is stopped and disabled right after installing it,
+#   - PostgreSQL (Debian package postgresql: initdb and postgres in /usr/lib/postgresql/<version>/bin),
+#     for the PostgreSQL store's tests; the test bed starts a throw-away server per test file, as
+#     the `postgres` user the package creates when the tests run as root (PostgreSQL refuses root),
 #   - with --browser: Chromium (Debian package chromium, /usr/bin/chromium) for the browser tests
 #     (inspector, web client; npm test and CI pass it; the demo does not need it),
 #   - node_modules (npm ci) when it is missing or lacks a package that package.json lists; the
@@ -42,6 +45,11 @@ if [ ! -x /usr/sbin/ejabberdctl ]; then
   need_apt=1
   new_ejabberd=1
   packages+=(ejabberd)
+fi
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  say "PostgreSQL not found (the PostgreSQL store's tests start one)"
+  need_apt=1
+  packages+=(postgresql)
 fi
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "chromium not found (the inspector's browser test drives /usr/bin/chromium)"
@@ -82,6 +90,13 @@ if [ "$need_apt" = 1 ]; then
   fi
 else
   say "system packages present"
+fi
+
+# Debian's postgresql package creates the postgres system user; when the tests run as root the
+# test bed runs PostgreSQL as that user, so make sure it exists (e.g. on an image that deleted it).
+if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+  say "creating the postgres system user (PostgreSQL refuses to run as root)"
+  useradd --system --user-group --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
 fi
 
 # A package listed in package.json but absent from node_modules (a new dependency since the last

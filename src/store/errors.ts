@@ -59,11 +59,11 @@ export class StoreRoomNotFound extends Error {
 
 /**
  * True for an error that says the store's disk is full: SQLite's `SQLITE_FULL` ("database or disk
- * is full", as a write, a commit or its replay throws it), or Node's `ENOSPC` from a store of
- * your own. Anything else a write throws (an I/O error, a read-only file, a lock held too long)
+ * is full", as a write, a commit or its replay throws it), PostgreSQL's SQLSTATE `53100`
+ * (`disk_full`), or Node's `ENOSPC` from a store of your own. Anything else a write throws (an I/O error, a read-only file, a lock held too long)
  * is some other failure of the store.
  */
 export function isStoreFull(error: unknown): boolean {
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  return code === "SQLITE_FULL" || code === "ENOSPC";
+  return code === "SQLITE_FULL" || code === "53100" || code === "ENOSPC";
 }

@@ -15,7 +15,14 @@
  */
 import { check, checkFunction, MAX_TIMER_MS } from "../optionChecks.js";
 import { checkGroupCommitMs } from "./groupCommit.js";
+import type { AsyncStore } from "./asyncTypes.js";
 import type { Store, StoreOptions } from "./types.js";
+
+/** What the retention timer purges: a {@link Store}, or an {@link AsyncStore} whose purge resolves. */
+export interface Purgeable {
+  /** Deletes messages older than `before` (epoch ms); returns (or resolves to) how many. */
+  purgeOlderThan(before: number): number | Promise<number>;
+}
 
 /** Default maximum age of archived messages, in days (slidge's `MAM_MAX_DAYS`). */
 export const DEFAULT_RETENTION_DAYS = 7;
@@ -59,18 +66,20 @@ export interface RetentionOptions {
  * stop();
  * ```
  */
-export function startRetention(store: Pick<Store, "purgeOlderThan">, options: RetentionOptions = {}): () => void {
+export function startRetention(store: Purgeable, options: RetentionOptions = {}): () => void {
   const maxAgeDays = options.maxAgeDays ?? DEFAULT_RETENTION_DAYS;
   const intervalMs = options.intervalMs ?? DEFAULT_RETENTION_INTERVAL_MS;
   checkRetention("maxAgeDays", maxAgeDays, "intervalMs", intervalMs);
   if (maxAgeDays === Number.POSITIVE_INFINITY) return () => {};
   const now = options.now ?? Date.now;
   const timer = setInterval(() => {
+    const failed = (error: unknown) => options.onError?.(error);
     try {
       const deleted = store.purgeOlderThan(now() - maxAgeDays * DAY_MS);
-      options.onPurge?.(deleted);
+      if (typeof deleted === "number") options.onPurge?.(deleted);
+      else deleted.then((n) => options.onPurge?.(n), failed);
     } catch (error) {
-      options.onError?.(error);
+      failed(error);
     }
   }, intervalMs);
   timer.unref();
@@ -107,7 +116,7 @@ export function checkStoreOptions(options: StoreOptions): void {
  * @throws TypeError for a bad `retentionDays` or `retentionIntervalMs`.
  * @internal
  */
-export function retentionFromOptions(store: Pick<Store, "purgeOlderThan">, options: StoreOptions): () => void {
+export function retentionFromOptions(store: Purgeable, options: StoreOptions): () => void {
   return startRetention(store, { maxAgeDays: options.retentionDays, intervalMs: options.retentionIntervalMs, onError: storeErrorHandler(options) });
 }
 

@@ -1,13 +1,17 @@
 /**
- * Shared fixtures of the store tests: both implementations, a room, and the ten-message
- * history slidge's MAM tests use (2000-01-01T00:00Z … 09:00Z, one author per message).
+ * Shared fixtures of the store tests: the implementations (synchronous: memory and SQLite;
+ * asynchronous: those two through {@link fromSyncStore}, and PostgreSQL), a room, and the
+ * ten-message history slidge's MAM tests use (2000-01-01T00:00Z … 09:00Z, one author per message).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeEach } from "vitest";
+import { type AsyncStore, fromSyncStore } from "../../src/store/asyncTypes.js";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
+import { createPostgresStore } from "../../src/store/postgresStore.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
+import { type PostgresHandle, startPostgres } from "../../src/testbed/postgres.js";
 import type { ArchivedMessage, ArchiveInput, RoomKey, RoomRecord, Store } from "../../src/store/types.js";
 
 export const USER = "juliet@capulet.lit";
@@ -30,6 +34,54 @@ export const IMPLEMENTATIONS: Array<[name: string, open: () => Store]> = [
   ["memory", () => createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY })],
   ["sqlite", () => openSqliteStore(join(tempDir(), "store.db"), { retentionDays: Number.POSITIVE_INFINITY })],
 ];
+
+/** The test file's PostgreSQL, started by the first test that needs it; see {@link usePostgres}. */
+let server: Promise<PostgresHandle> | undefined;
+let schemas = 0;
+
+/**
+ * The connection string of this test file's PostgreSQL (one server per file, started on first
+ * use) and a fresh schema in it for one test; the server stops after the calling suite.
+ */
+export async function postgresSchema(): Promise<{ connectionString: string; schema: string }> {
+  server ??= startPostgres();
+  return { connectionString: (await server).connectionString, schema: `test_${++schemas}` };
+}
+
+/** Stops this test file's PostgreSQL after the calling suite, if it was started. */
+export function stopPostgresAfterAll(): void {
+  afterAll(async () => {
+    const started = server;
+    server = undefined;
+    await (await started)?.stop();
+  });
+}
+
+/** A PostgreSQL store in a fresh schema of this file's server, without a retention timer. */
+export async function openPostgresStore(): Promise<AsyncStore> {
+  return createPostgresStore({ ...(await postgresSchema()), maxConnections: 3, retentionDays: Number.POSITIVE_INFINITY });
+}
+
+/** The three implementations as {@link AsyncStore}s: the contract every store meets. */
+export const ASYNC_IMPLEMENTATIONS: Array<[name: string, open: () => Promise<AsyncStore>]> = [
+  ...IMPLEMENTATIONS.map(([name, open]): [string, () => Promise<AsyncStore>] => [name, async () => fromSyncStore(open())]),
+  ["postgres", openPostgresStore],
+];
+
+/** Like {@link useStore}, for an {@link AsyncStore}; stops the file's PostgreSQL after the suite. */
+export function useAsyncStore(open: () => Promise<AsyncStore>): () => AsyncStore {
+  let store: AsyncStore | undefined;
+  beforeEach(async () => {
+    store = await open();
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    removeTempDirs();
+  });
+  stopPostgresAfterAll();
+  return () => store!;
+}
 
 /** Opens a fresh store before each test and closes it after; read it through the getter. */
 export function useStore(open: () => Store): () => Store {
@@ -72,6 +124,12 @@ export function message(n: number, overrides: Partial<ArchiveInput> = {}): Archi
 export function fillHistory(store: Store, key: RoomKey = KEY): void {
   store.putRoom(room(key));
   for (let n = 0; n < 10; n++) store.archive(message(n, key));
+}
+
+/** {@link fillHistory} on an {@link AsyncStore}. */
+export async function fillAsync(store: AsyncStore, key: RoomKey = KEY): Promise<void> {
+  await store.putRoom(room(key));
+  for (let n = 0; n < 10; n++) await store.archive(message(n, key));
 }
 
 /** Stanza-ids of messages, for compact assertions. */

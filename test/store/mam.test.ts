@@ -6,11 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { StoreItemNotFound } from "../../src/store/errors.js";
 import { MAM_MAX_PAGE, type MamQuery } from "../../src/store/mam.js";
-import { fillHistory, historyMan, hour, IMPLEMENTATIONS, ids, KEY, message, room, USER, useStore } from "./helpers.js";
+import { fillAsync, historyMan, hour, ASYNC_IMPLEMENTATIONS, ids, KEY, message, room, USER, useAsyncStore } from "./helpers.js";
 
-function notFound(run: () => unknown): StoreItemNotFound {
+async function notFound(run: () => Promise<unknown>): Promise<StoreItemNotFound> {
   try {
-    run();
+    await run();
   } catch (error) {
     expect(error).toBeInstanceOf(StoreItemNotFound);
     return error as StoreItemNotFound;
@@ -18,142 +18,142 @@ function notFound(run: () => unknown): StoreItemNotFound {
   throw new Error("expected StoreItemNotFound");
 }
 
-describe.each(IMPLEMENTATIONS)("MAM on the %s store", (_name, open) => {
-  const store = useStore(open);
-  const query = (q: MamQuery) => {
-    fillHistory(store());
-    return store().queryArchive(KEY, q);
+describe.each(ASYNC_IMPLEMENTATIONS)("MAM on the %s store", (_name, open) => {
+  const store = useAsyncStore(open);
+  const query = async (q: MamQuery) => {
+    await fillAsync(store());
+    return (await store().queryArchive(KEY, q));
   };
 
-  it("returns the whole archive in order, complete, with first, last and count", () => {
-    const result = query({});
+  it("returns the whole archive in order, complete, with first, last and count", async () => {
+    const result = await query({});
     expect(ids(result.messages)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     expect(result).toMatchObject({ complete: true, first: "0", last: "9", count: 10 });
     expect(result.messages[3]).toMatchObject({ ...KEY, legacyId: "legacy-3", timestamp: hour(3), authorJid: historyMan(3), source: "backfill" });
   });
 
-  it("limits a page with max and counts every match of the filter", () => {
-    const result = query({ start: hour(3), max: 2 });
+  it("limits a page with max and counts every match of the filter", async () => {
+    const result = await query({ start: hour(3), max: 2 });
     expect(ids(result.messages)).toEqual(["3", "4"]);
     expect(result).toMatchObject({ complete: false, first: "3", last: "4", count: 7 });
   });
 
-  it("pages forward after an id, keeping the total count", () => {
-    const result = query({ after: "5", max: 2 });
+  it("pages forward after an id, keeping the total count", async () => {
+    const result = await query({ after: "5", max: 2 });
     expect(ids(result.messages)).toEqual(["6", "7"]);
     expect(result).toMatchObject({ complete: false, first: "6", last: "7", count: 10 });
   });
 
-  it("answers an empty complete page after the last id, without first and last", () => {
-    const result = query({ after: "9", max: 2 });
+  it("answers an empty complete page after the last id, without first and last", async () => {
+    const result = await query({ after: "9", max: 2 });
     expect(result).toEqual({ messages: [], complete: true, count: 10 });
   });
 
-  it("rejects an unknown after id with item-not-found", () => {
-    const error = notFound(() => query({ after: "12", max: 2 }));
+  it("rejects an unknown after id with item-not-found", async () => {
+    const error = await notFound(() => query({ after: "12", max: 2 }));
     expect(error).toMatchObject({ condition: "item-not-found", id: "12", text: "Message 12 not found" });
   });
 
-  it("rejects an unknown before id, after-id or before-id", () => {
-    fillHistory(store());
-    expect(notFound(() => store().queryArchive(KEY, { before: "x" })).id).toBe("x");
-    expect(notFound(() => store().queryArchive(KEY, { afterId: "y" })).id).toBe("y");
-    expect(notFound(() => store().queryArchive(KEY, { beforeId: "z" })).id).toBe("z");
+  it("rejects an unknown before id, after-id or before-id", async () => {
+    await fillAsync(store());
+    expect((await notFound(() => store().queryArchive(KEY, { before: "x" }))).id).toBe("x");
+    expect((await notFound(() => store().queryArchive(KEY, { afterId: "y" }))).id).toBe("y");
+    expect((await notFound(() => store().queryArchive(KEY, { beforeId: "z" }))).id).toBe("z");
   });
 
-  it("returns the last page for an empty before, oldest first, incomplete while older ones remain", () => {
-    const result = query({ before: "", max: 3 });
+  it("returns the last page for an empty before, oldest first, incomplete while older ones remain", async () => {
+    const result = await query({ before: "", max: 3 });
     expect(ids(result.messages)).toEqual(["7", "8", "9"]);
     expect(result).toMatchObject({ complete: false, first: "7", last: "9", count: 10 });
-    expect(store().queryArchive(KEY, { before: "", max: 10 })).toMatchObject({ complete: true, count: 10 });
+    expect(await store().queryArchive(KEY, { before: "", max: 10 })).toMatchObject({ complete: true, count: 10 });
   });
 
-  it("pages backward before an id until the start of the archive", () => {
-    const page = query({ before: "7", max: 3 });
+  it("pages backward before an id until the start of the archive", async () => {
+    const page = await query({ before: "7", max: 3 });
     expect(ids(page.messages)).toEqual(["4", "5", "6"]);
     expect(page).toMatchObject({ complete: false, count: 10 });
-    const start = store().queryArchive(KEY, { before: "2", max: 3 });
+    const start = await store().queryArchive(KEY, { before: "2", max: 3 });
     expect(ids(start.messages)).toEqual(["0", "1"]);
     expect(start).toMatchObject({ complete: true, first: "0", last: "1", count: 10 });
   });
 
-  it("flips a page without changing which messages are in it", () => {
-    const result = query({ after: "5", max: 3, flipPage: true });
+  it("flips a page without changing which messages are in it", async () => {
+    const result = await query({ after: "5", max: 3, flipPage: true });
     expect(ids(result.messages)).toEqual(["8", "7", "6"]);
     expect(result).toMatchObject({ complete: false, first: "6", last: "8", count: 10 });
-    const last = store().queryArchive(KEY, { before: "", max: 3, flipPage: true });
+    const last = await store().queryArchive(KEY, { before: "", max: 3, flipPage: true });
     expect(ids(last.messages)).toEqual(["9", "8", "7"]);
   });
 
-  it("flips the whole archive when there is no max", () => {
-    const result = query({ flipPage: true });
+  it("flips the whole archive when there is no max", async () => {
+    const result = await query({ flipPage: true });
     expect(ids(result.messages)).toEqual(["9", "8", "7", "6", "5", "4", "3", "2", "1", "0"]);
     expect(result).toMatchObject({ complete: true, first: "0", last: "9", count: 10 });
   });
 
-  it("filters by the exact occupant JID of the author", () => {
-    fillHistory(store());
+  it("filters by the exact occupant JID of the author", async () => {
+    await fillAsync(store());
     for (let n = 0; n < 10; n++) {
-      const result = store().queryArchive(KEY, { with: historyMan(n) });
+      const result = await store().queryArchive(KEY, { with: historyMan(n) });
       expect(ids(result.messages)).toEqual([String(n)]);
       expect(result.count).toBe(1);
     }
-    expect(store().queryArchive(KEY, { with: `${KEY.room}/history-man` }).count).toBe(0);
-    expect(store().queryArchive(KEY, { with: KEY.room }).count).toBe(0);
+    expect((await store().queryArchive(KEY, { with: `${KEY.room}/history-man` })).count).toBe(0);
+    expect((await store().queryArchive(KEY, { with: KEY.room })).count).toBe(0);
   });
 
-  it("fetches specific ids, and rejects the query when one is not archived", () => {
-    const result = query({ ids: ["4", "2"] });
+  it("fetches specific ids, and rejects the query when one is not archived", async () => {
+    const result = await query({ ids: ["4", "2"] });
     expect(ids(result.messages)).toEqual(["2", "4"]);
     expect(result).toMatchObject({ complete: true, count: 2 });
-    const error = notFound(() => store().queryArchive(KEY, { ids: ["2", "14"] }));
+    const error = await notFound(() => store().queryArchive(KEY, { ids: ["2", "14"] }));
     expect(error.id).toBe("14");
-    expect(store().queryArchive(KEY, { ids: [] }).count).toBe(10);
+    expect((await store().queryArchive(KEY, { ids: [] })).count).toBe(10);
   });
 
-  it("treats start and end as inclusive bounds", () => {
-    const result = query({ start: hour(3), end: hour(5) });
+  it("treats start and end as inclusive bounds", async () => {
+    const result = await query({ start: hour(3), end: hour(5) });
     expect(ids(result.messages)).toEqual(["3", "4", "5"]);
     expect(result).toMatchObject({ complete: true, count: 3 });
-    expect(store().queryArchive(KEY, { start: hour(9) + 1 }).count).toBe(0);
+    expect((await store().queryArchive(KEY, { start: hour(9) + 1 })).count).toBe(0);
   });
 
-  it("treats after-id and before-id as strict bounds that the count respects", () => {
-    const result = query({ afterId: "2", beforeId: "6" });
+  it("treats after-id and before-id as strict bounds that the count respects", async () => {
+    const result = await query({ afterId: "2", beforeId: "6" });
     expect(ids(result.messages)).toEqual(["3", "4", "5"]);
     expect(result.count).toBe(3);
-    const paged = store().queryArchive(KEY, { afterId: "2", after: "3", max: 1 });
+    const paged = await store().queryArchive(KEY, { afterId: "2", after: "3", max: 1 });
     expect(ids(paged.messages)).toEqual(["4"]);
     expect(paged).toMatchObject({ complete: false, count: 7 });
   });
 
-  it("combines filters with paging", () => {
-    const result = query({ start: hour(2), end: hour(8), with: historyMan(5), before: "" });
+  it("combines filters with paging", async () => {
+    const result = await query({ start: hour(2), end: hour(8), with: historyMan(5), before: "" });
     expect(ids(result.messages)).toEqual(["5"]);
-    expect(store().queryArchive(KEY, { start: hour(2), end: hour(8), before: "6", max: 2 })).toMatchObject({ count: 7, first: "4", last: "5" });
+    expect(await store().queryArchive(KEY, { start: hour(2), end: hour(8), before: "6", max: 2 })).toMatchObject({ count: 7, first: "4", last: "5" });
   });
 
-  it("only counts when max is 0", () => {
-    expect(query({ max: 0 })).toEqual({ messages: [], complete: false, count: 10 });
+  it("only counts when max is 0", async () => {
+    expect(await query({ max: 0 })).toEqual({ messages: [], complete: false, count: 10 });
   });
 
-  it("caps pages at MAM_MAX_PAGE, with or without max", () => {
-    store().putRoom(room());
+  it("caps pages at MAM_MAX_PAGE, with or without max", async () => {
+    await store().putRoom(room());
     const total = MAM_MAX_PAGE + 20;
-    for (let n = 0; n < total; n++) store().archive(message(n, { timestamp: hour(0) + n }));
+    for (let n = 0; n < total; n++) await store().archive(message(n, { timestamp: hour(0) + n }));
     for (const q of [{}, { max: MAM_MAX_PAGE * 4 }]) {
-      const result = store().queryArchive(KEY, q);
+      const result = await store().queryArchive(KEY, q);
       expect(result.messages).toHaveLength(MAM_MAX_PAGE);
       expect(result).toMatchObject({ complete: false, count: total, last: String(MAM_MAX_PAGE - 1) });
     }
   });
 
-  it("pages through the whole archive with after, each message once", () => {
-    fillHistory(store());
+  it("pages through the whole archive with after, each message once", async () => {
+    await fillAsync(store());
     const seen: string[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = store().queryArchive(KEY, { max: 3, after });
+      const page = await store().queryArchive(KEY, { max: 3, after });
       seen.push(...ids(page.messages));
       if (page.complete) break;
       after = page.last;
@@ -161,31 +161,31 @@ describe.each(IMPLEMENTATIONS)("MAM on the %s store", (_name, open) => {
     expect(seen).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
   });
 
-  it("orders equal timestamps by arrival and older backfill before newer live messages", () => {
-    store().putRoom(room());
-    for (const id of ["a", "b", "c"]) store().archive(message(5, { stanzaId: id, legacyId: undefined, source: "live" }));
-    store().archive(message(1, { stanzaId: "old" }));
-    expect(ids(store().queryArchive(KEY).messages)).toEqual(["old", "a", "b", "c"]);
-    expect(ids(store().queryArchive(KEY, { after: "a" }).messages)).toEqual(["b", "c"]);
-    expect(ids(store().queryArchive(KEY, { beforeId: "c" }).messages)).toEqual(["old", "a", "b"]);
+  it("orders equal timestamps by arrival and older backfill before newer live messages", async () => {
+    await store().putRoom(room());
+    for (const id of ["a", "b", "c"]) await store().archive(message(5, { stanzaId: id, legacyId: undefined, source: "live" }));
+    await store().archive(message(1, { stanzaId: "old" }));
+    expect(ids((await store().queryArchive(KEY)).messages)).toEqual(["old", "a", "b", "c"]);
+    expect(ids((await store().queryArchive(KEY, { after: "a" })).messages)).toEqual(["b", "c"]);
+    expect(ids((await store().queryArchive(KEY, { beforeId: "c" })).messages)).toEqual(["old", "a", "b"]);
   });
 
-  it("rejects a max that is not a non-negative integer", () => {
-    fillHistory(store());
-    for (const max of [-1, 1.5, Number.NaN]) expect(() => store().queryArchive(KEY, { max })).toThrow(TypeError);
+  it("rejects a max that is not a non-negative integer", async () => {
+    await fillAsync(store());
+    for (const max of [-1, 1.5, Number.NaN]) await expect(store().queryArchive(KEY, { max })).rejects.toThrow(TypeError);
   });
 
-  it("answers a room that was never stored with an empty archive", () => {
+  it("answers a room that was never stored with an empty archive", async () => {
     const other = { user: USER, room: "nowhere@gw.example" };
-    expect(store().queryArchive(other, { before: "" })).toEqual({ messages: [], complete: true, count: 0 });
-    expect(notFound(() => store().queryArchive(other, { after: "1" })).id).toBe("1");
-    expect(store().archiveMetadata(other)).toEqual({});
+    expect(await store().queryArchive(other, { before: "" })).toEqual({ messages: [], complete: true, count: 0 });
+    expect((await notFound(() => store().queryArchive(other, { after: "1" }))).id).toBe("1");
+    expect(await store().archiveMetadata(other)).toEqual({});
   });
 
-  it("gives the first and last message as metadata, and nothing for an empty archive", () => {
-    store().putRoom(room());
-    expect(store().archiveMetadata(KEY)).toEqual({});
-    fillHistory(store());
-    expect(store().archiveMetadata(KEY)).toEqual({ start: { id: "0", timestamp: hour(0) }, end: { id: "9", timestamp: hour(9) } });
+  it("gives the first and last message as metadata, and nothing for an empty archive", async () => {
+    await store().putRoom(room());
+    expect(await store().archiveMetadata(KEY)).toEqual({});
+    await fillAsync(store());
+    expect(await store().archiveMetadata(KEY)).toEqual({ start: { id: "0", timestamp: hour(0) }, end: { id: "9", timestamp: hour(9) } });
   });
 });

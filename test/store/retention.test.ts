@@ -55,6 +55,18 @@ describe("archive retention", () => {
     stop();
   });
 
+  it("purges an asynchronous store too, reporting what its purge resolves to or rejects with", async () => {
+    const purged: number[] = [];
+    const errors: unknown[] = [];
+    let calls = 0;
+    const purgeOlderThan = vi.fn(async () => (++calls === 1 ? 4 : Promise.reject(new Error("connection lost"))));
+    const stop = startRetention({ purgeOlderThan }, { intervalMs: 10, onPurge: (n) => purged.push(n), onError: (e) => errors.push(e) });
+    await vi.advanceTimersByTimeAsync(20);
+    stop();
+    expect(purged).toEqual([4]);
+    expect(errors).toEqual([new Error("connection lost")]);
+  });
+
   it("never purges when the maximum age is infinite", () => {
     const purgeOlderThan = vi.fn(() => 0);
     startRetention({ purgeOlderThan }, { maxAgeDays: Number.POSITIVE_INFINITY, intervalMs: 10 })();

@@ -1,0 +1,46 @@
+/**
+ * The options of {@link createPostgresStore} and their up-front checks.
+ * @module
+ */
+import type pg from "pg";
+import { check, checkIntegerRange } from "../optionChecks.js";
+import type { StoreOptions } from "./storeOptions.js";
+
+/** Options of {@link createPostgresStore}: where the database is, and the {@link StoreOptions}. */
+export interface PostgresStoreOptions extends StoreOptions {
+  /** `postgresql://user:password@host:port/database`; give this or {@link pool}. */
+  connectionString?: string;
+  /** A pool of yours (at least 2 connections; the store leaves it open); give this or {@link connectionString}. */
+  pool?: pg.Pool;
+  /**
+   * Most connections of the pool the store makes from `connectionString` (2 to 1000): one is
+   * the writer, the others serve reads.
+   * @defaultValue 10
+   */
+  maxConnections?: number;
+  /**
+   * With `connectionString`: keep the tables in this schema (created if missing) instead of
+   * `public`, e.g. one schema per gateway sharing a database. A plain lower-case identifier.
+   */
+  schema?: string;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Checks the connection options; throws a `TypeError` naming the first bad one.
+ * @internal
+ */
+export function checkPostgresOptions(options: PostgresStoreOptions): void {
+  check(typeof options === "object" && options !== null, "createPostgresStore", "given an options object", options);
+  const { connectionString, pool, schema } = options;
+  check((connectionString === undefined) !== (pool === undefined), "connectionString", "given, or else pool (exactly one of them)", connectionString);
+  if (connectionString !== undefined) check(typeof connectionString === "string" && connectionString !== "", "connectionString", "a non-empty string", connectionString);
+  if (pool !== undefined) check(typeof pool === "object" && pool !== null && typeof pool.connect === "function", "pool", "a pg.Pool", pool);
+  checkIntegerRange("maxConnections", options.maxConnections, 2, 1_000, "connections");
+  check(pool === undefined || options.maxConnections === undefined, "maxConnections", "left out with pool (size your pool yourself)", options.maxConnections);
+  if (schema !== undefined) {
+    check(typeof schema === "string" && IDENTIFIER.test(schema), "schema", "a lower-case identifier ([a-z_][a-z0-9_]*)", schema);
+    check(pool === undefined, "schema", "left out with pool (set search_path on your pool)", schema);
+  }
+}
