@@ -60,7 +60,7 @@ async function startEchoComponent(prosody: Parameters<typeof startComponent>[0])
 }
 
 /** Sends `n` messages to `room`, keeping {@link WINDOW} in flight; returns echoes/s and errors. */
-async function round(xmpp: Client, room: string, n: number, tag: string): Promise<{ rate: number; errors: number }> {
+async function round(xmpp: Client, room: string, n: number, tag: string): Promise<{ rate: number; errors: number; cpu: number }> {
   let sent = 0;
   let settled = 0;
   let errors = 0;
@@ -81,10 +81,12 @@ async function round(xmpp: Client, room: string, n: number, tag: string): Promis
   };
   xmpp.on("stanza", onStanza as never);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   while (sent < Math.min(WINDOW, n)) send();
   await within(finished, 120_000, `${n} echoes from ${room}`);
   xmpp.removeListener("stanza", onStanza as never);
-  return { rate: n / ((performance.now() - t0) / 1000), errors };
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: n / ((performance.now() - t0) / 1000), errors, cpu: (cpu.user + cpu.system) / n };
 }
 
 /** Messages one client pipelines in the burst row: all sent at once. */
@@ -138,11 +140,18 @@ export async function roundtripBench(): Promise<Row[]> {
       const ours: number[] = [];
       const bare: number[] = [];
       const mem: number[] = [];
+      // CPU time of this process (client, gateway, bare component) per message: less swayed than
+      // msg/s by what else the machine runs.
+      const cpuOurs: number[] = [];
+      const cpuBare: number[] = [];
       let errors = 0;
       for (let r = 0; r < ROUNDS; r++) {
-        bare.push((await round(alice, "echo@echo.localhost", MESSAGES, `b${r}`)).rate);
+        const baseline = await round(alice, "echo@echo.localhost", MESSAGES, `b${r}`);
+        bare.push(baseline.rate);
+        cpuBare.push(baseline.cpu);
         const result = await round(alice, room, MESSAGES, `o${r}`);
         ours.push(result.rate);
+        cpuOurs.push(result.cpu);
         errors += result.errors;
         const inMemory = await round(alice, "echo@mem.localhost", MESSAGES, `m${r}`);
         mem.push(inMemory.rate);
@@ -162,6 +171,14 @@ export async function roundtripBench(): Promise<Row[]> {
           "msg/s",
           bare,
           `target ratio ≥ 0.8; default options; ${MESSAGES} messages a round; baseline: bare echo component${errorNote}`,
+        ),
+        row(
+          "roundtrip",
+          "the same: CPU time of the benchmark process per message (client + gateway | client + bare component)",
+          cpuOurs,
+          "µs",
+          cpuBare,
+          "lower is better; the ratio is the inverse of a throughput ratio on an otherwise idle core",
         ),
         row(
           "roundtrip",

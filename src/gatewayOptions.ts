@@ -18,11 +18,11 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 
 /**
  * Default of {@link GatewayOptions.mailboxSize}: a client that pipelines 1,000 messages to one
- * room (a paste, a bot, a reconnect flush) has every one accepted, with room to spare for the
- * user's other resources. A message waiting costs about 1.5 KiB of heap (mailbox bench), so a
- * full mailbox holds about 3 MiB per room.
+ * room (a paste, a bot, a reconnect flush) has every one accepted, since at most all but the one
+ * running wait. A waiting groupchat message holds about 2.7 KiB of heap, its parsed stanza mostly
+ * (mailbox bench), so a full mailbox holds about 2.7 MiB per room.
  */
-export const DEFAULT_MAILBOX_SIZE = 2_000;
+export const DEFAULT_MAILBOX_SIZE = 1_000;
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -39,7 +39,7 @@ export interface GatewayOptions {
   /**
    * Most requests waiting in one room's mailbox; beyond it: `resource-constraint`. Each waiting
    * request holds its stanza (see {@link DEFAULT_MAILBOX_SIZE} for the memory a full one takes).
-   * @defaultValue 2000
+   * @defaultValue 1000
    */
   mailboxSize?: number;
   /** Timeout of each legacy callback, in ms; then `remote-server-timeout`. @defaultValue 30000 */
