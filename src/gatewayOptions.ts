@@ -20,7 +20,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
  * Default of {@link GatewayOptions.mailboxSize}: a client that pipelines 1,000 messages to one
  * room (a paste, a bot, a reconnect flush) has every one accepted, since at most all but the one
  * running wait. A waiting groupchat message holds about 2.7 KiB of heap, its parsed stanza mostly
- * (mailbox bench), so a full mailbox holds about 2.7 MiB per room.
+ * (mailbox bench), so a full mailbox holds about 2.65 MiB per room.
  */
 export const DEFAULT_MAILBOX_SIZE = 1_000;
 
