@@ -8,7 +8,11 @@ import { AvatarCache } from "../src/actors/avatars.js";
 import { LegacyRoom } from "../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../src/legacy/LegacySession.js";
 import { xml } from "@xmpp/component";
+import { textMessage } from "../src/actors/requests.js";
+import { DEFAULT_MAILBOX_SIZE } from "../src/gatewayOptions.js";
+import { parseElement } from "../src/protocol/parseXml.js";
 import { type Row, median, quantile, row } from "./stats.js";
+import { gc } from "./xmpp.js";
 
 /** The baseline: the smallest XState actor that queues requests and runs a no-op promise for each. */
 function bareActor(onSettled: (id: number) => void) {
@@ -104,8 +108,47 @@ async function sequential(n: number, make: (done: () => void) => Promise<() => v
   return latencies;
 }
 
-/** Requests kept queued: the default mailbox size. */
+/** Requests kept queued. */
 const WINDOW = 100;
+
+/** A groupchat message as Conversations sends it: body, origin-id, receipt request, markable, chat state. */
+const CLIENT_MESSAGE =
+  '<message xmlns="jabber:component:accept" from="bench@example.org/Conversations.a1b2" to="bench@muc.example.org" type="groupchat" id="4f2c9f0e-3b8d-4a51-9a0e-0d4f3c2b1a99">' +
+  "<body>On my way, see you at the station in ten minutes</body>" +
+  '<origin-id xmlns="urn:xmpp:sid:0" id="4f2c9f0e-3b8d-4a51-9a0e-0d4f3c2b1a99"/>' +
+  '<request xmlns="urn:xmpp:receipts"/><markable xmlns="urn:xmpp:chat-markers:0"/>' +
+  '<active xmlns="http://jabber.org/protocol/chatstates"/></message>';
+
+/**
+ * Heap per groupchat message waiting in a room's mailbox (stanza, pending entry, queued request),
+ * measured with the default mailbox full behind an `onText` that does not return.
+ */
+async function heapPerQueuedMessage(): Promise<number> {
+  class Blocked extends LegacyRoom {
+    override onText(): Promise<string> {
+      return new Promise(() => {});
+    }
+  }
+  const room = new Blocked(new Session("bench@example.org"), "bench");
+  room.jid = "bench@muc.example.org";
+  const actor = new RoomActor({ room, outbox: { send() {}, sendAll() {} }, mailboxSize: DEFAULT_MAILBOX_SIZE, callbackTimeoutMs: 600_000, avatars: new AvatarCache() });
+  await new Promise((r) => setTimeout(r, 10));
+  const first = parseElement(CLIENT_MESSAGE);
+  actor.request(first, "message", textMessage(first, actor.archive));
+  await new Promise((r) => setTimeout(r, 10));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < DEFAULT_MAILBOX_SIZE; i++) {
+    const stanza = parseElement(CLIENT_MESSAGE.replaceAll("4f2c9f0e", `${i}`.padStart(8, "0")));
+    actor.request(stanza, "message", textMessage(stanza, actor.archive));
+  }
+  await new Promise((r) => setTimeout(r, 10));
+  gc();
+  const perMessage = (process.memoryUsage().heapUsed - before) / DEFAULT_MAILBOX_SIZE;
+  if (actor.snapshot.context.mailbox.length !== DEFAULT_MAILBOX_SIZE) throw new Error("bench: the mailbox refused messages below its bound");
+  await actor.shutdown(0);
+  return perMessage;
+}
 
 /** Runs the mailbox benchmark. */
 export async function mailboxBench(): Promise<Row[]> {
@@ -126,10 +169,21 @@ export async function mailboxBench(): Promise<Row[]> {
   const lat = { bare: await sequential(5000, bare), ours: await sequential(5000, ours) };
   const p50 = median(lat.ours) - median(lat.bare);
   const p99 = quantile(lat.ours, 0.99) - quantile(lat.bare, 0.99);
+  const heaps: number[] = [];
+  for (let i = 0; i < 5; i++) heaps.push(await heapPerQueuedMessage());
+  const perMessage = median(heaps);
   return [
     row("mailbox", `requests/s (${n} requests, ${WINDOW} queued, median of ${rates.ours.length})`, rates.ours, "req/s", rates.bare, "target ≥ 20,000/s"),
     row("mailbox", "latency p50, one at a time", median(lat.ours), "µs", median(lat.bare)),
     row("mailbox", "latency p99, one at a time", quantile(lat.ours, 0.99), "µs", quantile(lat.bare, 0.99)),
     row("mailbox", "added latency p50 / p99", p50, "µs", undefined, `p99 +${p99.toFixed(1)} µs over the bare actor`),
+    row(
+      "mailbox",
+      `heap per groupchat message waiting in the mailbox (median of ${heaps.length})`,
+      heaps,
+      "B",
+      undefined,
+      `a Conversations message (body, origin-id, receipt request, markable, chat state); at the default bound (${DEFAULT_MAILBOX_SIZE}): ${((perMessage * DEFAULT_MAILBOX_SIZE) / 2 ** 20).toFixed(2)} MiB per room`,
+    ),
   ];
 }

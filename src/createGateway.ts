@@ -4,7 +4,7 @@
  */
 import type { Element } from "@xmpp/component";
 import type { InspectionEvent } from "xstate";
-import { DEFAULT_SHUTDOWN_GRACE_MS, type GatewayOptions, checkGatewayOptions } from "./gatewayOptions.js";
+import { DEFAULT_MAILBOX_SIZE, DEFAULT_SHUTDOWN_GRACE_MS, type GatewayOptions, checkGatewayOptions } from "./gatewayOptions.js";
 import { RoomRegistry } from "./actors/registry.js";
 import { checkRoomMachine } from "./machines/roomExtension.js";
 import { roomMachine } from "./machines/roomMachine.js";
@@ -119,7 +119,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     outbox: connection.outbox,
     services,
     store,
-    mailboxSize: options.mailboxSize ?? 100,
+    mailboxSize: options.mailboxSize ?? DEFAULT_MAILBOX_SIZE,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 30_000,
     maxRooms: options.maxRooms ?? 100_000,
     idleMs: options.idleMs,

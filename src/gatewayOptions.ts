@@ -16,6 +16,14 @@ import type { DropReason } from "./transport/outbox.js";
 /** Default of {@link GatewayOptions.shutdownGraceMs}. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 
+/**
+ * Default of {@link GatewayOptions.mailboxSize}: a client that pipelines 1,000 messages to one
+ * room (a paste, a bot, a reconnect flush) has every one accepted, since at most all but the one
+ * running wait. A waiting groupchat message holds about 2.7 KiB of heap, its parsed stanza mostly
+ * (mailbox bench), so a full mailbox holds about 2.65 MiB per room.
+ */
+export const DEFAULT_MAILBOX_SIZE = 1_000;
+
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
   /** The component domain, e.g. `muc.example.org`. */
@@ -28,7 +36,11 @@ export interface GatewayOptions {
   plugin: GatewayPlugin;
   /** Name in disco#info. @defaultValue the plugin's name, else `"mucstate gateway"` */
   name?: string;
-  /** Most requests waiting in one room's mailbox; beyond it: `resource-constraint`. @defaultValue 100 */
+  /**
+   * Most requests waiting in one room's mailbox; beyond it: `resource-constraint`. Each waiting
+   * request holds its stanza (see {@link DEFAULT_MAILBOX_SIZE} for the memory a full one takes).
+   * @defaultValue 1000
+   */
   mailboxSize?: number;
   /** Timeout of each legacy callback, in ms; then `remote-server-timeout`. @defaultValue 30000 */
   callbackTimeoutMs?: number;

@@ -221,9 +221,10 @@ export class RoomActor implements LiveRoom {
     if (lifecycle?.listening("request.queued") || lifecycle?.listening("request.settled")) {
       const { mailbox } = this.#actor.getSnapshot().context;
       this.#pending.set(id, { type: "request", stanza, run, kind, queuedAt: performance.now() });
-      lifecycle.emit("request.queued", { room: this, id, kind, depth: mailbox.length + 1 });
+      lifecycle.emit("request.queued", { room: this, id, kind, depth: mailbox.length + this.#plugin.unsentRequests + 1 });
     } else this.#pending.set(id, { type: "request", stanza, run, kind });
-    this.#send({ type: "request", id, kind });
+    this.#touched = true;
+    this.#plugin.request({ id, kind });
   }
 
   /** Runs a request's handler for the machine's runner; its plan is sent when the machine settles it. */

@@ -106,6 +106,8 @@ export type RoomEvent =
   | { type: "leave"; resource: string }
   | { type: "read"; id: string; needs: ReadNeeds }
   | { type: "request"; id: string; kind: RequestKind }
+  /** Requests that came after the first one of a synchronous run, in arrival order (see the room actor's plugin adapter). */
+  | { type: "requests"; requests: QueuedRequest[] }
   | { type: "resource.gone"; resource: string; kicked?: boolean }
   | { type: "remove"; kick: boolean; reason?: string }
   /** The gateway stops: what waits is refused, the request in flight gets `graceMs` to finish. */

@@ -96,6 +96,7 @@ export const roomMachine = roomSetup.createMachine({
         "resource.gone": { actions: { type: "removeResource", params: { notify: false } } },
         read: [{ guard: "readAnswerable", actions: "answerRead" }, { actions: "queueRead" }],
         request: [{ guard: "mailboxFull", actions: "refuseRequest" }, { actions: "enqueueRequest" }],
+        requests: { actions: "enqueueRequests" },
         plugin: { actions: "decideTraffic" },
         // The plugin took the user out of the room (slidge's bookmarks.remove).
         remove: { target: "#room.removed", actions: "announceRemoval" },

@@ -20,7 +20,7 @@ import {
 } from "xstate";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { ABANDONED, FULL, GONE, REMOVED, SHUTTING_DOWN, TIMEOUT, errorOf } from "./roomErrors.js";
-import type { Audience, QueuedRequest, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
+import type { Audience, QueuedRequest, RequestKind, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
 
 const missing = (name: string) => new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
 const notProvided = (name: string) =>
@@ -116,9 +116,7 @@ export const roomSetup = setup({
     joinsReady: ({ context }) => context.joins.some((j) => !j.history),
     nobodyJoined: ({ context }) => context.resources.length === 0,
     noJoinStreaming: ({ context }) => context.streaming.length === 0,
-    // The plugin's onUserJoined/onUserLeft hooks get as many places again: a hook refused at a
-    // full mailbox would leave the legacy side joined (an IRC channel never parted).
-    mailboxFull: ({ context, event }) => context.mailbox.length >= context.mailboxSize * (isUserHook(event) ? 2 : 1),
+    mailboxFull: ({ context, event }) => event.type === "request" && context.mailbox.length >= placesFor(context, event.kind),
     requestsWaiting: ({ context }) => context.mailbox.length > 0,
     // How a request ended.
     requestDestroyedRoom: ({ event }) => event.type === "request.done" && event.destroyed,
@@ -225,6 +223,16 @@ export const roomSetup = setup({
       assertEvent(event, "request");
       return { mailbox: [...context.mailbox, { id: event.id, kind: event.kind }] };
     }),
+    /** A batch of requests in one assign; each beyond the bound is refused, as `refuseRequest` would. */
+    enqueueRequests: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "requests");
+      const mailbox = [...context.mailbox];
+      for (const request of event.requests) {
+        if (mailbox.length >= placesFor(context, request.kind)) enqueue.emit({ type: "request.settled", id: request.id, ok: false, error: FULL });
+        else mailbox.push(request);
+      }
+      enqueue.assign({ mailbox });
+    }),
     refuseRequest: emit(({ event }) => {
       assertEvent(event, "request");
       return { type: "request.settled" as const, id: event.id, ok: false as const, error: FULL };
@@ -285,7 +293,7 @@ export const roomSetup = setup({
   },
 });
 
-/** A request the runtime queues for the plugin's own hooks, not for a stanza of the user. */
-function isUserHook(event: RoomEvent): boolean {
-  return event.type === "request" && (event.kind === "userJoined" || event.kind === "userLeft");
+/** Places in the mailbox for a request of `kind`; the plugin's onUserJoined/onUserLeft hooks get as many again (refused, one would leave an IRC channel never parted). */
+function placesFor(context: RoomContext, kind: RequestKind): number {
+  return kind === "userJoined" || kind === "userLeft" ? context.mailboxSize * 2 : context.mailboxSize;
 }

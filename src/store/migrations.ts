@@ -6,15 +6,16 @@
  * missing ones in order, each in its own transaction together with its version bump, so a crash
  * mid-migration leaves the previous version intact. Never edit a released migration: append one.
  *
- * Schema (version 5):
+ * Schema (version 6):
  * - `meta(key, value)`: `run`, the number of times the store was opened (see
  *   {@link Store.markAllBackfill});
  * - `rooms`: one row per (user, room), the {@link RoomRecord} columns, `archive_count`;
  * - `participants`: per room, keyed by resource, `position` keeps the order they were put in;
  * - `archive`: `seq` (AUTOINCREMENT, so never reused), `live_run` (the run in which the message
  *   was archived live, NULL for backfill), and the message columns. Indexes: (room, stanza_id)
- *   and (room, legacy_id) unique, (room, timestamp, seq) for ordering and time ranges,
- *   (room, author_jid, timestamp, seq) for the MAM `with` filter;
+ *   unique, (room, legacy_id) unique where the legacy id is not the stanza-id (version 6),
+ *   (room, timestamp, seq) for ordering and time ranges, (room, author_jid, timestamp, seq) for
+ *   the MAM `with` filter;
  * - `avatars(hash, mime, data)`: avatar bytes by SHA-1, the hash `rooms.avatar_hash` names.
  *
  * @module
@@ -137,8 +138,28 @@ CREATE TABLE avatars (
 );
 `;
 
+/**
+ * Version 6: the legacy-id index holds only the rows whose legacy id differs from their
+ * stanza-id. A message the plugin gave a legacy id is archived under it as its stanza-id, so
+ * the old index repeated the stanza-id index: a second random B-tree insert per echo (with
+ * random legacy ids: 72 vs 18 µs an insert in batches of 40, 60,000 rows). The store checks
+ * the rows it no longer covers itself (`SqliteArchive.upsert`). The new index is a subset of
+ * the old one, so it is built from existing rows without a conflict.
+ */
+const V6_LEGACY_ID_APART = `
+DROP INDEX archive_legacy_id;
+CREATE UNIQUE INDEX archive_legacy_id ON archive (room_id, legacy_id) WHERE legacy_id IS NOT NULL AND legacy_id <> stanza_id;
+`;
+
 /** The migrations, in order; migration `i` brings the schema from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_ARCHIVE_COUNT, V3_PARTICIPANT_POSITION, V4_PARTICIPANTS_BY_RESOURCE, V5_AVATARS];
+export const MIGRATIONS: readonly string[] = [
+  V1_SCHEMA,
+  V2_ARCHIVE_COUNT,
+  V3_PARTICIPANT_POSITION,
+  V4_PARTICIPANTS_BY_RESOURCE,
+  V5_AVATARS,
+  V6_LEGACY_ID_APART,
+];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

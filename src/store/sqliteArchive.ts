@@ -3,7 +3,9 @@
  *
  * @remarks
  * Every query is an index range: (room, timestamp, seq) for order and time bounds, (room,
- * author, timestamp, seq) for `with`, (room, stanza_id) for ids. `count` of an unfiltered query
+ * author, timestamp, seq) for `with`, (room, stanza_id) for ids; a legacy id is found by the
+ * stanza-id index when it is the row's stanza-id, else by the legacy-id index, which holds only
+ * those rows (schema version 6). `count` of an unfiltered query
  * reads the room's `archive_count` (kept by triggers); a filtered one runs `COUNT(*)` with the
  * filter's WHERE, which covers only the filtered index range. Query statements are built from
  * the set of fields present and cached per shape.
@@ -38,7 +40,8 @@ export class SqliteArchive {
   readonly #db: Database.Database;
   readonly #shapes = new Map<string, Statement>();
   readonly #byStanzaId: Statement;
-  readonly #byLegacyId: Statement;
+  readonly #byLegacyIdApart: Statement;
+  readonly #byOwnLegacyId: Statement;
   readonly #insert: Statement;
   readonly #insertNew: Statement;
   readonly #update: Statement;
@@ -57,7 +60,9 @@ export class SqliteArchive {
     this.#db = db;
     const prepare = (sql: string) => db.prepare(sql) as Statement;
     this.#byStanzaId = prepare(`SELECT ${COLUMNS} FROM archive WHERE room_id = ? AND stanza_id = ?`);
-    this.#byLegacyId = prepare(`SELECT ${COLUMNS} FROM archive WHERE room_id = ? AND legacy_id = ?`);
+    // The two halves of a legacy-id look-up, each an index point read (see the module comment).
+    this.#byLegacyIdApart = prepare(`SELECT ${COLUMNS} FROM archive WHERE room_id = ? AND legacy_id = ? AND legacy_id <> stanza_id`);
+    this.#byOwnLegacyId = prepare(`SELECT ${COLUMNS} FROM archive WHERE room_id = ? AND stanza_id = ? AND legacy_id = stanza_id`);
     this.#insert = prepare(
       "INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, live_run, xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
@@ -83,11 +88,13 @@ export class SqliteArchive {
   /**
    * See {@link Store.archive}. A new message is one `INSERT … ON CONFLICT DO NOTHING`; one that
    * clashes with an archived id takes the upsert path, in a transaction (a savepoint inside the
-   * store's group commit).
+   * store's group commit). The unique indexes catch every clash but a legacy id that the other
+   * index covers: that one is looked up first.
    */
   upsert(roomId: number, input: ArchiveInput, run: number): ArchivedMessage {
     const liveRun = input.source === "live" ? run : null;
     const legacyId = input.legacyId ?? null;
+    if (legacyId !== null && this.#legacyIdElsewhere(roomId, input.stanzaId, legacyId)) return this.#upsert(roomId, input, run);
     const seq = this.#insertNew.get(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml) as number | undefined;
     if (seq === undefined) return this.#upsert(roomId, input, run);
     const row: Row = { seq, stanzaId: input.stanzaId, legacyId, timestamp: input.timestamp, authorJid: input.authorJid, liveRun, xml: input.xml };
@@ -168,7 +175,7 @@ export class SqliteArchive {
 
   #write(roomId: number, input: ArchiveInput, run: number): ArchivedMessage {
     const byStanzaId = this.#byStanzaId.get(roomId, input.stanzaId) as Row | undefined;
-    const byLegacyId = input.legacyId === undefined ? undefined : (this.#byLegacyId.get(roomId, input.legacyId) as Row | undefined);
+    const byLegacyId = input.legacyId === undefined ? undefined : this.#byLegacyId(roomId, input.legacyId);
     if (byStanzaId && byLegacyId && byStanzaId.seq !== byLegacyId.seq) this.#delete.run(byLegacyId.seq);
     const existing = byStanzaId ?? byLegacyId;
     const liveRun = input.source === "live" ? run : null;
@@ -182,6 +189,21 @@ export class SqliteArchive {
       row.seq = Number(this.#insert.run(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml).lastInsertRowid);
     }
     return toArchivedMessage(input, row, run);
+  }
+
+  /** The row archived under this legacy id, if any. */
+  #byLegacyId(roomId: number, legacyId: string): Row | undefined {
+    return (this.#byLegacyIdApart.get(roomId, legacyId) ?? this.#byOwnLegacyId.get(roomId, legacyId)) as Row | undefined;
+  }
+
+  /**
+   * True when a row holds `legacyId` where the unique index a new row (`stanzaId`, `legacyId`)
+   * goes into does not see it: a row with that legacy id apart from its stanza-id when the new
+   * row's are the same, else a row whose stanza-id is that legacy id.
+   */
+  #legacyIdElsewhere(roomId: number, stanzaId: string, legacyId: string): boolean {
+    const other = legacyId === stanzaId ? this.#byLegacyIdApart : this.#byOwnLegacyId;
+    return other.get(roomId, legacyId) !== undefined;
   }
 
   #shape(sql: string): Statement {

@@ -148,6 +148,8 @@ export class Replay {
         this.#bind(event, stanza);
         break;
       }
+      case "requests":
+        throw new Error("the model sends requests one by one");
       case "request": {
         if (event.kind === "message") {
           const stanza = groupchat("lobby", `hello ${stepId}`, RESOURCE, stepId);

@@ -23,6 +23,15 @@ function inspect<T>(path: string, read: (db: Database.Database) => T): T {
   }
 }
 
+/** A database file at schema `version` with the test room in it, still open. */
+function olderFile(version: number): { path: string; db: Database.Database; id: unknown } {
+  const path = join(tempDir(), `v${version}.db`);
+  const db = new Database(path);
+  expect(migrate(db, version)).toBe(version);
+  const id = db.prepare("INSERT INTO rooms (user_jid, room_jid, legacy_id, type) VALUES (?, ?, 'coven-legacy', 'group') RETURNING id").pluck().get(USER, ROOM);
+  return { path, db, id };
+}
+
 describe("the SQLite store", () => {
   it("finds rooms, participants and archive again after a reopen", () => {
     const path = join(tempDir(), "store.db");
@@ -202,10 +211,7 @@ describe("the SQLite store", () => {
   });
 
   it("migrates participants of a schema version 3 file to rows keyed by resource, keeping their order", () => {
-    const path = join(tempDir(), "v3.db");
-    const db = new Database(path);
-    expect(migrate(db, 3)).toBe(3);
-    const id = db.prepare("INSERT INTO rooms (user_jid, room_jid, legacy_id, type) VALUES (?, ?, 'coven-legacy', 'group') RETURNING id").pluck().get(USER, ROOM);
+    const { path, db, id } = olderFile(3);
     const insert = db.prepare("INSERT INTO participants VALUES (?, ?, ?, ?, NULL, 'member', 'participant', ?)");
     insert.run(id, "stan", 1, "stan", "o-stan");
     insert.run(id, "kyle", 0, "kyle", "o-kyle");
@@ -217,6 +223,33 @@ describe("the SQLite store", () => {
     expect(store.getParticipants(KEY).map((p) => `${p.nickname}@${p.resource}`)).toEqual(["kyle@kyle", "stan@stan", "stan@stan (2)"]);
     store.close();
     expect(inspect(path, schemaVersion)).toBe(SCHEMA_VERSION);
+  });
+
+  it("migrates a schema version 5 file to a legacy-id index apart from the stanza-ids, keeping its rows and their uniqueness", () => {
+    const { path, db, id } = olderFile(5);
+    const insert = db.prepare("INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, xml) VALUES (?, ?, ?, ?, ?, '<message/>')");
+    insert.run(id, "own", "own", hour(1), `${ROOM}/witch`);
+    insert.run(id, "s-2", "apart", hour(2), `${ROOM}/witch`);
+    db.close();
+
+    const store = openSqliteStore(path, NO_RETENTION);
+    expect(store.queryArchive(KEY).messages.map((m) => [m.stanzaId, m.legacyId])).toEqual([
+      ["own", "own"],
+      ["s-2", "apart"],
+    ]);
+    // Both old rows are still found by their legacy ids: the same message comes back as one row.
+    expect(store.archive(message(1, { stanzaId: "other", legacyId: "own" })).stanzaId).toBe("own");
+    expect(store.archive(message(2, { stanzaId: "apart", legacyId: "apart" })).stanzaId).toBe("s-2");
+    store.archive(message(3, { stanzaId: "new", legacyId: "new" }));
+    expect(store.queryArchive(KEY)).toMatchObject({ count: 3, first: "own", last: "new" });
+    store.close();
+    expect(inspect(path, schemaVersion)).toBe(SCHEMA_VERSION);
+    const index = inspect(path, (d) => d.prepare("SELECT sql FROM sqlite_master WHERE name = 'archive_legacy_id'").pluck().get());
+    expect(index).toMatch(/WHERE legacy_id IS NOT NULL AND legacy_id <> stanza_id$/);
+    const plan = inspect(path, (d) =>
+      d.prepare("EXPLAIN QUERY PLAN SELECT seq FROM archive WHERE room_id = 1 AND legacy_id = 'x' AND legacy_id <> stanza_id").all(),
+    );
+    expect(JSON.stringify(plan)).toContain("USING INDEX archive_legacy_id");
   });
 
   it("refuses a file written by a newer schema", () => {

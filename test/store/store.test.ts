@@ -163,6 +163,22 @@ describe.each(ASYNC_IMPLEMENTATIONS)("the %s store", (_name, open) => {
       expect(await store().queryArchive(KEY)).toMatchObject({ count: 1, first: "1", last: "1" });
     });
 
+    it("keeps one row when a legacy id archived as its own stanza-id comes back under another stanza-id", async () => {
+      await store().putRoom(room());
+      const first = await store().archive(message(1, { stanzaId: "legacy-1", source: "live" }));
+      const again = await store().archive(message(1, { stanzaId: "backfill-1" }));
+      expect(again).toMatchObject({ seq: first.seq, stanzaId: "legacy-1", legacyId: "legacy-1" });
+      expect(await store().queryArchive(KEY)).toMatchObject({ count: 1, first: "legacy-1", last: "legacy-1" });
+    });
+
+    it("keeps one row when a message archived under its legacy id repeats a legacy id archived under another stanza-id", async () => {
+      await store().putRoom(room());
+      const first = await store().archive(message(1, { stanzaId: "backfill-1" }));
+      const again = await store().archive(message(1, { stanzaId: "legacy-1", source: "live" }));
+      expect(again).toMatchObject({ seq: first.seq, stanzaId: "backfill-1", legacyId: "legacy-1" });
+      expect(await store().queryArchive(KEY)).toMatchObject({ count: 1, first: "backfill-1", last: "backfill-1" });
+    });
+
     it("moves a message whose timestamp changed to its new place", async () => {
       await fillAsync(store());
       await store().archive(message(2, { timestamp: hour(7) + 1 }));

@@ -2,7 +2,7 @@ import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import type { InspectionEvent } from "xstate";
 import { RoomRegistry } from "../../src/actors/registry.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, lobbyFixture } from "../helpers/harness.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, groupchat, iq, joinPresence, lobbyFixture } from "../helpers/harness.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const OWNER = "http://jabber.org/protocol/muc#owner";
@@ -30,6 +30,33 @@ describe("the room mailbox", () => {
     h.route(rename("e", "e"));
     await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 1);
     expect(answers(h.take())).toEqual(["e:ok"]);
+  });
+
+  it("takes the messages of one socket read as one event of the machine, and echoes each in order", async () => {
+    const events: string[] = [];
+    const h = fixtureHarness(lobbyFixture(), { inspect: (e) => e.type === "@xstate.event" && e.sourceRef === undefined && void events.push(e.event.type) });
+    h.route(joinPresence("lobby", "alice"));
+    await h.until(() => h.sent.some((s) => s.getChild("subject") !== undefined));
+    h.take();
+    events.length = 0;
+    for (let i = 0; i < 5; i++) h.route(groupchat("lobby", `m${i}`, "phone", `m${i}`));
+    await h.until(() => h.sent.length >= 5);
+    expect(events.filter((e) => e.startsWith("request"))).toEqual(["request", "requests"]);
+    expect(h.take().map((s) => `${s.name}/${s.attrs.type} ${s.attrs.id} ${s.getChild("stanza-id", "urn:xmpp:sid:0") ? "sid" : ""}`)).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `message/groupchat m${i} sid`),
+    );
+  });
+
+  it("answers every message of a socket read that also shuts the room down", async () => {
+    const h = fixtureHarness(lobbyFixture({ delayMs: { requests: 20 } }));
+    h.route(joinPresence("lobby", "alice"));
+    await h.until(() => h.sent.some((s) => s.getChild("subject") !== undefined));
+    h.take();
+    for (let i = 0; i < 3; i++) h.route(groupchat("lobby", `m${i}`, "phone", `m${i}`));
+    const tally = h.registry.peek(ALICE, ROOM)!.shutdown(1000);
+    expect(await tally).toEqual({ refused: 2, abandoned: 0 });
+    const messages = h.take().filter((s) => s.name === "message");
+    expect(messages.map((s) => `${s.attrs.id}:${s.attrs.type === "error" ? conditionOf(s) : "echo"}`)).toEqual(["m1:service-unavailable", "m2:service-unavailable", "m0:echo"]);
   });
 
   it("answers a hanging callback with remote-server-timeout and goes on with the next request", async () => {
@@ -106,7 +133,8 @@ describe("the room mailbox", () => {
     });
     await new Promise((r) => setTimeout(r, 20));
     const types = events.filter((e) => e.type === "@xstate.event").map((e) => (e as { event: { type: string } }).event.type);
-    expect(types.filter((t) => t === "request")).toHaveLength(2);
+    // Two requests of one synchronous run: the first at once, the second in a batch.
+    expect(types.filter((t) => t === "request" || t === "requests")).toEqual(["request", "requests"]);
     expect(types.filter((t) => t === "run")).toHaveLength(2);
     expect(types.filter((t) => t.startsWith("request.") && t !== "request")).toEqual(["request.done", "request.failed"]);
     const emitted = events

@@ -195,6 +195,14 @@ describe("room machine mailbox", () => {
     expect(actor.getSnapshot().context.mailbox.map((r) => r.id)).toEqual(["a", "b"]);
   });
 
+  it("queues a batch of requests in arrival order and refuses those beyond the mailbox size, hooks getting twice the places", () => {
+    const { actor, emitted } = start({ mailboxSize: 2, updateInfo: () => new Promise(() => {}), callbackTimeoutMs: 10_000 });
+    actor.send({ type: "requests", requests: ["a", "b", "c"].map((id) => ({ id, kind: "message" as const })) });
+    actor.send({ type: "requests", requests: [{ id: "hook", kind: "userJoined" }, { id: "d", kind: "message" }] });
+    expect(emitted.map((e) => e.type === "request.settled" && `${e.id}:${e.ok ? "ok" : e.error.condition}`)).toEqual(["c:resource-constraint", "d:resource-constraint"]);
+    expect(actor.getSnapshot().context.mailbox.map((r) => r.id)).toEqual(["a", "b", "hook"]);
+  });
+
   it("settles a request whose runner fails (the actor's timeout) and goes on with the next request", async () => {
     const { actor, emitted } = start({
       runRequest: (r) =>
