@@ -46,8 +46,10 @@ const ERROR = "xstate.error.actor.";
  * The facts of event `e` that the room received (`in`) or emitted (`out`) at `at`, and the room's
  * call record fed with it (a request queued, started or settled). Undefined for an event not
  * shown: a delay that ends no setup callback (a request's timeout shows as its settling).
+ * `ahead` counts the requests queued before this one by the same event (a `requests` batch,
+ * which the caller splits into one `request` each).
  */
-export function eventFacts(room: RoomRecord, at: number, dir: "in" | "out", e: Record<string, unknown>, options: FactsOptions): EventFacts | undefined {
+export function eventFacts(room: RoomRecord, at: number, dir: "in" | "out", e: Record<string, unknown>, options: FactsOptions, ahead = 0): EventFacts | undefined {
   const type = String(e.type);
   const { kind, id, ok, error, resource } = e as { kind?: unknown; id?: unknown; ok?: unknown; error?: { condition?: unknown }; resource?: unknown };
   const facts: EventFacts = { at, dir, type };
@@ -60,7 +62,7 @@ export function eventFacts(room: RoomRecord, at: number, dir: "in" | "out", e: R
 
   if (type === "request" && facts.id && facts.kind) {
     const mailbox = room.context.mailbox;
-    facts.waiting = (Array.isArray(mailbox) ? mailbox.length : 0) + 1;
+    facts.waiting = (Array.isArray(mailbox) ? mailbox.length : 0) + ahead + 1;
     room.timeline.queued(facts.id, facts.kind, at);
   } else if (type === "request.started" && facts.id && facts.kind) {
     const waited = room.timeline.started(facts.id, facts.kind, at);

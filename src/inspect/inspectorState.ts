@@ -174,7 +174,11 @@ export class InspectorModel {
     }
     const now = this.#now();
     if (event.type === "@xstate.event") {
-      this.#push(entry, this.#facts(entry, now, "in", event.event as Record<string, unknown>));
+      const received = event.event as Record<string, unknown>;
+      // A batch of requests from one socket read is told as each request it queues.
+      if (received.type === "requests" && Array.isArray(received.requests)) {
+        received.requests.forEach((r: Record<string, unknown>, i: number) => this.#push(entry, this.#facts(entry, now, "in", { ...r, type: "request" }, i)));
+      } else this.#push(entry, this.#facts(entry, now, "in", received));
     } else if (event.type === "@xstate.action") {
       const { type, params } = event.action as { type: string; params?: { event?: Record<string, unknown> } };
       if (type === "xstate.emit" && params?.event) this.#push(entry, this.#facts(entry, now, "out", params.event));
@@ -262,12 +266,12 @@ export class InspectorModel {
     return calls;
   }
 
-  #facts(entry: Entry, at: number, dir: "in" | "out", e: Record<string, unknown>): EventFacts | undefined {
+  #facts(entry: Entry, at: number, dir: "in" | "out", e: Record<string, unknown>, ahead = 0): EventFacts | undefined {
     return eventFacts(entry, at, dir, e, {
       invokedBy: (stateId) => this.#states.get(stateId)?.invokes?.[0],
       resource: (name) => this.#resource(entry.user, name),
       detail: this.#detail,
-    });
+    }, ahead);
   }
 
   #view(entry: Entry): RoomView {
