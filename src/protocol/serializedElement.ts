@@ -70,23 +70,24 @@ Object.defineProperty(SerializedElement.prototype, "children", {
 export class SerializedTemplate {
   readonly #name: string;
   readonly #attrs: Record<string, string>;
-  readonly #head: string;
-  readonly #tail: string;
+  /** The element's text with `to=""`, and where the value of `to` goes in it. */
+  readonly #text: string;
+  readonly #at: number;
 
   /** `element` must have `to=""` and may have other attributes; its children are kept as text. */
   constructor(element: Element) {
     if (element.attrs.to !== "") throw new TypeError('SerializedTemplate: the element needs to="" (filled in by make)');
-    const text = element.toString();
+    this.#text = element.toString();
     // Attribute values are escaped, so `"` never appears inside one: the first ` to=""` is the attribute.
-    const at = text.indexOf(EMPTY_TO) + EMPTY_TO.length - 1;
+    this.#at = this.#text.indexOf(EMPTY_TO) + EMPTY_TO.length - 1;
     this.#name = element.name;
-    this.#attrs = element.attrs as Record<string, string>;
-    this.#head = text.slice(0, at);
-    this.#tail = text.slice(at);
+    // A copy: xml() leaves the attributes of an element in a dictionary (it deletes the undefined ones), several times the size.
+    this.#attrs = { ...(element.attrs as Record<string, string>) };
   }
 
   /** A copy addressed to `to`; `escapedTo` is `xml.escapeXML(to)`, computed once for many copies. */
   make(to: string, escapedTo: string): Element {
-    return new SerializedElement(this.#name, { ...this.#attrs, to }, this.#head + escapedTo + this.#tail);
+    const text = this.#text.slice(0, this.#at) + escapedTo + this.#text.slice(this.#at);
+    return new SerializedElement(this.#name, { ...this.#attrs, to }, text);
   }
 }
