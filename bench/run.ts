@@ -79,7 +79,7 @@ function markdown(date: string, host: ReturnType<typeof machine>, rows: Row[]): 
   for (const r of rows) {
     const value = `${spread(r.value, r.min, r.max)} ${r.unit}`;
     const baseline = r.baseline === undefined ? "" : `${spread(r.baseline, r.baselineMin, r.baselineMax)} ${r.unit}`;
-    lines.push(`| ${r.bench} | ${cell(r.metric)} | ${value} | ${baseline} | ${fmt(r.ratio)} | ${r.runs ?? ""} | ${cell(r.note ?? "")} |`);
+    lines.push(`| ${r.bench} | ${cell(r.metric)} | ${value} | ${baseline} | ${spread(r.ratio, r.ratioMin, r.ratioMax)} | ${r.runs ?? ""} | ${cell(r.note ?? "")} |`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -129,7 +129,7 @@ async function main() {
       metric: r.metric,
       value: `${spread(r.value, r.min, r.max)} ${r.unit}`,
       baseline: r.baseline === undefined ? "" : `${spread(r.baseline, r.baselineMin, r.baselineMax)} ${r.unit}`,
-      ratio: fmt(r.ratio),
+      ratio: spread(r.ratio, r.ratioMin, r.ratioMax),
       runs: r.runs ?? "",
       note: r.note ?? "",
     })),

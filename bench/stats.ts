@@ -27,8 +27,11 @@ export interface Row {
   baseline?: number;
   baselineMin?: number;
   baselineMax?: number;
-  /** value / baseline, when there is a baseline (medians of runs interleaved in the same run). */
+  /** value / baseline, when there is a baseline (medians of runs interleaved in the same run), or the median of paired ratios. */
   ratio?: number;
+  /** Smallest and largest ratio, when the runs were paired with the baseline's (one ratio per round). */
+  ratioMin?: number;
+  ratioMax?: number;
   note?: string;
 }
 

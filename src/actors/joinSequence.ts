@@ -5,8 +5,9 @@
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
+import { occupantPresences } from "./joinPresences.js";
 import { roomAvatarPresence } from "./roomAvatar.js";
-import { participantPresence, selfPresence, subjectMessage } from "./roomStanzas.js";
+import { selfPresence, subjectMessage } from "./roomStanzas.js";
 
 /** The stanzas that the joining resource `to` receives, in order, built as they are taken. */
 export function* joinSequence(
@@ -14,7 +15,7 @@ export function* joinSequence(
   to: string,
   join: { id?: string; requestedNick?: string; history?: () => Element[] },
 ): Generator<Element> {
-  for (const p of room._storedParticipants()) yield participantPresence(p, to);
+  yield* occupantPresences(room._storedParticipants(), to);
   yield selfPresence(room, room._userParticipant(), to, join);
   if (join.history) yield* join.history();
   yield subjectMessage(room, to);
