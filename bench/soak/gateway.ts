@@ -9,7 +9,7 @@ import type { InspectionEvent } from "xstate";
 import { createGateway } from "../../src/createGateway.js";
 import type { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
-import { gc } from "../xmpp.js";
+import { gc, sleep } from "../xmpp.js";
 import { memoryBreakdown } from "./memory.js";
 import { SoakNetwork } from "./network.js";
 import { type PrefillPlan, prefillStore } from "./prefill.js";
@@ -35,6 +35,7 @@ export type ToGateway =
 
 /** What the gateway process measures when asked. */
 export interface GatewayStats {
+  /** Resident set size, read {@link RSS_SETTLE_MS} after the sample's full GC. */
   rssMiB: number;
   /** V8 heap used after a full GC, and what V8 holds for it (RSS includes the latter). */
   heapMiB: number;
@@ -80,6 +81,8 @@ export type FromGateway =
   | { type: "stopped"; refused: number; abandoned: number };
 
 const MiB = 1024 * 1024;
+/** How long after the full GC of a sample its RSS is read. */
+const RSS_SETTLE_MS = 500;
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.SOAK_GATEWAY ?? "") as GatewayConfig;
@@ -142,14 +145,18 @@ async function main(): Promise<void> {
   let mailboxPeak = 0;
   setInterval(() => (mailboxPeak = Math.max(mailboxPeak, mailboxes().mailboxMax)), 1000).unref();
 
-  function stats(): GatewayStats {
+  async function stats(): Promise<GatewayStats> {
     gc();
+    const heapUsed = process.memoryUsage().heapUsed;
+    // V8 gives the pages a full GC freed back to the system from a background thread: RSS read
+    // at once may still count them (seen: 23 MiB for one sample).
+    await sleep(RSS_SETTLE_MS);
     const mem = process.memoryUsage();
     const { mailboxMax, mailboxTotal } = mailboxes();
     const memory = memoryBreakdown();
     return {
       rssMiB: mem.rss / MiB,
-      heapMiB: mem.heapUsed / MiB,
+      heapMiB: heapUsed / MiB,
       heapTotalMiB: mem.heapTotal / MiB,
       newSpaceMiB: (getHeapSpaceStatistics().find((sp) => sp.space_name === "new_space")?.space_size ?? 0) / MiB,
       externalMiB: mem.external / MiB,
@@ -177,7 +184,7 @@ async function main(): Promise<void> {
     if (order.type === "legacy") {
       legacy(order).catch((e) => reply({ type: "legacy-failed", id: order.id, error: String(e) }));
     } else if (order.type === "stats") {
-      reply({ type: "stats", ...stats() });
+      void stats().then((st) => reply({ type: "stats", ...st }));
     } else if (order.type === "stop") {
       void gateway
         .stop()
