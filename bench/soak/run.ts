@@ -2,7 +2,8 @@
  * `npm run soak -- --minutes 10`: 1,000 rooms (by default) through a real Prosody for a while,
  * with steady traffic from clients and legacy participants, resources joining and leaving, and
  * idle rooms passivating and coming back. The gateway runs in its own process
- * (`bench/soak/gateway.ts`); this one holds the clients and the {@link Ledger}. Prints RSS, heap
+ * (`bench/soak/gateway.ts`), on a store prefilled as a running gateway's would be (see
+ * `bench/soak/prefill.ts`); this one holds the clients and the {@link Ledger}. Prints RSS, heap
  * and mailbox depths every sample (a minute by default), then what was lost, duplicated or stray,
  * and the RSS drift after warm-up; the last line is `SOAK_RESULT <json>`. Exits 1 when the verdict
  * fails (see {@link verdict}). Never part of `npm test`.
