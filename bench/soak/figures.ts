@@ -21,6 +21,8 @@ export interface SoakSettings {
   /** Leave-then-join moves per second. */
   churn: number;
   participants: number;
+  /** Messages archived per room before the gateway starts ({@link prefillStore}): the store of a gateway that has been running. */
+  prefill: number;
   /** Minutes of warm-up: RSS drift is measured from the sample that ends it. */
   warmup: number;
   /** The gateway's `idleMs` and `maxRooms`: rooms passivate during the run. */
@@ -32,17 +34,17 @@ export interface SoakSettings {
   maxDrift: number;
 }
 
-const NAMES = ["minutes", "rooms", "users", "resources", "joined", "rate", "legacy-share", "churn", "participants", "warmup", "idle-ms", "max-rooms", "sample-s"];
+const NAMES = ["minutes", "rooms", "users", "resources", "joined", "rate", "legacy-share", "churn", "participants", "prefill", "warmup", "idle-ms", "max-rooms", "sample-s"];
 
 /** Reads `--minutes 10 --rooms 1000 …`; every flag has a default scaled from `--minutes` and `--rooms`. */
 export function soakSettings(argv: string[]): SoakSettings {
   const flags = parseFlags(argv);
   for (const name of flags.keys()) if (!NAMES.includes(name)) throw new Error(`soak: unknown flag --${name} (known: ${NAMES.join(", ")})`);
-  const num = (name: string, fallback: number) => {
+  const num = (name: string, fallback: number, zero = false) => {
     const raw = flags.get(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`soak: --${name} must be a positive number, got ${String(raw)}`);
+    if (!Number.isFinite(n) || n < 0 || (n === 0 && !zero)) throw new Error(`soak: --${name} must be a ${zero ? "non-negative" : "positive"} number, got ${String(raw)}`);
     return n;
   };
   const minutes = num("minutes", 10);
@@ -59,6 +61,7 @@ export function soakSettings(argv: string[]): SoakSettings {
     legacyShare: Math.min(1, num("legacy-share", 0.6)),
     churn: num("churn", Math.max(0.5, rooms / 200)),
     participants: Math.round(num("participants", 5)),
+    prefill: Math.round(num("prefill", 100, true)),
     warmup: num("warmup", Math.min(2, minutes / 5)),
     idleMs: Math.round(num("idle-ms", 20_000)),
     maxRooms: Math.round(num("max-rooms", Math.max(1, Math.round(rooms * 0.8)))),

@@ -4,14 +4,15 @@
  * gateway's alone (the clients and the ledger live in the parent). It takes orders and answers
  * over IPC (see {@link ToGateway} and {@link FromGateway}).
  */
-import { readFileSync } from "node:fs";
 import { getHeapSpaceStatistics } from "node:v8";
 import type { InspectionEvent } from "xstate";
 import { createGateway } from "../../src/createGateway.js";
 import type { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
-import { gc } from "../xmpp.js";
+import { gc, sleep } from "../xmpp.js";
+import { memoryBreakdown } from "./memory.js";
 import { SoakNetwork } from "./network.js";
+import { type PrefillPlan, prefillStore } from "./prefill.js";
 
 /** Where the gateway connects and how it is bounded (environment of the child, as JSON). */
 export interface GatewayConfig {
@@ -22,6 +23,8 @@ export interface GatewayConfig {
   maxRooms: number;
   idleMs: number;
   participants: number;
+  /** What {@link prefillStore} writes before the gateway starts. */
+  prefill: Omit<PrefillPlan, "domain" | "participants">;
 }
 
 /** Orders from the parent. */
@@ -32,6 +35,7 @@ export type ToGateway =
 
 /** What the gateway process measures when asked. */
 export interface GatewayStats {
+  /** Resident set size, read {@link RSS_SETTLE_MS} after the sample's full GC. */
   rssMiB: number;
   /** V8 heap used after a full GC, and what V8 holds for it (RSS includes the latter). */
   heapMiB: number;
@@ -44,6 +48,11 @@ export interface GatewayStats {
    * SQLite's page cache lives there, and better-sqlite3 builds SQLite with a 16 MB one.
    */
   mallocMiB: number;
+  /** Other anonymous memory (V8's heap, other threads' arenas), file-backed memory, V8's committed physical memory and old space: see {@link memoryBreakdown}. */
+  anonMiB: number;
+  filesMiB: number;
+  v8PhysicalMiB: number;
+  oldSpaceMiB: number;
   /** Room actors running (active and parked). */
   running: number;
   /** Rooms passivated right now. */
@@ -66,24 +75,14 @@ export interface GatewayStats {
 
 /** Answers to the parent. */
 export type FromGateway =
-  | { type: "ready" }
+  | { type: "ready"; prefilled: number; prefillS: number }
   | { type: "legacy-failed"; id: string; error: string }
   | ({ type: "stats" } & GatewayStats)
   | { type: "stopped"; refused: number; abandoned: number };
 
 const MiB = 1024 * 1024;
-
-/** Bytes of the `[heap]` mapping that are resident, from /proc/self/smaps (0 where there is none). */
-function mallocResident(): number {
-  try {
-    const smaps = readFileSync("/proc/self/smaps", "utf8");
-    const at = smaps.indexOf(" [heap]\n");
-    const kib = at === -1 ? undefined : /\nRss:\s+(\d+) kB/.exec(smaps.slice(at))?.[1];
-    return kib === undefined ? 0 : Number(kib) * 1024;
-  } catch {
-    return 0;
-  }
-}
+/** How long after the full GC of a sample its RSS is read. */
+const RSS_SETTLE_MS = 500;
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.SOAK_GATEWAY ?? "") as GatewayConfig;
@@ -98,12 +97,16 @@ async function main(): Promise<void> {
   const inspect = (e: InspectionEvent) => {
     if (e.type === "@xstate.actor" && e.actorRef.sessionId === e.rootId) roomActors++;
   };
+  const store = openSqliteStore(config.storePath, { retentionDays: 1 });
+  const t0 = performance.now();
+  const prefilled = prefillStore(store, { ...config.prefill, domain: config.domain, participants: config.participants });
+  const prefillS = (performance.now() - t0) / 1000;
   const gateway = createGateway({
     domain: config.domain,
     secret: config.secret,
     service: config.service,
     plugin: network,
-    store: openSqliteStore(config.storePath, { retentionDays: 1 }),
+    store,
     maxRooms: config.maxRooms,
     idleMs: config.idleMs,
     uploadService: false,
@@ -142,17 +145,26 @@ async function main(): Promise<void> {
   let mailboxPeak = 0;
   setInterval(() => (mailboxPeak = Math.max(mailboxPeak, mailboxes().mailboxMax)), 1000).unref();
 
-  function stats(): GatewayStats {
+  async function stats(): Promise<GatewayStats> {
     gc();
+    const heapUsed = process.memoryUsage().heapUsed;
+    // V8 gives the pages a full GC freed back to the system from a background thread: RSS read
+    // at once may still count them (seen: 23 MiB for one sample).
+    await sleep(RSS_SETTLE_MS);
     const mem = process.memoryUsage();
     const { mailboxMax, mailboxTotal } = mailboxes();
+    const memory = memoryBreakdown();
     return {
       rssMiB: mem.rss / MiB,
-      heapMiB: mem.heapUsed / MiB,
+      heapMiB: heapUsed / MiB,
       heapTotalMiB: mem.heapTotal / MiB,
       newSpaceMiB: (getHeapSpaceStatistics().find((sp) => sp.space_name === "new_space")?.space_size ?? 0) / MiB,
       externalMiB: mem.external / MiB,
-      mallocMiB: mallocResident() / MiB,
+      mallocMiB: memory.mainArena / MiB,
+      anonMiB: memory.anonymous / MiB,
+      filesMiB: memory.files / MiB,
+      v8PhysicalMiB: memory.v8Physical / MiB,
+      oldSpaceMiB: memory.oldSpace / MiB,
       running: gateway.registry.size,
       passivated: gateway.registry.passivatedCount,
       activations: roomActors,
@@ -172,7 +184,7 @@ async function main(): Promise<void> {
     if (order.type === "legacy") {
       legacy(order).catch((e) => reply({ type: "legacy-failed", id: order.id, error: String(e) }));
     } else if (order.type === "stats") {
-      reply({ type: "stats", ...stats() });
+      void stats().then((st) => reply({ type: "stats", ...st }));
     } else if (order.type === "stop") {
       void gateway
         .stop()
@@ -181,7 +193,7 @@ async function main(): Promise<void> {
     }
   });
   await gateway.start();
-  reply({ type: "ready" });
+  reply({ type: "ready", prefilled, prefillS });
 }
 
 main().catch((e) => {

@@ -2,7 +2,8 @@
  * `npm run soak -- --minutes 10`: 1,000 rooms (by default) through a real Prosody for a while,
  * with steady traffic from clients and legacy participants, resources joining and leaving, and
  * idle rooms passivating and coming back. The gateway runs in its own process
- * (`bench/soak/gateway.ts`); this one holds the clients and the {@link Ledger}. Prints RSS, heap
+ * (`bench/soak/gateway.ts`), on a store prefilled as a running gateway's would be (see
+ * `bench/soak/prefill.ts`); this one holds the clients and the {@link Ledger}. Prints RSS, heap
  * and mailbox depths every sample (a minute by default), then what was lost, duplicated or stray,
  * and the RSS drift after warm-up; the last line is `SOAK_RESULT <json>`. Exits 1 when the verdict
  * fails (see {@link verdict}). Never part of `npm test`.
@@ -74,21 +75,23 @@ async function main(): Promise<number> {
   console.log(
     `soak: ${s.rooms} rooms (${s.users} users × ${perUser}), ${s.users * s.resources} resources, each in ~${s.joined} rooms, ` +
       `${s.rate} msg/s (${Math.round(s.legacyShare * 100)} % legacy), ${s.churn} leave+join/s, ${s.minutes} min, warm-up ${s.warmup} min, ` +
-      `idleMs ${s.idleMs}, maxRooms ${s.maxRooms}`,
+      `idleMs ${s.idleMs}, maxRooms ${s.maxRooms}, prefill ${s.prefill} messages a room`,
   );
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   const ledger = new Ledger();
   const prosody = await startProsody({ components: [DOMAIN] });
   const users = Array.from({ length: s.users }, (_, i) => `soak${i}`);
   const gateway = startGatewayProcess(
-    { domain: DOMAIN, service: prosody.service, secret: prosody.secret, storePath: join(prosody.dir, "soak.sqlite"), maxRooms: s.maxRooms, idleMs: s.idleMs, participants: s.participants },
+    { domain: DOMAIN, service: prosody.service, secret: prosody.secret, storePath: join(prosody.dir, "soak.sqlite"), maxRooms: s.maxRooms, idleMs: s.idleMs, participants: s.participants,
+      prefill: { users: users.map((u) => `${u}@localhost`), roomsPerUser: perUser, perRoom: s.prefill } },
     ledger,
   );
   const roster = new Roster();
   let traffic: Traffic | undefined;
   try {
     await registerUsers(prosody, users);
-    await gateway.ready;
+    const ready = (await gateway.ready) as Extract<FromGateway, { type: "ready" }>;
+    console.log(`prefill: ${s.rooms} rooms stored with ${ready.prefilled} archived messages in ${ready.prefillS.toFixed(1)} s`);
     const resources = await connectMany(s.users * s.resources, 20, async (i) => {
       const user = users[Math.floor(i / s.resources)]!;
       const client = await connectClient(prosody.c2sPort, user, `res${i % s.resources}`);
@@ -115,7 +118,7 @@ async function main(): Promise<number> {
       samples.push({ minute, rssMiB: st.rssMiB, heapMiB: st.heapMiB });
       const r = ledger.report();
       console.log(
-        `[${minute.toFixed(1).padStart(4)} min] rss ${mib(st.rssMiB)}, heap ${mib(st.heapMiB)} of ${mib(st.heapTotalMiB)} (new space ${mib(st.newSpaceMiB)}), C heap ${mib(st.mallocMiB)}, rooms running ${st.running}, passivated ${st.passivated}, ` +
+        `[${minute.toFixed(1).padStart(4)} min] rss ${mib(st.rssMiB)}, heap ${mib(st.heapMiB)} of ${mib(st.heapTotalMiB)} (new space ${mib(st.newSpaceMiB)}), C heap ${mib(st.mallocMiB)}, other anon ${mib(st.anonMiB)} (V8 ${mib(st.v8PhysicalMiB)}, old space ${mib(st.oldSpaceMiB)}), files ${mib(st.filesMiB)}, rooms running ${st.running}, passivated ${st.passivated}, ` +
           `activations ${st.activations} (${st.activations - st.roomsActivated} re-activations), mailbox max ${st.mailboxMax} / total ${st.mailboxTotal} (peak ${st.mailboxPeak}), outbox ${st.outbox}, ` +
           `sent ${r.sent}, owed copies not yet in ${ledger.outstanding}, errors ${st.errors}, drops ${st.drops}, warnings ${st.warnings}, load ${loadavg()[0]!.toFixed(2)}`,
       );

@@ -1,7 +1,7 @@
 /**
  * The soak script (`npm run soak`) run small and short against the built package and a real
- * Prosody, so that it cannot silently rot: it must finish, account for every copy, and show
- * rooms passivating and coming back. The full soak (1,000 rooms, 10 minutes) is not part of the suite.
+ * Prosody, so that it cannot silently rot: it must prefill the store, finish, account for every
+ * copy, and show rooms passivating and coming back. The full soak (1,000 rooms, 10 minutes) is not part of the suite.
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -23,7 +23,10 @@ function runSoak(args: string[]): Promise<string> {
 describe("npm run soak", () => {
   it("a 10-room run of a few seconds delivers every copy once, with rooms passivated and re-activated", async () => {
     const out = await runSoak(["--minutes", "0.15", "--rooms", "10", "--users", "2", "--joined", "2", "--rate", "10", "--churn", "2", "--idle-ms", "1000"]);
-    expect(out).toMatch(/^\[ *0\.0 min\] rss \d+\.\d MiB, heap \d+\.\d MiB of \d+\.\d MiB .*C heap \d+\.\d MiB, rooms running \d+, passivated \d+, .*mailbox max \d+ \/ total \d+/m);
+    expect(out).toMatch(/^prefill: 10 rooms stored with 1000 archived messages in \d+\.\d s$/m);
+    expect(out).toMatch(
+      /^\[ *0\.0 min\] rss \d+\.\d MiB, heap \d+\.\d MiB of \d+\.\d MiB .*C heap \d+\.\d MiB, other anon \d+\.\d MiB \(V8 \d+\.\d MiB, old space \d+\.\d MiB\), files \d+\.\d MiB, rooms running \d+, passivated \d+, .*mailbox max \d+ \/ total \d+/m,
+    );
     const line = out.split("\n").find((l) => l.startsWith("SOAK_RESULT "));
     const result = JSON.parse(line!.slice("SOAK_RESULT ".length));
     expect(result.report.sent).toBeGreaterThan(40);

@@ -78,8 +78,11 @@ describe("soak figures", () => {
     expect(verdict(clean, rssDrift(growing, 2), 0.1).failures).toEqual(["RSS grew 11.0 % after warm-up (limit 10 %)"]);
   });
 
-  it("--minutes 10 means 1,000 rooms, a 2-minute warm-up and a sample a minute", () => {
-    expect(soakSettings(["--minutes", "10"])).toMatchObject({ minutes: 10, rooms: 1000, users: 50, warmup: 2, sampleS: 60, maxRooms: 800 });
+  it("--minutes 10 means 1,000 rooms prefilled with 100 messages each, a 2-minute warm-up and a sample a minute", () => {
+    expect(soakSettings(["--minutes", "10"])).toMatchObject({ minutes: 10, rooms: 1000, users: 50, prefill: 100, warmup: 2, sampleS: 60, maxRooms: 800 });
+    expect(soakSettings(["--prefill", "0"]).prefill).toBe(0);
+    expect(() => soakSettings(["--prefill", "-1"])).toThrow("--prefill must be a non-negative number, got -1");
+    expect(() => soakSettings(["--rooms", "0"])).toThrow("--rooms must be a positive number, got 0");
     expect(() => soakSettings(["--rooms", "10", "--users", "3"])).toThrow("multiple of --users");
     expect(() => soakSettings(["--minuts", "1"])).toThrow("unknown flag --minuts");
   });
