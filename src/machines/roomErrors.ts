@@ -3,6 +3,7 @@
  * destroyed room, and whatever an invoked callback rejected with.
  */
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
+import { UNEXPECTED } from "../protocol/xmppError.js";
 
 /** A legacy callback did not settle in time. */
 export const TIMEOUT: StanzaErrorData = {
@@ -48,5 +49,5 @@ export const ABANDONED: StanzaErrorData = {
 /** Turns whatever an invoked actor rejected with into stanza error data. */
 export function errorOf(error: unknown): StanzaErrorData {
   if (error && typeof error === "object" && "condition" in error) return error as StanzaErrorData;
-  return { condition: "internal-server-error", type: "cancel", text: "The legacy network failed" };
+  return UNEXPECTED;
 }
