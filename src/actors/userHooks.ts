@@ -11,6 +11,7 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { RequestHandler } from "./pendingEntries.js";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { toStanzaError } from "../protocol/xmppError.js";
+import { RequestAbort } from "./requestAbort.js";
 
 /** A hook to queue: a resource entered (`first`: no other resource was in) or left (`last`: none remains). */
 export type UserHook = { hook: "onUserJoined"; resource: string; first: boolean } | { hook: "onUserLeft"; resource: string; last: boolean };
@@ -31,12 +32,17 @@ export function hasUserHooks(room: LegacyRoom): boolean {
 
 /** The request that runs one hook; it answers nobody. */
 export function userHookRequest(hook: UserHook): RequestHandler {
-  return async (room) => {
+  const handler: RequestHandler = async (room) => {
+    started.add(handler);
     if (hook.hook === "onUserJoined") await room.onUserJoined(hook.resource, { first: hook.first });
     else await room.onUserLeft(hook.resource, { last: hook.last });
     return () => [];
   };
+  return handler;
 }
+
+/** Hook requests whose callback has been called (one in flight when its room ends is not called again). */
+const started = new WeakSet<RequestHandler>();
 
 /** The warning of a hook that failed in room `jid`, with the condition it failed with. */
 export function hookFailure(hook: UserHook["hook"], jid: string, error: StanzaErrorData): string {
@@ -51,11 +57,28 @@ export function hookFailure(hook: UserHook["hook"], jid: string, error: StanzaEr
  * is dropped (the room is detached). Not called on a gateway shutdown: the room is kept for the
  * next run, not left, and `session.shutdown()` is where a plugin closes its legacy connections.
  */
-export function leftWithRoom(room: LegacyRoom, resources: readonly string[], warn: (message: string, error?: unknown) => void): void {
+export function leftWithRoom(room: LegacyRoom, resources: readonly string[], warn: Warn): void {
   const resource = resources.at(-1);
   if (resource === undefined || !hasUserHooks(room)) return;
+  runAfterEnd(room, () => room.onUserLeft(resource, { last: true }), warn);
+}
+
+/**
+ * A hook that still waited in the mailbox when the room ended (destroyed, or the user removed;
+ * one already running is not called again): an `onUserLeft` runs all the same, as {@link leftWithRoom} does, so the plugin hears every
+ * leave; an `onUserJoined` is dropped, since the room it would have joined has ended.
+ */
+export function hookAfterEnd(room: LegacyRoom, kind: string, run: RequestHandler, warn: Warn): void {
+  if (hookOf(kind) === "onUserLeft" && !started.has(run)) runAfterEnd(room, () => run(room, new RequestAbort()), warn);
+}
+
+type Warn = (message: string, error?: unknown) => void;
+
+/** The `onUserLeft` calls of each ended room, chained so that they run one at a time, in order. */
+const afterEnd = new WeakMap<LegacyRoom, Promise<void>>();
+
+function runAfterEnd(room: LegacyRoom, call: () => Promise<unknown>, warn: Warn): void {
   const failed = (error: unknown) => warn(hookFailure("onUserLeft", room.jid, toStanzaError(error)), error);
-  void Promise.resolve()
-    .then(() => room.onUserLeft(resource, { last: true }))
-    .catch(failed);
+  const next = (afterEnd.get(room) ?? Promise.resolve()).then(call).then(() => undefined, failed);
+  afterEnd.set(room, next);
 }

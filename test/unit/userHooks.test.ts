@@ -19,6 +19,7 @@ class HookRoom extends LegacyRoom {
   static hold: Promise<void> | undefined;
   static fail: Error | undefined;
   static failLeft: Error | undefined;
+  static holdDestroy: Promise<void> | undefined;
   override async onUserJoined(resource: string, { first }: { first: boolean }) {
     HookRoom.log.push(`joined ${resource}${first ? " first" : ""}`);
     await HookRoom.hold;
@@ -35,6 +36,7 @@ class HookRoom extends LegacyRoom {
   }
   override async onDestroyRequest() {
     HookRoom.log.push("destroy");
+    await HookRoom.holdDestroy;
   }
 }
 
@@ -51,6 +53,7 @@ function harness(options: { callbackTimeoutMs?: number; mailboxSize?: number } =
   HookRoom.hold = undefined;
   HookRoom.fail = undefined;
   HookRoom.failLeft = undefined;
+  HookRoom.holdDestroy = undefined;
   return createHarness({ createSession: (user) => new Session(user) }, options);
 }
 
@@ -192,6 +195,24 @@ describe("onUserJoined and onUserLeft", () => {
       await h.settle(20);
       expect(HookRoom.log.slice(4)).toEqual(["left laptop last"]);
       expect(h.registry.peek(ALICE, ROOM)).toBeUndefined();
+    });
+
+    it("an onUserLeft still waiting in the mailbox when the room ends runs all the same, once, and is no warning", async () => {
+      const h = harness();
+      h.route(joinPresence("irc", "alice", "phone", "j-phone"));
+      await h.until(() => HookRoom.log.includes("joined phone done"));
+      let release = () => {};
+      HookRoom.holdDestroy = new Promise((r) => (release = r));
+      h.route(destroyIq);
+      await h.until(() => HookRoom.log.includes("destroy"));
+      // The last resource leaves while the destroy runs: its onUserLeft waits behind it.
+      h.route(leave("phone"));
+      await h.settle();
+      release();
+      await h.until(() => HookRoom.log.includes("left phone last"));
+      await h.settle(20);
+      expect(HookRoom.log).toEqual(["joined phone first", "joined phone done", "destroy", "left phone last"]);
+      expect(h.warnings).toEqual([]);
     });
 
     it("a room that ends with no resource in it calls no onUserLeft", async () => {
