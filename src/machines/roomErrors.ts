@@ -3,7 +3,6 @@
  * destroyed room, and whatever an invoked callback rejected with.
  */
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
-import { UNEXPECTED } from "../protocol/xmppError.js";
 
 /** A legacy callback did not settle in time. */
 export const TIMEOUT: StanzaErrorData = {
@@ -49,5 +48,6 @@ export const ABANDONED: StanzaErrorData = {
 /** Turns whatever an invoked actor rejected with into stanza error data. */
 export function errorOf(error: unknown): StanzaErrorData {
   if (error && typeof error === "object" && "condition" in error) return error as StanzaErrorData;
-  return UNEXPECTED;
+  // The words of `toStanzaError` for the same case (the machines import only types from the protocol layer).
+  return { condition: "internal-server-error", type: "cancel", text: "The gateway hit an unexpected error while handling this request" };
 }

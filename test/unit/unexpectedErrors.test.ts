@@ -5,7 +5,8 @@
  * `XMPPError` the plugin threw reaches the user with its own text.
  */
 import { describe, expect, it } from "vitest";
-import { XMPPError } from "../../src/protocol/xmppError.js";
+import { XMPPError, toStanzaError } from "../../src/protocol/xmppError.js";
+import { errorOf } from "../../src/machines/roomErrors.js";
 import { createFixtureNetwork } from "../../src/demo/fixtureNetwork.js";
 import { parseFixture } from "../../src/demo/fixture.js";
 import { createCallLog } from "../../src/demo/callLog.js";
@@ -64,5 +65,11 @@ describe("errors nobody meant for the user", () => {
     const reply = h.sent.find((s) => s.attrs.type === "error")!;
     expect([reply.name, reply.attrs.from, conditionOf(reply)]).toEqual(["presence", `lobby@${DOMAIN}/alice`, "internal-server-error"]);
     expect(errorText(reply)).toBe(UNEXPECTED_TEXT);
+  });
+
+  it("the room machine's own fallback (an extension's actor that rejects with a plain Error) says the same", () => {
+    const error = new Error("ECONNRESET 10.0.0.7:5432");
+    expect(errorOf(error)).toEqual(toStanzaError(error));
+    expect(errorOf(error).text).toBe(UNEXPECTED_TEXT);
   });
 });
