@@ -74,7 +74,8 @@ export class NotImplementedError extends Error {
  *
  * - {@link XMPPError}: passed through;
  * - {@link NotImplementedError}: `feature-not-implemented`;
- * - anything else: {@link UNEXPECTED}, `internal-server-error` with a text that reveals no internals.
+ * - anything else: `internal-server-error` with a text that says the gateway hit an unexpected error
+ *   and reveals no internals (`UNEXPECTED`).
  */
 export function toStanzaError(error: unknown): StanzaErrorData {
   if (error instanceof XMPPError) return error.toData();
