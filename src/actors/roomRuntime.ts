@@ -6,10 +6,10 @@
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { DETACHED_HOST } from "../legacy/RoomHost.js";
 import type { Store } from "../store/types.js";
-import { ABANDONED, SHUTTING_DOWN } from "../machines/roomErrors.js";
+import { ABANDONED, GONE, REMOVED, SHUTTING_DOWN } from "../machines/roomErrors.js";
 import type { RoomEmitted } from "../machines/roomEvents.js";
 import type { ShutdownTally } from "./roomShutdown.js";
-import { type UserHook, hookOf } from "./userHooks.js";
+import { type UserHook, hookAfterEnd, hookFailure, hookOf, leftWithRoom } from "./userHooks.js";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { Status } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
@@ -105,9 +105,10 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
       fanOut.forget();
       room._host = DETACHED_HOST;
       parts.store?.deleteRoom(room.session.user, room.jid);
-      return parts.onEnded?.();
+      parts.onEnded?.();
+      return leftWithRoom(room, event.resources, parts.warn);
     case "stopped":
-      // The store keeps it; what the plugin does from now on is dropped.
+      // The store keeps it; what the plugin does from now on is dropped. No onUserLeft: see leftWithRoom.
       fanOut.forget();
       room._host = DETACHED_HOST;
       return outbox.sendAll(event.resources.map((r) => userGone(room, userJid(room, r), Status.SHUTDOWN)));
@@ -120,7 +121,9 @@ function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErrorData):
   if (entry?.type === "join") parts.fanOut.forget(entry.resource);
   if (error === SHUTTING_DOWN && entry?.stanza) parts.tally.refused++;
   if (error === ABANDONED && entry) parts.tally.abandoned++;
-  if (entry?.type === "request" && !entry.stanza) parts.warn(`${hookOf(entry.kind)} failed in ${parts.room.jid}: ${error.condition}`, error);
+  // A hook the room's end took out of the mailbox did not fail: see hookAfterEnd.
+  if (entry?.type === "request" && !entry.stanza && (error === GONE || error === REMOVED)) hookAfterEnd(parts.room, entry.kind, entry.run, parts.warn);
+  else if (entry?.type === "request" && !entry.stanza) parts.warn(hookFailure(hookOf(entry.kind), parts.room.jid, error), error);
   else if (entry) answerFailure(entry, error, parts.outbox, parts.room.jid);
 }
 

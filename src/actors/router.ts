@@ -11,7 +11,7 @@ import { handleContactIq } from "./contactInbox.js";
 import type { RoomRegistry } from "./registry.js";
 import { handleRoomStanza } from "./roomInbox.js";
 import type { SessionDirectory } from "./sessions.js";
-import { toStanzaError } from "../protocol/xmppError.js";
+import { XMPPError, toStanzaError } from "../protocol/xmppError.js";
 import type { LegacySession } from "../legacy/LegacySession.js";
 import { invite, isInvitation, readInvitation } from "./invitations.js";
 import type { RoomActor } from "./RoomActor.js";
@@ -91,11 +91,24 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
     if ("error" in invitation) return replyError(stanza, invitation.error);
     let room: RoomActor;
     try {
-      room = await context.registry.get(session, invitation.roomLocal);
+      room = await liveRoom(session, invitation.roomLocal);
     } catch (error) {
       return replyError(stanza, { ...toStanzaError(error), by: `${invitation.roomLocal}@${domain}` });
     }
     room.request(stanza, "invite", invite(invitation));
+  };
+
+  /**
+   * The running actor of room `local`. One that ended or stopped while it was looked up (an ended
+   * actor never answers what it is sent) is looked up again, as {@link dispatch} does: a room that
+   * ended comes back only if `createRoom` accepts it, else its refusal is the answer.
+   */
+  const liveRoom = async (session: LegacySession, local: string): Promise<RoomActor> => {
+    for (let tries = 0; tries < 3; tries++) {
+      const room = await context.registry.get(session, local);
+      if (!isStopped(room.snapshot) && !hasEnded(room.snapshot)) return room;
+    }
+    throw new XMPPError("item-not-found", "This room has ended");
   };
 
   /** A stanza from a server itself: privilege advertisements, pings. */

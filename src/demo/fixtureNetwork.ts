@@ -5,7 +5,7 @@
  */
 import { nanoid } from "nanoid";
 import { XMPPError } from "../protocol/xmppError.js";
-import { LegacyRoom, type IncomingTextOptions } from "../legacy/LegacyRoom.js";
+import { type BackfillBounds, LegacyRoom, type IncomingTextOptions } from "../legacy/LegacyRoom.js";
 import { LegacySession, type RoomListing } from "../legacy/LegacySession.js";
 import type { GatewayPlugin } from "../legacy/plugin.js";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
@@ -13,6 +13,7 @@ import type { Affiliation, Role } from "../protocol/xep0045.js";
 import type { CallLog } from "./callLog.js";
 import { loggedTextExtras } from "./fixtureText.js";
 import { playEvent } from "./fixturePlay.js";
+import { fixtureHistory, inHole } from "./fixtureHistory.js";
 import type { Fixture, FixtureEvent, FixtureRoom, RequestKind } from "./fixture.js";
 import type { FixtureFile } from "./fixtureEvents.js";
 import type { IncomingFile } from "../legacy/files.js";
@@ -163,18 +164,16 @@ export class FixtureRoomImpl extends LegacyRoom {
     return this.#call("onFile", "file", [file, options.xmppId ?? null], this.#spec.delayMs.requests, () => `fx-${nanoid(12)}`);
   }
 
-  /** Sends the fixture's history (listed, then generated) as archive-only messages. */
-  override async backfill(): Promise<void> {
+  /**
+   * Sends the fixture's history (listed, then generated) that lies in the hole of `bounds` as
+   * archive-only messages: what the archive has already (up to `after`, from `before` on) is not
+   * sent again.
+   */
+  override async backfill(bounds: BackfillBounds): Promise<void> {
     const s = this.#spec;
     await this.#call("backfill", "backfill", [], s.delayMs.backfill, async () => {
-      for (const h of s.history) {
+      for (const h of inHole(fixtureHistory(s, Date.now()), bounds)) {
         (await this.getParticipant(h.from)).sendText(h.body, { legacyId: h.id, when: h.at, archiveOnly: true });
-      }
-      const senders = s.participants.length > 0 ? s.participants.map((p) => p.nick) : ["someone"];
-      const start = Date.now() - s.generatedHistory * 60_000;
-      for (let i = 1; i <= s.generatedHistory; i++) {
-        const from = await this.getParticipant(senders[i % senders.length] as string);
-        from.sendText(`generated message ${i}`, { legacyId: `g${i}`, when: new Date(start + i * 60_000), archiveOnly: true });
       }
     });
   }

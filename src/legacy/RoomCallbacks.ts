@@ -253,8 +253,10 @@ export abstract class RoomCallbacks {
   /**
    * A resource of the user left the room (an unavailable presence, or its client reported it
    * gone); `last` when no resource of the user remains (the chart leaves `joined`). Runs in the
-   * mailbox like {@link onUserJoined}; a failure is a warning. Not called when the room itself
-   * ends (destroyed, the user removed, the gateway stopping). Does nothing by default.
+   * mailbox like {@link onUserJoined}; a failure is a warning. When the room itself ends with
+   * resources in it (destroyed, the user removed), it runs once more, with `last`, outside the
+   * mailbox (which ended with the room) and with the room already detached; not when the gateway
+   * stops (the room is kept for the next run; see `LegacySession.shutdown`). Does nothing by default.
    *
    * @example
    * ```ts

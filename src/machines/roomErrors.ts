@@ -48,5 +48,6 @@ export const ABANDONED: StanzaErrorData = {
 /** Turns whatever an invoked actor rejected with into stanza error data. */
 export function errorOf(error: unknown): StanzaErrorData {
   if (error && typeof error === "object" && "condition" in error) return error as StanzaErrorData;
-  return { condition: "internal-server-error", type: "cancel", text: "The legacy network failed" };
+  // The words of `toStanzaError` for the same case (the machines import only types from the protocol layer).
+  return { condition: "internal-server-error", type: "cancel", text: "The gateway hit an unexpected error while handling this request" };
 }

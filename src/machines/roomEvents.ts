@@ -203,7 +203,9 @@ export type RoomEmitted =
    */
   | { type: "traffic"; id: number; count: number; audience: Audience }
   | { type: "removal"; resources: string[]; kick: boolean; reason?: string }
-  | { type: "destroyed" }
-  | { type: "removed" }
+  /** The room was destroyed: `resources` were in it (they got its destroy presence). */
+  | { type: "destroyed"; resources: string[] }
+  /** The user was taken out of the room: `resources` were in it. */
+  | { type: "removed"; resources: string[] }
   /** The gateway stopped the room: `resources` were in it and get the shutdown presence. */
   | { type: "stopped"; resources: string[] };

@@ -288,7 +288,7 @@ export const roomSetup = setup({
       if (context.current) enqueue.emit({ type: "request.settled", id: context.current.id, ok: false, error });
       for (const failed of failuresOfAll(context, error)) enqueue.emit(failed);
       enqueue.assign({ joins: [], reads: [], mailbox: [], current: null, resources: [], streaming: [] });
-      enqueue.emit(params.ending === "stopped" ? { type: "stopped", resources } : { type: params.ending });
+      enqueue.emit({ type: params.ending, resources });
     }),
   },
 });

@@ -74,12 +74,25 @@ export class NotImplementedError extends Error {
  *
  * - {@link XMPPError}: passed through;
  * - {@link NotImplementedError}: `feature-not-implemented`;
- * - anything else: `internal-server-error` with a text that reveals no internals.
+ * - anything else: `internal-server-error` with a text that says the gateway hit an unexpected error
+ *   and reveals no internals (`UNEXPECTED`).
  */
 export function toStanzaError(error: unknown): StanzaErrorData {
   if (error instanceof XMPPError) return error.toData();
   if (error instanceof NotImplementedError) {
     return { condition: "feature-not-implemented", type: "cancel", text: "Not implemented by the legacy network" };
   }
-  return { condition: "internal-server-error", type: "cancel", text: "The legacy network could not handle this request" };
+  return UNEXPECTED;
 }
+
+/**
+ * The answer to a failure nobody meant for the user: a bug in the plugin or in mucstate, a store
+ * that failed, a network error the plugin did not turn into an {@link XMPPError}. Its text says
+ * that much and no more (whose fault it was is not known here, and the error's own message may
+ * hold internals); a plugin that wants the user to read why throws an {@link XMPPError}.
+ */
+export const UNEXPECTED: StanzaErrorData = {
+  condition: "internal-server-error",
+  type: "cancel",
+  text: "The gateway hit an unexpected error while handling this request",
+};

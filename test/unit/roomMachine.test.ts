@@ -232,7 +232,7 @@ describe("room machine mailbox", () => {
     expect(emitted.filter((e) => e.type !== "request.started")).toEqual([
       { type: "request.settled", id: "d", ok: true, resources: [], streaming: [] },
       { type: "request.settled", id: "after", ok: false, error: expect.objectContaining({ condition: "item-not-found" }) },
-      { type: "destroyed" },
+      { type: "destroyed", resources: [] },
     ]);
   });
 });

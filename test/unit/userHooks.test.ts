@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { XMPPError } from "../../src/legacy/errors.js";
-import { ALICE, DOMAIN, createHarness, endsJoin, groupchat, joinPresence, summary } from "../helpers/harness.js";
+import { ALICE, DOMAIN, createHarness, endsJoin, groupchat, iq, joinPresence, summary } from "../helpers/harness.js";
 
 const ROOM = `irc@${DOMAIN}`;
 const leave = (resource: string) => xml("presence", { from: `${ALICE}/${resource}`, to: `${ROOM}/alice`, type: "unavailable" });
@@ -18,6 +18,8 @@ class HookRoom extends LegacyRoom {
   static log: string[] = [];
   static hold: Promise<void> | undefined;
   static fail: Error | undefined;
+  static failLeft: Error | undefined;
+  static holdDestroy: Promise<void> | undefined;
   override async onUserJoined(resource: string, { first }: { first: boolean }) {
     HookRoom.log.push(`joined ${resource}${first ? " first" : ""}`);
     await HookRoom.hold;
@@ -26,10 +28,15 @@ class HookRoom extends LegacyRoom {
   }
   override async onUserLeft(resource: string, { last }: { last: boolean }) {
     HookRoom.log.push(`left ${resource}${last ? " last" : ""}`);
+    if (HookRoom.failLeft) throw HookRoom.failLeft;
   }
   override async onText(text: string) {
     HookRoom.log.push(`text ${text}`);
     return undefined;
+  }
+  override async onDestroyRequest() {
+    HookRoom.log.push("destroy");
+    await HookRoom.holdDestroy;
   }
 }
 
@@ -45,6 +52,8 @@ function harness(options: { callbackTimeoutMs?: number; mailboxSize?: number } =
   HookRoom.log = [];
   HookRoom.hold = undefined;
   HookRoom.fail = undefined;
+  HookRoom.failLeft = undefined;
+  HookRoom.holdDestroy = undefined;
   return createHarness({ createSession: (user) => new Session(user) }, options);
 }
 
@@ -149,5 +158,91 @@ describe("onUserJoined and onUserLeft", () => {
     const actor = h.registry.peek(ALICE, ROOM)!;
     expect(actor.snapshot.context.current).toBeNull();
     expect(actor.snapshot.context.mailbox).toEqual([]);
+  });
+
+  describe("when the room ends with the user in it", () => {
+    const destroyIq = iq("set", ROOM, xml("query", { xmlns: "http://jabber.org/protocol/muc#owner" }, xml("destroy", {}, xml("reason", {}, "done"))), "d-1");
+
+    async function joinedBoth() {
+      const h = harness();
+      h.route(joinPresence("irc", "alice", "phone", "j-phone"));
+      await h.until(() => HookRoom.log.includes("joined phone done"));
+      h.route(joinPresence("irc", "alice", "laptop", "j-laptop"));
+      await h.until(() => HookRoom.log.includes("joined laptop done"));
+      h.take();
+      return h;
+    }
+
+    it("a destroy request calls onUserLeft once, with last, after the destroy presences and the iq result", async () => {
+      const h = await joinedBoth();
+      h.route(destroyIq);
+      await h.until(() => HookRoom.log.includes("left laptop last"));
+      await h.settle(20);
+      expect(HookRoom.log.slice(4)).toEqual(["destroy", "left laptop last"]);
+      expect(h.take().map(summary)).toEqual([
+        `presence/unavailable ${ROOM}/alice -> ${ALICE}/phone [110]`,
+        `presence/unavailable ${ROOM}/alice -> ${ALICE}/laptop [110]`,
+        `iq/result ${ROOM} -> ${ALICE}/phone`,
+      ]);
+      expect(h.warnings).toEqual([]);
+    });
+
+    it("the legacy side removing the user (session.removeRoom) calls onUserLeft once, with last", async () => {
+      const h = await joinedBoth();
+      const session = (await h.sessions.get(ALICE))!;
+      await session.removeRoom("irc", { reason: "kicked on IRC" });
+      await h.until(() => HookRoom.log.includes("left laptop last"));
+      await h.settle(20);
+      expect(HookRoom.log.slice(4)).toEqual(["left laptop last"]);
+      expect(h.registry.peek(ALICE, ROOM)).toBeUndefined();
+    });
+
+    it("an onUserLeft still waiting in the mailbox when the room ends runs all the same, once, and is no warning", async () => {
+      const h = harness();
+      h.route(joinPresence("irc", "alice", "phone", "j-phone"));
+      await h.until(() => HookRoom.log.includes("joined phone done"));
+      let release = () => {};
+      HookRoom.holdDestroy = new Promise((r) => (release = r));
+      h.route(destroyIq);
+      await h.until(() => HookRoom.log.includes("destroy"));
+      // The last resource leaves while the destroy runs: its onUserLeft waits behind it.
+      h.route(leave("phone"));
+      await h.settle();
+      release();
+      await h.until(() => HookRoom.log.includes("left phone last"));
+      await h.settle(20);
+      expect(HookRoom.log).toEqual(["joined phone first", "joined phone done", "destroy", "left phone last"]);
+      expect(h.warnings).toEqual([]);
+    });
+
+    it("a room that ends with no resource in it calls no onUserLeft", async () => {
+      const h = harness();
+      h.route(joinPresence("irc", "alice", "phone", "j-phone"));
+      await h.until(() => HookRoom.log.includes("joined phone done"));
+      h.route(leave("phone"));
+      await h.until(() => HookRoom.log.includes("left phone last"));
+      await (await h.sessions.get(ALICE))!.removeRoom("irc", {});
+      await h.settle(20);
+      expect(HookRoom.log).toEqual(["joined phone first", "joined phone done", "left phone last"]);
+    });
+
+    it("an onUserLeft that throws after the room ended is a warning", async () => {
+      const h = await joinedBoth();
+      HookRoom.failLeft = new XMPPError("service-unavailable", "the IRC server refused PART");
+      h.route(destroyIq);
+      await h.until(() => h.warnings.length > 0);
+      expect(h.warnings.map(([message]) => message)).toEqual([`onUserLeft failed in ${ROOM}: service-unavailable`]);
+    });
+
+    it("a gateway shutdown calls no onUserLeft: the room is kept for the next run, not left", async () => {
+      const h = await joinedBoth();
+      await h.registry.shutdown(0);
+      await h.settle(20);
+      expect(h.take().map(summary)).toEqual([
+        `presence/unavailable ${ROOM}/alice -> ${ALICE}/phone [110,332]`,
+        `presence/unavailable ${ROOM}/alice -> ${ALICE}/laptop [110,332]`,
+      ]);
+      expect(HookRoom.log.filter((l) => l.startsWith("left"))).toEqual([]);
+    });
   });
 });
