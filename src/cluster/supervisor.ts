@@ -65,7 +65,7 @@ const stamp = (at: number) => new Date(at).toISOString().slice(11, 23);
 export function startSupervisor(options: SupervisorOptions): Supervisor {
   const policy = new SupervisorPolicy(options);
   const module = options.workerModule ?? defaultWorkerModule();
-  const log = options.log ?? ((line: string) => console.log(line));
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const children = new Map<number, ChildProcess>();
   const events: ClusterEvent[] = [];
   /** Per failover (by the id of the worker that took over): when the worker it replaces exited. */

@@ -128,6 +128,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error("cluster worker:", error instanceof Error ? error.message : error);
+  process.stderr.write(`cluster worker: ${error instanceof Error ? error.message : error}\n`);
   process.exit(1);
 });
