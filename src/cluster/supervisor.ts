@@ -59,6 +59,9 @@ function defaultWorkerModule(): string {
   return built;
 }
 
+/** The events of a worker that took over a slot that are timed from the exit it replaces. */
+const TIMED = new Set<ClusterEvent["kind"]>(["connect", "online", "slot", "first-stanza"]);
+
 const stamp = (at: number) => new Date(at).toISOString().slice(11, 23);
 
 /** Forks the workers and supervises them until {@link Supervisor.stop}. */
@@ -78,7 +81,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   const record = (event: Omit<ClusterEvent, "at">) => {
     const at = Date.now();
     events.push({ at, ...event });
-    const since = exitedAt.get(event.worker);
+    const since = TIMED.has(event.kind) ? exitedAt.get(event.worker) : undefined;
     const gap = since === undefined ? "" : ` (+${at - since} ms after the exit it replaces)`;
     log(`${stamp(at)} worker ${event.worker}: ${event.kind}${event.detail ? ` ${event.detail}` : ""}${gap}`);
     for (const wake of waiters) wake();
