@@ -118,7 +118,7 @@ export interface Tally {
   duplicated: number;
   /** From the instant to the first answer (echo or error) to a message sent after it. */
   firstAnswerMs: number;
-  /** From the instant to the first echo of a message sent after it. */
+  /** From the instant to the first echo of a message sent after it (an echo of an earlier one in flight does not count). */
   firstEchoMs: number;
   /** The longest time without an echo, from the instant on. */
   longestSilenceMs: number;
@@ -140,7 +140,7 @@ export function tally(ru: RoomUser, since: number): Tally {
     lost: all.filter((s) => !answered(s)).length,
     duplicated: all.filter((s) => s.echoes.length > 1).length,
     firstAnswerMs: Math.round(firstAnswer - since),
-    firstEchoMs: Math.round((echoTimes[0] ?? Number.POSITIVE_INFINITY) - since),
+    firstEchoMs: Math.round(Math.min(...after.flatMap((s) => s.echoes)) - since),
     longestSilenceMs: Math.round(longest),
   };
 }
