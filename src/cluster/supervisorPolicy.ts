@@ -48,6 +48,12 @@ export interface PolicyOptions {
   maxRestarts?: number;
   /** @defaultValue 60000 */
   restartWindowMs?: number;
+  /**
+   * Keep a warm spare. Without one, an exited active worker is replaced by a new process that
+   * connects once started: the slot stays empty for a process start (the baseline of the
+   * `failover` benchmark). @defaultValue true
+   */
+  spare?: boolean;
 }
 
 /** The supervisor's rules; each method returns the actions to carry out, in order. */
@@ -58,6 +64,7 @@ export class SupervisorPolicy {
   readonly #timeoutMs: number;
   readonly #maxRestarts: number;
   readonly #windowMs: number;
+  readonly #spare: boolean;
   #nextId = 1;
   #gaveUp = false;
 
@@ -67,6 +74,7 @@ export class SupervisorPolicy {
     this.#timeoutMs = options.heartbeatTimeoutMs ?? 5_000;
     this.#maxRestarts = options.maxRestarts ?? 5;
     this.#windowMs = options.restartWindowMs ?? 60_000;
+    this.#spare = options.spare ?? true;
   }
 
   /** Every worker alive or being killed. */
@@ -78,7 +86,7 @@ export class SupervisorPolicy {
   start(now: number): SupervisorAction[] {
     const actions: SupervisorAction[] = [];
     for (let i = 0; i < this.#active; i++) actions.push(this.#fork("active", now));
-    actions.push(this.#fork("spare", now));
+    if (this.#spare) actions.push(this.#fork("spare", now));
     return actions;
   }
 
@@ -126,7 +134,7 @@ export class SupervisorPolicy {
     }
     if (worker.role === "spare") return [this.#fork("spare", now)];
     const spare = [...this.#workers.values()].find((w) => w.role === "spare" && !w.killed);
-    if (!spare) return [this.#fork("active", now), this.#fork("spare", now)];
+    if (!spare) return this.#spare ? [this.#fork("active", now), this.#fork("spare", now)] : [this.#fork("active", now)];
     spare.role = "active";
     spare.replaces = id;
     return [...(spare.ready ? this.#connect(spare) : []), this.#fork("spare", now)];

@@ -59,6 +59,17 @@ describe("supervisor policy", () => {
     expect(policy.ready(3, 1_800)).toEqual([{ kind: "connect", id: 3 }]);
   });
 
+  it("without a spare, an exited active worker is replaced by a new active one, which connects once ready", () => {
+    const policy = new SupervisorPolicy({ active: 2, spare: false });
+    expect(policy.start(0)).toEqual([
+      { kind: "fork", id: 1, role: "active" },
+      { kind: "fork", id: 2, role: "active" },
+    ]);
+    policy.ready(1, 10);
+    expect(policy.exited(1, 20)).toEqual([{ kind: "fork", id: 3, role: "active" }]);
+    expect(policy.ready(3, 30)).toEqual([{ kind: "connect", id: 3 }]);
+  });
+
   it("kills a worker silent for longer than the timeout, once, and only that one", () => {
     const { policy } = running({ heartbeatTimeoutMs: 5_000 });
     for (const t of [1_000, 2_000, 3_000, 4_000, 5_000, 6_000]) {
