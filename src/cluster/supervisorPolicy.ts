@@ -23,6 +23,8 @@ export interface WorkerState {
   ready: boolean;
   /** `connect` was sent to it. */
   connected: boolean;
+  /** When it was forked. */
+  forkedAt: number;
   /** When it last reported (a heartbeat or any message); its fork time before that. */
   lastSeen: number;
   /** A kill was asked for; it counts as gone once it exits. */
@@ -42,8 +44,13 @@ export type SupervisorAction =
 export interface PolicyOptions {
   /** Active workers: ejabberd's `component_number`. */
   active: number;
-  /** A worker silent this long is killed. @defaultValue 5000 */
+  /** A ready worker silent this long is killed. @defaultValue 5000 */
   heartbeatTimeoutMs?: number;
+  /**
+   * A worker not ready this long after its fork is killed. Starting Node and building a gateway
+   * takes seconds on a loaded machine, before the first heartbeat. @defaultValue 30000
+   */
+  startTimeoutMs?: number;
   /** At most this many worker exits within {@link restartWindowMs}; one more gives up. @defaultValue 5 */
   maxRestarts?: number;
   /** @defaultValue 60000 */
@@ -62,6 +69,7 @@ export class SupervisorPolicy {
   readonly #exits: number[] = [];
   readonly #active: number;
   readonly #timeoutMs: number;
+  readonly #startTimeoutMs: number;
   readonly #maxRestarts: number;
   readonly #windowMs: number;
   readonly #spare: boolean;
@@ -72,6 +80,7 @@ export class SupervisorPolicy {
     if (!Number.isInteger(options.active) || options.active < 1) throw new TypeError("active: an integer >= 1");
     this.#active = options.active;
     this.#timeoutMs = options.heartbeatTimeoutMs ?? 5_000;
+    this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
     this.#maxRestarts = options.maxRestarts ?? 5;
     this.#windowMs = options.restartWindowMs ?? 60_000;
     this.#spare = options.spare ?? true;
@@ -104,14 +113,18 @@ export class SupervisorPolicy {
     return [];
   }
 
-  /** Kills every worker silent for longer than the timeout. */
+  /** Kills every ready worker silent for longer than the heartbeat timeout, and every worker not ready within the start timeout. */
   tick(now: number): SupervisorAction[] {
     const actions: SupervisorAction[] = [];
     for (const worker of this.#workers.values()) {
-      const silentMs = now - worker.lastSeen;
-      if (worker.killed || silentMs <= this.#timeoutMs) continue;
+      const silentMs = now - (worker.ready ? worker.lastSeen : worker.forkedAt);
+      const limit = worker.ready ? this.#timeoutMs : this.#startTimeoutMs;
+      if (worker.killed || silentMs <= limit) continue;
       worker.killed = true;
-      actions.push({ kind: "kill", id: worker.id, reason: `no heartbeat for ${Math.round(silentMs)} ms (timeout ${this.#timeoutMs} ms)` });
+      const reason = worker.ready
+        ? `no heartbeat for ${Math.round(silentMs)} ms (timeout ${limit} ms)`
+        : `not ready ${Math.round(silentMs)} ms after its start (start timeout ${limit} ms)`;
+      actions.push({ kind: "kill", id: worker.id, reason });
     }
     return actions;
   }
@@ -142,7 +155,7 @@ export class SupervisorPolicy {
 
   #fork(role: WorkerRole, now: number): SupervisorAction {
     const id = this.#nextId++;
-    this.#workers.set(id, { id, role, ready: false, connected: false, lastSeen: now, killed: false });
+    this.#workers.set(id, { id, role, ready: false, connected: false, forkedAt: now, lastSeen: now, killed: false });
     return { kind: "fork", id, role };
   }
 

@@ -50,6 +50,7 @@ describe("supervisor policy", () => {
     const policy = new SupervisorPolicy({ active: 1, heartbeatTimeoutMs: 1_000 });
     policy.start(0);
     policy.ready(1, 0);
+    policy.ready(2, 0);
     policy.heartbeat(1, 1_500);
     expect(policy.tick(1_600)).toEqual([{ kind: "kill", id: 2, reason: "no heartbeat for 1600 ms (timeout 1000 ms)" }]);
     expect(policy.exited(1, 1_700)).toEqual([
@@ -81,6 +82,15 @@ describe("supervisor policy", () => {
     expect(policy.tick(9_000)).toEqual([]); // not twice
     // its exit is then a failover like any other
     expect(policy.exited(1, 9_100)[0]).toEqual({ kind: "connect", id: 3, replaces: 1 });
+  });
+
+  it("gives a starting worker the start timeout, not the heartbeat timeout, before its first report", () => {
+    const policy = new SupervisorPolicy({ active: 1, heartbeatTimeoutMs: 3_000, startTimeoutMs: 20_000 });
+    policy.start(0);
+    policy.ready(1, 100);
+    policy.heartbeat(1, 19_000);
+    expect(policy.tick(19_000)).toEqual([]); // the spare (2) is still starting after 19 s: a loaded machine
+    expect(policy.tick(20_001)).toEqual([{ kind: "kill", id: 2, reason: "not ready 20001 ms after its start (start timeout 20000 ms)" }]);
   });
 
   it("gives up with a clear reason when workers exit more often than the crash-loop guard allows", () => {
