@@ -32,9 +32,10 @@ const LAYERS = {
     path: "^src/createGateway\\.ts$",
     mayImport: ["protocol", "optionChecks", "machines", "store", "transport", "legacy", "actors", "inspect", "gatewayOptions"],
   },
+  cluster: { path: "^src/cluster/", mayImport: ["protocol", "optionChecks", "demo", "createGateway"] },
   cli: {
     path: "^src/cli/",
-    mayImport: ["protocol", "optionChecks", "machines", "store", "transport", "legacy", "actors", "inspect", "testbed", "demo", "gatewayOptions", "createGateway"],
+    mayImport: ["protocol", "optionChecks", "machines", "store", "transport", "legacy", "actors", "inspect", "testbed", "demo", "gatewayOptions", "createGateway", "cluster"],
   },
   index: {
     path: "^src/index\\.ts$",

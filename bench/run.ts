@@ -10,6 +10,7 @@ import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { coldstartBench } from "./coldstart.js";
+import { failoverBench } from "./failover.js";
 import { fanoutBench } from "./fanout.js";
 import { join10kBench, joinBench } from "./join.js";
 import { mailboxBench } from "./mailbox.js";
@@ -34,6 +35,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
   mam: mamBench,
   store: storeBench,
   pgstore: pgStoreBench,
+  failover: failoverBench,
   peers: peersBench,
   "peers-irc": peersIrcBench,
 };

@@ -4,8 +4,10 @@
  *   mucstate demo [--dir DIR] [--fresh] [--web] [--fixture FILE] [--calls FILE]
  *   mucstate demo --service xmpp://HOST:PORT --domain D --secret S [--fixture FILE] [--calls FILE]
  *   mucstate chart [--format mermaid|dot|svg|json] [--out FILE]
+ *   mucstate cluster [--processes N]
  */
 import { CHART_USAGE, runChart } from "./chart.js";
+import { CLUSTER_USAGE, runCluster } from "./cluster.js";
 import { runDemo } from "./demo.js";
 
 const USAGE = `usage:
@@ -26,7 +28,8 @@ const USAGE = `usage:
   On SIGINT or SIGTERM, legacy callbacks still running get --shutdown-grace-ms (default 5000)
   to finish; then the demo exits.
   ${CHART_USAGE}
-      draw the room machine from its definition (default: Mermaid on standard output)`;
+      draw the room machine from its definition (default: Mermaid on standard output)
+  ${CLUSTER_USAGE}`;
 
 /** Runs the command; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -36,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
       return runDemo(rest);
     case "chart":
       return runChart(rest);
+    case "cluster":
+      return runCluster(rest);
     case undefined:
     case "help":
     case "--help":

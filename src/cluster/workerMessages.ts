@@ -1,0 +1,40 @@
+/**
+ * What the supervisor and its workers say to each other over the IPC channel of
+ * `child_process.fork`, and how a worker is configured.
+ */
+
+/** A worker's configuration, passed in the `MUCSTATE_WORKER` environment variable as JSON. */
+export interface WorkerConfig {
+  /** The supervisor's number for this worker; shown in the gateway's disco#info name. */
+  id: number;
+  /** The component domain (the same for every worker). */
+  domain: string;
+  /** `xmpp://host:port` of ejabberd's component listener. */
+  service: string;
+  secret: string;
+  /** The demo fixture (JSON file). */
+  fixture: string;
+  /** The users the fixture network accepts, replacing the fixture's own list when given. */
+  users?: string[];
+  /** Where this worker keeps its own SQLite archive (the gateway does not use PostgreSQL yet). */
+  store: string;
+  /** @defaultValue 1000 */
+  heartbeatMs?: number;
+  /** Self-addressed messages per slot probe. @defaultValue 32 */
+  probes?: number;
+}
+
+/** From the supervisor to a worker. */
+export type SupervisorMessage = { type: "connect" } | { type: "stop" };
+
+/** From a worker to the supervisor. */
+export type WorkerMessage =
+  | { type: "ready" }
+  | { type: "heartbeat" }
+  | { type: "online" }
+  | { type: "slot"; held: boolean; probesBack: number; probes: number; attempt: number }
+  | { type: "first-stanza"; from: string }
+  | { type: "error"; message: string };
+
+/** The disco#info name of worker `id`'s gateway: how a client can tell which process serves it. */
+export const workerName = (id: number) => `mucstate demo (worker ${id})`;
