@@ -23,14 +23,14 @@
  * @module
  */
 import type pg from "pg";
-import { StoreRoomNotFound } from "./errors.js";
+import { LeaseLostError, StoreRoomNotFound } from "./errors.js";
 import { DEFAULT_GROUP_COMMIT_MS, type Lost, MAX_BATCH } from "./groupCommit.js";
 
 /** A write on the writer connection. */
 type Write<R> = (client: pg.ClientBase) => Promise<R>;
 
 /** An error of the store's own checks: nothing failed in the database. */
-const isOurs = (error: unknown) => error instanceof StoreRoomNotFound || error instanceof TypeError;
+const isOurs = (error: unknown) => error instanceof StoreRoomNotFound || error instanceof LeaseLostError || error instanceof TypeError;
 
 interface Entry<T> {
   write: Write<unknown>;
