@@ -54,3 +54,4 @@ for await (const line of createInterface({ input: process.stdin })) {
 }
 await store.close();
 await leases.close();
+process.stdin.destroy();
