@@ -27,6 +27,7 @@
  */
 import type pg from "pg";
 import { LeaseLostError } from "./errors.js";
+import type { Write } from "./postgresWrite.js";
 
 /** Where the fenced store reads each user's current fencing token: a {@link Leases}. */
 export interface FencingTokens {
@@ -36,21 +37,32 @@ export interface FencingTokens {
   readonly ttlMs: number;
 }
 
-/** A write on the store's writer connection. */
-type Write<R> = (db: pg.ClientBase) => Promise<R>;
-
 /** Wraps a write for `user`'s rooms so that it first checks the user's token. @internal */
 export type Fence = <R>(user: string, write: Write<R>) => Write<R>;
 
 const CHECK = "SELECT 1 FROM user_leases WHERE user_jid = $1 AND token = $2 AND owner IS NOT NULL FOR KEY SHARE";
 
-/** The {@link Fence} of `tokens`, or one that leaves writes as they are when there is none. @internal */
-export function fenceOf(tokens: FencingTokens | undefined): Fence {
+/**
+ * The {@link Fence} of `tokens`, or one that leaves writes as they are when there is none.
+ * `transaction` numbers the writer's transactions: a user checked in the open transaction is not
+ * checked again in it (its row stays locked until the commit), so a batch pays one check per user.
+ * @internal
+ */
+export function fenceOf(tokens: FencingTokens | undefined, transaction: () => number): Fence {
   if (!tokens) return (_user, write) => write;
+  const checked = { transaction: -1, tokens: new Map<string, number>() };
   return (user, write) => {
     const token = tokens.tokenOf(user); // the token at the call, not when the queue reaches it
     return async (db) => {
-      if (token === undefined || (await db.query(CHECK, [user, token])).rowCount === 0) throw new LeaseLostError(user, token);
+      if (token === undefined) throw new LeaseLostError(user, token);
+      if (checked.transaction !== transaction()) {
+        checked.transaction = transaction();
+        checked.tokens.clear();
+      }
+      if (checked.tokens.get(user) !== token) {
+        if ((await db.query(CHECK, [user, token])).rowCount === 0) throw new LeaseLostError(user, token);
+        checked.tokens.set(user, token);
+      }
       return write(db);
     };
   };

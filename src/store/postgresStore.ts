@@ -64,13 +64,13 @@ class PostgresStore implements AsyncStore {
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#run = run;
-    this.#fence = fenceOf(options.fencing);
     this.#writer = new PgWriter<Pending>(writer, {
       connect: () => connectWriter(pool, options.fencing),
       intervalMs: options.groupCommitMs,
       onError: storeErrorHandler(options),
       onRollback: () => this.#roomIds.clear(),
     });
+    this.#fence = fenceOf(options.fencing, () => this.#writer.transaction);
     this.#stopRetention = retentionFromOptions(this, options);
   }
 
