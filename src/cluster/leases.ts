@@ -67,7 +67,7 @@ export interface Leases extends FencingTokens {
   releaseAll(): Promise<void>;
   /** Listens to an event; returns a function that stops listening. */
   on<K extends keyof LeaseEvents>(type: K, listener: LeaseEvents[K]): () => void;
-  /** Stops renewing, releases every lease and the connection; idempotent. */
+  /** Stops renewing, releases every lease and the connection; idempotent. Later `acquire` calls reject. */
   close(): Promise<void>;
 }
 
@@ -101,6 +101,7 @@ class PgLeases implements Leases {
 
   acquire(user: string): Promise<AcquireResult> {
     if (typeof user !== "string" || user === "") return Promise.reject(new TypeError(`acquire: user must be a bare JID, got ${String(user)}`));
+    if (this.#closed) return Promise.reject(new Error(`acquire(${user}): the leases of ${this.owner} are closed`));
     return this.#serial(async (db) => {
       await db.query("BEGIN");
       try {

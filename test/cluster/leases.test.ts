@@ -118,6 +118,9 @@ describe("user leases in PostgreSQL", () => {
     expect(await b.acquire("romeo@montague.lit")).toEqual({ token: 2 });
     expect(await b.acquire("nurse@capulet.lit")).toEqual({ token: 2 });
     await a.release("nobody@x"); // not held: nothing to do
+    await b.close(); // a clean shutdown releases everything
+    expect(await a.acquire(U)).toEqual({ token: 3 });
+    await expect(b.acquire(U)).rejects.toThrow(/leases of B are closed/);
   });
 
   it("gives each of 50 contested users to exactly one of two racing processes, new and expired leases alike", async () => {
