@@ -4,6 +4,7 @@
  */
 import type pg from "pg";
 import { check, checkIntegerRange } from "../optionChecks.js";
+import { DEFAULT_GROUP_COMMIT_MS } from "./groupCommit.js";
 import type { FencingTokens } from "./postgresFencing.js";
 import type { StoreOptions } from "./storeOptions.js";
 
@@ -52,6 +53,9 @@ export function checkPostgresOptions(options: PostgresStoreOptions): void {
   if (fencing !== undefined) {
     const ok = typeof fencing === "object" && fencing !== null && typeof fencing.tokenOf === "function";
     check(ok && Number.isInteger(fencing.ttlMs) && fencing.ttlMs > 0, "fencing", "the Leases of createLeases() (tokenOf and ttlMs)", fencing);
+    // A batch idles until its commit; the writer may idle in a transaction for ttlMs (postgresFencing.ts).
+    const idle = 2 * (options.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS);
+    check(fencing.ttlMs > idle, "fencing", `leases whose ttlMs is more than twice groupCommitMs (${idle} ms)`, fencing.ttlMs);
   }
   checkSchemaOption(schema, pool);
 }

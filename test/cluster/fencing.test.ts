@@ -83,6 +83,15 @@ function startPausedWriter(where: { connectionString: string; schema: string }) 
 }
 
 describe("fencing the PostgreSQL store with user leases", () => {
+  it("refuses a fencing option that is not a Leases, or whose lease time a batch could outlast, before connecting", async () => {
+    const at = { connectionString: "postgresql://nobody@127.0.0.1:1/x" };
+    const tokens = { tokenOf: () => 1, ttlMs: 1_000 };
+    await expect(createPostgresStore({ ...at, fencing: {} as never })).rejects.toThrow(/fencing option must be the Leases of createLeases/);
+    await expect(createPostgresStore({ ...at, fencing: tokens, groupCommitMs: 800 })).rejects.toThrow(
+      /fencing option must be leases whose ttlMs is more than twice groupCommitMs \(1600 ms\), got 1000/,
+    );
+  });
+
   it("refuses the late write of a process paused (SIGSTOP) past its lease and stores nothing of it; the new owner's writes succeed", async () => {
     const where = await postgresSchema();
     const a = startPausedWriter(where);
@@ -109,6 +118,30 @@ describe("fencing the PostgreSQL store with user leases", () => {
     await b.store.archive(message("m4"));
     await b.store.commit();
     expect(await stanzaIds(where)).toEqual(["m1", "m3", "m4"]);
+    a.send("exit");
+    a.child.stdin!.end();
+    await new Promise((r) => a.child.once("exit", r));
+  });
+
+  it("lets PostgreSQL end a writer frozen inside its batch, so the takeover goes on, and the batch's replay is refused", async () => {
+    const where = await postgresSchema();
+    const a = startPausedWriter(where);
+    expect(await a.line(/^ready/)).toBe("ready 1");
+    a.send("freeze-in-batch 2500"); // longer than the lease (1 s), the writer's idle limit
+    await a.line(/^in-batch$/);
+    const b = await gateway(where, "B");
+    const started = performance.now();
+    let lease = await b.leases.acquire(U);
+    while (!("token" in lease)) {
+      await new Promise((r) => setTimeout(r, ("expiresInMs" in lease ? lease.expiresInMs : 0) + 20));
+      lease = await b.leases.acquire(U);
+    }
+    expect(lease.token).toBe(2);
+    expect(performance.now() - started).toBeLessThan(2_400); // before A woke: its lock was gone
+    await b.store.archive(message("m3"));
+    await b.store.commit();
+    expect(await a.line(/^committed/)).toBe("committed lost:m2:LeaseLostError");
+    expect(await stanzaIds(where)).toEqual(["m1", "m1b", "m3"]);
     a.send("exit");
     a.child.stdin!.end();
     await new Promise((r) => a.child.once("exit", r));

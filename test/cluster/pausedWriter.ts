@@ -5,6 +5,8 @@
  *
  * - at start: `ready <token>` once it holds the lease, stored the room and one message (`m1`);
  * - `arm <ms>` → `armed`, and `<ms>` later it archives `m2`: then `stored`, or `refused <error name> <token>`;
+ * - `freeze-in-batch <ms>` → archives and commits `m1b`, then archives `m2` in an open batch, says `in-batch` and freezes its event
+ *   loop for `<ms>` before the commit; then `committed` with `lost:<id>:<error name>` for each lost message;
  * - a lost lease → `lost <user>`;
  * - `exit` → closes the store and the leases, and exits.
  *
@@ -29,7 +31,9 @@ const message = (id: string) => ({
 });
 
 const leases = await createLeases({ connectionString, schema, owner: `paused-${process.pid}`, ttlMs: Number(ttl) });
-const store = await createPostgresStore({ connectionString, schema, fencing: leases, retentionDays: Number.POSITIVE_INFINITY, maxConnections: 2 });
+const onError = (error: unknown) => say(`store-error ${error instanceof Error ? error.message : String(error)}`);
+const options = { fencing: leases, retentionDays: Number.POSITIVE_INFINITY, maxConnections: 2, groupCommitMs: 400, onError };
+const store = await createPostgresStore({ connectionString, schema, ...options });
 leases.on("lost", (lost) => say(`lost ${lost}`));
 const lease = await leases.acquire(user);
 if (!("token" in lease)) throw new Error(`the paused writer could not take ${user}: held by ${lease.heldBy}`);
@@ -48,6 +52,16 @@ for await (const line of createInterface({ input: process.stdin })) {
       );
     }, Number(arg));
     say("armed");
+  } else if (command === "freeze-in-batch") {
+    // m2 is written in an open batch; before its commit, the event loop freezes for `arg` ms. A
+    // batch right after a commit stays open groupCommitMs (the first after a quiet spell would not).
+    await store.archive(message("m1b"));
+    await store.commit();
+    store.archive(message("m2")).then(() => {
+      say("in-batch");
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(arg));
+    });
+    store.afterCommit((lost) => say(`committed ${lost.map((m) => `lost:${m.stanzaId}:${(m.error as Error).name}`).join(" ")}`.trim()));
   } else if (command === "exit") {
     break;
   }
