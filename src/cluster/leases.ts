@@ -108,6 +108,7 @@ class PgLeases implements Leases {
         const result = await this.#take(db, user);
         await db.query("COMMIT");
         if ("token" in result) this.#held.set(user, result.token);
+        else this.#forget(user); // it was taken over before a renewal could tell
         return result;
       } catch (error) {
         await db.query("ROLLBACK").catch(() => {});
@@ -134,11 +135,7 @@ class PgLeases implements Leases {
     return this.#serial(async (db) => {
       const kept = new Set((await sql<{ user: string }>(db, RENEW, [this.owner, this.ttlMs, users, tokens])).map((r) => r.user));
       const lost = users.filter((user, i) => !kept.has(user) && this.#held.get(user) === tokens[i]);
-      for (const user of lost) {
-        const token = this.#held.get(user)!;
-        this.#held.delete(user);
-        this.#emit("lost", user, token);
-      }
+      for (const user of lost) this.#forget(user);
       return lost;
     });
   }
@@ -181,6 +178,14 @@ class PgLeases implements Leases {
       // Another process inserted the user's first lease meanwhile: read its row (a new snapshot).
     }
     throw new Error(`acquire(${user}): the lease row changed twice while it was being taken`);
+  }
+
+  /** Drops a user this process held and found taken over, and tells the listeners. */
+  #forget(user: string): void {
+    const token = this.#held.get(user);
+    if (token === undefined) return;
+    this.#held.delete(user);
+    this.#emit("lost", user, token);
   }
 
   async #releaseUsers(users: string[]): Promise<void> {

@@ -76,6 +76,18 @@ describe("user leases in PostgreSQL", () => {
     expect(await a.acquire(U)).toMatchObject({ heldBy: "B" });
   });
 
+  it("tells a holder that asks for its user again after a takeover that it lost it, before any renewal", async () => {
+    const { a, b, expire } = await two();
+    const lost: string[] = [];
+    a.on("lost", (user) => lost.push(user));
+    await a.acquire(U);
+    await expire();
+    await b.acquire(U);
+    expect(await a.acquire(U)).toMatchObject({ heldBy: "B" });
+    expect(lost).toEqual([U]);
+    expect(a.tokenOf(U)).toBeUndefined();
+  });
+
   it("bumps the token at every change of holder, never back", async () => {
     const { a, b, expire } = await two();
     const tokens: Array<number | undefined> = [];
