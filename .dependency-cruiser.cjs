@@ -21,6 +21,7 @@ const LAYERS = {
     typesOnly: ["transport"],
   },
   inspect: { path: "^src/inspect/", mayImport: ["protocol", "optionChecks", "machines", "store", "legacy", "actors"] },
+  cluster: { path: "^src/cluster/", mayImport: ["protocol", "optionChecks", "store"] },
   testbed: { path: "^src/testbed/", mayImport: ["protocol", "optionChecks"] },
   demo: { path: "^src/demo/", mayImport: ["protocol", "optionChecks", "legacy", "testbed"] },
   gatewayOptions: {
@@ -39,7 +40,7 @@ const LAYERS = {
   },
   index: {
     path: "^src/index\\.ts$",
-    mayImport: ["protocol", "optionChecks", "machines", "store", "transport", "legacy", "actors", "inspect", "gatewayOptions", "createGateway"],
+    mayImport: ["protocol", "optionChecks", "machines", "store", "transport", "legacy", "actors", "inspect", "gatewayOptions", "createGateway", "cluster"],
   },
 };
 

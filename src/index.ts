@@ -65,6 +65,11 @@ export type { PendingJoin, PendingRead, ReadNeeds, RoomHandle } from "./machines
 export { ABANDONED, SHUTTING_DOWN } from "./machines/roomErrors.js";
 export { STANZA_ERROR_CONDITIONS } from "./protocol/conditions.js";
 export { isValidResourcepart, type ResourcepartResult } from "./protocol/resourcepart.js";
-export { StoreItemNotFound, StoreRoomNotFound } from "./store/index.js";
+export { LeaseLostError, StoreItemNotFound, StoreRoomNotFound } from "./store/index.js";
+export type { FencingTokens } from "./store/index.js";
+export { createLeases } from "./cluster/leases.js";
+export type { AcquireResult, LeaseEvents, LeaseOptions, Leases } from "./cluster/leases.js";
+export { createOwnershipGate, decideOwnership } from "./cluster/ownershipGate.js";
+export type { Admission, OwnershipDecision, OwnershipFacts, OwnershipGate, OwnershipGateOptions } from "./cluster/ownershipGate.js";
 export type { ArchiveInput, ArchiveSource, HoleBound, HoleBounds, ParticipantInput, RoomFlags, RoomKey, StoredRoomType } from "./store/types.js";
 export type { ArchiveMark, ArchiveMetadata } from "./store/mam.js";

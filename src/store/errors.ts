@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { PostgresStoreOptions } from "./postgresOptions.js";
 import type { RoomKey } from "./types.js";
 
 /**
@@ -66,4 +67,44 @@ export class StoreRoomNotFound extends Error {
 export function isStoreFull(error: unknown): boolean {
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
   return code === "SQLITE_FULL" || code === "53100" || code === "ENOSPC";
+}
+
+/**
+ * A write for a user's rooms carried a fencing token that is no longer the user's current one:
+ * another gateway process took the user's lease over (or this one released it), so this process
+ * must stop serving that user's rooms. Nothing of the refused write is stored.
+ *
+ * @remarks
+ * Thrown (as a rejection) by a PostgreSQL store opened with the `fencing` option
+ * ({@link PostgresStoreOptions.fencing}). The check runs in the write's own transaction, so a
+ * process that was paused past its lease (SIGSTOP, a long GC, a frozen VM) and wakes up cannot
+ * write over the new owner.
+ *
+ * The condition is `service-unavailable` with type `wait` (RFC 6120 §8.3.3.19 and §8.3.2): this
+ * process "does not currently provide the requested service" for that user, and the error is
+ * temporary, since the user's stanzas reach the new owner once ejabberd routes them there. See
+ * docs/scale-out.md, "Ownership (leases)".
+ */
+export class LeaseLostError extends Error {
+  /** The XMPP stanza error condition to answer with. */
+  readonly condition = "service-unavailable" as const;
+  /** The error type: retry later. */
+  readonly type = "wait" as const;
+  /** The user (bare JID) whose lease this process no longer holds. */
+  readonly user: string;
+  /** The fencing token the write carried; `undefined` when this process held no lease at all. */
+  readonly token: number | undefined;
+  /** Text for the `<error/>` element. */
+  readonly text = "Your rooms are moving to another gateway process; try again in a few seconds";
+
+  constructor(user: string, token: number | undefined) {
+    super(
+      token === undefined
+        ? `No lease held for ${user}: acquire the user's lease before writing for its rooms`
+        : `The lease of ${user} was taken over: fencing token ${token} is no longer current, the write was refused`,
+    );
+    this.name = "LeaseLostError";
+    this.user = user;
+    this.token = token;
+  }
 }

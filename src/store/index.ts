@@ -6,7 +6,8 @@
  */
 export type { AsyncStore } from "./asyncTypes.js";
 export { fromSyncStore } from "./asyncTypes.js";
-export { isStoreFull, StoreItemNotFound, StoreRoomNotFound } from "./errors.js";
+export { isStoreFull, LeaseLostError, StoreItemNotFound, StoreRoomNotFound } from "./errors.js";
+export type { FencingTokens } from "./postgresFencing.js";
 export type { ArchiveMark, ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 export { MAM_MAX_PAGE } from "./mam.js";
 export { createMemoryStore } from "./memoryStore.js";

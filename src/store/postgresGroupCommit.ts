@@ -23,14 +23,8 @@
  * @module
  */
 import type pg from "pg";
-import { StoreRoomNotFound } from "./errors.js";
 import { DEFAULT_GROUP_COMMIT_MS, type Lost, MAX_BATCH } from "./groupCommit.js";
-
-/** A write on the writer connection. */
-type Write<R> = (client: pg.ClientBase) => Promise<R>;
-
-/** An error of the store's own checks: nothing failed in the database. */
-const isOurs = (error: unknown) => error instanceof StoreRoomNotFound || error instanceof TypeError;
+import { isOurs, type Write } from "./postgresWrite.js";
 
 interface Entry<T> {
   write: Write<unknown>;
@@ -72,6 +66,7 @@ export class PgWriter<T extends object> {
   #ran = 0;
   #done = 0;
   #open = false;
+  #transaction = 0;
   #journal: Array<Entry<T>> = [];
   #waiting: Array<Waiter<T>> = [];
   #lastCommit = Number.NEGATIVE_INFINITY;
@@ -201,7 +196,13 @@ export class PgWriter<T extends object> {
       if (!this.#broken) throw error;
       await (await this.#usable()).query("BEGIN");
     }
+    this.#transaction++;
     return this.#client;
+  }
+
+  /** A number that changes at every transaction the writer opens (what a per-transaction cache keys on). */
+  get transaction(): number {
+    return this.#transaction;
   }
 
   async #begin(): Promise<void> {

@@ -19,6 +19,12 @@
  *   timestamp, seq) for order and time ranges, (room, author_jid, timestamp, seq) for `with`;
  * - `avatars(hash, mime, data)`: avatar bytes by SHA-1.
  *
+ * Version 2 adds `user_leases`, one row per user (bare JID) ever leased, for
+ * {@link createLeases} and the store's fencing: `owner` (the holder's id, NULL once released),
+ * `token` (the fencing token: 1 at the first lease, plus 1 at every change of holder, never
+ * smaller), `expires_at` (on the database's clock) and `holder_pid` (the server process of the
+ * holder's lease connection: when it is gone the holder is gone, see {@link createLeases}).
+ *
  * @module
  */
 import type pg from "pg";
@@ -103,8 +109,19 @@ CREATE TABLE avatars (
 );
 `;
 
+const V2_LEASES = `
+CREATE TABLE user_leases (
+  user_jid   text COLLATE "C" PRIMARY KEY,
+  owner      text,
+  token      bigint NOT NULL CHECK (token > 0),
+  expires_at timestamptz NOT NULL,
+  holder_pid integer
+);
+CREATE INDEX user_leases_owner ON user_leases (owner);
+`;
+
 /** The migrations, in order; migration `i` brings the schema from version `i` to `i + 1`. */
-export const PG_MIGRATIONS: readonly string[] = [V1_SCHEMA];
+export const PG_MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_LEASES];
 
 /** The schema version this code writes and reads. */
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -22,6 +22,7 @@ import { StoreRoomNotFound } from "./errors.js";
 import type { Lost } from "./groupCommit.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { archiveEnds, archiveHoleBounds, type Queryable, queryMessages, sql, upsertMessage } from "./postgresArchive.js";
+import { connectWriter, type Fence, fenceEach, fenceOf, prepareFencedWriter } from "./postgresFencing.js";
 import { PgWriter } from "./postgresGroupCommit.js";
 import { migratePostgres } from "./postgresMigrations.js";
 import { checkPostgresOptions, type PostgresStoreOptions } from "./postgresOptions.js";
@@ -44,10 +45,8 @@ import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom, roomK
 export type { PostgresStoreOptions } from "./postgresOptions.js";
 
 type Pending = Omit<LostMessage, "error">;
-
 const NEXT_RUN = "UPDATE meta SET value = value + 1 WHERE key = 'run' RETURNING value";
 const ROOM_ID = "SELECT id FROM rooms WHERE user_jid = $1 AND room_jid = $2";
-
 /** How many room ids are cached for archive writes and queries. */
 const ROOM_ID_CACHE = 10_000;
 
@@ -56,6 +55,7 @@ class PostgresStore implements AsyncStore {
   readonly #ownsPool: boolean;
   readonly #writer: PgWriter<Pending>;
   readonly #roomIds = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
+  readonly #fence: Fence;
   #run: number;
   #stopRetention: () => void;
   #closed: Promise<void> | undefined;
@@ -65,11 +65,12 @@ class PostgresStore implements AsyncStore {
     this.#ownsPool = ownsPool;
     this.#run = run;
     this.#writer = new PgWriter<Pending>(writer, {
-      connect: () => pool.connect(),
+      connect: () => connectWriter(pool, options.fencing),
       intervalMs: options.groupCommitMs,
       onError: storeErrorHandler(options),
       onRollback: () => this.#roomIds.clear(),
     });
+    this.#fence = fenceOf(options.fencing, () => this.#writer.transaction);
     this.#stopRetention = retentionFromOptions(this, options);
   }
 
@@ -86,15 +87,16 @@ class PostgresStore implements AsyncStore {
 
   async putRoom(record: RoomRecord): Promise<void> {
     checkRoom(record);
-    const [row] = await this.#writer.joined((db) => sql<{ id: number }>(db, PUT_ROOM, roomValues(record)));
+    const [row] = await this.#writer.joined(this.#fence(record.user, (db) => sql<{ id: number }>(db, PUT_ROOM, roomValues(record))));
     this.#roomIds.set(roomKeyString(record.user, record.room), row!.id);
   }
 
   async deleteRoom(user: string, room: string): Promise<boolean> {
-    return this.#writer.joined(async (db) => {
+    const write = async (db: pg.ClientBase) => {
       this.#roomIds.delete(roomKeyString(user, room));
       return (await db.query("DELETE FROM rooms WHERE user_jid = $1 AND room_jid = $2", [user, room])).rowCount! > 0;
-    });
+    };
+    return this.#writer.joined(this.#fence(user, write));
   }
 
   async listRooms(user: string): Promise<RoomRecord[]> {
@@ -125,44 +127,52 @@ class PostgresStore implements AsyncStore {
   async putParticipants(room: RoomKey, participants: readonly ParticipantInput[]): Promise<void> {
     participants.forEach(checkParticipant);
     const columns = participantColumns(participants);
-    await this.#writer.joined(async (db) => {
-      const id = await this.#requiredRoomId(db, room);
-      await sql(db, "DELETE FROM participants WHERE room_id = $1", [id]);
-      await sql(db, PUT_PARTICIPANTS, [id, ...columns]);
-    });
+    await this.#writer.joined(
+      this.#fence(room.user, async (db) => {
+        const id = await this.#requiredRoomId(db, room);
+        await sql(db, "DELETE FROM participants WHERE room_id = $1", [id]);
+        await sql(db, PUT_PARTICIPANTS, [id, ...columns]);
+      }),
+    );
   }
 
   async putParticipant(room: RoomKey, p: ParticipantInput): Promise<void> {
     checkParticipant(p);
     checkKey(room);
-    await this.#writer.grouped(async (db) => {
-      const id = await this.#requiredRoomId(db, room);
-      await sql(db, PUT_PARTICIPANT, [id, p.nickname, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId]);
-    });
+    await this.#writer.grouped(
+      this.#fence(room.user, async (db) => {
+        const id = await this.#requiredRoomId(db, room);
+        await sql(db, PUT_PARTICIPANT, [id, p.nickname, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId]);
+      }),
+    );
   }
 
   async deleteParticipant(room: RoomKey, resource: string): Promise<boolean> {
-    return this.#writer.grouped(async (db) => {
-      const id = await this.#roomId(db, room);
-      return id !== undefined && (await db.query("DELETE FROM participants WHERE room_id = $1 AND resource = $2", [id, resource])).rowCount! > 0;
-    });
+    return this.#writer.grouped(
+      this.#fence(room.user, async (db) => {
+        const id = await this.#roomId(db, room);
+        return id !== undefined && (await db.query("DELETE FROM participants WHERE room_id = $1 AND resource = $2", [id, resource])).rowCount! > 0;
+      }),
+    );
   }
 
   async archive(message: ArchiveInput): Promise<ArchivedMessage> {
     checkMessage(message);
     const lost: Pending = { user: message.user, room: message.room, stanzaId: message.stanzaId };
-    const row = await this.#writer.grouped(async (db) => upsertMessage(db, await this.#requiredRoomId(db, message), message, this.#run), lost);
+    const write = this.#fence(message.user, async (db) => upsertMessage(db, await this.#requiredRoomId(db, message), message, this.#run));
+    const row = await this.#writer.grouped(write, lost);
     lost.stanzaId = row.stanzaId; // an upsert keeps the stanza-id of the row it replaces
     return row;
   }
 
   async archiveMany(messages: readonly ArchiveInput[]): Promise<ArchivedMessage[]> {
     messages.forEach(checkMessage);
-    return this.#writer.separate(async (db) => {
+    const write = async (db: pg.ClientBase) => {
       const rows: ArchivedMessage[] = [];
       for (const m of messages) rows.push(await upsertMessage(db, await this.#requiredRoomId(db, m), m, this.#run));
       return rows;
-    });
+    };
+    return this.#writer.separate(fenceEach(this.#fence, new Set(messages.map((m) => m.user)), write));
   }
 
   async queryArchive(room: RoomKey, query: MamQuery = {}): Promise<MamResult> {
@@ -279,6 +289,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     });
     writer.on("error", () => {}); // until the store watches it: a failed start throws instead
     await migratePostgres(writer, undefined, schema);
+    await prepareFencedWriter(writer, options.fencing);
     const [{ value: run }] = (await sql<{ value: number }>(writer, NEXT_RUN)) as [{ value: number }];
     return new PostgresStore(pool, ownsPool, writer, run, options);
   } catch (error) {

@@ -43,16 +43,16 @@ describe("the PostgreSQL store", () => {
     expect(await pgSchemaVersion(first.client)).toBe(PG_SCHEMA_VERSION);
     await fillAsync(first.store);
     const again = await open(first.where);
-    expect(await first.rows("SELECT version FROM mucstate_migrations")).toEqual([{ version: 1 }]);
+    expect(await first.rows("SELECT version FROM mucstate_migrations ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }]);
     expect((await again.store.queryArchive(KEY)).count).toBe(10);
     const tables = await first.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename");
-    expect(tables.map((t) => t.tablename)).toEqual(["archive", "avatars", "meta", "mucstate_migrations", "participants", "rooms"]);
+    expect(tables.map((t) => t.tablename)).toEqual(["archive", "avatars", "meta", "mucstate_migrations", "participants", "rooms", "user_leases"]);
   });
 
   it("lets two processes that start together on an empty database migrate it once", async () => {
     const where = await postgresSchema();
     const [a, b] = await Promise.all([open(where), open(where)]);
-    expect(await a.rows("SELECT version FROM mucstate_migrations")).toEqual([{ version: 1 }]);
+    expect(await a.rows("SELECT version FROM mucstate_migrations ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }]);
     await a.store.putRoom(room());
     expect(await b.store.getRoom(USER, ROOM)).toEqual(room());
   });
@@ -60,7 +60,7 @@ describe("the PostgreSQL store", () => {
   it("refuses a database written by a newer schema", async () => {
     const { where, client } = await open();
     await client.query("INSERT INTO mucstate_migrations (version) VALUES ($1)", [PG_SCHEMA_VERSION + 1]);
-    await expect(createPostgresStore({ ...where, ...NO_RETENTION })).rejects.toThrow(/schema version 2 .* upgrade mucstate/);
+    await expect(createPostgresStore({ ...where, ...NO_RETENTION })).rejects.toThrow(/schema version 3 .* upgrade mucstate/);
   });
 
   it("shares rooms and archive between two stores, each reading the other's live messages as backfill", async () => {
