@@ -21,7 +21,6 @@ const LAYERS = {
     typesOnly: ["transport"],
   },
   inspect: { path: "^src/inspect/", mayImport: ["protocol", "optionChecks", "machines", "store", "legacy", "actors"] },
-  cluster: { path: "^src/cluster/", mayImport: ["protocol", "optionChecks", "store"] },
   testbed: { path: "^src/testbed/", mayImport: ["protocol", "optionChecks"] },
   demo: { path: "^src/demo/", mayImport: ["protocol", "optionChecks", "legacy", "testbed"] },
   gatewayOptions: {
@@ -33,7 +32,7 @@ const LAYERS = {
     path: "^src/createGateway\\.ts$",
     mayImport: ["protocol", "optionChecks", "machines", "store", "transport", "legacy", "actors", "inspect", "gatewayOptions"],
   },
-  cluster: { path: "^src/cluster/", mayImport: ["protocol", "optionChecks", "demo", "createGateway"] },
+  cluster: { path: "^src/cluster/", mayImport: ["protocol", "optionChecks", "store", "demo", "createGateway"] },
   cli: {
     path: "^src/cli/",
     mayImport: ["protocol", "optionChecks", "machines", "store", "transport", "legacy", "actors", "inspect", "testbed", "demo", "gatewayOptions", "createGateway", "cluster"],
