@@ -13,7 +13,7 @@ import { delayElement } from "../protocol/xep0203.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { type ParsedMamQuery, mamFin, mamResult } from "../protocol/xep0313.js";
 import { MAM_MAX_PAGE } from "../store/mam.js";
-import type { ArchiveSource, ArchivedMessage, HoleBound, RoomKey, Store } from "../store/types.js";
+import type { ArchiveInput, ArchiveSource, ArchivedMessage, HoleBound, RoomKey, Store } from "../store/types.js";
 
 /**
  * A new XEP-0359 stanza-id for a message that has no legacy id: the time in ms (base 36, 9
@@ -36,29 +36,39 @@ export function keyOf(room: LegacyRoom): RoomKey {
 
 /**
  * Archives one message as the user's resources receive it (its `to` becomes the user's bare JID,
- * its `<delay/>` is dropped). Takes ownership of `entry.stanza`: pass one built for the archive.
+ * its `<delay/>` is dropped). Takes ownership of `entry.stanza`: pass one built for the archive,
+ * or its text when it is already addressed to the user and has no `<delay/>`.
  */
 export function archiveMessage(
   store: Store,
   room: LegacyRoom,
-  entry: { stanza: Element; stanzaId: string; legacyId?: string | undefined; when?: Date | undefined; authorJid: string; source: ArchiveSource },
+  entry: { stanza: Element | string; stanzaId: string; legacyId?: string | undefined; when?: Date | undefined; authorJid: string; source: ArchiveSource },
 ): ArchivedMessage {
-  const copy = entry.stanza;
-  copy.attrs.to = room.session.user;
-  // By name first: `is()` with a namespace resolves it for every child (2% of an echo's time).
-  if (copy.children.some(isDelay)) copy.children = copy.children.filter((c) => !isDelay(c));
-  return store.archive({
-    ...keyOf(room),
+  const user = room.session.user;
+  // One literal of fixed shape: spreading the key and the optional legacy id cost 2% of an echo.
+  const message: ArchiveInput = {
+    user,
+    room: room.jid,
     stanzaId: entry.stanzaId,
-    ...(entry.legacyId !== undefined ? { legacyId: entry.legacyId } : {}),
-    timestamp: (entry.when ?? new Date()).getTime(),
+    timestamp: entry.when ? entry.when.getTime() : Date.now(),
     authorJid: entry.authorJid,
     source: entry.source,
-    xml: copy.toString(),
-  });
+    xml: typeof entry.stanza === "string" ? entry.stanza : archivedText(entry.stanza, user),
+  };
+  if (entry.legacyId !== undefined) message.legacyId = entry.legacyId;
+  return store.archive(message);
 }
 
-const isDelay = (c: Element | string): boolean => typeof c !== "string" && c.name === "delay" && c.is("delay", NS.DELAY);
+/** `copy` addressed to `user`, without its `<delay/>`, as text. */
+function archivedText(copy: Element, user: string): string {
+  copy.attrs.to = user;
+  // By name first: `is()` with a namespace resolves it for every child (2% of an echo's time).
+  if (copy.children.some(isDelay)) copy.children = copy.children.filter((c) => !isDelay(c));
+  return copy.toString();
+}
+
+/** Whether a child is a XEP-0203 `<delay/>`. */
+export const isDelay = (c: Element | string): boolean => typeof c !== "string" && c.name === "delay" && c.is("delay", NS.DELAY);
 
 /** An archived message, addressed to `to`. */
 function restore(message: ArchivedMessage, to: string): Element {

@@ -5,15 +5,16 @@
  * configuration or avatar change gets the iq result, a destroy sends the destroy presences
  * before the iq result.
  */
-import type { Element } from "@xmpp/component";
+import { type Element, xml } from "@xmpp/component";
 import { XMPPError } from "../protocol/xmppError.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { cloneElement, iqResult } from "../protocol/rfc6120.js";
+import { SerializedTemplate } from "../protocol/serializedElement.js";
 import { parseVcardPhoto } from "../protocol/xep0054.js";
 import { originId, stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
 import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
 import type { Reactions } from "../protocol/xep0444.js";
-import { newStanzaId } from "./archive.js";
+import { isDelay, newStanzaId } from "./archive.js";
 import { readIncomingText } from "./incomingText.js";
 import type { OwnMessage, RecentMessages } from "./recentMessages.js";
 import type { Plan, RequestHandler } from "./RoomActor.js";
@@ -24,7 +25,8 @@ import { removedPresences, selfUnavailable, userJid } from "./roomStanzas.js";
 /** What request handlers need from the room's traffic: recent ids and the archive. */
 export interface Traffic {
   readonly messages: RecentMessages;
-  archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string): void;
+  /** `stanza` as text: already addressed to the user's bare JID, without `<delay/>`. */
+  archive(stanza: Element | string, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string): void;
   /** A message of the room by stanza-id (recent, else archived), if any. */
   known(stanzaId: string): { legacyId: string | null } | undefined;
   /** The user's own message known by this client id, origin-id or stanza-id, if any. */
@@ -50,8 +52,22 @@ export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId:
  * every joined resource.
  */
 export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffic, stanzaId: string, legacyId?: string): Plan {
-  traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, room._userParticipant().jid);
-  return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
+  const author = room._userParticipant().jid;
+  const echo = echoOf(room, message, "", stanzaId);
+  // The archive drops a <delay/> the resources get: such an echo is built for each (rare).
+  if (echo.children.some(isDelay)) {
+    traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, author);
+    return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
+  }
+  // Serialized once: the archive's copy and every resource's are this text with their `to`.
+  const template = new SerializedTemplate(echo);
+  const user = room.session.user;
+  traffic.archive(template.make(user, xml.escapeXML(user)).toString(), stanzaId, legacyId, undefined, author);
+  return (resources) =>
+    resources.map((r) => {
+      const to = userJid(room, r);
+      return template.make(to, xml.escapeXML(to));
+    });
 }
 
 /**

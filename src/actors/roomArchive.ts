@@ -42,7 +42,7 @@ export class RoomArchive {
    * Archives a message (if the room has a store); `backfill` marks history fetched by `backfill`.
    * Never throws: a message the store cannot save goes to `onLost`, now or after its commit.
    */
-  archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string, backfill = false): void {
+  archive(stanza: Element | string, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string, backfill = false): void {
     const store = this.store;
     if (!store) return;
     try {

@@ -177,7 +177,7 @@ export class InspectorModel {
       const received = event.event as Record<string, unknown>;
       // A batch of requests from one socket read is told as each request it queues.
       if (received.type === "requests" && Array.isArray(received.requests)) {
-        received.requests.forEach((r: Record<string, unknown>, i: number) => this.#push(entry, this.#facts(entry, now, "in", { ...r, type: "request" }, i)));
+        for (const [i, r] of (received.requests as Record<string, unknown>[]).entries()) this.#push(entry, this.#facts(entry, now, "in", { ...r, type: "request" }, i));
       } else this.#push(entry, this.#facts(entry, now, "in", received));
     } else if (event.type === "@xstate.action") {
       const { type, params } = event.action as { type: string; params?: { event?: Record<string, unknown> } };

@@ -238,9 +238,10 @@ export const roomSetup = setup({
       return { type: "request.settled" as const, id: event.id, ok: false as const, error: FULL };
     }),
     dequeue: enqueueActions(({ context, enqueue }) => {
-      const [head, ...rest] = context.mailbox;
+      const head = context.mailbox[0];
       if (!head) return;
-      enqueue.assign({ current: head, mailbox: rest });
+      // slice, not `[head, ...rest]`: a rest pattern iterates (~1 µs a request with 200 waiting).
+      enqueue.assign({ current: head, mailbox: context.mailbox.slice(1) });
       enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
     }),
     runCurrent: sendTo("requests", ({ context }): RunEvent => ({ type: "run", request: context.current as QueuedRequest })),
@@ -256,8 +257,8 @@ export const roomSetup = setup({
         const error = params.abandoned ? ABANDONED : failure(event, params.timeout === true);
         enqueue.emit({ type: "request.settled", id: current.id, ok: false, error });
       }
-      const [head, ...rest] = params.next ? context.mailbox : [];
-      enqueue.assign(head ? { current: head, mailbox: rest } : { current: null });
+      const head = params.next ? context.mailbox[0] : undefined;
+      enqueue.assign(head ? { current: head, mailbox: context.mailbox.slice(1) } : { current: null });
       if (head) enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
     }),
     // ---- the plugin's traffic ----

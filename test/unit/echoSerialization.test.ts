@@ -1,0 +1,53 @@
+/**
+ * The echo of a user's groupchat message is serialized once: the archived row and every joined
+ * resource's echo are the same text but for `to` (issue 18: the echo was built twice, once for
+ * the archive and once per resource).
+ */
+import { xml } from "@xmpp/component";
+import { describe, expect, it } from "vitest";
+import { SerializedElement } from "../../src/protocol/serializedElement.js";
+import { ALICE, DOMAIN, fixtureHarness, groupchat, joined, lobbyFixture } from "../helpers/harness.js";
+import { qualifiedTree } from "../helpers/stanzas.js";
+
+const ROOM = `lobby@${DOMAIN}`;
+const DELAY = "urn:xmpp:delay";
+/** A stanza's text with its `to` taken out. */
+const withoutTo = (text: string) => text.replace(/ to="[^"]*"/, "");
+
+describe("the echo of a user's message", () => {
+  it("is one serialization: the archived row and each resource's echo differ only in `to`", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    await joined(h, "lobby", ["phone", "laptop"]);
+    h.route(groupchat("lobby", "hello <all> & 'you'"));
+    await h.settle();
+    const echoes = h.take();
+    expect(echoes.map((e) => e.attrs.to)).toEqual([`${ALICE}/phone`, `${ALICE}/laptop`]);
+    // Made from one text, not built element by element for each resource.
+    for (const e of echoes) expect(e).toBeInstanceOf(SerializedElement);
+    const [row] = h.store.queryArchive({ user: ALICE, room: ROOM }, { max: 10 }).messages;
+    expect(row!.xml).toContain(` to="${ALICE}"`);
+    expect(echoes.map((e) => withoutTo(e.toString()))).toEqual([withoutTo(row!.xml), withoutTo(row!.xml)]);
+    expect(qualifiedTree(echoes[1]!)).toEqual([
+      "{jabber:client}message",
+      "  {jabber:client}body",
+      "  {urn:xmpp:sid:0}stanza-id",
+      "  {urn:xmpp:occupant-id:0}occupant-id",
+    ]);
+    expect(echoes[1]!.getChildText("body")).toBe("hello <all> & 'you'");
+  });
+
+  it("with a <delay/> from the client: the resources get it, the archived row does not", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    await joined(h, "lobby");
+    const message = groupchat("lobby", "late");
+    message.append(xml("delay", { xmlns: DELAY, stamp: "2026-12-01T10:00:00Z" }));
+    h.route(message);
+    await h.settle();
+    const [echo, ...rest] = h.take();
+    expect(rest).toEqual([]);
+    expect(echo!.getChild("delay", DELAY)?.attrs.stamp).toBe("2026-12-01T10:00:00Z");
+    const [row] = h.store.queryArchive({ user: ALICE, room: ROOM }, { max: 10 }).messages;
+    expect(row!.xml).not.toContain("delay");
+    expect(row!.xml).toContain("<body>late</body>");
+  });
+});
