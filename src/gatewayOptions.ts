@@ -38,7 +38,8 @@ export interface GatewayOptions {
   name?: string;
   /**
    * Most requests waiting in one room's mailbox; beyond it: `resource-constraint`. Each waiting
-   * request holds its stanza (see {@link DEFAULT_MAILBOX_SIZE} for the memory a full one takes).
+   * request holds its stanza: a waiting groupchat message about 2.7 KiB of heap (mailbox bench),
+   * so a full mailbox of the default size holds about 2.65 MiB per room.
    * @defaultValue 1000
    */
   mailboxSize?: number;
