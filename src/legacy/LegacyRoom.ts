@@ -73,6 +73,7 @@ export class LegacyRoom<
   #description = "";
   #subject = "";
   readonly #roster = new RoomRoster();
+  #backfillSenders: RoomRoster | undefined;
   #user: Participant | undefined;
   #system: Participant | undefined;
 
@@ -169,14 +170,21 @@ export class LegacyRoom<
     const known = this.#roster.byNickname(nickname);
     if (known) return known as Participant;
     if (options.raiseIfNotFound) throw new XMPPError("item-not-found", `No participant named ${nickname}`);
+    const sender = this.#unstoredSenders()?.byNickname(nickname);
+    if (sender) return sender as Participant;
     const store = options.store ?? (!this._host?.backfilling || this.KEEP_BACKFILLED_PARTICIPANTS);
     return this.#create(nickname, options.contact, store);
   }
 
-  /** The participant behind a legacy contact; in non-anonymous rooms this ties their JID to the occupant. */
+  /**
+   * The participant behind a legacy contact; in non-anonymous rooms this ties their JID to the
+   * occupant. As in slidge, a new one whose nickname another participant holds (even one without
+   * a contact: it may be someone else) gets its own occupant, suffixed `nickname (contact)`.
+   */
   async getParticipantByContact(contact: string, nickname = contact): Promise<Participant> {
-    const store = !this._host?.backfilling || this.KEEP_BACKFILLED_PARTICIPANTS;
-    return (this.#roster.byContact(contact) as Participant | undefined) ?? this.#create(nickname, contact, store);
+    const known = this.#roster.byContact(contact) ?? this.#unstoredSenders()?.byContact(contact);
+    if (known) return known as Participant;
+    return this.#create(nickname, contact, !this._host?.backfilling || this.KEEP_BACKFILLED_PARTICIPANTS);
   }
 
   /** Every stored participant except the user, after `fillParticipants` ran once. */
@@ -249,9 +257,20 @@ export class LegacyRoom<
     this._host?.tell({ kind: "renamed", participant: p, oldResource });
   }
 
+  /**
+   * The senders the running `backfill` looked up without storing them, so that one person is one
+   * participant (one nick, one occupant id) throughout the history it sends; forgotten when it ends.
+   */
+  #unstoredSenders(): RoomRoster | undefined {
+    if (!this._host?.backfilling) this.#backfillSenders = undefined;
+    else this.#backfillSenders ??= new RoomRoster();
+    return this.#backfillSenders;
+  }
+
   #create(nickname: string, contact: string | undefined, store: boolean): Participant {
     const userResource = this._userParticipant().resource;
-    const taken = (candidate: string) => this.#roster.hasResource(candidate) || candidate === userResource;
+    const senders = this.#unstoredSenders();
+    const taken = (candidate: string) => this.#roster.hasResource(candidate) || (senders?.hasResource(candidate) ?? false) || candidate === userResource;
     const resource = disambiguateNick(nickname, taken, contact ? [contact] : []);
     const p = this.newParticipant({
       room: this,
@@ -263,7 +282,7 @@ export class LegacyRoom<
     if (store) {
       this.#roster.add(p);
       this._host?.tell({ kind: "joined", participant: p });
-    }
+    } else senders?.add(p);
     return p;
   }
 }
