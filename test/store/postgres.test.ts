@@ -72,6 +72,8 @@ describe("the PostgreSQL store", () => {
     const seen = (await b.store.queryArchive(KEY)).messages;
     expect(seen).toEqual([{ ...live, source: "backfill" }]);
     expect((await b.store.archive(message(2))).seq).toBeGreaterThan(live.seq);
+    // Another store sees a write once it is committed: B's group commit may still be open here.
+    await b.store.commit();
     expect((await a.store.queryArchive(KEY)).messages.map((m) => [m.stanzaId, m.source])).toEqual([
       ["1", "live"],
       ["2", "backfill"],
