@@ -101,6 +101,8 @@ export class RoomRegistry {
       max: options.maxRooms,
       ttl: idleMs,
       updateAgeOnGet: true,
+      // Exact ages: the default (1 ms) caches the clock behind a new timer on nearly every stanza's look-up.
+      ttlResolution: 0,
       dispose: (actor, key, reason) => {
         // Evictions only: `delete()` and `clear()` (reason "delete") are the registry's own doing.
         if (reason === "set" || reason === "delete") return;

@@ -14,7 +14,8 @@ import { parseReplace } from "../protocol/xep0308.js";
 import { originId } from "../protocol/xep0359.js";
 import { NS_RETRACT, tombstone } from "../protocol/xep0424.js";
 import { MAM_MAX_PAGE } from "../store/mam.js";
-import { archiveMessage, keyOf } from "./archive.js";
+import type { HistoryRequest } from "../protocol/xep0045.js";
+import { archiveMessage, joinHistory, keyOf, wantsHistory } from "./archive.js";
 import { type OwnMessage, RecentMessages } from "./recentMessages.js";
 
 /** How many corrections of corrections a target is followed through to the original. */
@@ -30,6 +31,12 @@ export class RoomArchive {
   readonly #onLost: (lost: LostMessage) => void;
   /** True while a listener waits for the store's commit to say which of this room's messages it lost. */
   #watching = false;
+  /**
+   * True once a join found nothing archived, until this room archives something: later joins
+   * then skip the store read. Only this room's actor writes its archive (a re-activated room
+   * starts with a new `RoomArchive`, which reads again).
+   */
+  #empty = false;
 
   /** `onLost` hears of each message of this room that the store could not save. */
   constructor(room: LegacyRoom, store: Store | undefined, onLost: (lost: LostMessage) => void = () => {}) {
@@ -45,6 +52,7 @@ export class RoomArchive {
   archive(stanza: Element | string, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string, backfill = false): void {
     const store = this.store;
     if (!store) return;
+    this.#empty = false;
     try {
       archiveMessage(store, this.#room, { stanza, stanzaId, legacyId, when, authorJid, source: backfill ? "backfill" : "live" });
     } catch (error) {
@@ -57,6 +65,19 @@ export class RoomArchive {
       const { user, room } = keyOf(this.#room);
       for (const row of lost) if (row.user === user && row.room === room) this.#onLost(row);
     });
+  }
+
+  /**
+   * The join history (XEP-0045 §7.2.15) for `to` ({@link joinHistory}); nothing without a store.
+   * An archive seen empty is not read again until this room archives a message.
+   */
+  history(to: string, request: HistoryRequest): Element[] {
+    if (!this.store || this.#empty) return [];
+    const stanzas = joinHistory(this.store, this.#room, to, request);
+    // Without bounds (a time, or `maxchars`, which drops what does not fit), none means none archived.
+    const unbounded = wantsHistory(request) && request.since === undefined && request.seconds === undefined && request.maxchars === undefined;
+    if (unbounded && stanzas.length === 0) this.#empty = true;
+    return stanzas;
   }
 
   /**
@@ -81,6 +102,7 @@ export class RoomArchive {
   retract(stanzaId: string, retracted: Element): void {
     const original = this.#row(stanzaId);
     if (!this.store || !original) return;
+    this.#empty = false;
     const stanza = parseElement(original.xml);
     const names = new Set([stanzaId, stanza.attrs.id, originId(stanza)]);
     const later = this.store.queryArchive(keyOf(this.#room), { with: original.authorJid, afterId: stanzaId, max: MAM_MAX_PAGE }).messages;

@@ -13,7 +13,6 @@ import { type UserHook, hookAfterEnd, hookFailure, hookOf, leftWithRoom } from "
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { Status } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
-import { joinHistory } from "./archive.js";
 import { joinSequence } from "./joinSequence.js";
 import { answerFailure, answerRead, guardEchoes, type PendingEntries } from "./pendingEntries.js";
 import { applyTraffic, decisionOf } from "./pluginTraffic.js";
@@ -136,8 +135,7 @@ function completeJoin(parts: RoomRuntimeParts, id: string, resource: string): vo
   const to = userJid(room, resource);
   // Live traffic that arrived during the join is held for after the subject, not repeated as history.
   const live = fanOut.heldStanzaIds(resource);
-  const store = parts.archive.store;
-  const archived = store ? joinHistory(store, room, to, entry.history) : [];
+  const archived = parts.archive.history(to, entry.history);
   const history = archived.filter((m) => !live.has(stanzaIdOf(m) ?? ""));
   fanOut.stream(resource, joinSequence(room, to, { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick, history: () => history }));
 }
