@@ -13,14 +13,14 @@
  * package `ejabberd`:
  * `bash scripts/ensure-deps.sh` installs it (and keeps the system service from running).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HOST, accepts, pickPorts } from "./ports.js";
-import { findBinary, forgetOnExit, killOnExit, sleep, terminate } from "./processes.js";
+import { findBinary, forgetOnExit, sleep, spawnServer, terminate } from "./processes.js";
 
 /** How ejabberd picks one of several connections of a component domain (its `domain_balancing`). */
 export interface EjabberdBalancing {
@@ -152,21 +152,11 @@ type Attempt = { ok: true; child: ChildProcess; startupMs: number } | { ok: fals
 async function attemptStart(dir: string, ports: number[], timeoutMs: number): Promise<Attempt> {
   const logFile = join(dir, "ejabberd.log");
   await rm(logFile, { force: true }); // an earlier attempt's port clash must not be read again
-  const out = openSync(join(dir, "erl.out"), "a");
   const args = ["-noinput", "-noshell", "+K", "true", "-mnesia", "dir", `"${join(dir, "spool")}"`, "-s", "ejabberd"];
   const env = { ...process.env, HOME: dir, ERL_LIBS: findErlLibs(), EJABBERD_CONFIG_PATH: join(dir, "ejabberd.yml"), EJABBERD_LOG_PATH: logFile, EJABBERD_PID_PATH: join(dir, "ejabberd.pid") };
   const started = performance.now();
-  const child = spawn(findErl(), args, { detached: true, stdio: ["ignore", out, out], env });
-  closeSync(out);
-  let exited: string | undefined;
-  child.once("error", (error) => (exited = `spawn failed: ${error.message}`));
-  child.once("exit", (code, signal) => {
-    exited = `erl exited (${signal ?? `code ${code}`})`;
-    if (child.pid) forgetOnExit(child.pid);
-  });
-  child.unref();
-  // A test run that crashes or forgets stop() does not leave the detached VM running.
-  if (child.pid) killOnExit(child.pid);
+  const server = spawnServer("erl", findErl(), args, join(dir, "erl.out"), { env });
+  const { child } = server;
   const [c2s = 0, http = 0, ...components] = ports;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -174,6 +164,7 @@ async function attemptStart(dir: string, ports: number[], timeoutMs: number): Pr
     if (up && (await accepts(c2s)) && (await everyAccepts(components))) return { ok: true, child, startupMs: Math.round(performance.now() - started) };
     const log = await readFile(logFile, "utf8").catch(() => "");
     const portClash = log.includes("eaddrinuse");
+    const exited = server.exited();
     if (portClash || exited || Date.now() > deadline) {
       if (child.pid) await terminate(child.pid);
       const why = portClash ? "a port was taken" : (exited ?? `not ready after ${timeoutMs} ms`);

@@ -8,13 +8,12 @@
  * operator (`@`), which the kick and ban paths need. Needs the Debian package `ngircd`:
  * `bash scripts/ensure-deps.sh` installs it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HOST, accepts, pickPorts } from "./ports.js";
-import { findBinary, forgetOnExit, killOnExit, sleep, terminate } from "./processes.js";
+import { findBinary, sleep, spawnServer, terminate } from "./processes.js";
 
 /** A running test-bed ngircd. */
 export interface NgircdHandle {
@@ -68,23 +67,15 @@ export async function startNgircd(options: { startTimeoutMs?: number } = {}): Pr
   const [port] = await pickPorts(1);
   const file = join(dir, "ngircd.conf");
   await writeFile(file, config(port!, dir));
-  const log = openSync(join(dir, "ngircd.log"), "a");
-  const child: ChildProcess = spawn(binary, ["-n", "-f", file], { detached: true, stdio: ["ignore", log, log] });
-  closeSync(log);
-  let exited = false;
-  child.once("exit", () => {
-    exited = true;
-    if (child.pid) forgetOnExit(child.pid);
-  });
-  // A test run that crashes or forgets stop() does not leave the detached ngircd running.
-  if (child.pid) killOnExit(child.pid);
+  const server = spawnServer("ngircd", binary, ["-n", "-f", file], join(dir, "ngircd.log"));
+  const { child } = server;
   const stop = async () => {
-    if (!exited && child.pid) await terminate(child.pid);
+    if (!server.exited() && child.pid) await terminate(child.pid);
     await rm(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   while (!(await accepts(port!))) {
-    if (exited || Date.now() > deadline) {
+    if (server.exited() || Date.now() > deadline) {
       await stop();
       throw new Error(`ngircd did not start on ${HOST}:${port} (see its log in ${dir})`);
     }

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import pg from "pg";
 import { HOST, pickPorts } from "./ports.js";
-import { findBinary, forgetOnExit, isAlive, killGroup, killOnExit, sleep } from "./processes.js";
+import { type SpawnedServer, findBinary, forgetOnExit, isAlive, killGroup, sleep, spawnServer } from "./processes.js";
 
 /** Options of {@link startPostgres}. */
 export interface PostgresOptions {
@@ -91,7 +91,7 @@ function run(bin: string, args: string[], user: { uid: number; gid: number } | u
 }
 
 /** Resolves once a client can connect, or rejects when the server exits or the time is up. */
-async function waitReady(child: ChildProcess, connectionString: string, timeoutMs: number, log: string): Promise<void> {
+async function waitReady(server: SpawnedServer, connectionString: string, timeoutMs: number, log: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new pg.Client({ connectionString, connectionTimeoutMillis: 1_000 });
@@ -101,10 +101,10 @@ async function waitReady(child: ChildProcess, connectionString: string, timeoutM
     );
     await client.end().catch(() => {});
     if (ok) return;
-    const exited = child.exitCode !== null || child.signalCode !== null;
+    const exited = server.exited();
     if (exited || Date.now() > deadline) {
       const tail = (await readFile(log, "utf8").catch(() => "")).trim().split("\n").slice(-15).join("\n");
-      throw new Error(`PostgreSQL test bed did not start (${exited ? "it exited" : `not ready after ${timeoutMs} ms`}):\n${tail}`);
+      throw new Error(`PostgreSQL test bed did not start (${exited ?? `not ready after ${timeoutMs} ms`}):\n${tail}`);
     }
     await sleep(50);
   }
@@ -138,15 +138,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       const [port = 0] = await pickPorts(1);
       const settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=100"];
       const args = ["-D", data, "-h", HOST, "-p", String(port), "-k", dir, ...settings.flatMap((s) => ["-c", s])];
-      const fd = openSync(log, "a");
-      const child = spawn(bins.postgres, args, { detached: true, stdio: ["ignore", fd, fd], ...user });
-      closeSync(fd);
-      child.once("exit", () => child.pid && forgetOnExit(child.pid));
-      child.unref();
-      if (child.pid) killOnExit(child.pid);
+      const server = spawnServer("postgres", bins.postgres, args, log, { ...user });
+      const { child } = server;
       const connectionString = `postgresql://postgres@${HOST}:${port}/postgres`;
       try {
-        await waitReady(child, connectionString, options.startTimeoutMs ?? 20_000, log);
+        await waitReady(server, connectionString, options.startTimeoutMs ?? 20_000, log);
         return handle(child, dir, port, connectionString);
       } catch (error) {
         failure = error;

@@ -1,8 +1,10 @@
 /**
- * Process groups of the test-bed Prosody: signals, waiting for exit, and finding a Prosody that
- * an earlier run left behind in a runtime folder (Linux `/proc`).
+ * Process groups of the test-bed servers: starting them detached (spawnServer), signals, waiting
+ * for exit, and finding a Prosody that an earlier run left behind in a runtime folder (Linux
+ * `/proc`).
  */
-import { accessSync, constants, readFileSync } from "node:fs";
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import { accessSync, closeSync, constants, openSync, readFileSync } from "node:fs";
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 
@@ -64,6 +66,34 @@ export function killOnExit(pid: number): void {
 /** The process group `pid` leads is gone (or stopped): this process's exit leaves it alone. */
 export function forgetOnExit(pid: number): void {
   running.delete(pid);
+}
+
+/** A test-bed server started by {@link spawnServer}. */
+export interface SpawnedServer {
+  /** The detached process (its group leader). */
+  child: ChildProcess;
+  /** Why it ended (`"prosody exited (code 1)"`, `"spawn failed: …"`), or undefined while it runs. */
+  exited(): string | undefined;
+}
+
+/**
+ * Starts a test-bed server as a detached process group with its stdout and stderr appended to
+ * `outFile`, killed if this process exits before {@link forgetOnExit} (a crashed or forgetful
+ * test run leaves nothing running), and forgotten once it exits by itself.
+ */
+export function spawnServer(name: string, bin: string, args: readonly string[], outFile: string, options: Omit<SpawnOptions, "detached" | "stdio"> = {}): SpawnedServer {
+  const fd = openSync(outFile, "a");
+  const child = spawn(bin, args, { ...options, detached: true, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  let why: string | undefined;
+  child.once("error", (error) => (why = `spawn failed: ${error.message}`));
+  child.once("exit", (code, signal) => {
+    why = `${name} exited (${signal ?? `code ${code}`})`;
+    if (child.pid) forgetOnExit(child.pid);
+  });
+  child.unref();
+  if (child.pid) killOnExit(child.pid);
+  return { child, exited: () => why };
 }
 
 /** Resolves after `ms` milliseconds. */

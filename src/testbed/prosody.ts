@@ -8,14 +8,13 @@
  * component domain. Needs the Debian packages `prosody` (0.12) and, for `privileged`,
  * `prosody-modules`: `bash scripts/ensure-deps.sh` installs both.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HOST, pickPorts } from "./ports.js";
-import { findBinary, forgetOnExit, isAlive, killOnExit, sleep, stopProsodyIn, terminate } from "./processes.js";
+import { findBinary, forgetOnExit, isAlive, sleep, spawnServer, stopProsodyIn, terminate } from "./processes.js";
 
 /** Options of {@link startProsody}. */
 export interface ProsodyOptions {
@@ -144,17 +143,9 @@ async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, ti
   if (env.TESTBED_HTTP_PORT) expected.push(activated("http", env.TESTBED_HTTP_PORT));
   const [logFile, outFile] = [join(dir, "prosody.log"), join(dir, "prosody.out")];
   const [logOffset, outOffset] = [await sizeOf(logFile), await sizeOf(outFile)];
-  const fd = openSync(outFile, "a"); // stdout/stderr: config errors show up there
-  const child = spawn(bin, ["--config", TEMPLATE, "-F"], { detached: true, stdio: ["ignore", fd, fd], env });
-  closeSync(fd);
-  let exited: string | null = null;
-  child.once("error", (error) => (exited = `spawn failed: ${error.message}`));
-  child.once("exit", (code, signal) => {
-    exited = `prosody exited (${signal ?? `code ${code}`})`;
-    if (child.pid) forgetOnExit(child.pid);
-  });
-  child.unref();
-  if (child.pid) killOnExit(child.pid);
+  // stdout/stderr go to outFile: config errors show up there
+  const server = spawnServer("prosody", bin, ["--config", TEMPLATE, "-F"], outFile, { env });
+  const { child } = server;
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -162,6 +153,7 @@ async function attemptStart(bin: string, dir: string, env: NodeJS.ProcessEnv, ti
     const failed = log.includes("Failed to open server port");
     const ready = expected.every((line) => log.includes(line));
     if (!failed && ready) return { ok: true, child };
+    const exited = server.exited();
     if (failed || exited || Date.now() > deadline) {
       if (child.pid) await stopGroup(child.pid);
       const output = (await readFrom(outFile, outOffset)).trim();
