@@ -15,7 +15,7 @@ import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
 import type { Store } from "../../src/store/types.js";
 import { type ProsodyHandle, startProsody } from "../../src/testbed/prosody.js";
-import { conditionOf } from "../helpers/stanzas.js";
+import { conditionOf, qualifiedText } from "../helpers/stanzas.js";
 import { type TestUser, archivedBodies, connectUser, xml } from "../helpers/xmppClient.js";
 
 const MUC = "http://jabber.org/protocol/muc";
@@ -75,7 +75,7 @@ describe("a failed group commit", () => {
       service: prosody.service,
       store,
       plugin: { createSession: (user) => new Session(user) },
-      onDrop: (s, reason) => dropped.push(`${reason}: ${s.getChildText("body")}`),
+      onDrop: (s, reason) => dropped.push(`${reason}: ${qualifiedText(s, "{jabber:client}body")}`),
     });
     await gateway.start();
     alice = await connectUser(prosody.c2sPort, "alice", "pw", "r");

@@ -7,7 +7,7 @@ import { xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { SerializedElement } from "../../src/protocol/serializedElement.js";
 import { ALICE, DOMAIN, fixtureHarness, groupchat, joined, lobbyFixture } from "../helpers/harness.js";
-import { qualifiedTree } from "../helpers/stanzas.js";
+import { qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const DELAY = "urn:xmpp:delay";
@@ -33,7 +33,7 @@ describe("the echo of a user's message", () => {
       "  {urn:xmpp:sid:0}stanza-id",
       "  {urn:xmpp:occupant-id:0}occupant-id",
     ]);
-    expect(echoes[1]!.getChildText("body")).toBe("hello <all> & 'you'");
+    expect(qualifiedText(echoes[1]!, "{jabber:client}body")).toBe("hello <all> & 'you'");
   });
 
   it("with a <delay/> from the client: the resources get it, the archived row does not", async () => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { LegacyParticipant } from "../../src/legacy/LegacyParticipant.js";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
 import { fixtureHarness, joinPresence, joined, lobbyFixture } from "../helpers/harness.js";
+import { qualifiedChild, qualifiedText } from "../helpers/stanzas.js";
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 10, minute));
 const history = ["h1", "h2", "h3", "h4"].map((id, i) => ({ id, from: "bob", body: `listed ${id}`, at: at(i + 1).toISOString() }));
@@ -38,11 +39,11 @@ describe("the demo network's backfill", () => {
     const fixture = lobbyFixture({ generatedHistory: 3 });
     const stamps = async (h: ReturnType<typeof fixtureHarness>) => {
       h.route(joinPresence("lobby", "alice"));
-      await h.until(() => h.sent.some((s) => s.getChild("subject") !== undefined));
+      await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
       return h
         .take()
-        .filter((s) => s.getChild("body") !== undefined)
-        .map((s) => `${s.getChildText("body")} ${s.getChild("delay", "urn:xmpp:delay")?.attrs.stamp}`);
+        .filter((s) => qualifiedChild(s, "{jabber:client}body") !== undefined)
+        .map((s) => `${qualifiedText(s, "{jabber:client}body")} ${s.getChild("delay", "urn:xmpp:delay")?.attrs.stamp}`);
     };
     const first = await stamps(fixtureHarness(fixture, { store }));
     expect(first.map((line) => line.split(" ").slice(0, 3).join(" "))).toEqual(["generated message 1", "generated message 2", "generated message 3"]);

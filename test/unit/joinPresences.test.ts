@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { participantPresence } from "../../src/actors/roomStanzas.js";
 import { SerializedTemplate } from "../../src/protocol/serializedElement.js";
 import { ALICE, DOMAIN, fixtureHarness, joinPresence, joined, lobbyFixture } from "../helpers/harness.js";
+import { qualifiedText } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const MUC_USER = "http://jabber.org/protocol/muc#user";
@@ -26,8 +27,8 @@ describe("occupant presences reused across joins", () => {
     const occupants = h.take().slice(0, 2);
     expect(occupants.map((s) => s.attrs.from)).toEqual([`${ROOM}/bob`, `${ROOM}/caroline`]);
     expect(itemOf(occupants[0]!).attrs).toMatchObject({ affiliation: "admin", role: "participant" });
-    expect(occupants[0]!.getChildText("show")).toBe("away");
-    expect(occupants[0]!.getChildText("status")).toBe("lunch");
+    expect(qualifiedText(occupants[0]!, "{jabber:client}show")).toBe("away");
+    expect(qualifiedText(occupants[0]!, "{jabber:client}status")).toBe("lunch");
     // Byte for byte what the builder makes for that resource now.
     const to = `${ALICE}/laptop`;
     expect(occupants.map(String)).toEqual([participantPresence(bob, to).toString(), participantPresence(carol, to).toString()]);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { InspectionEvent } from "xstate";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import { ALICE, DOMAIN, conditionOf, fixtureHarness, groupchat, iq, joinPresence, lobbyFixture } from "../helpers/harness.js";
+import { qualifiedChild } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const OWNER = "http://jabber.org/protocol/muc#owner";
@@ -24,7 +25,7 @@ describe("the room mailbox", () => {
     await h.settle(5);
     const refused = h.take();
     expect(answers(refused)).toEqual(["d:resource-constraint"]);
-    expect(refused[0]!.getChild("error")!.attrs.type).toBe("wait");
+    expect(qualifiedChild(refused[0]!, "{jabber:client}error")!.attrs.type).toBe("wait");
     await h.until(() => h.sent.filter((s) => s.name === "iq").length >= 3);
     expect(answers(h.take())).toEqual(["a:ok", "b:ok", "c:ok"]);
     h.route(rename("e", "e"));
@@ -36,7 +37,7 @@ describe("the room mailbox", () => {
     const events: string[] = [];
     const h = fixtureHarness(lobbyFixture(), { inspect: (e) => e.type === "@xstate.event" && e.sourceRef === undefined && void events.push(e.event.type) });
     h.route(joinPresence("lobby", "alice"));
-    await h.until(() => h.sent.some((s) => s.getChild("subject") !== undefined));
+    await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
     h.take();
     events.length = 0;
     for (let i = 0; i < 5; i++) h.route(groupchat("lobby", `m${i}`, "phone", `m${i}`));
@@ -50,7 +51,7 @@ describe("the room mailbox", () => {
   it("answers every message of a socket read that also shuts the room down", async () => {
     const h = fixtureHarness(lobbyFixture({ delayMs: { requests: 20 } }));
     h.route(joinPresence("lobby", "alice"));
-    await h.until(() => h.sent.some((s) => s.getChild("subject") !== undefined));
+    await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
     h.take();
     for (let i = 0; i < 3; i++) h.route(groupchat("lobby", `m${i}`, "phone", `m${i}`));
     const tally = h.registry.peek(ALICE, ROOM)!.shutdown(1000);

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { LegacyParticipant } from "../../src/legacy/LegacyParticipant.js";
 import { ALICE, DOMAIN } from "../helpers/harness.js";
 import { STAGE, joinWithHistory, qualified, stageHarness } from "../helpers/stageRoom.js";
+import { qualifiedChild, qualifiedText } from "../helpers/stanzas.js";
 
 const MUC_USER = "http://jabber.org/protocol/muc#user";
 const NICK = "http://jabber.org/protocol/nick";
@@ -24,7 +25,7 @@ describe("one occupant per person", () => {
   it("gives a contact whose name a nick-only occupant holds its own occupant, as slidge does, and the same one on every lookup", async () => {
     const h = stageHarness({});
     h.route(joinWithHistory(STAGE, "phone", 0));
-    await h.until(() => h.sent.some((s) => s.getChild("subject") !== undefined));
+    await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
     await h.settle();
     const [bobPresence] = h.take().filter((s) => s.attrs.from === `${STAGE}/bob`);
     const room = h.actor().room;
@@ -69,11 +70,11 @@ describe("one occupant per person", () => {
       },
     });
     h.route(joinWithHistory(STAGE, "phone", 10));
-    await h.until(() => h.sent.some((s) => s.getChild("subject") !== undefined));
+    await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
     await h.settle();
     const out = h.take();
-    const history = out.filter((s) => s.getChild("body") !== undefined);
-    expect(history.map((s) => [s.getChildText("body"), occupant(s).resource, occupant(s).nick])).toEqual([
+    const history = out.filter((s) => qualifiedChild(s, "{jabber:client}body") !== undefined);
+    expect(history.map((s) => [qualifiedText(s, "{jabber:client}body"), occupant(s).resource, occupant(s).nick])).toEqual([
       ["h1", "dave", null],
       ["h2", "erin", null],
       ["h3", "dave", null],
