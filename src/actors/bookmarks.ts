@@ -7,7 +7,7 @@ import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { BookmarkOptions } from "../legacy/roomServiceTypes.js";
-import { privilegedIq, unwrapPrivileged } from "../protocol/xep0356.js";
+import { NS_PRIVILEGE_V1, privilegedIq, unwrapPrivileged } from "../protocol/xep0356.js";
 import { bookmarkItemQuery, bookmarkPublish, conferenceOf } from "../protocol/xep0402.js";
 import { invitationMessage } from "../protocol/xep0249.js";
 import { XMPPError } from "../protocol/xmppError.js";
@@ -24,7 +24,7 @@ export interface GatewayServices {
   /** Sends the privileged iqs and awaits their answers (the transport's {@link IqCaller}). */
   iqCaller: Pick<IqCaller, "request">;
   /** What each server granted (the transport's {@link Privileges}). */
-  privileges: Pick<Privileges, "canIq">;
+  privileges: Pick<Privileges, "canIq" | "namespaceOf">;
   send(stanza: Element): void;
   /** Something went wrong that the user may want to know about; the gateway goes on. */
   warn(message: string, error?: unknown): void;
@@ -41,7 +41,7 @@ export interface GatewayServices {
 export function defaultServices(domain: string, sink: { send(stanza: Element): void }): GatewayServices {
   const send = (stanza: Element) => sink.send(stanza);
   const iqCaller = { request: () => Promise.reject(new XMPPError("forbidden", "No privileged iqs without XEP-0356 privileges")) };
-  return { domain, iqCaller, privileges: { canIq: () => false }, send, warn: () => {} };
+  return { domain, iqCaller, privileges: { canIq: () => false, namespaceOf: () => undefined }, send, warn: () => {} };
 }
 
 /** Publishes the bookmark (or invites); never throws. Resolves true when the bookmark was published. */
@@ -63,7 +63,11 @@ async function publish(room: LegacyRoom, options: BookmarkOptions, services: Gat
   const user = room.session.user;
   const server = user.slice(user.indexOf("@") + 1);
   if (!services.privileges.canIq(server, NS_PUBSUB, "set")) {
-    services.warn(`${server} granted no XEP-0356 pubsub privilege: inviting ${user} to ${room.jid} instead of bookmarking`);
+    const why =
+      services.privileges.namespaceOf(server) === NS_PRIVILEGE_V1
+        ? `advertised XEP-0356 privileges in ${NS_PRIVILEGE_V1}, which has no iq permission (ejabberd before 24.10)`
+        : "granted no XEP-0356 pubsub iq privilege";
+    services.warn(`${server} ${why}: inviting ${user} to ${room.jid} instead of bookmarking`);
     return false;
   }
   const call = (type: "get" | "set", payload: Element) =>

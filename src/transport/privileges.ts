@@ -16,4 +16,9 @@ export class Privileges {
   canIq(server: string, ns: string, type: "get" | "set"): boolean {
     return this.#byServer.get(server.toLowerCase())?.iq.get(ns)?.[type] === true;
   }
+
+  /** The XEP-0356 namespace the server advertised in, or undefined when it advertised nothing. */
+  namespaceOf(server: string): GrantedPrivileges["namespace"] | undefined {
+    return this.#byServer.get(server.toLowerCase())?.namespace;
+  }
 }

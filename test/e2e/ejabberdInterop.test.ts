@@ -2,7 +2,9 @@
  * mucstate's component behind ejabberd 23.01 instead of Prosody: a real client joins a bridged
  * room, talks and reads the archive, as through Prosody. ejabberd adds `xml:lang` to what it
  * forwards to the component, and routes the component's own disco of the server like any stanza.
+ * Its `mod_privilege` advertises XEP-0356 in `urn:xmpp:privilege:1`, which has no iq permission.
  */
+import type { Element } from "@xmpp/component";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Gateway, createGateway } from "../../src/createGateway.js";
 import { createCallLog } from "../../src/demo/callLog.js";
@@ -32,9 +34,13 @@ describe("the gateway behind ejabberd", () => {
   let gateway: Gateway;
   let alice: TestUser;
   const errors: unknown[] = [];
+  const warnings: string[] = [];
+  let advertised: Promise<Element>;
 
   beforeAll(async () => {
-    ejabberd = await startEjabberd({ components: [DOMAIN] });
+    // The most the 23.01 module grants: roster and outgoing messages, no iq namespaces.
+    const modules = { mod_roster: {}, mod_privilege: { roster: { both: "all" }, message: { outgoing: "all" } } };
+    ejabberd = await startEjabberd({ components: [DOMAIN], modules });
     await ejabberd.registerUser("alice", "pw");
     gateway = createGateway({
       domain: DOMAIN,
@@ -43,7 +49,9 @@ describe("the gateway behind ejabberd", () => {
       plugin: createFixtureNetwork(parseFixture(fixture), createCallLog(undefined)),
       store: ":memory:",
       onError: (e) => errors.push(e),
+      onWarning: (w) => warnings.push(w),
     });
+    advertised = new Promise((done) => gateway.connection.entity.on("stanza", (s: Element) => s.is("message") && s.attrs.from === "localhost" && done(s)));
     await gateway.start();
     alice = await connectUser(ejabberd.c2sPort, "alice", "pw", "phone");
   });
@@ -77,6 +85,24 @@ describe("the gateway behind ejabberd", () => {
     expect(echo!.attrs).toMatchObject({ from: `${ROOM}/alice`, type: "groupchat" });
     expect(echo!.getChild("stanza-id", "urn:xmpp:sid:0")?.attrs.by).toBe(ROOM);
     expect(await archivedBodies(alice, ROOM)).toEqual(["before you came", "hello through ejabberd"]);
+    expect(errors).toEqual([]);
+  });
+
+  it("reads ejabberd's urn:xmpp:privilege:1 grants: without an iq permission a bookmark becomes an invitation whose warning names the old namespace", async () => {
+    const advertisement = await advertised;
+    expect(advertisement.getChildren("privilege").map((p) => p.attrs.xmlns)).toEqual(["urn:xmpp:privilege:1"]);
+    alice.clear();
+    const sent: Element[] = [];
+    gateway.connection.entity.on("send", (s: Element) => sent.push(s));
+    const session = (await gateway.sessions.get("alice@localhost"))!;
+    expect(await (await session.getRoom("lobby")).addToBookmarks()).toBe(false);
+    const [invitation] = await alice.waitFor((s) => s.getChild("x", "jabber:x:conference") !== undefined);
+    expect(invitation!.attrs.from).toBe(DOMAIN);
+    expect(invitation!.getChild("x", "jabber:x:conference")!.attrs.jid).toBe(ROOM);
+    expect(sent.filter((s) => s.getChild("privileged_iq") !== undefined)).toEqual([]);
+    expect(warnings.filter((w) => w.includes("XEP-0356"))).toEqual([
+      `localhost advertised XEP-0356 privileges in urn:xmpp:privilege:1, which has no iq permission (ejabberd before 24.10): inviting alice@localhost to ${ROOM} instead of bookmarking`,
+    ]);
     expect(errors).toEqual([]);
   });
 });
