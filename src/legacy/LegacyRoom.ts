@@ -162,18 +162,26 @@ export class LegacyRoom<
 
   /**
    * The participant with this legacy nickname, created (and stored) if it is new.
-   * The same nickname always gives the same participant.
+   * The same nickname always gives the same participant. With a `contact`, the contact is the
+   * person: their participant is found whatever nick it has, and outside `backfill` (where old
+   * names are history) a new nick renames it (303, as {@link renameParticipant}); another
+   * person holding the nick is not them (see {@link getParticipantByContact}).
    */
   async getParticipant(nickname: string, options: GetParticipantOptions = {}): Promise<Participant> {
     if (options.fillFirst && this._host && !this._host.muted) await this._host.ensureParticipants();
     if (nickname === this.userNick) return this._userParticipant();
-    const known = this.#roster.byNickname(nickname);
-    if (known) return known as Participant;
+    const { contact } = options;
+    const known = contact === undefined ? this.#roster.byNickname(nickname) : this.#roster.byContact(contact);
+    if (known) {
+      if (contact !== undefined && !this._host?.backfilling) this.renameParticipant(known, nickname);
+      return known as Participant;
+    }
     if (options.raiseIfNotFound) throw new XMPPError("item-not-found", `No participant named ${nickname}`);
-    const sender = this.#unstoredSenders()?.byNickname(nickname);
+    const senders = this.#unstoredSenders();
+    const sender = contact === undefined ? senders?.byNickname(nickname) : senders?.byContact(contact);
     if (sender) return sender as Participant;
     const store = options.store ?? (!this._host?.backfilling || this.KEEP_BACKFILLED_PARTICIPANTS);
-    return this.#create(nickname, options.contact, store);
+    return this.#create(nickname, contact, store);
   }
 
   /**
@@ -245,16 +253,21 @@ export class LegacyRoom<
   renameParticipant(p: LegacyParticipant, nickname: string): void {
     if (p.isUser || p.isSystem) throw new TypeError("renameParticipant: the user and the room cannot be renamed");
     if (nickname === p.nickname) return;
-    const stored = this.#roster.holds(p);
     const oldResource = p.resource;
-    const userResource = this._userParticipant().resource;
-    const taken = (c: string) => (this.#roster.hasResource(c) && c !== oldResource) || c === userResource;
-    if (stored) this.#roster.remove(p);
-    p.nickname = nickname;
-    p.resource = disambiguateNick(nickname, taken, p.contact ? [p.contact] : []);
-    if (!stored) return;
-    this.#roster.add(p);
-    this._host?.tell({ kind: "renamed", participant: p, oldResource });
+    const senders = this.#unstoredSenders();
+    const list = this.#roster.holds(p) ? this.#roster : senders?.holds(p) ? senders : undefined;
+    const change = () => {
+      p.nickname = nickname;
+      p.resource = disambiguateNick(nickname, (c) => c !== oldResource && this.#resourceTaken(c), p.contact ? [p.contact] : []);
+    };
+    if (list) list.reindex(p, change);
+    else change();
+    if (list === this.#roster) this._host?.tell({ kind: "renamed", participant: p, oldResource });
+  }
+
+  /** True when a stored participant, a backfill sender or the user has this resource. */
+  #resourceTaken(resource: string): boolean {
+    return this.#roster.hasResource(resource) || (this.#unstoredSenders()?.hasResource(resource) ?? false) || resource === this._userParticipant().resource;
   }
 
   /**
@@ -268,10 +281,7 @@ export class LegacyRoom<
   }
 
   #create(nickname: string, contact: string | undefined, store: boolean): Participant {
-    const userResource = this._userParticipant().resource;
-    const senders = this.#unstoredSenders();
-    const taken = (candidate: string) => this.#roster.hasResource(candidate) || (senders?.hasResource(candidate) ?? false) || candidate === userResource;
-    const resource = disambiguateNick(nickname, taken, contact ? [contact] : []);
+    const resource = disambiguateNick(nickname, (c) => this.#resourceTaken(c), contact ? [contact] : []);
     const p = this.newParticipant({
       room: this,
       nickname,
@@ -282,7 +292,7 @@ export class LegacyRoom<
     if (store) {
       this.#roster.add(p);
       this._host?.tell({ kind: "joined", participant: p });
-    } else senders?.add(p);
+    } else this.#unstoredSenders()?.add(p);
     return p;
   }
 }

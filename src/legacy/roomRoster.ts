@@ -43,7 +43,14 @@ export class RoomRoster {
     if (p.contact !== undefined) this.#byContact.set(p.contact, p);
   }
 
-  /** Forgets a participant (call before changing its resource or nickname, then {@link add} it again). */
+  /** Changes a stored participant's nickname or resource (`change`) and files it under the new ones. */
+  reindex(p: LegacyParticipant, change: () => void): void {
+    this.remove(p);
+    change();
+    this.add(p);
+  }
+
+  /** Forgets a participant (to change its resource or nickname, use {@link reindex}). */
   remove(p: LegacyParticipant): void {
     this.#byResource.delete(p.resource);
     if (this.#byNickname.get(p.nickname) === p) this.#byNickname.delete(p.nickname);

@@ -96,4 +96,74 @@ describe("one occupant per person", () => {
     await h.settle();
     expect(h.take().map((s) => `${s.name} ${String(s.attrs.from)} -> ${String(s.attrs.to)}`)).toEqual([`presence ${STAGE}/dave -> ${ALICE}/phone`]);
   });
+
+  it("the same contact under a new nick is that occupant changing nick: 303 from the old nick, a presence from the new, one occupant", async () => {
+    const h = stageHarness({});
+    h.route(joinWithHistory(STAGE, "phone", 0));
+    await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
+    await h.settle();
+    h.take();
+    const room = h.actor().room;
+    const dan = await room.getParticipantByContact("dan-id", "dan");
+    await h.settle();
+    h.take();
+    expect(await room.getParticipant("daniel", { contact: "dan-id" })).toBe(dan);
+    await h.settle();
+    const out = h.take();
+    expect(out.map((s) => `${qualified(s)} ${String(s.attrs.from)}`)).toEqual([
+      `{jabber:client}presence/unavailable phone {${MUC_USER}}x[303] {${OCCUPANT_ID}}occupant-id ${STAGE}/dan`,
+      `{jabber:client}presence phone {${MUC_USER}}x {${OCCUPANT_ID}}occupant-id ${STAGE}/daniel`,
+    ]);
+    expect(out[0]!.getChild("x", MUC_USER)!.getChild("item")!.attrs.nick).toBe("daniel");
+    expect(occupant(out[1]!).occupantId).toBe(occupant(out[0]!).occupantId);
+    // The same nick again, or the contact looked up with a raiseIfNotFound, changes nothing.
+    expect(await room.getParticipant("daniel", { contact: "dan-id", raiseIfNotFound: true })).toBe(dan);
+    // Two people with one name stay two: a contact whose nick another person holds is not them.
+    const otherCarol = await room.getParticipant("carol", { contact: "carol-2" });
+    const otherDaniel = await room.getParticipant("daniel", { contact: "dan-2" });
+    await h.settle();
+    expect(h.take().map((s) => `${s.attrs.type ?? "available"} ${String(s.attrs.from)}`)).toEqual([
+      `available ${STAGE}/carol (carol-2)`,
+      `available ${STAGE}/daniel (dan-2)`,
+    ]);
+    expect([otherCarol === (await room.getParticipant("carol")), otherDaniel === dan]).toEqual([false, false]);
+    expect((await room.getParticipants()).map((p) => [p.resource, p.contact])).toEqual([
+      ["bob", undefined],
+      ["carol", undefined],
+      ["daniel", "dan-id"],
+      ["carol (carol-2)", "carol-2"],
+      ["daniel (dan-2)", "dan-2"],
+    ]);
+  });
+
+  it("a renamed backfill sender is found under its new nick only, its old nick is free for someone else, and an occupant under an old name in the history is not renamed", async () => {
+    const h = stageHarness({
+      async backfill(room) {
+        const dave = await room.getParticipant("dave");
+        dave.sendText("h1", { legacyId: "h1", archiveOnly: true });
+        dave.rename("david");
+        (await room.getParticipant("david")).sendText("h2", { legacyId: "h2", archiveOnly: true });
+        (await room.getParticipant("dave")).sendText("h3", { legacyId: "h3", archiveOnly: true });
+        // A stored occupant's contact under an old name in the history is not renamed.
+        (await room.getParticipant("bobby", { contact: "bob-id" })).sendText("h4", { legacyId: "h4", archiveOnly: true });
+      },
+      async fillParticipants(room) {
+        await room.getParticipantByContact("bob-id", "bob");
+      },
+    });
+    h.route(joinWithHistory(STAGE, "phone", 10));
+    await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
+    await h.settle();
+    const out = h.take();
+    const history = out.filter((s) => qualifiedChild(s, "{jabber:client}body") !== undefined);
+    expect(history.map((s) => [qualifiedText(s, "{jabber:client}body"), occupant(s).resource])).toEqual([
+      ["h1", "dave"],
+      ["h2", "david"],
+      ["h3", "dave"],
+      ["h4", "bob"],
+    ]);
+    const ids = history.map((s) => occupant(s).occupantId);
+    expect(ids[1]).toBe(ids[0]);
+    expect(out.filter((s) => s.name === "presence").map((s) => String(s.attrs.from))).toEqual([`${STAGE}/bob`, `${STAGE}/alice`]);
+  });
 });
