@@ -140,11 +140,16 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
     case "saved":
       if (d.saves && store && room._isStored(traffic.participant)) store.putParticipant(keyOf(room), participantRecord(traffic.participant));
       // Deferred a turn, so that what the plugin sets right after creating the participant
-      // (affiliation, role, presence) is in its first presence instead of a second one.
-      if (traffic.kind === "joined" && !d.muted) setImmediate(() => t.plugin.tell({ kind: "announce", participant: traffic.participant }));
+      // (affiliation, role, presence) is in its first presence instead of a second one; what
+      // the plugin reports after it and sends a stanza sends this presence first.
+      if (traffic.kind === "joined" && !d.muted) {
+        const p = traffic.participant;
+        t.fanOut.defer((audience) => announce(t, p, { ...d, audience }));
+        setImmediate(() => t.plugin.tell({ kind: "announce", participant: p }));
+      }
       return;
     case "announce":
-      return announce(t, traffic.participant, d);
+      return t.fanOut.sendDeferred(d.audience);
     case "changed": {
       const p = traffic.participant;
       if (traffic.save && d.saves && store && room._isStored(p)) store.putParticipant(keyOf(room), participantRecord(p));

@@ -36,6 +36,8 @@ export class RoomFanOut {
   /** Created on first use: an idle room holds neither (~180 B each). */
   #held: Map<string, Plan[]> | undefined;
   #streams: Map<string, object> | undefined;
+  /** Presences put off a turn (see {@link defer}), in the order they were put off. */
+  #deferred: Array<(audience: Audience) => void> | undefined;
 
   /** `machine` hears `join.streamed` when a resource's join sequence and what was held for it are out. */
   constructor(outbox: StanzaSink, machine: { deliver(event: { type: "join.streamed"; resource: string }): void }) {
@@ -49,9 +51,27 @@ export class RoomFanOut {
    * waits.
    */
   send(plan: Plan, audience: Audience, listedByJoins = false): void {
+    this.sendDeferred(audience);
     if (audience.now.length > 0) this.#outbox.sendAll(plan(audience.now));
     for (const r of audience.streaming) this.#hold(r, plan);
     if (!listedByJoins) for (const r of audience.joining) if (!audience.streaming.includes(r)) this.#hold(r, plan);
+  }
+
+  /**
+   * Puts off a stanza of the plugin's traffic (a new participant's first presence, so that what
+   * the plugin sets on it next is in it) without letting later traffic overtake it: the next
+   * {@link send}, or {@link sendDeferred}, sends it first, to that send's audience.
+   */
+  defer(sendTo: (audience: Audience) => void): void {
+    (this.#deferred ??= []).push(sendTo);
+  }
+
+  /** Sends what was put off ({@link defer}), oldest first. */
+  sendDeferred(audience: Audience): void {
+    const deferred = this.#deferred;
+    if (!deferred) return;
+    this.#deferred = undefined;
+    for (const sendTo of deferred) sendTo(audience);
   }
 
   /**
@@ -117,6 +137,7 @@ export class RoomFanOut {
     if (resource === undefined) {
       this.#held = undefined;
       this.#streams = undefined;
+      this.#deferred = undefined;
       return;
     }
     this.#held?.delete(resource);

@@ -61,6 +61,29 @@ describe("occupants", () => {
     expect(item(erinPresence!)).toMatchObject({ role: "visitor", jid: `erin-id@${DOMAIN}` });
   });
 
+  it("reports made in one turn reach every resource in the order the plugin made them: new participants' presences are not overtaken", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    const actor = await joined(h, "lobby", ["phone", "laptop"]);
+    const room = actor.room;
+    const [bob, carol] = [await room.getParticipant("bob"), await room.getParticipant("carol")];
+    // One synchronous run, as two legacy events due in the same timer phase play it.
+    void room.getParticipantByContact("dave-id", "dave");
+    void room.getParticipant("erin");
+    bob.ban();
+    carol.role = "moderator";
+    carol.sendText("after them", { legacyId: "c1" });
+    await h.settle();
+    const out = h.take().filter((s) => s.attrs.to === `${ALICE}/laptop`);
+    expect(out.map(summary)).toEqual([
+      `presence ${ROOM}/dave -> ${ALICE}/laptop`,
+      `presence ${ROOM}/erin -> ${ALICE}/laptop`,
+      `presence/unavailable ${ROOM}/bob -> ${ALICE}/laptop [301]`,
+      `presence ${ROOM}/carol -> ${ALICE}/laptop`,
+      `message/groupchat ${ROOM}/carol -> ${ALICE}/laptop body=after them`,
+    ]);
+    expect(item(out[3]!).role).toBe("moderator");
+  });
+
   it("turns invalid and clashing names into distinct deterministic nicks, keeping the name in an XEP-0172 nick", async () => {
     const h = fixtureHarness(lobbyFixture());
     const actor = await joined(h, "lobby");
