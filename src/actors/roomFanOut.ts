@@ -63,7 +63,8 @@ export class RoomFanOut {
    * {@link send}, or {@link sendDeferred}, sends it first, to that send's audience.
    */
   defer(sendTo: (audience: Audience) => void): void {
-    (this.#deferred ??= []).push(sendTo);
+    if (this.#deferred) this.#deferred.push(sendTo);
+    else this.#deferred = [sendTo];
   }
 
   /** Sends what was put off ({@link defer}), oldest first. */
