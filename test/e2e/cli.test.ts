@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readCallLog } from "../../src/demo/callLog.js";
 import { isAlive, stopProsodyIn } from "../../src/testbed/processes.js";
-import { killStarted, runCli as run, withServerAndFixture } from "../helpers/cli.js";
+import { BANNER_END, killStarted, runCli as run, withServerAndFixture } from "../helpers/cli.js";
 import { conditionOf } from "../helpers/stanzas.js";
 import { type TestUser, archivedBodies, connectUser, reachedGateway, xml } from "../helpers/xmppClient.js";
 
@@ -19,7 +19,8 @@ afterEach(killStarted);
 describe("mucstate demo", () => {
   it("starts its own Prosody, prints how to connect, and a client gets bob, itself with 110, then the subject; SIGINT exits 0", async () => {
     const demo = run(["demo", "--dir", join(mkdtempSync(join(tmpdir(), "mucstate-cli-")), "demo")]);
-    const [, port] = await demo.waitFor(/port: (\d+)/);
+    await demo.waitFor(BANNER_END);
+    const port = demo.output().match(/port: (\d+)/)?.[1];
     expect(demo.output()).toMatch(/JID:\s+alice@localhost/);
     expect(demo.output()).toMatch(/password:\s+\S+/);
     expect(demo.output()).toContain("lobby@muc.localhost");
@@ -95,7 +96,8 @@ describe("mucstate demo", () => {
       const gw = run(["demo", "--service", prosody.service, "--domain", "gw.localhost", "--fixture", fixturePath, "--calls", calls], {
         MUCSTATE_SECRET: prosody.secret,
       });
-      await gw.waitFor(/online/);
+      await gw.waitFor(BANNER_END);
+      expect(gw.output()).toMatch(/online/);
       expect(gw.output()).not.toMatch(/port: /);
       const alice = await connectUser(prosody.c2sPort, "alice", "pw", "r");
       await alice.send(xml("presence", { to: "team@gw.localhost/alice" }, xml("x", { xmlns: MUC })));

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NO_CHROMIUM, openBrowser } from "../helpers/browser.js";
-import { killStarted, runCli } from "../helpers/cli.js";
+import { BANNER_END, killStarted, runCli } from "../helpers/cli.js";
 import { connectUser, xml } from "../helpers/xmppClient.js";
 
 const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
@@ -25,7 +25,8 @@ afterEach(async () => {
 /** `mucstate demo` with the inspector on a free port; resolves once it printed how to connect. */
 async function startDemo(fixture: string, dir: string) {
   const demo = runCli(["demo", "--dir", join(dir, "demo"), "--fixture", fixture, "--inspect", "0"]);
-  const [, port] = await demo.waitFor(/port: (\d+)/);
+  await demo.waitFor(BANNER_END);
+  const port = demo.output().match(/port: (\d+)/)![1];
   return {
     child: demo.child,
     exited: demo.exited,

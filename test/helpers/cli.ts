@@ -14,13 +14,16 @@ const started: ChildProcess[] = [];
 /** A running `mucstate` process. */
 export interface CliProcess {
   child: ChildProcess;
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code once the process exited and all its output was read. */
   exited: Promise<number | null>;
   /** Standard output and error so far, interleaved. */
   output(): string;
-  /** Resolves with the first match of `re` in the output; rejects after `ms` or when the process exits first. */
+  /** Resolves with the first match of `re` in the output; rejects after `ms` or when the output ends first. */
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
 }
+
+/** The last line of the demo's banner: everything it prints on start is out once this is. */
+export const BANNER_END = /Ctrl-C to stop\./;
 
 /** Starts `mucstate ...args`; `env` adds to this process's environment. */
 export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
@@ -28,19 +31,40 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliPro
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   started.push(child);
   let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let ended = false;
+  const readers = new Set<() => void>();
+  const read = () => {
+    for (const reader of readers) reader();
+  };
+  const collect = (chunk: Buffer) => {
+    out += chunk;
+    read();
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
+  // "close", not "exit": the process may have exited before the last of its output was read.
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code) => {
+      ended = true;
+      read();
+      resolve(code);
+    }),
+  );
   const waitFor = (re: RegExp, ms = 30_000) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
-      const deadline = Date.now() + ms;
-      const timer = setInterval(() => {
+      const settle = (then: () => void) => {
+        readers.delete(check);
+        clearTimeout(timer);
+        then();
+      };
+      const check = () => {
         const m = out.match(re);
-        if (m) resolve(m);
-        else if (Date.now() > deadline || child.exitCode !== null) reject(new Error(`no ${re} in the output of mucstate ${args.join(" ")}:\n${out}`));
-        else return;
-        clearInterval(timer);
-      }, 20);
+        if (m) settle(() => resolve(m));
+        else if (ended) settle(() => reject(new Error(`no ${re} in the output of mucstate ${args.join(" ")}:\n${out}`)));
+      };
+      const timer = setTimeout(() => settle(() => reject(new Error(`no ${re} after ${ms} ms in the output of mucstate ${args.join(" ")}:\n${out}`))), ms);
+      readers.add(check);
+      check();
     });
   return { child, exited, waitFor, output: () => out };
 }
