@@ -13,7 +13,7 @@ import { readCallLog } from "../../src/demo/callLog.js";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomCallbacks } from "../../src/legacy/RoomCallbacks.js";
-import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joined, lobbyFixture, summary, textRecordingLobby } from "../helpers/harness.js";
+import { ALICE, DOMAIN, conditionOf, fixtureHarness, iq, joinPresence, lobbyFixture, summary, textRecordingLobby } from "../helpers/harness.js";
 import { MAM_RESULT_HEAD, isQualified, qualifiedChild, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
@@ -238,7 +238,7 @@ describe("the fixture network", () => {
       { afterMs: 200, correct: { from: "carol", to: "C1", body: "hello", id: "C1-edit" } },
     ];
     const h = fixtureHarness(lobbyFixture({ events }), { calls });
-    await joined(h, "lobby");
+    h.route(joinPresence("lobby", "alice")); // not joined(): it would throw away what the timed events sent during the join
     await h.until(() => h.sent.some((s) => s.getChild("replace", CORRECT) !== undefined));
     const edit = h.take().find((s) => s.getChild("replace", CORRECT))!;
     expect([edit.attrs.from, edit.attrs.id, edit.getChild("replace", CORRECT)!.attrs.id, qualifiedText(edit, "{jabber:client}body")]).toEqual([`${ROOM}/carol`, "C1-edit", "C1", "hello"]);
