@@ -23,6 +23,7 @@ import { xml as clientXml } from "@xmpp/client";
 import { startSupervisor } from "../src/cluster/supervisor.js";
 import { startEjabberd } from "../src/testbed/ejabberd.js";
 import { type PostgresHandle, startPostgres } from "../src/testbed/postgres.js";
+import { workerOf } from "./failover.js";
 import { median, type Row, row } from "./stats.js";
 import { type Client, PASSWORD, type Stanza, connectMany, connectClient, joinRoom, log, sleep, stopClients } from "./xmpp.js";
 
@@ -34,7 +35,6 @@ const ROUNDS = 3;
 const ROUND_MS = 3_000;
 const WINDOW = 10;
 const FIXTURE = fileURLToPath(new URL("../fixtures/demo.json", import.meta.url));
-const DISCO_INFO = "http://jabber.org/protocol/disco#info";
 
 /** One user: its resources (the first one sends) and the echoes each message got. */
 interface User {
@@ -129,15 +129,9 @@ async function fanOut(users: User[]): Promise<number> {
   return (done.size * RESOURCES * 1000) / (performance.now() - start);
 }
 
-/** The worker number that serves `c` (its gateway's disco#info name ends in "(worker N)"). */
-async function workerOf(c: Client): Promise<number> {
-  const answer = await c.iqCaller.request(clientXml("iq", { to: DOMAIN, type: "get" }, clientXml("query", { xmlns: DISCO_INFO })), 10_000);
-  return Number(/\(worker (\d+)\)/.exec(answer.getChild("query", DISCO_INFO)?.getChild("identity")?.attrs.name ?? "")?.[1]);
-}
-
 /** SIGKILL of the process serving the most users while every user sends every 50 ms. */
 async function failover(users: User[], pidOf: (id: number) => number | undefined): Promise<NonNullable<Figures["failover"]>> {
-  const served = await Promise.all(users.map((u) => workerOf(u.resources[0]!)));
+  const served = await Promise.all(users.map((u) => workerOf(u.resources[0]!, DOMAIN)));
   const counts = new Map<number, number>();
   for (const w of served) counts.set(w, (counts.get(w) ?? 0) + 1);
   const victim = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
