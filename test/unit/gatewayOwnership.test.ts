@@ -37,7 +37,10 @@ function heldElsewhere() {
       return () => lost.delete(listener);
     },
   } as unknown as Leases;
-  return { leases, renewals: () => renewals, lose: (user: string) => lost.forEach((listener) => listener(user, 1)) };
+  const lose = (user: string) => {
+    for (const listener of lost) listener(user, 1);
+  };
+  return { leases, renewals: () => renewals, lose };
 }
 
 describe("createOwnership: the ownership gate as a gateway's ownership", () => {
@@ -88,7 +91,11 @@ describe("createGateway({ ownership })", () => {
     const inner = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
     const store = new Proxy(inner, {
       get(target, name) {
-        if (name === "archive") return () => { throw new LeaseLostError(ALICE, 1); };
+        if (name === "archive") {
+          return () => {
+            throw new LeaseLostError(ALICE, 1);
+          };
+        }
         const value = Reflect.get(target, name);
         return typeof value === "function" ? value.bind(target) : value;
       },
