@@ -30,9 +30,9 @@ interface Round {
   lost: number;
 }
 
-/** The worker number that serves `c` now (its disco#info name ends in "(worker N)"). */
-async function workerOf(c: Client): Promise<number> {
-  const answer = await c.iqCaller.request(clientXml("iq", { to: DOMAIN, type: "get" }, clientXml("query", { xmlns: DISCO_INFO })), 10_000);
+/** The worker number that serves `c` now on `domain` (its disco#info name ends in "(worker N)"). */
+export async function workerOf(c: Client, domain = DOMAIN): Promise<number> {
+  const answer = await c.iqCaller.request(clientXml("iq", { to: domain, type: "get" }, clientXml("query", { xmlns: DISCO_INFO })), 10_000);
   const name = answer.getChild("query", DISCO_INFO)?.getChild("identity")?.attrs.name ?? "";
   return Number(/\(worker (\d+)\)/.exec(name)?.[1] ?? Number.NaN);
 }

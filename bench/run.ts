@@ -9,6 +9,7 @@ import os from "node:os";
 import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { clusterBench } from "./cluster.js";
 import { coldstartBench } from "./coldstart.js";
 import { failoverBench } from "./failover.js";
 import { fanoutBench } from "./fanout.js";
@@ -36,6 +37,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
   store: storeBench,
   pgstore: pgStoreBench,
   failover: failoverBench,
+  cluster: clusterBench,
   peers: peersBench,
   "peers-irc": peersIrcBench,
 };

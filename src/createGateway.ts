@@ -19,8 +19,9 @@ import { HttpUpload } from "./transport/httpUpload.js";
 import { Privileges } from "./transport/privileges.js";
 import { createRouter } from "./actors/router.js";
 import { DEFAULT_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
+import { LeaseLostError } from "./store/errors.js";
 
-export type { GatewayOptions } from "./gatewayOptions.js";
+export type { GatewayOptions, GatewayOwnership } from "./gatewayOptions.js";
 export type { ShutdownTally } from "./actors/roomShutdown.js";
 export type { LiveRoom, RoomEnding, RoomLifecycle, RoomLifecycleEvent, RoomLifecycleEvents, RoomLifecycleEventType, RoomLifecycleListener, RoomStateValue } from "./actors/roomLifecycle.js";
 
@@ -79,8 +80,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   if (options.machine !== undefined) checkRoomMachine(options.machine, roomMachine);
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const domain = options.domain?.toLowerCase();
-  const onError = options.onError ?? (() => {});
-  const warn = options.onWarning ?? (() => {});
+  const { ownership } = options;
+  // A write refused for a lost lease: the lease manager checks at once (and reports the loss).
+  const suspect = (error: unknown) => {
+    if (error instanceof LeaseLostError) ownership?.suspect(error.user);
+  };
+  const onError = (error: unknown) => {
+    suspect(error);
+    options.onError?.(error);
+  };
+  const warn = (message: string, error?: unknown) => {
+    suspect(error);
+    options.onWarning?.(message, error);
+  };
   const maxStanzaBytes = options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
   const given = options.store;
   const ownStore = given === undefined || typeof given === "string";
@@ -137,13 +149,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     iqCaller,
     privileges,
     maxStanzaBytes,
+    ownership,
   });
   connection.onStanza(route);
+  // Another process serves the user now: its rooms and its session stop here.
+  ownership?.onLost((user) => {
+    const session = sessions.forget(user);
+    void registry.stopRoomsOf(user).then(() => session?.shutdown()).catch(onError);
+  });
   // Sessions of the users the plugin names start as soon as the gateway is online.
   connection.entity.on("online", () => {
     void uploads.discover();
     void Promise.resolve(options.plugin.users?.() ?? [])
-      .then((users) => Promise.all([...users].map((user) => sessions.get(user))))
+      .then((users) => Promise.all([...users].filter((user) => ownership?.owns(user) ?? true).map((user) => sessions.get(user))))
       .catch(onError);
   });
 
@@ -157,6 +175,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     start: () => connection.start(),
     async stop() {
       const deadline = performance.now() + graceMs;
+      ownership?.close();
       const tally = await registry.shutdown(graceMs);
       await withDeadline(Promise.allSettled(sessions.all().map((s) => s.shutdown())), deadline);
       await connection.stop();

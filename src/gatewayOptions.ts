@@ -11,6 +11,7 @@ import { check, checkFunction, checkIntegerRange, checkNonEmptyString, checkPosi
 import { MAX_MAX_STANZA_BYTES, MIN_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 import { checkStoreOptions } from "./store/retention.js";
 import type { Store, StoreOptions } from "./store/types.js";
+import type { StanzaErrorData } from "./protocol/rfc6120.js";
 import type { DropReason } from "./transport/outbox.js";
 
 /** Default of {@link GatewayOptions.shutdownGraceMs}. */
@@ -23,6 +24,28 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
  * (mailbox bench), so a full mailbox holds about 2.65 MiB per room.
  */
 export const DEFAULT_MAILBOX_SIZE = 1_000;
+
+/**
+ * Which users this process may serve, when several gateway processes share one component domain
+ * (docs/scale-out.md, "Ownership (leases)"): `createOwnership({ leases })` from the cluster
+ * module builds one on PostgreSQL leases.
+ */
+export interface GatewayOwnership {
+  /** True when this process holds `user`'s lease: the user's stanzas go on at once. */
+  owns(user: string): boolean;
+  /**
+   * Resolves once `user`'s stanza may be served (the lease is this process's now), with
+   * `undefined`, or with the error to answer it with (type `wait`). A user's admissions resolve
+   * in the order they were asked.
+   */
+  admit(user: string): Promise<StanzaErrorData | undefined>;
+  /** Calls `listener` with each user this process no longer owns; returns a function that stops it. */
+  onLost(listener: (user: string) => void): () => void;
+  /** A write for `user` was refused as fenced (`LeaseLostError`): check the lease now. */
+  suspect(user: string): void;
+  /** Refuses every held stanza; called by `gateway.stop()` first. The leases stay the caller's to close. */
+  close(): void;
+}
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -127,7 +150,18 @@ export interface GatewayOptions {
    * @defaultValue `roomMachine`
    */
   machine?: RoomMachine;
+  /**
+   * Serve only the users this process owns (several processes behind one balanced domain; see
+   * {@link GatewayOwnership}). A user's stanzas wait at the gate until the process holds the
+   * user's lease, or get its error; a user lost to another process has its rooms stopped (its
+   * joined resources get an unavailable self-presence with 332, queued requests
+   * `service-unavailable`) and its session shut down. Sessions of the plugin's `users()` start
+   * only for owned users. @defaultValue none: this process serves every user
+   */
+  ownership?: GatewayOwnership;
 }
+
+const OWNERSHIP_METHODS = ["owns", "admit", "onLost", "suspect", "close"] as const;
 
 /** The methods a {@link Store} given as `store` must have. */
 const STORE_METHODS = ["getRoom", "putRoom", "archive", "queryArchive", "holeBounds", "afterCommit", "commit", "close"] as const;
@@ -166,6 +200,10 @@ export function checkGatewayOptions(options: GatewayOptions): void {
     check(typeof o.inspect === "function" || (typeof o.inspect === "object" && o.inspect !== null), "inspect", "a function or an { next } observer", o.inspect);
   }
   for (const name of ["onError", "onWarning", "onDrop"] as const) checkFunction(name, o[name]);
+  if (o.ownership !== undefined) {
+    const missing = OWNERSHIP_METHODS.find((m) => typeof (o.ownership as unknown as Record<string, unknown>)?.[m] !== "function");
+    check(missing === undefined, "ownership", `a GatewayOwnership (it has no ${missing}() method), e.g. createOwnership({ leases })`, o.ownership);
+  }
   if (o.uploadService !== undefined && o.uploadService !== false) {
     check(typeof o.uploadService === "string" && /^[^\s@/]+(\.[^\s@/]+)*$/.test(o.uploadService), "uploadService", "false or the upload service's domain, e.g. \"upload.example.org\"", o.uploadService);
   }

@@ -3,7 +3,7 @@
  * XState v5 actor.
  */
 export { createGateway } from "./createGateway.js";
-export type { Gateway, GatewayOptions, ShutdownTally } from "./createGateway.js";
+export type { Gateway, GatewayOptions, GatewayOwnership, ShutdownTally } from "./createGateway.js";
 export type {
   LiveRoom,
   RoomEnding,
@@ -71,5 +71,6 @@ export { createLeases } from "./cluster/leases.js";
 export type { AcquireResult, LeaseEvents, LeaseOptions, Leases } from "./cluster/leases.js";
 export { createOwnershipGate, decideOwnership } from "./cluster/ownershipGate.js";
 export type { Admission, OwnershipDecision, OwnershipFacts, OwnershipGate, OwnershipGateOptions } from "./cluster/ownershipGate.js";
+export { createOwnership } from "./cluster/gatewayOwnership.js";
 export type { ArchiveInput, ArchiveSource, HoleBound, HoleBounds, ParticipantInput, RoomFlags, RoomKey, StoredRoomType } from "./store/types.js";
 export type { ArchiveMark, ArchiveMetadata } from "./store/mam.js";

@@ -290,6 +290,18 @@ export class RoomRegistry {
   }
 
   /**
+   * Stops `user`'s rooms here and forgets what ran for them (another process serves the user
+   * now, and may change their rows): each is shut down at once (see {@link RoomActor.shutdown}),
+   * without writing. The user's next stanza creates the rooms again, from the plugin and store.
+   */
+  stopRoomsOf(user: string): Promise<ShutdownTally> {
+    const rooms = this.roomsOf(user);
+    for (const room of rooms) this.#forget(key(user, room.jid));
+    for (const k of this.#passivated.keys()) if (k.startsWith(`${user}\n`)) this.#passivated.delete(k);
+    return Promise.all(rooms.map((room) => room.shutdown(0))).then(addTallies);
+  }
+
+  /**
    * Closes the registry (a stanza for any room now gets `service-unavailable`) and shuts every
    * room down (see {@link RoomActor.shutdown}): what waits is refused at once, a callback in
    * flight gets up to `graceMs`, then joined resources get the shutdown presence (332).

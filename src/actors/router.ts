@@ -42,6 +42,11 @@ export interface RouterContext {
    * (`policy-violation`), before any room or plugin sees it. None: no check.
    */
   maxStanzaBytes?: number;
+  /**
+   * The gateway's `ownership`: a user's stanzas wait until this process owns the user, or get
+   * the error it answers. None: every user is served.
+   */
+  ownership?: { owns(user: string): boolean; admit(user: string): Promise<StanzaErrorData | undefined> };
 }
 
 type Parts = NonNullable<ReturnType<typeof splitJid>>;
@@ -163,14 +168,18 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
       const user = `${from.local}@${from.domain}`;
       const key = `${user}\n${to.local}`;
       const chain = chains.get(key);
-      if (!chain) {
+      // Asked at arrival, before the session: a user's admissions resolve in arrival order.
+      const { ownership } = context;
+      const admitted = ownership && context.sessions.peek(user) !== null && !ownership.owns(user) ? ownership.admit(user) : undefined;
+      if (!chain && !admitted) {
         const session = context.sessions.peek(user);
         const room = session && to.local ? context.registry.peek(user, `${to.local}@${domain}`) : undefined;
         const ready = session === null || (session !== undefined && (!to.local || isInvitation(stanza) || room));
         if (ready) return dispatch(stanza, from, to, session ?? null, room);
       }
       const next: Promise<void> = (chain ?? Promise.resolve())
-        .then(() => slow(stanza, from, to, user))
+        .then(() => admitted)
+        .then((refusal) => (refusal ? replyError(stanza, refusal) : slow(stanza, from, to, user)))
         .catch((error) => fail(stanza, error))
         .finally(() => {
           if (chains.get(key) === next) chains.delete(key);

@@ -49,6 +49,13 @@ export class SessionDirectory {
     return pending;
   }
 
+  /** Forgets `user`'s session (another process serves the user now) and returns it; the next stanza asks the plugin again. */
+  forget(user: string): LegacySession | undefined {
+    const session = this.#sessions.get(user);
+    this.#sessions.delete(user);
+    return session;
+  }
+
   /** Every session created so far. */
   all(): LegacySession[] {
     return [...this.#sessions.values()];

@@ -1,9 +1,10 @@
 /**
  * `mucstate cluster`: a gateway cluster on one machine, for trying scale-out and failover. It starts
  * a throw-away ejabberd (Debian's) on free loopback ports with the component domain balanced
- * `bare_source` over `--processes` slots, a throw-away PostgreSQL (started and printed only: the
- * gateway runtime does not use the PostgreSQL store yet), and the supervisor with that many demo
- * gateway processes plus a warm spare; it registers the demo users and prints how to connect.
+ * `bare_source` over `--processes` slots, a throw-away PostgreSQL (the users' leases: a process
+ * serves only the users it holds; the shared store too once `SHARED_STORE` in
+ * `cluster/workerStore.ts` is on), and the supervisor with that many demo gateway processes plus
+ * a warm spare; it registers the demo users and prints how to connect.
  * Ctrl-C stops everything and removes the temp folders.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSupervisor } from "../cluster/supervisor.js";
+import { SHARED_STORE } from "../cluster/workerStore.js";
 import { loadFixture } from "../demo/fixture.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
 import { startEjabberd } from "../testbed/ejabberd.js";
@@ -48,7 +50,9 @@ export async function runCluster(argv: string[]): Promise<number> {
   console.log(`ejabberd 23.01 up in ${ejabberd.startupMs} ms (${ejabberd.dir}): ${DOMAIN} balanced bare_source over ${processes} slots`);
   const postgres = await startPostgres();
   console.log(`PostgreSQL up: ${postgres.connectionString}`);
-  console.log("  (not used by the gateway yet: each process keeps its own SQLite archive until the runtime moves to the AsyncStore)");
+  console.log(SHARED_STORE
+    ? "  (the users' leases and the shared store of every process)"
+    : "  (the users' leases; each process keeps its own SQLite archive until the runtime takes the AsyncStore)");
   const storeDir = await mkdtemp(join(tmpdir(), "mucstate-cluster-"));
   const users = [...new Set([...USERS.map((u) => `${u}@localhost`), ...fixture.users])];
   for (const jid of users) {
@@ -60,7 +64,7 @@ export async function runCluster(argv: string[]): Promise<number> {
     active: processes,
     heartbeatTimeoutMs,
     storeDir,
-    worker: { domain: DOMAIN, service: ejabberd.services[DOMAIN]!, secret: ejabberd.secret, fixture: fixturePath, users },
+    worker: { domain: DOMAIN, service: ejabberd.services[DOMAIN]!, secret: ejabberd.secret, fixture: fixturePath, users, postgres: postgres.connectionString },
     log: (line) => console.log(`supervisor ${line}`),
   });
   const stopAll = async () => {
@@ -76,7 +80,8 @@ export async function runCluster(argv: string[]): Promise<number> {
     throw error;
   }
 
-  console.log(`\nmucstate cluster: ${processes} gateway processes online (one per slot) + 1 warm spare; archives (SQLite, one per process) in ${storeDir}`);
+  const archives = SHARED_STORE ? "archives in PostgreSQL (shared)" : `archives (SQLite, one per process) in ${storeDir}`;
+  console.log(`\nmucstate cluster: ${processes} gateway processes online (one per slot) + 1 warm spare; user leases in PostgreSQL; ${archives}`);
   console.log("\nConnect any XMPP client (plain TCP, no TLS):");
   console.log(`  server: ${ejabberd.host}  port: ${ejabberd.c2sPort}`);
   for (const jid of users) console.log(`  JID: ${jid}  password: ${PASSWORD}`);

@@ -33,7 +33,9 @@ export interface LeaseOptions {
    */
   ttlMs?: number;
   /**
-   * How often the held leases are renewed (all in one statement), in ms; less than `ttlMs`.
+   * How often the held leases are renewed (all in one statement), in ms; less than half of
+   * `ttlMs`, so that a lease whose renewals fail for half its time (then counted as lost, see
+   * `LeaseEvents.lost`) was renewed at least once in that half.
    * @defaultValue a third of `ttlMs`
    */
   renewMs?: number;
@@ -63,6 +65,6 @@ export function checkLeaseOptions(options: LeaseOptions): void {
   check(typeof owner === "string" && owner.trim() !== "" && owner.length <= 200, "owner", "a non-empty string of at most 200 characters", owner);
   checkIntegerRange("ttlMs", ttlMs, 100, 600_000, "ms");
   const ttl = ttlMs ?? LEASE_DEFAULTS.ttlMs;
-  checkIntegerRange("renewMs", renewMs, 1, ttl - 1, "ms, less than ttlMs");
+  checkIntegerRange("renewMs", renewMs, 1, Math.ceil(ttl / 2) - 1, "ms, less than half of ttlMs");
   checkIntegerRange("lockTimeoutMs", options.lockTimeoutMs, 1, 60_000, "ms");
 }

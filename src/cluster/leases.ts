@@ -6,70 +6,13 @@
  */
 import pg from "pg";
 import { sql } from "../store/postgresArchive.js";
-import type { FencingTokens } from "../store/postgresFencing.js";
 import { migratePostgres } from "../store/postgresMigrations.js";
 import { checkLeaseOptions, LEASE_DEFAULTS, type LeaseOptions } from "./leaseOptions.js";
+import type { AcquireResult, LeaseEvents, Leases } from "./leaseTypes.js";
 import { INSERT_LEASE, LOCK_ROW, LOCK_TIMEOUT, READ_ROW, RELEASE, RENEW, TAKE_LEASE } from "./leaseSql.js";
 
 export type { LeaseOptions } from "./leaseOptions.js";
-
-/** What {@link Leases.acquire} answers: the lease and its token, or who holds it. */
-export type AcquireResult =
-  | { token: number }
-  | {
-      /** The `owner` of the process that holds the lease. */
-      heldBy: string;
-      /** When it expires unless renewed, on the database's clock. */
-      expiresAt: Date;
-      /** How long until then, in ms, as the database counts (0 when it has expired). */
-      expiresInMs: number;
-    };
-
-/** The events of {@link Leases}, by name. */
-export interface LeaseEvents {
-  /**
-   * A renewal found that another process took `user` over (or the row was changed): stop that
-   * user's rooms; the store refuses their writes from now on.
-   */
-  lost: (user: string, token: number) => void;
-  /** A renewal or a release failed (the database could not be reached); the next one retries. */
-  error: (error: unknown) => void;
-}
-
-/**
- * The leases of one gateway process: which users it owns, renewed on a timer.
- *
- * @remarks
- * It is also the {@link FencingTokens} of a fenced PostgreSQL store: give it as the store's
- * `fencing` option, so that a write for a user whose lease this process lost is refused.
- */
-export interface Leases extends FencingTokens {
-  /** This process's owner name. */
-  readonly owner: string;
-  /** The lease time, in ms. */
-  readonly ttlMs: number;
-  /**
-   * Takes `user`'s lease if it is free (never leased, released, expired on the database's clock,
-   * or its holder's database session is gone), or renews it if this process holds it. The token
-   * grows by one whenever the lease changes hands, and stays the same while one process holds it.
-   * @returns `{ token }`, or `{ heldBy, expiresAt, expiresInMs }` when another process holds it.
-   */
-  acquire(user: string): Promise<AcquireResult>;
-  /** The token of `user`'s lease if this process holds it, as far as it knows. */
-  tokenOf(user: string): number | undefined;
-  /** The users this process holds, with their tokens. */
-  held(): ReadonlyMap<string, number>;
-  /** Renews every held lease now, in one statement; resolves with the users found lost. */
-  renew(): Promise<string[]>;
-  /** Gives `user`'s lease back (anyone may take it at once); no-op when not held. */
-  release(user: string): Promise<void>;
-  /** Gives every held lease back, in one statement: on a clean shutdown. */
-  releaseAll(): Promise<void>;
-  /** Listens to an event; returns a function that stops listening. */
-  on<K extends keyof LeaseEvents>(type: K, listener: LeaseEvents[K]): () => void;
-  /** Stops renewing, releases every lease and the connection; idempotent. Later `acquire` calls reject. */
-  close(): Promise<void>;
-}
+export type { AcquireResult, LeaseEvents, Leases } from "./leaseTypes.js";
 
 type Row = { owner: string | null; expiresAt: Date; expiresInMs: number; free?: boolean };
 
@@ -80,6 +23,8 @@ class PgLeases implements Leases {
   readonly #ownsPool: boolean;
   readonly #lockTimeout: string;
   readonly #held = new Map<string, number>();
+  /** When each held lease was last confirmed (`performance.now()` before the statement went out). */
+  readonly #confirmed = new Map<string, number>();
   readonly #listeners = { lost: new Set<LeaseEvents["lost"]>(), error: new Set<LeaseEvents["error"]>() };
   #client: pg.PoolClient;
   #broken = false;
@@ -103,11 +48,12 @@ class PgLeases implements Leases {
     if (typeof user !== "string" || user === "") return Promise.reject(new TypeError(`acquire: user must be a bare JID, got ${String(user)}`));
     if (this.#closed) return Promise.reject(new Error(`acquire(${user}): the leases of ${this.owner} are closed`));
     return this.#serial(async (db) => {
+      const sentAt = performance.now();
       await db.query("BEGIN");
       try {
         const result = await this.#take(db, user);
         await db.query("COMMIT");
-        if ("token" in result) this.#held.set(user, result.token);
+        if ("token" in result) this.#hold(user, result.token, sentAt);
         else this.#forget(user); // it was taken over before a renewal could tell
         return result;
       } catch (error) {
@@ -133,9 +79,11 @@ class PgLeases implements Leases {
     if (users.length === 0) return Promise.resolve([]);
     const tokens = users.map((u) => this.#held.get(u)!);
     return this.#serial(async (db) => {
+      const sentAt = performance.now();
       const kept = new Set((await sql<{ user: string }>(db, RENEW, [this.owner, this.ttlMs, users, tokens])).map((r) => r.user));
       const lost = users.filter((user, i) => !kept.has(user) && this.#held.get(user) === tokens[i]);
       for (const user of lost) this.#forget(user);
+      for (const user of kept) if (this.#held.has(user)) this.#confirmed.set(user, sentAt);
       return lost;
     });
   }
@@ -180,24 +128,43 @@ class PgLeases implements Leases {
     throw new Error(`acquire(${user}): the lease row changed twice while it was being taken`);
   }
 
-  /** Drops a user this process held and found taken over, and tells the listeners. */
+  #hold(user: string, token: number, confirmedAt: number): void {
+    this.#held.set(user, token);
+    this.#confirmed.set(user, confirmedAt);
+  }
+
+  /** Drops a user this process held and found taken over (or may have been), and tells the listeners. */
   #forget(user: string): void {
     const token = this.#held.get(user);
     if (token === undefined) return;
     this.#held.delete(user);
+    this.#confirmed.delete(user);
     this.#emit("lost", user, token);
+  }
+
+  /**
+   * The local deadline: a lease whose last confirmation went out more than half a lease time ago
+   * (renewals failing or hanging; a healthy one is confirmed every `renewMs`, less than that)
+   * counts as lost now, at least `ttlMs / 2 - renewMs` before it can expire on the database's
+   * clock: the database set its expiry after the confirmation went out.
+   */
+  #expireOverdue(): void {
+    const cutoff = performance.now() - this.ttlMs / 2;
+    for (const [user, at] of this.#confirmed) if (at < cutoff) this.#forget(user);
   }
 
   async #releaseUsers(users: string[]): Promise<void> {
     const mine = users.filter((u) => this.#held.has(u));
     if (mine.length === 0) return;
     const tokens = mine.map((u) => this.#held.get(u)!);
-    for (const user of mine) this.#held.delete(user); // from now on this process writes nothing for them
+    for (const user of mine) [this.#held.delete(user), this.#confirmed.delete(user)]; // from now on this process writes nothing for them
     await this.#serial((db) => sql(db, RELEASE, [this.owner, mine, tokens]));
   }
 
   async #renewOnTimer(): Promise<void> {
-    if (this.#renewing || this.#closed) return;
+    if (this.#closed) return;
+    this.#expireOverdue();
+    if (this.#renewing) return;
     this.#renewing = true;
     try {
       await this.renew();

@@ -30,7 +30,7 @@ export interface ClusterEvent {
   /** `Date.now()` when the supervisor saw it. */
   at: number;
   worker: number;
-  kind: "forked" | "ready" | "connect" | "online" | "slot" | "first-stanza" | "kill" | "exit" | "error" | "give-up";
+  kind: "forked" | "ready" | "connect" | "online" | "slot" | "first-stanza" | "lease-lost" | "kill" | "exit" | "error" | "give-up";
   detail?: string;
   /** For `slot`: whether the probe found one. */
   held?: boolean;
@@ -119,6 +119,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       const detail = `${message.held ? "held" : "none"} (${message.probesBack}/${message.probes} probes back, attempt ${message.attempt})`;
       record({ worker: id, kind: "slot", held: message.held, detail });
     } else if (message.type === "first-stanza") record({ worker: id, kind: "first-stanza", detail: `from ${message.from}` });
+    else if (message.type === "lease-lost") record({ worker: id, kind: "lease-lost", detail: message.user });
     else if (message.type === "error") record({ worker: id, kind: "error", detail: message.message });
   };
 

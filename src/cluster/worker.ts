@@ -8,8 +8,11 @@
  * slot it reconnects (a new handshake takes the first free slot), up to 5 times, then exits.
  * It sends a heartbeat every second; a frozen event loop stops them and the supervisor kills it.
  *
- * Each worker keeps its own SQLite archive: the gateway runtime does not use the PostgreSQL store
- * yet, so a user's rooms restart from the fixture, not from the archive of the process before.
+ * With `postgres` in its configuration, it serves only the users whose lease it holds
+ * (`createOwnership`): a user's first stanza takes the lease (at once when the process before it
+ * died: its database session is gone). Its store is chosen in `workerStore.ts`: its own SQLite
+ * file until the gateway runtime takes the PostgreSQL store, so until then a user's rooms restart
+ * from the fixture, not from the archive of the process before.
  */
 import type { Element } from "@xmpp/component";
 import { xml } from "@xmpp/component";
@@ -17,6 +20,9 @@ import { createGateway, type Gateway } from "../createGateway.js";
 import { createCallLog } from "../demo/callLog.js";
 import { loadFixture } from "../demo/fixture.js";
 import { createFixtureNetwork } from "../demo/fixtureNetwork.js";
+import { createOwnership } from "./gatewayOwnership.js";
+import { createLeases } from "./leases.js";
+import { openWorkerStore } from "./workerStore.js";
 import { type SupervisorMessage, type WorkerConfig, type WorkerMessage, workerName } from "./workerMessages.js";
 
 const PROBE_WAIT_MS = 500;
@@ -88,11 +94,17 @@ async function main(): Promise<void> {
   const config = JSON.parse(raw) as WorkerConfig;
   const fixture = await loadFixture(config.fixture);
   if (config.users) fixture.users = config.users;
+  const owner = `worker${config.id}-${process.pid}-${Date.now()}`;
+  const leases = config.postgres ? await createLeases({ connectionString: config.postgres, owner, ttlMs: config.leaseTtlMs }) : undefined;
+  leases?.on("lost", (user) => report({ type: "lease-lost", user }));
+  leases?.on("error", (error) => report({ type: "error", message: `leases: ${error instanceof Error ? error.message : error}` }));
+  const store = await openWorkerStore(config, leases);
   const gateway = createGateway({
     domain: config.domain,
     secret: config.secret,
     service: config.service,
-    store: config.store,
+    store: store.store,
+    ...(leases && { ownership: createOwnership({ leases }) }),
     name: workerName(config.id),
     plugin: createFixtureNetwork(fixture, createCallLog(undefined)),
     uploadService: false,
@@ -105,6 +117,8 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(heartbeat);
     await gateway.stop().catch(() => {});
+    await store.close().catch(() => {});
+    await leases?.close().catch(() => {}); // gives the leases back: other processes take the users at once
     process.exit(code);
   };
   process.on("message", (message: SupervisorMessage) => {

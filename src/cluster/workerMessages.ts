@@ -16,8 +16,15 @@ export interface WorkerConfig {
   fixture: string;
   /** The users the fixture network accepts, replacing the fixture's own list when given. */
   users?: string[];
-  /** Where this worker keeps its own SQLite archive (the gateway does not use PostgreSQL yet). */
+  /** Where this worker keeps its own SQLite archive (until `SHARED_STORE` in workerStore.ts is on). */
   store: string;
+  /**
+   * The cluster's PostgreSQL database: the users' leases (the gateway serves only the users it
+   * holds, `createOwnership`), and the shared store once `SHARED_STORE` is on. None: no leases.
+   */
+  postgres?: string;
+  /** The lease time, in ms. @defaultValue 10 000 */
+  leaseTtlMs?: number;
   /** @defaultValue 1000 */
   heartbeatMs?: number;
   /** Self-addressed messages per slot probe. @defaultValue 32 */
@@ -34,6 +41,7 @@ export type WorkerMessage =
   | { type: "online" }
   | { type: "slot"; held: boolean; probesBack: number; probes: number; attempt: number }
   | { type: "first-stanza"; from: string }
+  | { type: "lease-lost"; user: string }
   | { type: "error"; message: string };
 
 /** The disco#info name of worker `id`'s gateway: how a client can tell which process serves it. */

@@ -109,6 +109,27 @@ describe("user leases in PostgreSQL", () => {
     expect(a.held().size).toBe(3);
   });
 
+  it("counts a lease as lost when no renewal got through for half the lease time (the database hangs), before it can expire there", async () => {
+    const { a, admin } = await two({ ttlMs: 3_000, renewMs: 500 });
+    const lost: Array<[string, number]> = [];
+    a.on("lost", (user, token) => lost.push([user, token]));
+    await a.acquire(U);
+    // Every renewal now waits for the lock: to the process, the database stopped answering.
+    await admin.query("BEGIN");
+    await admin.query("LOCK TABLE user_leases IN ACCESS EXCLUSIVE MODE");
+    const lockedAt = performance.now();
+    try {
+      for (const deadline = lockedAt + 10_000; lost.length === 0 && performance.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      const [{ left }] = (await admin.query("SELECT (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::int AS left FROM user_leases WHERE user_jid = $1", [U])).rows;
+      console.info(`lost ${Math.round(performance.now() - lockedAt)} ms after the database stopped answering; ${left} ms before the lease expires there`);
+    } finally {
+      await admin.query("ROLLBACK");
+    }
+    expect(lost).toEqual([[U, 1]]);
+    expect(a.tokenOf(U)).toBeUndefined();
+    expect(a.held().size).toBe(0);
+  });
+
   it("lets a process take over at once, before expiry, when the holder's database session is gone (the holder died)", async () => {
     const { a, b, admin } = await two();
     await a.acquire(U);
@@ -157,7 +178,7 @@ describe("user leases in PostgreSQL", () => {
     const where = { connectionString: "postgresql://nobody@127.0.0.1:1/x" };
     await expect(createLeases({ ...where, owner: "" })).rejects.toThrow(/owner option must be a non-empty string/);
     await expect(createLeases({ ...where, owner: "A", ttlMs: 50 })).rejects.toThrow(/ttlMs option must be an integer from 100 to 600000/);
-    await expect(createLeases({ ...where, owner: "A", ttlMs: 1_000, renewMs: 1_000 })).rejects.toThrow(/renewMs option must be an integer from 1 to 999/);
+    await expect(createLeases({ ...where, owner: "A", ttlMs: 1_000, renewMs: 500 })).rejects.toThrow(/renewMs option must be an integer from 1 to 499/);
     await expect(createLeases({ owner: "A" })).rejects.toThrow(/connectionString option must be given, or else pool/);
     await expect(createLeases({ ...where, owner: "A", schema: "x; DROP" })).rejects.toThrow(/schema option must be a lower-case identifier/);
     await expect(createLeases({ ...where, owner: "A", lockTimeoutMs: 0 })).rejects.toThrow(TypeError);
