@@ -26,6 +26,7 @@ export { LegacySession } from "./legacy/LegacySession.js";
 export type { RemoveRoomOptions, RoomListing } from "./legacy/LegacySession.js";
 export type { GatewayPlugin } from "./legacy/plugin.js";
 export { NotImplementedError, XMPPError, toStanzaError } from "./legacy/errors.js";
+export { SignalTimeoutError } from "./actors/signalLanes.js";
 export { roomMachine } from "./machines/roomMachine.js";
 export { fromRequestRunner, type RequestRunnerLogic } from "./machines/roomSetup.js";
 export { hasEnded, isIdle, isJoined, isStopped, participantsKnown, type RoomSnapshot } from "./machines/roomStatus.js";

@@ -59,7 +59,8 @@ export function saveParticipants(store: Store, room: LegacyRoom): void {
  * its info and its avatar (its bytes from the cache, else from the store), and,
  * when `participants` (`fillParticipants` ran in this run before the room passivated), its
  * participants. Participants stored by an earlier run are not brought back: that run's list
- * may be stale, and `fillParticipants` makes a new one (slidge wipes them at start).
+ * may be stale, and `fillParticipants` makes a new one (slidge wipes them at start); their
+ * occupant ids are noted, so that a nick-only one found again keeps its id and nobody else gets it.
  */
 export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache, options: { participants: boolean }): void {
   const record = store.getRoom(room.session.user, room.jid);
@@ -77,8 +78,12 @@ export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache
     const bytes = cached ? undefined : store.getAvatar(record.avatarHash);
     room._avatar = cached ?? { uniqueId: record.avatarId, hash: record.avatarHash, ...(bytes && { mime: bytes.mime, data: bytes.data }) };
   }
-  if (!options.participants) return;
-  for (const p of store.getParticipants(keyOf(room))) {
+  const stored = store.getParticipants(keyOf(room));
+  if (!options.participants) {
+    for (const p of stored) room._occupantIds.remember(p);
+    return;
+  }
+  for (const p of stored) {
     const restored = room._restoreParticipant({
       nickname: p.nickname,
       resource: p.resource,

@@ -6,6 +6,7 @@ import { disambiguateNick, toResourcepart } from "../protocol/resourcepart.js";
 import { deriveOccupantId } from "../protocol/xep0421.js";
 import { XMPPError } from "./errors.js";
 import { LegacyParticipant, type ParticipantInit } from "./LegacyParticipant.js";
+import { OccupantIds } from "./occupantIds.js";
 import type { LegacySession } from "./LegacySession.js";
 import { RoomServices } from "./RoomServices.js";
 import { RoomRoster } from "./roomRoster.js";
@@ -73,6 +74,8 @@ export class LegacyRoom<
   #description = "";
   #subject = "";
   readonly #roster = new RoomRoster();
+  /** @internal The occupant ids given out; the store's participants of an earlier run are noted in it. */
+  readonly _occupantIds = new OccupantIds();
   #backfillSenders: RoomRoster | undefined;
   #user: Participant | undefined;
   #system: Participant | undefined;
@@ -150,13 +153,7 @@ export class LegacyRoom<
 
   /** The pseudo-participant that stands for the room itself (bare room JID). */
   getSystemParticipant(): Participant {
-    this.#system ??= this.newParticipant({
-      room: this,
-      nickname: "",
-      resource: "",
-      isSystem: true,
-      occupantId: deriveOccupantId(this.jid, "room"),
-    });
+    this.#system ??= this.newParticipant({ room: this, nickname: "", resource: "", isSystem: true, occupantId: deriveOccupantId(this.jid, "room") });
     return this.#system;
   }
 
@@ -201,9 +198,8 @@ export class LegacyRoom<
     return this._storedParticipants();
   }
 
-  /** @internal The stored participants, in the order they appeared. */
+  /** @internal The stored participants, in the order they appeared (all made by newParticipant: _adopt checks p.room). */
   _storedParticipants(): Participant[] {
-    // Every stored participant came from newParticipant (or _adopt checks p.room === this).
     return this.#roster.all() as Participant[];
   }
 
@@ -221,6 +217,7 @@ export class LegacyRoom<
   _restoreParticipant(init: { nickname: string; resource: string; contact?: string; occupantId: string }): Participant {
     const p = this.newParticipant({ room: this, ...init });
     this.#roster.add(p);
+    this._occupantIds.remember(p);
     return p;
   }
 
@@ -262,6 +259,7 @@ export class LegacyRoom<
     };
     if (list) list.reindex(p, change);
     else change();
+    this._occupantIds.renamed(p);
     if (list === this.#roster) this._host?.tell({ kind: "renamed", participant: p, oldResource });
   }
 
@@ -287,7 +285,7 @@ export class LegacyRoom<
       nickname,
       resource,
       contact,
-      occupantId: deriveOccupantId(this.jid, contact !== undefined ? `contact:${contact}` : `nick:${nickname}`),
+      occupantId: this._occupantIds.issue(this.jid, nickname, contact),
     });
     if (store) {
       this.#roster.add(p);

@@ -19,7 +19,8 @@ export function occupantIdElement(id: string): Element {
  * The same `(roomJid, identity)` gives the same id in every process run, so ids survive restarts
  * and archived messages keep matching live ones. The id reveals neither the room JID nor the
  * identity. `identity` should be `contact:<legacy contact id>` for contact-backed participants,
- * `nick:<legacy nick>` for nickname-only ones, `user:<user bare JID>` for the gateway user and
+ * `nick:<legacy nick>` for nickname-only ones (`nick:<legacy nick>\0<n>` for the n-th person under
+ * that nick, see the room's occupant id ledger), `user:<user bare JID>` for the gateway user and
  * `room` for the system participant.
  */
 export function deriveOccupantId(roomJid: string, identity: string): string {

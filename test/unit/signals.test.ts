@@ -185,10 +185,12 @@ describe("the fixture network", () => {
     await h.settle(20);
     await h.callLog.flush();
     const log = (await readCallLog(calls)).filter((e) => ["onComposing", "onPaused", "onDisplayed"].includes(e.callback));
-    expect(log.map((e) => [e.callback, e.args, e.ok])).toEqual([
+    // Chat states and markers run in lanes of their own (README), so only each lane's order holds.
+    expect(log.map((e) => [e.callback, e.args, e.ok]).sort()).toEqual([
       ["onComposing", [], true],
-      ["onPaused", [], true],
       ["onDisplayed", ["B1"], true],
+      ["onPaused", [], true],
     ]);
+    expect(log.map((e) => e.callback).filter((c) => c !== "onDisplayed")).toEqual(["onComposing", "onPaused"]);
   });
 });
