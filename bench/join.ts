@@ -122,7 +122,10 @@ async function withComponents<T>(rooms: BenchRoom[], body: (p: ProsodyHandle, co
   try {
     await prosody.registerUser("alice", PASSWORD);
     const options: JoinComponentsOptions = { service: prosody.service, secret: prosody.secret, store: joinPath(dir, "join.sqlite"), rooms, heapRooms: HEAP_ROOMS };
-    const child = fork(fileURLToPath(new URL("./joinComponents.ts", import.meta.url)), [], { env: { ...process.env, JOIN_COMPONENTS: JSON.stringify(options) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // `BENCH_JOIN_PROFILE=DIR` writes a CPU profile of the components' process (the gateway) into DIR.
+    const profile = process.env.BENCH_JOIN_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_JOIN_PROFILE}`] : [];
+    const execArgv = [...process.execArgv, ...profile];
+    const child = fork(fileURLToPath(new URL("./joinComponents.ts", import.meta.url)), [], { execArgv, env: { ...process.env, JOIN_COMPONENTS: JSON.stringify(options) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     components = child;
     await within(new Promise((resolve, reject) => child.once("message", resolve).once("exit", reject)), 60_000, "the components process");
     const alice = await connectClient(prosody.c2sPort, "alice", "bench");
@@ -174,8 +177,10 @@ export async function joinBench(): Promise<Row[]> {
         log(`filled ${native} in ${fillMs.toFixed(0)} ms`);
         await pool.run({ op: "subject", room: native, text: `native room of ${n}` });
         const settle = Math.max(20, n / 20);
+        // One join of each before measuring: the native room, the relay, and our warm room (its own first join).
         await join(native, settle);
         await join(`r${n}@push.localhost`, settle);
+        await join(`r${n}@muc.localhost`, settle);
         const first: number[] = [];
         const firstNative: number[] = [];
         for (let i = 0; i < FIRSTS; i++) {
@@ -183,7 +188,6 @@ export async function joinBench(): Promise<Row[]> {
           first.push(await join(`r${n}-first${i}@muc.localhost`, settle));
           if (i % 2 === 1) firstNative.push(await join(native, settle));
         }
-        await join(`r${n}@muc.localhost`, settle);
         const ours: number[] = [];
         const bare: number[] = [];
         const prosodyMuc: number[] = [];

@@ -23,7 +23,7 @@ import type { RoomActorOptions } from "./roomActorOptions.js";
 import { RoomAvatar } from "./roomAvatar.js";
 import { RoomFanOut } from "./roomFanOut.js";
 import { PluginAdapter } from "./roomPlugin.js";
-import { saveParticipants, saveRoom } from "./roomRecords.js";
+import { ParticipantsWrite, saveParticipants, saveRoom } from "./roomRecords.js";
 import { runEmitted } from "./roomRuntime.js";
 import type { ShutdownTally } from "./roomShutdown.js";
 
@@ -54,6 +54,8 @@ export class RoomActor implements LiveRoom {
   constructor(options: RoomActorOptions) {
     const { room, store, outbox } = options;
     this.room = room;
+    // The participant rows, written after the join sequences that waited for `fillParticipants`.
+    const rows = store && new ParticipantsWrite(() => saveParticipants(store, room), options.onError);
     this.#services = options.services;
     this.archive = new RoomArchive(room, store, (lost) => {
       outbox.markLost?.([lost]);
@@ -68,7 +70,7 @@ export class RoomActor implements LiveRoom {
         return call;
       },
       infoFetched: () => store && saveRoom(store, room, { avatar: true }),
-      participantsFilled: () => store && saveParticipants(store, room),
+      participantsFilled: () => rows?.soon(),
     });
     const input = {
       mailboxSize: options.mailboxSize,
@@ -111,6 +113,7 @@ export class RoomActor implements LiveRoom {
         }
       },
       error: (error) => {
+        rows?.cancel();
         binding.unbind();
         lifecycle?.emit("failed", { room: this, error });
         options.onFailure?.(error);
@@ -118,6 +121,9 @@ export class RoomActor implements LiveRoom {
       complete: () => {
         binding.unbind();
         const { status, value } = this.#actor.getSnapshot();
+        // A passivated or stopped room keeps its rows; a destroyed or removed one lost them.
+        if (value === "destroyed" || value === "removed") rows?.cancel();
+        else rows?.now();
         if (status === "stopped") lifecycle?.emit("passivated", { room: this });
         else if (status === "done") lifecycle?.emit("ended", { room: this, ending: value as RoomEnding });
       },

@@ -94,3 +94,51 @@ export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache
     restored.role = p.role;
   }
 }
+
+/**
+ * The write of the participant list that `fillParticipants` made, put off until the event loop
+ * turns: the join sequences that waited for the list are written first (the outbox writes on
+ * `process.nextTick`), so that a first join does not wait for the store (docs/benchmarks.md).
+ * The list is read when the write runs, so it is the newest one.
+ *
+ * @example
+ * ```ts
+ * const rows = new ParticipantsWrite(() => saveParticipants(store, room), onError);
+ * rows.soon(); // after fillParticipants
+ * rows.now(); // before the room passivates: a re-activation reads the rows
+ * ```
+ */
+export class ParticipantsWrite {
+  readonly #write: () => void;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  #pending: NodeJS.Immediate | undefined;
+
+  /** `write` stores the list; `onError` hears a write that threw (nobody waits for it any more). */
+  constructor(write: () => void, onError?: (error: unknown) => void) {
+    this.#write = write;
+    this.#onError = onError;
+  }
+
+  /** Writes at the end of this event-loop turn (once, however often it is asked). */
+  soon(): void {
+    this.#pending ??= setImmediate(() => this.now());
+  }
+
+  /** Writes now if a write is pending. */
+  now(): void {
+    if (!this.cancel()) return;
+    try {
+      this.#write();
+    } catch (error) {
+      this.#onError?.(error);
+    }
+  }
+
+  /** Drops a pending write (the room ended and its rows are gone); true if one was pending. */
+  cancel(): boolean {
+    if (this.#pending === undefined) return false;
+    clearImmediate(this.#pending);
+    this.#pending = undefined;
+    return true;
+  }
+}

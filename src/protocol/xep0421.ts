@@ -2,7 +2,7 @@
  * XEP-0421: Anonymous unique occupant identifiers for MUCs, version 0.3
  * https://xmpp.org/extensions/xep-0421.html
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type Element, xml } from "@xmpp/component";
 import { NS } from "./namespaces.js";
 
@@ -24,7 +24,8 @@ export function occupantIdElement(id: string): Element {
  * `room` for the system participant.
  */
 export function deriveOccupantId(roomJid: string, identity: string): string {
-  return createHash("sha256").update(`mucstate/occupant-id/v1\0${roomJid}\0${identity}`).digest().subarray(0, 18).toString("base64url");
+  // One-shot `hash`: half the time of `createHash().update().digest()` (3.3 against 6-9 µs), paid per participant of a fill.
+  return hash("sha256", `mucstate/occupant-id/v1\0${roomJid}\0${identity}`, "buffer").subarray(0, 18).toString("base64url");
 }
 
 /** Removes every `<occupant-id/>` child: clients must not be able to forge one (XEP-0421 §4). */

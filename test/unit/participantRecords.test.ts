@@ -100,8 +100,29 @@ describe("participant changes across a gateway restart (SQLite)", () => {
     second.take();
     expect(second.registry.peek(ALICE, LOBBY)).toBeUndefined();
     expect(await occupantsOnJoin(second, "join")).toEqual(["bob owner/moderator", "carol member/participant"]);
+    await second.settle(); // the rows are written once the join sequence is out
     expect(store.getParticipants(KEY).map((p) => p.resource)).toEqual(["bob", "carol"]);
     second.registry.shutdown();
     store.close();
+  });
+});
+
+describe("the participant rows of a first join", () => {
+  it("are written after the join sequence went out (the join does not wait for the store), and hold the list the join showed", async () => {
+    const store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
+    const h = fixtureHarness(FIXTURE, { store });
+    const put = store.putParticipants.bind(store);
+    /** What the user had received, as `name xmlns`, when the participant list was written. */
+    const sentBeforeWrite: string[][] = [];
+    store.putParticipants = (key, participants) => {
+      sentBeforeWrite.push(h.sent.map((s) => `${s.name} ${s.getChild("subject") ? "subject" : (s.attrs.from as string).split("/")[1]}`));
+      return put(key, participants);
+    };
+    h.route(joinPresence("lobby", "alice", "phone", "first"));
+    await h.until(() => h.sent.some(endsJoin(LOBBY, "phone")));
+    await h.settle();
+    expect(sentBeforeWrite).toEqual([["presence bob", "presence carol", "presence alice", "message subject"]]);
+    expect(store.getParticipants(KEY).map((p) => p.resource)).toEqual(["bob", "carol"]);
+    h.registry.shutdown();
   });
 });
