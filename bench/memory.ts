@@ -13,7 +13,7 @@ import { RoomRegistry } from "../src/actors/registry.js";
 import { LegacyRoom } from "../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../src/legacy/LegacySession.js";
 import type { RoomHandle } from "../src/machines/roomEvents.js";
-import { fromRequestRunner } from "../src/machines/roomSetup.js";
+import { fromRequestRunner } from "../src/machines/requestRunner.js";
 import { roomMachine } from "../src/machines/roomMachine.js";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { type Row, row } from "./stats.js";

@@ -28,7 +28,8 @@ export type { GatewayPlugin } from "./legacy/plugin.js";
 export { NotImplementedError, XMPPError, toStanzaError } from "./legacy/errors.js";
 export { SignalTimeoutError } from "./actors/signalLanes.js";
 export { roomMachine } from "./machines/roomMachine.js";
-export { fromRequestRunner, type RequestRunnerLogic } from "./machines/roomSetup.js";
+export { fromRequestRunner, type RequestRunnerLogic } from "./machines/requestRunner.js";
+export type { SettledParams } from "./machines/roomSetup.js";
 export { hasEnded, isIdle, isJoined, isStopped, participantsKnown, type RoomSnapshot } from "./machines/roomStatus.js";
 export type {
   Audience,
@@ -42,6 +43,7 @@ export type {
   RoomInput,
   RunEvent,
   RunnerEvent,
+  RunnerOutcome,
 } from "./machines/roomEvents.js";
 export type { StanzaErrorCondition } from "./protocol/conditions.js";
 export type { StanzaErrorData, StanzaErrorType } from "./protocol/rfc6120.js";

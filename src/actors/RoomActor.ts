@@ -14,12 +14,13 @@ import { type PassivatedState, type RoomSnapshot, isIdle, passivatedState, resum
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { runBackfill, wantsHistory } from "./archive.js";
 import type { RoomMachine } from "../machines/roomExtension.js";
-import { bindRoom, sharedRoomMachine } from "./legacyActors.js";
+import { type RunnerSlot, bindRoom, sharedRoomMachine } from "./legacyActors.js";
 import { type LiveRoom, type RoomEnding, sameStateValue } from "./roomLifecycle.js";
 import { HOOK_REQUESTS, type UserHook, hasUserHooks, userHookRequest } from "./userHooks.js";
 import { PendingEntries, type RequestHandler } from "./pendingEntries.js";
 import { RoomArchive, lostWarning } from "./roomArchive.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
+import type { Plan } from "./roomFanOut.js";
 import { RoomAvatar } from "./roomAvatar.js";
 import { RoomFanOut } from "./roomFanOut.js";
 import { PluginAdapter } from "./roomPlugin.js";
@@ -61,7 +62,8 @@ export class RoomActor implements LiveRoom {
       outbox.markLost?.([lost]);
       options.services?.warn(lostWarning(lost), lost.error);
     });
-    const binding = bindRoom(room, (input, cancel) => this.#runRequest(input.id, cancel), {
+    const runner: RunnerSlot = { report: undefined };
+    const binding = bindRoom(room, (input, cancel) => this.#runRequest(input.id, cancel), runner, {
       // A call that outlives its timeout is still followed: the machine hears when it ends.
       backfill: (signal) => {
         const call = store ? runBackfill(room, store, options.onError) : Promise.resolve();
@@ -82,7 +84,7 @@ export class RoomActor implements LiveRoom {
     this.#actor = createActor(options.machine ?? sharedRoomMachine, { input, inspect: options.inspect, ...(snapshot && { snapshot }) });
     const lifecycle = options.lifecycle;
     this.#lifecycle = lifecycle;
-    const plugin = new PluginAdapter({ room, actor: this.#actor, pending: this.#pending, outbox, services: options.services });
+    const plugin = new PluginAdapter({ room, actor: this.#actor, pending: this.#pending, outbox, services: options.services, runner });
     this.#plugin = plugin;
     room._host = plugin;
     this.avatar = new RoomAvatar(room, options.avatars, (announce) => plugin.tell({ kind: "avatar", announce }));
@@ -159,11 +161,13 @@ export class RoomActor implements LiveRoom {
     if (entry?.type !== "request" || entry.queuedAt === undefined) return undefined;
     const now = performance.now();
     if (event.type === "request.started") {
-      entry.startedAt = now;
+      // The runner notes the real start; a report names several requests at once.
+      entry.startedAt ??= now;
       return undefined;
     }
     const started = entry.startedAt ?? now;
-    return { kind: entry.kind, waitedMs: started - entry.queuedAt, durationMs: now - (entry.startedAt ?? entry.queuedAt) };
+    // The runner reports several requests at once: a callback ended when the runner noted it.
+    return { kind: entry.kind, waitedMs: started - entry.queuedAt, durationMs: (entry.endedAt ?? now) - (entry.startedAt ?? entry.queuedAt) };
   }
 
   #send(event: RoomEvent): void {
@@ -237,7 +241,14 @@ export class RoomActor implements LiveRoom {
   async #runRequest(id: string, cancel: Parameters<RequestHandler>[1]) {
     const entry = this.#pending.get(id);
     if (entry?.type !== "request") throw new Error("request lost");
-    const plan = await entry.run(this.room, cancel);
+    const timed = entry.queuedAt !== undefined;
+    if (timed) entry.startedAt = performance.now();
+    let plan: Plan;
+    try {
+      plan = await entry.run(this.room, cancel);
+    } finally {
+      if (timed) entry.endedAt = performance.now();
+    }
     if (!cancel.aborted) entry.plan = plan;
     return { id, destroyed: entry.kind === "destroy", removed: entry.kind === "leave" };
   }

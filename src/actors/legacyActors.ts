@@ -3,10 +3,11 @@
  * turns any throw into stanza error data; the machine times them out (`callbackTimeout`) and
  * mutes the room while `updateInfo` and `fillParticipants` run (its `muted` tag).
  */
-import { fromCallback, fromPromise } from "xstate";
+import { fromPromise } from "xstate";
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { QueuedRequest, RequestOutcome, RoomHandle, RunEvent } from "../machines/roomEvents.js";
+import type { QueuedRequest, RequestOutcome, RoomHandle } from "../machines/roomEvents.js";
+import { requestRunner } from "../machines/requestRunner.js";
 import type { RoomMachine } from "../machines/roomExtension.js";
 import { roomMachine } from "../machines/roomMachine.js";
 import { toStanzaError } from "../protocol/xmppError.js";
@@ -15,10 +16,20 @@ import { RequestAbort, type RequestCancel } from "./requestAbort.js";
 /** Runs one queued request; resolves with whether it destroyed the room or removed the user. */
 export type RunRequest = (request: QueuedRequest, cancel: RequestCancel) => Promise<RequestOutcome>;
 
+/**
+ * Where a room's running request runner leaves its `report`: the room's host calls it before it
+ * sends the machine anything, so that outcomes the runner holds reach the machine first.
+ */
+export interface RunnerSlot {
+  /** The running runner's report; undefined while no runner runs. */
+  report: (() => void) | undefined;
+}
+
 /** What one room lends the shared machine: its plugin room, request runner and hooks. */
 interface RoomBinding {
   room: LegacyRoom;
   runRequest: RunRequest;
+  slot: RunnerSlot;
   /** `backfill` gets the call's signal: it fires when the call outlives its timeout (or the room stops). */
   hooks: { backfill: (signal: AbortSignal) => Promise<void>; infoFetched: () => void; participantsFilled: () => void };
 }
@@ -33,29 +44,24 @@ async function mapped(body: () => Promise<void>): Promise<void> {
 }
 
 /**
- * The mailbox's request runner, one per burst of requests: runs each request it is sent and
- * answers `request.done` or `request.failed`. Stopping it (the machine left `busy`: a timeout,
- * the room ended or stopped) aborts the request in flight, whose late outcome is dropped.
+ * The mailbox's request runner (see machines/requestRunner.ts) over a room's callbacks. Stopping
+ * it (the machine left `busy`: a timeout, the room ended or stopped) aborts the request in
+ * flight. Its `report` goes to the room's {@link RunnerSlot} while it runs.
  */
-const requestRunner = fromCallback<RunEvent, RoomHandle>(({ input, receive, sendBack }) => {
-  const { runRequest } = bindingOf(input.handle);
+const runner = requestRunner((input) => {
+  const { runRequest, slot } = bindingOf(input.handle);
   let inFlight: RequestAbort | undefined;
-  receive(({ request }) => {
-    const cancel = new RequestAbort();
-    inFlight = cancel;
-    const answer = (event: Parameters<typeof sendBack>[0]) => {
-      if (inFlight !== cancel) return;
-      inFlight = undefined;
-      sendBack(event);
-    };
-    runRequest(request, cancel).then(
-      (outcome) => answer({ type: "request.done", ...outcome }),
-      (error: unknown) => answer({ type: "request.failed", id: request.id, error: toStanzaError(error) }),
-    );
-  });
-  return () => {
-    inFlight?.abort(new Error("the request's runner stopped"));
-    inFlight = undefined;
+  return {
+    run: (request) => {
+      const cancel = new RequestAbort();
+      inFlight = cancel;
+      return runRequest(request, cancel);
+    },
+    failure: toStanzaError,
+    abort: () => inFlight?.abort(new Error("the request's runner stopped")),
+    attach: (report) => {
+      slot.report = report;
+    },
   };
 });
 
@@ -73,9 +79,9 @@ function bindingOf(handle: number): RoomBinding {
  * Binds a room's callbacks to a handle for {@link sharedRoomMachine}. Call the returned
  * `unbind` when the room's actor stops.
  */
-export function bindRoom(room: LegacyRoom, runRequest: RunRequest, hooks: RoomBinding["hooks"]): { handle: number; unbind: () => void } {
+export function bindRoom(room: LegacyRoom, runRequest: RunRequest, slot: RunnerSlot, hooks: RoomBinding["hooks"]): { handle: number; unbind: () => void } {
   const handle = nextHandle++;
-  bindings.set(handle, { room, runRequest, hooks });
+  bindings.set(handle, { room, runRequest, slot, hooks });
   return { handle, unbind: () => bindings.delete(handle) };
 }
 
@@ -103,7 +109,7 @@ const legacyActors = {
     const { hooks } = bindingOf(input.handle);
     return mapped(() => hooks.backfill(signal));
   }),
-  runRequest: requestRunner,
+  runRequest: runner,
 };
 
 /**

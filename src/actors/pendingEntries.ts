@@ -21,9 +21,10 @@ export type Pending =
   | { type: "read"; stanza: Element | undefined; answer: () => Element[] | Promise<Element[]>; fail?: (e: StanzaErrorData) => void }
   /**
    * A request: from a stanza, or, without one, a plugin hook the runtime queued (its failure is a
-   * warning). `queuedAt` and `startedAt` (`performance.now()`) are noted only when `gateway.rooms` listens.
+   * warning). `queuedAt`, `startedAt` and `endedAt` (`performance.now()`: queued, its callback
+   * started, its callback ended) are noted only when `gateway.rooms` listens.
    */
-  | { type: "request"; stanza: Element | undefined; run: RequestHandler; kind: RequestKind; plan?: Plan; queuedAt?: number; startedAt?: number };
+  | { type: "request"; stanza: Element | undefined; run: RequestHandler; kind: RequestKind; plan?: Plan; queuedAt?: number; startedAt?: number; endedAt?: number };
 
 /** Pending entries by id; the map exists only while one does (an idle room holds none, ~180 B saved). */
 export class PendingEntries {

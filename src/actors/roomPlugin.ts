@@ -20,7 +20,7 @@ import type { QueuedRequest, ReadNeeds, RoomEvent } from "../machines/roomEvents
 import type { RoomSnapshot } from "../machines/roomStatus.js";
 import { nanoid } from "nanoid";
 import { type GatewayServices, addToBookmarks, defaultServices } from "./bookmarks.js";
-import type { sharedRoomMachine } from "./legacyActors.js";
+import type { RunnerSlot, sharedRoomMachine } from "./legacyActors.js";
 import { changesNothingWhileMuted } from "./pluginTraffic.js";
 import type { PendingEntries } from "./pendingEntries.js";
 import type { RoomAvatar } from "./roomAvatar.js";
@@ -50,6 +50,8 @@ export interface PluginAdapterParts {
   pending: PendingEntries;
   outbox: StanzaSink;
   services: GatewayServices | undefined;
+  /** The room's running request runner, if any: its held outcomes go to the machine before anything else. */
+  runner: RunnerSlot;
 }
 
 /** A room's {@link RoomHost}, and the one way into its machine for everything but stanzas. */
@@ -83,6 +85,8 @@ export class PluginAdapter implements RoomHost {
     // keeps: updateInfo's and fillParticipants' ends save the room and its list. Not sending them
     // keeps a 10,000-participant fill from costing 10,000 events (+20% on its first join).
     if (changesNothingWhileMuted(traffic.kind) && this.muted) return;
+    // The requests that settled before this report go first: no participant's message overtakes an echo.
+    this.#parts.runner.report?.();
     this.#flushRequests();
     const id = this.#nextId++;
     if (!this.#waiting) this.#waiting = new Map();
@@ -104,9 +108,9 @@ export class PluginAdapter implements RoomHost {
 
   /**
    * Queues a request in the machine's mailbox. The first of a synchronous run (a socket read that
-   * holds many stanzas) goes at once; those after it go together, as one `requests` event, at
-   * the end of the run or before any other event. One event per request cost a macrostep each
-   * (roundtrip bench: two per echoed message).
+   * holds many stanzas) goes at once, as a `requests` event of one; those after it go together,
+   * as one more, at the end of the run or before any other event. One event per request cost a
+   * macrostep each (roundtrip bench: two per echoed message).
    */
   request(request: QueuedRequest): void {
     if (this.#unsentRequests) {
@@ -123,7 +127,7 @@ export class PluginAdapter implements RoomHost {
       this.#inRequestRun = false;
       this.#flushRequests();
     });
-    this.#parts.actor.send({ type: "request", ...request });
+    this.#parts.actor.send({ type: "requests", requests: [request] });
   }
 
   /** How many requests wait to be sent to the machine (see {@link request}). */
@@ -138,14 +142,20 @@ export class PluginAdapter implements RoomHost {
     this.#parts.actor.send({ type: "requests", requests });
   }
 
-  /** Sends the reports and requests not yet sent to the machine (one event each kind). Call before any other event. */
+  /**
+   * Sends what the machine has not heard yet (one event each kind): the requests, the reports,
+   * then the outcomes the request runner holds (they settled after the last report: see
+   * {@link tell}). Call before any other event.
+   */
   flush(): void {
     this.#flushRequests();
     const first = this.#unsent;
-    if (first === undefined) return;
-    this.#unsent = undefined;
-    const kind = this.#waiting?.get(first)?.kind ?? "message";
-    this.#parts.actor.send({ type: "plugin", id: first, count: this.#nextId - first, kind });
+    if (first !== undefined) {
+      this.#unsent = undefined;
+      const kind = this.#waiting?.get(first)?.kind ?? "message";
+      this.#parts.actor.send({ type: "plugin", id: first, count: this.#nextId - first, kind });
+    }
+    this.#parts.runner.report?.();
   }
 
   /** Sends the machine an event, after the reports made before it. */

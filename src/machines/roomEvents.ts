@@ -105,8 +105,10 @@ export type RoomEvent =
   | { type: "join"; id: string; resource: string; history: boolean }
   | { type: "leave"; resource: string }
   | { type: "read"; id: string; needs: ReadNeeds }
-  | { type: "request"; id: string; kind: RequestKind }
-  /** Requests that came after the first one of a synchronous run, in arrival order (see the room actor's plugin adapter). */
+  /**
+   * Requests for the mailbox, in arrival order: one, or those of one synchronous run (a socket read
+   * that holds many stanzas; see the room actor's plugin adapter). Each beyond the bound is refused.
+   */
   | { type: "requests"; requests: QueuedRequest[] }
   | { type: "resource.gone"; resource: string; kicked?: boolean }
   | { type: "remove"; kick: boolean; reason?: string }
@@ -156,16 +158,22 @@ export interface Audience {
   joining: readonly string[];
 }
 
-/** What the request runner reports about the request it ran: one of these per `run`. */
-export type RunnerEvent = ({ type: "request.done" } & RequestOutcome) | { type: "request.failed"; id: string; error: unknown };
+/** How one request the runner ran ended: its outcome, or what its callback failed with. */
+export type RunnerOutcome = ({ ok: true } & RequestOutcome) | { ok: false; id: string; error: unknown };
 
-/** What the machine tells the request runner: run the request in flight. */
-export interface RunEvent {
-  /** The event's type. */
-  type: "run";
-  /** The request to run. */
-  request: QueuedRequest;
-}
+/**
+ * What the request runner reports: how the requests it ran since its last report ended, in the
+ * order it ran them (the request in flight first, then the mailbox's head). Never empty, except
+ * as the answer to `report`.
+ */
+export type RunnerEvent = { type: "requests.settled"; outcomes: RunnerOutcome[] };
+
+/**
+ * What the machine tells the request runner: `run` these requests after those it has (every
+ * request of the mailbox is handed to it while `busy.running`); `report` what settled, now (the
+ * request timeout); `drain`: run nothing more than the request in flight (the gateway stops).
+ */
+export type RunEvent = { type: "run"; requests: QueuedRequest[] } | { type: "report" } | { type: "drain" };
 
 /** How a request ended well. */
 export interface RequestOutcome {

@@ -14,8 +14,9 @@ export type RoomMachine = typeof roomMachine;
  *
  * - `onEnterJoined`: entry of `joined` (the first resource of the user entered the room).
  * - `onExitJoined`: exit of `joined` (the last resource left, or the room ended).
- * - `onRequestSettled`: a request in flight settled; `context.current` is the request, the event
- *   tells how (`request.done`, `request.failed`, or the timeout's `xstate.after.*`).
+ * - `onRequestSettled`: a request in flight settled; `context.current` is the request, the params
+ *   say how: `{ ok, condition? }` (`condition`: its error reply's, `remote-server-timeout` after
+ *   its timeout).
  */
 export const ROOM_EXTENSION_ACTIONS = ["onEnterJoined", "onExitJoined", "onRequestSettled"] as const;
 

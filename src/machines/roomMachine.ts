@@ -13,16 +13,15 @@
  *   timeout leaves the archive `filled.overrun` (still tagged `backfilling`) until the call ends.
  * - `mailbox`: the user's requests in a bounded FIFO, each run to completion (its legacy
  *   callback awaited) before the next starts, in arrival order. While there are requests the
- *   mailbox is `busy` and invokes one `runRequest` actor, which runs the request it is sent and
- *   answers `request.done` or `request.failed`: one actor per burst of requests, not one per
- *   request (spawning one per request cost half the mailbox's throughput). A request that does
- *   not settle within `requestTimeout` (by default `callbackTimeout`; a gateway may provide its own
- *   per request kind) goes through `timedOut`: it fails with
- *   `remote-server-timeout` and leaving `busy` stops the runner, which aborts the callback.
- *   That `after` costs about 4 µs a request (XState schedules and cancels a timer): 9% of the
- *   mailbox bench's no-op throughput, 11% of a lone no-op request's added latency, and about 3%
- *   of a real round trip. It stays in the chart, where a timeout is seen; the watchdog it
- *   replaced kept it out of sight.
+ *   mailbox is `busy` and invokes one `runRequest` actor, which gets every request of the mailbox
+ *   (`run`), runs them one at a time and reports those that settled in one `requests.settled`
+ *   event: one macrostep per report, not per request (see requestRunner.ts for when it reports).
+ *   `context.current` is the request in flight as far as the machine knows: the first not yet
+ *   reported. A request not reported within `requestTimeout` (by default `callbackTimeout`; a
+ *   gateway may provide its own per request kind) of the report before it goes through
+ *   `expiring`, where the runner reports at once, then `timedOut`: the request still in flight
+ *   fails with `remote-server-timeout`, and leaving `busy` stops the runner, which aborts its
+ *   callback; the requests after it go to a new runner.
  *
  * The final states: `destroyed` (a destroy request), `removed` (the user taken out), `stopped`
  * (the gateway's shutdown: what waits is refused at once; a request in flight finishes in
@@ -48,8 +47,6 @@ import { initialContext } from "./roomStatus.js";
 
 /** Every invoked actor gets the room's handle: it finds the room's callbacks by it. */
 const handleInput = ({ context }: { context: RoomContext }): RoomHandle => ({ handle: context.handle });
-
-const settleOk = { type: "settle", params: { ok: true } } as const;
 
 /**
  * The room machine. Substitute its actors with `roomMachine.provide({ actors })` (tests, a room
@@ -95,8 +92,10 @@ export const roomMachine = roomSetup.createMachine({
         leave: { actions: { type: "removeResource", params: { notify: true } } },
         "resource.gone": { actions: { type: "removeResource", params: { notify: false } } },
         read: [{ guard: "readAnswerable", actions: "answerRead" }, { actions: "queueRead" }],
-        request: [{ guard: "mailboxFull", actions: "refuseRequest" }, { actions: "enqueueRequest" }],
-        requests: { actions: "enqueueRequests" },
+        requests: {
+          actions: { type: "enqueueRequests", params: { handOver: false } },
+          description: "Each request joins the mailbox in order; one beyond its places (`mailboxSize`, twice that for onUserJoined/onUserLeft) is refused with resource-constraint.",
+        },
         plugin: { actions: "decideTraffic" },
         // The plugin took the user out of the room (slidge's bookmarks.remove).
         remove: { target: "#room.removed", actions: "announceRemoval" },
@@ -223,22 +222,35 @@ export const roomMachine = roomSetup.createMachine({
               initial: "running",
               states: {
                 running: {
-                  entry: "runCurrent",
-                  description: "The request's callback runs. What the plugin does meanwhile goes out at once, before this request settles.",
-                  after: { requestTimeout: { target: "#mailboxTimedOut", actions: { type: "settle", params: { ok: false, timeout: true } } } },
+                  entry: "handOver",
+                  description:
+                    "The runner has every request of the mailbox and runs their callbacks one at a time, in order; it reports those that settled in one event. What the plugin does meanwhile goes out at once, after the reports of the requests that settled before it.",
                   on: {
-                    shutdown: { target: "draining", actions: "refuseWaiting" },
-                    "request.done": [
-                      { guard: "requestDestroyedRoom", target: "#room.destroyed", actions: settleOk },
-                      { guard: "requestRemovedUser", target: "#room.removed", actions: settleOk },
-                      // Straight on to the next request: one microstep instead of two.
-                      { guard: "requestsWaiting", target: "running", reenter: true, actions: { type: "settle", params: { ok: true, next: true } } },
-                      { target: "#room.active.mailbox.waiting", actions: settleOk },
+                    requests: { actions: { type: "enqueueRequests", params: { handOver: true } } },
+                    shutdown: { target: "draining", actions: ["refuseWaiting", "drainRunner"] },
+                    "requests.settled": [
+                      { guard: "requestDestroyedRoom", target: "#room.destroyed", actions: "settleRun" },
+                      { guard: "requestRemovedUser", target: "#room.removed", actions: "settleRun" },
+                      // `timed` is left and entered again (not `running`): the next request is timed from this report.
+                      { guard: "requestInFlight", target: ".timed", actions: "settleRun" },
+                      { target: "#room.active.mailbox.waiting", actions: "settleRun" },
                     ],
-                    "request.failed": [
-                      { guard: "requestsWaiting", target: "running", reenter: true, actions: { type: "settle", params: { ok: false, next: true } } },
-                      { target: "#room.active.mailbox.waiting", actions: { type: "settle", params: { ok: false } } },
-                    ],
+                  },
+                  initial: "timed",
+                  states: {
+                    timed: {
+                      description: "The request in flight has requestTimeout from the runner's last report.",
+                      after: { requestTimeout: { target: "#mailboxExpiring" } },
+                    },
+                  },
+                },
+                expiring: {
+                  id: "mailboxExpiring",
+                  entry: "askReport",
+                  description:
+                    "requestTimeout passed: the runner reports at once (within this step) what settled since its last report. The request after those is still in flight (a runner that ran out of requests, or ran one that ended the room, has already reported): it timed out.",
+                  on: {
+                    "requests.settled": { target: "#mailboxTimedOut", actions: ["settleRun", { type: "settle", params: { ok: false, timeout: true } }] },
                   },
                 },
                 draining: {
@@ -248,19 +260,18 @@ export const roomMachine = roomSetup.createMachine({
                     requestTimeout: { target: "#room.stopped", actions: { type: "settle", params: { ok: false, timeout: true } } },
                   },
                   on: {
-                    "request.done": [
-                      { guard: "requestDestroyedRoom", target: "#room.destroyed", actions: settleOk },
-                      { guard: "requestRemovedUser", target: "#room.removed", actions: settleOk },
-                      { target: "#room.stopped", actions: settleOk },
+                    "requests.settled": [
+                      { guard: "requestDestroyedRoom", target: "#room.destroyed", actions: "settleRun" },
+                      { guard: "requestRemovedUser", target: "#room.removed", actions: "settleRun" },
+                      { target: "#room.stopped", actions: "settleRun" },
                     ],
-                    "request.failed": { target: "#room.stopped", actions: { type: "settle", params: { ok: false } } },
                   },
                 },
               },
             },
             timedOut: {
               id: "mailboxTimedOut",
-              description: "The request in flight outlived requestTimeout: it failed with remote-server-timeout, and its runner stopped (its AbortSignal fired).",
+              description: "The request in flight outlived requestTimeout: it failed with remote-server-timeout, and its runner stopped (its AbortSignal fired); the requests after it run in a new one.",
               always: { target: "waiting" },
             },
           },

@@ -4,7 +4,6 @@
  * is in roomMachine.ts.
  */
 import {
-  type CallbackActorLogic,
   and,
   assertEvent,
   assign,
@@ -20,48 +19,14 @@ import {
 } from "xstate";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
 import { ABANDONED, FULL, GONE, REMOVED, SHUTTING_DOWN, TIMEOUT, errorOf } from "./roomErrors.js";
-import type { Audience, QueuedRequest, RequestKind, RequestOutcome, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
+import type { Audience, QueuedRequest, RequestKind, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent, RunnerOutcome } from "./roomEvents.js";
+import type { RequestRunnerLogic } from "./requestRunner.js";
 
 const missing = (name: string) => new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
 const notProvided = (name: string) =>
   fromPromise<never, unknown>(async () => {
     throw missing(name);
   });
-
-/**
- * The request runner's logic: a callback actor that receives {@link RunEvent}s, runs each
- * request's legacy callback, and sends back exactly one `request.done` or `request.failed` per
- * run. Stopping it (the machine leaves `busy`, for instance on a timeout) aborts the request in
- * flight.
- */
-export type RequestRunnerLogic = CallbackActorLogic<RunEvent, RoomHandle>;
-
-/**
- * A request runner from a function that runs one request: its result is `request.done`, a
- * rejection `request.failed` with the rejection as the error. The machine times requests out
- * itself (`callbackTimeout`).
- *
- * @example
- * ```ts
- * const machine = roomMachine.provide({
- *   actors: { runRequest: fromRequestRunner(async (request) => ({ id: request.id, destroyed: false })) },
- * });
- * ```
- */
-export function fromRequestRunner(run: (request: QueuedRequest & RoomHandle) => Promise<RequestOutcome>): RequestRunnerLogic {
-  return fromCallback<RunEvent, RoomHandle>(({ input, receive, sendBack }) => {
-    let stopped = false;
-    receive(({ request }) => {
-      run({ ...request, handle: input.handle }).then(
-        (outcome) => stopped || sendBack({ type: "request.done", ...outcome }),
-        (error: unknown) => stopped || sendBack({ type: "request.failed", id: request.id, error }),
-      );
-    });
-    return () => {
-      stopped = true;
-    };
-  });
-}
 
 /** What failing every waiting join, read and queued request with `error` emits, in that order. */
 function failuresOfAll(context: RoomContext, error: StanzaErrorData): RoomEmitted[] {
@@ -116,11 +81,12 @@ export const roomSetup = setup({
     joinsReady: ({ context }) => context.joins.some((j) => !j.history),
     nobodyJoined: ({ context }) => context.resources.length === 0,
     noJoinStreaming: ({ context }) => context.streaming.length === 0,
-    mailboxFull: ({ context, event }) => event.type === "request" && context.mailbox.length >= placesFor(context, event.kind),
     requestsWaiting: ({ context }) => context.mailbox.length > 0,
-    // How a request ended.
-    requestDestroyedRoom: ({ event }) => event.type === "request.done" && event.destroyed,
-    requestRemovedUser: ({ event }) => event.type === "request.done" && event.removed === true,
+    // How the requests of a report ended (a request that ends the room is the last the runner runs).
+    requestDestroyedRoom: ({ event }) => event.type === "requests.settled" && lastOk(event.outcomes)?.destroyed === true,
+    requestRemovedUser: ({ event }) => event.type === "requests.settled" && lastOk(event.outcomes)?.removed === true,
+    /** After the report, a request the runner has is still in flight (it has every request of the mailbox). */
+    requestInFlight: ({ context, event }) => event.type === "requests.settled" && context.current !== null && event.outcomes.length <= context.mailbox.length,
     // Where the room is, asked across regions.
     infoKnown: not(stateIn("#uninitialized")),
     participantsKnown: or([stateIn("#participantsFilled"), stateIn("#joined")]),
@@ -149,9 +115,9 @@ export const roomSetup = setup({
     onExitJoined: enqueueActions(() => {}),
     /**
      * A request in flight settled (not those refused or failed before they ran): `context.current`
-     * is the request, the event says how (`request.done`, `request.failed`, or a timeout's `xstate.after.*`).
+     * is the request, the params ({@link SettledParams}) say how it ended.
      */
-    onRequestSettled: enqueueActions(() => {}),
+    onRequestSettled: enqueueActions((_, _params: SettledParams) => {}),
     // ---- joins and resources ----
     queueJoin: assign(({ context, event }, params: { historyKnown: boolean }) => {
       assertEvent(event, "join");
@@ -219,23 +185,21 @@ export const roomSetup = setup({
       enqueue.assign({ joins: [], reads: context.reads.filter((r) => r.needs !== "participants") });
     }),
     // ---- the mailbox ----
-    enqueueRequest: assign(({ context, event }) => {
-      assertEvent(event, "request");
-      return { mailbox: [...context.mailbox, { id: event.id, kind: event.kind }] };
-    }),
-    /** A batch of requests in one assign; each beyond the bound is refused, as `refuseRequest` would. */
-    enqueueRequests: enqueueActions(({ context, event, enqueue }) => {
+    /** Requests join the mailbox in one assign; each beyond its places ({@link placesFor}) is refused. */
+    enqueueRequests: enqueueActions(({ context, event, enqueue }, params: { handOver: boolean }) => {
       assertEvent(event, "requests");
       const mailbox = [...context.mailbox];
+      const accepted: QueuedRequest[] = [];
       for (const request of event.requests) {
         if (mailbox.length >= placesFor(context, request.kind)) enqueue.emit({ type: "request.settled", id: request.id, ok: false, error: FULL });
-        else mailbox.push(request);
+        else {
+          mailbox.push(request);
+          accepted.push(request);
+        }
       }
       enqueue.assign({ mailbox });
-    }),
-    refuseRequest: emit(({ event }) => {
-      assertEvent(event, "request");
-      return { type: "request.settled" as const, id: event.id, ok: false as const, error: FULL };
+      // While `running`, the runner has every request of the mailbox: these go to it too.
+      if (params.handOver && accepted.length > 0) enqueue.sendTo("requests", { type: "run", requests: accepted } satisfies RunEvent);
     }),
     dequeue: enqueueActions(({ context, enqueue }) => {
       const head = context.mailbox[0];
@@ -244,22 +208,46 @@ export const roomSetup = setup({
       enqueue.assign({ current: head, mailbox: context.mailbox.slice(1) });
       enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
     }),
-    runCurrent: sendTo("requests", ({ context }): RunEvent => ({ type: "run", request: context.current as QueuedRequest })),
-    /** Settles the request in flight (its stanzas go to `resources`, the resources in the room now) and takes the next one, in one assign. */
-    settle: enqueueActions(({ context, event, enqueue }, params: { ok: boolean; timeout?: boolean; abandoned?: boolean; next?: boolean }) => {
-      const current = context.current;
-      // The extension action runs first: `context.current` is still the request that settled. (Named
-      // loosely: setup's action names are not known to its own actions' types yet.)
-      if (current) (enqueue as unknown as (action: "onRequestSettled") => void)("onRequestSettled");
-      if (current && params.ok) {
-        enqueue.emit({ type: "request.settled", id: current.id, ok: true, resources: context.resources, streaming: context.streaming });
-      } else if (current) {
-        const error = params.abandoned ? ABANDONED : failure(event, params.timeout === true);
-        enqueue.emit({ type: "request.settled", id: current.id, ok: false, error });
+    /** Hands the runner the request in flight and every request of the mailbox, in order. */
+    handOver: sendTo("requests", ({ context }): RunEvent => ({ type: "run", requests: context.current ? [context.current, ...context.mailbox] : [...context.mailbox] })),
+    /** The request timeout: the runner reports what settled since its last report, at once. */
+    askReport: sendTo("requests", { type: "report" } satisfies RunEvent),
+    /** The gateway stops: the runner runs nothing after the request in flight (the others were refused). */
+    drainRunner: sendTo("requests", { type: "drain" } satisfies RunEvent),
+    /**
+     * Settles the requests of a report in order (their stanzas go to `resources`, the resources
+     * in the room now): the request in flight, then the mailbox's head. Each settled request's
+     * successor becomes `context.current` and has started.
+     */
+    settleRun: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "requests.settled");
+      const extension = settledHook(enqueue);
+      let current = context.current;
+      let taken = 0;
+      for (const outcome of event.outcomes) {
+        if (!current) break;
+        // The extension action runs first, with `context.current` the request that settled.
+        if (taken > 0) enqueue.assign({ current });
+        const error = outcome.ok ? undefined : errorOf(outcome.error);
+        extension({ ok: outcome.ok, condition: error?.condition });
+        if (!error) enqueue.emit({ type: "request.settled", id: current.id, ok: true, resources: context.resources, streaming: context.streaming });
+        else enqueue.emit({ type: "request.settled", id: current.id, ok: false, error });
+        current = context.mailbox[taken] ?? null;
+        if (current) {
+          taken++;
+          enqueue.emit({ type: "request.started", id: current.id, kind: current.kind });
+        }
       }
-      const head = params.next ? context.mailbox[0] : undefined;
-      enqueue.assign(head ? { current: head, mailbox: context.mailbox.slice(1) } : { current: null });
-      if (head) enqueue.emit({ type: "request.started", id: head.id, kind: head.kind });
+      enqueue.assign({ current, mailbox: taken === 0 ? context.mailbox : context.mailbox.slice(taken) });
+    }),
+    /** Fails the request in flight (a timeout, an abandoned request, the runner failing). */
+    settle: enqueueActions(({ context, event, enqueue }, params: { ok: false; timeout?: boolean; abandoned?: boolean }) => {
+      const current = context.current;
+      if (!current) return;
+      const error = params.abandoned ? ABANDONED : failure(event, params.timeout === true);
+      settledHook(enqueue)({ ok: false, condition: error.condition });
+      enqueue.emit({ type: "request.settled", id: current.id, ok: false, error });
+      enqueue.assign({ current: null });
     }),
     // ---- the plugin's traffic ----
     /**
@@ -293,6 +281,28 @@ export const roomSetup = setup({
     }),
   },
 });
+
+/** What the `onRequestSettled` extension action gets as its params: how the request ended. */
+export interface SettledParams {
+  /** True when the request's callback succeeded. */
+  ok: boolean;
+  /** Why it failed: the condition its error reply carries (`remote-server-timeout` for a timeout). */
+  condition?: StanzaErrorData["condition"];
+}
+
+/**
+ * Enqueues the `onRequestSettled` extension action with its params. (Named loosely: setup's
+ * action names are not known to its own actions' types yet.)
+ */
+function settledHook(enqueue: unknown): (params: SettledParams) => void {
+  return (params) => (enqueue as (action: { type: "onRequestSettled"; params: SettledParams }) => void)({ type: "onRequestSettled", params });
+}
+
+/** The last outcome of a report, when it settled well. */
+function lastOk(outcomes: readonly RunnerOutcome[]): (RunnerOutcome & { ok: true }) | undefined {
+  const last = outcomes.at(-1);
+  return last?.ok ? last : undefined;
+}
 
 /** Places in the mailbox for a request of `kind`; the plugin's onUserJoined/onUserLeft hooks get as many again (refused, one would leave an IRC channel never parted). */
 function placesFor(context: RoomContext, kind: RequestKind): number {

@@ -67,9 +67,10 @@ export class SqliteArchive {
       "INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, live_run, xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     // The common case, a message neither id of which is archived yet: one statement, atomic by itself.
+    // Its row's seq is the rowid SQLite reports (a RETURNING clause cost more than the insert's own index work).
     this.#insertNew = prepare(
-      "INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, live_run, xml) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq",
-    ).pluck() as Statement;
+      "INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, live_run, xml) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    );
     this.#update = prepare("UPDATE archive SET legacy_id = ?, timestamp = ?, author_jid = ?, live_run = ?, xml = ? WHERE seq = ?");
     this.#delete = prepare("DELETE FROM archive WHERE seq = ?");
     this.#count = prepare("SELECT archive_count FROM rooms WHERE id = ?").pluck() as Statement;
@@ -95,8 +96,9 @@ export class SqliteArchive {
     const liveRun = input.source === "live" ? run : null;
     const legacyId = input.legacyId ?? null;
     if (legacyId !== null && this.#legacyIdElsewhere(roomId, input.stanzaId, legacyId)) return this.#upsert(roomId, input, run);
-    const seq = this.#insertNew.get(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml) as number | undefined;
-    if (seq === undefined) return this.#upsert(roomId, input, run);
+    const inserted = this.#insertNew.run(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml);
+    if (inserted.changes === 0) return this.#upsert(roomId, input, run);
+    const seq = Number(inserted.lastInsertRowid);
     const row: Row = { seq, stanzaId: input.stanzaId, legacyId, timestamp: input.timestamp, authorJid: input.authorJid, liveRun, xml: input.xml };
     return toArchivedMessage(input, row, run);
   }

@@ -25,6 +25,8 @@ const SHOTS = new URL(process.env.UPDATE_SCREENSHOTS ? "../../docs/" : "../artif
 const NATURAL = 4 / 3;
 const LIVE = "room.active.lifecycle.joined.live";
 const RUNNING = "room.active.mailbox.busy.running";
+/** The active leaf of `running`: the request in flight, timed from the runner's last report. */
+const TIMED = `${RUNNING}.timed`;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -181,15 +183,19 @@ describe("the inspector's chart in a browser at 1280×800", () => {
 
     // A click on a state opens its panel, and the view moves the state out from under the panel.
     await page.getByTestId("fit-active").click();
-    await page.locator(state(RUNNING)).click();
-    await expect.poll(() => panel.getByTestId("state-panel-id").textContent()).toBe(RUNNING);
-    const running = await box(page, state(RUNNING));
-    expect(running.x + running.width).toBeLessThan((await box(page, "#state-panel")).x);
-    expect(inside(running, await view())).toBe(true);
+    await page.locator(state(TIMED)).click();
+    await expect.poll(() => panel.getByTestId("state-panel-id").textContent()).toBe(TIMED);
+    const timed = await box(page, state(TIMED));
+    const covering = await box(page, "#state-panel");
+    // Left of the panel, or below it: not under it.
+    expect(timed.x + timed.width < covering.x || timed.y > covering.y + covering.height, JSON.stringify({ timed, covering })).toBe(true);
+    expect(inside(timed, await view())).toBe(true);
     const transitions = await panel.getByTestId("state-transitions").getByTestId("transition").allTextContents();
-    expect(transitions).toContain("request.done → room.destroyedguard: requestDestroyedRoomactions: settle");
-    expect(transitions).toContain("after requestTimeout → mailboxTimedOutactions: settle");
-    expect(await panel.getByTestId("state-entry").textContent()).toBe("entry: runCurrent, xstate.raise");
+    expect(transitions).toEqual(["after requestTimeout → mailboxExpiring"]);
+    expect(await panel.getByTestId("state-entry").textContent()).toBe("entry: xstate.raise");
+    // The runner's reports are handled by the enclosing `running`, its failure by `busy`.
+    expect(await panel.textContent()).toContain("Also handled here, by running (6)");
+    expect(await panel.textContent()).toContain("requests.settled → room.destroyedguard: requestDestroyedRoomactions: settleRun");
     expect(await panel.textContent()).toContain("Also handled here, by busy (1)");
     await page.screenshot({ path: join(SHOTS, "inspector-state.png") });
     await page.keyboard.press("Escape");

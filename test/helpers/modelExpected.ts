@@ -89,14 +89,14 @@ export class Expected {
         case "request.settled": {
           const { stanza, event } = this.sent(e.id);
           if (!e.ok) now.push(replyTo(stanza, { type: "error", error: e.error.condition }));
-          else if (event.type === "request" && event.kind === "message") {
+          else if (event.type === "requests" && event.requests[0]?.kind === "message") {
             const echo = (to: string, delay: boolean) =>
               line({ name: "message", type: "groupchat", from: occupant(USER_NICK), to, id: stanza.attrs.id, body: stanza.getChildText("body") ?? "", delay });
             this.archived.push({ id: String(stanza.attrs.id), line: (to) => echo(to, true) });
             // Live traffic for a resource whose join sequence is going out waits for the sequence
             // (XEP-0045 §7.2: occupants, self-presence, history, subject, then live traffic).
             for (const r of e.resources) (e.streaming.includes(r) ? this.#restOf(r) : now).push(echo(fullJid(r), false));
-          } else if (event.type === "request" && event.kind === "leave") {
+          } else if (event.type === "requests" && event.requests[0]?.kind === "leave") {
             now.push(replyTo(stanza, { type: "result" }), ...e.resources.map(removed));
           } else {
             now.push(...e.resources.map((r) => line({ name: "presence", type: "unavailable", from: occupant(USER_NICK), to: fullJid(r), codes: ["110"], destroy: true })));

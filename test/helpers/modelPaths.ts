@@ -37,12 +37,25 @@ export const LEGACY_DOWN: StanzaErrorData = { condition: "service-unavailable", 
 const hang = () => new Promise<never>(() => {});
 
 /** The room machine with fake actors, as the graph explores it. */
-export const model = roomMachine.provide({
+const provided = roomMachine.provide({
   actors: {
     updateInfo: fromPromise<void, RoomHandle>(hang),
     fillParticipants: fromPromise<void, RoomHandle>(hang),
     backfill: fromPromise<void, RoomHandle>(hang),
     runRequest: fromCallback<RunEvent, RoomHandle>(() => {}),
+  },
+});
+
+const transition = provided.transition.bind(provided);
+/**
+ * The model: the room machine with fake actors, whose request runner answers the machine's
+ * `report` (in `mailbox.busy.expiring`) within the same step, as the real one does. The model's
+ * runner reports each request as it settles (a report of one), so it holds nothing then.
+ */
+export const model: typeof provided = Object.assign(provided, {
+  transition: (...[snapshot, event, scope]: Parameters<typeof transition>) => {
+    const next = transition(snapshot, event, scope);
+    return next.matches({ active: { mailbox: { busy: "expiring" } } }) ? transition(next, { type: "requests.settled", outcomes: [] }, scope) : next;
   },
 });
 
@@ -65,9 +78,9 @@ export const USER_EVENTS = {
   readInfo: { type: "read", id: "-", needs: "info" },
   readParticipants: { type: "read", id: "-", needs: "participants" },
   readHistory: { type: "read", id: "-", needs: "history" },
-  message: { type: "request", id: "-", kind: "message" },
-  destroy: { type: "request", id: "-", kind: "destroy" },
-  leaveGroup: { type: "request", id: "-", kind: "leave" },
+  message: { type: "requests", requests: [{ id: "-", kind: "message" }] },
+  destroy: { type: "requests", requests: [{ id: "-", kind: "destroy" }] },
+  leaveGroup: { type: "requests", requests: [{ id: "-", kind: "leave" }] },
   remove: { type: "remove", kick: true, reason: "kicked on the legacy network" },
   /** The fan-out sent a join sequence (and what it held for it): the room actor sends this itself. */
   streamed: { type: "join.streamed", resource: RESOURCE },
@@ -103,14 +116,14 @@ export function asMachineEvent(event: ModelEvent): RoomEvent {
   return event as RoomEvent;
 }
 
-/** The request runner's answers: the model sends them for the request in flight. */
+/** The request runner's reports: the model sends one for the request in flight. */
 export function isRunnerEvent(event: ModelEvent): event is RunnerEvent {
-  return event.type === "request.done" || event.type === "request.failed";
+  return event.type === "requests.settled";
 }
 
 /**
  * The request runner's own failure (`xstate.error.actor.requests`): it reports every failure of a
- * request as `request.failed` and has no failure of its own that a replay could cause.
+ * request in its reports and has no failure of its own that a replay could cause.
  */
 export const RUNNER_ERROR = "xstate.error.actor.requests";
 
@@ -167,10 +180,10 @@ export function eventsFor(s: ModelSnapshot): ModelEvent[] {
   if (open) events.push(USER_EVENTS.shutdown);
   for (const node of s._nodes) {
     for (const type of node.ownEvents) {
-      if (type === "request.done") {
-        events.push({ type, id: c.current?.id ?? "", destroyed: c.current?.kind === "destroy", removed: c.current?.kind === "leave" });
-      } else if (type === "request.failed") {
-        events.push({ type, id: c.current?.id ?? "", error: LEGACY_DOWN });
+      if (type === "requests.settled") {
+        const id = c.current?.id ?? "";
+        events.push({ type, outcomes: [{ ok: true, id, destroyed: c.current?.kind === "destroy", removed: c.current?.kind === "leave" }] });
+        events.push({ type, outcomes: [{ ok: false, id, error: LEGACY_DOWN }] });
       } else if (type.startsWith("xstate.done.actor.")) {
         events.push({ type: type as ActorEvent["type"] });
       } else if ((type as string) === RUNNER_ERROR) {

@@ -148,14 +148,14 @@ export class Replay {
         this.#bind(event, stanza);
         break;
       }
-      case "requests":
-        throw new Error("the model sends requests one by one");
-      case "request": {
-        if (event.kind === "message") {
+      case "requests": {
+        const { kind } = event.requests[0]!;
+        if (event.requests.length !== 1) throw new Error("the model sends requests one by one");
+        if (kind === "message") {
           const stanza = groupchat("lobby", `hello ${stepId}`, RESOURCE, stepId);
           a.request(stanza, "message", textMessage(stanza, a.archive));
           this.#bind(event, stanza);
-        } else if (event.kind === "leave") {
+        } else if (kind === "leave") {
           const stanza = leaveGroupStanza(stepId);
           a.request(stanza, "leave", leaveGroup(stanza));
           this.#bind(event, stanza);
@@ -179,11 +179,9 @@ export class Replay {
         this.expected.backfilled();
         this.script.takeLate("backfill").resolve();
         break;
-      case "request.done":
-        this.script.take("runRequest").resolve();
-        break;
-      case "request.failed":
-        this.script.take("runRequest").reject(new XMPPError(LEGACY_DOWN.condition, LEGACY_DOWN.text, LEGACY_DOWN.type));
+      case "requests.settled":
+        if (event.outcomes[0]?.ok) this.script.take("runRequest").resolve();
+        else this.script.take("runRequest").reject(new XMPPError(LEGACY_DOWN.condition, LEGACY_DOWN.text, LEGACY_DOWN.type));
         break;
       case "plugin": {
         // A legacy user the room does not list writes: one report, whatever the room is doing.
@@ -251,11 +249,13 @@ export class Replay {
   }
 
   /** Ties the machine id the actor gave the event to the model's id. */
-  #bind(event: RoomEvent & { id: string }, stanza: Element): void {
+  #bind(event: RoomEvent, stanza: Element): void {
     const real = this.external;
-    if (!real || real.type !== event.type || !("id" in real)) throw new Error(`the actor did not send ${event.type}`);
-    this.ids.set(String(real.id), event.id);
-    this.requests.set(event.id, { stanza, event });
+    const id = (e: RoomEvent) => (e.type === "requests" ? e.requests[0]?.id : "id" in e ? String(e.id) : undefined);
+    const [realId, modelId] = [real && id(real), id(event)];
+    if (!real || real.type !== event.type || realId === undefined || modelId === undefined) throw new Error(`the actor did not send ${event.type}`);
+    this.ids.set(realId, modelId);
+    this.requests.set(modelId, { stanza, event });
   }
 
   /** The real emitted events with the model's ids. */
@@ -279,7 +279,11 @@ export class Replay {
   }
 }
 
-/** Lets pending promise callbacks and `setImmediate` work run. */
+/**
+ * Lets pending promise callbacks and `setImmediate` work run, including the turn-end report of a
+ * request runner that started its next request (scheduled by a promise callback of this turn).
+ */
 export async function settle(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
 }

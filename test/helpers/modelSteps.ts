@@ -75,6 +75,7 @@ export function recordingScope(): RecordingScope {
 
 /** Gives a join, read or request its own id, so that each is told apart. */
 function withId(event: ModelEvent, id: string): ModelEvent {
+  if (event.type === "requests") return { ...event, requests: event.requests.map((r) => ({ ...r, id })) };
   return "id" in event && event.type !== "plugin" ? { ...event, id } : event;
 }
 
@@ -102,7 +103,8 @@ export function replayModel(events: readonly PathEvent[], input: RoomInput = MOD
       return;
     }
     // The runner answers for the request in flight; every other event gets the step's own id.
-    const event = isRunnerEvent(e) ? { ...e, id: snapshot.context.current?.id ?? "" } : withId(e, `m${i + 1}`);
+    const current = snapshot.context.current?.id ?? "";
+    const event = isRunnerEvent(e) ? { ...e, outcomes: e.outcomes.map((o) => ({ ...o, id: current })) } : withId(e, `m${i + 1}`);
     snapshot = model.transition(snapshot, asMachineEvent(event), recorder.scope);
     steps.push({ event, snapshot, ...recorder.take(snapshot) });
   });

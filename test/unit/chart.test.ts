@@ -76,8 +76,8 @@ describe("the room machine's chart", () => {
         else expected.add(type);
       }
     }
-    for (const external of ["join", "leave", "read", "request", "resource.gone"]) expect(expected).toContain(external);
-    expect(expected).toContain("request.done");
+    for (const external of ["join", "leave", "read", "requests", "resource.gone"]) expect(expected).toContain(external);
+    expect(expected).toContain("requests.settled");
     expect(expected).toContain("error: runRequest");
     for (const label of expected) expect(mermaid, label).toMatch(new RegExp(`[:>\\n] *${escapeRegExp(label)}\\b`));
     expect(mermaid).not.toMatch(/xstate\./);
@@ -89,25 +89,26 @@ describe("the room machine's chart", () => {
     expect(mermaid).toMatch(/^ *--$/m);
     expect(mermaid).toContain("[*] --> active");
     expect(mermaid).toContain("destroyed --> [*]");
-    expect(mermaid).toContain("running --> destroyed : request.done [requestDestroyedRoom]");
+    expect(mermaid).toContain("running --> destroyed : requests.settled [requestDestroyedRoom]");
     expect(mermaid).toContain("active --> removed : remove");
-    expect(mermaid).toContain("request [mailboxFull] / refuseRequest");
+    expect(mermaid).toContain("requests / enqueueRequests");
     // Named guards read as sentences; none spells out a cross-region expression.
     expect(mermaid).toContain("waiting --> busy : always [requestDue]");
     expect(mermaid).not.toMatch(/\[(and|or|not|in)\(/);
-    expect(mermaid).toContain("running --> timedOut : after requestTimeout");
+    expect(mermaid).toContain("timed --> expiring : after requestTimeout");
+    expect(mermaid).toContain("expiring --> timedOut : requests.settled");
   });
 
   it("describes the same transitions as JSON", () => {
     const chart = toChartJson(roomMachine);
     expect(chart.machine).toBe("room");
     expect(chart.root.initial).toBe("room.active");
-    const done = chart.edges.filter((e) => e.source === "room.active.mailbox.busy.running" && e.label === "request.done");
+    const done = chart.edges.filter((e) => e.source === "room.active.mailbox.busy.running" && e.label === "requests.settled");
     expect(done.map((e) => [e.target, e.guard, e.actions])).toEqual([
-      ["room.destroyed", "requestDestroyedRoom", ["settle"]],
-      ["room.removed", "requestRemovedUser", ["settle"]],
-      ["room.active.mailbox.busy.running", "requestsWaiting", ["settle"]],
-      ["room.active.mailbox.waiting", undefined, ["settle"]],
+      ["room.destroyed", "requestDestroyedRoom", ["settleRun"]],
+      ["room.removed", "requestRemovedUser", ["settleRun"]],
+      ["room.active.mailbox.busy.running.timed", "requestInFlight", ["settleRun"]],
+      ["room.active.mailbox.waiting", undefined, ["settleRun"]],
     ]);
     const join = chart.edges.find((e) => e.source === "room.active" && e.event === "join" && e.guard === undefined);
     expect(join).toMatchObject({ target: "room.active", targetless: true, actions: ["queueJoin"] });

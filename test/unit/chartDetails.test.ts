@@ -38,15 +38,20 @@ describe("the state panel's data", () => {
   it("gives a state's full id, its transitions with whole guards and actions, and its enclosing states", () => {
     const states = toStateDetails(toChartJson(roomMachine));
     const running = states[RUNNING]!;
-    expect(running).toMatchObject({ id: RUNNING, key: "running", type: "atomic", entry: ["runCurrent", "xstate.raise"], exit: ["xstate.cancel"] });
+    expect(running).toMatchObject({ id: RUNNING, key: "running", type: "compound", entry: ["handOver"], initial: `${RUNNING}.timed` });
     expect(running.ancestors).toEqual(["room.active.mailbox.busy", "room.active.mailbox", "room.active", "room"]);
-    expect(running.transitions.filter((t) => t.event === "request.done")).toEqual([
-      { event: "request.done", target: "room.destroyed", guard: "requestDestroyedRoom", actions: ["settle"], reenter: false },
-      { event: "request.done", target: "room.removed", guard: "requestRemovedUser", actions: ["settle"], reenter: false },
-      { event: "request.done", target: RUNNING, guard: "requestsWaiting", actions: ["settle"], reenter: true },
-      { event: "request.done", target: "room.active.mailbox.waiting", actions: ["settle"], reenter: false },
+    expect(running.transitions.filter((t) => t.event === "requests.settled")).toEqual([
+      { event: "requests.settled", target: "room.destroyed", guard: "requestDestroyedRoom", actions: ["settleRun"], reenter: false },
+      { event: "requests.settled", target: "room.removed", guard: "requestRemovedUser", actions: ["settleRun"], reenter: false },
+      { event: "requests.settled", target: `${RUNNING}.timed`, guard: "requestInFlight", actions: ["settleRun"], reenter: false },
+      { event: "requests.settled", target: "room.active.mailbox.waiting", actions: ["settleRun"], reenter: false },
     ]);
-    expect(states["room.active.mailbox.busy"]).toMatchObject({ invokes: ["runRequest"], initial: RUNNING, children: [RUNNING, "room.active.mailbox.busy.draining"] });
+    expect(states[`${RUNNING}.timed`]).toMatchObject({ entry: ["xstate.raise"], exit: ["xstate.cancel"] });
+    expect(states["room.active.mailbox.busy"]).toMatchObject({
+      invokes: ["runRequest"],
+      initial: RUNNING,
+      children: [RUNNING, "mailboxExpiring", "room.active.mailbox.busy.draining"],
+    });
     expect(states.joined).toMatchObject({ entry: ["completeJoins", "onEnterJoined"], exit: ["onExitJoined"], tags: ["infoKnown", "participantsKnown"] });
     // Targetless handlers of an enclosing state have no target: they leave no state.
     const join = states["room.active"]!.transitions.find((t) => t.event === "join" && t.guard === undefined);
@@ -65,7 +70,7 @@ describe("the state panel's data", () => {
   });
 
   it("leaves the room machine's named guards whole on the chart", () => {
-    expect(toDot(roomMachine)).toContain('label="request.done\\n[requestDestroyedRoom]"');
+    expect(toDot(roomMachine)).toContain('label="requests.settled\\n[requestDestroyedRoom]"');
   });
 });
 
@@ -87,7 +92,7 @@ describe("the inspector page as served", () => {
     const states = /<script type="application\/json" id="chart-states">(.*?)<\/script>/s.exec(html);
     expect(JSON.parse(states![1]!)).toEqual(toStateDetails(toChartJson(roomMachine)));
     const served = (await (await fetch(`${inspector.url}api/states`)).json()) as ReturnType<typeof toStateDetails>;
-    expect(served[RUNNING]!.transitions[0]).toMatchObject({ event: "after requestTimeout", target: "mailboxTimedOut", actions: ["settle"] });
+    expect(served[`${RUNNING}.timed`]!.transitions[0]).toMatchObject({ event: "after requestTimeout", target: "mailboxExpiring" });
   });
 
   it("writes the rooms as a data block that no text in them can close", () => {

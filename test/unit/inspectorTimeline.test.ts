@@ -128,7 +128,7 @@ describe("the inspector's events in words", () => {
     [{ type: "request.started", dir: "out", kind: "setConfig", durationMs: 1_840 }, "setConfig started after waiting 1.8 s", "requests"],
     [{ type: "request.started", dir: "out", kind: "setConfig", durationMs: 2 }, "setConfig started", "requests"],
     [{ type: "passivated", dir: "note" }, "room passivated", "lifecycle"],
-    [{ type: "request.done", dir: "in" }, "the request runner reports success", "internal"],
+    [{ type: "requests.settled", dir: "in" }, "the request runner reports the requests that settled", "internal"],
   ] as const)("%o says %s", (facts, text, category) => {
     expect(describeEvent({ at: 0, ...facts }, user)).toEqual({ text, category });
   });

@@ -46,7 +46,7 @@ describe("createGateway({ machine })", () => {
       actions: {
         onEnterJoined: ({ context }) => void log.push(`entered joined with ${context.resources.join(",")}`),
         onExitJoined: () => void log.push("left joined"),
-        onRequestSettled: ({ context, event }) => void log.push(`settled ${context.current?.kind} by ${event.type}`),
+        onRequestSettled: ({ context }, { ok, condition }) => void log.push(`settled ${context.current?.kind}: ${ok ? "ok" : condition}`),
       },
       delays: {
         // Subjects may take 1 s; every other request the gateway's callbackTimeoutMs (50 ms here).
@@ -62,7 +62,7 @@ describe("createGateway({ machine })", () => {
     h.route(subject("slow too", "s1"));
     await h.until(() => log.length === 3);
     await h.settle();
-    expect(log.slice(1)).toEqual(["settled message by xstate.after.requestTimeout.room.active.mailbox.busy.running", "settled setSubject by request.done"]);
+    expect(log.slice(1)).toEqual(["settled message: remote-server-timeout", "settled setSubject: ok"]);
     // The message timed out (the library's 50 ms), the subject did not (the gateway's 1 s).
     expect(h.take().map((s) => `${s.name} ${s.attrs.id ?? ""} ${conditionOf(s) ?? qualifiedText(s, "{jabber:client}subject") ?? ""}`)).toEqual([
       "message m1 remote-server-timeout",
@@ -92,8 +92,8 @@ describe("createGateway({ machine })", () => {
       expect(() => createGateway(options(roomMachine.provide({ actions: { settle: () => {} } })))).toThrow(
         new TypeError(`machine option: the action "settle" carries the runtime's work and cannot be replaced; a gateway may replace ${replaceable}`),
       );
-      expect(() => createGateway(options(roomMachine.provide({ guards: { mailboxFull: () => false } })))).toThrow(
-        new TypeError(`machine option: the guard "mailboxFull" carries the runtime's work and cannot be replaced; a gateway may replace ${replaceable}`),
+      expect(() => createGateway(options(roomMachine.provide({ guards: { requestInFlight: () => false } })))).toThrow(
+        new TypeError(`machine option: the guard "requestInFlight" carries the runtime's work and cannot be replaced; a gateway may replace ${replaceable}`),
       );
       expect(() => createGateway(options(roomMachine.provide({ actions: { queueJoin: undefined as never } })))).toThrow(
         new TypeError(`machine option: the action "queueJoin" is missing; the runtime needs it (provide a replacement only for ${replaceable})`),

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { InspectionEvent } from "xstate";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import { ALICE, DOMAIN, conditionOf, fixtureHarness, groupchat, iq, joinPresence, lobbyFixture } from "../helpers/harness.js";
-import { qualifiedChild } from "../helpers/stanzas.js";
+import { qualifiedChild, qualifiedText } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const OWNER = "http://jabber.org/protocol/muc#owner";
@@ -33,19 +33,53 @@ describe("the room mailbox", () => {
     expect(answers(h.take())).toEqual(["e:ok"]);
   });
 
-  it("takes the messages of one socket read as one event of the machine, and echoes each in order", async () => {
+  it("takes the messages of one socket read as one event of the machine, reports their callbacks in one event, and echoes each in order", async () => {
     const events: string[] = [];
-    const h = fixtureHarness(lobbyFixture(), { inspect: (e) => e.type === "@xstate.event" && e.sourceRef === undefined && void events.push(e.event.type) });
+    const reports: number[] = [];
+    const h = fixtureHarness(lobbyFixture(), {
+      inspect: (e) => {
+        if (e.type !== "@xstate.event") return;
+        if (e.sourceRef === undefined) events.push(e.event.type);
+        else if (e.event.type === "requests.settled") reports.push((e.event as unknown as { outcomes: unknown[] }).outcomes.length);
+      },
+    });
     h.route(joinPresence("lobby", "alice"));
     await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
     h.take();
     events.length = 0;
+    reports.length = 0;
     for (let i = 0; i < 5; i++) h.route(groupchat("lobby", `m${i}`, "phone", `m${i}`));
     await h.until(() => h.sent.length >= 5);
-    expect(events.filter((e) => e.startsWith("request"))).toEqual(["request", "requests"]);
+    // The first request at once, the four after it in one batch: the runner has them all before the first ends.
+    expect(events.filter((e) => e.startsWith("request"))).toEqual(["requests", "requests"]);
+    expect(reports).toEqual([5]);
     expect(h.take().map((s) => `${s.name}/${s.attrs.type} ${s.attrs.id} ${s.getChild("stanza-id", "urn:xmpp:sid:0") ? "sid" : ""}`)).toEqual(
       [0, 1, 2, 3, 4].map((i) => `message/groupchat m${i} sid`),
     );
+  });
+
+  it("sends what the plugin says during a request's callback after the echoes of the requests before it, and before its own", async () => {
+    const h = fixtureHarness(lobbyFixture());
+    h.route(joinPresence("lobby", "alice"));
+    await h.until(() => h.sent.some((s) => qualifiedChild(s, "{jabber:client}subject") !== undefined));
+    h.take();
+    const actor = h.registry.peek(ALICE, ROOM)!;
+    const bob = await actor.room.getParticipant("bob");
+    const onText = actor.room.onText.bind(actor.room);
+    // m1's callback answers on the legacy network while m0's outcome may still be held by the runner.
+    actor.room.onText = async (text, options) => {
+      if (text === "m1") bob.sendText("bob answers m1");
+      return onText(text, options);
+    };
+    for (let i = 0; i < 3; i++) h.route(groupchat("lobby", `m${i}`, "phone", `m${i}`));
+    await h.until(() => h.sent.filter((s) => s.name === "message").length >= 4);
+    const from = (s: { attrs: { from?: string } }) => s.attrs.from?.split("/")[1];
+    expect(h.take().filter((s) => s.name === "message").map((s) => `${from(s)}: ${qualifiedText(s, "{jabber:client}body")}`)).toEqual([
+      "alice: m0",
+      "bob: bob answers m1",
+      "alice: m1",
+      "alice: m2",
+    ]);
   });
 
   it("answers every message of a socket read that also shuts the room down", async () => {
@@ -134,10 +168,11 @@ describe("the room mailbox", () => {
     });
     await new Promise((r) => setTimeout(r, 20));
     const types = events.filter((e) => e.type === "@xstate.event").map((e) => (e as { event: { type: string } }).event.type);
-    // Two requests of one synchronous run: the first at once, the second in a batch.
-    expect(types.filter((t) => t === "request" || t === "requests")).toEqual(["request", "requests"]);
+    // Two requests of one synchronous run: the first at once, the second in a batch; both handed to
+    // the runner, which reports them in one event.
+    expect(types.filter((t) => t === "requests")).toEqual(["requests", "requests"]);
     expect(types.filter((t) => t === "run")).toHaveLength(2);
-    expect(types.filter((t) => t.startsWith("request.") && t !== "request")).toEqual(["request.done", "request.failed"]);
+    expect(types.filter((t) => t === "requests.settled")).toEqual(["requests.settled"]);
     const emitted = events
       .filter((e) => e.type === "@xstate.action")
       .map((e) => (e as { action: { type: string; params: { event?: { type: string; id?: string; ok?: boolean } } } }).action)

@@ -27,9 +27,7 @@ const generated = modelPaths(MODEL_INPUT);
  */
 const NOT_COVERED: Record<string, string> = {
   [`room.active.mailbox.busy ${RUNNER_ERROR} #0`]:
-    "the request runner answers every failure of a request with request.failed; it has no failure of its own to replay",
-  "room.active requests #0":
-    "the model offers one request a step; the requests after the first of a synchronous run (the plugin adapter's batch) are covered by roomMachine.test.ts and roomPlugin.test.ts",
+    "the request runner reports every failure of a request in requests.settled; it has no failure of its own to replay",
 };
 
 /**
@@ -59,8 +57,8 @@ function describeEvent(e: ModelStep["event"]): string {
       return e.history ? "join+history" : "join";
     case "read":
       return `read ${e.needs}`;
-    case "request":
-      return e.kind;
+    case "requests":
+      return e.requests.map((r) => r.kind).join("+");
     case "leave":
     case "resource.gone":
     case "remove":
@@ -70,10 +68,8 @@ function describeEvent(e: ModelStep["event"]): string {
       return e.type;
     case "resume":
       return `resume (${e.room} room)`;
-    case "request.done":
-      return "runRequest done";
-    case "request.failed":
-      return "runRequest error";
+    case "requests.settled":
+      return e.outcomes.map((o) => (o.ok ? "runRequest done" : "runRequest error")).join(", ") || "runRequest report (nothing settled)";
     case "plugin":
       return `legacy ${e.kind}`;
     case "xstate.init":

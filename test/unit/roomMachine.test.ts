@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createActor, fromPromise } from "xstate";
 import type { QueuedRequest, RequestOutcome, RoomEmitted } from "../../src/machines/roomEvents.js";
-import { fromRequestRunner } from "../../src/machines/roomSetup.js";
+import { fromRequestRunner } from "../../src/machines/requestRunner.js";
 import { roomMachine } from "../../src/machines/roomMachine.js";
 
 /** A promise whose settlement the test controls. */
@@ -177,7 +177,7 @@ describe("room machine mailbox", () => {
         return { id: r.id, destroyed: false };
       },
     });
-    for (const id of ["a", "b", "c"]) actor.send({ type: "request", id, kind: "message" });
+    for (const id of ["a", "b", "c"]) actor.send({ type: "requests", requests: [{ id, kind: "message" }] });
     await tick(5);
     expect(running).toEqual([]);
     info.resolve();
@@ -190,7 +190,7 @@ describe("room machine mailbox", () => {
 
   it("refuses a request beyond the mailbox size with resource-constraint and keeps working", async () => {
     const { actor, emitted } = start({ mailboxSize: 2, updateInfo: () => new Promise(() => {}), callbackTimeoutMs: 10_000 });
-    for (const id of ["a", "b", "c"]) actor.send({ type: "request", id, kind: "message" });
+    for (const id of ["a", "b", "c"]) actor.send({ type: "requests", requests: [{ id, kind: "message" }] });
     expect(emitted).toEqual([{ type: "request.settled", id: "c", ok: false, error: expect.objectContaining({ condition: "resource-constraint", type: "wait" }) }]);
     expect(actor.getSnapshot().context.mailbox.map((r) => r.id)).toEqual(["a", "b"]);
   });
@@ -211,8 +211,8 @@ describe("room machine mailbox", () => {
           : Promise.resolve({ id: r.id, destroyed: false }),
     });
     await tick();
-    actor.send({ type: "request", id: "slow", kind: "setSubject" });
-    actor.send({ type: "request", id: "next", kind: "message" });
+    actor.send({ type: "requests", requests: [{ id: "slow", kind: "setSubject" }] });
+    actor.send({ type: "requests", requests: [{ id: "next", kind: "message" }] });
     await tick(50);
     const settled = emitted.filter((e) => e.type === "request.settled");
     expect(settled).toEqual([
@@ -224,8 +224,8 @@ describe("room machine mailbox", () => {
   it("ends in destroyed after a successful destroy and rejects what was queued behind it", async () => {
     const { actor, emitted } = start({ runRequest: async (r) => ({ id: r.id, destroyed: r.id === "d" }) });
     await tick();
-    actor.send({ type: "request", id: "d", kind: "destroy" });
-    actor.send({ type: "request", id: "after", kind: "message" });
+    actor.send({ type: "requests", requests: [{ id: "d", kind: "destroy" }] });
+    actor.send({ type: "requests", requests: [{ id: "after", kind: "message" }] });
     await tick();
     expect(actor.getSnapshot().value).toBe("destroyed");
     expect(actor.getSnapshot().status).toBe("done");
@@ -245,8 +245,8 @@ describe("room machine shutdown", () => {
     actor.send({ type: "join", id: "j1", resource: "phone", history: false });
     await tick();
     actor.send({ type: "join.streamed", resource: "phone" });
-    actor.send({ type: "request", id: "slow", kind: "setConfig" });
-    actor.send({ type: "request", id: "queued", kind: "message" });
+    actor.send({ type: "requests", requests: [{ id: "slow", kind: "setConfig" }] });
+    actor.send({ type: "requests", requests: [{ id: "queued", kind: "message" }] });
     actor.send({ type: "shutdown", graceMs: 1000 });
     expect(actor.getSnapshot().matches({ active: { mailbox: { busy: "draining" } } })).toBe(true);
     expect(emitted.filter((e) => e.type === "request.settled")).toEqual([
@@ -265,7 +265,7 @@ describe("room machine shutdown", () => {
   it("abandons the request in flight after the grace period (remote-server-timeout)", async () => {
     const { actor, emitted } = start({ runRequest: () => new Promise(() => {}) });
     await tick();
-    actor.send({ type: "request", id: "hangs", kind: "setConfig" });
+    actor.send({ type: "requests", requests: [{ id: "hangs", kind: "setConfig" }] });
     actor.send({ type: "shutdown", graceMs: 20 });
     await tick(60);
     expect(actor.getSnapshot().value).toBe("stopped");
