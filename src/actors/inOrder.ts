@@ -28,7 +28,10 @@ export class InOrder {
       return;
     }
     const result = this.#call(step);
-    if (isPromise(result)) this.#follow(result);
+    if (!isPromise(result)) return;
+    // A step it ran (re-entrantly) may already wait: the next steps wait for both.
+    const before = this.#tail;
+    this.#follow(before ? Promise.all([before, result]).then(() => undefined) : result);
   }
 
   /** Resolves once no step waits (at once when none does). */
