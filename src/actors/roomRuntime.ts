@@ -5,9 +5,10 @@
  * a step may return a promise (it waits for a read, or for a write before its fan-out); the room
  * runs its next step after it (see `inOrder.ts`).
  */
+import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { DETACHED_HOST } from "../legacy/RoomHost.js";
-import { type Awaitable, type GatewayStore, andThen, isPromise, reportRejection } from "../store/eitherStore.js";
+import { type Awaitable, type GatewayStore, andThen, attempt, isPromise, reportRejection } from "../store/eitherStore.js";
 import { ABANDONED, GONE, REMOVED, SHUTTING_DOWN } from "../machines/roomErrors.js";
 import type { RoomEmitted } from "../machines/roomEvents.js";
 import type { ShutdownTally } from "./roomShutdown.js";
@@ -143,7 +144,15 @@ function completeJoin(parts: RoomRuntimeParts, id: string, resource: string): Aw
   if (entry?.type !== "join") return fanOut.stream(resource, []);
   for (const p of room._storedParticipants()) p._presenceSent = true;
   const to = userJid(room, resource);
-  return andThen(parts.archive.history(to, entry.history), (archived) => {
+  // A store that cannot read: the join goes on without history (onError hears why), never hangs.
+  const read = attempt(
+    () => parts.archive.history(to, entry.history),
+    (error): Element[] => {
+      parts.onError?.(error);
+      return [];
+    },
+  );
+  return andThen(read, (archived) => {
     // Live traffic that arrived during the join is held for after the subject, not repeated as history.
     const live = fanOut.heldStanzaIds(resource);
     const history = archived.filter((m) => !live.has(stanzaIdOf(m) ?? ""));

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { type AsyncStore, fromSyncStore } from "../../src/store/asyncTypes.js";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
 import { isStoreFull } from "../../src/store/errors.js";
-import { ALICE, DOMAIN, fixtureHarness, groupchat, joined, lobbyFixture } from "../helpers/harness.js";
+import { ALICE, DOMAIN, endsJoin, fixtureHarness, groupchat, joinPresence, joined, lobbyFixture } from "../helpers/harness.js";
 import { qualifiedChild, qualifiedText } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
@@ -20,7 +20,7 @@ const CORRECT = "urn:xmpp:message-correct:0";
  * later write would overtake an earlier read if nothing kept the order); `failArchive` makes the
  * archive write of a message with this body reject as a full disk.
  */
-function slowStore(delayMs: number, failArchive?: string): AsyncStore {
+function slowStore(delayMs: number, failArchive?: string, failReads = false): AsyncStore {
   const inner = fromSyncStore(createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY }));
   const later = <T>(ms: number, call: () => Promise<T>) => new Promise<T>((resolve, reject) => setTimeout(() => call().then(resolve, reject), ms));
   const reads = new Set(["getRoom", "getRoomByLegacyId", "listRooms", "getAvatar", "getParticipants", "queryArchive", "archiveMetadata", "holeBounds"]);
@@ -32,6 +32,7 @@ function slowStore(delayMs: number, failArchive?: string): AsyncStore {
         if (name === "archive" && failArchive !== undefined && String((args[0] as { xml: string }).xml).includes(failArchive)) {
           return later(delayMs, () => Promise.reject(Object.assign(new Error("database or disk is full"), { code: "53100" })));
         }
+        if (failReads && name === "queryArchive") return later(delayMs, () => Promise.reject(new Error("connection terminated")));
         return later(reads.has(String(name)) ? 2 * delayMs : delayMs, () => value.apply(target, args));
       };
     },
@@ -80,5 +81,15 @@ describe("a room on an asynchronous store", () => {
     const stanzaId = qualifiedChild(echo!, `{${SID}}stanza-id`)!.attrs.id as string;
     // The harness has no outbox: the gateway's outbox would send resource-constraint instead (test/e2e/diskFull.test.ts).
     expect(h.warnings.map(([message, error]) => [message.startsWith(`message ${stanzaId} of room ${ROOM} (user ${ALICE}) was not archived`), isStoreFull(error)])).toEqual([[true, true]]);
+  });
+
+  it("completes a join without history when the store cannot read the archive, and says why to onError", async () => {
+    const h = fixtureHarness(lobbyFixture(), { asyncStore: slowStore(5, undefined, true) });
+    h.route(joinPresence("lobby", "alice"));
+    await h.until(() => h.sent.some(endsJoin(ROOM, "phone")));
+    const joined = h.take();
+    expect(joined.filter((s) => s.name === "message" && qualifiedChild(s, "{jabber:client}body") !== undefined)).toEqual([]);
+    expect(joined.some((s) => s.name === "presence" && s.attrs.from === `${ROOM}/alice`)).toBe(true);
+    expect(h.errors.map((e) => (e as Error).message)).toContain("connection terminated");
   });
 });
