@@ -13,7 +13,7 @@ import type { ShutdownTally } from "./actors/roomShutdown.js";
 import { SessionDirectory } from "./actors/sessions.js";
 import { type Connection, createConnection } from "./transport/connection.js";
 import { openSqliteStore } from "./store/sqliteStore.js";
-import type { Store } from "./store/types.js";
+import type { GatewayStore } from "./store/eitherStore.js";
 import { IqCaller } from "./transport/iqCaller.js";
 import { HttpUpload } from "./transport/httpUpload.js";
 import { Privileges } from "./transport/privileges.js";
@@ -41,8 +41,8 @@ export interface Gateway {
    * or settled (see {@link RoomLifecycleEvents}). Nobody listening costs nothing.
    */
   readonly rooms: RoomLifecycle;
-  /** Where rooms archive their messages. */
-  readonly store: Store;
+  /** Where rooms archive their messages: the `store` option, or the SQLite store the gateway opened. */
+  readonly store: GatewayStore;
   /** Connects to the server; resolves once online. */
   start(): Promise<void>;
   /**
@@ -96,7 +96,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const maxStanzaBytes = options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
   const given = options.store;
   const ownStore = given === undefined || typeof given === "string";
-  const store: Store = ownStore
+  const store: GatewayStore = ownStore
     ? openSqliteStore(given ?? "mucstate.sqlite", { retentionDays: options.retentionDays, groupCommitMs: options.groupCommitMs, onError })
     : given;
   let connection: Connection;

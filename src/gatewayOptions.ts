@@ -10,6 +10,7 @@ import type { RoomMachine } from "./machines/roomExtension.js";
 import { check, checkFunction, checkIntegerRange, checkNonEmptyString, checkPositiveInteger } from "./optionChecks.js";
 import { MAX_MAX_STANZA_BYTES, MIN_MAX_STANZA_BYTES } from "./protocol/stanzaSize.js";
 import { checkStoreOptions } from "./store/retention.js";
+import type { AsyncStore } from "./store/asyncTypes.js";
 import type { Store, StoreOptions } from "./store/types.js";
 import type { StanzaErrorData } from "./protocol/rfc6120.js";
 import type { DropReason } from "./transport/outbox.js";
@@ -69,10 +70,13 @@ export interface GatewayOptions {
   /** Timeout of each legacy callback, in ms; then `remote-server-timeout`. @defaultValue 30000 */
   callbackTimeoutMs?: number;
   /**
-   * Where room archives live: a {@link Store}, or the path of a SQLite file (WAL mode, created
-   * if missing). @defaultValue `"mucstate.sqlite"` in the working directory
+   * Where room archives live: a {@link Store} (`createMemoryStore`, `openSqliteStore`), an
+   * {@link AsyncStore} (`await createPostgresStore(…)`, shared by several gateway processes), or
+   * the path of a SQLite file (WAL mode, created if missing). The gateway closes only the store
+   * it opened from a path; close a store you give after `stop()`.
+   * @defaultValue `"mucstate.sqlite"` in the working directory
    */
-  store?: Store | string;
+  store?: Store | AsyncStore | string;
   /** Days archived messages are kept, when `store` is a path; older ones are deleted every 6 h. @defaultValue 7 */
   retentionDays?: number;
   /**
@@ -163,7 +167,7 @@ export interface GatewayOptions {
 
 const OWNERSHIP_METHODS = ["owns", "admit", "onLost", "suspect", "close"] as const;
 
-/** The methods a {@link Store} given as `store` must have. */
+/** The methods a {@link Store} or {@link AsyncStore} given as `store` must have. */
 const STORE_METHODS = ["getRoom", "putRoom", "archive", "queryArchive", "holeBounds", "afterCommit", "commit", "close"] as const;
 
 /**

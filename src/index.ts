@@ -54,7 +54,7 @@ export { escapeLocalpart, unescapeLocalpart } from "./protocol/xep0106.js";
 export { toChartJson, toDot, toMermaid, toSvg } from "./inspect/index.js";
 export type { ChartEdge, ChartJson, ChartState, ChartStateType } from "./inspect/index.js";
 export { createMemoryStore, openSqliteStore, MAM_MAX_PAGE, createPostgresStore, fromSyncStore, isStoreFull } from "./store/index.js";
-export type { AsyncStore, PostgresStoreOptions } from "./store/index.js";
+export type { AsyncStore, GatewayStore, PostgresStoreOptions } from "./store/index.js";
 export type { Store, StoreOptions, StoredAvatar, RoomRecord, ParticipantRecord, ArchivedMessage, LostMessage, MamQuery, MamResult } from "./store/index.js";
 export type { AvatarSource, BookmarkOptions } from "./legacy/roomServiceTypes.js";
 export { createInspector } from "./inspect/index.js";

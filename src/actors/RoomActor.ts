@@ -26,6 +26,8 @@ import { RoomFanOut } from "./roomFanOut.js";
 import { PluginAdapter } from "./roomPlugin.js";
 import { ParticipantsWrite, saveParticipants, saveRoom } from "./roomRecords.js";
 import { runEmitted } from "./roomRuntime.js";
+import { InOrder } from "./inOrder.js";
+import { decisionOf } from "./pluginTraffic.js";
 import type { ShutdownTally } from "./roomShutdown.js";
 
 export type { Plan, StanzaSink } from "./roomFanOut.js";
@@ -51,10 +53,13 @@ export class RoomActor implements LiveRoom {
   readonly #services: RoomActorOptions["services"];
   /** False until the room got its first stanza (or `read`): {@link passivate} leaves it running before. */
   #touched = false;
+  /** What the machine emitted, run in order: a step that waits for an asynchronous store holds the next ones. */
+  readonly #steps: InOrder;
 
   constructor(options: RoomActorOptions) {
     const { room, store, outbox } = options;
     this.room = room;
+    this.#steps = new InOrder((error) => options.onError?.(error));
     // The participant rows, written after the join sequences that waited for `fillParticipants`.
     const rows = store && new ParticipantsWrite(() => saveParticipants(store, room), options.onError);
     this.#services = options.services;
@@ -71,7 +76,7 @@ export class RoomActor implements LiveRoom {
         void call.then(ended, ended);
         return call;
       },
-      infoFetched: () => store && saveRoom(store, room, { avatar: true }),
+      infoFetched: () => (store ? saveRoom(store, room, { avatar: true }) : undefined),
       participantsFilled: () => rows?.soon(),
     });
     const input = {
@@ -92,15 +97,13 @@ export class RoomActor implements LiveRoom {
     this.#fanOut = new RoomFanOut(outbox, plugin);
     const userHook = (hook: UserHook) => hasUserHooks(room) && this.#queue(undefined, HOOK_REQUESTS[hook.hook], userHookRequest(hook));
     const warn = (message: string, error?: unknown) => this.warn(message, error);
-    const runtime = { room, outbox, fanOut: this.#fanOut, archive: this.archive, pending: this.#pending, plugin, store, onEnded: options.onEnded, tally: this.#tally, userHook, warn };
+    const runtime = { room, outbox, fanOut: this.#fanOut, archive: this.archive, pending: this.#pending, plugin, store, onEnded: options.onEnded, onError: options.onError, tally: this.#tally, userHook, warn };
     this.#actor.on("*", (emitted) => {
       const event = emitted as RoomEmitted;
       const settled = lifecycle?.listening("request.settled") ? this.#timed(event) : undefined;
-      try {
-        runEmitted(runtime, event);
-      } catch (error) {
-        options.onError?.(error);
-      }
+      // Decided now, in the snapshot that emitted it, even if the step waits behind another.
+      const decided = event.type === "traffic" ? decisionOf(event, plugin.snapshot()) : undefined;
+      this.#steps.run(() => runEmitted(runtime, event, decided));
       if (settled && event.type === "request.settled") {
         lifecycle?.emit("request.settled", { room: this, id: event.id, ...settled, ok: event.ok, ...(!event.ok && { condition: event.error.condition }) });
       }
@@ -265,7 +268,7 @@ export class RoomActor implements LiveRoom {
    * had no stanza yet: it is on its way to its first one.
    */
   passivate(options: { evenFresh?: boolean } = {}): PassivatedState | undefined {
-    if (!this.#touched && !options.evenFresh) return undefined;
+    if ((!this.#touched && !options.evenFresh) || this.#steps.busy) return undefined;
     this.#plugin.flush();
     if (!this.#pending.empty || !isIdle(this.#actor.getSnapshot())) return undefined;
     const state = passivatedState(this.#actor.getPersistedSnapshot(), this.#actor.getSnapshot().context);
@@ -284,7 +287,9 @@ export class RoomActor implements LiveRoom {
     const tally = this.#tally;
     if (this.#actor.getSnapshot().status !== "active") return Promise.resolve({ ...tally });
     return new Promise((resolve) => {
-      const done = () => resolve({ ...tally });
+      // Its last steps (the shutdown presences) may still wait for an asynchronous store.
+      const finish = () => resolve({ ...tally });
+      const done = () => (this.#steps.busy ? void this.#steps.idle().then(finish) : finish());
       this.#actor.subscribe({ complete: done, error: done });
       this.#plugin.deliver({ type: "shutdown", graceMs });
     });

@@ -1,6 +1,7 @@
 /**
  * The room's side of the archive: what is archived (before it is fanned out), the join history
- * of XEP-0045 §7.2.15, and MAM answers (XEP-0313), all from the {@link Store}.
+ * of XEP-0045 §7.2.15, and MAM answers (XEP-0313), all from the store (synchronous or not:
+ * see `store/eitherStore.ts`).
  */
 import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
@@ -13,7 +14,8 @@ import { delayElement } from "../protocol/xep0203.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { type ParsedMamQuery, mamFin, mamResult } from "../protocol/xep0313.js";
 import { MAM_MAX_PAGE } from "../store/mam.js";
-import type { ArchiveInput, ArchiveSource, ArchivedMessage, HoleBound, RoomKey, Store } from "../store/types.js";
+import { type Awaitable, type GatewayStore, andThen, isPromise } from "../store/eitherStore.js";
+import type { ArchiveInput, ArchiveSource, ArchivedMessage, HoleBound, RoomKey } from "../store/types.js";
 
 /**
  * A new XEP-0359 stanza-id for a message that has no legacy id: the time in ms (base 36, 9
@@ -40,10 +42,10 @@ export function keyOf(room: LegacyRoom): RoomKey {
  * or its text when it is already addressed to the user and has no `<delay/>`.
  */
 export function archiveMessage(
-  store: Store,
+  store: GatewayStore,
   room: LegacyRoom,
   entry: { stanza: Element | string; stanzaId: string; legacyId?: string | undefined; when?: Date | undefined; authorJid: string; source: ArchiveSource },
-): ArchivedMessage {
+): Awaitable<ArchivedMessage> {
   const user = room.session.user;
   // One literal of fixed shape: spreading the key and the optional legacy id cost 2% of an echo.
   const message: ArchiveInput = {
@@ -87,12 +89,16 @@ export function wantsHistory(request: HistoryRequest): boolean {
  * {@link DEFAULT_HISTORY_STANZAS}, at most {@link MAM_MAX_PAGE}) since `since` or in the last
  * `seconds`, dropping the oldest until the stanzas fit in `maxchars`; each with its `<delay/>`.
  */
-export function joinHistory(store: Store, room: LegacyRoom, to: string, request: HistoryRequest): Element[] {
+export function joinHistory(store: GatewayStore, room: LegacyRoom, to: string, request: HistoryRequest): Awaitable<Element[]> {
   if (!wantsHistory(request)) return [];
   const start = request.since?.getTime() ?? (request.seconds !== undefined ? Date.now() - request.seconds * 1000 : undefined);
   const max = Math.min(request.maxstanzas ?? DEFAULT_HISTORY_STANZAS, MAM_MAX_PAGE);
-  const page = store.queryArchive(keyOf(room), { ...(start !== undefined ? { start } : {}), before: "", max });
-  const stanzas = page.messages.map((m) => {
+  return andThen(store.queryArchive(keyOf(room), { ...(start !== undefined ? { start } : {}), before: "", max }), (page) => historyStanzas(page.messages, room, to, request));
+}
+
+/** The archived `messages` as join history for `to`: each with its `<delay/>`, within `maxchars`. */
+function historyStanzas(messages: ArchivedMessage[], room: LegacyRoom, to: string, request: HistoryRequest): Element[] {
+  const stanzas = messages.map((m) => {
     const el = restore(m, to);
     el.append(delayElement(new Date(m.timestamp), room.jid));
     return el;
@@ -109,28 +115,30 @@ export function joinHistory(store: Store, room: LegacyRoom, to: string, request:
 }
 
 /** The answer to a MAM query: one result message per hit, then the iq result with `<fin/>`. */
-export function mamAnswer(store: Store, room: LegacyRoom, iq: Element, query: ParsedMamQuery): Element[] {
+export function mamAnswer(store: GatewayStore, room: LegacyRoom, iq: Element, query: ParsedMamQuery): Awaitable<Element[]> {
   const { queryId, ...filters } = query;
-  const result = store.queryArchive(keyOf(room), filters);
-  const to = iq.attrs.from as string;
-  const messages = result.messages.map((m) =>
-    mamResult({ from: room.jid, to, queryId, id: m.stanzaId, stamp: new Date(m.timestamp), message: restore(m, to) }),
-  );
-  const fin = mamFin({ ...result, stable: room.STABLE_ARCHIVE });
-  return [...messages, iqResult(iq, fin)];
+  return andThen(store.queryArchive(keyOf(room), filters), (result) => {
+    const to = iq.attrs.from as string;
+    const messages = result.messages.map((m) =>
+      mamResult({ from: room.jid, to, queryId, id: m.stanzaId, stamp: new Date(m.timestamp), message: restore(m, to) }),
+    );
+    const fin = mamFin({ ...result, stable: room.STABLE_ARCHIVE });
+    return [...messages, iqResult(iq, fin)];
+  });
 }
 
 /** The plugin's view of one end of a hole. */
 const toBackfillBound = (bound: HoleBound): BackfillBound => ({ id: bound.legacyId, date: new Date(bound.timestamp) });
 
 /**
- * Runs the plugin's `backfill` with the hole of the archive ({@link Store.holeBounds}): after
+ * Runs the plugin's `backfill` with the hole of the archive (the store's `holeBounds`): after
  * the newest message archived before this run, before the oldest live one since. Senders are
  * not stored as participants, unless the room keeps them; a `NotImplementedError` means the
  * network has no history to give.
  */
-export async function runBackfill(room: LegacyRoom, store: Store, onError?: (error: unknown) => void): Promise<void> {
-  const hole = store.holeBounds(keyOf(room));
+export async function runBackfill(room: LegacyRoom, store: GatewayStore, onError?: (error: unknown) => void): Promise<void> {
+  const asked = store.holeBounds(keyOf(room));
+  const hole = isPromise(asked) ? await asked : asked;
   const bounds: BackfillBounds = {};
   if (hole.after) bounds.after = toBackfillBound(hole.after);
   if (hole.before) bounds.before = toBackfillBound(hole.before);

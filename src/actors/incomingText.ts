@@ -56,16 +56,16 @@ export async function readIncomingText(room: LegacyRoom, message: Element, traff
     const participant = reply.to === undefined ? undefined : await participantOfJid(room, reply.to);
     const quote = points.filter((_, i) => removed[i]).join("");
     const fallback = removed.includes(true) ? quote : undefined;
-    result.replyTo = { legacyId: legacyIdOf(reply.id, traffic), xmppId: reply.id, participant, fallback };
+    result.replyTo = { legacyId: await legacyIdOf(reply.id, traffic), xmppId: reply.id, participant, fallback };
   }
   return result;
 }
 
 /** The legacy id of the message the user's client names by `id` (its stanza-id when it has none), if the room knows it. */
-function legacyIdOf(id: string, traffic: Traffic): string | undefined {
-  const known = traffic.known(id);
+async function legacyIdOf(id: string, traffic: Traffic): Promise<string | undefined> {
+  const known = await traffic.known(id);
   if (known) return known.legacyId ?? id;
-  const own = traffic.ownMessage(id);
+  const own = await traffic.ownMessage(id);
   return own && (own.legacyId ?? own.stanzaId);
 }
 

@@ -11,6 +11,7 @@ import { requestRunner } from "../machines/requestRunner.js";
 import type { RoomMachine } from "../machines/roomExtension.js";
 import { roomMachine } from "../machines/roomMachine.js";
 import { toStanzaError } from "../protocol/xmppError.js";
+import { type Awaitable, isPromise } from "../store/eitherStore.js";
 import { RequestAbort, type RequestCancel } from "./requestAbort.js";
 
 /** Runs one queued request; resolves with whether it destroyed the room or removed the user. */
@@ -31,7 +32,7 @@ interface RoomBinding {
   runRequest: RunRequest;
   slot: RunnerSlot;
   /** `backfill` gets the call's signal: it fires when the call outlives its timeout (or the room stops). */
-  hooks: { backfill: (signal: AbortSignal) => Promise<void>; infoFetched: () => void; participantsFilled: () => void };
+  hooks: { backfill: (signal: AbortSignal) => Promise<void>; infoFetched: () => Awaitable<void>; participantsFilled: () => Awaitable<void> };
 }
 
 /** Runs a callback, mapping what it throws to stanza error data. */
@@ -92,7 +93,9 @@ const legacyActors = {
     const { room, hooks } = bindingOf(input.handle);
     return mapped(async () => {
       await room.updateInfo();
-      if (!signal.aborted) hooks.infoFetched();
+      // Saved before the room goes on (a store's error fails the callback); at once with a synchronous store.
+      const saved = signal.aborted ? undefined : hooks.infoFetched();
+      if (isPromise(saved)) await saved;
     });
   }),
   fillParticipants: fromPromise<void, RoomHandle>(({ input, signal }) => {
@@ -102,7 +105,8 @@ const legacyActors = {
       if (yielded && typeof yielded === "object") {
         for await (const p of yielded as AsyncIterable<LegacyParticipant>) room._adopt(p);
       }
-      if (!signal.aborted) hooks.participantsFilled();
+      const saved = signal.aborted ? undefined : hooks.participantsFilled();
+      if (isPromise(saved)) await saved;
     });
   }),
   backfill: fromPromise<void, RoomHandle>(({ input, signal }) => {

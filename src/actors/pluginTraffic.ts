@@ -8,6 +8,7 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { PluginTraffic } from "../legacy/RoomHost.js";
 import type { Audience, RoomEmitted } from "../machines/roomEvents.js";
 import { Status, roomStatusMessage } from "../protocol/xep0045.js";
+import { type Awaitable, andThen, attempt, reportRejection } from "../store/eitherStore.js";
 import { keyOf, newStanzaId } from "./archive.js";
 import type { RoomArchive } from "./roomArchive.js";
 import { avatarChanged } from "./roomAvatar.js";
@@ -56,6 +57,8 @@ export interface TrafficTargets {
   archive: RoomArchive;
   fanOut: RoomFanOut;
   plugin: { tell(traffic: PluginTraffic): void };
+  /** Hears of a record write an asynchronous store rejected (a synchronous store throws instead). */
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 /** The kinds {@link applyTraffic} does nothing with while the room is muted. */
@@ -72,21 +75,32 @@ export function changesNothingWhileMuted(kind: PluginTraffic["kind"]): boolean {
   return MUTED_NO_OPS.has(kind);
 }
 
-/** Applies one piece of the plugin's traffic as the machine decided. */
-export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: TrafficDecision): void {
+/**
+ * Applies one piece of the plugin's traffic as the machine decided. With an asynchronous store
+ * the result is a promise: what is archived is fanned out once it is written (and what it reads,
+ * a target by stanza-id, is read first), so the room runs its next step after it.
+ */
+export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: TrafficDecision): Awaitable<void> {
+  const { room, archive } = t;
+  const store = archive.store;
+  // A message before `updateInfo` stored the room: the room's record comes first, so that the
+  // archive takes the message (updateInfo completes the record when it ends).
+  if (store && !d.infoKnown && ARCHIVED.has(traffic.kind)) {
+    return andThen(store.getRoom(room.session.user, room.jid), (record) => {
+      // The store cannot write: the archive write below fails too, and reports the message lost.
+      if (!record) attempt(() => saveRoom(store, room), () => undefined);
+      return applyDecided(t, traffic, d);
+    });
+  }
+  return applyDecided(t, traffic, d);
+}
+
+/** {@link applyTraffic} once the room's record is known to be stored. */
+function applyDecided(t: TrafficTargets, traffic: PluginTraffic, d: TrafficDecision): Awaitable<void> {
   const { room, archive, fanOut } = t;
   const store = archive.store;
   const to = (r: string) => userJid(room, r);
   const live = (plan: Plan) => fanOut.send(plan, d.audience);
-  // A message before `updateInfo` stored the room: the room's record comes first, so that the
-  // archive takes the message (updateInfo completes the record when it ends).
-  if (store && !d.infoKnown && ARCHIVED.has(traffic.kind) && !store.getRoom(room.session.user, room.jid)) {
-    try {
-      saveRoom(store, room);
-    } catch {
-      // The store cannot write: the archive write below fails too, and reports the message lost.
-    }
-  }
   switch (traffic.kind) {
     case "message": {
       const { participant: p, options } = traffic;
@@ -96,49 +110,59 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       const archiveOnly = options.archiveOnly === true || d.backfilling;
       const extra = () => (traffic.file ? [...payload(), ...fileElements(traffic.file)] : payload());
       // Archived before it is fanned out: what a client received is always in the archive.
-      archive.archive(participantMessage(p, room.session.user, body, ids, extra()), id, options.legacyId, options.when, p.jid, archiveOnly);
+      const written = archive.archive(participantMessage(p, room.session.user, body, ids, extra()), id, options.legacyId, options.when, p.jid, archiveOnly);
       archive.messages.record(id, options.legacyId);
       if (p.isUser) archive.messages.recordOwn({ stanzaId: id, legacyId: options.legacyId ?? null, xmppId: id }, [id]);
       if (archiveOnly) return;
-      announce(t, p, d);
-      return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids, extra())));
+      return andThen(written, () => {
+        announce(t, p, d);
+        live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids, extra())));
+      });
     }
     case "correction": {
       const { participant: p, target, body, legacyId } = traffic;
       const stanzaId = legacyId ?? newStanzaId();
       // Named as the user's clients saw the target: their own id for a message the user sent from XMPP.
-      const ids = { id: legacyId, stanzaId, replaces: archive.xmppIdOf(target) };
-      archive.archive(participantMessage(p, room.session.user, body, ids), stanzaId, legacyId, undefined, p.jid, d.backfilling);
-      archive.messages.record(stanzaId, legacyId);
-      if (p.isUser) {
-        const original = archive.ownMessage(target);
-        if (original) archive.messages.recordOwn(original, [legacyId, stanzaId]);
-      }
-      if (d.backfilling) return;
-      announce(t, p, d);
-      return live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids)));
+      return andThen(archive.xmppIdOf(target), (replaces) => {
+        const ids = { id: legacyId, stanzaId, replaces };
+        const written = archive.archive(participantMessage(p, room.session.user, body, ids), stanzaId, legacyId, undefined, p.jid, d.backfilling);
+        archive.messages.record(stanzaId, legacyId);
+        return andThen(p.isUser ? archive.ownMessage(target) : undefined, (original) => {
+          if (original) archive.messages.recordOwn(original, [legacyId, stanzaId]);
+          if (d.backfilling) return;
+          return andThen(written, () => {
+            announce(t, p, d);
+            live((rs) => rs.map((r) => participantMessage(p, to(r), body, ids)));
+          });
+        });
+      });
     }
     case "reaction": {
       const { participant: p, target, emojis } = traffic;
       const stanzaId = traffic.legacyId ?? newStanzaId();
       const reactions = { target, emojis, stanzaId };
-      archive.archive(participantReactions(p, room.session.user, reactions), stanzaId, traffic.legacyId, undefined, p.jid);
-      announce(t, p, d);
-      return live((rs) => rs.map((r) => participantReactions(p, to(r), reactions)));
+      return andThen(archive.archive(participantReactions(p, room.session.user, reactions), stanzaId, traffic.legacyId, undefined, p.jid), () => {
+        announce(t, p, d);
+        live((rs) => rs.map((r) => participantReactions(p, to(r), reactions)));
+      });
     }
     case "retraction":
     case "moderation": {
       // Archived (with the target's tombstone) before it is fanned out, like a message.
       const { participant: p, target, legacyId } = traffic;
-      if (archive.isRetracted(target)) return; // already sent, e.g. for the user's own moderation request
-      const plan = traffic.kind === "retraction" ? retractionPlan(archive, p, target, legacyId, d.backfilling) : moderationPlan(archive, p, target, { reason: traffic.reason, legacyId, backfill: d.backfilling });
-      if (d.backfilling) return;
-      if (traffic.kind === "retraction") announce(t, p, d);
-      return live(plan);
+      return andThen(archive.isRetracted(target), (retracted) => {
+        if (retracted) return; // already sent, e.g. for the user's own moderation request
+        const planned = traffic.kind === "retraction" ? retractionPlan(archive, p, target, legacyId, d.backfilling) : moderationPlan(archive, p, target, { reason: traffic.reason, legacyId, backfill: d.backfilling });
+        return andThen(planned, (plan) => {
+          if (d.backfilling) return;
+          if (traffic.kind === "retraction") announce(t, p, d);
+          live(plan);
+        });
+      });
     }
     case "joined":
     case "saved":
-      if (d.saves && store && room._isStored(traffic.participant)) store.putParticipant(keyOf(room), participantRecord(traffic.participant));
+      if (d.saves && store && room._isStored(traffic.participant)) reportRejection(store.putParticipant(keyOf(room), participantRecord(traffic.participant)), t.onError);
       // Deferred a turn, so that what the plugin sets right after creating the participant
       // (affiliation, role, presence) is in its first presence instead of a second one; what
       // the plugin reports after it and sends a stanza sends this presence first.
@@ -152,7 +176,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       return t.fanOut.sendDeferred(d.audience);
     case "changed": {
       const p = traffic.participant;
-      if (traffic.save && d.saves && store && room._isStored(p)) store.putParticipant(keyOf(room), participantRecord(p));
+      if (traffic.save && d.saves && store && room._isStored(p)) reportRejection(store.putParticipant(keyOf(room), participantRecord(p)), t.onError);
       // The user's own new role or affiliation (a moderator now, say): their resources learn it
       // from a self-presence (XEP-0045 §9.6); while muted, the join sequences carry it.
       if (p.isUser && traffic.save && !d.muted) return live((rs) => rs.map((r) => selfPresence(room, p, to(r), {})));
@@ -161,7 +185,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
     }
     case "removed": {
       const { participant: p, options } = traffic;
-      if (d.saves && store) store.deleteParticipant(keyOf(room), p.resource);
+      if (d.saves && store) reportRejection(store.deleteParticipant(keyOf(room), p.resource), t.onError);
       if (!p._presenceSent) return;
       p._presenceSent = false;
       const codes = options.ban ? [Status.BANNED] : options.kick ? [Status.KICKED] : [];
@@ -171,8 +195,8 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
     case "renamed": {
       const p = traffic.participant;
       if (d.saves && store) {
-        store.deleteParticipant(keyOf(room), traffic.oldResource);
-        if (room._isStored(p)) store.putParticipant(keyOf(room), participantRecord(p));
+        reportRejection(store.deleteParticipant(keyOf(room), traffic.oldResource), t.onError);
+        if (room._isStored(p)) reportRejection(store.putParticipant(keyOf(room), participantRecord(p)), t.onError);
       }
       if (p._presenceSent) live((rs) => rs.flatMap((r) => renamePresences(p, traffic.oldResource, to(r))));
       return;
@@ -185,7 +209,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
       // Sent, then saved: a store that cannot write (onError hears) does not keep it from the users.
       if (traffic.kind === "subject") live((rs) => rs.map((r) => subjectMessage(room, to(r), { live: true })));
       else live((rs) => rs.map((r) => roomStatusMessage(room.jid, to(r), [Status.CONFIG_CHANGED])));
-      if (store) saveRoom(store, room);
+      if (store) reportRejection(saveRoom(store, room), t.onError);
       return;
     case "chatState":
     case "displayed": {
@@ -197,7 +221,7 @@ export function applyTraffic(t: TrafficTargets, traffic: PluginTraffic, d: Traff
     }
     case "avatar":
       if (traffic.announce && !d.muted) live((rs) => rs.flatMap((r) => avatarChanged(room, to(r))));
-      if (store) saveRoom(store, room, { avatar: true });
+      if (store) reportRejection(saveRoom(store, room, { avatar: true }), t.onError);
       return;
   }
 }

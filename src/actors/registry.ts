@@ -19,7 +19,7 @@ import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/Le
 import { checkPositiveInteger } from "../optionChecks.js";
 import { type PassivatedState, hasEnded, isIdle, participantsKnownIn } from "../machines/roomStatus.js";
 import { escapeLocalpart, unescapeLocalpart } from "../protocol/xep0106.js";
-import type { Store } from "../store/types.js";
+import { type GatewayStore, isPromise } from "../store/eitherStore.js";
 import { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
 import { RoomActor, type StanzaSink } from "./RoomActor.js";
@@ -44,7 +44,7 @@ export interface RoomRegistryOptions {
   /** Milliseconds without a stanza after which an idle room passivates. @defaultValue 600000 (10 min) */
   idleMs?: number;
   /** Where rooms archive their messages and keep their state; none: no history, no MAM, no passivation. */
-  store?: Store;
+  store?: GatewayStore;
   /** What rooms use to talk to the user's server. @defaultValue no privileges */
   services?: GatewayServices;
   /** Bytes the avatar cache may hold. @defaultValue 64 MiB */
@@ -136,7 +136,7 @@ export class RoomRegistry {
   }
 
   /** The store rooms are kept in, if any. */
-  get store(): Store | undefined { return this.#options.store; }
+  get store(): GatewayStore | undefined { return this.#options.store; }
 
   /** Every running room actor of one user. */
   roomsOf(user: string): RoomActor[] {
@@ -176,7 +176,9 @@ export class RoomRegistry {
     room.jid = roomJid;
     const resumeFrom = this.#passivated.get(k)?.state;
     const store = this.#options.store;
-    if (store) restoreRoom(store, room, this.avatars, { participants: resumeFrom !== undefined && participantsKnownIn(resumeFrom) });
+    const restored = store && restoreRoom(store, room, this.avatars, { participants: resumeFrom !== undefined && participantsKnownIn(resumeFrom) });
+    // An asynchronous store: the router holds this room's later stanzas until `get` resolves.
+    if (isPromise(restored)) await restored;
     return this.#activate(k, room, resumeFrom);
   }
 
@@ -250,7 +252,8 @@ export class RoomRegistry {
     const kept = this.#passivated.get(k)?.room.deref();
     if (kept) kept._host = DETACHED_HOST;
     this.#passivated.delete(k);
-    this.#options.store?.deleteRoom(session.user, roomJid);
+    const deleted = this.#options.store?.deleteRoom(session.user, roomJid);
+    if (isPromise(deleted)) await deleted;
   }
 
   /** A room left the cache (evicted or idle too long): passivate it, or park it while busy. */

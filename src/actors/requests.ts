@@ -14,6 +14,7 @@ import { parseVcardPhoto } from "../protocol/xep0054.js";
 import { originId, stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
 import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
 import type { Reactions } from "../protocol/xep0444.js";
+import { type Awaitable, andThen } from "../store/eitherStore.js";
 import { isDelay, newStanzaId } from "./archive.js";
 import { readIncomingText } from "./incomingText.js";
 import type { OwnMessage, RecentMessages } from "./recentMessages.js";
@@ -26,13 +27,13 @@ import { removedPresences, selfUnavailable, userJid } from "./roomStanzas.js";
 export interface Traffic {
   readonly messages: RecentMessages;
   /** `stanza` as text: already addressed to the user's bare JID, without `<delay/>`. */
-  archive(stanza: Element | string, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string): void;
+  archive(stanza: Element | string, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string): Awaitable<void>;
   /** A message of the room by stanza-id (recent, else archived), if any. */
-  known(stanzaId: string): { legacyId: string | null } | undefined;
+  known(stanzaId: string): Awaitable<{ legacyId: string | null } | undefined>;
   /** The user's own message known by this client id, origin-id or stanza-id, if any. */
-  ownMessage(id: string): OwnMessage | undefined;
+  ownMessage(id: string): Awaitable<OwnMessage | undefined>;
   /** Replaces the archived message with this stanza-id with a tombstone holding `retracted` (XEP-0424 §5). */
-  retract(stanzaId: string, retracted: Element): void;
+  retract(stanzaId: string, retracted: Element): Awaitable<void>;
 }
 
 /** The echo of a user's groupchat message to one resource, from the user's occupant JID. */
@@ -49,20 +50,25 @@ export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId:
 
 /**
  * Archives the echo of a user's message under `stanzaId` (before it goes out), and plans it for
- * every joined resource.
+ * every joined resource (once it is written, with an asynchronous store).
  */
-export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffic, stanzaId: string, legacyId?: string): Plan {
+export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffic, stanzaId: string, legacyId?: string): Awaitable<Plan> {
   const author = room._userParticipant().jid;
   const echo = echoOf(room, message, "", stanzaId);
   // The archive drops a <delay/> the resources get: such an echo is built for each (rare).
   if (echo.children.some(isDelay)) {
-    traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, author);
-    return (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
+    const plan: Plan = (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
+    return andThen(traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, author), () => plan);
   }
   // Serialized once: the archive's copy and every resource's are this text with their `to`.
   const template = new SerializedTemplate(echo);
   const user = room.session.user;
-  traffic.archive(template.make(user, xml.escapeXML(user)).toString(), stanzaId, legacyId, undefined, author);
+  const written = traffic.archive(template.make(user, xml.escapeXML(user)).toString(), stanzaId, legacyId, undefined, author);
+  return andThen(written, () => templatePlan(room, template));
+}
+
+/** Every joined resource's copy of a serialized echo. */
+function templatePlan(room: LegacyRoom, template: SerializedTemplate): Plan {
   return (resources) =>
     resources.map((r) => {
       const to = userJid(room, r);
@@ -86,7 +92,7 @@ export function textMessage(message: Element, traffic: Traffic): RequestHandler 
  * remembered as the user's under every id their clients know it by, archived under the legacy
  * id the callback `returned` (or a new stanza-id), and planned for every joined resource.
  */
-export function sentEcho(room: LegacyRoom, message: Element, traffic: Traffic, returned: unknown): Plan {
+export function sentEcho(room: LegacyRoom, message: Element, traffic: Traffic, returned: unknown): Awaitable<Plan> {
   const legacyId = typeof returned === "string" && returned !== "" ? returned : undefined;
   const stanzaId = legacyId ?? newStanzaId();
   const xmppId = message.attrs.id;
@@ -101,7 +107,7 @@ export function sentEcho(room: LegacyRoom, message: Element, traffic: Traffic, r
  */
 export function reaction(message: Element, reactions: Reactions, traffic: Traffic): RequestHandler {
   return async (room) => {
-    const target = traffic.known(reactions.id);
+    const target = await traffic.known(reactions.id);
     if (!target) throw new XMPPError("item-not-found", `No message ${reactions.id} in this room`);
     const legacyId = target.legacyId ?? reactions.id;
     const allowed = await room.availableEmojis(legacyId);

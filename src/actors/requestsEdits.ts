@@ -19,7 +19,7 @@ import { type Traffic, archivedEcho } from "./requests.js";
 export function correction(message: Element, targetId: string, traffic: Traffic): RequestHandler {
   const body = message.getChildText("body") ?? "";
   return async (room) => {
-    const target = traffic.ownMessage(targetId);
+    const target = await traffic.ownMessage(targetId);
     if (!target) throw new XMPPError("item-not-found", `No message of yours with id ${targetId} in this room`);
     const xmppId = message.attrs.id;
     await room.onCorrect(target.legacyId ?? target.stanzaId, body, { xmppId });

@@ -23,17 +23,17 @@ import { moderationPlan } from "./retractions.js";
  */
 export function retractRequest(message: Element, targetId: string, traffic: Traffic): RequestHandler {
   return async (room) => {
-    const target = traffic.ownMessage(targetId);
+    const target = await traffic.ownMessage(targetId);
     if (!target) {
-      if (traffic.known(targetId)) {
+      if (await traffic.known(targetId)) {
         throw new XMPPError("forbidden", "This is not your message: only a moderator can retract it (XEP-0425 moderation)");
       }
       throw new XMPPError("item-not-found", `No message with id ${targetId} in this room`);
     }
     await room.onRetract(target.legacyId ?? target.stanzaId);
     const stanzaId = newStanzaId();
-    const echo = archivedEcho(room, message, traffic, stanzaId);
-    traffic.retract(target.stanzaId, retractedElement(message.attrs.id ?? stanzaId, new Date()));
+    const echo = await archivedEcho(room, message, traffic, stanzaId);
+    await traffic.retract(target.stanzaId, retractedElement(message.attrs.id ?? stanzaId, new Date()));
     return echo;
   };
 }
@@ -50,10 +50,10 @@ export function moderateRequest(iq: Element, request: ModerateRequest, traffic: 
     const user = room._userParticipant();
     if (user.role !== "moderator") throw new XMPPError("forbidden", "Only moderators can moderate messages in this room");
     if (!request.retract) throw new XMPPError("feature-not-implemented", "Only retractions can be moderated here");
-    const target = traffic.known(request.id);
+    const target = await traffic.known(request.id);
     if (!target) throw new XMPPError("item-not-found", `No message with stanza-id ${request.id} in this room`);
     await room.onModerate(target.legacyId ?? request.id, request.reason);
-    const plan = moderationPlan(traffic, user, request.id, { reason: request.reason });
+    const plan = await moderationPlan(traffic, user, request.id, { reason: request.reason });
     return (resources) => [...plan(resources), iqResult(iq)];
   };
 }

@@ -13,14 +13,15 @@ import { retractElement, retractedElement } from "../protocol/xep0424.js";
 import { type Moderation, moderatedRetracted, moderationElements } from "../protocol/xep0425.js";
 import { stanzaIdElement } from "../protocol/xep0359.js";
 import { storeHint } from "../protocol/xep0334.js";
+import { type Awaitable, andThen } from "../store/eitherStore.js";
 import { newStanzaId } from "./archive.js";
 import type { Plan } from "./roomFanOut.js";
 import { userJid } from "./roomStanzas.js";
 
 /** What a retraction needs of the room's archive (the room's `RoomArchive`, or a request's `Traffic`). */
 export interface RetractionArchive {
-  archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string, backfill?: boolean): void;
-  retract(stanzaId: string, retracted: Element): void;
+  archive(stanza: Element, stanzaId: string, legacyId: string | undefined, when: Date | undefined, authorJid: string, backfill?: boolean): Awaitable<void>;
+  retract(stanzaId: string, retracted: Element): Awaitable<void>;
 }
 
 /** The ids of a retraction or moderation message: its XMPP id, its stanza-id, and its target's stanza-id. */
@@ -60,14 +61,14 @@ export function moderationBy(moderator: LegacyParticipant, reason: string | unde
 /**
  * `p` retracts its message with stanza-id `target`: the retraction is archived under
  * `legacyId` (or a new stanza-id), the target becomes a tombstone, and the plan sends the
- * retraction to every resource.
+ * retraction to every resource (once both are written, with an asynchronous store).
  */
-export function retractionPlan(archive: RetractionArchive, p: LegacyParticipant, target: string, legacyId: string | undefined, backfill = false): Plan {
+export function retractionPlan(archive: RetractionArchive, p: LegacyParticipant, target: string, legacyId: string | undefined, backfill = false): Awaitable<Plan> {
   const stanzaId = legacyId ?? newStanzaId();
   const ids = { id: stanzaId, stanzaId, target };
-  archive.archive(retractionMessage(p, p.room.session.user, ids), stanzaId, legacyId, undefined, p.jid, backfill);
-  archive.retract(target, retractedElement(ids.id, new Date()));
-  return (rs) => rs.map((r) => retractionMessage(p, userJid(p.room, r), ids));
+  const plan: Plan = (rs) => rs.map((r) => retractionMessage(p, userJid(p.room, r), ids));
+  const archived = archive.archive(retractionMessage(p, p.room.session.user, ids), stanzaId, legacyId, undefined, p.jid, backfill);
+  return andThen(archived, () => andThen(archive.retract(target, retractedElement(ids.id, new Date())), () => plan));
 }
 
 /**
@@ -80,12 +81,12 @@ export function moderationPlan(
   moderator: LegacyParticipant,
   target: string,
   options: { reason?: string | undefined; legacyId?: string | undefined; backfill?: boolean },
-): Plan {
+): Awaitable<Plan> {
   const stanzaId = options.legacyId ?? newStanzaId();
   const ids = { id: stanzaId, stanzaId, target };
   const m = moderationBy(moderator, options.reason);
   const room = moderator.room;
-  archive.archive(moderationMessage(moderator, room.session.user, ids, m), stanzaId, options.legacyId, undefined, room.jid, options.backfill);
-  archive.retract(target, moderatedRetracted(ids.id, new Date(), m));
-  return (rs) => rs.map((r) => moderationMessage(moderator, userJid(room, r), ids, m));
+  const plan: Plan = (rs) => rs.map((r) => moderationMessage(moderator, userJid(room, r), ids, m));
+  const archived = archive.archive(moderationMessage(moderator, room.session.user, ids, m), stanzaId, options.legacyId, undefined, room.jid, options.backfill);
+  return andThen(archived, () => andThen(archive.retract(target, moderatedRetracted(ids.id, new Date(), m)), () => plan));
 }

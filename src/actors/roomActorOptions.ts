@@ -4,7 +4,7 @@
 import type { InspectionEvent } from "xstate";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import type { PassivatedState } from "../machines/roomStatus.js";
-import type { Store } from "../store/types.js";
+import type { GatewayStore } from "../store/eitherStore.js";
 import type { AvatarCache } from "./avatars.js";
 import type { GatewayServices } from "./bookmarks.js";
 import type { RoomMachine } from "../machines/roomExtension.js";
@@ -23,7 +23,7 @@ export interface RoomActorOptions {
   /** For a room re-activated after passivation: the machine state it resumes from. */
   resumeFrom?: PassivatedState;
   /** Where the room's messages are archived; none when absent (no history, no MAM). */
-  store?: Store;
+  store?: GatewayStore;
   /** What rooms use to talk to the user's server (bookmarks). @defaultValue no privileges */
   services?: GatewayServices;
   inspect?: (event: InspectionEvent) => void;

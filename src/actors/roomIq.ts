@@ -10,6 +10,7 @@ import { type StanzaErrorData, errorReply, iqResult } from "../protocol/rfc6120.
 import { discoInfo } from "../protocol/xep0030.js";
 import { vcardPhoto } from "../protocol/xep0054.js";
 import { affiliationList, parseAdminItems, parseOwnerSet, roleList, roomConfigForm } from "../protocol/xep0045admin.js";
+import { andThen, attempt } from "../store/eitherStore.js";
 import { StoreItemNotFound } from "../store/errors.js";
 import { NS_MAM, mamForm, mamMetadata, parseMamQuery } from "../protocol/xep0313.js";
 import { NS_REGISTER, isRegistrationRemoval } from "../protocol/xep0077.js";
@@ -110,7 +111,7 @@ function handleMam(room: RoomActor, iq: Element, payload: Element, fail: (e: Omi
   const get = iq.attrs.type === "get";
   if (get && payload.is("query")) return send(iqResult(iq, mamForm()));
   if (get && payload.is("metadata")) {
-    room.read(iq, "history", () => [iqResult(iq, mamMetadata(store.archiveMetadata(keyOf(room.room))))]);
+    room.read(iq, "history", () => andThen(store.archiveMetadata(keyOf(room.room)), (metadata) => [iqResult(iq, mamMetadata(metadata))]));
     return;
   }
   if (get || !payload.is("query")) return fail({ condition: "bad-request", text: "Expected a MAM query or metadata request" });
@@ -120,15 +121,16 @@ function handleMam(room: RoomActor, iq: Element, payload: Element, fail: (e: Omi
   } catch (error) {
     return fail({ condition: "bad-request", text: (error as Error).message });
   }
-  room.read(iq, "history", () => {
-    try {
-      return mamAnswer(store, room.room, iq, query);
-    } catch (error) {
-      if (error instanceof StoreItemNotFound) return [errorReply(iq, { condition: "item-not-found", text: error.text, by: room.room.jid })];
-      if (error instanceof TypeError) return [errorReply(iq, { condition: "bad-request", text: error.message, by: room.room.jid })];
-      throw error;
-    }
-  });
+  room.read(iq, "history", () =>
+    attempt(
+      () => mamAnswer(store, room.room, iq, query),
+      (error) => {
+        if (error instanceof StoreItemNotFound) return [errorReply(iq, { condition: "item-not-found", text: error.text, by: room.room.jid })];
+        if (error instanceof TypeError) return [errorReply(iq, { condition: "bad-request", text: error.message, by: room.room.jid })];
+        throw error;
+      },
+    ),
+  );
 }
 
 /**

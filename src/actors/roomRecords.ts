@@ -4,7 +4,8 @@
  */
 import type { LegacyParticipant } from "../legacy/LegacyParticipant.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import type { ParticipantInput, RoomRecord, Store } from "../store/types.js";
+import { type Awaitable, type GatewayStore, andThen } from "../store/eitherStore.js";
+import type { ParticipantInput, ParticipantRecord, RoomRecord } from "../store/types.js";
 import type { AvatarCache } from "./avatars.js";
 import { keyOf } from "./archive.js";
 
@@ -43,15 +44,18 @@ export function participantRecord(p: LegacyParticipant): ParticipantInput {
  * Writes the room's info; with `avatar` (after `updateInfo` and an avatar change) also the
  * avatar's bytes when they are loaded, kept once per hash.
  */
-export function saveRoom(store: Store, room: LegacyRoom, options: { avatar?: boolean } = {}): void {
+export function saveRoom(store: GatewayStore, room: LegacyRoom, options: { avatar?: boolean } = {}): Awaitable<void> {
   const avatar = room._avatar;
-  if (options.avatar && avatar?.data && avatar.mime) store.putAvatar({ hash: avatar.hash, mime: avatar.mime, data: avatar.data });
-  store.putRoom(roomRecord(room));
+  const record = roomRecord(room);
+  if (options.avatar && avatar?.data && avatar.mime) {
+    return andThen(store.putAvatar({ hash: avatar.hash, mime: avatar.mime, data: avatar.data }), () => store.putRoom(record));
+  }
+  return store.putRoom(record);
 }
 
 /** Replaces the room's stored participants with the current list. */
-export function saveParticipants(store: Store, room: LegacyRoom): void {
-  store.putParticipants(keyOf(room), room._storedParticipants().map(participantRecord));
+export function saveParticipants(store: GatewayStore, room: LegacyRoom): Awaitable<void> {
+  return store.putParticipants(keyOf(room), room._storedParticipants().map(participantRecord));
 }
 
 /**
@@ -62,9 +66,12 @@ export function saveParticipants(store: Store, room: LegacyRoom): void {
  * may be stale, and `fillParticipants` makes a new one (slidge wipes them at start); their
  * occupant ids are noted, so that a nick-only one found again keeps its id and nobody else gets it.
  */
-export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache, options: { participants: boolean }): void {
-  const record = store.getRoom(room.session.user, room.jid);
-  if (!record) return;
+export function restoreRoom(store: GatewayStore, room: LegacyRoom, avatars: AvatarCache, options: { participants: boolean }): Awaitable<void> {
+  return andThen(store.getRoom(room.session.user, room.jid), (record) => record && restoreRecord(store, room, record, avatars, options));
+}
+
+/** {@link restoreRoom} once the room's record is read. */
+function restoreRecord(store: GatewayStore, room: LegacyRoom, record: RoomRecord, avatars: AvatarCache, options: { participants: boolean }): Awaitable<void> {
   // The room has no host yet: what is set here is not reported as the plugin's traffic.
   if (record.name !== undefined) room.name = record.name;
   room.description = record.description ?? "";
@@ -73,17 +80,28 @@ export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache
   room.subjectDate = record.subjectDate !== undefined ? new Date(record.subjectDate) : undefined;
   room.type = record.type;
   if (record.userNick !== undefined) room.userNick = record.userNick;
-  if (record.avatarId !== undefined && record.avatarHash !== undefined) {
-    const cached = avatars.peek(record.avatarId);
-    const bytes = cached ? undefined : store.getAvatar(record.avatarHash);
-    room._avatar = cached ?? { uniqueId: record.avatarId, hash: record.avatarHash, ...(bytes && { mime: bytes.mime, data: bytes.data }) };
-  }
-  const stored = store.getParticipants(keyOf(room));
+  const { avatarId, avatarHash } = record;
+  const hasAvatar = avatarId !== undefined && avatarHash !== undefined;
+  const cached = hasAvatar ? avatars.peek(avatarId) : undefined;
+  const bytes = hasAvatar && !cached ? store.getAvatar(avatarHash) : undefined;
+  return andThen(bytes, (stored) => {
+    if (hasAvatar) {
+      room._avatar = cached ?? { uniqueId: avatarId, hash: avatarHash, ...(stored && { mime: stored.mime, data: stored.data }) };
+    }
+    return andThen(store.getParticipants(keyOf(room)), (participants) => restoreParticipants(room, participants, options));
+  });
+}
+
+/**
+ * Brings back the room's stored participants, unannounced, when `participants`; else only notes
+ * their occupant ids.
+ */
+function restoreParticipants(room: LegacyRoom, participants: ParticipantRecord[], options: { participants: boolean }): void {
   if (!options.participants) {
-    for (const p of stored) room._occupantIds.remember(p);
+    for (const p of participants) room._occupantIds.remember(p);
     return;
   }
-  for (const p of stored) {
+  for (const p of participants) {
     const restored = room._restoreParticipant({
       nickname: p.nickname,
       resource: p.resource,
@@ -109,12 +127,12 @@ export function restoreRoom(store: Store, room: LegacyRoom, avatars: AvatarCache
  * ```
  */
 export class ParticipantsWrite {
-  readonly #write: () => void;
+  readonly #write: () => Awaitable<void>;
   readonly #onError: ((error: unknown) => void) | undefined;
   #pending: NodeJS.Immediate | undefined;
 
   /** `write` stores the list; `onError` hears a write that threw (nobody waits for it any more). */
-  constructor(write: () => void, onError?: (error: unknown) => void) {
+  constructor(write: () => Awaitable<void>, onError?: (error: unknown) => void) {
     this.#write = write;
     this.#onError = onError;
   }
@@ -124,11 +142,15 @@ export class ParticipantsWrite {
     this.#pending ??= setImmediate(() => this.now());
   }
 
-  /** Writes now if a write is pending. */
-  now(): void {
+  /**
+   * Writes now if a write is pending; with an asynchronous store, the promise settles when the
+   * write is done (a failed write goes to `onError`, the promise never rejects).
+   */
+  now(): Awaitable<void> {
     if (!this.cancel()) return;
     try {
-      this.#write();
+      const written = this.#write();
+      if (written instanceof Promise) return written.catch((error: unknown) => this.#onError?.(error));
     } catch (error) {
       this.#onError?.(error);
     }

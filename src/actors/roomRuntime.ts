@@ -1,11 +1,14 @@
 /**
  * The runtime of one room: turns what the room's machine emits into stanzas for the outbox.
  * Joins get their join sequence (streamed by the fan-out), reads and requests their answers,
- * the plugin's traffic its fan-out, and the room's end its presences.
+ * the plugin's traffic its fan-out, and the room's end its presences. With an asynchronous store
+ * a step may return a promise (it waits for a read, or for a write before its fan-out); the room
+ * runs its next step after it (see `inOrder.ts`).
  */
+import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { DETACHED_HOST } from "../legacy/RoomHost.js";
-import type { Store } from "../store/types.js";
+import { type Awaitable, type GatewayStore, andThen, attempt, isPromise, reportRejection } from "../store/eitherStore.js";
 import { ABANDONED, GONE, REMOVED, SHUTTING_DOWN } from "../machines/roomErrors.js";
 import type { RoomEmitted } from "../machines/roomEvents.js";
 import type { ShutdownTally } from "./roomShutdown.js";
@@ -15,7 +18,7 @@ import { Status } from "../protocol/xep0045.js";
 import { stanzaIdOf } from "../protocol/xep0359.js";
 import { joinSequence } from "./joinSequence.js";
 import { answerFailure, answerRead, guardEchoes, type PendingEntries } from "./pendingEntries.js";
-import { applyTraffic, decisionOf } from "./pluginTraffic.js";
+import { type TrafficDecision, applyTraffic, decisionOf } from "./pluginTraffic.js";
 import type { RoomArchive } from "./roomArchive.js";
 import type { RoomFanOut, StanzaSink } from "./roomFanOut.js";
 import type { PluginAdapter } from "./roomPlugin.js";
@@ -30,7 +33,9 @@ export interface RoomRuntimeParts {
   pending: PendingEntries;
   plugin: PluginAdapter;
 
-  store: Store | undefined;
+  store: GatewayStore | undefined;
+  /** Hears of a write an asynchronous store rejected that no stanza waits for (a room's deletion, a participant). */
+  onError: ((error: unknown) => void) | undefined;
   /** Called once the room ended (destroyed, or the user removed), after its rows are deleted. */
   onEnded: (() => void) | undefined;
   /** What the gateway's shutdown refused and abandoned in this room. */
@@ -41,14 +46,17 @@ export interface RoomRuntimeParts {
   warn: (message: string, error?: unknown) => void;
 }
 
-/** Handles one emitted event of a room's machine; see the module comment. */
-export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
+/**
+ * Handles one emitted event of a room's machine; see the module comment. `decided`: for a
+ * `traffic` event, the machine's decision taken when it was emitted (the step may run later).
+ */
+export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted, decided?: TrafficDecision): Awaitable<void> {
   const { room, outbox, pending, fanOut } = parts;
   switch (event.type) {
     case "join.ready":
-      completeJoin(parts, event.id, event.resource);
-      if (event.entered) parts.userHook({ hook: "onUserJoined", resource: event.resource, first: event.first });
-      return;
+      return andThen(completeJoin(parts, event.id, event.resource), () => {
+        if (event.entered) parts.userHook({ hook: "onUserJoined", resource: event.resource, first: event.first });
+      });
     case "join.dropped": {
       // What was held for the join goes with it: a later join of the resource starts afresh.
       const entry = pending.take(event.id);
@@ -77,14 +85,8 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
       guardEchoes(stanza, stanzas, outbox, room.jid);
       return fanOut.sendAnswer(stanzas, ends ? [] : event.streaming, (r) => userJid(room, r), (now) => outbox.sendAll(now));
     }
-    case "traffic": {
-      const decision = decisionOf(event, parts.plugin.snapshot());
-      for (let id = event.id; id < event.id + event.count; id++) {
-        const traffic = parts.plugin.take(id);
-        if (traffic) applyTraffic(parts, traffic, decision);
-      }
-      return;
-    }
+    case "traffic":
+      return applyFrom(parts, event.id, event.id + event.count, decided ?? decisionOf(event, parts.plugin.snapshot()));
     case "left":
       fanOut.forget(event.resource);
       outbox.send(selfUnavailable(room, userJid(room, event.resource), []));
@@ -103,7 +105,7 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
       // Its rows go, as slidge deletes them, and what the plugin still does to it is dropped.
       fanOut.forget();
       room._host = DETACHED_HOST;
-      parts.store?.deleteRoom(room.session.user, room.jid);
+      if (parts.store) reportRejection(parts.store.deleteRoom(room.session.user, room.jid), parts.onError);
       parts.onEnded?.();
       return leftWithRoom(room, event.resources, parts.warn);
     case "stopped":
@@ -111,6 +113,15 @@ export function runEmitted(parts: RoomRuntimeParts, event: RoomEmitted): void {
       fanOut.forget();
       room._host = DETACHED_HOST;
       return outbox.sendAll(event.resources.map((r) => userGone(room, userJid(room, r), Status.SHUTDOWN)));
+  }
+}
+
+/** Applies the plugin's traffic `id` to `end` (excluded), one after the other. */
+function applyFrom(parts: RoomRuntimeParts, id: number, end: number, decision: TrafficDecision): Awaitable<void> {
+  for (; id < end; id++) {
+    const traffic = parts.plugin.take(id);
+    const applied = traffic && applyTraffic(parts, traffic, decision);
+    if (isPromise(applied)) return applied.then(() => applyFrom(parts, id + 1, end, decision));
   }
 }
 
@@ -126,16 +137,25 @@ function failEntry(parts: RoomRuntimeParts, id: string, error: StanzaErrorData):
   else if (entry) answerFailure(entry, error, parts.outbox, parts.room.jid);
 }
 
-function completeJoin(parts: RoomRuntimeParts, id: string, resource: string): void {
+function completeJoin(parts: RoomRuntimeParts, id: string, resource: string): Awaitable<void> {
   const { room, fanOut } = parts;
   const entry = parts.pending.take(id);
   // The machine counts the resource as streaming until the fan-out says it is done.
   if (entry?.type !== "join") return fanOut.stream(resource, []);
   for (const p of room._storedParticipants()) p._presenceSent = true;
   const to = userJid(room, resource);
-  // Live traffic that arrived during the join is held for after the subject, not repeated as history.
-  const live = fanOut.heldStanzaIds(resource);
-  const archived = parts.archive.history(to, entry.history);
-  const history = archived.filter((m) => !live.has(stanzaIdOf(m) ?? ""));
-  fanOut.stream(resource, joinSequence(room, to, { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick, history: () => history }));
+  // A store that cannot read: the join goes on without history (onError hears why), never hangs.
+  const read = attempt(
+    () => parts.archive.history(to, entry.history),
+    (error): Element[] => {
+      parts.onError?.(error);
+      return [];
+    },
+  );
+  return andThen(read, (archived) => {
+    // Live traffic that arrived during the join is held for after the subject, not repeated as history.
+    const live = fanOut.heldStanzaIds(resource);
+    const history = archived.filter((m) => !live.has(stanzaIdOf(m) ?? ""));
+    fanOut.stream(resource, joinSequence(room, to, { id: entry.stanza.attrs.id, requestedNick: entry.requestedNick, history: () => history }));
+  });
 }

@@ -60,7 +60,7 @@ export function handleSignal(room: RoomActor, message: Element, resource: string
     if (signal.state) lanes(room).chatState(signal.state, (state) => (state === "composing" ? r.onComposing() : r.onPaused()));
     const id = signal.displayed;
     if (id === undefined) return [];
-    const target = room.archive.known(id);
+    const target = await room.archive.known(id);
     if (!target || !(await lanes(room).displayed(() => r.onDisplayed(target.legacyId ?? id)))) return [];
     const { resources, streaming } = room.snapshot.context;
     return resources.filter((o) => o !== resource && !streaming.includes(o)).map((o) => displayedEcho(r, message, id, userJid(r, o)));

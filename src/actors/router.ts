@@ -8,6 +8,7 @@
 import type { Element } from "@xmpp/component";
 import { handleComponentStanza } from "./componentInbox.js";
 import { handleContactIq } from "./contactInbox.js";
+import { isPromise } from "../store/eitherStore.js";
 import type { RoomRegistry } from "./registry.js";
 import { handleRoomStanza } from "./roomInbox.js";
 import type { SessionDirectory } from "./sessions.js";
@@ -131,7 +132,8 @@ export function createRouter(context: RouterContext): (stanza: Element) => void 
     let room: RoomActor | undefined;
     if (session && to.local && !isInvitation(stanza)) {
       const jid = `${to.local}@${domain}`;
-      if (!to.resource && handleContactIq(stanza, { registry: context.registry, user: session.user, jid }, context.send)) return;
+      const contact = !to.resource && handleContactIq(stanza, { registry: context.registry, user: session.user, jid }, context.send);
+      if (isPromise(contact) ? await contact : contact) return;
       try {
         room = await context.registry.get(session, to.local);
       } catch (error) {

@@ -5,6 +5,7 @@
  * @module
  */
 export type { AsyncStore } from "./asyncTypes.js";
+export type { GatewayStore } from "./eitherStore.js";
 export { fromSyncStore } from "./asyncTypes.js";
 export { isStoreFull, LeaseLostError, StoreItemNotFound, StoreRoomNotFound } from "./errors.js";
 export type { FencingTokens } from "./postgresFencing.js";

@@ -49,7 +49,7 @@ describe("taking the user out of a room, through Prosody", () => {
   it("the legacy network kicked the user: 307 self-presence with the reason, and the room's rows are gone", async () => {
     await join("kicked");
     const jid = `kicked@${DOMAIN}`;
-    expect(bed.gateway.store.queryArchive({ user: USER, room: jid }).count).toBeGreaterThan(0);
+    expect((await bed.gateway.store.queryArchive({ user: USER, room: jid })).count).toBeGreaterThan(0);
     const session = (await bed.gateway.sessions.get(USER))!;
     await session.removeRoom("kicked", { reason: "Removed by bob" });
     const [presence] = await alice.waitFor((s) => s.is("presence", "jabber:client") && s.attrs.from === `${jid}/alice`);
@@ -60,8 +60,8 @@ describe("taking the user out of a room, through Prosody", () => {
       reason: "Removed by bob",
       codes: ["100", "110", "307"],
     });
-    expect(bed.gateway.store.getRoom(USER, jid)).toBeUndefined();
-    expect(bed.gateway.store.queryArchive({ user: USER, room: jid }).count).toBe(0);
+    expect(await bed.gateway.store.getRoom(USER, jid)).toBeUndefined();
+    expect((await bed.gateway.store.queryArchive({ user: USER, room: jid })).count).toBe(0);
     // Self-ping, as clients do after a 307: the resource is no longer in the (new, empty) room.
     await alice.send(xml("iq", { to: `${jid}/alice`, type: "get", id: "self-ping" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
     expect(conditionOf(await answer("self-ping"))).toBe("not-acceptable");
@@ -82,10 +82,10 @@ describe("taking the user out of a room, through Prosody", () => {
       reason: "You left this chat from an XMPP client.",
       codes: ["100", "110", "307"],
     });
-    expect(bed.gateway.store.getRoom(USER, jid)).toBeUndefined();
+    expect(await bed.gateway.store.getRoom(USER, jid)).toBeUndefined();
     // The fixture network no longer lists the room for alice: a rejoin is refused, a second <remove/> too.
     await alice.send(xml("presence", { to: `${jid}/alice`, id: "rejoin" }, xml("x", { xmlns: MUC })));
     expect(conditionOf(await answer("rejoin"))).toBe("item-not-found");
-    expect(bed.gateway.store.getRoom(USER, jid)).toBeUndefined();
+    expect(await bed.gateway.store.getRoom(USER, jid)).toBeUndefined();
   });
 });

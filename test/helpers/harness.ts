@@ -7,6 +7,7 @@ import type { InspectionEvent } from "xstate";
 import { RoomRegistry } from "../../src/actors/registry.js";
 import { SessionDirectory } from "../../src/actors/sessions.js";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
+import type { AsyncStore } from "../../src/store/asyncTypes.js";
 import type { Store } from "../../src/store/types.js";
 import { createCallLog } from "../../src/demo/callLog.js";
 import { parseFixture } from "../../src/demo/fixture.js";
@@ -44,7 +45,7 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     maxRooms: options.maxRooms ?? 1000,
     onError: (e) => errors.push(e),
     idleMs: options.idleMs,
-    store,
+    store: options.asyncStore ?? store,
     inspect: options.inspect,
     machine: options.machine,
     services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]), uploads: options.uploads, maxStanzaBytes: options.maxStanzaBytes },
@@ -101,6 +102,8 @@ export interface HarnessOptions {
   idleMs?: number;
   /** The store; a fresh memory store by default. Pass a reopened SQLite store to simulate a restart. */
   store?: Store;
+  /** An asynchronous store the rooms run on instead of `store` (which then only stands in `h.store`). */
+  asyncStore?: AsyncStore;
   /** XState inspection observer of every room actor (an `InspectorModel`'s `observe`, say). */
   inspect?: (event: InspectionEvent) => void;
   /** What uploads the bytes of `participant.sendFile` (XEP-0363); none by default, as without a service. */

@@ -152,8 +152,8 @@ describe("a user's correction", () => {
     await sendAndCorrect(h);
     const restored = new RoomArchive(actor.room, h.store);
     expect(restored.ownMessage("m-1")).toEqual({ stanzaId: "L1", legacyId: "L1", xmppId: "m-1" });
-    expect(restored.ownMessage("origin-m-1")?.stanzaId).toBe("L1");
-    expect(restored.ownMessage("c-1")?.stanzaId).toBe("L1");
+    expect((await restored.ownMessage("origin-m-1"))?.stanzaId).toBe("L1");
+    expect((await restored.ownMessage("c-1"))?.stanzaId).toBe("L1");
     expect(restored.ownMessage("nowhere")).toBeUndefined();
   });
 });
