@@ -1,10 +1,11 @@
 /**
  * How the inspector's model shows what it keeps: the chart nodes a state value makes active, a
- * state value as a path, hashed JIDs, and JSON-safe copies of context and events.
+ * state value as a path, a room's status, hashed JIDs, and JSON-safe copies of context and events.
  */
 import { createHmac } from "node:crypto";
 import type { StateValue } from "xstate";
 import type { ChartState } from "./chart.js";
+import type { RoomStatus } from "./inspectorViews.js";
 
 /** The ids of the chart's nodes that a state value makes active: the root, regions, substates. */
 export function activeStateIds(root: ChartState, value: StateValue): string[] {
@@ -45,4 +46,14 @@ export function toPlain(value: unknown, depth: number): unknown {
   if (depth === 0) return "[…]";
   if (Array.isArray(value)) return value.map((v) => toPlain(v, depth - 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v, depth - 1)]));
+}
+
+/**
+ * A room's status as the inspector shows it, from its actor's snapshot: a stopped actor is
+ * `passivated`, or `stopped` while the gateway shuts down; a final state names how the room ended.
+ */
+export function statusOf(snapshot: { status?: string; value?: StateValue }, shuttingDown: boolean): RoomStatus {
+  const { status, value } = snapshot;
+  if (status === "done") return value === "removed" ? "removed" : value === "stopped" ? "stopped" : "destroyed";
+  return status === "stopped" ? (shuttingDown ? "stopped" : "passivated") : status === "error" ? "failed" : "active";
 }

@@ -13,7 +13,7 @@ import type { ChartJson, ChartState } from "./chart.js";
 import { type CallEnding, CallTimeline } from "./callTimeline.js";
 import { type EventFacts, describeEvent } from "./eventSentences.js";
 import { eventFacts } from "./inspectorEvents.js";
-import { activeStateIds, hashJid, hashLabel, pathOf, toPlain } from "./inspectorFormat.js";
+import { activeStateIds, hashJid, hashLabel, pathOf, statusOf, toPlain } from "./inspectorFormat.js";
 import type { InspectedEvent, RoomStatus, RoomView } from "./inspectorViews.js";
 import { normaliseJid } from "./jidSearch.js";
 
@@ -295,9 +295,4 @@ export class InspectorModel {
     if (this.#detail) view.context = toPlain(ctx, 4);
     return view;
   }
-}
-
-function statusOf({ status, value }: Snapshot, shuttingDown: boolean): RoomStatus {
-  if (status === "done") return value === "removed" ? "removed" : value === "stopped" ? "stopped" : "destroyed";
-  return status === "stopped" ? (shuttingDown ? "stopped" : "passivated") : status === "error" ? "failed" : "active";
 }
