@@ -91,4 +91,28 @@ export async function archivedBodies(user: TestUser, to: string, queryid = "mam"
   return (await archivedMessages(user, to, queryid)).map(([, m]) => m?.getChildText("body", "jabber:client") ?? null);
 }
 
+/**
+ * Every archived message of `to` in MAM (XEP-0313 §4.1), page after page (RSM `<after/>`, the
+ * server's largest page) until the final iq's `{urn:xmpp:mam:2}fin` says `complete`: the result
+ * ids in order, and the RSM `<count/>` of the last page.
+ */
+export async function allArchivedIds(user: TestUser, to: string, queryid = "all"): Promise<{ ids: string[]; count: number }> {
+  const ids: string[] = [];
+  for (let page = 0; ; page++) {
+    const qid = `${queryid}-${page}`;
+    const after = ids.length > 0 ? [xml("after", {}, ids[ids.length - 1]!)] : [];
+    await user.send(xml("iq", { to, type: "set", id: qid }, xml("query", { xmlns: "urn:xmpp:mam:2", queryid: qid }, xml("set", { xmlns: RSM }, xml("max", {}, "250"), ...after))));
+    const [answer] = await user.waitFor((s) => s.is("iq", "jabber:client") && s.attrs.id === qid, { timeoutMs: 15_000 });
+    for (const s of user.received) {
+      const result = s.getChild("result", "urn:xmpp:mam:2");
+      if (result?.attrs.queryid === qid) ids.push(result.attrs.id as string);
+    }
+    const fin = answer!.getChild("fin", "urn:xmpp:mam:2");
+    if (!fin) throw new Error(`MAM page ${page} of ${to} answered without {urn:xmpp:mam:2}fin: ${answer!.toString()}`);
+    if (fin.attrs.complete === "true") return { ids, count: Number(fin.getChild("set", RSM)?.getChildText("count", RSM)) };
+  }
+}
+
+const RSM = "http://jabber.org/protocol/rsm";
+
 export { xml };
