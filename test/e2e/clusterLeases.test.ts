@@ -144,7 +144,7 @@ describe("cluster of 3 gateway processes on PostgreSQL leases behind ejabberd (b
         const bodies = await archivedBodies(ru.user, ROOM, `count-${ru.name}`);
         const echoed = ru.sent.filter((s) => s.echoes.length > 0).map((s) => s.id);
         const archived = bodies.filter((b): b is string => b?.startsWith(`${ru.name}-m`) ?? false);
-        console.info(`${ru.name}: sent ${ru.sent.length}, echoed ${echoed.length}, archived ${archived.length} (${new Set(archived).size} distinct)`);
+        console.info(`${ru.name}: sent ${ru.sent.length}, echoed ${echoed.length}, archived ${archived.length} (${new Set(archived).size} distinct, ${archived.filter((id) => !echoed.includes(id)).length} not echoed)`);
         expect([ru.name, echoed.filter((id) => !archived.includes(id))]).toEqual([ru.name, []]);
         expect([ru.name, archived.length]).toEqual([ru.name, new Set(archived).size]);
       }
