@@ -1,7 +1,7 @@
 /**
  * cluster: the gateway as 1, 2 and 3 processes behind ejabberd (`bare_source` over N slots; one
- * process: no balancing), with the users' leases in PostgreSQL (`createOwnership`), each process
- * keeping its own SQLite archive (see src/cluster/workerStore.ts). 12 users, each with 3 joined
+ * process: no balancing), with the users' leases in PostgreSQL (`createOwnership`) and every
+ * process's store there too, shared (src/cluster/workerStore.ts). 12 users, each with 3 joined
  * resources in the demo fixture's room (a user's room is theirs: rooms are per user). Figures,
  * each over {@link ROUNDS} rounds of {@link ROUND_MS}, counted by the clients:
  *

@@ -2,8 +2,8 @@
  * `mucstate cluster`: a gateway cluster on one machine, for trying scale-out and failover. It starts
  * a throw-away ejabberd (Debian's) on free loopback ports with the component domain balanced
  * `bare_source` over `--processes` slots, a throw-away PostgreSQL (the users' leases: a process
- * serves only the users it holds; the shared store too once `SHARED_STORE` in
- * `cluster/workerStore.ts` is on), and the supervisor with that many demo gateway processes plus
+ * serves only the users it holds; and the store of every process: rooms, participants,
+ * archives), and the supervisor with that many demo gateway processes plus
  * a warm spare; it registers the demo users and prints how to connect.
  * Ctrl-C stops everything and removes the temp folders.
  */
@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSupervisor } from "../cluster/supervisor.js";
-import { SHARED_STORE } from "../cluster/workerStore.js";
 import { loadFixture } from "../demo/fixture.js";
 import { escapeLocalpart } from "../protocol/xep0106.js";
 import { startEjabberd } from "../testbed/ejabberd.js";
@@ -50,9 +49,7 @@ export async function runCluster(argv: string[]): Promise<number> {
   console.log(`ejabberd 23.01 up in ${ejabberd.startupMs} ms (${ejabberd.dir}): ${DOMAIN} balanced bare_source over ${processes} slots`);
   const postgres = await startPostgres();
   console.log(`PostgreSQL up: ${postgres.connectionString}`);
-  console.log(SHARED_STORE
-    ? "  (the users' leases and the shared store of every process)"
-    : "  (the users' leases; each process keeps its own SQLite archive until the runtime takes the AsyncStore)");
+  console.log("  (the users' leases, and the store shared by every process: rooms, participants, archives)");
   const storeDir = await mkdtemp(join(tmpdir(), "mucstate-cluster-"));
   const users = [...new Set([...USERS.map((u) => `${u}@localhost`), ...fixture.users])];
   for (const jid of users) {
@@ -80,8 +77,7 @@ export async function runCluster(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const archives = SHARED_STORE ? "archives in PostgreSQL (shared)" : `archives (SQLite, one per process) in ${storeDir}`;
-  console.log(`\nmucstate cluster: ${processes} gateway processes online (one per slot) + 1 warm spare; user leases in PostgreSQL; ${archives}`);
+  console.log(`\nmucstate cluster: ${processes} gateway processes online (one per slot) + 1 warm spare; user leases and archives in PostgreSQL (shared)`);
   console.log("\nConnect any XMPP client (plain TCP, no TLS):");
   console.log(`  server: ${ejabberd.host}  port: ${ejabberd.c2sPort}`);
   for (const jid of users) console.log(`  JID: ${jid}  password: ${PASSWORD}`);

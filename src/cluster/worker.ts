@@ -10,9 +10,9 @@
  *
  * With `postgres` in its configuration, it serves only the users whose lease it holds
  * (`createOwnership`): a user's first stanza takes the lease (at once when the process before it
- * died: its database session is gone). Its store is chosen in `workerStore.ts`: its own SQLite
- * file until the gateway runtime takes the PostgreSQL store, so until then a user's rooms restart
- * from the fixture, not from the archive of the process before.
+ * died: its database session is gone), and its gateway's store is that database, shared by every
+ * worker (`workerStore.ts`): a user's rooms come back with their archive on the process that takes
+ * the lease. Without `postgres`, no leases and its own SQLite file.
  */
 import type { Element } from "@xmpp/component";
 import { xml } from "@xmpp/component";

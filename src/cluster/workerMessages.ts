@@ -16,11 +16,12 @@ export interface WorkerConfig {
   fixture: string;
   /** The users the fixture network accepts, replacing the fixture's own list when given. */
   users?: string[];
-  /** Where this worker keeps its own SQLite archive (until `SHARED_STORE` in workerStore.ts is on). */
+  /** Where this worker keeps its own SQLite store when it has no `postgres`. */
   store: string;
   /**
    * The cluster's PostgreSQL database: the users' leases (the gateway serves only the users it
-   * holds, `createOwnership`), and the shared store once `SHARED_STORE` is on. None: no leases.
+   * holds, `createOwnership`) and the store shared by every worker, its writes fenced by the
+   * leases. None: no leases, and the worker's own SQLite file (`store`).
    */
   postgres?: string;
   /** The lease time, in ms. @defaultValue 10 000 */
