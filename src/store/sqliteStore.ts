@@ -16,7 +16,9 @@
  * participant lists) join it; outside one they commit at once.
  * `NORMAL` skips the fsync at each commit (WAL checkpoints still sync), so a power cut or kernel
  * crash may lose the last commits but never corrupts the file; this is SQLite's recommended
- * setting for WAL and keeps inserts fast. `foreign_keys = ON` makes deleting a room delete its
+ * setting for WAL and keeps inserts fast. Once the store has archived 1,000 messages its WAL
+ * checkpoints (the one fsync) move to a worker thread ({@link startCheckpointer}), so that a
+ * commit never holds the event loop for one; durability is the same. `foreign_keys = ON` makes deleting a room delete its
  * participants and archive. `busy_timeout` lets a second process (a CLI reading the file) wait
  * for the writer instead of failing.
  *
@@ -33,6 +35,7 @@ import { migrate } from "./migrations.js";
 import { checkNonEmptyString } from "../optionChecks.js";
 import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { GroupCommit } from "./groupCommit.js";
+import { type Checkpointer, START_AFTER, startCheckpointer } from "./sqliteCheckpointer.js";
 import { SqliteArchive } from "./sqliteArchive.js";
 import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
 import type {
@@ -64,13 +67,17 @@ class SqliteStore implements Store {
   readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
   readonly #batch: GroupCommit<Omit<LostMessage, "error">>;
   #run: number;
+  /** Messages archived until the checkpoint worker starts; the worker once it has. */
+  #checkpointer: Checkpointer | number = START_AFTER;
+  readonly #onError: (error: unknown) => void;
   #stopRetention: () => void = () => {};
 
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
+    this.#onError = storeErrorHandler(options);
     this.#batch = new GroupCommit<Omit<LostMessage, "error">>(db, {
       intervalMs: options.groupCommitMs,
-      onError: storeErrorHandler(options),
+      onError: this.#onError,
       onRollback: () => this.#forgetLostWrites(),
     });
     this.#archive = new SqliteArchive(db);
@@ -164,6 +171,7 @@ class SqliteStore implements Store {
     const lost = { user: message.user, room: message.room, stanzaId: message.stanzaId };
     const row = this.#grouped(() => this.#archive.upsert(this.#requiredRoomId(message), message, this.#run), lost);
     lost.stanzaId = row.stanzaId; // an upsert keeps the stanza-id of the row it replaces
+    if (typeof this.#checkpointer === "number" && --this.#checkpointer === 0) this.#startCheckpointer();
     return row;
   }
 
@@ -213,6 +221,13 @@ class SqliteStore implements Store {
     if (!this.#db.open) return;
     this.commit();
     this.#db.close();
+    if (typeof this.#checkpointer !== "number") void this.#checkpointer.close();
+  }
+
+  /** Moves WAL checkpoints to a worker thread (see {@link startCheckpointer}); not for an in-memory database. */
+  #startCheckpointer(): void {
+    if (this.#db.memory || this.#db.name === "" || this.#db.pragma("journal_mode", { simple: true }) !== "wal") return;
+    this.#checkpointer = startCheckpointer(this.#db, this.#onError);
   }
 
   /**
