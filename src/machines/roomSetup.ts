@@ -164,6 +164,8 @@ export const roomSetup = setup({
     }),
     answerReads: enqueueActions(({ context, enqueue }, params: { needs: "info" | "participants" }) => {
       const ready = context.reads.filter((r) => r.needs === "info" || (params.needs === "participants" && r.needs === "participants"));
+      // Nothing ready, nothing assigned: each assign copies the snapshot, and every rejoin after the last leave enters here.
+      if (ready.length === 0) return;
       for (const r of ready) enqueue.emit({ type: "read.ready", id: r.id });
       enqueue.assign({ reads: context.reads.filter((r) => !ready.includes(r)) });
     }),

@@ -90,6 +90,18 @@ describe("room machine lifecycle", () => {
     expect(emitted.at(-1)).toEqual({ type: "join.ready", id: "j3", resource: "phone", entered: true, first: true });
   });
 
+  it("enters participantsFilled after the last leave without copying the context when no read waits", async () => {
+    const { actor } = start({});
+    actor.send({ type: "join", id: "j1", resource: "phone", history: false });
+    await tick();
+    actor.send({ type: "join.streamed", resource: "phone" });
+    const before = actor.getSnapshot().context;
+    actor.send({ type: "leave", resource: "phone" });
+    expect(lifecycle(actor)).toBe("participantsFilled");
+    // The leave's own assign (resources, streaming, joins) is the one copy: `reads` is the same list.
+    expect(actor.getSnapshot().context.reads).toBe(before.reads);
+  });
+
   it("fills participants for a participant listing without a join, once", async () => {
     const { actor, emitted, calls } = start({});
     await tick();
