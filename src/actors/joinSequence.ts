@@ -5,9 +5,9 @@
  */
 import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
-import { joinSelfPresence, occupantPresences } from "./joinPresences.js";
+import { occupantPresences } from "./joinPresences.js";
 import { roomAvatarPresence } from "./roomAvatar.js";
-import { subjectMessage } from "./roomStanzas.js";
+import { selfPresence, subjectMessage } from "./roomStanzas.js";
 
 /** The stanzas that the joining resource `to` receives, in order, built as they are taken. */
 export function* joinSequence(
@@ -16,7 +16,7 @@ export function* joinSequence(
   join: { id?: string; requestedNick?: string; history?: () => Element[] },
 ): Generator<Element> {
   yield* occupantPresences(room._storedParticipants(), to);
-  yield joinSelfPresence(room, room._userParticipant(), to, join);
+  yield selfPresence(room, room._userParticipant(), to, join);
   if (join.history) yield* join.history();
   yield subjectMessage(room, to);
   if (room.avatarHash) yield roomAvatarPresence(room, to);

@@ -1,8 +1,7 @@
 import { type Element, xml } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
-import { participantPresence, selfPresence } from "../../src/actors/roomStanzas.js";
-import { joinSelfPresence } from "../../src/actors/joinPresences.js";
-import { SerializedElement, SerializedTemplate } from "../../src/protocol/serializedElement.js";
+import { participantPresence } from "../../src/actors/roomStanzas.js";
+import { SerializedTemplate } from "../../src/protocol/serializedElement.js";
 import { ALICE, DOMAIN, fixtureHarness, joinPresence, joined, lobbyFixture } from "../helpers/harness.js";
 import { qualifiedText } from "../helpers/stanzas.js";
 
@@ -43,33 +42,6 @@ describe("occupant presences reused across joins", () => {
     const bob = h.take()[0]!;
     expect(bob.attrs.to).toBe(`${ALICE}/a&b`);
     expect(bob.toString()).toContain(` to="${ALICE}/a&amp;b"`);
-  });
-});
-
-describe("the user's self-presence reused across joins", () => {
-  it("is byte for byte what the builder makes, for each resource, id, nick and anonymity, and follows the user's occupant", async () => {
-    const h = fixtureHarness(lobbyFixture());
-    const actor = await joined(h, "lobby", ["phone"]);
-    const room = actor.room;
-    const user = room._userParticipant();
-    const check = (to: string, join: { id?: string; requestedNick?: string }) => {
-      const made = joinSelfPresence(room, user, to, join);
-      const expected = selfPresence(room, user, to, join);
-      expect(made.toString()).toBe(expected.toString());
-      expect(made.attrs).toEqual(expected.attrs);
-      expect(made.getChild("x", MUC_USER)!.getChildren("status").map((s) => s.attrs.code)).toEqual(expected.getChild("x", MUC_USER)!.getChildren("status").map((s) => s.attrs.code));
-      return made;
-    };
-    // The second join of the same shape is made from the first one's text, not built again.
-    check(`${ALICE}/phone`, { id: "j-1", requestedNick: "alice" });
-    expect(check(`${ALICE}/a&b`, { id: `q"<'>`, requestedNick: "alice" })).toBeInstanceOf(SerializedElement);
-    check(`${ALICE}/laptop`, {});
-    check(`${ALICE}/laptop`, { id: "j-3", requestedNick: "someone-else" });
-    room.type = "channel";
-    expect(room.nonAnonymous).toBe(false);
-    check(`${ALICE}/x&y`, { id: "j-4", requestedNick: "alice" });
-    user.affiliation = "admin";
-    check(`${ALICE}/phone`, { id: "j-5", requestedNick: "alice" });
   });
 });
 
