@@ -92,10 +92,7 @@ export class RoomRegistry {
   /** Passivated rooms known in this run. */
   get passivatedCount(): number { return this.#passivated.size; }
 
-  /**
-   * The running room actor, if there is one, counted as used (it stays active); never creates
-   * or re-activates.
-   */
+  /** The running room actor, if there is one, counted as used (it stays active); never creates or re-activates. */
   peek(user: string, roomJid: string): RoomActor | undefined {
     const k = key(user, roomJid);
     const live = this.#active.get(k);
@@ -148,11 +145,10 @@ export class RoomRegistry {
     const room = await session.createRoom(unescapeLocalpart(local));
     room.jid = roomJid;
     const resumeFrom = this.#passivated.get(k)?.state;
-    const store = this.#options.store;
-    const restored = store && restoreRoom(store, room, this.avatars, { participants: resumeFrom !== undefined && participantsKnownIn(resumeFrom), run: this.#options.run });
-    // An asynchronous store: the router holds this room's later stanzas until `get` resolves.
+    const { store, run } = this.#options;
+    const restored = store && restoreRoom(store, room, this.avatars, { participants: resumeFrom !== undefined && participantsKnownIn(resumeFrom), run });
+    // The router holds the room's later stanzas until `get` resolves; a room filled in this run (maybe elsewhere) resumes filled.
     const filled = isPromise(restored) ? await restored : restored;
-    // Filled in this run by another process (or before this one lost the room's state).
     return this.#activate(k, room, resumeFrom ?? (filled ? participantsFilledState(this.#machine ?? roomMachine) : undefined));
   }
 
