@@ -138,6 +138,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     inspect: toInspectFunction(options.inspect),
     onError,
     machine: options.machine,
+    run: options.run,
   });
   const route = createRouter({
     domain,

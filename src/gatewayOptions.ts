@@ -77,6 +77,15 @@ export interface GatewayOptions {
    * @defaultValue `"mucstate.sqlite"` in the working directory
    */
   store?: Store | AsyncStore | string;
+  /**
+   * The id of this run of the gateway, shared by every process of one cluster start (the
+   * cluster supervisor makes one). A room whose `fillParticipants` ran in this run, in this
+   * process or another one that died, comes back from the store with its participants, without
+   * `updateInfo` and `fillParticipants`. Give a new one at every start: a room filled in another
+   * run calls both again, as slidge does after a restart.
+   * @defaultValue none: only a room passivated in this process skips the callbacks
+   */
+  run?: string;
   /** Days archived messages are kept, when `store` is a path; older ones are deleted every 6 h. @defaultValue 7 */
   retentionDays?: number;
   /**

@@ -61,7 +61,7 @@ export class RoomActor implements LiveRoom {
     this.room = room;
     this.#steps = new InOrder((error) => options.onError?.(error));
     // The participant rows, written after the join sequences that waited for `fillParticipants`.
-    const rows = store && new ParticipantsWrite(() => saveParticipants(store, room), options.onError);
+    const rows = store && new ParticipantsWrite(() => saveParticipants(store, room, options.run), options.onError);
     this.#services = options.services;
     this.archive = new RoomArchive(room, store, (lost) => {
       outbox.markLost?.([lost]);

@@ -11,51 +11,24 @@
  * ran in this process run.
  */
 import { LRUCache } from "lru-cache";
-import type { InspectionEvent } from "xstate";
 import { XMPPError } from "../protocol/xmppError.js";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { DETACHED_HOST, type RoomHost } from "../legacy/RoomHost.js";
 import type { LegacySession, RemoveRoomOptions, SessionHost } from "../legacy/LegacySession.js";
 import { checkPositiveInteger } from "../optionChecks.js";
-import { type PassivatedState, hasEnded, isIdle, participantsKnownIn } from "../machines/roomStatus.js";
+import { type PassivatedState, hasEnded, isIdle, participantsFilledState, participantsKnownIn } from "../machines/roomStatus.js";
 import { escapeLocalpart, unescapeLocalpart } from "../protocol/xep0106.js";
 import { type GatewayStore, isPromise } from "../store/eitherStore.js";
+import { roomMachine } from "../machines/roomMachine.js";
 import { AvatarCache } from "./avatars.js";
-import type { GatewayServices } from "./bookmarks.js";
-import { RoomActor, type StanzaSink } from "./RoomActor.js";
+import { RoomActor } from "./RoomActor.js";
+import type { RoomRegistryOptions } from "./registryOptions.js";
 import { restoreRoom } from "./roomRecords.js";
 import { addTallies, type ShutdownTally } from "./roomShutdown.js";
 import { wakingHost } from "./wakingHost.js";
 import type { RoomMachine } from "../machines/roomExtension.js";
 import { withLegacyActors } from "./legacyActors.js";
 import { RoomLifecycle } from "./roomLifecycle.js";
-
-/** Options of {@link RoomRegistry}. */
-export interface RoomRegistryOptions {
-  /** The component domain. */
-  domain: string;
-  outbox: StanzaSink;
-  /** Bound of each room's mailbox. */
-  mailboxSize: number;
-  /** Timeout of each legacy callback, in milliseconds. */
-  callbackTimeoutMs: number;
-  /** Most active room actors; idle ones beyond it passivate (busy ones are parked until idle). */
-  maxRooms: number;
-  /** Milliseconds without a stanza after which an idle room passivates. @defaultValue 600000 (10 min) */
-  idleMs?: number;
-  /** Where rooms archive their messages and keep their state; none: no history, no MAM, no passivation. */
-  store?: GatewayStore;
-  /** What rooms use to talk to the user's server. @defaultValue no privileges */
-  services?: GatewayServices;
-  /** Bytes the avatar cache may hold. @defaultValue 64 MiB */
-  avatarCacheBytes?: number;
-  /** XState inspection observer passed to every room actor. */
-  inspect?: (event: InspectionEvent) => void;
-  /** Called for a bug in a room actor; a room that failed beyond recovery is forgotten. */
-  onError?: (error: unknown) => void;
-  /** The room machine a gateway extended (see `machines/roomExtension.ts`), checked already. @defaultValue `roomMachine` */
-  machine?: RoomMachine;
-}
 
 /**
  * What the registry remembers of a passivated room: the machine state it resumes from (shared
@@ -119,10 +92,7 @@ export class RoomRegistry {
   /** Passivated rooms known in this run. */
   get passivatedCount(): number { return this.#passivated.size; }
 
-  /**
-   * The running room actor, if there is one, counted as used (it stays active); never creates
-   * or re-activates.
-   */
+  /** The running room actor, if there is one, counted as used (it stays active); never creates or re-activates. */
   peek(user: string, roomJid: string): RoomActor | undefined {
     const k = key(user, roomJid);
     const live = this.#active.get(k);
@@ -175,11 +145,11 @@ export class RoomRegistry {
     const room = await session.createRoom(unescapeLocalpart(local));
     room.jid = roomJid;
     const resumeFrom = this.#passivated.get(k)?.state;
-    const store = this.#options.store;
-    const restored = store && restoreRoom(store, room, this.avatars, { participants: resumeFrom !== undefined && participantsKnownIn(resumeFrom) });
-    // An asynchronous store: the router holds this room's later stanzas until `get` resolves.
-    if (isPromise(restored)) await restored;
-    return this.#activate(k, room, resumeFrom);
+    const { store, run } = this.#options;
+    const restored = store && restoreRoom(store, room, this.avatars, { participants: resumeFrom !== undefined && participantsKnownIn(resumeFrom), run });
+    // The router holds the room's later stanzas until `get` resolves; a room filled in this run (maybe elsewhere) resumes filled.
+    const filled = isPromise(restored) ? await restored : restored;
+    return this.#activate(k, room, resumeFrom ?? (filled ? participantsFilledState(this.#machine ?? roomMachine) : undefined));
   }
 
   /** Starts a room's actor, resuming from its passivated state if it has one. */
@@ -196,6 +166,7 @@ export class RoomRegistry {
       avatars: this.avatars,
       services: o.services,
       store: o.store,
+      run: o.run,
       resumeFrom,
       inspect: o.inspect,
       machine: this.#machine,

@@ -24,6 +24,8 @@ export interface RoomActorOptions {
   resumeFrom?: PassivatedState;
   /** Where the room's messages are archived; none when absent (no history, no MAM). */
   store?: GatewayStore;
+  /** The gateway's run: the room's record is marked filled in it once the `fillParticipants` rows are stored. */
+  run?: string;
   /** What rooms use to talk to the user's server (bookmarks). @defaultValue no privileges */
   services?: GatewayServices;
   inspect?: (event: InspectionEvent) => void;

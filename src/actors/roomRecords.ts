@@ -25,6 +25,7 @@ export function roomRecord(room: LegacyRoom): RoomRecord {
   if (room.subjectDate) record.subjectDate = room.subjectDate.getTime();
   if (room.avatarId !== undefined) record.avatarId = room.avatarId;
   if (room.avatarHash !== undefined) record.avatarHash = room.avatarHash;
+  if (room._filledInRun !== undefined) record.flags = { participantsFilled: true, filledInRun: room._filledInRun };
   return record;
 }
 
@@ -53,21 +54,46 @@ export function saveRoom(store: GatewayStore, room: LegacyRoom, options: { avata
   return store.putRoom(record);
 }
 
-/** Replaces the room's stored participants with the current list. */
-export function saveParticipants(store: GatewayStore, room: LegacyRoom): Awaitable<void> {
-  return store.putParticipants(keyOf(room), room._storedParticipants().map(participantRecord));
+/**
+ * Replaces the room's stored participants with the current list; with `run` (the list comes
+ * from `fillParticipants` in that run), then marks the room's record filled in `run`, once the
+ * rows are stored: a process that finds the mark finds the rows.
+ */
+export function saveParticipants(store: GatewayStore, room: LegacyRoom, run?: string): Awaitable<void> {
+  const rows = store.putParticipants(keyOf(room), room._storedParticipants().map(participantRecord));
+  if (run === undefined || room._filledInRun === run) return rows;
+  return andThen(rows, () => {
+    room._filledInRun = run;
+    return store.putRoom(roomRecord(room));
+  });
+}
+
+/** What {@link restoreRoom} brings back. */
+export interface RestoreOptions {
+  /** `fillParticipants` ran in this run before the room passivated in this process. */
+  participants: boolean;
+  /** The gateway's run: a record marked filled in it brings its participants back too. */
+  run?: string;
 }
 
 /**
  * Brings a room's state back from the store into a fresh plugin room, before its callbacks run:
- * its info and its avatar (its bytes from the cache, else from the store), and,
- * when `participants` (`fillParticipants` ran in this run before the room passivated), its
- * participants. Participants stored by an earlier run are not brought back: that run's list
- * may be stale, and `fillParticipants` makes a new one (slidge wipes them at start); their
- * occupant ids are noted, so that a nick-only one found again keeps its id and nobody else gets it.
+ * its info and its avatar (its bytes from the cache, else from the store), and, when
+ * `fillParticipants` ran in this run (`participants`: before the room passivated here; or the
+ * record is marked filled in `run`, maybe by another process), its participants. Resolves to
+ * true when it brought them back. Participants stored by an earlier run are not brought back:
+ * that run's list may be stale, and `fillParticipants` makes a new one (slidge wipes them at
+ * start); their occupant ids are noted, so that a nick-only one found again keeps its id and
+ * nobody else gets it.
  */
-export function restoreRoom(store: GatewayStore, room: LegacyRoom, avatars: AvatarCache, options: { participants: boolean }): Awaitable<void> {
-  return andThen(store.getRoom(room.session.user, room.jid), (record) => record && restoreRecord(store, room, record, avatars, options));
+export function restoreRoom(store: GatewayStore, room: LegacyRoom, avatars: AvatarCache, options: RestoreOptions): Awaitable<boolean> {
+  return andThen(store.getRoom(room.session.user, room.jid), (record) => {
+    if (!record) return false;
+    const marked = options.run !== undefined && record.flags?.filledInRun === options.run;
+    if (marked) room._filledInRun = options.run;
+    const participants = options.participants || marked;
+    return andThen(restoreRecord(store, room, record, avatars, { participants }), () => participants);
+  });
 }
 
 /** {@link restoreRoom} once the room's record is read. */

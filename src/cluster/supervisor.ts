@@ -5,6 +5,7 @@
  * first stanza from a user.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -123,8 +124,10 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     else if (message.type === "error") record({ worker: id, kind: "error", detail: message.message });
   };
 
+  // One run per cluster start: a worker that takes over a dead one's users skips the callbacks that ran.
+  const run = options.worker.run ?? randomUUID();
   const forkWorker = (id: number, role: WorkerRole) => {
-    const config: WorkerConfig = { ...options.worker, id, store: join(options.storeDir, `worker-${id}.sqlite`) };
+    const config: WorkerConfig = { ...options.worker, run, id, store: join(options.storeDir, `worker-${id}.sqlite`) };
     const child = fork(module, [], { env: { ...process.env, MUCSTATE_WORKER: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     children.set(id, child);
     record({ worker: id, kind: "forked", detail: `as ${role}, pid ${child.pid}` });

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     secret: config.secret,
     service: config.service,
     store: store.store,
+    run: config.run,
     ...(leases && { ownership: createOwnership({ leases }) }),
     name: workerName(config.id),
     plugin: createFixtureNetwork(fixture, createCallLog(undefined)),

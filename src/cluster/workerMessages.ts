@@ -16,6 +16,8 @@ export interface WorkerConfig {
   fixture: string;
   /** The users the fixture network accepts, replacing the fixture's own list when given. */
   users?: string[];
+  /** The cluster start's run id (the gateway's `run` option), the same in every worker. */
+  run?: string;
   /** Where this worker keeps its own SQLite store when it has no `postgres`. */
   store: string;
   /**

@@ -76,6 +76,8 @@ export class LegacyRoom<
   readonly #roster = new RoomRoster();
   /** @internal The occupant ids given out; the store's participants of an earlier run are noted in it. */
   readonly _occupantIds = new OccupantIds();
+  /** @internal The run whose `fillParticipants` list is stored (`RoomFlags.filledInRun`). */
+  _filledInRun: string | undefined;
   #backfillSenders: RoomRoster | undefined;
   #user: Participant | undefined;
   #system: Participant | undefined;

@@ -97,3 +97,23 @@ export function participantsKnownIn(state: PassivatedState): boolean {
   const lifecycle = (state.value as { active?: { lifecycle?: unknown } }).active?.lifecycle;
   return lifecycle === "participantsFilled" || (typeof lifecycle === "object" && lifecycle !== null && "joined" in lifecycle);
 }
+
+/** The machine state a room restored with its participants resumes from, per machine. */
+const filledStates = new WeakMap<object, PassivatedState>();
+
+/**
+ * The passivated form of an idle room whose `fillParticipants` ran in this run (maybe in another
+ * process, see `RoomFlags.filledInRun`): its participants known, its mailbox waiting, its archive
+ * not yet backfilled. A resumed room runs no `updateInfo` and no `fillParticipants`.
+ */
+export function participantsFilledState(machine: typeof roomMachine): PassivatedState {
+  let state = filledStates.get(machine);
+  if (!state) {
+    const context = initialContext({ mailboxSize: 1, callbackTimeoutMs: 1 });
+    const value = { active: { lifecycle: "participantsFilled", archive: "empty", mailbox: "waiting" } };
+    const snapshot = machine.resolveState({ value, context });
+    state = passivatedState(machine.getPersistedSnapshot(snapshot), context);
+    filledStates.set(machine, state);
+  }
+  return state;
+}

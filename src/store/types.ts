@@ -61,6 +61,11 @@ export interface RoomFlags {
   participantsFilled?: boolean;
   /** `backfill()` already ran. */
   historyFilled?: boolean;
+  /**
+   * The gateway run (its `run` option) in which `fillParticipants()` ran and its participant
+   * rows were stored: a process of the same run restores the room with them, without the call.
+   */
+  filledInRun?: string;
 }
 
 /** What the store keeps about a room (the columns of slidge's `room` row that mucstate uses). */

@@ -48,6 +48,7 @@ export function createHarness(plugin: GatewayPlugin, options: HarnessOptions = {
     store: options.asyncStore ?? store,
     inspect: options.inspect,
     machine: options.machine,
+    run: options.run,
     services: { ...defaultServices(DOMAIN, sink), warn: (message, error) => void warnings.push([message, error]), uploads: options.uploads, maxStanzaBytes: options.maxStanzaBytes },
   });
   const route = createRouter({ domain: DOMAIN, name: "test", sessions, registry, send: sink.send, onError: (e) => errors.push(e), maxStanzaBytes: options.maxStanzaBytes });
@@ -112,6 +113,8 @@ export interface HarnessOptions {
   maxStanzaBytes?: number;
   /** The room machine a gateway extended, as `createGateway({ machine })` takes it (checked there, not here). */
   machine?: RoomMachine;
+  /** The gateway's `run` (rooms filled in it come back without their callbacks). */
+  run?: string;
 }
 
 /** A join presence from alice's resource to `room/nick`. */

@@ -19,7 +19,7 @@ const FULL_ROOM: RoomRecord = {
   userNick: "thirdwitch",
   avatarId: "avatar-1",
   avatarHash: "e5fa44f2b31c1fb553b6021e7360d07d5d91ff5e",
-  flags: { participantsFilled: true, historyFilled: false },
+  flags: { participantsFilled: true, historyFilled: false, filledInRun: "run-1" },
 };
 
 const witch = (nickname: string, overrides: Partial<ParticipantInput> = {}): ParticipantInput => ({
