@@ -149,7 +149,8 @@ export class RoomRegistry {
     const restored = store && restoreRoom(store, room, this.avatars, { participants: resumeFrom !== undefined && participantsKnownIn(resumeFrom), run });
     // The router holds the room's later stanzas until `get` resolves; a room filled in this run (maybe elsewhere) resumes filled.
     const filled = isPromise(restored) ? await restored : restored;
-    return this.#activate(k, room, resumeFrom ?? (filled ? participantsFilledState(this.#machine ?? roomMachine) : undefined));
+    const machine = this.#machine ?? roomMachine;
+    return this.#activate(k, room, resumeFrom ?? (filled && filled !== "none" ? participantsFilledState(machine, filled === "history") : undefined));
   }
 
   /** Starts a room's actor, resuming from its passivated state if it has one. */

@@ -25,7 +25,14 @@ export function roomRecord(room: LegacyRoom): RoomRecord {
   if (room.subjectDate) record.subjectDate = room.subjectDate.getTime();
   if (room.avatarId !== undefined) record.avatarId = room.avatarId;
   if (room.avatarHash !== undefined) record.avatarHash = room.avatarHash;
-  if (room._filledInRun !== undefined) record.flags = { participantsFilled: true, filledInRun: room._filledInRun };
+  const filled = room._filledInRun;
+  const backfilled = room._backfilledInRun;
+  if (filled !== undefined || backfilled !== undefined) {
+    record.flags = {
+      ...(filled !== undefined && { participantsFilled: true, filledInRun: filled }),
+      ...(backfilled !== undefined && { historyFilled: true, backfilledInRun: backfilled }),
+    };
+  }
   return record;
 }
 
@@ -68,7 +75,7 @@ export function saveParticipants(store: GatewayStore, room: LegacyRoom, run?: st
   });
 }
 
-/** What {@link restoreRoom} brings back. */
+/** What {@link restoreRoom} is told. */
 export interface RestoreOptions {
   /** `fillParticipants` ran in this run before the room passivated in this process. */
   participants: boolean;
@@ -81,19 +88,39 @@ export interface RestoreOptions {
  * its info and its avatar (its bytes from the cache, else from the store), and, when
  * `fillParticipants` ran in this run (`participants`: before the room passivated here; or the
  * record is marked filled in `run`, maybe by another process), its participants. Resolves to
- * true when it brought them back. Participants stored by an earlier run are not brought back:
+ * `"participants"` when it brought them back, `"history"` when besides `backfill` ran in `run`
+ * (`RoomFlags.backfilledInRun`), else `"none"`. Participants stored by an earlier run are not brought back:
  * that run's list may be stale, and `fillParticipants` makes a new one (slidge wipes them at
  * start); their occupant ids are noted, so that a nick-only one found again keeps its id and
  * nobody else gets it.
  */
-export function restoreRoom(store: GatewayStore, room: LegacyRoom, avatars: AvatarCache, options: RestoreOptions): Awaitable<boolean> {
-  return andThen(store.getRoom(room.session.user, room.jid), (record) => {
-    if (!record) return false;
-    const marked = options.run !== undefined && record.flags?.filledInRun === options.run;
-    if (marked) room._filledInRun = options.run;
+export function restoreRoom(store: GatewayStore, room: LegacyRoom, avatars: AvatarCache, options: RestoreOptions): Awaitable<Restored> {
+  return andThen(store.getRoom(room.session.user, room.jid), (record): Awaitable<Restored> => {
+    if (!record) return "none";
+    const { run } = options;
+    const marked = run !== undefined && record.flags?.filledInRun === run;
+    if (marked) room._filledInRun = run;
+    const backfilled = marked && record.flags?.backfilledInRun === run;
+    if (backfilled) room._backfilledInRun = run;
     const participants = options.participants || marked;
-    return andThen(restoreRecord(store, room, record, avatars, { participants }), () => participants);
+    return andThen(restoreRecord(store, room, record, avatars, { participants }), () => (backfilled ? "history" : participants ? "participants" : "none"));
   });
+}
+
+/**
+ * What {@link restoreRoom} brought back: nothing beyond the room's info, its participants
+ * (`fillParticipants` ran in this run), or its participants and the knowledge that `backfill` ran too.
+ */
+export type Restored = "none" | "participants" | "history";
+
+/**
+ * Notes that `backfill` ran for the room in `run` and writes it in the room's record, so that a
+ * process of the same run that takes the room over does not call it again.
+ */
+export function markBackfilled(store: GatewayStore, room: LegacyRoom, run: string | undefined): Awaitable<void> {
+  if (run === undefined || room._backfilledInRun === run) return;
+  room._backfilledInRun = run;
+  return store.putRoom(roomRecord(room));
 }
 
 /** {@link restoreRoom} once the room's record is read. */

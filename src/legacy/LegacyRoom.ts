@@ -78,6 +78,8 @@ export class LegacyRoom<
   readonly _occupantIds = new OccupantIds();
   /** @internal The run whose `fillParticipants` list is stored (`RoomFlags.filledInRun`). */
   _filledInRun: string | undefined;
+  /** @internal The run in which `backfill` ran (`RoomFlags.backfilledInRun`). */
+  _backfilledInRun: string | undefined;
   #backfillSenders: RoomRoster | undefined;
   #user: Participant | undefined;
   #system: Participant | undefined;

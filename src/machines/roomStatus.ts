@@ -98,22 +98,26 @@ export function participantsKnownIn(state: PassivatedState): boolean {
   return lifecycle === "participantsFilled" || (typeof lifecycle === "object" && lifecycle !== null && "joined" in lifecycle);
 }
 
-/** The machine state a room restored with its participants resumes from, per machine. */
-const filledStates = new WeakMap<object, PassivatedState>();
+/** The machine states a room restored with its participants resumes from, per machine: without, with history. */
+const filledStates = new WeakMap<object, [PassivatedState | undefined, PassivatedState | undefined]>();
 
 /**
  * The passivated form of an idle room whose `fillParticipants` ran in this run (maybe in another
  * process, see `RoomFlags.filledInRun`): its participants known, its mailbox waiting, its archive
- * not yet backfilled. A resumed room runs no `updateInfo` and no `fillParticipants`.
+ * `filled` when `backfilled` (`RoomFlags.backfilledInRun`), else not yet backfilled. A resumed room
+ * runs no `updateInfo` and no `fillParticipants`, and no `backfill` when `backfilled`.
  */
-export function participantsFilledState(machine: typeof roomMachine): PassivatedState {
-  let state = filledStates.get(machine);
+export function participantsFilledState(machine: typeof roomMachine, backfilled = false): PassivatedState {
+  const states = filledStates.get(machine) ?? [undefined, undefined];
+  filledStates.set(machine, states);
+  const at = backfilled ? 1 : 0;
+  let state = states[at];
   if (!state) {
     const context = initialContext({ mailboxSize: 1, callbackTimeoutMs: 1 });
-    const value = { active: { lifecycle: "participantsFilled", archive: "empty", mailbox: "waiting" } };
+    const value = { active: { lifecycle: "participantsFilled", archive: backfilled ? "filled" : "empty", mailbox: "waiting" } };
     const snapshot = machine.resolveState({ value, context });
     state = passivatedState(machine.getPersistedSnapshot(snapshot), context);
-    filledStates.set(machine, state);
+    states[at] = state;
   }
   return state;
 }

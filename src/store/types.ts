@@ -66,6 +66,11 @@ export interface RoomFlags {
    * rows were stored: a process of the same run restores the room with them, without the call.
    */
   filledInRun?: string;
+  /**
+   * The gateway run in which `backfill()` ran for the room: a process of the same run that restores
+   * the room with its participants (see {@link RoomFlags.filledInRun}) does not call it again.
+   */
+  backfilledInRun?: string;
 }
 
 /** What the store keeps about a room (the columns of slidge's `room` row that mucstate uses). */

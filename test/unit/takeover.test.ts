@@ -1,12 +1,14 @@
 /**
  * A process that takes over a room another process of the same run served (issue 17, failover):
  * the room comes back from the shared store with its participants, without `updateInfo` and
- * `fillParticipants`; a process of another run calls both again, as after a restart.
+ * `fillParticipants` (and without `backfill` once it ran); a process of another run calls them
+ * again, as after a restart.
  */
 import type { Element } from "@xmpp/component";
 import { describe, expect, it } from "vitest";
 import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { LegacySession } from "../../src/legacy/LegacySession.js";
+import { xml } from "@xmpp/component";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
 import type { Store } from "../../src/store/types.js";
 import { ALICE, DOMAIN, createHarness, endsJoin, joinPresence } from "../helpers/harness.js";
@@ -27,6 +29,9 @@ function countingPlugin(calls: string[]) {
       fills++;
       await this.getParticipantByContact(`hecate-${fills}`, "hecate");
     }
+    override async backfill(): Promise<void> {
+      calls.push("backfill");
+    }
   }
   class Session extends LegacySession {
     override createRoom(id: string) {
@@ -37,10 +42,13 @@ function countingPlugin(calls: string[]) {
 }
 
 /** Joins the room on a fresh "process" over `store`; the callbacks it ran and the occupants' presences. */
-async function serve(store: Store, run: string | undefined) {
+async function serve(store: Store, run: string | undefined, options: { history?: boolean } = {}) {
   const calls: string[] = [];
   const h = createHarness(countingPlugin(calls), { store, run });
-  h.route(joinPresence("coven", "alice"));
+  const join = joinPresence("coven", "alice");
+  // A join that asks for no history (XEP-0045 §7.2.13) does not make the room backfill.
+  if (options.history === false) join.getChild("x", "http://jabber.org/protocol/muc")!.append(xml("history", { maxstanzas: "0" }));
+  h.route(join);
   await h.until(() => h.sent.some(endsJoin(ROOM, "phone")));
   await h.settle(20); // the participant rows (and the mark) are written when the loop turns
   const occupants = h
@@ -55,19 +63,27 @@ describe("a room taken over by another process", () => {
   it("of the same run comes back with its participants and occupant ids, without updateInfo or fillParticipants", async () => {
     const store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
     const first = await serve(store, "r1");
-    expect(first.calls).toEqual(["updateInfo", "fillParticipants"]);
+    expect(first.calls).toEqual(["updateInfo", "fillParticipants", "backfill"]);
     expect(first.occupants).toHaveLength(1);
-    expect(store.getRoom(ALICE, ROOM)?.flags).toEqual({ participantsFilled: true, filledInRun: "r1" });
+    expect(store.getRoom(ALICE, ROOM)?.flags).toEqual({ participantsFilled: true, filledInRun: "r1", historyFilled: true, backfilledInRun: "r1" });
     const taken = await serve(store, "r1");
     expect(taken.calls).toEqual([]);
     expect(taken.occupants).toEqual(first.occupants);
   });
 
+  it("of the same run calls backfill when the process before never did (its joins asked for no history)", async () => {
+    const store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
+    expect((await serve(store, "r1", { history: false })).calls).toEqual(["updateInfo", "fillParticipants"]);
+    expect(store.getRoom(ALICE, ROOM)?.flags).toEqual({ participantsFilled: true, filledInRun: "r1" });
+    expect((await serve(store, "r1")).calls).toEqual(["backfill"]);
+    expect((await serve(store, "r1")).calls).toEqual([]);
+  });
+
   it("of another run, or with no run, calls updateInfo and fillParticipants again", async () => {
     const store = createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY });
     await serve(store, "r1");
-    expect((await serve(store, "r2")).calls).toEqual(["updateInfo", "fillParticipants"]);
-    expect((await serve(store, undefined)).calls).toEqual(["updateInfo", "fillParticipants"]);
+    expect((await serve(store, "r2")).calls).toEqual(["updateInfo", "fillParticipants", "backfill"]);
+    expect((await serve(store, undefined)).calls).toEqual(["updateInfo", "fillParticipants", "backfill"]);
     expect(store.getRoom(ALICE, ROOM)?.flags).toBeUndefined();
   });
 });
