@@ -48,7 +48,11 @@ export class RecentMessages {
    */
   recordOwn(message: OwnMessage, ids: ReadonlyArray<string | undefined>): void {
     if (!this.#own) this.#own = new Map();
-    for (const id of new Set(ids)) if (id) remember(this.#own, id, message, 3 * RECENT_MESSAGES);
+    // Each id once, in order, without a Set per message (this runs for every message the user sends).
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id && ids.indexOf(id) === i) remember(this.#own, id, message, 3 * RECENT_MESSAGES);
+    }
   }
 
   /** The user's message known by `id` (client id, origin-id or stanza-id), if it is recent. */

@@ -67,8 +67,10 @@ const BOUNDARY = /^[\s\p{P}\p{Z}]$/u;
 export function findMentions(text: string, participants: Iterable<LegacyParticipant>): Mention[] {
   const byName = new Map<string, LegacyParticipant>();
   for (const p of participants) {
-    for (const name of [p.nickname, p.resource]) if (name !== "" && !byName.has(name)) byName.set(name, p);
+    for (const name of [p.nickname, p.resource]) if (name !== "" && !byName.has(name) && text.includes(name)) byName.set(name, p);
   }
+  // Only names the text contains can be found; most messages name nobody, and need no scan.
+  if (byName.size === 0) return [];
   const lengths = [...new Set([...byName.keys()].map((name) => name.length))].sort((a, b) => b - a);
   const found: Mention[] = [];
   let at = 0;

@@ -35,4 +35,26 @@ describe("a room's recent messages", () => {
     expect(recent.findOwn("s0")).toBeUndefined();
     expect(recent.findOwn("c1")?.stanzaId).toBe("s1");
   });
+
+  it("records an id given twice once, in the order first given", () => {
+    const recent = new RecentMessages();
+    const first = { stanzaId: "s0", legacyId: null, xmppId: "c0" };
+    recent.recordOwn(first, ["c0", "c0", "s0"]);
+    // 3 × RECENT_MESSAGES - 1 newer ids: one too many, so the oldest id ("c0") goes, "s0" stays.
+    for (let i = 1; i < 3 * RECENT_MESSAGES; i++) recent.recordOwn({ stanzaId: `n${i}`, legacyId: null, xmppId: undefined }, [`n${i}`]);
+    expect([recent.findOwn("c0"), recent.findOwn("s0")]).toEqual([undefined, first]);
+  });
+});
+
+describe("mentions found in a text without references", () => {
+  it("finds none when the text contains no participant's name, and every one when it does", async () => {
+    const { findMentions } = await import("../../src/legacy/replies.js");
+    const bob = { nickname: "bob", resource: "bob" } as never;
+    const ann = { nickname: "Ann", resource: "ann" } as never;
+    expect(findMentions("o0 message number 5", [bob, ann])).toEqual([]);
+    expect(findMentions("hi bob, ann!", [bob, ann])).toEqual([
+      { participant: bob, start: 3, end: 6 },
+      { participant: ann, start: 8, end: 11 },
+    ]);
+  });
 });
