@@ -30,19 +30,22 @@ export interface OccupantIdHolder {
  * else tells a nick-only person apart.
  */
 export class OccupantIds {
-  /** Each id given to a nick-only participant, and the nick it was last seen under. */
-  readonly #nickOf = new Map<string, string>();
-  /** Each nick, and the id last seen under it. */
-  readonly #idOf = new Map<string, string>();
+  /**
+   * Each id given to a nick-only participant, and the nick it was last seen under; made on the
+   * first such participant (most rooms never have one, and an empty Map is not free).
+   */
+  #nickOf: Map<string, string> | undefined;
+  /** Each nick, and the id last seen under it; made with {@link OccupantIds.#nickOf}. */
+  #idOf: Map<string, string> | undefined;
 
   /** The id of a new participant of room `roomJid` (see the class remarks). */
   issue(roomJid: string, nickname: string, contact: string | undefined): string {
     if (contact !== undefined) return deriveOccupantId(roomJid, `contact:${contact}`);
-    const known = this.#idOf.get(nickname);
+    const known = this.#idOf?.get(nickname);
     if (known !== undefined) return known;
     for (let n = 1; ; n++) {
       const id = deriveOccupantId(roomJid, n === 1 ? `nick:${nickname}` : `nick:${nickname}\0${n}`);
-      if (this.#nickOf.has(id)) continue;
+      if (this.#nickOf?.has(id) === true) continue;
       this.#seen(id, nickname);
       return id;
     }
@@ -55,13 +58,17 @@ export class OccupantIds {
 
   /** Notes that a participant changed nick: its id follows it, and its old nick is free. */
   renamed(p: OccupantIdHolder): void {
-    if (p.contact === undefined && this.#nickOf.has(p.occupantId)) this.#seen(p.occupantId, p.nickname);
+    if (p.contact === undefined && this.#nickOf?.has(p.occupantId) === true) this.#seen(p.occupantId, p.nickname);
   }
 
   #seen(id: string, nickname: string): void {
-    const earlier = this.#nickOf.get(id);
-    if (earlier !== undefined && earlier !== nickname && this.#idOf.get(earlier) === id) this.#idOf.delete(earlier);
-    this.#nickOf.set(id, nickname);
-    this.#idOf.set(nickname, id);
+    this.#nickOf ??= new Map();
+    this.#idOf ??= new Map();
+    const nickOf = this.#nickOf;
+    const idOf = this.#idOf;
+    const earlier = nickOf.get(id);
+    if (earlier !== undefined && earlier !== nickname && idOf.get(earlier) === id) idOf.delete(earlier);
+    nickOf.set(id, nickname);
+    idOf.set(nickname, id);
   }
 }
