@@ -187,7 +187,7 @@ export const roomSetup = setup({
       enqueue.assign({ joins: [], reads: context.reads.filter((r) => r.needs !== "participants") });
     }),
     // ---- the mailbox ----
-    /** Requests join the mailbox in one assign; each beyond its places ({@link placesFor}) is refused. */
+    /** Requests join the mailbox in one assign; each beyond its places (`placesFor`) is refused. */
     enqueueRequests: enqueueActions(({ context, event, enqueue }, params: { handOver: boolean }) => {
       assertEvent(event, "requests");
       const mailbox = [...context.mailbox];
