@@ -24,7 +24,7 @@ import type { Plan } from "./roomFanOut.js";
 import { RoomAvatar } from "./roomAvatar.js";
 import { RoomFanOut } from "./roomFanOut.js";
 import { PluginAdapter } from "./roomPlugin.js";
-import { markBackfilled, ParticipantsWrite, saveParticipants, saveRoom } from "./roomRecords.js";
+import { markBackfilledAfter, ParticipantsWrite, saveParticipants, saveRoom } from "./roomRecords.js";
 import { runEmitted } from "./roomRuntime.js";
 import { InOrder } from "./inOrder.js";
 import { decisionOf } from "./pluginTraffic.js";
@@ -73,7 +73,7 @@ export class RoomActor implements LiveRoom {
       backfill: (signal) => {
         const call = store ? runBackfill(room, store, options.onError) : Promise.resolve();
         // Noted in the room's record once it ran (failed or not), without holding the history back.
-        if (store) void call.then(() => markBackfilled(store, room, options.run)).catch((error: unknown) => options.onError?.(error));
+        if (store) markBackfilledAfter(call, store, room, options.run, options.onError);
         const ended = () => signal.aborted && this.#actor.getSnapshot().status === "active" && this.#plugin.deliver({ type: "backfill.ended" });
         void call.then(ended, ended);
         return call;

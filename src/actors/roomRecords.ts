@@ -123,6 +123,18 @@ export function markBackfilled(store: GatewayStore, room: LegacyRoom, run: strin
   return store.putRoom(roomRecord(room));
 }
 
+/**
+ * {@link markBackfilled} once `call` (the room's `backfill`) ended, failed or not; a failed write
+ * goes to `onError` (an `onError` that throws has nobody left to tell).
+ */
+export function markBackfilledAfter(call: Promise<void>, store: GatewayStore, room: LegacyRoom, run: string | undefined, onError?: (error: unknown) => void): void {
+  const mark = async () => markBackfilled(store, room, run);
+  void call
+    .then(mark, mark)
+    .catch((error: unknown) => onError?.(error))
+    .catch(() => {});
+}
+
 /** {@link restoreRoom} once the room's record is read. */
 function restoreRecord(store: GatewayStore, room: LegacyRoom, record: RoomRecord, avatars: AvatarCache, options: { participants: boolean }): Awaitable<void> {
   // The room has no host yet: what is set here is not reported as the plugin's traffic.
