@@ -158,14 +158,14 @@ describe("cluster of 3 gateway processes on PostgreSQL leases behind ejabberd (b
 /** A self-presence of the room (status 110), as a client reads it. */
 const isSelf = (s: ReturnType<typeof xml>) =>
   isQualified(s, "{jabber:client}presence") && (s.attrs.from?.startsWith(`${ROOM}/`) ?? false) &&
-  (s.getChild("x", MUC_USER)?.getChildren("status") ?? []).some((st) => st.attrs.code === "110");
+  (s.getChild("x", MUC_USER)?.getChildren("status", MUC_USER) ?? []).some((st) => st.attrs.code === "110");
 
 /** The condition of the first error a user's message got after `since`, and the status codes of the unavailable self-presence that followed it. */
 function firstRefusal(ru: RoomUser, since: number): [string | undefined, string[]] {
   const refused = ru.sent.find((s) => s.at >= since && s.error);
   const index = ru.user.received.findIndex((s) => s.attrs.id === refused?.id && s.attrs.type === "error");
   const gone = ru.user.received.slice(index).find((s) => isSelf(s) && s.attrs.type === "unavailable");
-  const codes = (gone?.getChild("x", MUC_USER)?.getChildren("status") ?? []).map((st) => st.attrs.code as string).sort();
+  const codes = (gone?.getChild("x", MUC_USER)?.getChildren("status", MUC_USER) ?? []).map((st) => st.attrs.code as string).sort();
   return [refused?.error?.condition, codes];
 }
 

@@ -51,7 +51,7 @@ export function roomUser(name: string, user: TestUser, room: string, domain: str
   const joinPresence = () => user.send(xml("presence", { to: `${room}/${name}` }, xml("x", { xmlns: MUC }, xml("history", { maxstanzas: "0" }))));
   const isSelf = (s: ReturnType<typeof xml>) =>
     s.is("presence", "jabber:client") && s.attrs.from?.startsWith(`${room}/`) &&
-    (s.getChild("x", MUC_USER)?.getChildren("status") ?? []).some((st) => st.attrs.code === "110");
+    (s.getChild("x", MUC_USER)?.getChildren("status", MUC_USER) ?? []).some((st) => st.attrs.code === "110");
   const rejoin = () => {
     if (joining) return;
     joining = true;
@@ -68,7 +68,7 @@ export function roomUser(name: string, user: TestUser, room: string, domain: str
       const record = sent.get(s.attrs.id ?? "");
       if (s.is("message", "jabber:client") && record && s.attrs.type === "groupchat") record.echoes.push(now);
       else if (s.is("message", "jabber:client") && record && s.attrs.type === "error") {
-        record.error = { at: now, condition: s.getChild("error")?.children[0]?.toString().match(/<([\w-]+)/)?.[1] ?? "?" };
+        record.error = { at: now, condition: s.getChild("error", "jabber:client")?.children[0]?.toString().match(/<([\w-]+)/)?.[1] ?? "?" };
         rejoin();
       } else if (isSelf(s)) {
         if (s.attrs.type === "unavailable") rejoin();
@@ -87,7 +87,7 @@ export function roomUser(name: string, user: TestUser, room: string, domain: str
       const id = `who-${name}-${seq++}`;
       await user.send(xml("iq", { to: domain, type: "get", id }, xml("query", { xmlns: DISCO_INFO })));
       const [answer] = await user.waitFor((s) => s.attrs.id === id && s.is("iq", "jabber:client"), { timeoutMs: 10_000 });
-      return answer?.getChild("query", DISCO_INFO)?.getChild("identity")?.attrs.name ?? "?";
+      return answer?.getChild("query", DISCO_INFO)?.getChild("identity", DISCO_INFO)?.attrs.name ?? "?";
     },
     async join() {
       joining = true;

@@ -7,7 +7,7 @@ import { qualifiedText } from "../helpers/stanzas.js";
 
 const ROOM = `lobby@${DOMAIN}`;
 const MUC_USER = "http://jabber.org/protocol/muc#user";
-const itemOf = (s: Element) => s.getChild("x", MUC_USER)!.getChild("item")!;
+const itemOf = (s: Element) => s.getChild("x", MUC_USER)!.getChild("item", MUC_USER)!;
 
 describe("occupant presences reused across joins", () => {
   it("a resource that joins after occupants changed sees them as they are now", async () => {

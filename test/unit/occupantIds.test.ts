@@ -12,7 +12,7 @@ import { openSqliteStore } from "../../src/store/sqliteStore.js";
 import type { Store } from "../../src/store/types.js";
 import { removeTempDirs, tempDir } from "../store/helpers.js";
 import { STAGE, type Script, joinWithHistory, qualified, stageHarness } from "../helpers/stageRoom.js";
-import { qualifiedChild, qualifiedText } from "../helpers/stanzas.js";
+import { isQualified, qualifiedChild, qualifiedText } from "../helpers/stanzas.js";
 
 const MUC_USER = "http://jabber.org/protocol/muc#user";
 const OCCUPANT_ID = "urn:xmpp:occupant-id:0";
@@ -141,7 +141,7 @@ describe.each(stores)("occupant ids across a gateway restart (%s store)", (name,
       10,
     );
     const history = second.joinStanzas.filter((s) => qualifiedText(s, "{jabber:client}body") === "before");
-    const presences = second.joinStanzas.filter((s) => s.is("presence") && s.attrs.from !== `${STAGE}/alice`);
+    const presences = second.joinStanzas.filter((s) => isQualified(s, "{jabber:client}presence") && s.attrs.from !== `${STAGE}/alice`);
     expect(presences.map(qualified)).toEqual([PRESENCE, PRESENCE]);
     expect(ids(presences)).toEqual([
       ["david", dave.occupantId],

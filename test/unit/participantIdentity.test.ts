@@ -40,7 +40,7 @@ describe("one occupant per person", () => {
     ]);
     const [presence] = out;
     expect(presence!.attrs.from).toBe(`${STAGE}/bob (bob-id)`);
-    expect(presence!.getChild("x", MUC_USER)!.getChild("item")!.attrs.jid).toBe(`bob-id@${DOMAIN}`);
+    expect(presence!.getChild("x", MUC_USER)!.getChild("item", MUC_USER)!.attrs.jid).toBe(`bob-id@${DOMAIN}`);
     expect(occupant(presence!)).toMatchObject({ nick: "bob" });
     expect(occupant(presence!).occupantId).not.toBe(occupant(bobPresence!).occupantId);
     expect(nickOnly.contact).toBeUndefined();
@@ -114,7 +114,7 @@ describe("one occupant per person", () => {
       `{jabber:client}presence/unavailable phone {${MUC_USER}}x[303] {${OCCUPANT_ID}}occupant-id ${STAGE}/dan`,
       `{jabber:client}presence phone {${MUC_USER}}x {${OCCUPANT_ID}}occupant-id ${STAGE}/daniel`,
     ]);
-    expect(out[0]!.getChild("x", MUC_USER)!.getChild("item")!.attrs.nick).toBe("daniel");
+    expect(out[0]!.getChild("x", MUC_USER)!.getChild("item", MUC_USER)!.attrs.nick).toBe("daniel");
     expect(occupant(out[1]!).occupantId).toBe(occupant(out[0]!).occupantId);
     // The same nick again, or the contact looked up with a raiseIfNotFound, changes nothing.
     expect(await room.getParticipant("daniel", { contact: "dan-id", raiseIfNotFound: true })).toBe(dan);

@@ -12,6 +12,7 @@ import { xml } from "@xmpp/component";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
 import type { Store } from "../../src/store/types.js";
 import { ALICE, DOMAIN, createHarness, endsJoin, joinPresence } from "../helpers/harness.js";
+import { isQualified } from "../helpers/stanzas.js";
 
 const ROOM = `coven@${DOMAIN}`;
 const MUC_USER = "http://jabber.org/protocol/muc#user";
@@ -53,8 +54,8 @@ async function serve(store: Store, run: string | undefined, options: { history?:
   await h.settle(20); // the participant rows (and the mark) are written when the loop turns
   const occupants = h
     .take()
-    .filter((s: Element) => s.is("presence") && s.attrs.from !== `${ROOM}/alice`)
-    .map((s) => `${String(s.attrs.from)} ${s.getChild("occupant-id", "urn:xmpp:occupant-id:0")?.attrs.id} ${s.getChild("x", MUC_USER)?.getChild("item")?.attrs.role}`);
+    .filter((s: Element) => isQualified(s, "{jabber:client}presence") && s.attrs.from !== `${ROOM}/alice`)
+    .map((s) => `${String(s.attrs.from)} ${s.getChild("occupant-id", "urn:xmpp:occupant-id:0")?.attrs.id} ${s.getChild("x", MUC_USER)?.getChild("item", MUC_USER)?.attrs.role}`);
   h.registry.shutdown();
   return { calls, occupants };
 }
