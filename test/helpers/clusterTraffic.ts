@@ -120,8 +120,10 @@ export interface Tally {
   firstAnswerMs: number;
   /** From the instant to the first echo of a message sent after it (an echo of an earlier one in flight does not count). */
   firstEchoMs: number;
-  /** The longest time without an echo, from the instant on. */
+  /** The longest time without an echo, from the instant on (printed, not asserted: a loaded machine stretches it). */
   longestSilenceMs: number;
+  /** Whether the echoes came in the order the messages were sent (XEP-0045 keeps a room's order). */
+  inOrder: boolean;
 }
 
 /** Counts what `ru` saw from `since` on (messages sent before it count too if unanswered). */
@@ -142,6 +144,10 @@ export function tally(ru: RoomUser, since: number): Tally {
     firstAnswerMs: Math.round(firstAnswer - since),
     firstEchoMs: Math.round(Math.min(...after.flatMap((s) => s.echoes)) - since),
     longestSilenceMs: Math.round(longest),
+    inOrder: all
+      .filter((s) => s.echoes.length > 0)
+      .map((s) => s.echoes[0]!)
+      .every((t, i, times) => i === 0 || times[i - 1]! <= t),
   };
 }
 
