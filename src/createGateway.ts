@@ -158,6 +158,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     const session = sessions.forget(user);
     void registry.stopRoomsOf(user).then(() => session?.shutdown()).catch(onError);
   });
+  // Users taken over from a dead process without a stanza of theirs: their legacy sessions go on here.
+  ownership?.onAdopted?.((user) => void sessions.get(user).catch(onError));
   // Sessions of the users the plugin names start as soon as the gateway is online.
   connection.entity.on("online", () => {
     void uploads.discover();

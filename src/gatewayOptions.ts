@@ -42,6 +42,12 @@ export interface GatewayOwnership {
   admit(user: string): Promise<StanzaErrorData | undefined>;
   /** Calls `listener` with each user this process no longer owns; returns a function that stops it. */
   onLost(listener: (user: string) => void): () => void;
+  /**
+   * Calls `listener` with each user this process took over without a stanza of theirs (the users
+   * of a dead process, `Leases.adopt`): the gateway starts their legacy sessions at once.
+   * Returns a function that stops it.
+   */
+  onAdopted?(listener: (user: string) => void): () => void;
   /** A write for `user` was refused as fenced (`LeaseLostError`): check the lease now. */
   suspect(user: string): void;
   /** Refuses every held stanza; called by `gateway.stop()` first. The leases stay the caller's to close. */

@@ -11,8 +11,8 @@ import { createOwnershipGate, type OwnershipGateOptions } from "./ownershipGate.
 /**
  * The {@link GatewayOwnership} of a process on its {@link Leases}: a user's stanzas pass the
  * {@link createOwnershipGate | ownership gate} (held while another process holds the lease, then
- * served with the lease taken, or answered with an error of type `wait`), and the leases' `lost`
- * events stop the user's rooms.
+ * served with the lease taken, or answered with an error of type `wait`), the leases' `lost`
+ * events stop the user's rooms, and their `adopted` events start the user's legacy session.
  *
  * @remarks
  * The gateway stops using the ownership at `gateway.stop()` (held stanzas are refused); close the
@@ -42,6 +42,7 @@ export function createOwnership(options: OwnershipGateOptions): GatewayOwnership
       return admission.serve ? undefined : admission.error.toData();
     },
     onLost: (listener) => leases.on("lost", (user) => listener(user)),
+    onAdopted: (listener) => leases.on("adopted", (user) => listener(user)),
     // A renewal reports the users it finds taken over as `lost`; if the database is away, the
     // timer's renewals go on, and the local deadline ends the lease in time.
     suspect: () => void leases.renew().catch(() => {}),

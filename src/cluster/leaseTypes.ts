@@ -25,6 +25,11 @@ export interface LeaseEvents {
    * from now on.
    */
   lost: (user: string, token: number) => void;
+  /**
+   * {@link Leases.adopt} took `user`'s lease from a dead holder: start the user's legacy session
+   * here, so that their rooms go on while their client is silent.
+   */
+  adopted: (user: string, token: number) => void;
   /** A renewal or a release failed (the database could not be reached); the next one retries. */
   error: (error: unknown) => void;
 }
@@ -48,6 +53,22 @@ export interface Leases extends FencingTokens {
    * @returns `{ token }`, or `{ heldBy, expiresAt, expiresInMs }` when another process holds it.
    */
   acquire(user: string): Promise<AcquireResult>;
+  /**
+   * Takes every lease that the process named `from` (its {@link owner}) still holds and that is
+   * free now (its database session is gone, or the lease expired): the users of a dead process,
+   * taken by the process that replaces it. Each token grows by one. Rows another process is
+   * taking at this moment are skipped.
+   *
+   * @remarks
+   * An adopted lease is held and renewed like any other, but it is **weak** until a stanza of the
+   * user reaches this process ({@link acquire} makes it firm): a process that receives the user's
+   * stanza may take it at once, since ejabberd routes the user there (the adopter may have taken
+   * another dead process's slot). The adopter then hears `lost`, and the store refuses its writes.
+   * @returns The users adopted, with their tokens; `adopted` is emitted for each.
+   */
+  adopt(from: string): Promise<ReadonlyMap<string, number>>;
+  /** True while `user`'s lease is held by adoption only ({@link adopt}): no stanza of theirs has been served here since. */
+  isAdopted(user: string): boolean;
   /** The token of `user`'s lease if this process holds it, as far as it knows. */
   tokenOf(user: string): number | undefined;
   /** The users this process holds, with their tokens. */

@@ -9,7 +9,7 @@ import { sql } from "../store/postgresArchive.js";
 import { migratePostgres } from "../store/postgresMigrations.js";
 import { checkLeaseOptions, LEASE_DEFAULTS, type LeaseOptions } from "./leaseOptions.js";
 import type { AcquireResult, LeaseEvents, Leases } from "./leaseTypes.js";
-import { INSERT_LEASE, LOCK_ROW, LOCK_TIMEOUT, READ_ROW, RELEASE, RENEW, TAKE_LEASE } from "./leaseSql.js";
+import { ADOPT, INSERT_LEASE, LOCK_ROW, LOCK_TIMEOUT, READ_ROW, RELEASE, RENEW, TAKE_LEASE } from "./leaseSql.js";
 
 export type { LeaseOptions } from "./leaseOptions.js";
 export type { AcquireResult, LeaseEvents, Leases } from "./leaseTypes.js";
@@ -25,7 +25,9 @@ class PgLeases implements Leases {
   readonly #held = new Map<string, number>();
   /** When each held lease was last confirmed (`performance.now()` before the statement went out). */
   readonly #confirmed = new Map<string, number>();
-  readonly #listeners = { lost: new Set<LeaseEvents["lost"]>(), error: new Set<LeaseEvents["error"]>() };
+  /** Held users whose lease was adopted ({@link adopt}) and no stanza of theirs has reached this process since. */
+  readonly #adopted = new Set<string>();
+  readonly #listeners = { lost: new Set<LeaseEvents["lost"]>(), adopted: new Set<LeaseEvents["adopted"]>(), error: new Set<LeaseEvents["error"]>() };
   #client: pg.PoolClient;
   #broken = false;
   #tail: Promise<unknown> = Promise.resolve();
@@ -66,8 +68,29 @@ class PgLeases implements Leases {
     });
   }
 
+  adopt(from: string): Promise<ReadonlyMap<string, number>> {
+    if (typeof from !== "string" || from === "") return Promise.reject(new TypeError(`adopt: from must be an owner name, got ${String(from)}`));
+    if (this.#closed) return Promise.reject(new Error(`adopt(${from}): the leases of ${this.owner} are closed`));
+    if (from === this.owner) return Promise.resolve(new Map());
+    return this.#serial(async (db) => {
+      const sentAt = performance.now();
+      const rows = await sql<{ user: string; token: number }>(db, ADOPT, [this.owner, from, this.ttlMs]);
+      const adopted = new Map(rows.map((r) => [r.user, r.token]));
+      for (const [user, token] of adopted) {
+        this.#hold(user, token, sentAt);
+        this.#adopted.add(user);
+      }
+      for (const [user, token] of adopted) this.#emit("adopted", user, token);
+      return adopted;
+    });
+  }
+
   tokenOf(user: string): number | undefined {
     return this.#held.get(user);
+  }
+
+  isAdopted(user: string): boolean {
+    return this.#adopted.has(user);
   }
 
   held(): ReadonlyMap<string, number> {
@@ -131,6 +154,7 @@ class PgLeases implements Leases {
   #hold(user: string, token: number, confirmedAt: number): void {
     this.#held.set(user, token);
     this.#confirmed.set(user, confirmedAt);
+    this.#adopted.delete(user); // an acquire took it for a stanza of the user (TAKE_LEASE clears the mark)
   }
 
   /** Drops a user this process held and found taken over (or may have been), and tells the listeners. */
@@ -139,6 +163,7 @@ class PgLeases implements Leases {
     if (token === undefined) return;
     this.#held.delete(user);
     this.#confirmed.delete(user);
+    this.#adopted.delete(user);
     this.#emit("lost", user, token);
   }
 
@@ -157,7 +182,7 @@ class PgLeases implements Leases {
     const mine = users.filter((u) => this.#held.has(u));
     if (mine.length === 0) return;
     const tokens = mine.map((u) => this.#held.get(u)!);
-    for (const user of mine) [this.#held.delete(user), this.#confirmed.delete(user)]; // from now on this process writes nothing for them
+    for (const user of mine) [this.#held.delete(user), this.#confirmed.delete(user), this.#adopted.delete(user)]; // from now on this process writes nothing for them
     await this.#serial((db) => sql(db, RELEASE, [this.owner, mine, tokens]));
   }
 

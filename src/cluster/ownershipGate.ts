@@ -85,7 +85,8 @@ export interface OwnershipGateOptions {
 /** The gate the router asks before it runs a user's rooms. */
 export interface OwnershipGate {
   /**
-   * True when this process holds `user`'s lease: serve at once, no need to {@link admit}.
+   * True when this process holds `user`'s lease: serve at once, no need to {@link admit}. False
+   * for a lease held by adoption only ({@link Leases.adopt}): the user's first stanza makes it firm.
    */
   owns(user: string): boolean;
   /**
@@ -169,10 +170,12 @@ export function createOwnershipGate(options: OwnershipGateOptions): OwnershipGat
     else entry.timer = setTimeout(() => void attempt(user, entry), decision.retryInMs);
   };
 
+  // An adopted lease is made firm by the user's first stanza here: it goes through acquire.
+  const firm = (user: string) => (leases.isAdopted(user) ? undefined : leases.tokenOf(user));
   return {
-    owns: (user) => leases.tokenOf(user) !== undefined,
+    owns: (user) => firm(user) !== undefined,
     admit(user) {
-      const token = leases.tokenOf(user);
+      const token = firm(user);
       if (token !== undefined) return Promise.resolve({ serve: true, token });
       if (closed) return Promise.resolve(refusal("closed"));
       const entry = waiting.get(user);

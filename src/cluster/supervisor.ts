@@ -31,7 +31,7 @@ export interface ClusterEvent {
   /** `Date.now()` when the supervisor saw it. */
   at: number;
   worker: number;
-  kind: "forked" | "ready" | "connect" | "online" | "slot" | "first-stanza" | "lease-lost" | "kill" | "exit" | "error" | "give-up";
+  kind: "forked" | "ready" | "connect" | "online" | "slot" | "adopted" | "first-stanza" | "lease-lost" | "kill" | "exit" | "error" | "give-up";
   detail?: string;
   /** For `slot`: whether the probe found one. */
   held?: boolean;
@@ -61,7 +61,10 @@ function defaultWorkerModule(): string {
 }
 
 /** The events of a worker that took over a slot that are timed from the exit it replaces. */
-const TIMED = new Set<ClusterEvent["kind"]>(["connect", "online", "slot", "first-stanza"]);
+const TIMED = new Set<ClusterEvent["kind"]>(["connect", "online", "slot", "adopted", "first-stanza"]);
+
+/** Most dead workers' owners one worker is told to adopt (a chain of replacements that died before adopting). */
+const MAX_ADOPT = 8;
 
 const stamp = (at: number) => new Date(at).toISOString().slice(11, 23);
 
@@ -75,6 +78,10 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   /** Per failover (by the id of the worker that took over): when the worker it replaces exited. */
   const exitedAt = new Map<number, number>();
   const waiters = new Set<() => void>();
+  /** Each worker's lease owner, from its `ready`; kept after its exit, for the worker that replaces it. */
+  const owners = new Map<number, string>();
+  /** The owners a worker was told to adopt and has not reported adopting yet: its replacement inherits them. */
+  const toAdopt = new Map<number, string[]>();
   let stopped = false;
   let giveUp: (reason: string) => void = () => {};
   const gaveUp = new Promise<string>((resolve) => (giveUp = resolve));
@@ -95,7 +102,10 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
         const exit = action.replaces === undefined ? undefined : events.findLast((e) => e.kind === "exit" && e.worker === action.replaces);
         if (exit) exitedAt.set(action.id, exit.at);
         record({ worker: action.id, kind: "connect", detail: action.replaces === undefined ? "" : `(takes the slot of worker ${action.replaces})` });
-        children.get(action.id)?.send({ type: "connect" });
+        const dead = action.replaces === undefined ? [] : [owners.get(action.replaces), ...(toAdopt.get(action.replaces) ?? [])];
+        const adopt = dead.filter((owner): owner is string => owner !== undefined).slice(0, MAX_ADOPT);
+        if (adopt.length > 0) toAdopt.set(action.id, adopt);
+        children.get(action.id)?.send({ type: "connect", ...(adopt.length > 0 && { adopt }) });
       } else if (action.kind === "kill") {
         record({ worker: action.id, kind: "kill", detail: `SIGKILL: ${action.reason}` });
         children.get(action.id)?.kill("SIGKILL");
@@ -111,6 +121,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     const now = Date.now();
     if (message.type === "heartbeat") return carryOut(policy.heartbeat(id, now));
     if (message.type === "ready") {
+      if (message.owner) owners.set(id, message.owner);
       record({ worker: id, kind: "ready" });
       return carryOut(policy.ready(id, now));
     }
@@ -119,6 +130,9 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     else if (message.type === "slot") {
       const detail = `${message.held ? "held" : "none"} (${message.probesBack}/${message.probes} probes back, attempt ${message.attempt})`;
       record({ worker: id, kind: "slot", held: message.held, detail });
+    } else if (message.type === "adopted") {
+      toAdopt.delete(id);
+      record({ worker: id, kind: "adopted", detail: `${message.users} user(s) of ${message.from.length} dead worker(s)` });
     } else if (message.type === "first-stanza") record({ worker: id, kind: "first-stanza", detail: `from ${message.from}` });
     else if (message.type === "lease-lost") record({ worker: id, kind: "lease-lost", detail: message.user });
     else if (message.type === "error") record({ worker: id, kind: "error", detail: message.message });

@@ -147,13 +147,17 @@ export class SupervisorPolicy {
     }
     if (worker.role === "spare") return [this.#fork("spare", now)];
     const spare = [...this.#workers.values()].find((w) => w.role === "spare" && !w.killed);
-    if (!spare) return this.#spare ? [this.#fork("active", now), this.#fork("spare", now)] : [this.#fork("active", now)];
+    if (!spare) {
+      const replacement = this.#fork("active", now);
+      this.#workers.get(replacement.id)!.replaces = id;
+      return this.#spare ? [replacement, this.#fork("spare", now)] : [replacement];
+    }
     spare.role = "active";
     spare.replaces = id;
     return [...(spare.ready ? this.#connect(spare) : []), this.#fork("spare", now)];
   }
 
-  #fork(role: WorkerRole, now: number): SupervisorAction {
+  #fork(role: WorkerRole, now: number): Extract<SupervisorAction, { kind: "fork" }> {
     const id = this.#nextId++;
     this.#workers.set(id, { id, role, ready: false, connected: false, forkedAt: now, lastSeen: now, killed: false });
     return { kind: "fork", id, role };

@@ -12,16 +12,19 @@
  * (`createOwnership`): a user's first stanza takes the lease (at once when the process before it
  * died: its database session is gone), and its gateway's store is that database, shared by every
  * worker (`workerStore.ts`): a user's rooms come back with their archive on the process that takes
- * the lease. Without `postgres`, no leases and its own SQLite file.
+ * the lease. A worker that takes a dead one's slot adopts its users as soon as it holds the slot
+ * (`Leases.adopt`, the owners named in `connect`), so their legacy sessions go on before their
+ * clients send anything. Without `postgres`, no leases and its own SQLite file.
  */
 import type { Element } from "@xmpp/component";
 import { xml } from "@xmpp/component";
+import { join } from "node:path";
 import { createGateway, type Gateway } from "../createGateway.js";
 import { createCallLog } from "../demo/callLog.js";
 import { loadFixture } from "../demo/fixture.js";
 import { createFixtureNetwork } from "../demo/fixtureNetwork.js";
 import { createOwnership } from "./gatewayOwnership.js";
-import { createLeases } from "./leases.js";
+import { createLeases, type Leases } from "./leases.js";
 import { openWorkerStore } from "./workerStore.js";
 import { type SupervisorMessage, type WorkerConfig, type WorkerMessage, workerName } from "./workerMessages.js";
 
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
   leases?.on("lost", (user) => report({ type: "lease-lost", user }));
   leases?.on("error", (error) => report({ type: "error", message: `leases: ${error instanceof Error ? error.message : error}` }));
   const store = await openWorkerStore(config, leases);
+  const callLog = createCallLog(config.callLogDir && join(config.callLogDir, `calls-worker-${config.id}.jsonl`));
   const gateway = createGateway({
     domain: config.domain,
     secret: config.secret,
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
     run: config.run,
     ...(leases && { ownership: createOwnership({ leases }) }),
     name: workerName(config.id),
-    plugin: createFixtureNetwork(fixture, createCallLog(undefined)),
+    plugin: createFixtureNetwork(fixture, callLog),
     uploadService: false,
     onError: (error) => report({ type: "error", message: error instanceof Error ? error.message : String(error) }),
   });
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
     clearInterval(heartbeat);
     await gateway.stop().catch(() => {});
     await store.close().catch(() => {});
+    await callLog.close().catch(() => {});
     await leases?.close().catch(() => {}); // gives the leases back: other processes take the users at once
     process.exit(code);
   };
@@ -128,7 +133,9 @@ async function main(): Promise<void> {
     watchFirstStanza(gateway);
     void connectToSlot(gateway, config).then(
       async (held) => {
-        if (!held) await stop(3);
+        if (!held) return stop(3);
+        // The slot's users reach this process from now on: those the dead holder served get their sessions here now.
+        if (leases && message.adopt) await adoptUsers(leases, message.adopt);
       },
       (error) => {
         report({ type: "error", message: `connect: ${error instanceof Error ? error.message : error}` });
@@ -139,7 +146,20 @@ async function main(): Promise<void> {
   process.on("disconnect", () => void stop(0)); // the supervisor is gone
   process.on("SIGTERM", () => void stop(0));
   process.on("SIGINT", () => {}); // Ctrl-C reaches the whole group: the supervisor decides
-  report({ type: "ready" });
+  report({ type: "ready", ...(leases && { owner }) });
+}
+
+/** Takes the leases of the dead workers' users (`Leases.adopt`); the gateway starts their sessions. */
+async function adoptUsers(leases: Leases, from: string[]): Promise<void> {
+  let users = 0;
+  for (const owner of from) {
+    try {
+      users += (await leases.adopt(owner)).size;
+    } catch (error) {
+      report({ type: "error", message: `adopt ${owner}: ${error instanceof Error ? error.message : error}` });
+    }
+  }
+  report({ type: "adopted", users, from });
 }
 
 main().catch((error) => {

@@ -30,16 +30,22 @@ export interface WorkerConfig {
   leaseTtlMs?: number;
   /** @defaultValue 1000 */
   heartbeatMs?: number;
+  /** A folder for the workers' call logs of the fixture network (`calls-worker-<id>.jsonl`); none: no log. */
+  callLogDir?: string;
   /** Self-addressed messages per slot probe. @defaultValue 32 */
   probes?: number;
 }
 
-/** From the supervisor to a worker. */
-export type SupervisorMessage = { type: "connect" } | { type: "stop" };
+/**
+ * From the supervisor to a worker. `connect` may name the lease owners of dead workers whose
+ * slot this worker takes: once it holds the slot, it adopts their users (`Leases.adopt`).
+ */
+export type SupervisorMessage = { type: "connect"; adopt?: string[] } | { type: "stop" };
 
-/** From a worker to the supervisor. */
+/** From a worker to the supervisor. `ready` names the worker's lease owner, if it has leases. */
 export type WorkerMessage =
-  | { type: "ready" }
+  | { type: "ready"; owner?: string }
+  | { type: "adopted"; users: number; from: string[] }
   | { type: "heartbeat" }
   | { type: "online" }
   | { type: "slot"; held: boolean; probesBack: number; probes: number; attempt: number }

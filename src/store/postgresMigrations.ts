@@ -25,6 +25,9 @@
  * smaller), `expires_at` (on the database's clock) and `holder_pid` (the server process of the
  * holder's lease connection: when it is gone the holder is gone, see {@link createLeases}).
  *
+ * Version 3 adds `user_leases.adopted`: the lease was taken from a dead holder without a stanza
+ * of the user (`Leases.adopt`), so the process the user's stanzas reach may take it at once.
+ *
  * @module
  */
 import type pg from "pg";
@@ -120,8 +123,12 @@ CREATE TABLE user_leases (
 CREATE INDEX user_leases_owner ON user_leases (owner);
 `;
 
+const V3_ADOPTED = `
+ALTER TABLE user_leases ADD COLUMN adopted boolean NOT NULL DEFAULT false;
+`;
+
 /** The migrations, in order; migration `i` brings the schema from version `i` to `i + 1`. */
-export const PG_MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_LEASES];
+export const PG_MIGRATIONS: readonly string[] = [V1_SCHEMA, V2_LEASES, V3_ADOPTED];
 
 /** The schema version this code writes and reads. */
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -185,3 +185,75 @@ describe("user leases in PostgreSQL", () => {
     await expect(createLeases({ ...where, owner: "A", lockTimeoutMs: 0 })).rejects.toThrow(TypeError);
   });
 });
+
+describe("adopting a dead process's users (Leases.adopt)", () => {
+  /** A holds `users`, then dies: its lease connection's server process is terminated. */
+  async function deadHolder(users: string[]) {
+    const setup = await two();
+    for (const u of users) await setup.a.acquire(u);
+    const { rows } = await setup.admin.query("SELECT DISTINCT holder_pid FROM user_leases WHERE owner = 'A'");
+    for (const r of rows) await setup.admin.query("SELECT pg_terminate_backend($1)", [r.holder_pid]);
+    await new Promise((r) => setTimeout(r, 100)); // the backend's exit is asynchronous
+    const adoptedRow = async (user = U) =>
+      (await setup.admin.query("SELECT owner, token::int AS token, adopted FROM user_leases WHERE user_jid = $1", [user])).rows[0];
+    return { ...setup, adoptedRow };
+  }
+
+  it("takes every lease of the dead holder with the next token, marked adopted, and tells the listeners; a live holder's users stay with it", async () => {
+    const { b, where, adoptedRow } = await deadHolder([U, "romeo@montague.lit"]);
+    const c = await manager(where, "C");
+    await c.acquire("nurse@capulet.lit");
+    const heard: Array<[string, number]> = [];
+    b.on("adopted", (user, token) => heard.push([user, token]));
+    const adopted = await b.adopt("A");
+    expect(new Map([...adopted].sort())).toEqual(new Map([["juliet@capulet.lit", 2], ["romeo@montague.lit", 2]]));
+    expect(heard.sort()).toEqual([["juliet@capulet.lit", 2], ["romeo@montague.lit", 2]]);
+    expect(await adoptedRow()).toEqual({ owner: "B", token: 2, adopted: true });
+    expect([b.tokenOf(U), b.isAdopted(U)]).toEqual([2, true]);
+    expect((await b.adopt("C")).size).toBe(0); // C is alive
+    expect(await adoptedRow("nurse@capulet.lit")).toEqual({ owner: "C", token: 1, adopted: false });
+    expect((await b.adopt("B")).size).toBe(0);
+  });
+
+  it("takes the expired leases of a holder that hangs (its connection is still there)", async () => {
+    const { a, b, expire, adoptedRow } = await two().then(async (s) => ({
+      ...s,
+      adoptedRow: async () => (await s.admin.query("SELECT owner, token::int AS token, adopted FROM user_leases WHERE user_jid = $1", [U])).rows[0],
+    }));
+    await a.acquire(U);
+    expect((await b.adopt("A")).size).toBe(0); // alive and within its lease
+    await expire();
+    expect(await b.adopt("A")).toEqual(new Map([[U, 2]]));
+    expect(await adoptedRow()).toEqual({ owner: "B", token: 2, adopted: true });
+  });
+
+  it("lets the process a stanza of the user reaches take an adopted lease at once (ejabberd routes the user there); the adopter hears lost at its renewal", async () => {
+    const { b, where, adoptedRow } = await deadHolder([U]);
+    await b.adopt("A");
+    const lost: Array<[string, number]> = [];
+    b.on("lost", (user, token) => lost.push([user, token]));
+    const d = await manager(where, "D");
+    expect(await d.acquire(U)).toEqual({ token: 3 });
+    expect(await adoptedRow()).toEqual({ owner: "D", token: 3, adopted: false });
+    expect(await b.renew()).toEqual([U]);
+    expect(lost).toEqual([[U, 2]]);
+    expect([b.tokenOf(U), b.isAdopted(U)]).toEqual([undefined, false]);
+  });
+
+  it("makes an adopted lease firm when the adopter acquires it (a stanza of the user reached it): same token, and others are refused", async () => {
+    const { b, where, adoptedRow } = await deadHolder([U]);
+    await b.adopt("A");
+    expect(await b.acquire(U)).toEqual({ token: 2 });
+    expect([b.tokenOf(U), b.isAdopted(U)]).toEqual([2, false]);
+    expect(await adoptedRow()).toEqual({ owner: "B", token: 2, adopted: false });
+    const d = await manager(where, "D");
+    expect(await d.acquire(U)).toMatchObject({ heldBy: "B" });
+  });
+
+  it("refuses a bad owner name, and adopts nothing once closed", async () => {
+    const { b } = await two();
+    await expect(b.adopt("")).rejects.toThrow(/adopt: from must be an owner name/);
+    await b.close();
+    await expect(b.adopt("A")).rejects.toThrow(/closed/);
+  });
+});

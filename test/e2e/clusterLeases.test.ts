@@ -10,6 +10,12 @@
  * `not-acceptable` and an unavailable self-presence (110, 333), a XEP-0410 self-ping gets
  * `not-acceptable`, and the client rejoins. The workers share the PostgreSQL store: each user's
  * MAM archive, read after the failover, holds every echoed message exactly once.
+ *
+ * One user of the killed process sends nothing at all: the spare adopts it with the dead
+ * process's other leases (`Leases.adopt`) and starts its legacy session at once, which the user
+ * sees as the fixture session's login (an XEP-0249 invitation to the lobby: ejabberd 23.01 grants
+ * no XEP-0402 publish). The spare's call log shows it ran none of the room callbacks that ran in
+ * this cluster run.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Supervisor, startSupervisor } from "../../src/cluster/supervisor.js";
+import { readCallLog } from "../../src/demo/callLog.js";
 import { type EjabberdHandle, startEjabberd } from "../../src/testbed/ejabberd.js";
 import { type PostgresHandle, startPostgres } from "../../src/testbed/postgres.js";
 import { sleep } from "../../src/testbed/processes.js";
@@ -40,11 +47,15 @@ let supervisor: Supervisor;
 let storeDir: string;
 const users: RoomUser[] = [];
 
-/** Lease rows by user: owner's worker number (owners are `worker<N>-<pid>-<time>`) and token. */
-async function leases(): Promise<Map<string, { worker: number; token: number }>> {
-  const { rows } = await db.query("SELECT user_jid, owner, token::int AS token FROM user_leases");
-  return new Map(rows.map((r) => [r.user_jid.split("@")[0], { worker: Number(/^worker(\d+)-/.exec(r.owner ?? "")?.[1]), token: r.token }]));
+/** Lease rows by user: owner's worker number (owners are `worker<N>-<pid>-<time>`), token, and whether it was adopted without a stanza since. */
+async function leases(): Promise<Map<string, { worker: number; token: number; adopted: boolean }>> {
+  const { rows } = await db.query("SELECT user_jid, owner, token::int AS token, adopted FROM user_leases");
+  return new Map(rows.map((r) => [r.user_jid.split("@")[0], { worker: Number(/^worker(\d+)-/.exec(r.owner ?? "")?.[1]), token: r.token, adopted: r.adopted }]));
 }
+
+/** An XEP-0249 invitation from the gateway to the lobby, as a client reads it. */
+const isInvitation = (s: ReturnType<typeof xml>) =>
+  isQualified(s, "{jabber:client}message") && s.attrs.from === DOMAIN && s.getChild("x", "jabber:x:conference")?.attrs.jid === ROOM;
 
 /** The worker number each user's gateway names in disco#info ("… (worker N)"). */
 async function servedBy(): Promise<Map<string, number>> {
@@ -61,7 +72,10 @@ beforeAll(async () => {
   db = new pg.Client({ connectionString: postgres.connectionString });
   await db.connect();
   storeDir = await mkdtemp(join(tmpdir(), "mucstate-cluster-leases-"));
-  const worker = { domain: DOMAIN, service: bed.services[DOMAIN]!, secret: bed.secret, fixture: FIXTURE, users: NAMES.map((n) => `${n}@localhost`), postgres: postgres.connectionString };
+  const worker = {
+    domain: DOMAIN, service: bed.services[DOMAIN]!, secret: bed.secret, fixture: FIXTURE,
+    users: NAMES.map((n) => `${n}@localhost`), postgres: postgres.connectionString, callLogDir: storeDir,
+  };
   supervisor = startSupervisor({ active: 3, heartbeatTimeoutMs: 5_000, storeDir, worker, log: (line) => console.info(`supervisor ${line}`) });
   await Promise.all(
     NAMES.map(async (name) => {
@@ -94,7 +108,7 @@ describe("cluster of 3 gateway processes on PostgreSQL leases behind ejabberd (b
     console.info(`users per worker: ${[1, 2, 3].map((w) => `${w}: ${NAMES.filter((n) => served.get(n) === w).join(" ")}`).join("; ")}`);
     expect(new Set(served.values())).toEqual(new Set([1, 2, 3]));
     const rows = await leases();
-    for (const name of NAMES) expect([name, rows.get(name)]).toEqual([name, { worker: served.get(name), token: 1 }]);
+    for (const name of NAMES) expect([name, rows.get(name)]).toEqual([name, { worker: served.get(name), token: 1, adopted: false }]);
   });
 
   it("SIGKILL of one under traffic: its users' rooms answer again within 10 s on the spare (after a rejoin), which holds their leases with token 2; nothing duplicated, the others lose nothing", async () => {
@@ -103,19 +117,26 @@ describe("cluster of 3 gateway processes on PostgreSQL leases behind ejabberd (b
     const victims = users.filter((ru) => served.get(ru.name) === victimId);
     const others = users.filter((ru) => served.get(ru.name) !== victimId);
     const spare = supervisor.workers().find((w) => w.role === "spare")!;
-    // One victim sends no messages: it only self-pings (XEP-0410), as Conversations does.
-    const [pinger, ...senders] = victims;
+    // One victim sends no messages: it only self-pings (XEP-0410), as Conversations does. Another sends nothing at all.
+    const [pinger, idle, ...senders] = victims;
     for (const ru of [...senders, ...others]) ru.run(100);
     await sleep(1_500);
+    const invitedBefore = idle!.user.received.filter(isInvitation).length;
     killedAt = performance.now();
     process.kill(supervisor.workers().find((w) => w.id === victimId)!.pid!, "SIGKILL");
     const pings = selfPings(pinger!);
+    const invited = idle!.user.waitFor(isInvitation, { count: invitedBefore + 1, timeoutMs: BACK_WITHIN_MS }).then(
+      () => performance.now() - killedAt,
+      () => Number.POSITIVE_INFINITY,
+    );
     const back = await until(() => senders.every((ru) => tally(ru, killedAt).firstEchoMs < 60_000), BACK_WITHIN_MS);
     await sleep(1_000);
     for (const ru of users) ru.stop();
     await sleep(1_500); // answers in flight
     const pinged = await pings;
-    console.info(`killed worker ${victimId}; spare ${spare.id}; self-ping of ${pinger!.name}: ${JSON.stringify(pinged)}`);
+    const idleSessionMs = await invited;
+    console.info(`killed worker ${victimId}; spare ${spare.id}; self-ping of ${pinger!.name}: ${JSON.stringify(pinged)}; ${idle!.name}, silent, invited again by the spare's session ${Math.round(idleSessionMs)} ms after the kill`);
+    console.info(supervisor.events.filter((e) => e.worker === spare.id).map((e) => `${e.kind} ${e.detail ?? ""}`).join("; "));
     for (const [label, list] of [["killed slot", senders], ["other slots", others]] as const) {
       console.info(`${label}:`);
       for (const ru of list) console.info(`  ${ru.name}: ${JSON.stringify(tally(ru, killedAt))} rejoins ${ru.rejoins.filter((t) => t > killedAt).length}`);
@@ -132,10 +153,19 @@ describe("cluster of 3 gateway processes on PostgreSQL leases behind ejabberd (b
     expect(pinged.afterRejoin).toBe("result");
     for (const ru of others) expect([ru.name, tally(ru, killedAt)]).toMatchObject([ru.name, { lost: 0, refused: 0, duplicated: 0, inOrder: true }]);
 
+    // The silent user's legacy session runs on the spare within the bound, though it sent nothing (no rejoin either).
+    expect([idle!.name, idleSessionMs < BACK_WITHIN_MS, idle!.rejoins.length]).toEqual([idle!.name, true, 0]);
+    expect(supervisor.events.some((e) => e.worker === spare.id && e.kind === "adopted")).toBe(true);
+
     const rows = await leases();
-    for (const ru of victims) expect([ru.name, rows.get(ru.name)]).toEqual([ru.name, { worker: spare.id, token: 2 }]);
-    for (const ru of others) expect([ru.name, rows.get(ru.name)]).toEqual([ru.name, { worker: served.get(ru.name), token: 1 }]);
+    for (const ru of victims) expect([ru.name, rows.get(ru.name)]).toEqual([ru.name, { worker: spare.id, token: 2, adopted: ru === idle }]);
+    for (const ru of others) expect([ru.name, rows.get(ru.name)]).toEqual([ru.name, { worker: served.get(ru.name), token: 1, adopted: false }]);
     expect(supervisor.events.filter((e) => e.kind === "lease-lost")).toEqual([]);
+
+    // Every room the spare serves was filled in this run by the dead process: restored, not fetched again.
+    const calls = await readCallLog(join(storeDir, `calls-worker-${spare.id}.jsonl`));
+    expect(calls.filter((c) => ["updateInfo", "fillParticipants", "backfill"].includes(c.callback))).toEqual([]);
+    expect(calls.filter((c) => c.callback === "onText").length).toBeGreaterThan(0); // it did serve the victims
   }, 60_000);
 
   it(

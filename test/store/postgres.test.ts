@@ -10,7 +10,7 @@ import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { AsyncStore } from "../../src/store/asyncTypes.js";
 import { isStoreFull } from "../../src/store/errors.js";
-import { PG_SCHEMA_VERSION, pgSchemaVersion } from "../../src/store/postgresMigrations.js";
+import { migratePostgres, PG_SCHEMA_VERSION, pgSchemaVersion } from "../../src/store/postgresMigrations.js";
 import { createPostgresStore } from "../../src/store/postgresStore.js";
 import { fillAsync, KEY, message, postgresSchema, ROOM, room, stopPostgresAfterAll, USER } from "./helpers.js";
 
@@ -43,7 +43,7 @@ describe("the PostgreSQL store", () => {
     expect(await pgSchemaVersion(first.client)).toBe(PG_SCHEMA_VERSION);
     await fillAsync(first.store);
     const again = await open(first.where);
-    expect(await first.rows("SELECT version FROM mucstate_migrations ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await first.rows("SELECT version FROM mucstate_migrations ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     expect((await again.store.queryArchive(KEY)).count).toBe(10);
     const tables = await first.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename");
     expect(tables.map((t) => t.tablename)).toEqual(["archive", "avatars", "meta", "mucstate_migrations", "participants", "rooms", "user_leases"]);
@@ -52,15 +52,27 @@ describe("the PostgreSQL store", () => {
   it("lets two processes that start together on an empty database migrate it once", async () => {
     const where = await postgresSchema();
     const [a, b] = await Promise.all([open(where), open(where)]);
-    expect(await a.rows("SELECT version FROM mucstate_migrations ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await a.rows("SELECT version FROM mucstate_migrations ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     await a.store.putRoom(room());
     expect(await b.store.getRoom(USER, ROOM)).toEqual(room());
+  });
+
+  it("brings a version 2 database (leases without adoption) to version 3: its lease rows stay, not adopted", async () => {
+    const where = await postgresSchema();
+    const client = new pg.Client({ connectionString: where.connectionString, options: `-c search_path=${where.schema}` });
+    await client.connect();
+    clients.push(client);
+    expect(await migratePostgres(client, 2, where.schema)).toBe(2);
+    await client.query("INSERT INTO user_leases (user_jid, owner, token, expires_at, holder_pid) VALUES ('juliet@capulet.lit', 'A', 7, now(), NULL)");
+    await open(where);
+    expect(await pgSchemaVersion(client)).toBe(3);
+    expect((await client.query("SELECT owner, token::int AS token, adopted FROM user_leases")).rows).toEqual([{ owner: "A", token: 7, adopted: false }]);
   });
 
   it("refuses a database written by a newer schema", async () => {
     const { where, client } = await open();
     await client.query("INSERT INTO mucstate_migrations (version) VALUES ($1)", [PG_SCHEMA_VERSION + 1]);
-    await expect(createPostgresStore({ ...where, ...NO_RETENTION })).rejects.toThrow(/schema version 3 .* upgrade mucstate/);
+    await expect(createPostgresStore({ ...where, ...NO_RETENTION })).rejects.toThrow(/schema version 4 .* upgrade mucstate/);
   });
 
   it("shares rooms and archive between two stores, each reading the other's live messages as backfill", async () => {

@@ -27,12 +27,14 @@ function heldElsewhere() {
     owner: "gw-1",
     ttlMs: 10_000,
     tokenOf: () => undefined,
+    isAdopted: () => false,
     acquire: async (): Promise<AcquireResult> => ({ heldBy: "gw-2", expiresAt: new Date(0), expiresInMs: 10_000 }),
     renew: async () => {
       renewals++;
       return [];
     },
-    on: (_type: "lost", listener: LeaseEvents["lost"]) => {
+    on: (type: keyof LeaseEvents, listener: LeaseEvents["lost"]) => {
+      if (type !== "lost") return () => {};
       lost.add(listener);
       return () => lost.delete(listener);
     },
@@ -106,6 +108,29 @@ describe("createGateway({ ownership })", () => {
     deliver(g, xml("message", { from: `${ALICE}/r`, to: `lobby@${DOMAIN}`, type: "groupchat", id: "m1" }, xml("body", {}, "hi")));
     for (const deadline = Date.now() + 5_000; suspected.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
     expect([...new Set(suspected)]).toEqual([ALICE]); // each refused write (the join's history too) asks again
+  });
+
+  it("starts the legacy session of a user adopted from a dead process at once, before any stanza of theirs; the others wait for theirs", async () => {
+    let adopt: (user: string) => void = () => {};
+    const ownership: GatewayOwnership = {
+      owns: () => false,
+      admit: async () => undefined,
+      onLost: () => () => {},
+      onAdopted: (listener) => {
+        adopt = listener;
+        return () => {};
+      },
+      suspect: () => {},
+      close: () => {},
+    };
+    const g = await offlineGateway(ownership, createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY }));
+    g.connection.entity.emit("online");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(g.sessions.all().map((s) => s.user)).toEqual([]); // the plugin's users are not held here
+    adopt(ALICE);
+    for (const deadline = Date.now() + 5_000; g.registry.roomsOf(ALICE).length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+    expect(g.sessions.all().map((s) => s.user)).toEqual([ALICE]);
+    expect(g.registry.roomsOf(ALICE).map((r) => r.jid)).toEqual([`lobby@${DOMAIN}`]); // its login bookmarked the lobby
   });
 
   it("refuses an ownership that is not a GatewayOwnership, naming the missing method", () => {

@@ -47,19 +47,24 @@ describe("deciding what to do with a stanza of a user", () => {
 /** Leases whose `acquire` answers from a script: held elsewhere until `freeAfter` calls. */
 function fakeLeases(freeAfter: number, expiresInMs = 10_000) {
   const tokens = new Map<string, number>();
+  const adopted = new Set<string>();
   let calls = 0;
   const leases = {
     owner: "gw-1",
     ttlMs: 10_000,
     tokenOf: (user: string) => tokens.get(user),
+    isAdopted: (user: string) => adopted.has(user),
     async acquire(user: string): Promise<AcquireResult> {
       calls++;
       if (calls <= freeAfter) return heldElsewhere(expiresInMs);
       tokens.set(user, 2);
+      adopted.delete(user);
       return { token: 2 };
     },
   } as unknown as Leases;
-  return { leases, calls: () => calls };
+  /** As `Leases.adopt` does for one user of a dead holder. */
+  const adopt = (user: string) => [tokens.set(user, 2), adopted.add(user)];
+  return { leases, calls: () => calls, adopt };
 }
 
 describe("the ownership gate", () => {
@@ -67,6 +72,18 @@ describe("the ownership gate", () => {
     const { leases, calls } = fakeLeases(0);
     await leases.acquire("juliet@capulet.lit");
     const gate = createOwnershipGate({ leases });
+    expect(gate.owns("juliet@capulet.lit")).toBe(true);
+    expect(await gate.admit("juliet@capulet.lit")).toEqual({ serve: true, token: 2 });
+    expect(calls()).toBe(1);
+  });
+
+  it("sends the first stanza of a user held by adoption only through acquire, which makes the lease firm; later ones pass at once", async () => {
+    const { leases, calls, adopt } = fakeLeases(0);
+    adopt("juliet@capulet.lit");
+    const gate = createOwnershipGate({ leases });
+    expect(gate.owns("juliet@capulet.lit")).toBe(false);
+    expect(await gate.admit("juliet@capulet.lit")).toEqual({ serve: true, token: 2 });
+    expect(calls()).toBe(1);
     expect(gate.owns("juliet@capulet.lit")).toBe(true);
     expect(await gate.admit("juliet@capulet.lit")).toEqual({ serve: true, token: 2 });
     expect(calls()).toBe(1);

@@ -57,7 +57,7 @@ describe("supervisor policy", () => {
       { kind: "fork", id: 3, role: "active" },
       { kind: "fork", id: 4, role: "spare" },
     ]);
-    expect(policy.ready(3, 1_800)).toEqual([{ kind: "connect", id: 3 }]);
+    expect(policy.ready(3, 1_800)).toEqual([{ kind: "connect", id: 3, replaces: 1 }]); // it adopts worker 1's users
   });
 
   it("without a spare, an exited active worker is replaced by a new active one, which connects once ready", () => {
@@ -68,7 +68,7 @@ describe("supervisor policy", () => {
     ]);
     policy.ready(1, 10);
     expect(policy.exited(1, 20)).toEqual([{ kind: "fork", id: 3, role: "active" }]);
-    expect(policy.ready(3, 30)).toEqual([{ kind: "connect", id: 3 }]);
+    expect(policy.ready(3, 30)).toEqual([{ kind: "connect", id: 3, replaces: 1 }]);
   });
 
   it("kills a worker silent for longer than the timeout, once, and only that one", () => {
