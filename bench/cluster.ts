@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { xml as clientXml } from "@xmpp/client";
-import { startSupervisor } from "../src/cluster/supervisor.js";
+import { type Supervisor, startSupervisor } from "../src/cluster/supervisor.js";
 import { startEjabberd } from "../src/testbed/ejabberd.js";
 import { type PostgresHandle, startPostgres } from "../src/testbed/postgres.js";
 import { workerOf } from "./failover.js";
@@ -52,7 +52,7 @@ interface Figures {
   roundTrip: number[];
   roundTripMs: number[];
   fanOut: number[];
-  failover?: { echoMs: number[]; unanswered: number[] };
+  failover?: { echoMs: number[]; unanswered: number[]; adoptedMs?: number };
 }
 
 let seq = 0;
@@ -130,7 +130,8 @@ async function fanOut(users: User[]): Promise<number> {
 }
 
 /** SIGKILL of the process serving the most users while every user sends every 50 ms. */
-async function failover(users: User[], pidOf: (id: number) => number | undefined): Promise<NonNullable<Figures["failover"]>> {
+async function failover(users: User[], supervisor: Supervisor): Promise<NonNullable<Figures["failover"]>> {
+  const pidOf = (id: number) => supervisor.workers().find((w) => w.id === id)?.pid;
   const served = await Promise.all(users.map((u) => workerOf(u.resources[0]!, DOMAIN)));
   const counts = new Map<number, number>();
   for (const w of served) counts.set(w, (counts.get(w) ?? 0) + 1);
@@ -147,7 +148,11 @@ async function failover(users: User[], pidOf: (id: number) => number | undefined
   await sleep(300);
   clearInterval(timer);
   await sleep(1_000);
+  // The spare's adoption of the dead process's users (those that sent nothing meanwhile), from the supervisor's log.
+  const exit = supervisor.events.findLast((e) => e.kind === "exit" && e.worker === victim);
+  const adopted = exit && supervisor.events.find((e) => e.kind === "adopted" && e.at >= exit.at);
   return {
+    ...(exit && adopted && { adoptedMs: adopted.at - exit.at }),
     echoMs: victims.map((u) => Math.round(Math.min(...[...u.sent.values()].filter((m) => m.at > killedAt && m.echoed).map((m) => m.echoed!)) - killedAt)),
     unanswered: victims.map((u) => [...u.sent.values()].filter((m) => m.at > killedAt - 1_000 && m.answered === undefined).length),
   };
@@ -185,8 +190,7 @@ async function measure(processes: number, postgres: PostgresHandle): Promise<Fig
       log(`cluster ${processes}: round ${r + 1}: ${perSecond.toFixed(0)} msg/s, ${ms.toFixed(1)} ms, fan-out ${figures.fanOut.at(-1)} stanzas/s`);
     }
     if (processes === 3) {
-      const pidOf = (id: number) => supervisor.workers().find((w) => w.id === id)?.pid;
-      figures.failover = await failover(users, pidOf);
+      figures.failover = await failover(users, supervisor);
       log(`cluster ${processes}: failover ${JSON.stringify(figures.failover)}`);
     }
     return figures;
@@ -215,6 +219,9 @@ export async function clusterBench(): Promise<Row[]> {
     const failed = three.failover!;
     rows.push(row("cluster", "3 processes: SIGKILL → each victim's first echo (rejoined)", failed.echoMs, "ms", undefined, "one per user of the killed process; warm spare"));
     rows.push(row("cluster", "3 processes: messages unanswered per victim", failed.unanswered, "msgs", undefined, "sent every 50 ms; dropped by ejabberd in the gap"));
+    if (failed.adoptedMs !== undefined) {
+      rows.push(row("cluster", "3 processes: exit → the dead process's users adopted by the spare", [failed.adoptedMs], "ms", undefined, "slot taken and probed, then Leases.adopt; users who sent nothing get their session then"));
+    }
     return rows;
   } finally {
     await postgres.stop();
