@@ -85,13 +85,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   const suspect = (error: unknown) => {
     if (error instanceof LeaseLostError) ownership?.suspect(error.user);
   };
+  // The reporters never throw back into the runtime (a timer's callback or a write nobody waits
+  // for would crash the process or leave an unhandled rejection): what they throw becomes a warning.
   const onError = (error: unknown) => {
     suspect(error);
-    options.onError?.(error);
+    guarded("onError", () => options.onError?.(error));
   };
   const warn = (message: string, error?: unknown) => {
     suspect(error);
-    options.onWarning?.(message, error);
+    guarded("onWarning", () => options.onWarning?.(message, error));
   };
   const maxStanzaBytes = options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
   const given = options.store;
@@ -186,6 +188,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       return tally;
     },
   };
+}
+
+/** Runs a reporter given in the options; what it throws goes to `process.emitWarning`, never back to the caller. */
+function guarded(name: "onError" | "onWarning", report: () => void): void {
+  try {
+    report();
+  } catch (thrown) {
+    process.emitWarning(`the gateway's ${name} threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`, "MucstateWarning");
+  }
 }
 
 /** Waits for `work` until `deadline` (a `performance.now()` time), whichever comes first. */

@@ -143,12 +143,15 @@ export interface GatewayOptions {
         /** Called with every inspection event of every room actor. */
         next?: (event: InspectionEvent) => void;
       };
-  /** Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. */
+  /**
+   * Errors: connection failures, plugin bugs, failed actors. The gateway keeps running. What it
+   * throws is reported with `process.emitWarning` (type `MucstateWarning`), never to the caller.
+   */
   onError?: (error: unknown) => void;
   /**
    * Things the user may want to know about, e.g. a bookmark that fell back to an invitation, a
    * message the store could not archive (with the store's error), stanzas written again after a
-   * reconnect, or a stanza dropped for its size.
+   * reconnect, or a stanza dropped for its size. What it throws goes to `process.emitWarning`.
    */
   onWarning?: (message: string, error?: unknown) => void;
   /** Stanzas the outbox dropped, with the reason. */
