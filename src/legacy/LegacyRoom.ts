@@ -254,7 +254,7 @@ export class LegacyRoom<
   renameParticipant(p: LegacyParticipant, nickname: string): void {
     if (p.isUser || p.isSystem) throw new TypeError("renameParticipant: the user and the room cannot be renamed");
     if (nickname === p.nickname) return;
-    const oldResource = p.resource;
+    const { resource: oldResource, nickname: oldNickname } = p;
     const senders = this.#unstoredSenders();
     const list = this.#roster.holds(p) ? this.#roster : senders?.holds(p) ? senders : undefined;
     const change = () => {
@@ -263,7 +263,7 @@ export class LegacyRoom<
     };
     if (list) list.reindex(p, change);
     else change();
-    this._occupantIds.renamed(p);
+    this._occupantIds.renamed(this.jid, p, oldNickname);
     if (list === this.#roster) this._host?.tell({ kind: "renamed", participant: p, oldResource });
   }
 
