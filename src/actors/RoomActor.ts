@@ -20,13 +20,13 @@ import { HOOK_REQUESTS, type UserHook, hasUserHooks, userHookRequest } from "./u
 import { PendingEntries, type RequestHandler } from "./pendingEntries.js";
 import { RoomArchive, lostWarning } from "./roomArchive.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
-import type { Plan } from "./roomFanOut.js";
 import { RoomAvatar } from "./roomAvatar.js";
-import { RoomFanOut } from "./roomFanOut.js";
+import { type Plan, RoomFanOut } from "./roomFanOut.js";
 import { PluginAdapter } from "./roomPlugin.js";
 import { markBackfilledAfter, ParticipantsWrite, saveParticipants, saveRoom } from "./roomRecords.js";
 import { runEmitted } from "./roomRuntime.js";
-import { InOrder } from "./inOrder.js";
+import { InOrder, callStep } from "./inOrder.js";
+import { type Awaitable, isPromise } from "../store/eitherStore.js";
 import { decisionOf } from "./pluginTraffic.js";
 import type { ShutdownTally } from "./roomShutdown.js";
 
@@ -53,13 +53,12 @@ export class RoomActor implements LiveRoom {
   readonly #services: RoomActorOptions["services"];
   /** False until the room got its first stanza (or `read`): {@link passivate} leaves it running before. */
   #touched = false;
-  /** What the machine emitted, run in order: a step that waits for an asynchronous store holds the next ones. */
-  readonly #steps: InOrder;
+  /** What the machine emitted, run in order: a step that waits for an asynchronous store holds the next ones (made then). */
+  #steps: InOrder | undefined;
 
   constructor(options: RoomActorOptions) {
     const { room, store, outbox } = options;
     this.room = room;
-    this.#steps = new InOrder((error) => options.onError?.(error));
     // The participant rows, written after the join sequences that waited for `fillParticipants`.
     const rows = store && new ParticipantsWrite(() => saveParticipants(store, room, options.run), options.onError);
     this.#services = options.services;
@@ -105,7 +104,7 @@ export class RoomActor implements LiveRoom {
       const settled = lifecycle?.listening("request.settled") ? this.#timed(event) : undefined;
       // Decided now, in the snapshot that emitted it, even if the step waits behind another.
       const decided = event.type === "traffic" ? decisionOf(event, plugin.snapshot()) : undefined;
-      this.#steps.run(() => runEmitted(runtime, event, decided));
+      this.#run(() => runEmitted(runtime, event, decided), options.onError);
       if (settled && event.type === "request.settled") {
         lifecycle?.emit("request.settled", { room: this, id: event.id, ...settled, ok: event.ok, ...(!event.ok && { condition: event.error.condition }) });
       }
@@ -175,15 +174,21 @@ export class RoomActor implements LiveRoom {
     return { kind: entry.kind, waitedMs: started - entry.queuedAt, durationMs: (entry.endedAt ?? now) - (entry.startedAt ?? entry.queuedAt) };
   }
 
+  /** Runs a step of the runtime in order; the queue is made when a step first waits (`??=`: maybe re-entrantly, by a step it ran). */
+  #run(step: () => Awaitable<void>, onError: ((error: unknown) => void) | undefined): void {
+    if (this.#steps) return this.#steps.run(step);
+    const result = callStep(step, onError);
+    if (!isPromise(result)) return;
+    this.#steps ??= new InOrder(onError);
+    this.#steps.wait(result);
+  }
+
   #send(event: RoomEvent): void {
     this.#touched = true;
     this.#plugin.deliver(event);
   }
 
-  /**
-   * A join presence from `stanza.from`; answered with the join sequence once the room is ready
-   * (and, when the join wants history, once `backfill` has run).
-   */
+  /** A join presence from `stanza.from`; answered with the join sequence once the room is ready (and `backfill` ran, if it wants history). */
   join(stanza: Element, resource: string, requestedNick: string, history: HistoryRequest = {}): void {
     const id = nanoid();
     this.#pending.set(id, { type: "join", stanza, resource, requestedNick, history });
@@ -216,10 +221,7 @@ export class RoomActor implements LiveRoom {
     this.#send({ type: "read", id, needs });
   }
 
-  /**
-   * Reports what went wrong where nobody gets an error reply (a plugin callback for a chat state
-   * or displayed marker that failed): the gateway's `onWarning`. The room goes on.
-   */
+  /** Reports what went wrong where nobody gets an error reply (a failed callback of a chat state or marker): the gateway's `onWarning`. */
   warn(message: string, error?: unknown): void {
     this.#services?.warn(message, error);
   }
@@ -264,13 +266,12 @@ export class RoomActor implements LiveRoom {
   }
 
   /**
-   * Stops the actor without telling anyone (passivation; the store keeps the room's records) and
-   * returns what a re-activation resumes from. Undefined (the room goes on) when the room is not
-   * idle (see {@link isIdle}) or a stanza of it is pending, and, unless `evenFresh`, when it has
-   * had no stanza yet: it is on its way to its first one.
+   * Stops the actor without telling anyone (passivation; the store keeps the room's records) and returns what a re-activation
+   * resumes from. Undefined (the room goes on) when the room is not idle (see {@link isIdle}) or a stanza of it is pending,
+   * and, unless `evenFresh`, when it has had no stanza yet: it is on its way to its first one.
    */
   passivate(options: { evenFresh?: boolean } = {}): PassivatedState | undefined {
-    if ((!this.#touched && !options.evenFresh) || this.#steps.busy) return undefined;
+    if ((!this.#touched && !options.evenFresh) || this.#steps?.busy) return undefined;
     this.#plugin.flush();
     if (!this.#pending.empty || !isIdle(this.#actor.getSnapshot())) return undefined;
     const state = passivatedState(this.#actor.getPersistedSnapshot(), this.#actor.getSnapshot().context);
@@ -291,7 +292,7 @@ export class RoomActor implements LiveRoom {
     return new Promise((resolve) => {
       // Its last steps (the shutdown presences) may still wait for an asynchronous store.
       const finish = () => resolve({ ...tally });
-      const done = () => (this.#steps.busy ? void this.#steps.idle().then(finish) : finish());
+      const done = () => (this.#steps?.busy ? void this.#steps.idle().then(finish) : finish());
       this.#actor.subscribe({ complete: done, error: done });
       this.#plugin.deliver({ type: "shutdown", graceMs });
     });

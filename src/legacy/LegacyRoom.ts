@@ -1,7 +1,4 @@
-/**
- * The plugin-facing room: slidge's `LegacyMUC` with camelCase names.
- * See the README's table from each seed member to its mucstate name.
- */
+/** The plugin-facing room: slidge's `LegacyMUC` with camelCase names (see the README's table from each seed member to its mucstate name). */
 import { disambiguateNick, toResourcepart } from "../protocol/resourcepart.js";
 import { deriveOccupantId } from "../protocol/xep0421.js";
 import { XMPPError } from "./errors.js";
@@ -13,7 +10,6 @@ import { RoomRoster } from "./roomRoster.js";
 import type { GetParticipantOptions, RoomType } from "./roomServiceTypes.js";
 
 export type { BackfillBound, BackfillBounds, IncomingTextOptions } from "./RoomCallbacks.js";
-
 export type { GetParticipantOptions, RoomType } from "./roomServiceTypes.js";
 
 /**
@@ -74,8 +70,7 @@ export class LegacyRoom<
   #description = "";
   #subject = "";
   readonly #roster = new RoomRoster();
-  /** @internal The occupant ids given out; the store's participants of an earlier run are noted in it. */
-  readonly _occupantIds = new OccupantIds();
+  #occupantIds: OccupantIds | undefined;
   /** @internal The run whose `fillParticipants` list is stored (`RoomFlags.filledInRun`). */
   _filledInRun: string | undefined;
   /** @internal The run in which `backfill` ran (`RoomFlags.backfilledInRun`). */
@@ -86,8 +81,7 @@ export class LegacyRoom<
 
   /**
    * @param session - The session that creates the room (in {@link LegacySession.createRoom}).
-   * @param legacyId - The legacy network's id of the room; it becomes the room JID's local part
-   *   (XEP-0106 escaped).
+   * @param legacyId - The legacy network's id of the room; it becomes the room JID's local part (XEP-0106 escaped).
    */
   constructor(session: Session, legacyId: string) {
     super();
@@ -162,10 +156,9 @@ export class LegacyRoom<
   }
 
   /**
-   * The participant with this legacy nickname, created (and stored) if it is new.
-   * The same nickname always gives the same participant. With a `contact`, the contact is the
-   * person: their participant is found whatever nick it has, and outside `backfill` (where old
-   * names are history) a new nick renames it (303, as {@link renameParticipant}); another
+   * The participant with this legacy nickname, created (and stored) if it is new. The same nickname always gives the
+   * same participant. With a `contact`, the contact is the person: their participant is found whatever nick it has, and
+   * outside `backfill` (where old names are history) a new nick renames it (303, as {@link renameParticipant}); another
    * person holding the nick is not them (see {@link getParticipantByContact}).
    */
   async getParticipant(nickname: string, options: GetParticipantOptions = {}): Promise<Participant> {
@@ -186,9 +179,9 @@ export class LegacyRoom<
   }
 
   /**
-   * The participant behind a legacy contact; in non-anonymous rooms this ties their JID to the
-   * occupant. As in slidge, a new one whose nickname another participant holds (even one without
-   * a contact: it may be someone else) gets its own occupant, suffixed `nickname (contact)`.
+   * The participant behind a legacy contact; in non-anonymous rooms this ties their JID to the occupant. As in slidge, a
+   * new one whose nickname another participant holds (even one without a contact: it may be someone else) gets its own
+   * occupant, suffixed `nickname (contact)`.
    */
   async getParticipantByContact(contact: string, nickname = contact): Promise<Participant> {
     const known = this.#roster.byContact(contact) ?? this.#unstoredSenders()?.byContact(contact);
@@ -215,6 +208,12 @@ export class LegacyRoom<
    */
   protected newParticipant(init: ParticipantInit): Participant {
     return new LegacyParticipant(init) as Participant;
+  }
+
+  /** @internal The occupant ids given out, the store's participants of an earlier run noted in it; made on first use (an idle room has none). */
+  get _occupantIds(): OccupantIds {
+    this.#occupantIds ??= new OccupantIds();
+    return this.#occupantIds;
   }
 
   /** @internal Brings back a stored participant (re-activation after passivation), unannounced. */
@@ -254,7 +253,7 @@ export class LegacyRoom<
   renameParticipant(p: LegacyParticipant, nickname: string): void {
     if (p.isUser || p.isSystem) throw new TypeError("renameParticipant: the user and the room cannot be renamed");
     if (nickname === p.nickname) return;
-    const oldResource = p.resource;
+    const { resource: oldResource, nickname: oldNickname } = p;
     const senders = this.#unstoredSenders();
     const list = this.#roster.holds(p) ? this.#roster : senders?.holds(p) ? senders : undefined;
     const change = () => {
@@ -263,7 +262,7 @@ export class LegacyRoom<
     };
     if (list) list.reindex(p, change);
     else change();
-    this._occupantIds.renamed(p);
+    this._occupantIds.renamed(this.jid, p, oldNickname);
     if (list === this.#roster) this._host?.tell({ kind: "renamed", participant: p, oldResource });
   }
 

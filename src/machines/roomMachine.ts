@@ -150,6 +150,7 @@ export const roomMachine = roomSetup.createMachine({
               id: "participantsFilled",
               tags: ["infoKnown", "participantsKnown"],
               entry: { type: "answerReads", params: { needs: "participants" } },
+              on: { join: { guard: "joinReadyNow", target: "joined", actions: "admitJoin" } },
               always: { guard: "joinsReady", target: "joined" },
             },
             joined: {
@@ -157,6 +158,7 @@ export const roomMachine = roomSetup.createMachine({
               tags: ["infoKnown", "participantsKnown"],
               entry: ["completeJoins", "onEnterJoined"],
               exit: "onExitJoined",
+              on: { join: { guard: "joinReadyNow", target: ".streaming", actions: "admitJoin" } },
               always: [
                 { guard: "joinsReady", target: "#streamingJoin", actions: "completeJoins" },
                 { guard: "nobodyJoined", target: "participantsFilled" },
@@ -167,6 +169,7 @@ export const roomMachine = roomSetup.createMachine({
                   id: "streamingJoin",
                   tags: ["streamingJoin"],
                   description: "A resource's join sequence is going out; live traffic for it waits until `join.streamed`.",
+                  on: { "join.streamed": { guard: "lastStreamEnds", target: "live", actions: "endStream" } },
                   always: { guard: "noJoinStreaming", target: "live" },
                 },
                 // Left only by a new join (above): no eventless check here, which every event would pay.

@@ -18,8 +18,9 @@ import {
   stateIn,
 } from "xstate";
 import type { StanzaErrorData } from "../protocol/rfc6120.js";
-import { ABANDONED, FULL, GONE, REMOVED, SHUTTING_DOWN, TIMEOUT, errorOf } from "./roomErrors.js";
-import type { Audience, QueuedRequest, RequestKind, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent, RunnerOutcome } from "./roomEvents.js";
+import { ABANDONED, FULL, GONE, REMOVED, SHUTTING_DOWN, errorOf } from "./roomErrors.js";
+import { audienceOf, failure, failuresOfAll, lastOk, placesFor } from "./roomContext.js";
+import type { QueuedRequest, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
 import type { RequestRunnerLogic } from "./requestRunner.js";
 
 const missing = (name: string) => new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
@@ -27,29 +28,6 @@ const notProvided = (name: string) =>
   fromPromise<never, unknown>(async () => {
     throw missing(name);
   });
-
-/** What failing every waiting join, read and queued request with `error` emits, in that order. */
-function failuresOfAll(context: RoomContext, error: StanzaErrorData): RoomEmitted[] {
-  return [
-    ...context.joins.map((j): RoomEmitted => ({ type: "join.failed", id: j.id, error })),
-    ...context.reads.map((r): RoomEmitted => ({ type: "read.failed", id: r.id, error })),
-    ...context.mailbox.map((q): RoomEmitted => ({ type: "request.settled", id: q.id, ok: false, error })),
-  ];
-}
-
-const NOBODY: readonly string[] = Object.freeze([]);
-
-/** Who gets live traffic now, and who gets it after their join sequence. Allocates nothing in the usual case. */
-function audienceOf(context: RoomContext): Audience {
-  const { resources, streaming, joins } = context;
-  const now = streaming.length === 0 ? resources : resources.filter((r) => !streaming.includes(r));
-  const joining = joins.length === 0 ? NOBODY : [...new Set(joins.map((j) => j.resource).filter((r) => !resources.includes(r)))];
-  return { now, streaming: streaming.length === 0 ? NOBODY : streaming, joining };
-}
-
-/** The error a failed callback or request is answered with: the timeout, or what it rejected with. */
-const failure = (event: RoomEvent, timeout: boolean): StanzaErrorData =>
-  timeout ? TIMEOUT : errorOf("error" in event ? event.error : undefined);
 
 /** The room machine's setup: types, actors, delays, guards and actions. @internal */
 export const roomSetup = setup({
@@ -79,6 +57,10 @@ export const roomSetup = setup({
     participantsWanted: ({ context }) => context.joins.length > 0 || context.reads.some((r) => r.needs === "participants"),
     anythingWaits: ({ context }) => context.joins.length + context.reads.length + context.mailbox.length > 0,
     joinsReady: ({ context }) => context.joins.some((j) => !j.history),
+    /** The join event waits for nothing once the participants are known: it wants no history, or the archive has it. */
+    joinReadyNow: or([({ event }) => event.type === "join" && !event.history, "historyKnown"]),
+    /** The `join.streamed` event ends the last join sequence going out. */
+    lastStreamEnds: ({ context, event }) => event.type === "join.streamed" && context.streaming.every((r) => r === event.resource),
     nobodyJoined: ({ context }) => context.resources.length === 0,
     noJoinStreaming: ({ context }) => context.streaming.length === 0,
     requestsWaiting: ({ context }) => context.mailbox.length > 0,
@@ -123,7 +105,20 @@ export const roomSetup = setup({
       assertEvent(event, "join");
       return { joins: [...context.joins, { id: event.id, resource: event.resource, history: event.history && !params.historyKnown }] };
     }),
+    /** A join that waits for nothing: its sequence goes out now (what `completeJoins` does for a waiting one). */
+    admitJoin: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "join");
+      const { resources, streaming } = context;
+      const entered = !resources.includes(event.resource);
+      enqueue.emit({ type: "join.ready", id: event.id, resource: event.resource, entered, first: entered && resources.length === 0 });
+      enqueue.assign({
+        resources: entered ? [...resources, event.resource] : resources,
+        streaming: streaming.includes(event.resource) ? streaming : [...streaming, event.resource],
+      });
+    }),
     completeJoins: enqueueActions(({ context, enqueue }) => {
+      // Nothing ready (a join admitted on arrival entered `joined`), nothing assigned: each assign copies the snapshot.
+      if (!context.joins.some((j) => !j.history)) return;
       const resources = [...context.resources];
       const streaming = [...context.streaming];
       for (const j of context.joins) {
@@ -298,15 +293,4 @@ export interface SettledParams {
  */
 function settledHook(enqueue: unknown): (params: SettledParams) => void {
   return (params) => (enqueue as (action: { type: "onRequestSettled"; params: SettledParams }) => void)({ type: "onRequestSettled", params });
-}
-
-/** The last outcome of a report, when it settled well. */
-function lastOk(outcomes: readonly RunnerOutcome[]): (RunnerOutcome & { ok: true }) | undefined {
-  const last = outcomes.at(-1);
-  return last?.ok ? last : undefined;
-}
-
-/** Places in the mailbox for a request of `kind`; the plugin's onUserJoined/onUserLeft hooks get as many again (refused, one would leave an IRC channel never parted). */
-function placesFor(context: RoomContext, kind: RequestKind): number {
-  return kind === "userJoined" || kind === "userLeft" ? context.mailboxSize * 2 : context.mailboxSize;
 }

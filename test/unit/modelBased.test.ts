@@ -28,6 +28,9 @@ const generated = modelPaths(MODEL_INPUT);
 const NOT_COVERED: Record<string, string> = {
   [`room.active.mailbox.busy ${RUNNER_ERROR} #0`]:
     "the request runner reports every failure of a request in requests.settled; it has no failure of its own to replay",
+  "room.active join.streamed #0":
+    "the model has one resource, whose join.streamed always ends the last join sequence going out (streaming takes it); " +
+    "one that ends while another resource's still goes out is in test/unit/roomMachine.test.ts",
 };
 
 /**

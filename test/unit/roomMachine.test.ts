@@ -90,6 +90,22 @@ describe("room machine lifecycle", () => {
     expect(emitted.at(-1)).toEqual({ type: "join.ready", id: "j3", resource: "phone", entered: true, first: true });
   });
 
+  it("goes live when the last of two join sequences going out ends, not before", async () => {
+    const { actor, emitted } = start({});
+    const joined = () => (actor.getSnapshot().value as { active: { lifecycle: { joined?: string } } }).active.lifecycle.joined;
+    actor.send({ type: "join", id: "j1", resource: "phone", history: false });
+    await tick();
+    actor.send({ type: "join", id: "j2", resource: "laptop", history: false });
+    expect(emitted.filter((e) => e.type === "join.ready").map((e) => e.type === "join.ready" && e.id)).toEqual(["j1", "j2"]);
+    expect(actor.getSnapshot().context.streaming).toEqual(["phone", "laptop"]);
+    actor.send({ type: "join.streamed", resource: "phone" });
+    expect(joined()).toBe("streaming");
+    expect(actor.getSnapshot().context.streaming).toEqual(["laptop"]);
+    actor.send({ type: "join.streamed", resource: "laptop" });
+    expect(joined()).toBe("live");
+    expect(actor.getSnapshot().context.streaming).toEqual([]);
+  });
+
   it("enters participantsFilled after the last leave without copying the context when no read waits", async () => {
     const { actor } = start({});
     actor.send({ type: "join", id: "j1", resource: "phone", history: false });
