@@ -205,9 +205,9 @@ function firstRefusal(ru: RoomUser, since: number): [string | undefined, string[
  * rejoin and one more ping (`afterRejoin`).
  */
 async function selfPings(ru: RoomUser): Promise<{ before?: string; afterRejoin?: string }> {
-  const ping = async (id: string) => {
+  const ping = async (id: string, timeoutMs = 400) => {
     await ru.user.send(xml("iq", { to: `${ROOM}/${ru.name}`, type: "get", id }, xml("ping", { xmlns: "urn:xmpp:ping" })));
-    const [answer] = await ru.user.waitFor((s) => s.attrs.id === id && isQualified(s, "{jabber:client}iq"), { timeoutMs: 400 }).catch(() => [undefined]);
+    const [answer] = await ru.user.waitFor((s) => s.attrs.id === id && isQualified(s, "{jabber:client}iq"), { timeoutMs }).catch(() => [undefined]);
     return answer && (answer.attrs.type === "result" ? "result" : conditionOf(answer));
   };
   let before: string | undefined;
@@ -216,5 +216,6 @@ async function selfPings(ru: RoomUser): Promise<{ before?: string; afterRejoin?:
   const count = ru.user.received.filter(joined).length + 1;
   await ru.user.send(xml("presence", { to: `${ROOM}/${ru.name}` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" }, xml("history", { maxstanzas: "0" }))));
   await ru.user.waitFor(joined, { count });
-  return { before, afterRejoin: await ping("self-ping-rejoined") };
+  // Every ping is answered; a loaded machine may take longer than the polling pings' 400 ms.
+  return { before, afterRejoin: await ping("self-ping-rejoined", 10_000) };
 }
