@@ -25,14 +25,14 @@ export interface OwnMessage {
  * insertion order is the right order to forget in.
  */
 export class RecentMessages {
-  #byStanzaId: Map<string, string | null> | undefined;
+  #byStanzaId: Recent<string | null> | undefined;
   /** The user's messages by client id, origin-id and stanza-id (up to three keys each). */
-  #own: Map<string, OwnMessage> | undefined;
+  #own: Recent<OwnMessage> | undefined;
 
   /** Remembers a message by stanza-id. */
   record(stanzaId: string, legacyId: string | undefined): void {
-    if (!this.#byStanzaId) this.#byStanzaId = new Map();
-    remember(this.#byStanzaId, stanzaId, legacyId ?? null, RECENT_MESSAGES);
+    if (!this.#byStanzaId) this.#byStanzaId = new Recent(RECENT_MESSAGES);
+    this.#byStanzaId.set(stanzaId, legacyId ?? null);
   }
 
   /** The message with this stanza-id: its legacy id (or null when it has none), or undefined when unknown. */
@@ -47,11 +47,11 @@ export class RecentMessages {
    * correction finds the original).
    */
   recordOwn(message: OwnMessage, ids: ReadonlyArray<string | undefined>): void {
-    if (!this.#own) this.#own = new Map();
+    if (!this.#own) this.#own = new Recent(3 * RECENT_MESSAGES);
     // Each id once, in order, without a Set per message (this runs for every message the user sends).
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (id && ids.indexOf(id) === i) remember(this.#own, id, message, 3 * RECENT_MESSAGES);
+      if (id && ids.indexOf(id) === i) this.#own.set(id, message);
     }
   }
 
@@ -61,9 +61,30 @@ export class RecentMessages {
   }
 }
 
-/** Sets `key` as the newest entry of `map`, forgetting the oldest beyond `max`. */
-function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > max) map.delete(map.keys().next().value as string);
+/**
+ * A Map of at most `max` entries that forgets its oldest. The oldest is found by one iterator
+ * that lives as long as the map: a Map keeps a deleted entry as a hole until it rehashes, and a
+ * new iterator per eviction stepped over every hole left since (2.7 % of the roundtrip
+ * benchmark's time); this one passes each hole once. Every entry it has passed was forgotten, so
+ * the next key it yields is always the oldest one left.
+ */
+class Recent<V> {
+  readonly #map = new Map<string, V>();
+  readonly #oldest = this.#map.keys();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get(key: string): V | undefined {
+    return this.#map.get(key);
+  }
+
+  /** Sets `key` as the newest entry, forgetting the oldest beyond `max`. */
+  set(key: string, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.#max) this.#map.delete(this.#oldest.next().value as string);
+  }
 }

@@ -5,6 +5,7 @@
  * that replaces or removes it is refused before the gateway starts.
  */
 import type { roomMachine } from "./roomMachine.js";
+import type { SettledParams } from "./roomSetup.js";
 
 /** The room machine, or one made from it with `roomMachine.provide({ actions, delays })`. */
 export type RoomMachine = typeof roomMachine;
@@ -63,4 +64,26 @@ function describe(value: unknown): string {
   if (typeof value !== "object" || value === null) return String(value);
   const id = (value as { id?: unknown }).id;
   return typeof id === "string" ? `a machine with id "${id}" and another chart` : "an object that is not a machine";
+}
+
+/** The library's `onRequestSettled`, a no-op that {@link settledHook} does not enqueue (see {@link noteNoSettledHook}). */
+let noSettledHook: unknown;
+
+/** Notes the library machine's own `onRequestSettled` (roomMachine.ts calls it once). @internal */
+export function noteNoSettledHook(action: unknown): void {
+  noSettledHook = action;
+}
+
+/**
+ * What enqueues the `onRequestSettled` extension action with its params; none when the machine
+ * running as `self` has the library's no-op. Each request then costs the report no action of
+ * its own, and no assign of `context.current` (an assign makes a snapshot, its state value and
+ * tags: most of a report's time in the roundtrip benchmark). (Named loosely: setup's action names
+ * are not known to its own actions' types yet.)
+ * @internal
+ */
+export function settledHook(enqueue: unknown, self: unknown): ((params: SettledParams) => void) | undefined {
+  const machine = (self as { logic?: { implementations?: { actions?: Record<string, unknown> } } }).logic;
+  if (machine?.implementations?.actions?.onRequestSettled === noSettledHook) return undefined;
+  return (params) => (enqueue as (action: { type: "onRequestSettled"; params: SettledParams }) => void)({ type: "onRequestSettled", params });
 }

@@ -42,6 +42,7 @@
  * replace (`createGateway({ machine })`, see roomExtension.ts).
  */
 import type { RoomContext, RoomHandle } from "./roomEvents.js";
+import { noteNoSettledHook } from "./roomExtension.js";
 import { roomSetup } from "./roomSetup.js";
 import { initialContext } from "./roomStatus.js";
 
@@ -287,3 +288,5 @@ export const roomMachine = roomSetup.createMachine({
     stopped: { type: "final", entry: { type: "rejectEverything", params: { ending: "stopped" } } },
   },
 });
+
+noteNoSettledHook(roomMachine.implementations.actions.onRequestSettled);

@@ -22,6 +22,7 @@ import { ABANDONED, FULL, GONE, REMOVED, SHUTTING_DOWN, errorOf } from "./roomEr
 import { audienceOf, failure, failuresOfAll, lastOk, placesFor } from "./roomContext.js";
 import type { QueuedRequest, RoomContext, RoomEmitted, RoomEvent, RoomHandle, RoomInput, RunEvent } from "./roomEvents.js";
 import type { RequestRunnerLogic } from "./requestRunner.js";
+import { settledHook } from "./roomExtension.js";
 
 const missing = (name: string) => new Error(`roomMachine: provide the "${name}" actor with machine.provide({ actors })`);
 const notProvided = (name: string) =>
@@ -216,17 +217,19 @@ export const roomSetup = setup({
      * in the room now): the request in flight, then the mailbox's head. Each settled request's
      * successor becomes `context.current` and has started.
      */
-    settleRun: enqueueActions(({ context, event, enqueue }) => {
+    settleRun: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, "requests.settled");
-      const extension = settledHook(enqueue);
+      const extension = settledHook(enqueue, self);
       let current = context.current;
       let taken = 0;
       for (const outcome of event.outcomes) {
         if (!current) break;
-        // The extension action runs first, with `context.current` the request that settled.
-        if (taken > 0) enqueue.assign({ current });
         const error = outcome.ok ? undefined : errorOf(outcome.error);
-        extension({ ok: outcome.ok, condition: error?.condition });
+        if (extension) {
+          // The extension action runs first, with `context.current` the request that settled.
+          if (taken > 0) enqueue.assign({ current });
+          extension({ ok: outcome.ok, condition: error?.condition });
+        }
         if (!error) enqueue.emit({ type: "request.settled", id: current.id, ok: true, resources: context.resources, streaming: context.streaming });
         else enqueue.emit({ type: "request.settled", id: current.id, ok: false, error });
         current = context.mailbox[taken] ?? null;
@@ -238,11 +241,11 @@ export const roomSetup = setup({
       enqueue.assign({ current, mailbox: taken === 0 ? context.mailbox : context.mailbox.slice(taken) });
     }),
     /** Fails the request in flight (a timeout, an abandoned request, the runner failing). */
-    settle: enqueueActions(({ context, event, enqueue }, params: { ok: false; timeout?: boolean; abandoned?: boolean }) => {
+    settle: enqueueActions(({ context, event, enqueue, self }, params: { ok: false; timeout?: boolean; abandoned?: boolean }) => {
       const current = context.current;
       if (!current) return;
       const error = params.abandoned ? ABANDONED : failure(event, params.timeout === true);
-      settledHook(enqueue)({ ok: false, condition: error.condition });
+      settledHook(enqueue, self)?.({ ok: false, condition: error.condition });
       enqueue.emit({ type: "request.settled", id: current.id, ok: false, error });
       enqueue.assign({ current: null });
     }),
@@ -285,12 +288,4 @@ export interface SettledParams {
   ok: boolean;
   /** Why it failed: the condition its error reply carries (`remote-server-timeout` for a timeout). */
   condition?: StanzaErrorData["condition"];
-}
-
-/**
- * Enqueues the `onRequestSettled` extension action with its params. (Named loosely: setup's
- * action names are not known to its own actions' types yet.)
- */
-function settledHook(enqueue: unknown): (params: SettledParams) => void {
-  return (params) => (enqueue as (action: { type: "onRequestSettled"; params: SettledParams }) => void)({ type: "onRequestSettled", params });
 }

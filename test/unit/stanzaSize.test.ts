@@ -3,9 +3,10 @@
  * with `policy-violation` before any room or plugin callback sees it, and a plugin text too big
  * for one stanza throws a `RangeError` at the plugin's call.
  */
-import { xml } from "@xmpp/component";
+import { type Element, xml } from "@xmpp/component";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ECHO_ALLOWANCE_BYTES } from "../../src/protocol/stanzaSize.js";
+import { ECHO_ALLOWANCE_BYTES, maxSerializedBytes } from "../../src/protocol/stanzaSize.js";
 import { ALICE, DOMAIN, fixtureHarness, groupchat, joined, lobbyFixture } from "../helpers/harness.js";
 import { conditionOf, qualifiedChild, qualifiedText, qualifiedTree } from "../helpers/stanzas.js";
 
@@ -72,5 +73,23 @@ describe("a plugin text over the size bound", () => {
     await h.settle();
     expect(h.take().map((s) => qualifiedText(s, "{jabber:client}body") ?? null)).toEqual(["small"]);
     expect(h.store.queryArchive({ user: ALICE, room: `lobby@${DOMAIN}` }, { max: 100 }).messages.length).toBe(before + 1);
+  });
+});
+
+describe("the size bound the router checks before serializing a stanza", () => {
+  it("is never below the stanza's serialized UTF-8 bytes, whatever its names, attributes and text", () => {
+    const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: "binary", maxLength: 8 }), fc.constantFrom("&<>\"'", "é€😀", ""));
+    const name = fc.stringMatching(/^[a-z][a-z0-9:-]{0,8}$/);
+    const { element } = fc.letrec<{ element: Element }>((tie) => ({
+      element: fc
+        .tuple(name, fc.dictionary(name, text, { maxKeys: 3 }), fc.array(fc.oneof(text, tie("element")), { maxLength: 3 }))
+        .map(([n, attrs, children]) => xml(n, attrs, ...children)),
+    }));
+    fc.assert(
+      fc.property(element, (e) => {
+        expect(maxSerializedBytes(e, Number.POSITIVE_INFINITY)).toBeGreaterThanOrEqual(Buffer.byteLength(e.toString(), "utf8"));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
