@@ -53,13 +53,15 @@ UPDATE user_leases SET
 WHERE user_jid = $1 RETURNING token`;
 
 /**
- * Adopts the leases of a dead holder ($1 owner, $2 the dead holder's owner, $3 ttl ms): every row
- * it still holds whose holder is gone, skipping rows another transaction has locked (a process
- * taking that user now). Each token grows by one; the rows are marked adopted.
+ * Adopts the leases of a dead holder ($1 owner, $2 the dead holder's owner, or NULL for every
+ * holder but $1; $3 ttl ms): every row it still holds whose holder is gone, skipping rows another
+ * transaction has locked (a process taking that user now). Each token grows by one; the rows are
+ * marked adopted.
  */
 export const ADOPT = `
 WITH orphans AS (
-  SELECT user_jid FROM user_leases l WHERE l.owner = $2 AND ${HOLDER_GONE}
+  SELECT user_jid FROM user_leases l
+  WHERE l.owner IS NOT NULL AND l.owner <> $1 AND ($2::text IS NULL OR l.owner = $2) AND ${HOLDER_GONE}
   FOR UPDATE OF l SKIP LOCKED)
 UPDATE user_leases l SET token = l.token + 1, owner = $1, expires_at = clock_timestamp() + ${ms(3)},
   holder_pid = pg_backend_pid(), adopted = true

@@ -56,8 +56,10 @@ export interface Leases extends FencingTokens {
   /**
    * Takes every lease that the process named `from` (its {@link owner}) still holds and that is
    * free now (its database session is gone, or the lease expired): the users of a dead process,
-   * taken by the process that replaces it. Each token grows by one. Rows another process is
-   * taking at this moment are skipped.
+   * taken by the process that replaces it. Without `from`, the free leases of every other holder
+   * (for a deployment whose replacement cannot know the dead process's name; after a restart of
+   * the whole cluster that is every user, in this one process, until their stanzas move them).
+   * Each token grows by one. Rows another process is taking at this moment are skipped.
    *
    * @remarks
    * An adopted lease is held and renewed like any other, but it is **weak** until a stanza of the
@@ -66,7 +68,7 @@ export interface Leases extends FencingTokens {
    * another dead process's slot). The adopter then hears `lost`, and the store refuses its writes.
    * @returns The users adopted, with their tokens; `adopted` is emitted for each.
    */
-  adopt(from: string): Promise<ReadonlyMap<string, number>>;
+  adopt(from?: string): Promise<ReadonlyMap<string, number>>;
   /** True while `user`'s lease is held by adoption only ({@link adopt}): no stanza of theirs has been served here since. */
   isAdopted(user: string): boolean;
   /** The token of `user`'s lease if this process holds it, as far as it knows. */

@@ -68,13 +68,13 @@ class PgLeases implements Leases {
     });
   }
 
-  adopt(from: string): Promise<ReadonlyMap<string, number>> {
-    if (typeof from !== "string" || from === "") return Promise.reject(new TypeError(`adopt: from must be an owner name, got ${String(from)}`));
-    if (this.#closed) return Promise.reject(new Error(`adopt(${from}): the leases of ${this.owner} are closed`));
+  adopt(from?: string): Promise<ReadonlyMap<string, number>> {
+    if (from !== undefined && (typeof from !== "string" || from === "")) return Promise.reject(new TypeError(`adopt: from must be an owner name, got ${String(from)}`));
+    if (this.#closed) return Promise.reject(new Error(`adopt(${from ?? ""}): the leases of ${this.owner} are closed`));
     if (from === this.owner) return Promise.resolve(new Map());
     return this.#serial(async (db) => {
       const sentAt = performance.now();
-      const rows = await sql<{ user: string; token: number }>(db, ADOPT, [this.owner, from, this.ttlMs]);
+      const rows = await sql<{ user: string; token: number }>(db, ADOPT, [this.owner, from ?? null, this.ttlMs]);
       const adopted = new Map(rows.map((r) => [r.user, r.token]));
       for (const [user, token] of adopted) {
         this.#hold(user, token, sentAt);

@@ -250,6 +250,22 @@ describe("adopting a dead process's users (Leases.adopt)", () => {
     expect(await d.acquire(U)).toMatchObject({ heldBy: "B" });
   });
 
+  it("without an owner name, takes the free leases of every other holder, and none of a live one or a released one", async () => {
+    const { b, where, admin, adoptedRow } = await deadHolder([U]);
+    const c = await manager(where, "C");
+    await c.acquire("nurse@capulet.lit");
+    await admin.query(
+      `INSERT INTO user_leases (user_jid, owner, token, expires_at, holder_pid) VALUES
+         ('romeo@montague.lit', 'F', 2, now() - interval '1 millisecond', NULL),
+         ('tybalt@capulet.lit', NULL, 4, now(), NULL)`,
+    );
+    const adopted = await b.adopt();
+    expect(new Map([...adopted].sort())).toEqual(new Map([["juliet@capulet.lit", 2], ["romeo@montague.lit", 3]]));
+    expect(await adoptedRow()).toEqual({ owner: "B", token: 2, adopted: true });
+    expect(await adoptedRow("nurse@capulet.lit")).toEqual({ owner: "C", token: 1, adopted: false });
+    expect(await adoptedRow("tybalt@capulet.lit")).toEqual({ owner: null, token: 4, adopted: false });
+  });
+
   it("refuses a bad owner name, and adopts nothing once closed", async () => {
     const { b } = await two();
     await expect(b.adopt("")).rejects.toThrow(/adopt: from must be an owner name/);
