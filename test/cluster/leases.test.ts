@@ -36,7 +36,10 @@ async function two(options: Partial<LeaseOptions> = {}) {
   const row = async (user = U) => (await admin.query("SELECT owner, token::int AS token FROM user_leases WHERE user_jid = $1", [user])).rows[0];
   /** What a process paused past its lease looks like to the database. */
   const expire = (user = U) => admin.query("UPDATE user_leases SET expires_at = now() - interval '1 millisecond' WHERE user_jid = $1", [user]);
-  return { where, a, b, admin, row, expire };
+  /** The row with its `adopted` mark (schema version 3). */
+  const adoptedRow = async (user = U) =>
+    (await admin.query("SELECT owner, token::int AS token, adopted FROM user_leases WHERE user_jid = $1", [user])).rows[0];
+  return { where, a, b, admin, row, expire, adoptedRow };
 }
 
 const tokenOf = (result: AcquireResult) => ("token" in result ? result.token : undefined);
@@ -194,9 +197,7 @@ describe("adopting a dead process's users (Leases.adopt)", () => {
     const { rows } = await setup.admin.query("SELECT DISTINCT holder_pid FROM user_leases WHERE owner = 'A'");
     for (const r of rows) await setup.admin.query("SELECT pg_terminate_backend($1)", [r.holder_pid]);
     await new Promise((r) => setTimeout(r, 100)); // the backend's exit is asynchronous
-    const adoptedRow = async (user = U) =>
-      (await setup.admin.query("SELECT owner, token::int AS token, adopted FROM user_leases WHERE user_jid = $1", [user])).rows[0];
-    return { ...setup, adoptedRow };
+    return setup;
   }
 
   it("takes every lease of the dead holder with the next token, marked adopted, and tells the listeners; a live holder's users stay with it", async () => {
@@ -216,10 +217,7 @@ describe("adopting a dead process's users (Leases.adopt)", () => {
   });
 
   it("takes the expired leases of a holder that hangs (its connection is still there)", async () => {
-    const { a, b, expire, adoptedRow } = await two().then(async (s) => ({
-      ...s,
-      adoptedRow: async () => (await s.admin.query("SELECT owner, token::int AS token, adopted FROM user_leases WHERE user_jid = $1", [U])).rows[0],
-    }));
+    const { a, b, expire, adoptedRow } = await two();
     await a.acquire(U);
     expect((await b.adopt("A")).size).toBe(0); // alive and within its lease
     await expire();

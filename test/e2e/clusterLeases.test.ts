@@ -25,6 +25,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Supervisor, startSupervisor } from "../../src/cluster/supervisor.js";
 import { readCallLog } from "../../src/demo/callLog.js";
+import { NS_CONFERENCE } from "../../src/protocol/xep0249.js";
 import { type EjabberdHandle, startEjabberd } from "../../src/testbed/ejabberd.js";
 import { type PostgresHandle, startPostgres } from "../../src/testbed/postgres.js";
 import { sleep } from "../../src/testbed/processes.js";
@@ -55,7 +56,7 @@ async function leases(): Promise<Map<string, { worker: number; token: number; ad
 
 /** An XEP-0249 invitation from the gateway to the lobby, as a client reads it. */
 const isInvitation = (s: ReturnType<typeof xml>) =>
-  isQualified(s, "{jabber:client}message") && s.attrs.from === DOMAIN && s.getChild("x", "jabber:x:conference")?.attrs.jid === ROOM;
+  isQualified(s, "{jabber:client}message") && s.attrs.from === DOMAIN && s.getChild("x", NS_CONFERENCE)?.attrs.jid === ROOM;
 
 /** The worker number each user's gateway names in disco#info ("… (worker N)"). */
 async function servedBy(): Promise<Map<string, number>> {
