@@ -167,7 +167,7 @@ export interface GatewayOptions {
   /**
    * The room machine with the gateway's own extensions: `roomMachine.provide({ actions, delays })`
    * replacing only the extension actions (`onEnterJoined`, `onExitJoined`, `onRequestSettled`) and
-   * the delays (`callbackTimeout`, `requestTimeout`, `shutdownGrace`); see the README, "Extending
+   * the delays (`callbackTimeout`, `requestTimeout`, `shutdownGrace`, `runnerLinger`); see the README, "Extending
    * the room machine". The gateway adds the plugin's callbacks as its actors.
    * @defaultValue `roomMachine`
    */

@@ -258,9 +258,11 @@ export class InspectorModel {
     const calls = [];
     for (const id of activeStateIds(this.#chart.root, entry.value)) {
       for (const callback of this.#states.get(id)?.invokes ?? []) {
-        if (callback === "runRequest" && typeof current?.id === "string") {
+        // The request runner runs a callback only while a request is in flight (not in `busy.standby`).
+        if (callback !== "runRequest") calls.push({ key: id, callback });
+        else if (typeof current?.id === "string") {
           calls.push({ key: `${id}\n${current.id}`, callback, kind: String(current.kind), requestId: current.id });
-        } else calls.push({ key: id, callback });
+        }
       }
     }
     return calls;

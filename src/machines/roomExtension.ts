@@ -23,9 +23,10 @@ export const ROOM_EXTENSION_ACTIONS = ["onEnterJoined", "onExitJoined", "onReque
 
 /**
  * The delays a gateway may replace: `callbackTimeout` (`updateInfo`, `fillParticipants`,
- * `backfill`), `requestTimeout` (the request in flight, `context.current`) and `shutdownGrace`.
+ * `backfill`), `requestTimeout` (the request in flight, `context.current`), `shutdownGrace` and
+ * `runnerLinger` (how long an idle request runner waits for more requests before it stops).
  */
-export const ROOM_DELAYS = ["callbackTimeout", "requestTimeout", "shutdownGrace"] as const;
+export const ROOM_DELAYS = ["callbackTimeout", "requestTimeout", "shutdownGrace", "runnerLinger"] as const;
 
 type Implementations = Record<string, unknown>;
 

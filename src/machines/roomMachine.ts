@@ -16,6 +16,7 @@
  *   mailbox is `busy` and invokes one `runRequest` actor, which gets every request of the mailbox
  *   (`run`), runs them one at a time and reports those that settled in one `requests.settled`
  *   event: one macrostep per report, not per request (see requestRunner.ts for when it reports).
+ *   Once all settled, `busy.standby` keeps the runner `runnerLinger` for more, then `waiting`.
  *   `context.current` is the request in flight as far as the machine knows: the first not yet
  *   reported. A request not reported within `requestTimeout` (by default `callbackTimeout`; a
  *   gateway may provide its own per request kind) of the report before it goes through
@@ -237,7 +238,7 @@ export const roomMachine = roomSetup.createMachine({
                       { guard: "requestRemovedUser", target: "#room.removed", actions: "settleRun" },
                       // `timed` is left and entered again (not `running`): the next request is timed from this report.
                       { guard: "requestInFlight", target: ".timed", actions: "settleRun" },
-                      { target: "#room.active.mailbox.waiting", actions: "settleRun" },
+                      { target: "#room.active.mailbox.busy.standby", actions: "settleRun" },
                     ],
                   },
                   initial: "timed",
@@ -247,6 +248,13 @@ export const roomMachine = roomSetup.createMachine({
                       after: { requestTimeout: { target: "#mailboxExpiring" } },
                     },
                   },
+                },
+                standby: {
+                  description:
+                    "Every request has settled; the runner stays for runnerLinger in case more come (the next socket read of a busy room), then stops. A runner started per burst cost ~100 µs each.",
+                  always: { guard: "requestDue", target: "running", actions: "dequeue" },
+                  after: { runnerLinger: { target: "#room.active.mailbox.waiting" } },
+                  on: { shutdown: { target: "#room.stopped", actions: "refuseWaiting" } },
                 },
                 expiring: {
                   id: "mailboxExpiring",

@@ -30,6 +30,13 @@ const notProvided = (name: string) =>
     throw missing(name);
   });
 
+/**
+ * Default of the `runnerLinger` delay: how long the request runner of a room whose requests
+ * all settled stays for more. A busy room's next socket read comes within it, and is handed to
+ * the same runner instead of a new one; a quiet room's runner stops after it.
+ */
+export const RUNNER_LINGER_MS = 25;
+
 /** The room machine's setup: types, actors, delays, guards and actions. @internal */
 export const roomSetup = setup({
   types: {
@@ -51,6 +58,8 @@ export const roomSetup = setup({
     /** The timeout of the request in flight (`context.current`): `callbackTimeout` unless a gateway provides its own. */
     requestTimeout: ({ context }) => context.callbackTimeoutMs,
     shutdownGrace: ({ context }) => context.graceMs,
+    /** How long an idle runner waits for more requests before it stops (`mailbox.busy.standby`). */
+    runnerLinger: RUNNER_LINGER_MS,
   },
   guards: {
     // What waits.

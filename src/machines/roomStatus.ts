@@ -77,7 +77,7 @@ export function passivatedState(persisted: Snapshot<unknown>, context: RoomConte
   if (resources.length + joins.length + streaming.length + reads.length + mailbox.length > 0 || current) {
     throw new Error("passivatedState: only an idle room passivates");
   }
-  const { context: _context, ...state } = persisted as Snapshot<unknown> & { context: unknown; value: unknown; children: object };
+  const { context: _context, ...state } = withoutStandby(persisted as Snapshot<unknown> & { context: unknown; value: unknown; children: object });
   const key = JSON.stringify(state);
   let shared = interned.get(key);
   if (!shared) {
@@ -85,6 +85,18 @@ export function passivatedState(persisted: Snapshot<unknown>, context: RoomConte
     interned.set(key, shared);
   }
   return shared;
+}
+
+/**
+ * A room whose request runner waits for more (`mailbox.busy.standby`) has nothing in flight: it
+ * passivates as if its mailbox were `waiting`, without the runner (a callback actor has no state
+ * to keep, and the resumed room starts one for its next request).
+ */
+function withoutStandby<S extends { value: unknown; children: object }>(persisted: S): S {
+  const active = (persisted.value as { active?: { mailbox?: unknown } }).active;
+  if ((active?.mailbox as { busy?: unknown } | undefined)?.busy !== "standby") return persisted;
+  const { requests: _runner, ...children } = persisted.children as Record<string, unknown>;
+  return { ...persisted, value: { ...(persisted.value as object), active: { ...active, mailbox: "waiting" } }, children };
 }
 
 /** The persisted snapshot a passivated room resumes from: `createActor(machine, { snapshot, input })`. */

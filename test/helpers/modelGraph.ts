@@ -199,12 +199,12 @@ export function modelPaths(input: RoomInput = MODEL_INPUT) {
       for (const event of eventsFor(state)) {
         const next = model.transition(state, asMachineEvent(event), recordingScope().scope);
         const to = { events: [...from.events, event], states: [...from.states, serializeState(next)] };
-        resumed.push({ ...to, steps: replayModel(to.events, input), reason: "resumed", resumedIn: from.states.at(-1) });
+        resumed.push({ ...to, steps: replayModel(to.events, input), reason: "resumed", resumedIn: head.states.at(-1) });
         // An idle room runs no callback: what runs now, the event started.
         for (const outcome of eventsFor(next).filter(isActorEvent)) {
           const after = model.transition(next, asMachineEvent(outcome), recordingScope().scope);
           const events = [...to.events, outcome];
-          resumed.push({ events, states: [...to.states, serializeState(after)], steps: replayModel(events, input), reason: "resumed", resumedIn: from.states.at(-1) });
+          resumed.push({ events, states: [...to.states, serializeState(after)], steps: replayModel(events, input), reason: "resumed", resumedIn: head.states.at(-1) });
         }
       }
     }

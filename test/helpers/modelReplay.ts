@@ -220,7 +220,8 @@ export class Replay {
     if (event.type.startsWith("xstate.after.")) {
       // Its actor stops; the call goes on: a late `backfill` until the path says `backfill.ended`, the others forever.
       // The overrun's limit: the late call goes on, no longer followed (it never ends in the model).
-      if (!event.type.endsWith(".backfillOverrun")) this.script.outlive(callback);
+      // The runner's linger in `standby` times no call: no request is in flight.
+      if (!event.type.endsWith(".backfillOverrun") && !event.type.endsWith(".standby")) this.script.outlive(callback);
       this.#fireTimer(event.type);
       return;
     }

@@ -108,7 +108,7 @@ describe("the room machine's chart", () => {
       ["room.destroyed", "requestDestroyedRoom", ["settleRun"]],
       ["room.removed", "requestRemovedUser", ["settleRun"]],
       ["room.active.mailbox.busy.running.timed", "requestInFlight", ["settleRun"]],
-      ["room.active.mailbox.waiting", undefined, ["settleRun"]],
+      ["room.active.mailbox.busy.standby", undefined, ["settleRun"]],
     ]);
     const join = chart.edges.find((e) => e.source === "room.active" && e.event === "join" && e.guard === undefined);
     expect(join).toMatchObject({ target: "room.active", targetless: true, actions: ["queueJoin"] });

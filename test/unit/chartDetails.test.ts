@@ -44,13 +44,13 @@ describe("the state panel's data", () => {
       { event: "requests.settled", target: "room.destroyed", guard: "requestDestroyedRoom", actions: ["settleRun"], reenter: false },
       { event: "requests.settled", target: "room.removed", guard: "requestRemovedUser", actions: ["settleRun"], reenter: false },
       { event: "requests.settled", target: `${RUNNING}.timed`, guard: "requestInFlight", actions: ["settleRun"], reenter: false },
-      { event: "requests.settled", target: "room.active.mailbox.waiting", actions: ["settleRun"], reenter: false },
+      { event: "requests.settled", target: "room.active.mailbox.busy.standby", actions: ["settleRun"], reenter: false },
     ]);
     expect(states[`${RUNNING}.timed`]).toMatchObject({ entry: ["xstate.raise"], exit: ["xstate.cancel"] });
     expect(states["room.active.mailbox.busy"]).toMatchObject({
       invokes: ["runRequest"],
       initial: RUNNING,
-      children: [RUNNING, "mailboxExpiring", "room.active.mailbox.busy.draining"],
+      children: [RUNNING, "room.active.mailbox.busy.standby", "mailboxExpiring", "room.active.mailbox.busy.draining"],
     });
     expect(states.joined).toMatchObject({ entry: ["completeJoins", "onEnterJoined"], exit: ["onExitJoined"], tags: ["infoKnown", "participantsKnown"] });
     // Targetless handlers of an enclosing state have no target: they leave no state.

@@ -88,7 +88,7 @@ describe("createGateway({ machine })", () => {
       expect(() => createGateway(options(createMachine({ id: "room", initial: "a", states: { a: {} } })))).toThrow(
         new TypeError('machine option must be roomMachine or roomMachine.provide({ actions, delays }) (a machine with the library\'s chart), got a machine with id "room" and another chart'),
       );
-      const replaceable = "onEnterJoined, onExitJoined, onRequestSettled, callbackTimeout, requestTimeout, shutdownGrace";
+      const replaceable = "onEnterJoined, onExitJoined, onRequestSettled, callbackTimeout, requestTimeout, shutdownGrace, runnerLinger";
       expect(() => createGateway(options(roomMachine.provide({ actions: { settle: () => {} } })))).toThrow(
         new TypeError(`machine option: the action "settle" carries the runtime's work and cannot be replaced; a gateway may replace ${replaceable}`),
       );

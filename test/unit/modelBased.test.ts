@@ -78,6 +78,7 @@ function describeEvent(e: ModelStep["event"]): string {
     case "xstate.init":
       return "init";
     default: {
+      if (e.type.startsWith("xstate.after.") && e.type.endsWith(".standby")) return "runner lingered";
       const kind = e.type.startsWith("xstate.after.") ? "timeout" : e.type.startsWith("xstate.done.") ? "done" : "error";
       return `${invokeSource(e.type)} ${kind}`;
     }
@@ -167,7 +168,7 @@ describe("room machine paths from xstate/graph", () => {
   });
 
   it("stay small: the abstraction of the context keeps the state space bounded", () => {
-    expect(generated.states).toBeLessThan(1_100);
+    expect(generated.states).toBeLessThan(1_250); // 1,153 with `mailbox.busy.standby`
   });
 
   it("are sound: replaying a path's events reaches the abstract states the graph computed", () => {
