@@ -127,10 +127,15 @@ function fitActive(room) {
   const ids = room.activeStates.filter((id) => nodes.get(id) && nodes.get(id).classList.contains("node"));
   const leaves = [...ids.filter((id) => running(room, id)), ...ids.filter((id) => !running(room, id))].map((id) => nodes.get(id));
   if (leaves.length === 0) return fitAll();
+  const fits = (b) => b.w * NATURAL <= area.clientWidth - 48 && b.h * NATURAL <= area.clientHeight - 48;
   let box = boxOf(leaves[0]);
+  // A running leaf comes with the state around it (busy.running around its timed leaf), when that fits.
+  const first = ids.find((id) => nodes.get(id) === leaves[0]);
+  const parent = running(room, first) && chartStates()[first] ? nodes.get(chartStates()[first].ancestors[0]) : undefined;
+  if (parent && parent.classList.contains("cluster") && fits(union(box, boxOf(parent)))) box = union(box, boxOf(parent));
   for (const g of leaves.slice(1)) {
     const both = union(box, boxOf(g));
-    if (both.w * NATURAL <= area.clientWidth - 48 && both.h * NATURAL <= area.clientHeight - 48) box = both;
+    if (fits(both)) box = both;
   }
   fitBox(box, NATURAL, NATURAL);
 }
