@@ -43,21 +43,29 @@ export const START_AFTER = 1_000;
 /**
  * The worker's code (CommonJS, run with `eval`): opens the file, checkpoints on a timer, closes
  * on a `"close"` message. A checkpoint error (`SQLITE_BUSY` while another checkpoint runs) is
- * retried at the next tick.
+ * retried at the next tick. It opens only a file that exists: the store may have closed (and
+ * its file been removed) before the thread started, and opening would create an empty one.
  */
 const WORKER_CODE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.module);
-const db = new Database(workerData.path);
-db.pragma("busy_timeout = 0");
-const checkpoint = () => { try { db.pragma("wal_checkpoint(PASSIVE)"); } catch {} };
-const timer = setInterval(checkpoint, workerData.intervalMs);
+let db;
+try {
+  db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma("busy_timeout = 0");
+} catch {
+  // The store closed and its file went before this thread opened it: nothing to checkpoint.
+  db = undefined;
+}
+const checkpoint = () => { try { if (db) db.pragma("wal_checkpoint(PASSIVE)"); } catch {} };
+const timer = db && setInterval(checkpoint, workerData.intervalMs);
 parentPort.on("message", () => {
-  clearInterval(timer);
+  if (timer) clearInterval(timer);
   checkpoint();
-  db.close();
+  if (db) db.close();
   parentPort.close();
 });
+if (!db) parentPort.close();
 `;
 
 /** A running checkpoint worker. @internal */

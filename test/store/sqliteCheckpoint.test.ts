@@ -2,7 +2,7 @@
  * The SQLite store's WAL checkpoints run on a worker thread once it has archived enough
  * messages, so that the main thread never waits for the checkpoint's fsync.
  */
-import { statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -36,5 +36,22 @@ describe("the SQLite store's checkpoint worker", () => {
     const reopened = openSqliteStore(path, { retentionDays: Number.POSITIVE_INFINITY });
     expect(reopened.queryArchive(KEY, { max: 1 }).count).toBe(total);
     reopened.close();
+  });
+});
+
+describe("the checkpoint worker after close()", () => {
+  it("never brings back a database file removed right after the store closed (the worker opens only a file that exists)", async () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const dir = tempDir();
+      const path = join(dir, "store.db");
+      const store = openSqliteStore(path, { retentionDays: Number.POSITIVE_INFINITY });
+      store.putRoom(room());
+      // The START_AFTER-th archive starts the worker; close() comes before its thread has opened the file.
+      for (let i = 0; i < START_AFTER; i++) store.archive(message(i, { stanzaId: `s-${i}` }));
+      store.close();
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+      await sleep(5 * CHECKPOINT_MS);
+      expect(readdirSync(dir)).toEqual([]);
+    }
   });
 });
