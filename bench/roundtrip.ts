@@ -156,7 +156,9 @@ export async function roundtripBench(): Promise<Row[]> {
         const inMemory = await round(alice, "echo@mem.localhost", MESSAGES, `m${r}`);
         mem.push(inMemory.rate);
         errors += inMemory.errors;
-        log(`roundtrip: bare ${bare.at(-1)!.toFixed(0)}/s, ours ${ours.at(-1)!.toFixed(0)}/s, memory store ${inMemory.rate.toFixed(0)}/s, ${result.errors} errors`);
+        log(
+          `roundtrip: bare ${bare.at(-1)!.toFixed(0)}/s (${baseline.cpu.toFixed(0)} µs CPU), ours ${ours.at(-1)!.toFixed(0)}/s (${result.cpu.toFixed(0)} µs), memory store ${inMemory.rate.toFixed(0)}/s (${inMemory.cpu.toFixed(0)} µs), ${result.errors} errors`,
+        );
       }
       const errorNote = errors ? `; ${errors} of ${ROUNDS * MESSAGES} answered with an error` : "";
       const bursts: Array<Awaited<ReturnType<typeof burst>>> = [];

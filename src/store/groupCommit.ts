@@ -38,8 +38,12 @@ export interface GroupCommitOptions {
   intervalMs?: number;
   /** Gets a commit that failed (its writes are rolled back), and any error of a listener. */
   onError: (error: unknown) => void;
-  /** Called after a failed commit was rolled back, before the replays: drop what was cached from the lost writes. */
+  /** Called after a failed commit was rolled back, before the replays, and after each replay that failed: drop what was cached from the lost writes. */
   onRollback?: () => void;
+  /** Runs in the batch's transaction just before its COMMIT (a throw fails the commit). */
+  beforeCommit?: () => void;
+  /** Called once a batch's COMMIT went through, before the waiters are told. */
+  onCommitted?: () => void;
 }
 
 /** A write of the open batch, replayed on its own if the batch's commit fails. */
@@ -67,6 +71,8 @@ export class GroupCommit<T extends object = never> {
   readonly #intervalMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #onRollback: () => void;
+  readonly #beforeCommit: () => void;
+  readonly #onCommitted: () => void;
   #batched = 0;
   #cancelTimer: (() => void) | undefined;
   #lastCommit = Number.NEGATIVE_INFINITY;
@@ -82,6 +88,8 @@ export class GroupCommit<T extends object = never> {
     this.#intervalMs = intervalMs;
     this.#onError = options.onError;
     this.#onRollback = options.onRollback ?? (() => {});
+    this.#beforeCommit = options.beforeCommit ?? (() => {});
+    this.#onCommitted = options.onCommitted ?? (() => {});
   }
 
   /** True while a batch waits for its commit. */
@@ -118,10 +126,12 @@ export class GroupCommit<T extends object = never> {
   commit(): void {
     if (this.#batched === 0) return;
     try {
+      this.#beforeCommit();
       this.#commit.run();
     } catch (error) {
       return this.#settle(error);
     }
+    this.#onCommitted();
     this.#settle();
   }
 
@@ -185,6 +195,7 @@ export class GroupCommit<T extends object = never> {
       return { ok: true };
     } catch (error) {
       this.#rollback();
+      this.#onRollback();
       this.#onError(error);
       return { ok: false, error };
     }

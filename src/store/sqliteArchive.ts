@@ -3,9 +3,9 @@
  *
  * @remarks
  * Every query is an index range: (room, timestamp, seq) for order and time bounds, (room,
- * author, timestamp, seq) for `with`, (room, stanza_id) for ids; a legacy id is found by the
- * stanza-id index when it is the row's stanza-id, else by the legacy-id index, which holds only
- * those rows (schema version 6). `count` of an unfiltered query
+ * author, timestamp, seq) for `with`. An id (stanza-id or legacy id) is found through
+ * {@link ArchiveIds} (schema version 7): the row it names is read by `seq` and checked against
+ * the id. `count` of an unfiltered query
  * reads the room's `archive_count` (kept by triggers); a filtered one runs `COUNT(*)` with the
  * filter's WHERE, which covers only the filtered index range. Query statements are built from
  * the set of fields present and cached per shape.
@@ -19,9 +19,12 @@ import { type ArchiveRow, toArchivedMessage, toHoleCandidate } from "./archiveRo
 import { findHoleBounds, type HoleCandidate } from "./holeBounds.js";
 import { type ArchiveMetadata, isBackward, isFiltered, type MamQuery, type MamResult, pageResult, pageSizeOf } from "./mam.js";
 import type { ArchivedMessage, ArchiveInput, HoleBounds, RoomKey } from "./types.js";
+import { ArchiveIds, type IdKind, LEGACY_ID, STANZA_ID } from "./sqliteArchiveIds.js";
 
 /** An `archive` row as SQLite returns it (columns renamed by {@link COLUMNS}). */
 type Row = ArchiveRow & { legacyId: string | null; liveRun: number | null };
+/** A row read by `seq`, with its room to check a found id against. */
+type RowInRoom = Row & { roomId: number };
 
 type Position = Pick<Row, "timestamp" | "seq">;
 type Statement = Database.Statement<unknown[], unknown>;
@@ -39,11 +42,10 @@ const candidate = (row: Row | undefined, run: number): HoleCandidate | undefined
 export class SqliteArchive {
   readonly #db: Database.Database;
   readonly #shapes = new Map<string, Statement>();
-  readonly #byStanzaId: Statement;
-  readonly #byLegacyIdApart: Statement;
-  readonly #byOwnLegacyId: Statement;
+  /** The ids of the archived messages; the store flushes them with its group commits. */
+  readonly ids: ArchiveIds;
+  readonly #bySeq: Statement;
   readonly #insert: Statement;
-  readonly #insertNew: Statement;
   readonly #update: Statement;
   readonly #delete: Statement;
   readonly #count: Statement;
@@ -59,17 +61,11 @@ export class SqliteArchive {
   constructor(db: Database.Database) {
     this.#db = db;
     const prepare = (sql: string) => db.prepare(sql) as Statement;
-    this.#byStanzaId = prepare(`SELECT ${COLUMNS} FROM archive WHERE room_id = ? AND stanza_id = ?`);
-    // The two halves of a legacy-id look-up, each an index point read (see the module comment).
-    this.#byLegacyIdApart = prepare(`SELECT ${COLUMNS} FROM archive WHERE room_id = ? AND legacy_id = ? AND legacy_id <> stanza_id`);
-    this.#byOwnLegacyId = prepare(`SELECT ${COLUMNS} FROM archive WHERE room_id = ? AND stanza_id = ? AND legacy_id = stanza_id`);
+    this.ids = new ArchiveIds(db);
+    this.#bySeq = prepare(`SELECT room_id AS roomId, ${COLUMNS} FROM archive WHERE seq = ?`);
+    // A row's seq is the rowid SQLite reports (a RETURNING clause cost more than the insert's own index work).
     this.#insert = prepare(
       "INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, live_run, xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    );
-    // The common case, a message neither id of which is archived yet: one statement, atomic by itself.
-    // Its row's seq is the rowid SQLite reports (a RETURNING clause cost more than the insert's own index work).
-    this.#insertNew = prepare(
-      "INSERT INTO archive (room_id, stanza_id, legacy_id, timestamp, author_jid, live_run, xml) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     );
     this.#update = prepare("UPDATE archive SET legacy_id = ?, timestamp = ?, author_jid = ?, live_run = ?, xml = ? WHERE seq = ?");
     this.#delete = prepare("DELETE FROM archive WHERE seq = ?");
@@ -87,18 +83,17 @@ export class SqliteArchive {
   }
 
   /**
-   * See {@link Store.archive}. A new message is one `INSERT … ON CONFLICT DO NOTHING`; one that
-   * clashes with an archived id takes the upsert path, in a transaction (a savepoint inside the
-   * store's group commit). The unique indexes catch every clash but a legacy id that the other
-   * index covers: that one is looked up first.
+   * See {@link Store.archive}. A new message (neither id archived in the room) is one `INSERT`,
+   * atomic by itself; one that names an archived row takes the upsert path, in a transaction (a
+   * savepoint inside the store's group commit).
    */
   upsert(roomId: number, input: ArchiveInput, run: number): ArchivedMessage {
     const liveRun = input.source === "live" ? run : null;
     const legacyId = input.legacyId ?? null;
-    if (legacyId !== null && this.#legacyIdElsewhere(roomId, input.stanzaId, legacyId)) return this.#upsert(roomId, input, run);
-    const inserted = this.#insertNew.run(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml);
-    if (inserted.changes === 0) return this.#upsert(roomId, input, run);
+    if (!this.ids.unknown(roomId, input.stanzaId, legacyId)) return this.#upsert(roomId, input, run);
+    const inserted = this.#insert.run(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml);
     const seq = Number(inserted.lastInsertRowid);
+    this.ids.added(roomId, seq, input.stanzaId, legacyId);
     const row: Row = { seq, stanzaId: input.stanzaId, legacyId, timestamp: input.timestamp, authorJid: input.authorJid, liveRun, xml: input.xml };
     return toArchivedMessage(input, row, run);
   }
@@ -108,7 +103,7 @@ export class SqliteArchive {
     const size = pageSizeOf(query);
     const position = (id: string | undefined): Position | undefined => {
       if (id === undefined) return undefined;
-      const row = roomId === undefined ? undefined : (this.#byStanzaId.get(roomId, id) as Row | undefined);
+      const row = roomId === undefined ? undefined : this.#byStanzaId(roomId, id);
       if (!row) throw new StoreItemNotFound(id);
       return row;
     };
@@ -117,7 +112,12 @@ export class SqliteArchive {
     const after = position(query.after || undefined);
     const before = position(query.before || undefined);
     const ids = query.ids?.length ? [...new Set(query.ids)] : undefined;
-    for (const id of ids ?? []) if (roomId === undefined || !this.#byStanzaId.get(roomId, id)) throw StoreItemNotFound.forIds(id);
+    const seqs: number[] = [];
+    for (const id of ids ?? []) {
+      const row = roomId === undefined ? undefined : this.#byStanzaId(roomId, id);
+      if (!row) throw StoreItemNotFound.forIds(id);
+      seqs.push(row.seq);
+    }
     if (roomId === undefined) return pageResult([], size, query, 0);
 
     const where = ["room_id = ?"];
@@ -131,8 +131,8 @@ export class SqliteArchive {
     if (query.with !== undefined) add("author_jid = ?", query.with);
     if (afterId) add("(timestamp, seq) > (?, ?)", afterId.timestamp, afterId.seq);
     if (beforeId) add("(timestamp, seq) < (?, ?)", beforeId.timestamp, beforeId.seq);
-    if (ids) add("stanza_id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
-    const from = `FROM archive${ids ? " INDEXED BY archive_stanza_id" : ""}`;
+    if (ids) add("seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs));
+    const from = "FROM archive";
     const count = isFiltered(query)
       ? (this.#shape(`SELECT COUNT(*) ${from} WHERE ${where.join(" AND ")}`).pluck().get(...params) as number)
       : (this.#count.get(roomId) as number);
@@ -176,7 +176,7 @@ export class SqliteArchive {
   }
 
   #write(roomId: number, input: ArchiveInput, run: number): ArchivedMessage {
-    const byStanzaId = this.#byStanzaId.get(roomId, input.stanzaId) as Row | undefined;
+    const byStanzaId = this.#byStanzaId(roomId, input.stanzaId);
     const byLegacyId = input.legacyId === undefined ? undefined : this.#byLegacyId(roomId, input.legacyId);
     if (byStanzaId && byLegacyId && byStanzaId.seq !== byLegacyId.seq) this.#delete.run(byLegacyId.seq);
     const existing = byStanzaId ?? byLegacyId;
@@ -187,25 +187,42 @@ export class SqliteArchive {
       this.#update.run(legacyId, input.timestamp, input.authorJid, liveRun, input.xml, existing.seq);
       row.seq = existing.seq;
       row.stanzaId = existing.stanzaId;
+      if (legacyId !== null && legacyId !== existing.legacyId && legacyId !== existing.stanzaId) this.ids.put(roomId, LEGACY_ID, legacyId, existing.seq);
     } else {
       row.seq = Number(this.#insert.run(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml).lastInsertRowid);
+      this.ids.added(roomId, row.seq, input.stanzaId, legacyId);
     }
     return toArchivedMessage(input, row, run);
   }
 
-  /** The row archived under this legacy id, if any. */
-  #byLegacyId(roomId: number, legacyId: string): Row | undefined {
-    return (this.#byLegacyIdApart.get(roomId, legacyId) ?? this.#byOwnLegacyId.get(roomId, legacyId)) as Row | undefined;
+  /** The row of this room with this stanza-id, if any. */
+  #byStanzaId(roomId: number, stanzaId: string): Row | undefined {
+    return this.#find(roomId, STANZA_ID, stanzaId);
   }
 
   /**
-   * True when a row holds `legacyId` where the unique index a new row (`stanzaId`, `legacyId`)
-   * goes into does not see it: a row with that legacy id apart from its stanza-id when the new
-   * row's are the same, else a row whose stanza-id is that legacy id.
+   * The row archived under this legacy id, if any: one that holds it apart from its stanza-id,
+   * or one whose stanza-id it is (and that has it as legacy id too).
    */
-  #legacyIdElsewhere(roomId: number, stanzaId: string, legacyId: string): boolean {
-    const other = legacyId === stanzaId ? this.#byLegacyIdApart : this.#byOwnLegacyId;
-    return other.get(roomId, legacyId) !== undefined;
+  #byLegacyId(roomId: number, legacyId: string): Row | undefined {
+    const apart = this.#find(roomId, LEGACY_ID, legacyId);
+    if (apart) return apart;
+    const own = this.#find(roomId, STANZA_ID, legacyId);
+    return own && own.legacyId === own.stanzaId ? own : undefined;
+  }
+
+  /** The row `id` names as `kind` in the room: each candidate row is checked against the id; a miss looks again once if another connection wrote meanwhile. */
+  #find(roomId: number, kind: IdKind, id: string): Row | undefined {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (const seq of this.ids.candidates(roomId, kind, id)) {
+        const row = this.#bySeq.get(seq) as RowInRoom | undefined;
+        if (row && row.roomId === roomId && (kind === STANZA_ID ? row.stanzaId === id : row.legacyId === id && row.legacyId !== row.stanzaId)) {
+          return row;
+        }
+      }
+      if (!this.ids.caughtUp()) return undefined;
+    }
+    return undefined;
   }
 
   #shape(sql: string): Statement {

@@ -75,12 +75,15 @@ class SqliteStore implements Store {
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
     this.#onError = storeErrorHandler(options);
+    this.#archive = new SqliteArchive(db);
+    const ids = this.#archive.ids;
     this.#batch = new GroupCommit<Omit<LostMessage, "error">>(db, {
       intervalMs: options.groupCommitMs,
       onError: this.#onError,
       onRollback: () => this.#forgetLostWrites(),
+      beforeCommit: () => ids.flush(),
+      onCommitted: () => ids.committed(),
     });
-    this.#archive = new SqliteArchive(db);
     this.#sql = prepareStatements(db);
     this.#replaceParticipants = db.transaction((roomId: number, participants: readonly ParticipantInput[]) => {
       this.#sql.clearParticipants.run(roomId);
@@ -178,7 +181,12 @@ class SqliteStore implements Store {
   archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[] {
     messages.forEach(checkMessage);
     this.commit(); // its own transaction, durable when it returns
-    return this.#archiveMany(messages);
+    try {
+      return this.#archiveMany(messages);
+    } catch (error) {
+      this.#archive.ids.reload(); // the ids of rows rolled back
+      throw error;
+    }
   }
 
   queryArchive(room: RoomKey, query: MamQuery = {}): MamResult {
@@ -220,6 +228,7 @@ class SqliteStore implements Store {
     this.#stopRetention();
     if (!this.#db.open) return;
     this.commit();
+    this.#flushIds();
     this.#db.close();
     if (typeof this.#checkpointer !== "number") void this.#checkpointer.close();
   }
@@ -250,8 +259,22 @@ class SqliteStore implements Store {
     this.#sql.putParticipant.run(roomId, p.nickname, roomId, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
   }
 
-  /** After a rolled-back batch: room ids it created may be reused, and a run it started is undone. */
+  /** Writes every id still in memory to the table, so that the next open has none to read back (best effort: they can be). */
+  #flushIds(): void {
+    const ids = this.#archive.ids;
+    if (ids.tailSize === 0) return;
+    try {
+      this.#db.transaction(() => ids.flush(true))();
+      ids.committed();
+    } catch (error) {
+      ids.reload();
+      this.#onError(error);
+    }
+  }
+
+  /** After a rolled-back batch: room ids it created may be reused, a run it started is undone, and the ids in memory are read again. */
   #forgetLostWrites(): void {
+    this.#archive.ids.reload();
     this.#roomIds.clear();
     const stored = this.#sql.currentRun.get() as number;
     if (stored < this.#run) this.#run = this.#sql.nextRun.get() as number;

@@ -3,6 +3,7 @@
  * asynchronous: those two through {@link fromSyncStore}, and PostgreSQL), a room, and the
  * ten-message history slidge's MAM tests use (2000-01-01T00:00Z … 09:00Z, one author per message).
  */
+import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -136,3 +137,26 @@ export async function fillAsync(store: AsyncStore, key: RoomKey = KEY): Promise<
 
 /** Stanza-ids of messages, for compact assertions. */
 export const ids = (messages: ArchivedMessage[]) => messages.map((m) => m.stanzaId);
+
+/** Options of a store that never purges. */
+export const NO_RETENTION = { retentionDays: Number.POSITIVE_INFINITY };
+
+/** Reads the SQLite file at `path` through a read-only connection of its own. */
+export function inspect<T>(path: string, read: (db: Database.Database) => T): T {
+  const db = new Database(path, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Creates the SQLite store at `path` with a trap: COMMIT fails whenever its batch archived a message with POISON in it (a deferred foreign key). */
+export function poisonedFile(path: string): void {
+  openSqliteStore(path, NO_RETENTION).close();
+  const db = new Database(path);
+  db.exec(`CREATE TABLE poison_parent (id INTEGER PRIMARY KEY);
+    CREATE TABLE poison_child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES poison_parent (id) DEFERRABLE INITIALLY DEFERRED);
+    CREATE TRIGGER poison AFTER INSERT ON archive WHEN instr(NEW.xml, 'POISON') > 0 BEGIN INSERT INTO poison_child (parent) VALUES (42); END;`);
+  db.close();
+}

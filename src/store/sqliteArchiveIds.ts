@@ -1,0 +1,187 @@
+/**
+ * The ids of the SQLite archive's messages: a stanza-id or legacy id → the row's `seq`, in the
+ * table `archive_ids` (schema version 7) and, for the newest rows, in memory.
+ *
+ * @remarks
+ * Legacy ids are random, and so are the stanza-ids made from them. A B-tree keyed by random ids
+ * takes each new key on a different page, so a unique index on them made every group commit
+ * write as many pages to the WAL as it held messages. Here the ids of new rows stay in a Map
+ * (the tail) until it holds {@link ID_TAIL} ids. The group commit that finds it that full writes
+ * them all, sorted, in the same transaction as its messages, and moves the meta value
+ * `ids_upto` to the newest row they cover. A page then takes many keys at once.
+ *
+ * The tail is always rebuilt from the rows themselves: every row with `seq` above `ids_upto`.
+ * That happens when the store opens (after a crash too), after a rolled-back batch, and when
+ * another connection wrote to the file. So the tail is never written anywhere and cannot be
+ * lost. A look-up checks what it found against the row (its room and id): a stale entry (a
+ * row deleted, an id moved to another row) is never taken for a match. A row's ids leave the
+ * table with it (a trigger). An id added to an existing row (an upsert that gives it a new
+ * legacy id) is written to the table at once, in the row's transaction.
+ *
+ * Memory: at most {@link ID_TAIL} ids between two commits, plus what one batch adds (~100 B each).
+ *
+ * @internal
+ * @module
+ */
+import type Database from "better-sqlite3";
+
+/** Ids kept in memory before a group commit writes them to `archive_ids`. */
+export const ID_TAIL = 2_048;
+
+/** What an id is to its row: its stanza-id (0), or a legacy id apart from its stanza-id (1). */
+export type IdKind = 0 | 1;
+/** {@link IdKind} of a stanza-id. */
+export const STANZA_ID: IdKind = 0;
+/** {@link IdKind} of a legacy id apart from the row's stanza-id. */
+export const LEGACY_ID: IdKind = 1;
+
+/** One room's ids in the tail, by kind: id → seq. */
+type RoomTail = [stanzaIds: Map<string, number>, legacyIds: Map<string, number>];
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Sorts ids as the table's primary key does (BINARY), so that a flush walks its pages in order. */
+const byId = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** One database's message ids. @internal */
+export class ArchiveIds {
+  /** The tail: by room, then by kind. */
+  readonly #tail = new Map<number, RoomTail>();
+  #size = 0;
+  readonly #get: Statement;
+  readonly #any: Statement;
+  readonly #put: Statement;
+  readonly #upto: Statement;
+  readonly #setUpto: Statement;
+  readonly #newRows: Statement;
+  readonly #maxSeq: Statement;
+  readonly #dataVersion: Statement;
+  /** The newest row whose ids are in the table or the tail. */
+  #newest = 0;
+  /** The newest row the tail covers once a flush is committed (0: no flush pending). */
+  #flushedUpto = 0;
+  #version = 0;
+
+  constructor(db: Database.Database) {
+    this.#get = db.prepare("SELECT seq FROM archive_ids WHERE room_id = ? AND kind = ? AND id = ?").pluck() as Statement;
+    this.#any = db.prepare("SELECT 1 FROM archive_ids WHERE room_id = ? AND kind IN (0, 1) AND id IN (?, ?) LIMIT 1").pluck() as Statement;
+    this.#put = db.prepare("INSERT OR REPLACE INTO archive_ids (room_id, kind, id, seq) VALUES (?, ?, ?, ?)") as Statement;
+    this.#upto = db.prepare("SELECT value FROM meta WHERE key = 'ids_upto'").pluck() as Statement;
+    this.#setUpto = db.prepare("UPDATE meta SET value = ? WHERE key = 'ids_upto'") as Statement;
+    this.#newRows = db.prepare("SELECT seq, room_id AS roomId, stanza_id AS stanzaId, legacy_id AS legacyId FROM archive WHERE seq > ? ORDER BY seq") as Statement;
+    this.#dataVersion = db.prepare("PRAGMA data_version").pluck() as Statement;
+    this.#maxSeq = db.prepare("SELECT COALESCE(MAX(seq), 0) FROM archive").pluck() as Statement;
+    this.reload();
+  }
+
+  /** Ids held in memory, not yet in the table. */
+  get tailSize(): number {
+    return this.#size;
+  }
+
+  /**
+   * True when no row of the room is known by either id, as either kind (one table read): the
+   * message is new, and needs no look-up of its rows. False says only that there may be one.
+   */
+  unknown(roomId: number, stanzaId: string, legacyId: string | null): boolean {
+    const tail = this.#tail.get(roomId);
+    if (tail && (tail[STANZA_ID].has(stanzaId) || tail[LEGACY_ID].has(stanzaId))) return false;
+    if (legacyId !== null && legacyId !== stanzaId && tail && (tail[STANZA_ID].has(legacyId) || tail[LEGACY_ID].has(legacyId))) return false;
+    if (this.#any.get(roomId, stanzaId, legacyId ?? stanzaId) !== undefined) return false;
+    return !this.caughtUp() || this.unknown(roomId, stanzaId, legacyId);
+  }
+
+  /**
+   * The rows that may hold `id` as `kind` in this room, newest knowledge first: the tail's, then
+   * the table's. The caller checks each against the row; stale ones are possible.
+   */
+  candidates(roomId: number, kind: IdKind, id: string): number[] {
+    const found: number[] = [];
+    const inTail = this.#tail.get(roomId)?.[kind].get(id);
+    if (inTail !== undefined) found.push(inTail);
+    const stored = this.#get.get(roomId, kind, id) as number | undefined;
+    if (stored !== undefined && stored !== inTail) found.push(stored);
+    return found;
+  }
+
+  /**
+   * True when another connection committed since this one last looked; the rows it added are
+   * then in the tail. A reader (the CLI next to a running gateway) so sees new messages.
+   */
+  caughtUp(): boolean {
+    const version = this.#dataVersion.get() as number;
+    if (version === this.#version) return false;
+    this.#version = version;
+    this.#addRows(this.#newest);
+    return true;
+  }
+
+  /** A new row's ids, in its transaction: they go to the tail. */
+  added(roomId: number, seq: number, stanzaId: string, legacyId: string | null): void {
+    this.#remember(roomId, STANZA_ID, stanzaId, seq);
+    if (legacyId !== null && legacyId !== stanzaId) this.#remember(roomId, LEGACY_ID, legacyId, seq);
+    if (seq > this.#newest) this.#newest = seq;
+  }
+
+  /** An id given to an existing row, in its transaction: to the table at once (the tail is rebuilt from new rows only). */
+  put(roomId: number, kind: IdKind, id: string, seq: number): void {
+    this.#put.run(roomId, kind, id, seq);
+    this.#remember(roomId, kind, id, seq);
+  }
+
+  /**
+   * Before a group commit, in its transaction: writes the tail to the table when it holds
+   * {@link ID_TAIL} ids or more (any number with `all`), and moves `ids_upto`. The tail is
+   * emptied by {@link committed}; a rollback keeps it (see {@link reload}).
+   */
+  flush(all = false): void {
+    if (this.#size === 0 || (!all && this.#size < ID_TAIL)) return;
+    for (const roomId of [...this.#tail.keys()].sort((a, b) => a - b)) {
+      const room = this.#tail.get(roomId) as RoomTail;
+      for (const kind of [STANZA_ID, LEGACY_ID]) {
+        for (const [id, seq] of [...room[kind]].sort(byId)) this.#put.run(roomId, kind, id, seq);
+      }
+    }
+    // The newest row there is, not the newest the tail saw: a rolled-back savepoint may have
+    // added ids of a row whose seq a later row takes (and that row's ids are in the tail too).
+    const upto = this.#maxSeq.get() as number;
+    this.#setUpto.run(upto);
+    this.#flushedUpto = Math.max(upto, 1);
+  }
+
+  /** The group commit went through: what {@link flush} wrote leaves the tail. */
+  committed(): void {
+    if (this.#flushedUpto === 0) return;
+    this.#tail.clear();
+    this.#size = 0;
+    this.#flushedUpto = 0;
+  }
+
+  /** Rebuilds the tail from the rows above `ids_upto` (on open, and after a rollback). */
+  reload(): void {
+    this.#tail.clear();
+    this.#size = 0;
+    this.#flushedUpto = 0;
+    this.#version = this.#dataVersion.get() as number;
+    const upto = (this.#upto.get() as number | undefined) ?? 0;
+    this.#newest = upto;
+    this.#addRows(upto);
+  }
+
+  #addRows(after: number): void {
+    for (const row of this.#newRows.iterate(after) as IterableIterator<{ seq: number; roomId: number; stanzaId: string; legacyId: string | null }>) {
+      this.added(row.roomId, row.seq, row.stanzaId, row.legacyId);
+    }
+  }
+
+  #remember(roomId: number, kind: IdKind, id: string, seq: number): void {
+    let room = this.#tail.get(roomId);
+    if (!room) {
+      room = [new Map(), new Map()];
+      this.#tail.set(roomId, room);
+    }
+    const size = room[kind].size;
+    room[kind].set(id, seq);
+    this.#size += room[kind].size - size;
+  }
+}
