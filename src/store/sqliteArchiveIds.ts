@@ -64,7 +64,9 @@ export class ArchiveIds {
 
   constructor(db: Database.Database) {
     this.#get = db.prepare("SELECT seq FROM archive_ids WHERE room_id = ? AND kind = ? AND id = ?").pluck() as Statement;
-    this.#any = db.prepare("SELECT 1 FROM archive_ids WHERE room_id = ? AND kind IN (0, 1) AND id IN (?, ?) LIMIT 1").pluck() as Statement;
+    // Not `id IN (?, ?)`: bound values in an IN list make SQLite build an ephemeral table (in a
+    // temporary file by default) on every run, ~150 µs where this point read takes ~2 µs.
+    this.#any = db.prepare("SELECT 1 FROM archive_ids WHERE room_id = ? AND kind IN (0, 1) AND id = ? LIMIT 1").pluck() as Statement;
     this.#put = db.prepare("INSERT OR REPLACE INTO archive_ids (room_id, kind, id, seq) VALUES (?, ?, ?, ?)") as Statement;
     this.#upto = db.prepare("SELECT value FROM meta WHERE key = 'ids_upto'").pluck() as Statement;
     this.#setUpto = db.prepare("UPDATE meta SET value = ? WHERE key = 'ids_upto'") as Statement;
@@ -87,7 +89,8 @@ export class ArchiveIds {
     const tail = this.#tail.get(roomId);
     if (tail && (tail[STANZA_ID].has(stanzaId) || tail[LEGACY_ID].has(stanzaId))) return false;
     if (legacyId !== null && legacyId !== stanzaId && tail && (tail[STANZA_ID].has(legacyId) || tail[LEGACY_ID].has(legacyId))) return false;
-    if (this.#any.get(roomId, stanzaId, legacyId ?? stanzaId) !== undefined) return false;
+    if (this.#any.get(roomId, stanzaId) !== undefined) return false;
+    if (legacyId !== null && legacyId !== stanzaId && this.#any.get(roomId, legacyId) !== undefined) return false;
     return !this.caughtUp() || this.unknown(roomId, stanzaId, legacyId);
   }
 
