@@ -159,7 +159,8 @@ CREATE UNIQUE INDEX archive_legacy_id ON archive (room_id, legacy_id) WHERE lega
  * an insert, batches of 24, 60,000 rows). The ids of the newest rows (`seq` above the meta value
  * `ids_upto`) are kept in memory and written a few thousand at a time, sorted, so that one page
  * takes many. A deleted row's ids leave with it (trigger); `kind` 0 is a stanza-id, 1 a legacy
- * id apart from the row's stanza-id.
+ * id apart from the row's stanza-id; the key puts the id before the kind, so that one seek finds
+ * an id of either kind.
  */
 const V7_ARCHIVE_IDS = `
 CREATE TABLE archive_ids (
@@ -167,11 +168,11 @@ CREATE TABLE archive_ids (
   kind    INTEGER NOT NULL CHECK (kind IN (0, 1)),
   id      TEXT NOT NULL,
   seq     INTEGER NOT NULL,
-  PRIMARY KEY (room_id, kind, id)
+  PRIMARY KEY (room_id, id, kind)
 ) WITHOUT ROWID;
-INSERT INTO archive_ids (room_id, kind, id, seq) SELECT room_id, 0, stanza_id, seq FROM archive ORDER BY room_id, stanza_id;
-INSERT INTO archive_ids (room_id, kind, id, seq)
-  SELECT room_id, 1, legacy_id, seq FROM archive WHERE legacy_id IS NOT NULL AND legacy_id <> stanza_id ORDER BY room_id, legacy_id;
+INSERT INTO archive_ids (room_id, id, kind, seq) SELECT room_id, stanza_id, 0, seq FROM archive ORDER BY room_id, stanza_id;
+INSERT INTO archive_ids (room_id, id, kind, seq)
+  SELECT room_id, legacy_id, 1, seq FROM archive WHERE legacy_id IS NOT NULL AND legacy_id <> stanza_id ORDER BY room_id, legacy_id;
 INSERT INTO meta (key, value) VALUES ('ids_upto', (SELECT COALESCE(MAX(seq), 0) FROM archive));
 DROP INDEX archive_stanza_id;
 DROP INDEX archive_legacy_id;
