@@ -62,6 +62,8 @@ class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #archive: SqliteArchive;
   readonly #roomIds = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
+  /** The room id looked up last: a busy room's messages skip the key string and the LRU's bookkeeping. */
+  #lastRoom: { user: string; room: string; id: number } | undefined;
   readonly #sql: Record<RoomStatement, Statement>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
   readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
@@ -119,11 +121,13 @@ class SqliteStore implements Store {
     const flags = record.flags ? JSON.stringify(record.flags) : null;
     const id = this.#sql.putRoom.get(record.user, record.room, ...values, flags) as number;
     this.#roomIds.set(roomKeyString(record.user, record.room), id);
+    this.#lastRoom = undefined;
   }
 
   deleteRoom(user: string, room: string): boolean {
     return this.#journaled(() => {
       this.#roomIds.delete(roomKeyString(user, room));
+      this.#lastRoom = undefined;
       return this.#sql.deleteRoom.run(user, room).changes > 0;
     });
   }
@@ -276,17 +280,21 @@ class SqliteStore implements Store {
   #forgetLostWrites(): void {
     this.#archive.ids.reload();
     this.#roomIds.clear();
+    this.#lastRoom = undefined;
     const stored = this.#sql.currentRun.get() as number;
     if (stored < this.#run) this.#run = this.#sql.nextRun.get() as number;
   }
 
   #roomId(room: RoomKey): number | undefined {
+    const last = this.#lastRoom;
+    if (last !== undefined && last.user === room.user && last.room === room.room) return last.id;
     const key = roomKeyString(room.user, room.room);
     let id = this.#roomIds.get(key);
     if (id === undefined) {
       id = this.#sql.roomId.get(room.user, room.room) as number | undefined;
       if (id !== undefined) this.#roomIds.set(key, id);
     }
+    if (id !== undefined) this.#lastRoom = { user: room.user, room: room.room, id };
     return id;
   }
 

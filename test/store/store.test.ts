@@ -245,6 +245,18 @@ describe.each(ASYNC_IMPLEMENTATIONS)("the %s store", (_name, open) => {
       await store().deleteRoom(USER, ROOM);
       expect((await store().queryArchive(other)).count).toBe(1);
     });
+
+    it("archives into a room stored again after it was deleted, with none of the old room's messages", async () => {
+      await fillAsync(store());
+      await store().archive(message(10));
+      await store().deleteRoom(USER, ROOM);
+      await expect(store().archive(message(11))).rejects.toThrow();
+      await store().putRoom(room());
+      await store().archive(message(12));
+      const again = await store().queryArchive(KEY);
+      expect(ids(again.messages)).toEqual(["12"]);
+      await expect(store().queryArchive(KEY, { ids: ["10"] })).rejects.toThrow(/not in the archive/);
+    });
   });
 
   describe("retention", () => {
