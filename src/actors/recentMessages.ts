@@ -83,8 +83,14 @@ class Recent<V> {
 
   /** Sets `key` as the newest entry, forgetting the oldest beyond `max`. */
   set(key: string, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) this.#map.delete(this.#oldest.next().value as string);
+    const map = this.#map;
+    const size = map.size;
+    map.set(key, value);
+    // A key already there kept its place: move it to the end. A new one (the usual case) cost one
+    // hash look-up instead of a `delete` that missed and then a `set`.
+    if (map.size === size) {
+      map.delete(key);
+      map.set(key, value);
+    } else if (map.size > this.#max) map.delete(this.#oldest.next().value as string);
   }
 }
