@@ -57,6 +57,7 @@ export class SqliteArchive {
   readonly #oldestLiveAfter: Statement;
   readonly #purge: Statement;
   readonly #upsert: (roomId: number, input: ArchiveInput, run: number) => ArchivedMessage;
+  readonly #upsertMany: (inputs: readonly ArchiveInput[], roomIdOf: (input: ArchiveInput) => number, run: number) => ArchivedMessage[];
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -80,6 +81,9 @@ export class SqliteArchive {
     );
     this.#purge = prepare("DELETE FROM archive WHERE room_id IN (SELECT id FROM rooms) AND timestamp < ?");
     this.#upsert = db.transaction((roomId: number, input: ArchiveInput, run: number) => this.#write(roomId, input, run));
+    this.#upsertMany = db.transaction((inputs: readonly ArchiveInput[], roomIdOf: (input: ArchiveInput) => number, run: number) =>
+      inputs.map((input) => this.upsert(roomIdOf(input), input, run)),
+    );
   }
 
   /**
@@ -96,6 +100,16 @@ export class SqliteArchive {
     this.ids.added(roomId, seq, input.stanzaId, legacyId);
     const row: Row = { seq, stanzaId: input.stanzaId, legacyId, timestamp: input.timestamp, authorJid: input.authorJid, liveRun, xml: input.xml };
     return toArchivedMessage(input, row, run);
+  }
+
+  /** See {@link Store.archiveMany}: every message in one transaction, all or none. */
+  upsertMany(inputs: readonly ArchiveInput[], roomIdOf: (input: ArchiveInput) => number, run: number): ArchivedMessage[] {
+    try {
+      return this.#upsertMany(inputs, roomIdOf, run);
+    } catch (error) {
+      this.ids.reload(); // the ids of the rows rolled back
+      throw error;
+    }
   }
 
   /** See {@link Store.queryArchive}; `roomId` is undefined for a room never stored. */
@@ -172,13 +186,19 @@ export class SqliteArchive {
 
   /** See {@link Store.purgeOlderThan}. */
   purge(before: number): number {
-    return this.#purge.run(before).changes;
+    const purged = this.#purge.run(before).changes;
+    // The tail may have held ids of purged rows (a quiet gateway): read it again, from the rows left.
+    if (purged > 0 && this.ids.tailSize > 0) this.ids.reload();
+    return purged;
   }
 
   #write(roomId: number, input: ArchiveInput, run: number): ArchivedMessage {
     const byStanzaId = this.#byStanzaId(roomId, input.stanzaId);
     const byLegacyId = input.legacyId === undefined ? undefined : this.#byLegacyId(roomId, input.legacyId);
-    if (byStanzaId && byLegacyId && byStanzaId.seq !== byLegacyId.seq) this.#delete.run(byLegacyId.seq);
+    if (byStanzaId && byLegacyId && byStanzaId.seq !== byLegacyId.seq) {
+      this.#delete.run(byLegacyId.seq);
+      this.ids.deleted(roomId, byLegacyId.seq, byLegacyId.stanzaId, byLegacyId.legacyId);
+    }
     const existing = byStanzaId ?? byLegacyId;
     const liveRun = input.source === "live" ? run : null;
     const legacyId = input.legacyId ?? existing?.legacyId ?? null;
@@ -187,7 +207,11 @@ export class SqliteArchive {
       this.#update.run(legacyId, input.timestamp, input.authorJid, liveRun, input.xml, existing.seq);
       row.seq = existing.seq;
       row.stanzaId = existing.stanzaId;
-      if (legacyId !== null && legacyId !== existing.legacyId && legacyId !== existing.stanzaId) this.ids.put(roomId, LEGACY_ID, legacyId, existing.seq);
+      if (legacyId !== existing.legacyId) {
+        const old = existing.legacyId;
+        if (old !== null && old !== existing.stanzaId) this.ids.drop(roomId, LEGACY_ID, old, existing.seq);
+        if (legacyId !== null && legacyId !== existing.stanzaId) this.ids.put(roomId, LEGACY_ID, legacyId, existing.seq);
+      }
     } else {
       row.seq = Number(this.#insert.run(roomId, input.stanzaId, legacyId, input.timestamp, input.authorJid, liveRun, input.xml).lastInsertRowid);
       this.ids.added(roomId, row.seq, input.stanzaId, legacyId);

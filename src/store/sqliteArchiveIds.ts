@@ -15,7 +15,8 @@
  * another connection wrote to the file. So the tail is never written anywhere and cannot be
  * lost. A look-up checks what it found against the row (its room and id): a stale entry (a
  * row deleted, an id moved to another row) is never taken for a match. A row's ids leave the
- * table with it (a trigger). An id added to an existing row (an upsert that gives it a new
+ * table with it (a trigger), and out of the tail (the archive tells it, or it reads the tail again
+ * after a purge or a room's deletion). An id added to an existing row (an upsert that gives it a new
  * legacy id) is written to the table at once, in the row's transaction.
  *
  * Memory: at most {@link ID_TAIL} ids between two commits, plus what one batch adds (~100 B each).
@@ -49,11 +50,13 @@ const byKey = (a: Flushed, b: Flushed) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 
 /** One database's message ids. @internal */
 export class ArchiveIds {
   /** The tail: by room, then by kind. */
+  readonly #db: Database.Database;
   readonly #tail = new Map<number, RoomTail>();
   #size = 0;
   readonly #get: Statement;
   readonly #any: Statement;
   readonly #put: Statement;
+  readonly #drop: Statement;
   readonly #upto: Statement;
   readonly #setUpto: Statement;
   readonly #newRows: Statement;
@@ -66,12 +69,14 @@ export class ArchiveIds {
   #version = 0;
 
   constructor(db: Database.Database) {
+    this.#db = db;
     this.#get = db.prepare("SELECT seq FROM archive_ids WHERE room_id = ? AND id = ? AND kind = ?").pluck() as Statement;
     // One seek for either kind (the key is room, id, kind). Not `id IN (?, ?)` nor `kind IN (0, 1)`:
     // an IN list made SQLite build an ephemeral table on every run (~150 µs for bound values, in
     // a temporary file by default; 1.7 µs for constants, against 0.5 µs for this read).
     this.#any = db.prepare("SELECT 1 FROM archive_ids WHERE room_id = ? AND id = ? LIMIT 1").pluck() as Statement;
     this.#put = db.prepare("INSERT OR REPLACE INTO archive_ids (room_id, id, kind, seq) VALUES (?, ?, ?, ?)") as Statement;
+    this.#drop = db.prepare("DELETE FROM archive_ids WHERE room_id = ? AND id = ? AND kind = ? AND seq = ?") as Statement;
     this.#upto = db.prepare("SELECT value FROM meta WHERE key = 'ids_upto'").pluck() as Statement;
     this.#setUpto = db.prepare("UPDATE meta SET value = ? WHERE key = 'ids_upto'") as Statement;
     this.#newRows = db.prepare("SELECT seq, room_id AS roomId, stanza_id AS stanzaId, legacy_id AS legacyId FROM archive WHERE seq > ? ORDER BY seq") as Statement;
@@ -136,6 +141,26 @@ export class ArchiveIds {
     this.#remember(roomId, kind, id, seq);
   }
 
+  /** A row deleted in this connection's transaction: its ids leave the tail (the trigger takes them out of the table). */
+  deleted(roomId: number, seq: number, stanzaId: string, legacyId: string | null): void {
+    this.#forget(roomId, STANZA_ID, stanzaId, seq);
+    if (legacyId !== null) this.#forget(roomId, LEGACY_ID, legacyId, seq);
+  }
+
+  /** An id the row `seq` no longer has (an upsert gave it another legacy id), in its transaction. */
+  drop(roomId: number, kind: IdKind, id: string, seq: number): void {
+    this.#drop.run(roomId, id, kind, seq);
+    this.#forget(roomId, kind, id, seq);
+  }
+
+  #forget(roomId: number, kind: IdKind, id: string, seq: number): void {
+    const ids = this.#tail.get(roomId)?.[kind];
+    if (ids?.get(id) === seq) {
+      ids.delete(id);
+      this.#size--;
+    }
+  }
+
   /**
    * Before a group commit, in its transaction: writes the tail to the table when it holds
    * {@link ID_TAIL} ids or more (any number with `all`), and moves `ids_upto`. The tail is
@@ -154,6 +179,22 @@ export class ArchiveIds {
     const upto = this.#maxSeq.get() as number;
     this.#setUpto.run(upto);
     this.#flushedUpto = Math.max(upto, 1);
+  }
+
+  /**
+   * Writes every id still in memory to the table in a transaction of its own (the store closes),
+   * so that the next open has none to read back. Best effort: a failure goes to `onError`, and
+   * the next open reads them back from the rows.
+   */
+  writeAll(onError: (error: unknown) => void): void {
+    if (this.#size === 0) return;
+    try {
+      this.#db.transaction(() => this.flush(true))();
+      this.committed();
+    } catch (error) {
+      this.reload();
+      onError(error);
+    }
   }
 
   /** The group commit went through: what {@link flush} wrote leaves the tail. */

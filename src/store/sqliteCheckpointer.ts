@@ -68,6 +68,11 @@ parentPort.on("message", () => {
 if (!db) parentPort.close();
 `;
 
+/** True for a database in a file in WAL mode, the only kind a checkpoint worker serves. @internal */
+export function hasWalFile(db: Database.Database): boolean {
+  return !db.memory && db.name !== "" && db.pragma("journal_mode", { simple: true }) === "wal";
+}
+
 /** A running checkpoint worker. @internal */
 export interface Checkpointer {
   /** Asks the worker to stop after a last checkpoint; resolves when it has exited. */

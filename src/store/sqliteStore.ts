@@ -28,45 +28,29 @@
  * @module
  */
 import Database from "better-sqlite3";
-import { LRUCache } from "lru-cache";
 import { StoreRoomNotFound } from "./errors.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { migrate } from "./migrations.js";
 import { checkNonEmptyString } from "../optionChecks.js";
 import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { GroupCommit } from "./groupCommit.js";
-import { type Checkpointer, START_AFTER, startCheckpointer } from "./sqliteCheckpointer.js";
+import { type Checkpointer, hasWalFile, START_AFTER, startCheckpointer } from "./sqliteCheckpointer.js";
 import { SqliteArchive } from "./sqliteArchive.js";
 import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
-import type {
-  ArchivedMessage,
-  StoredAvatar,
-  ArchiveInput,
-  HoleBounds,
-  LostMessage,
-  ParticipantInput,
-  ParticipantRecord,
-  RoomKey,
-  RoomRecord,
-  Store,
-  StoreOptions,
-} from "./types.js";
-import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
+import type { ArchivedMessage, ArchiveInput, HoleBounds, LostMessage, ParticipantInput, ParticipantRecord } from "./types.js";
+import type { RoomKey, RoomRecord, Store, StoreOptions, StoredAvatar } from "./types.js";
+import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
+import { RoomIds } from "./sqliteRoomIds.js";
 
-/** How many room ids are cached for archive writes and queries. */
-const ROOM_ID_CACHE = 10_000;
 
 export { MAX_BATCH } from "./groupCommit.js";
 
 class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #archive: SqliteArchive;
-  readonly #roomIds = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
-  /** The room id looked up last: a busy room's messages skip the key string and the LRU's bookkeeping. */
-  #lastRoom: { user: string; room: string; id: number } | undefined;
+  readonly #roomIds = new RoomIds();
   readonly #sql: Record<RoomStatement, Statement>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
-  readonly #archiveMany: (messages: readonly ArchiveInput[]) => ArchivedMessage[];
   readonly #batch: GroupCommit<Omit<LostMessage, "error">>;
   #run: number;
   /** Messages archived until the checkpoint worker starts; the worker once it has. */
@@ -93,16 +77,13 @@ class SqliteStore implements Store {
         this.#sql.putParticipantAt.run(roomId, p.nickname, position, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
       }
     });
-    this.#archiveMany = db.transaction((messages: readonly ArchiveInput[]) =>
-      messages.map((m) => this.#archive.upsert(this.#requiredRoomId(m), m, this.#run)),
-    );
     this.#run = this.#sql.nextRun.get() as number;
     this.#stopRetention = retentionFromOptions(this, options);
   }
 
   getRoom(user: string, room: string): RoomRecord | undefined {
     const row = this.#sql.room.get(user, room) as SqlRow | undefined;
-    if (row) this.#roomIds.set(roomKeyString(user, room), row.id as number);
+    if (row) this.#roomIds.set(user, room, row.id as number);
     return row && toRoom(row);
   }
 
@@ -120,15 +101,16 @@ class SqliteStore implements Store {
     const values = ROOM_FIELDS.map(([field]) => record[field] ?? null);
     const flags = record.flags ? JSON.stringify(record.flags) : null;
     const id = this.#sql.putRoom.get(record.user, record.room, ...values, flags) as number;
-    this.#roomIds.set(roomKeyString(record.user, record.room), id);
-    this.#lastRoom = undefined;
+    this.#roomIds.set(record.user, record.room, id);
   }
 
   deleteRoom(user: string, room: string): boolean {
     return this.#journaled(() => {
-      this.#roomIds.delete(roomKeyString(user, room));
-      this.#lastRoom = undefined;
-      return this.#sql.deleteRoom.run(user, room).changes > 0;
+      this.#roomIds.delete(user, room);
+      const deleted = this.#sql.deleteRoom.run(user, room).changes > 0;
+      // Its messages went with it (cascade): so do their ids in memory.
+      if (deleted) this.#archive.ids.reload();
+      return deleted;
     });
   }
 
@@ -178,19 +160,17 @@ class SqliteStore implements Store {
     const lost = { user: message.user, room: message.room, stanzaId: message.stanzaId };
     const row = this.#grouped(() => this.#archive.upsert(this.#requiredRoomId(message), message, this.#run), lost);
     lost.stanzaId = row.stanzaId; // an upsert keeps the stanza-id of the row it replaces
-    if (typeof this.#checkpointer === "number" && --this.#checkpointer === 0) this.#startCheckpointer();
+    // WAL checkpoints move to a worker thread (not for an in-memory database).
+    if (typeof this.#checkpointer === "number" && --this.#checkpointer === 0 && hasWalFile(this.#db)) {
+      this.#checkpointer = startCheckpointer(this.#db, this.#onError);
+    }
     return row;
   }
 
   archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[] {
     messages.forEach(checkMessage);
     this.commit(); // its own transaction, durable when it returns
-    try {
-      return this.#archiveMany(messages);
-    } catch (error) {
-      this.#archive.ids.reload(); // the ids of rows rolled back
-      throw error;
-    }
+    return this.#archive.upsertMany(messages, (m) => this.#requiredRoomId(m), this.#run);
   }
 
   queryArchive(room: RoomKey, query: MamQuery = {}): MamResult {
@@ -232,15 +212,9 @@ class SqliteStore implements Store {
     this.#stopRetention();
     if (!this.#db.open) return;
     this.commit();
-    this.#flushIds();
+    this.#archive.ids.writeAll(this.#onError);
     this.#db.close();
     if (typeof this.#checkpointer !== "number") void this.#checkpointer.close();
-  }
-
-  /** Moves WAL checkpoints to a worker thread (see {@link startCheckpointer}); not for an in-memory database. */
-  #startCheckpointer(): void {
-    if (this.#db.memory || this.#db.name === "" || this.#db.pragma("journal_mode", { simple: true }) !== "wal") return;
-    this.#checkpointer = startCheckpointer(this.#db, this.#onError);
   }
 
   /**
@@ -263,40 +237,20 @@ class SqliteStore implements Store {
     this.#sql.putParticipant.run(roomId, p.nickname, roomId, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
   }
 
-  /** Writes every id still in memory to the table, so that the next open has none to read back (best effort: they can be). */
-  #flushIds(): void {
-    const ids = this.#archive.ids;
-    if (ids.tailSize === 0) return;
-    try {
-      this.#db.transaction(() => ids.flush(true))();
-      ids.committed();
-    } catch (error) {
-      ids.reload();
-      this.#onError(error);
-    }
-  }
+
 
   /** After a rolled-back batch: room ids it created may be reused, a run it started is undone, and the ids in memory are read again. */
   #forgetLostWrites(): void {
     this.#archive.ids.reload();
     this.#roomIds.clear();
-    this.#lastRoom = undefined;
     const stored = this.#sql.currentRun.get() as number;
     if (stored < this.#run) this.#run = this.#sql.nextRun.get() as number;
   }
 
   #roomId(room: RoomKey): number | undefined {
-    const last = this.#lastRoom;
-    if (last !== undefined && last.user === room.user && last.room === room.room) return last.id;
-    const key = roomKeyString(room.user, room.room);
-    let id = this.#roomIds.get(key);
-    if (id === undefined) {
-      id = this.#sql.roomId.get(room.user, room.room) as number | undefined;
-      if (id !== undefined) this.#roomIds.set(key, id);
-    }
-    if (id !== undefined) this.#lastRoom = { user: room.user, room: room.room, id };
-    return id;
+    return this.#roomIds.get(room, () => this.#sql.roomId.get(room.user, room.room) as number | undefined);
   }
+
 
   #requiredRoomId(room: RoomKey): number {
     checkKey(room);

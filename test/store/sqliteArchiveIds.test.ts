@@ -171,4 +171,22 @@ describe("a SQLite room deleted or purged", () => {
     reopened.close();
     expect(storedIds(path)).toBe(0);
   });
+
+  it("forgets the ids of rows purged, merged away or deleted with their room while still in memory: none reaches archive_ids", () => {
+    const { path, store } = newStore();
+    for (let n = 0; n < 5; n++) store.archive(message(n, { stanzaId: `s-${n}`, legacyId: `apart-${n}` }));
+    expect(store.purgeOlderThan(message(2).timestamp)).toBe(2);
+    // Row s-2 takes the legacy id of row s-3, which goes: the two were one message.
+    expect(store.archive(message(5, { stanzaId: "s-2", legacyId: "apart-3" })).stanzaId).toBe("s-2");
+    store.close();
+    const stored = inspect(path, (d) => d.prepare("SELECT id FROM archive_ids ORDER BY id").pluck().all());
+    expect(stored).toEqual(["apart-3", "apart-4", "s-2", "s-4"]);
+
+    const again = openSqliteStore(path, NO_RETENTION);
+    again.putRoom(room({ room: "other@gw.example" }));
+    again.archive(message(6, { room: "other@gw.example", stanzaId: "s-6", legacyId: "apart-6" }));
+    expect(again.deleteRoom(USER, "other@gw.example")).toBe(true);
+    again.close();
+    expect(inspect(path, (d) => d.prepare("SELECT COUNT(*) FROM archive_ids WHERE id LIKE '%-6'").pluck().get())).toBe(0);
+  });
 });

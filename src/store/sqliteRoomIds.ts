@@ -1,0 +1,52 @@
+/**
+ * The SQLite store's cache of room ids (`rooms.id` by user and room JID), so that archive writes
+ * and queries of a known room skip the `rooms` read.
+ *
+ * @internal
+ * @module
+ */
+import { LRUCache } from "lru-cache";
+import type { RoomKey } from "./types.js";
+import { roomKeyString } from "./validate.js";
+
+/** How many room ids are cached for archive writes and queries. */
+export const ROOM_ID_CACHE = 10_000;
+
+/** Room ids by key, at most {@link ROOM_ID_CACHE}, with the one looked up last in front. @internal */
+export class RoomIds {
+  readonly #ids = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
+  /** The room id looked up last: a busy room's messages skip the key string and the LRU's bookkeeping. */
+  #last: { user: string; room: string; id: number } | undefined;
+
+  /** The room's id: cached, else from `read` (cached if found). */
+  get(room: RoomKey, read: () => number | undefined): number | undefined {
+    const last = this.#last;
+    if (last !== undefined && last.user === room.user && last.room === room.room) return last.id;
+    const key = roomKeyString(room.user, room.room);
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      id = read();
+      if (id !== undefined) this.#ids.set(key, id);
+    }
+    if (id !== undefined) this.#last = { user: room.user, room: room.room, id };
+    return id;
+  }
+
+  /** Caches an id the store read or wrote. */
+  set(user: string, room: string, id: number): void {
+    this.#ids.set(roomKeyString(user, room), id);
+    this.#last = undefined;
+  }
+
+  /** Forgets a deleted room. */
+  delete(user: string, room: string): void {
+    this.#ids.delete(roomKeyString(user, room));
+    this.#last = undefined;
+  }
+
+  /** Forgets every id (after a rollback, ids may be reused). */
+  clear(): void {
+    this.#ids.clear();
+    this.#last = undefined;
+  }
+}
