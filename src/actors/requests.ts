@@ -11,8 +11,8 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { cloneElement, iqResult } from "../protocol/rfc6120.js";
 import { SerializedTemplate } from "../protocol/serializedElement.js";
 import { parseVcardPhoto } from "../protocol/xep0054.js";
-import { originId, stanzaIdElement, stripStanzaIds } from "../protocol/xep0359.js";
-import { occupantIdElement, stripOccupantIds } from "../protocol/xep0421.js";
+import { isForgedStanzaId, originId, stanzaIdElement, stanzaIdText, stripStanzaIds } from "../protocol/xep0359.js";
+import { isOccupantId, occupantIdElement, occupantIdText, stripOccupantIds } from "../protocol/xep0421.js";
 import type { Reactions } from "../protocol/xep0444.js";
 import { type Awaitable, andThen } from "../store/eitherStore.js";
 import { isDelay, newStanzaId } from "./archive.js";
@@ -54,17 +54,29 @@ export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId:
  */
 export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffic, stanzaId: string, legacyId?: string): Awaitable<Plan> {
   const author = room._userParticipant().jid;
-  const echo = echoOf(room, message, "", stanzaId);
   // The archive drops a <delay/> the resources get: such an echo is built for each (rare).
-  if (echo.children.some(isDelay)) {
+  if (message.children.some(isDelay)) {
     const plan: Plan = (resources) => resources.map((r) => echoOf(room, message, userJid(room, r), stanzaId));
     return andThen(traffic.archive(echoOf(room, message, room.session.user, stanzaId), stanzaId, legacyId, undefined, author), () => plan);
   }
   // Serialized once: the archive's copy and every resource's are this text with their `to`.
-  const template = new SerializedTemplate(echo);
+  const template = echoTemplate(room, message, stanzaId);
   const user = room.session.user;
   const written = traffic.archive(template.make(user, xml.escapeXML(user)).toString(), stanzaId, legacyId, undefined, author);
   return andThen(written, () => templatePlan(room, template));
+}
+
+/**
+ * {@link echoOf} addressed to `to=""`, serialized from the user's message without copying it:
+ * the same text, attribute for attribute and child for child.
+ */
+function echoTemplate(room: LegacyRoom, message: Element, stanzaId: string): SerializedTemplate {
+  const user = room._userParticipant();
+  const attrs: Record<string, string | undefined> = { ...message.attrs, from: user.jid, to: "", type: "groupchat" };
+  delete attrs.xmlns;
+  const children = message.children.filter((c) => typeof c === "string" || !(isForgedStanzaId(c, room.jid) || isOccupantId(c)));
+  const trailing = stanzaIdText(stanzaId, room.jid) + occupantIdText(user.occupantId);
+  return new SerializedTemplate({ name: message.name, attrs, children, trailing });
 }
 
 /** Every joined resource's copy of a serialized echo. */

@@ -4,10 +4,16 @@
  */
 import { type Element, xml } from "@xmpp/component";
 import { NS } from "./namespaces.js";
+import { serializeParts } from "./serializedElement.js";
 
 /** Builds `<stanza-id xmlns="urn:xmpp:sid:0" id by/>`; `by` is the room JID. */
 export function stanzaIdElement(id: string, by: string): Element {
   return xml("stanza-id", { xmlns: NS.SID, id, by });
+}
+
+/** {@link stanzaIdElement} as text, without building it (an echo's trailing child). */
+export function stanzaIdText(id: string, by: string): string {
+  return serializeParts({ name: "stanza-id", attrs: { xmlns: NS.SID, id, by }, children: [] });
 }
 
 /**
@@ -15,9 +21,12 @@ export function stanzaIdElement(id: string, by: string): Element {
  * (XEP-0359 §3.1).
  */
 export function stripStanzaIds(stanza: Element, by: string): void {
-  stanza.children = stanza.children.filter(
-    (c) => typeof c === "string" || !(c.is("stanza-id", NS.SID) && c.attrs.by === by),
-  );
+  stanza.children = stanza.children.filter((c) => typeof c === "string" || !isForgedStanzaId(c, by));
+}
+
+/** Whether `child` is a `<stanza-id/>` claimed `by` this entity, which only this entity may add. */
+export function isForgedStanzaId(child: Element, by: string): boolean {
+  return child.is("stanza-id", NS.SID) && child.attrs.by === by;
 }
 
 /** Reads the client's `<origin-id/>`, if any. */

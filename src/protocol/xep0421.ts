@@ -5,10 +5,16 @@
 import { hash } from "node:crypto";
 import { type Element, xml } from "@xmpp/component";
 import { NS } from "./namespaces.js";
+import { serializeParts } from "./serializedElement.js";
 
 /** Builds `<occupant-id xmlns="urn:xmpp:occupant-id:0" id="…"/>`. */
 export function occupantIdElement(id: string): Element {
   return xml("occupant-id", { xmlns: NS.OCCUPANT_ID, id });
+}
+
+/** {@link occupantIdElement} as text, without building it (an echo's trailing child). */
+export function occupantIdText(id: string): string {
+  return serializeParts({ name: "occupant-id", attrs: { xmlns: NS.OCCUPANT_ID, id }, children: [] });
 }
 
 /**
@@ -30,5 +36,10 @@ export function deriveOccupantId(roomJid: string, identity: string): string {
 
 /** Removes every `<occupant-id/>` child: clients must not be able to forge one (XEP-0421 §4). */
 export function stripOccupantIds(stanza: Element): void {
-  stanza.children = stanza.children.filter((c) => typeof c === "string" || !c.is("occupant-id", NS.OCCUPANT_ID));
+  stanza.children = stanza.children.filter((c) => typeof c === "string" || !isOccupantId(c));
+}
+
+/** Whether `child` is an `<occupant-id/>`, which only the room may add. */
+export function isOccupantId(child: Element): boolean {
+  return child.is("occupant-id", NS.OCCUPANT_ID);
 }
