@@ -186,19 +186,13 @@ export class SqliteArchive {
 
   /** See {@link Store.purgeOlderThan}. */
   purge(before: number): number {
-    const purged = this.#purge.run(before).changes;
-    // The tail may have held ids of purged rows (a quiet gateway): read it again, from the rows left.
-    if (purged > 0 && this.ids.tailSize > 0) this.ids.reload();
-    return purged;
+    return this.#purge.run(before).changes;
   }
 
   #write(roomId: number, input: ArchiveInput, run: number): ArchivedMessage {
     const byStanzaId = this.#byStanzaId(roomId, input.stanzaId);
     const byLegacyId = input.legacyId === undefined ? undefined : this.#byLegacyId(roomId, input.legacyId);
-    if (byStanzaId && byLegacyId && byStanzaId.seq !== byLegacyId.seq) {
-      this.#delete.run(byLegacyId.seq);
-      this.ids.deleted(roomId, byLegacyId.seq, byLegacyId.stanzaId, byLegacyId.legacyId);
-    }
+    if (byStanzaId && byLegacyId && byStanzaId.seq !== byLegacyId.seq) this.#delete.run(byLegacyId.seq);
     const existing = byStanzaId ?? byLegacyId;
     const liveRun = input.source === "live" ? run : null;
     const legacyId = input.legacyId ?? existing?.legacyId ?? null;

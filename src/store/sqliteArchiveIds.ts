@@ -5,19 +5,20 @@
  * @remarks
  * Legacy ids are random, and so are the stanza-ids made from them. A B-tree keyed by random ids
  * takes each new key on a different page, so a unique index on them made every group commit
- * write as many pages to the WAL as it held messages. Here the ids of new rows stay in a Map
- * (the tail) until it holds {@link ID_TAIL} ids. The group commit that finds it that full writes
- * them all, sorted, in the same transaction as its messages, and moves the meta value
- * `ids_upto` to the newest row they cover. A page then takes many keys at once.
+ * write as many pages to the WAL as it held messages. Here the rows above the meta value
+ * `ids_upto` have their ids only in a Map (the tail). The group commit that finds {@link ID_TAIL}
+ * ids there writes the ids of those rows, read from the rows themselves and sorted, in the same
+ * transaction as its messages, and moves `ids_upto` to the newest row. A page then takes many
+ * keys at once.
  *
- * The tail is always rebuilt from the rows themselves: every row with `seq` above `ids_upto`.
- * That happens when the store opens (after a crash too), after a rolled-back batch, and when
- * another connection wrote to the file. So the tail is never written anywhere and cannot be
- * lost. A look-up checks what it found against the row (its room and id): a stale entry (a
- * row deleted, an id moved to another row) is never taken for a match. A row's ids leave the
- * table with it (a trigger), and out of the tail (the archive tells it, or it reads the tail again
- * after a purge or a room's deletion). An id added to an existing row (an upsert that gives it a new
- * legacy id) is written to the table at once, in the row's transaction.
+ * The tail is a cache of the rows above `ids_upto`: filled as rows are inserted, rebuilt from
+ * them when the store opens (after a crash too), after a rolled-back batch, and when another
+ * connection wrote to the file. It is never written anywhere, so it cannot be lost, and a stale
+ * entry in it (a row purged, deleted with its room or merged into another, an id moved to another
+ * row) never reaches the table. A look-up checks what it found against the row (its room and
+ * id), so a stale entry is never taken for a match either. A row's ids leave the table with it
+ * (a trigger). An id an upsert gives to, or takes from, a row below `ids_upto` is written to the
+ * table at once, in the row's transaction.
  *
  * Memory: at most {@link ID_TAIL} ids between two commits, plus what one batch adds (~100 B each).
  *
@@ -41,31 +42,35 @@ type RoomTail = [stanzaIds: Map<string, number>, legacyIds: Map<string, number>]
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/** An id of the tail as a flush writes it. */
-type Flushed = [id: string, kind: IdKind, seq: number];
-
-/** Sorts ids as the table's primary key does (id BINARY, then kind), so that a flush walks its pages in order. */
-const byKey = (a: Flushed, b: Flushed) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]);
+/** The ids of the rows above `@upto`, in the table's key order, so that a flush walks its pages in order. */
+const WRITE_IDS_ABOVE = `INSERT OR REPLACE INTO archive_ids (room_id, id, kind, seq)
+  SELECT room_id, stanza_id, 0, seq FROM archive WHERE seq > @upto
+  UNION ALL SELECT room_id, legacy_id, 1, seq FROM archive WHERE seq > @upto AND legacy_id IS NOT NULL AND legacy_id <> stanza_id
+  ORDER BY 1, 2, 3`;
 
 /** One database's message ids. @internal */
 export class ArchiveIds {
-  /** The tail: by room, then by kind. */
   readonly #db: Database.Database;
+  /** The tail: by room, then by kind. */
   readonly #tail = new Map<number, RoomTail>();
+  /** Ids in the tail (stale ones included): a flush is due at {@link ID_TAIL}. */
   #size = 0;
   readonly #get: Statement;
   readonly #any: Statement;
   readonly #put: Statement;
   readonly #drop: Statement;
-  readonly #upto: Statement;
+  readonly #readUpto: Statement;
   readonly #setUpto: Statement;
+  readonly #writeIdsAbove: Statement;
   readonly #newRows: Statement;
   readonly #maxSeq: Statement;
   readonly #dataVersion: Statement;
+  /** `ids_upto` as this connection last read or wrote it. */
+  #upto = 0;
   /** The newest row whose ids are in the table or the tail. */
   #newest = 0;
-  /** The newest row the tail covers once a flush is committed (0: no flush pending). */
-  #flushedUpto = 0;
+  /** True from a flush to the end of its commit: the tail is then emptied. */
+  #flushed = false;
   #version = 0;
 
   constructor(db: Database.Database) {
@@ -77,7 +82,8 @@ export class ArchiveIds {
     this.#any = db.prepare("SELECT 1 FROM archive_ids WHERE room_id = ? AND id = ? LIMIT 1").pluck() as Statement;
     this.#put = db.prepare("INSERT OR REPLACE INTO archive_ids (room_id, id, kind, seq) VALUES (?, ?, ?, ?)") as Statement;
     this.#drop = db.prepare("DELETE FROM archive_ids WHERE room_id = ? AND id = ? AND kind = ? AND seq = ?") as Statement;
-    this.#upto = db.prepare("SELECT value FROM meta WHERE key = 'ids_upto'").pluck() as Statement;
+    this.#readUpto = db.prepare("SELECT value FROM meta WHERE key = 'ids_upto'").pluck() as Statement;
+    this.#writeIdsAbove = db.prepare(WRITE_IDS_ABOVE) as Statement;
     this.#setUpto = db.prepare("UPDATE meta SET value = ? WHERE key = 'ids_upto'") as Statement;
     this.#newRows = db.prepare("SELECT seq, room_id AS roomId, stanza_id AS stanzaId, legacy_id AS legacyId FROM archive WHERE seq > ? ORDER BY seq") as Statement;
     this.#dataVersion = db.prepare("PRAGMA data_version").pluck() as Statement;
@@ -95,12 +101,20 @@ export class ArchiveIds {
    * message is new, and needs no look-up of its rows. False says only that there may be one.
    */
   unknown(roomId: number, stanzaId: string, legacyId: string | null): boolean {
+    const other = legacyId !== null && legacyId !== stanzaId ? legacyId : undefined;
+    // Looks again once if another connection wrote meanwhile, as the archive's look-ups do.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.#known(roomId, stanzaId) || (other !== undefined && this.#known(roomId, other))) return false;
+      if (!this.caughtUp()) return true;
+    }
+    return true;
+  }
+
+  /** Whether the tail or the table holds `id`, of either kind, in this room. */
+  #known(roomId: number, id: string): boolean {
     const tail = this.#tail.get(roomId);
-    if (tail && (tail[STANZA_ID].has(stanzaId) || tail[LEGACY_ID].has(stanzaId))) return false;
-    if (legacyId !== null && legacyId !== stanzaId && tail && (tail[STANZA_ID].has(legacyId) || tail[LEGACY_ID].has(legacyId))) return false;
-    if (this.#any.get(roomId, stanzaId) !== undefined) return false;
-    if (legacyId !== null && legacyId !== stanzaId && this.#any.get(roomId, legacyId) !== undefined) return false;
-    return !this.caughtUp() || this.unknown(roomId, stanzaId, legacyId);
+    if (tail && (tail[STANZA_ID].has(id) || tail[LEGACY_ID].has(id))) return true;
+    return this.#any.get(roomId, id) !== undefined;
   }
 
   /**
@@ -141,24 +155,9 @@ export class ArchiveIds {
     this.#remember(roomId, kind, id, seq);
   }
 
-  /** A row deleted in this connection's transaction: its ids leave the tail (the trigger takes them out of the table). */
-  deleted(roomId: number, seq: number, stanzaId: string, legacyId: string | null): void {
-    this.#forget(roomId, STANZA_ID, stanzaId, seq);
-    if (legacyId !== null) this.#forget(roomId, LEGACY_ID, legacyId, seq);
-  }
-
   /** An id the row `seq` no longer has (an upsert gave it another legacy id), in its transaction. */
   drop(roomId: number, kind: IdKind, id: string, seq: number): void {
     this.#drop.run(roomId, id, kind, seq);
-    this.#forget(roomId, kind, id, seq);
-  }
-
-  #forget(roomId: number, kind: IdKind, id: string, seq: number): void {
-    const ids = this.#tail.get(roomId)?.[kind];
-    if (ids?.get(id) === seq) {
-      ids.delete(id);
-      this.#size--;
-    }
   }
 
   /**
@@ -168,17 +167,11 @@ export class ArchiveIds {
    */
   flush(all = false): void {
     if (this.#size === 0 || (!all && this.#size < ID_TAIL)) return;
-    for (const roomId of [...this.#tail.keys()].sort((a, b) => a - b)) {
-      const room = this.#tail.get(roomId) as RoomTail;
-      const ids: Flushed[] = [];
-      for (const kind of [STANZA_ID, LEGACY_ID]) for (const [id, seq] of room[kind]) ids.push([id, kind, seq]);
-      for (const [id, kind, seq] of ids.sort(byKey)) this.#put.run(roomId, id, kind, seq);
-    }
+    this.#writeIdsAbove.run({ upto: this.#upto });
     // The newest row there is, not the newest the tail saw: a rolled-back savepoint may have
-    // added ids of a row whose seq a later row takes (and that row's ids are in the tail too).
-    const upto = this.#maxSeq.get() as number;
-    this.#setUpto.run(upto);
-    this.#flushedUpto = Math.max(upto, 1);
+    // added ids of a row whose seq a later row takes.
+    this.#setUpto.run(this.#maxSeq.get() as number);
+    this.#flushed = true;
   }
 
   /**
@@ -199,21 +192,22 @@ export class ArchiveIds {
 
   /** The group commit went through: what {@link flush} wrote leaves the tail. */
   committed(): void {
-    if (this.#flushedUpto === 0) return;
+    if (!this.#flushed) return;
     this.#tail.clear();
     this.#size = 0;
-    this.#flushedUpto = 0;
+    this.#flushed = false;
+    this.#upto = this.#readUpto.get() as number;
   }
 
   /** Rebuilds the tail from the rows above `ids_upto` (on open, and after a rollback). */
   reload(): void {
     this.#tail.clear();
     this.#size = 0;
-    this.#flushedUpto = 0;
+    this.#flushed = false;
     this.#version = this.#dataVersion.get() as number;
-    const upto = (this.#upto.get() as number | undefined) ?? 0;
-    this.#newest = upto;
-    this.#addRows(upto);
+    this.#upto = (this.#readUpto.get() as number | undefined) ?? 0;
+    this.#newest = this.#upto;
+    this.#addRows(this.#upto);
   }
 
   #addRows(after: number): void {

@@ -107,10 +107,7 @@ class SqliteStore implements Store {
   deleteRoom(user: string, room: string): boolean {
     return this.#journaled(() => {
       this.#roomIds.delete(user, room);
-      const deleted = this.#sql.deleteRoom.run(user, room).changes > 0;
-      // Its messages went with it (cascade): so do their ids in memory.
-      if (deleted) this.#archive.ids.reload();
-      return deleted;
+      return this.#sql.deleteRoom.run(user, room).changes > 0;
     });
   }
 
