@@ -11,8 +11,8 @@ import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { cloneElement, iqResult } from "../protocol/rfc6120.js";
 import { SerializedTemplate } from "../protocol/serializedElement.js";
 import { parseVcardPhoto } from "../protocol/xep0054.js";
-import { isForgedStanzaId, originId, stanzaIdElement, stanzaIdText, stripStanzaIds } from "../protocol/xep0359.js";
-import { isOccupantId, occupantIdElement, occupantIdText, stripOccupantIds } from "../protocol/xep0421.js";
+import { isForgedStanzaId, originId, stanzaIdElement, stanzaIdText } from "../protocol/xep0359.js";
+import { isOccupantId, occupantIdElement, occupantIdText } from "../protocol/xep0421.js";
 import type { Reactions } from "../protocol/xep0444.js";
 import { type Awaitable, andThen } from "../store/eitherStore.js";
 import { isDelay, newStanzaId } from "./archive.js";
@@ -38,14 +38,21 @@ export interface Traffic {
 
 /** The echo of a user's groupchat message to one resource, from the user's occupant JID. */
 export function echoOf(room: LegacyRoom, message: Element, to: string, stanzaId: string): Element {
-  const echo = cloneElement(message);
-  stripStanzaIds(echo, room.jid);
-  stripOccupantIds(echo);
-  echo.attrs = { ...echo.attrs, from: room._userParticipant().jid, to, type: "groupchat" };
-  delete echo.attrs.xmlns;
-  echo.append(stanzaIdElement(stanzaId, room.jid));
-  echo.append(occupantIdElement(room._userParticipant().occupantId));
-  return echo;
+  const user = room._userParticipant();
+  const children = echoChildren(room, message).map((c) => (typeof c === "string" ? c : cloneElement(c)));
+  return xml(message.name, echoAttrs(room, message, to), ...children, stanzaIdElement(stanzaId, room.jid), occupantIdElement(user.occupantId));
+}
+
+/** The echo's attributes: the client's, from the user's occupant JID, to `to`, without the stream's xmlns. */
+function echoAttrs(room: LegacyRoom, message: Element, to: string): Record<string, string> {
+  const attrs: Record<string, string> = { ...message.attrs, from: room._userParticipant().jid, to, type: "groupchat" };
+  delete attrs.xmlns;
+  return attrs;
+}
+
+/** The client's children the echo keeps: all but a stanza-id claimed by the room and an occupant-id, which only the room may add. */
+function echoChildren(room: LegacyRoom, message: Element): Array<Element | string> {
+  return message.children.filter((c) => typeof c === "string" || !(isForgedStanzaId(c, room.jid) || isOccupantId(c)));
 }
 
 /**
@@ -71,12 +78,8 @@ export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffi
  * the same text, attribute for attribute and child for child.
  */
 function echoTemplate(room: LegacyRoom, message: Element, stanzaId: string): SerializedTemplate {
-  const user = room._userParticipant();
-  const attrs: Record<string, string | undefined> = { ...message.attrs, from: user.jid, to: "", type: "groupchat" };
-  delete attrs.xmlns;
-  const children = message.children.filter((c) => typeof c === "string" || !(isForgedStanzaId(c, room.jid) || isOccupantId(c)));
-  const trailing = stanzaIdText(stanzaId, room.jid) + occupantIdText(user.occupantId);
-  return new SerializedTemplate({ name: message.name, attrs, children, trailing });
+  const trailing = stanzaIdText(stanzaId, room.jid) + occupantIdText(room._userParticipant().occupantId);
+  return new SerializedTemplate({ name: message.name, attrs: echoAttrs(room, message, ""), children: echoChildren(room, message), trailing });
 }
 
 /** Every joined resource's copy of a serialized echo. */

@@ -34,12 +34,7 @@ export function deriveOccupantId(roomJid: string, identity: string): string {
   return hash("sha256", `mucstate/occupant-id/v1\0${roomJid}\0${identity}`, "buffer").subarray(0, 18).toString("base64url");
 }
 
-/** Removes every `<occupant-id/>` child: clients must not be able to forge one (XEP-0421 §4). */
-export function stripOccupantIds(stanza: Element): void {
-  stanza.children = stanza.children.filter((c) => typeof c === "string" || !isOccupantId(c));
-}
-
-/** Whether `child` is an `<occupant-id/>`, which only the room may add. */
+/** Whether `child` is an `<occupant-id/>`, which only the room may add: clients must not be able to forge one (XEP-0421 §4). */
 export function isOccupantId(child: Element): boolean {
   return child.is("occupant-id", NS.OCCUPANT_ID);
 }
