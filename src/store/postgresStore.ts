@@ -15,7 +15,6 @@
  *
  * @module
  */
-import { LRUCache } from "lru-cache";
 import pg from "pg";
 import type { AsyncStore } from "./asyncTypes.js";
 import { StoreRoomNotFound } from "./errors.js";
@@ -40,21 +39,20 @@ import type {
   RoomRecord,
   StoredAvatar,
 } from "./types.js";
-import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
+import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
+import { RoomIdCache } from "./roomIdCache.js";
 
 export type { PostgresStoreOptions } from "./postgresOptions.js";
 
 type Pending = Omit<LostMessage, "error">;
 const NEXT_RUN = "UPDATE meta SET value = value + 1 WHERE key = 'run' RETURNING value";
 const ROOM_ID = "SELECT id FROM rooms WHERE user_jid = $1 AND room_jid = $2";
-/** How many room ids are cached for archive writes and queries. */
-const ROOM_ID_CACHE = 10_000;
 
 class PostgresStore implements AsyncStore {
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #writer: PgWriter<Pending>;
-  readonly #roomIds = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
+  readonly #roomIds = new RoomIdCache();
   readonly #fence: Fence;
   #run: number;
   #stopRetention: () => void;
@@ -76,7 +74,7 @@ class PostgresStore implements AsyncStore {
 
   async getRoom(user: string, room: string): Promise<RoomRecord | undefined> {
     const [row] = await this.#read((db) => sql<SqlRow>(db, "SELECT * FROM rooms WHERE user_jid = $1 AND room_jid = $2", [user, room]));
-    if (row) this.#roomIds.set(roomKeyString(user, room), row.id as number);
+    if (row) this.#roomIds.set(user, room, row.id as number);
     return row && toRoom(row);
   }
 
@@ -88,12 +86,12 @@ class PostgresStore implements AsyncStore {
   async putRoom(record: RoomRecord): Promise<void> {
     checkRoom(record);
     const [row] = await this.#writer.joined(this.#fence(record.user, (db) => sql<{ id: number }>(db, PUT_ROOM, roomValues(record))));
-    this.#roomIds.set(roomKeyString(record.user, record.room), row!.id);
+    this.#roomIds.set(record.user, record.room, row!.id);
   }
 
   async deleteRoom(user: string, room: string): Promise<boolean> {
     const write = async (db: pg.ClientBase) => {
-      this.#roomIds.delete(roomKeyString(user, room));
+      this.#roomIds.delete(user, room);
       return (await db.query("DELETE FROM rooms WHERE user_jid = $1 AND room_jid = $2", [user, room])).rowCount! > 0;
     };
     return this.#writer.joined(this.#fence(user, write));
@@ -236,11 +234,10 @@ class PostgresStore implements AsyncStore {
   }
 
   async #roomId(db: Queryable, room: RoomKey): Promise<number | undefined> {
-    const key = roomKeyString(room.user, room.room);
-    let id = this.#roomIds.get(key);
+    let id = this.#roomIds.get(room);
     if (id === undefined) {
       id = (await sql<{ id: number }>(db, ROOM_ID, [room.user, room.room]))[0]?.id;
-      if (id !== undefined) this.#roomIds.set(key, id);
+      if (id !== undefined) this.#roomIds.set(room.user, room.room, id);
     }
     return id;
   }

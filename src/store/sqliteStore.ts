@@ -40,7 +40,7 @@ import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type S
 import type { ArchivedMessage, ArchiveInput, HoleBounds, LostMessage, ParticipantInput, ParticipantRecord } from "./types.js";
 import type { RoomKey, RoomRecord, Store, StoreOptions, StoredAvatar } from "./types.js";
 import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
-import { RoomIds } from "./sqliteRoomIds.js";
+import { RoomIdCache } from "./roomIdCache.js";
 
 
 export { MAX_BATCH } from "./groupCommit.js";
@@ -48,7 +48,7 @@ export { MAX_BATCH } from "./groupCommit.js";
 class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #archive: SqliteArchive;
-  readonly #roomIds = new RoomIds();
+  readonly #roomIds = new RoomIdCache();
   readonly #sql: Record<RoomStatement, Statement>;
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
   readonly #batch: GroupCommit<Omit<LostMessage, "error">>;
@@ -245,7 +245,12 @@ class SqliteStore implements Store {
   }
 
   #roomId(room: RoomKey): number | undefined {
-    return this.#roomIds.get(room, () => this.#sql.roomId.get(room.user, room.room) as number | undefined);
+    let id = this.#roomIds.get(room);
+    if (id === undefined) {
+      id = this.#sql.roomId.get(room.user, room.room) as number | undefined;
+      if (id !== undefined) this.#roomIds.set(room.user, room.room, id);
+    }
+    return id;
   }
 
 

@@ -1,6 +1,6 @@
 /**
- * The SQLite store's cache of room ids (`rooms.id` by user and room JID), so that archive writes
- * and queries of a known room skip the `rooms` read.
+ * The stores' cache of room ids (`rooms.id` by user and room JID), so that archive writes and
+ * queries of a known room skip the `rooms` read. Used by the SQLite and PostgreSQL stores.
  *
  * @internal
  * @module
@@ -12,22 +12,17 @@ import { roomKeyString } from "./validate.js";
 /** How many room ids are cached for archive writes and queries. */
 export const ROOM_ID_CACHE = 10_000;
 
-/** Room ids by key, at most {@link ROOM_ID_CACHE}, with the one looked up last in front. @internal */
-export class RoomIds {
+/** Room ids by key, at most {@link ROOM_ID_CACHE}, with the one used last in front. @internal */
+export class RoomIdCache {
   readonly #ids = new LRUCache<string, number>({ max: ROOM_ID_CACHE });
-  /** The room id looked up last: a busy room's messages skip the key string and the LRU's bookkeeping. */
+  /** The room id used last: a busy room's messages skip the key string and the LRU's bookkeeping. */
   #last: { user: string; room: string; id: number } | undefined;
 
-  /** The room's id: cached, else from `read` (cached if found). */
-  get(room: RoomKey, read: () => number | undefined): number | undefined {
+  /** The room's id if it is cached. */
+  get(room: RoomKey): number | undefined {
     const last = this.#last;
     if (last !== undefined && last.user === room.user && last.room === room.room) return last.id;
-    const key = roomKeyString(room.user, room.room);
-    let id = this.#ids.get(key);
-    if (id === undefined) {
-      id = read();
-      if (id !== undefined) this.#ids.set(key, id);
-    }
+    const id = this.#ids.get(roomKeyString(room.user, room.room));
     if (id !== undefined) this.#last = { user: room.user, room: room.room, id };
     return id;
   }
@@ -35,7 +30,7 @@ export class RoomIds {
   /** Caches an id the store read or wrote. */
   set(user: string, room: string, id: number): void {
     this.#ids.set(roomKeyString(user, room), id);
-    this.#last = undefined;
+    this.#last = { user, room, id };
   }
 
   /** Forgets a deleted room. */
