@@ -91,11 +91,6 @@ export class ArchiveIds {
     this.reload();
   }
 
-  /** Ids held in memory, not yet in the table. */
-  get tailSize(): number {
-    return this.#size;
-  }
-
   /**
    * True when no row of the room is known by either id, as either kind (one table read): the
    * message is new, and needs no look-up of its rows. False says only that there may be one.

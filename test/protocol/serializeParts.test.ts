@@ -42,7 +42,7 @@ describe("serializeParts", () => {
 
   it("leaves the children it serializes where they are (no copy, no new parent)", () => {
     const message = parseElement(`<message xmlns="jabber:client" to="room@muc" type="groupchat"><body>x</body></message>`);
-    const body = message.getChild("body")!;
+    const body = message.getChild("body", "jabber:client")!;
     serializeParts({ name: "message", attrs: { to: "" }, children: message.children });
     expect(body.parent).toBe(message);
     expect(message.children).toEqual([body]);
