@@ -1,63 +1,30 @@
 /**
  * roundtrip: a client's groupchat messages → the room's mailbox → the plugin's `onText` → the
  * echo to the client, with archiving on (real SQLite file), {@link WINDOW} messages in flight.
- * Baseline, same Prosody, same client, interleaved round by round: a bare component that
- * echoes every groupchat message back from `room/nick` with a stanza-id and an occupant-id.
+ * The gateway runs in a process of its own, as in production (bench/roundtripComponents.ts), and
+ * so does its baseline, a bare component that echoes every groupchat message back from
+ * `room/nick` with a stanza-id and an occupant-id. Also measured, interleaved round by round on
+ * the same Prosody with the same client: the gateway with the in-memory store, Prosody's own MUC,
+ * and the gateway on the client's event loop (the layout of the runs before 2026-12-03 08:00).
  * Then the burst: {@link BURST} messages sent at once, to the gateway with its default options:
  * how many were refused, and whether the echoes came back in the order sent.
  */
+import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { xml as clientXml } from "@xmpp/client";
-import { type Component, xml } from "@xmpp/component";
-import { createMemoryStore } from "../src/store/memoryStore.js";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { startProsody } from "../src/testbed/prosody.js";
-import { type Row, median, row } from "./stats.js";
-import {
-  type Client,
-  PASSWORD,
-  type Stanza,
-  connectClient,
-  log,
-  startComponent,
-  startFixtureGateway,
-  stopClients,
-  stopComponent,
-  stopGateway,
-  within,
-  joinRoom,
-} from "./xmpp.js";
+import type { RoundtripComponentsOptions } from "./roundtripComponents.js";
+import { median, type Row, row } from "./stats.js";
+import { type Client, connectClient, joinRoom, log, PASSWORD, type Stanza, startFixtureGateway, stopClients, stopGateway, within } from "./xmpp.js";
 
 const ROUNDS = 5;
 const MESSAGES = 10_000;
 /** Messages in flight: sent, not yet echoed. */
 const WINDOW = 200;
-
-/** A bare component that echoes groupchat messages from `room/<sender's local part>`. */
-async function startEchoComponent(prosody: Parameters<typeof startComponent>[0]): Promise<Component> {
-  const entity = await startComponent(prosody, "echo.localhost");
-  let n = 0;
-  entity.on("stanza", (s) => {
-    if (!s.is("message") || s.attrs.type !== "groupchat") return;
-    const room = s.attrs.to as string;
-    const from = s.attrs.from as string;
-    const sid = `echo-${++n}`;
-    void entity
-      .send(
-        xml(
-          "message",
-          { from: `${room}/${from.split("@")[0]}`, to: from, type: "groupchat", id: s.attrs.id },
-          xml("body", {}, s.getChildText("body") ?? ""),
-          xml("stanza-id", { xmlns: "urn:xmpp:sid:0", id: sid, by: room }),
-          xml("occupant-id", { xmlns: "urn:xmpp:occupant-id:0", id: "Yq3iHBWvTu0NfdbRMPB8w2eK" }),
-        ),
-      )
-      .catch(() => {});
-  });
-  return entity;
-}
 
 /** Sends `n` messages to `room`, keeping {@link WINDOW} in flight; returns echoes/s and errors. */
 async function round(xmpp: Client, room: string, n: number, tag: string): Promise<{ rate: number; errors: number; cpu: number }> {
@@ -117,78 +84,124 @@ async function burst(xmpp: Client, room: string, tag: string): Promise<{ refused
   return { refused, inOrder: echoed.every((n, i) => n === i), rate: BURST / ((performance.now() - t0) / 1000) };
 }
 
-/** Runs the roundtrip benchmark. */
+/** The components' process (bench/roundtripComponents.ts), forked with this process's flags. */
+async function forkComponents(options: RoundtripComponentsOptions): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL("./roundtripComponents.ts", import.meta.url)), [], {
+    // `BENCH_ROUNDTRIP_PROFILE=DIR` writes a CPU profile of the components' process into DIR.
+    execArgv: [...process.execArgv, ...(process.env.BENCH_ROUNDTRIP_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_ROUNDTRIP_PROFILE}`] : [])],
+    env: { ...process.env, ROUNDTRIP_COMPONENTS: JSON.stringify(options) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  await within(new Promise((resolve, reject) => child.once("message", resolve).once("exit", reject)), 60_000, "the components process");
+  return child;
+}
+
+/** CPU time of the components' process so far, µs. */
+function cpuOf(child: ChildProcess): Promise<number> {
+  const reply = new Promise<number>((resolve) => child.once("message", (m: { cpu: number }) => resolve(m.cpu)));
+  child.send({ op: "cpu" });
+  return within(reply, 10_000, "the components' CPU time");
+}
+
+/** Stops the components' process: it stops its components when the IPC channel closes. */
+async function stopComponents(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const gone = new Promise((r) => child.once("exit", r));
+  child.disconnect();
+  await within(gone, 15_000, "components exit").catch(() => child.kill("SIGKILL"));
+}
+
+/** One target of the rounds: its room, and the figures of each round. */
+interface Target {
+  room: string;
+  tag: string;
+  rates: number[];
+  /** CPU µs a message: this process (the client; with the in-process gateway, both). */
+  clientCpu: number[];
+  /** CPU µs a message of the components' process. */
+  componentsCpu: number[];
+  errors: number;
+}
+
+/**
+ * Runs the roundtrip benchmark. The gateway, its memory-store twin and the bare echo component run
+ * in a process of their own; the client, and a second gateway for the older layout, in this one.
+ */
 export async function roundtripBench(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), "mucstate-bench-roundtrip-"));
-  const prosody = await startProsody({ components: ["muc.localhost", "mem.localhost", "echo.localhost"] });
-  const store = openSqliteStore(join(dir, "roundtrip.sqlite"), { retentionDays: Number.POSITIVE_INFINITY });
+  const prosody = await startProsody({ components: ["muc.localhost", "mem.localhost", "echo.localhost", "shared.localhost"], nativeMuc: true });
+  const shared = openSqliteStore(join(dir, "shared.sqlite"), { retentionDays: Number.POSITIVE_INFINITY });
+  let components: ChildProcess | undefined;
   try {
     await prosody.registerUser("alice", PASSWORD);
     const rooms = [{ id: "echo", participants: [{ nick: "bob" }], userNick: "alice" }];
     // The default configuration (its mailbox takes the window and the burst).
-    const gateway = await startFixtureGateway(prosody, "muc.localhost", ["alice@localhost"], rooms, store);
-    // The same with an in-memory store: what the SQLite commits cost.
-    const memory = await startFixtureGateway(prosody, "mem.localhost", ["alice@localhost"], rooms, createMemoryStore({ retentionDays: Number.POSITIVE_INFINITY }));
-    const echo = await startEchoComponent(prosody);
+    components = await forkComponents({ service: prosody.service, secret: prosody.secret, store: join(dir, "roundtrip.sqlite"), rooms });
+    // The layout of the earlier runs: the same gateway on the client's event loop.
+    const sharedGateway = await startFixtureGateway(prosody, "shared.localhost", ["alice@localhost"], rooms, shared);
     const alice = await connectClient(prosody.c2sPort, "alice", "rt");
     try {
-      const room = "echo@muc.localhost";
-      for (const r of [room, "echo@mem.localhost"]) await joinRoom(alice, r);
-      await round(alice, room, 1000, "warmo");
-      await round(alice, "echo@echo.localhost", 1000, "warmb");
-      await round(alice, "echo@mem.localhost", 1000, "warmm");
-      const ours: number[] = [];
-      const bare: number[] = [];
-      const mem: number[] = [];
-      // CPU time of this process (client, gateway, bare component) per message: less swayed than
-      // msg/s by what else the machine runs.
-      const cpuOurs: number[] = [];
-      const cpuBare: number[] = [];
-      let errors = 0;
+      const target = (room: string, tag: string): Target => ({ room, tag, rates: [], clientCpu: [], componentsCpu: [], errors: 0 });
+      const bare = target("echo@echo.localhost", "b");
+      const ours = target("echo@muc.localhost", "o");
+      const mem = target("echo@mem.localhost", "m");
+      const native = target("echo@conference.localhost", "n");
+      const sameLoop = target("echo@shared.localhost", "s");
+      const all = [bare, ours, mem, native, sameLoop];
+      for (const t of all) if (t !== bare) await joinRoom(alice, t.room);
+      for (const t of all) await round(alice, t.room, 1000, `warm${t.tag}`);
+      // `BENCH_ROUNDTRIP_ONLY=o` (tags: b, o, m, n, s) measures only those targets, e.g. to profile one.
+      const only = process.env.BENCH_ROUNDTRIP_ONLY;
+      const targets = only ? all.filter((t) => only.includes(t.tag)) : all;
+      const child = components;
+      // The order turns each round, so that no target always follows the same one.
       for (let r = 0; r < ROUNDS; r++) {
-        const baseline = await round(alice, "echo@echo.localhost", MESSAGES, `b${r}`);
-        bare.push(baseline.rate);
-        cpuBare.push(baseline.cpu);
-        const result = await round(alice, room, MESSAGES, `o${r}`);
-        ours.push(result.rate);
-        cpuOurs.push(result.cpu);
-        errors += result.errors;
-        const inMemory = await round(alice, "echo@mem.localhost", MESSAGES, `m${r}`);
-        mem.push(inMemory.rate);
-        errors += inMemory.errors;
-        log(
-          `roundtrip: bare ${bare.at(-1)!.toFixed(0)}/s (${baseline.cpu.toFixed(0)} µs CPU), ours ${ours.at(-1)!.toFixed(0)}/s (${result.cpu.toFixed(0)} µs), memory store ${inMemory.rate.toFixed(0)}/s (${inMemory.cpu.toFixed(0)} µs), ${result.errors} errors`,
-        );
+        for (let k = 0; k < targets.length; k++) {
+          const t = targets[(r + k) % targets.length]!;
+          const cpu0 = await cpuOf(child);
+          const result = await round(alice, t.room, MESSAGES, `${t.tag}${r}`);
+          t.componentsCpu.push(((await cpuOf(child)) - cpu0) / MESSAGES);
+          t.rates.push(result.rate);
+          t.clientCpu.push(result.cpu);
+          t.errors += result.errors;
+        }
+        const figure = (t: Target) => t.rates.length === 0 ? "-" : `${t.rates.at(-1)!.toFixed(0)}/s (${t.componentsCpu.at(-1)!.toFixed(0)}+${t.clientCpu.at(-1)!.toFixed(0)} µs)`;
+        log(`roundtrip: bare ${figure(bare)}, ours ${figure(ours)}, memory store ${figure(mem)}, mod_muc ${figure(native)}, same loop ${figure(sameLoop)}; errors ${ours.errors}`);
       }
-      const errorNote = errors ? `; ${errors} of ${ROUNDS * MESSAGES} answered with an error` : "";
+      if (only) return targets.map((t) => row("roundtrip", `${t.room}: components' CPU a message ${median(t.componentsCpu).toFixed(1)} µs`, t.rates, "msg/s"));
+      const errors = ours.errors + mem.errors + sameLoop.errors;
+      const errorNote = errors ? `; ${errors} of ${3 * ROUNDS * MESSAGES} answered with an error` : "";
       const bursts: Array<Awaited<ReturnType<typeof burst>>> = [];
-      for (let r = 0; r < ROUNDS; r++) bursts.push(await burst(alice, room, `burst${r}`));
+      for (let r = 0; r < ROUNDS; r++) bursts.push(await burst(alice, ours.room, `burst${r}`));
       const refused = bursts.reduce((sum, b) => sum + b.refused, 0);
       const outOfOrder = bursts.filter((b) => !b.inOrder).length;
+      const clientNote = `client's process: ${median(ours.clientCpu).toFixed(0)} | ${median(bare.clientCpu).toFixed(0)} µs a message`;
       return [
         row(
           "roundtrip",
           `user message → onText → echo, archived, ${WINDOW} in flight (median of ${ROUNDS})`,
-          ours,
+          ours.rates,
           "msg/s",
-          bare,
-          `target ratio ≥ 0.8; default options; ${MESSAGES} messages a round; baseline: bare echo component${errorNote}`,
+          bare.rates,
+          `target ratio ≥ 0.8; default options; ${MESSAGES} messages a round; gateway and baseline in a process of their own; baseline: bare echo component${errorNote}`,
         ),
         row(
           "roundtrip",
-          "the same: CPU time of the benchmark process per message (client + gateway | client + bare component)",
-          cpuOurs,
+          "the same: CPU time of the components' process per message (gateway | bare echo component)",
+          ours.componentsCpu,
           "µs",
-          cpuBare,
-          "lower is better; the ratio is the inverse of a throughput ratio on an otherwise idle core",
+          bare.componentsCpu,
+          `lower is better; ${clientNote}`,
         ),
+        row("roundtrip", "the same, in-memory store (no SQLite commit)", mem.rates, "msg/s", bare.rates, "same gateway, createMemoryStore(): what the SQLite archive costs"),
+        row("roundtrip", "the same vs Prosody's own MUC (mod_muc, no archive)", ours.rates, "msg/s", native.rates, `mod_muc ${median(native.rates).toFixed(0)} msg/s; higher is better`),
         row(
           "roundtrip",
-          "the same, in-memory store (no SQLite commit)",
-          mem,
+          "the same, gateway on the client's event loop (the earlier layout)",
+          sameLoop.rates,
           "msg/s",
-          bare,
-          "same gateway, createMemoryStore(): what the SQLite archive costs",
+          bare.rates,
+          `SQLite; CPU of the one process ${median(sameLoop.clientCpu).toFixed(0)} µs a message`,
         ),
         row(
           "roundtrip",
@@ -201,12 +214,11 @@ export async function roundtripBench(): Promise<Row[]> {
       ];
     } finally {
       await stopClients([alice]);
-      await stopComponent(echo);
-      await stopGateway(gateway);
-      await stopGateway(memory);
+      await stopGateway(sharedGateway);
     }
   } finally {
-    store.close();
+    if (components) await stopComponents(components);
+    shared.close();
     await prosody.stop({ removeDir: true });
     rmSync(dir, { recursive: true, force: true });
   }
