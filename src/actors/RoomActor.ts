@@ -9,7 +9,7 @@ import type { Element } from "@xmpp/component";
 import { nanoid } from "nanoid";
 import { type Actor, createActor } from "xstate";
 import type { RemoveRoomOptions } from "../legacy/LegacySession.js";
-import type { QueuedRequest, ReadNeeds, RequestKind, RoomEmitted, RoomEvent } from "../machines/roomEvents.js";
+import type { ReadNeeds, RequestKind, RoomEmitted, RoomEvent } from "../machines/roomEvents.js";
 import { type PassivatedState, type RoomSnapshot, isIdle, passivatedState, resumedSnapshot } from "../machines/roomStatus.js";
 import type { HistoryRequest } from "../protocol/xep0045.js";
 import { runBackfill, wantsHistory } from "./archive.js";
@@ -101,7 +101,7 @@ export class RoomActor implements LiveRoom {
     const runtime = { room, outbox, fanOut: this.#fanOut, archive: this.archive, pending: this.#pending, plugin, store, onEnded: options.onEnded, onError: options.onError, tally: this.#tally, userHook, warn };
     this.#actor.on("*", (emitted) => {
       const event = emitted as RoomEmitted;
-      const settled = lifecycle?.listening("request.settled") ? this.#timed(event) : undefined;
+      const settled = lifecycle?.listening("request.settled") ? this.#pending.timing(event) : undefined;
       // Decided now, in the snapshot that emitted it, even if the step waits behind another.
       const decided = event.type === "traffic" ? decisionOf(event, plugin.snapshot()) : undefined;
       this.#run(() => runEmitted(runtime, event, decided), options.onError);
@@ -156,22 +156,6 @@ export class RoomActor implements LiveRoom {
   /** The room's XState actor (see {@link LiveRoom.actor}: do not send to it). */
   get actor(): Actor<RoomMachine> {
     return this.#actor;
-  }
-
-  /** For a `request.settled` event: the request's kind and timings (a `request.started` notes its start). */
-  #timed(event: RoomEmitted): { kind: QueuedRequest["kind"]; waitedMs: number; durationMs: number } | undefined {
-    if (event.type !== "request.started" && event.type !== "request.settled") return undefined;
-    const entry = this.#pending.get(event.id);
-    if (entry?.type !== "request" || entry.queuedAt === undefined) return undefined;
-    const now = performance.now();
-    if (event.type === "request.started") {
-      // The runner notes the real start; a report names several requests at once.
-      entry.startedAt ??= now;
-      return undefined;
-    }
-    const started = entry.startedAt ?? now;
-    // The runner reports several requests at once: a callback ended when the runner noted it.
-    return { kind: entry.kind, waitedMs: started - entry.queuedAt, durationMs: (entry.endedAt ?? now) - (entry.startedAt ?? entry.queuedAt) };
   }
 
   /** Runs a step of the runtime in order; the queue is made when a step first waits (`??=`: maybe re-entrantly, by a step it ran). */
@@ -229,6 +213,11 @@ export class RoomActor implements LiveRoom {
   /** A request for the mailbox: run in arrival order, one at a time, then answered. */
   request(stanza: Element, kind: RequestKind, run: RequestHandler): void {
     this.#queue(stanza, kind, run);
+  }
+
+  /** Sends the machine the requests of this synchronous run now rather than at its end (they go together then). @internal */
+  flushRequests(): void {
+    this.#plugin.flush();
   }
 
   /** Queues a request, from a stanza or (without one) a plugin hook. */

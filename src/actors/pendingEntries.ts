@@ -6,7 +6,7 @@ import type { Element } from "@xmpp/component";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { toStanzaError } from "../protocol/xmppError.js";
 import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
-import type { RequestKind } from "../machines/roomEvents.js";
+import type { RequestKind, RoomEmitted } from "../machines/roomEvents.js";
 import { type HistoryRequest, mucElement } from "../protocol/xep0045.js";
 import { isStoreFull } from "../store/errors.js";
 import type { RequestCancel } from "./requestAbort.js";
@@ -43,6 +43,25 @@ export class PendingEntries {
   get(id: string): Pending | undefined {
     return this.#byId?.get(id);
   }
+  /**
+   * For a room's `request.started` or `request.settled` event, when `gateway.rooms` listens (the
+   * request was timed): a start notes its time; a settlement gives the request's kind and timings.
+   */
+  timing(event: RoomEmitted): { kind: RequestKind; waitedMs: number; durationMs: number } | undefined {
+    if (event.type !== "request.started" && event.type !== "request.settled") return undefined;
+    const entry = this.get(event.id);
+    if (entry?.type !== "request" || entry.queuedAt === undefined) return undefined;
+    const now = performance.now();
+    if (event.type === "request.started") {
+      // The runner notes the real start; a report names several requests at once.
+      entry.startedAt ??= now;
+      return undefined;
+    }
+    const started = entry.startedAt ?? now;
+    // The runner reports several requests at once: a callback ended when the runner noted it.
+    return { kind: entry.kind, waitedMs: started - entry.queuedAt, durationMs: (entry.endedAt ?? now) - (entry.startedAt ?? entry.queuedAt) };
+  }
+
 
   /** The ids of every entry. */
   ids(): string[] {

@@ -70,8 +70,8 @@ export class PluginAdapter implements RoomHost {
   #order: ReportOrder | undefined;
   /** The requests of this synchronous run after its first, not yet sent to the machine. */
   #unsentRequests: QueuedRequest[] | undefined;
-  /** True from a request sent at once to the end of that synchronous run. */
-  #inRequestRun = false;
+  /** True while a microtask is queued to send {@link #unsentRequests}. */
+  #requestsDue = false;
 
   constructor(parts: PluginAdapterParts) {
     this.#parts = parts;
@@ -107,10 +107,10 @@ export class PluginAdapter implements RoomHost {
   }
 
   /**
-   * Queues a request in the machine's mailbox. The first of a synchronous run (a socket read that
-   * holds many stanzas) goes at once, as a `requests` event of one; those after it go together,
-   * as one more, at the end of the run or before any other event. One event per request cost a
-   * macrostep each (roundtrip bench: two per echoed message).
+   * Queues a request in the machine's mailbox. The requests of a synchronous run (a socket read
+   * that holds many stanzas) go together, as one `requests` event, at the end of the run (a
+   * microtask) or before any other event. One event per request cost a macrostep each (roundtrip
+   * bench: two per echoed message); sending the first of a run at once cost one more a read.
    */
   request(request: QueuedRequest): void {
     if (this.#unsentRequests) {
@@ -118,16 +118,13 @@ export class PluginAdapter implements RoomHost {
       return;
     }
     this.flush();
-    if (this.#inRequestRun) {
-      this.#unsentRequests = [request];
-      return;
-    }
-    this.#inRequestRun = true;
+    this.#unsentRequests = [request];
+    if (this.#requestsDue) return;
+    this.#requestsDue = true;
     queueMicrotask(() => {
-      this.#inRequestRun = false;
+      this.#requestsDue = false;
       this.#flushRequests();
     });
-    this.#parts.actor.send({ type: "requests", requests: [request] });
   }
 
   /** How many requests wait to be sent to the machine (see {@link request}). */

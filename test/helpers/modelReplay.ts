@@ -154,14 +154,17 @@ export class Replay {
         if (kind === "message") {
           const stanza = groupchat("lobby", `hello ${stepId}`, RESOURCE, stepId);
           a.request(stanza, "message", textMessage(stanza, a.archive));
+          a.flushRequests(); // as at the end of the socket read
           this.#bind(event, stanza);
         } else if (kind === "leave") {
           const stanza = leaveGroupStanza(stepId);
           a.request(stanza, "leave", leaveGroup(stanza));
+          a.flushRequests(); // as at the end of the socket read
           this.#bind(event, stanza);
         } else {
           const stanza = destroyStanza(stepId);
           a.request(stanza, "destroy", destroy(stanza, "bye"));
+          a.flushRequests(); // as at the end of the socket read
           this.#bind(event, stanza);
         }
         break;

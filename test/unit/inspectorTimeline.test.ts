@@ -53,7 +53,7 @@ describe("the inspector's timeline of legacy callbacks", () => {
     now = 2_000;
     const calls = [held(), held(new XMPPError("item-not-found", "no such thing")), held()];
     for (const [i, call] of calls.entries()) lobby.request(configSet(`c${i}`), i === 0 ? "setSubject" : "setConfig", call.run);
-    await settle(); // the requests after the first of a synchronous run reach the machine as one batch, a microtask later
+    await settle(); // the requests of a synchronous run reach the machine as one batch, a microtask later
     now = 3_500;
     calls[0]!.release();
     await settle();
@@ -75,9 +75,9 @@ describe("the inspector's timeline of legacy callbacks", () => {
     expect(words).toEqual([
       "updateInfo took 0.0 s",
       "setSubject queued (1 waiting)",
-      "setSubject started",
-      "setConfig queued (1 waiting)",
       "setConfig queued (2 waiting)",
+      "setConfig queued (3 waiting)",
+      "setSubject started",
       "onSetSubject took 1.5 s",
       "setConfig started after waiting 1.5 s",
       "onSetConfig failed: item-not-found after 0.3 s",

@@ -50,8 +50,8 @@ describe("the room mailbox", () => {
     reports.length = 0;
     for (let i = 0; i < 5; i++) h.route(groupchat("lobby", `m${i}`, "phone", `m${i}`));
     await h.until(() => h.sent.length >= 5);
-    // The first request at once, the four after it in one batch: the runner has them all before the first ends.
-    expect(events.filter((e) => e.startsWith("request"))).toEqual(["requests", "requests"]);
+    // The five of one synchronous run in one event at its end: the runner has them all before the first ends.
+    expect(events.filter((e) => e.startsWith("request"))).toEqual(["requests"]);
     expect(reports).toEqual([5]);
     expect(h.take().map((s) => `${s.name}/${s.attrs.type} ${s.attrs.id} ${s.getChild("stanza-id", "urn:xmpp:sid:0") ? "sid" : ""}`)).toEqual(
       [0, 1, 2, 3, 4].map((i) => `message/groupchat m${i} sid`),
@@ -168,10 +168,10 @@ describe("the room mailbox", () => {
     });
     await new Promise((r) => setTimeout(r, 20));
     const types = events.filter((e) => e.type === "@xstate.event").map((e) => (e as { event: { type: string } }).event.type);
-    // Two requests of one synchronous run: the first at once, the second in a batch; both handed to
-    // the runner, which reports them in one event.
-    expect(types.filter((t) => t === "requests")).toEqual(["requests", "requests"]);
-    expect(types.filter((t) => t === "run")).toHaveLength(2);
+    // Two requests of one synchronous run: one event at its end; both handed to the runner in one
+    // `run`, and it reports them in one event.
+    expect(types.filter((t) => t === "requests")).toEqual(["requests"]);
+    expect(types.filter((t) => t === "run")).toHaveLength(1);
     expect(types.filter((t) => t === "requests.settled")).toEqual(["requests.settled"]);
     const emitted = events
       .filter((e) => e.type === "@xstate.action")

@@ -91,9 +91,10 @@ describe("gateway.rooms", () => {
     } finally {
       now.mockRestore();
     }
+    // Both arrive in one synchronous run (as from one socket read): the second waits behind the first.
     expect(queued.map(({ type, kind, depth }) => [type, kind, depth])).toEqual([
       ["request.queued", "message", 1],
-      ["request.queued", "message", 1],
+      ["request.queued", "message", 2],
     ]);
     expect(settled.map(({ type, kind, ok, id }) => [type, kind, ok, id])).toEqual([
       ["request.settled", "message", true, queued[0]!.id],
