@@ -193,7 +193,7 @@ export async function roundtripBench(): Promise<Row[]> {
           bare.componentsCpu,
           `lower is better; ${clientNote}`,
         ),
-        row("roundtrip", "the same, in-memory store (no SQLite commit)", mem.rates, "msg/s", bare.rates, "same gateway, createMemoryStore(): what the SQLite archive costs"),
+        row("roundtrip", "the same, in-memory store (no SQLite commit)", mem.rates, "msg/s", bare.rates, `same gateway, createMemoryStore(): what the SQLite archive costs; its process's CPU ${median(mem.componentsCpu).toFixed(0)} µs a message`),
         row("roundtrip", "the same vs Prosody's own MUC (mod_muc, no archive)", ours.rates, "msg/s", native.rates, `mod_muc ${median(native.rates).toFixed(0)} msg/s; higher is better`),
         row(
           "roundtrip",
