@@ -68,7 +68,7 @@ export class PluginAdapter implements RoomHost {
   #inRun = false;
   /** Reports waiting for a file ahead of them to upload; made by the room's first `sendFile`. */
   #order: ReportOrder | undefined;
-  /** The requests of this synchronous run after its first, not yet sent to the machine. */
+  /** The requests of this synchronous run, not yet sent to the machine. */
   #unsentRequests: QueuedRequest[] | undefined;
   /** True while a microtask is queued to send {@link #unsentRequests}. */
   #requestsDue = false;
