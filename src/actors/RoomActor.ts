@@ -215,11 +215,6 @@ export class RoomActor implements LiveRoom {
     this.#queue(stanza, kind, run);
   }
 
-  /** Sends the machine the requests of this synchronous run now rather than at its end (they go together then). @internal */
-  flushRequests(): void {
-    this.#plugin.flush();
-  }
-
   /** Queues a request, from a stanza or (without one) a plugin hook. */
   #queue(stanza: Element | undefined, kind: RequestKind, run: RequestHandler): void {
     const id = nanoid();

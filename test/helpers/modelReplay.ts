@@ -154,17 +154,17 @@ export class Replay {
         if (kind === "message") {
           const stanza = groupchat("lobby", `hello ${stepId}`, RESOURCE, stepId);
           a.request(stanza, "message", textMessage(stanza, a.archive));
-          a.flushRequests(); // as at the end of the socket read
+          await endOfRun(); // the requests of a synchronous run reach the machine at its end
           this.#bind(event, stanza);
         } else if (kind === "leave") {
           const stanza = leaveGroupStanza(stepId);
           a.request(stanza, "leave", leaveGroup(stanza));
-          a.flushRequests(); // as at the end of the socket read
+          await endOfRun(); // the requests of a synchronous run reach the machine at its end
           this.#bind(event, stanza);
         } else {
           const stanza = destroyStanza(stepId);
           a.request(stanza, "destroy", destroy(stanza, "bye"));
-          a.flushRequests(); // as at the end of the socket read
+          await endOfRun(); // the requests of a synchronous run reach the machine at its end
           this.#bind(event, stanza);
         }
         break;
@@ -282,6 +282,9 @@ export class Replay {
     if (this.actor.snapshot.status === "active") this.machine.stop();
   }
 }
+
+/** Lets the microtask that ends a synchronous run (the adapter's batch of requests) run first. */
+const endOfRun = () => Promise.resolve();
 
 /**
  * Lets pending promise callbacks and `setImmediate` work run, including the turn-end report of a
