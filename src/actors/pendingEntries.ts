@@ -43,6 +43,7 @@ export class PendingEntries {
   get(id: string): Pending | undefined {
     return this.#byId?.get(id);
   }
+
   /**
    * For a room's `request.started` or `request.settled` event, when `gateway.rooms` listens (the
    * request was timed): a start notes its time; a settlement gives the request's kind and timings.
@@ -61,7 +62,6 @@ export class PendingEntries {
     // The runner reports several requests at once: a callback ended when the runner noted it.
     return { kind: entry.kind, waitedMs: started - entry.queuedAt, durationMs: (entry.endedAt ?? now) - (entry.startedAt ?? entry.queuedAt) };
   }
-
 
   /** The ids of every entry. */
   ids(): string[] {

@@ -234,7 +234,7 @@ class PostgresStore implements AsyncStore {
   }
 
   async #roomId(db: Queryable, room: RoomKey): Promise<number | undefined> {
-    let id = this.#roomIds.get(room);
+    let id = this.#roomIds.get(room.user, room.room);
     if (id === undefined) {
       id = (await sql<{ id: number }>(db, ROOM_ID, [room.user, room.room]))[0]?.id;
       if (id !== undefined) this.#roomIds.set(room.user, room.room, id);

@@ -6,7 +6,6 @@
  * @module
  */
 import { LRUCache } from "lru-cache";
-import type { RoomKey } from "./types.js";
 import { roomKeyString } from "./validate.js";
 
 /** How many room ids are cached for archive writes and queries. */
@@ -19,11 +18,11 @@ export class RoomIdCache {
   #last: { user: string; room: string; id: number } | undefined;
 
   /** The room's id if it is cached. */
-  get(room: RoomKey): number | undefined {
+  get(user: string, room: string): number | undefined {
     const last = this.#last;
-    if (last !== undefined && last.user === room.user && last.room === room.room) return last.id;
-    const id = this.#ids.get(roomKeyString(room.user, room.room));
-    if (id !== undefined) this.#last = { user: room.user, room: room.room, id };
+    if (last !== undefined && last.user === user && last.room === room) return last.id;
+    const id = this.#ids.get(roomKeyString(user, room));
+    if (id !== undefined) this.#last = { user, room, id };
     return id;
   }
 

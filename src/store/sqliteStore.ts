@@ -42,7 +42,6 @@ import type { RoomKey, RoomRecord, Store, StoreOptions, StoredAvatar } from "./t
 import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
 import { RoomIdCache } from "./roomIdCache.js";
 
-
 export { MAX_BATCH } from "./groupCommit.js";
 
 class SqliteStore implements Store {
@@ -234,8 +233,6 @@ class SqliteStore implements Store {
     this.#sql.putParticipant.run(roomId, p.nickname, roomId, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
   }
 
-
-
   /** After a rolled-back batch: room ids it created may be reused, a run it started is undone, and the ids in memory are read again. */
   #forgetLostWrites(): void {
     this.#archive.ids.reload();
@@ -245,7 +242,7 @@ class SqliteStore implements Store {
   }
 
   #roomId(room: RoomKey): number | undefined {
-    let id = this.#roomIds.get(room);
+    let id = this.#roomIds.get(room.user, room.room);
     if (id === undefined) {
       id = this.#sql.roomId.get(room.user, room.room) as number | undefined;
       if (id !== undefined) this.#roomIds.set(room.user, room.room, id);
