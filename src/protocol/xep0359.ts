@@ -6,14 +6,17 @@ import { type Element, xml } from "@xmpp/component";
 import { NS } from "./namespaces.js";
 import { serializeParts } from "./serializedElement.js";
 
+/** The attributes of a `<stanza-id/>` claimed by `by`. */
+const stanzaIdAttrs = (id: string, by: string) => ({ xmlns: NS.SID, id, by });
+
 /** Builds `<stanza-id xmlns="urn:xmpp:sid:0" id by/>`; `by` is the room JID. */
 export function stanzaIdElement(id: string, by: string): Element {
-  return xml("stanza-id", { xmlns: NS.SID, id, by });
+  return xml("stanza-id", stanzaIdAttrs(id, by));
 }
 
 /** {@link stanzaIdElement} as text, without building it (an echo's trailing child). */
 export function stanzaIdText(id: string, by: string): string {
-  return serializeParts({ name: "stanza-id", attrs: { xmlns: NS.SID, id, by }, children: [] });
+  return serializeParts({ name: "stanza-id", attrs: stanzaIdAttrs(id, by), children: [] });
 }
 
 /**

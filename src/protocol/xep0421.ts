@@ -7,14 +7,17 @@ import { type Element, xml } from "@xmpp/component";
 import { NS } from "./namespaces.js";
 import { serializeParts } from "./serializedElement.js";
 
+/** The attributes of an `<occupant-id/>`. */
+const occupantIdAttrs = (id: string) => ({ xmlns: NS.OCCUPANT_ID, id });
+
 /** Builds `<occupant-id xmlns="urn:xmpp:occupant-id:0" id="…"/>`. */
 export function occupantIdElement(id: string): Element {
-  return xml("occupant-id", { xmlns: NS.OCCUPANT_ID, id });
+  return xml("occupant-id", occupantIdAttrs(id));
 }
 
 /** {@link occupantIdElement} as text, without building it (an echo's trailing child). */
 export function occupantIdText(id: string): string {
-  return serializeParts({ name: "occupant-id", attrs: { xmlns: NS.OCCUPANT_ID, id }, children: [] });
+  return serializeParts({ name: "occupant-id", attrs: occupantIdAttrs(id), children: [] });
 }
 
 /**
