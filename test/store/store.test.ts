@@ -250,7 +250,7 @@ describe.each(ASYNC_IMPLEMENTATIONS)("the %s store", (_name, open) => {
       await fillAsync(store());
       await store().archive(message(10));
       await store().deleteRoom(USER, ROOM);
-      await expect(store().archive(message(11))).rejects.toThrow();
+      await expect(store().archive(message(11))).rejects.toThrow(StoreRoomNotFound);
       await store().putRoom(room());
       await store().archive(message(12));
       const again = await store().queryArchive(KEY);
