@@ -12,9 +12,8 @@
  *
  * join-10k: a 10,000-participant room, and the worst event-loop delay while it is joined.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { xml as clientXml } from "@xmpp/client";
 import { type Component, xml } from "@xmpp/component";
 import type { Gateway } from "../src/createGateway.js";
@@ -24,6 +23,7 @@ import { join as joinPath } from "node:path";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { type ProsodyHandle, startProsody } from "../src/testbed/prosody.js";
 import { startOccupantPool } from "./occupants.js";
+import { forkComponents, stopComponents } from "./componentsProcess.js";
 import { type Row, median, quantile, row } from "./stats.js";
 import type { JoinComponentsOptions } from "./joinComponents.js";
 import {
@@ -123,11 +123,8 @@ async function withComponents<T>(rooms: BenchRoom[], body: (p: ProsodyHandle, co
     await prosody.registerUser("alice", PASSWORD);
     const options: JoinComponentsOptions = { service: prosody.service, secret: prosody.secret, store: joinPath(dir, "join.sqlite"), rooms, heapRooms: HEAP_ROOMS };
     // `BENCH_JOIN_PROFILE=DIR` writes a CPU profile of the components' process (the gateway) into DIR.
-    const profile = process.env.BENCH_JOIN_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_JOIN_PROFILE}`] : [];
-    const execArgv = [...process.execArgv, ...profile];
-    const child = fork(fileURLToPath(new URL("./joinComponents.ts", import.meta.url)), [], { execArgv, env: { ...process.env, JOIN_COMPONENTS: JSON.stringify(options) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = await forkComponents(new URL("./joinComponents.ts", import.meta.url), "JOIN_COMPONENTS", options, process.env.BENCH_JOIN_PROFILE);
     components = child;
-    await within(new Promise((resolve, reject) => child.once("message", resolve).once("exit", reject)), 60_000, "the components process");
     const alice = await connectClient(prosody.c2sPort, "alice", "bench");
     try {
       return await body(prosody, child, alice);
@@ -135,11 +132,7 @@ async function withComponents<T>(rooms: BenchRoom[], body: (p: ProsodyHandle, co
       await stopClients([alice]);
     }
   } finally {
-    if (components && components.exitCode === null) {
-      const gone = new Promise((r) => components!.once("exit", r));
-      components.disconnect();
-      await within(gone, 15_000, "components exit").catch(() => components!.kill("SIGKILL"));
-    }
+    if (components) await stopComponents(components);
     await prosody.stop({ removeDir: true });
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,14 +9,14 @@
  * Then the burst: {@link BURST} messages sent at once, to the gateway with its default options:
  * how many were refused, and whether the echoes came back in the order sent.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { xml as clientXml } from "@xmpp/client";
 import { openSqliteStore } from "../src/store/sqliteStore.js";
 import { startProsody } from "../src/testbed/prosody.js";
+import { forkComponents, stopComponents } from "./componentsProcess.js";
 import type { RoundtripComponentsOptions } from "./roundtripComponents.js";
 import { median, type Row, row } from "./stats.js";
 import { type Client, connectClient, joinRoom, log, PASSWORD, type Stanza, startFixtureGateway, stopClients, stopGateway, within } from "./xmpp.js";
@@ -84,31 +84,11 @@ async function burst(xmpp: Client, room: string, tag: string): Promise<{ refused
   return { refused, inOrder: echoed.every((n, i) => n === i), rate: BURST / ((performance.now() - t0) / 1000) };
 }
 
-/** The components' process (bench/roundtripComponents.ts), forked with this process's flags. */
-async function forkComponents(options: RoundtripComponentsOptions): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL("./roundtripComponents.ts", import.meta.url)), [], {
-    // `BENCH_ROUNDTRIP_PROFILE=DIR` writes a CPU profile of the components' process into DIR.
-    execArgv: [...process.execArgv, ...(process.env.BENCH_ROUNDTRIP_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_ROUNDTRIP_PROFILE}`] : [])],
-    env: { ...process.env, ROUNDTRIP_COMPONENTS: JSON.stringify(options) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  await within(new Promise((resolve, reject) => child.once("message", resolve).once("exit", reject)), 60_000, "the components process");
-  return child;
-}
-
 /** CPU time of the components' process so far, µs. */
 function cpuOf(child: ChildProcess): Promise<number> {
   const reply = new Promise<number>((resolve) => child.once("message", (m: { cpu: number }) => resolve(m.cpu)));
   child.send({ op: "cpu" });
   return within(reply, 10_000, "the components' CPU time");
-}
-
-/** Stops the components' process: it stops its components when the IPC channel closes. */
-async function stopComponents(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const gone = new Promise((r) => child.once("exit", r));
-  child.disconnect();
-  await within(gone, 15_000, "components exit").catch(() => child.kill("SIGKILL"));
 }
 
 /** One target of the rounds: its room, and the figures of each round. */
@@ -136,7 +116,9 @@ export async function roundtripBench(): Promise<Row[]> {
     await prosody.registerUser("alice", PASSWORD);
     const rooms = [{ id: "echo", participants: [{ nick: "bob" }], userNick: "alice" }];
     // The default configuration (its mailbox takes the window and the burst).
-    components = await forkComponents({ service: prosody.service, secret: prosody.secret, store: join(dir, "roundtrip.sqlite"), rooms });
+    const options: RoundtripComponentsOptions = { service: prosody.service, secret: prosody.secret, store: join(dir, "roundtrip.sqlite"), rooms };
+    // `BENCH_ROUNDTRIP_PROFILE=DIR` writes a CPU profile of the components' process into DIR.
+    components = await forkComponents(new URL("./roundtripComponents.ts", import.meta.url), "ROUNDTRIP_COMPONENTS", options, process.env.BENCH_ROUNDTRIP_PROFILE);
     // The layout of the earlier runs: the same gateway on the client's event loop.
     const sharedGateway = await startFixtureGateway(prosody, "shared.localhost", ["alice@localhost"], rooms, shared);
     const alice = await connectClient(prosody.c2sPort, "alice", "rt");
