@@ -231,16 +231,15 @@ export class SqliteArchive {
 
   /** The row `id` names as `kind` in the room: each candidate row is checked against the id; a miss looks again once if another connection wrote meanwhile. */
   #find(roomId: number, kind: IdKind, id: string): Row | undefined {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    return this.ids.lookUp(() => {
       for (const seq of this.ids.candidates(roomId, kind, id)) {
         const row = this.#bySeq.get(seq) as RowInRoom | undefined;
         if (row && row.roomId === roomId && (kind === STANZA_ID ? row.stanzaId === id : row.legacyId === id && row.legacyId !== row.stanzaId)) {
           return row;
         }
       }
-      if (!this.ids.caughtUp()) return undefined;
-    }
-    return undefined;
+      return undefined;
+    });
   }
 
   #shape(sql: string): Statement {

@@ -97,12 +97,16 @@ export class ArchiveIds {
    */
   unknown(roomId: number, stanzaId: string, legacyId: string | null): boolean {
     const other = legacyId !== null && legacyId !== stanzaId ? legacyId : undefined;
-    // Looks again once if another connection wrote meanwhile, as the archive's look-ups do.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (this.#known(roomId, stanzaId) || (other !== undefined && this.#known(roomId, other))) return false;
-      if (!this.caughtUp()) return true;
-    }
-    return true;
+    const known = () => this.#known(roomId, stanzaId) || (other !== undefined && this.#known(roomId, other)) || undefined;
+    return this.lookUp(known) === undefined;
+  }
+
+  /**
+   * Runs a look-up; when it finds nothing and another connection has written since this one last
+   * looked (see {@link #caughtUp}), runs it once more over the rows that connection added.
+   */
+  lookUp<T>(look: () => T | undefined): T | undefined {
+    return look() ?? (this.#caughtUp() ? look() : undefined);
   }
 
   /** Whether the tail or the table holds `id`, of either kind, in this room. */
@@ -129,7 +133,7 @@ export class ArchiveIds {
    * True when another connection committed since this one last looked; the rows it added are
    * then in the tail. A reader (the CLI next to a running gateway) so sees new messages.
    */
-  caughtUp(): boolean {
+  #caughtUp(): boolean {
     const version = this.#dataVersion.get() as number;
     if (version === this.#version) return false;
     this.#version = version;
