@@ -96,9 +96,14 @@ export class ArchiveIds {
    * message is new, and needs no look-up of its rows. False says only that there may be one.
    */
   unknown(roomId: number, stanzaId: string, legacyId: string | null): boolean {
-    const other = legacyId !== null && legacyId !== stanzaId ? legacyId : undefined;
-    const known = () => this.#known(roomId, stanzaId) || (other !== undefined && this.#known(roomId, other)) || undefined;
-    return this.lookUp(known) === undefined;
+    const other = legacyId !== null && legacyId !== stanzaId ? legacyId : null;
+    // As lookUp does, without a closure for every message.
+    return !(this.#knownEither(roomId, stanzaId, other) || (this.#caughtUp() && this.#knownEither(roomId, stanzaId, other)));
+  }
+
+  /** Whether the room holds the stanza-id or the other (legacy) id, of either kind. */
+  #knownEither(roomId: number, stanzaId: string, other: string | null): boolean {
+    return this.#known(roomId, stanzaId) || (other !== null && this.#known(roomId, other));
   }
 
   /**
