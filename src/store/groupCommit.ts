@@ -83,7 +83,10 @@ export class GroupCommit<T extends object = never> {
     const intervalMs = options.intervalMs ?? DEFAULT_GROUP_COMMIT_MS;
     checkGroupCommitMs(intervalMs);
     this.#db = db;
-    this.#begin = db.prepare("BEGIN");
+    // IMMEDIATE: the batch takes the write lock at once (waiting up to busy_timeout). A deferred
+    // BEGIN takes it at the first write; when another connection commits between the batch's
+    // first read and that write, SQLite refuses the write (SQLITE_BUSY_SNAPSHOT) without waiting.
+    this.#begin = db.prepare("BEGIN IMMEDIATE");
     this.#commit = db.prepare("COMMIT");
     this.#intervalMs = intervalMs;
     this.#onError = options.onError;

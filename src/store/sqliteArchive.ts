@@ -80,10 +80,11 @@ export class SqliteArchive {
       `SELECT ${COLUMNS} ${WITH_LEGACY_ID} AND live_run = ? AND (timestamp, seq) > (?, ?) ${BY_POSITION} LIMIT 1`,
     );
     this.#purge = prepare("DELETE FROM archive WHERE room_id IN (SELECT id FROM rooms) AND timestamp < ?");
-    this.#upsert = db.transaction((roomId: number, input: ArchiveInput, run: number) => this.#write(roomId, input, run));
+    // Immediate (a savepoint inside an open transaction): they read before they write; see GroupCommit's BEGIN.
+    this.#upsert = db.transaction((roomId: number, input: ArchiveInput, run: number) => this.#write(roomId, input, run)).immediate;
     this.#upsertMany = db.transaction((inputs: readonly ArchiveInput[], roomIdOf: (input: ArchiveInput) => number, run: number) =>
       inputs.map((input) => this.upsert(roomIdOf(input), input, run)),
-    );
+    ).immediate;
   }
 
   /**

@@ -186,7 +186,7 @@ export class ArchiveIds {
   writeAll(onError: (error: unknown) => void): void {
     if (this.#size === 0) return;
     try {
-      this.#db.transaction(() => this.flush(true))();
+      this.#db.transaction(() => this.flush(true)).immediate();
       this.committed();
     } catch (error) {
       this.reload();

@@ -75,7 +75,7 @@ class SqliteStore implements Store {
       for (const [position, p] of participants.entries()) {
         this.#sql.putParticipantAt.run(roomId, p.nickname, position, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
       }
-    });
+    }).immediate;
     this.#run = this.#sql.nextRun.get() as number;
     this.#stopRetention = retentionFromOptions(this, options);
   }

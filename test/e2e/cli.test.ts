@@ -93,9 +93,10 @@ describe("mucstate demo", () => {
     const fixture = { users: ["alice@localhost"], rooms: [{ id: "team", name: "Team", participants: [{ nick: "zed" }] }] };
     await withServerAndFixture("gw.localhost", fixture, async ({ prosody, dir, fixturePath }) => {
       const calls = join(dir, "calls.jsonl");
+      // In `dir`: with --service and no --store, the store is mucstate.sqlite in the working directory.
       const gw = run(["demo", "--service", prosody.service, "--domain", "gw.localhost", "--fixture", fixturePath, "--calls", calls], {
         MUCSTATE_SECRET: prosody.secret,
-      });
+      }, dir);
       await gw.waitFor(BANNER_END);
       expect(gw.output()).toMatch(/online/);
       expect(gw.output()).not.toMatch(/port: /);
@@ -107,6 +108,7 @@ describe("mucstate demo", () => {
       const codes = bye!.getChild("x", "http://jabber.org/protocol/muc#user")!.getChildren("status", `${MUC}#user`).map((c: any) => c.attrs.code);
       expect(codes).toEqual(["110", "332"]);
       expect(await gw.exited).toBe(0);
+      expect(existsSync(join(dir, "mucstate.sqlite"))).toBe(true);
       const log = await readCallLog(calls);
       expect(log.map((e) => [e.room, e.callback, e.ok])).toEqual([
         ["team", "updateInfo", true],

@@ -4,7 +4,7 @@
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Gateway, createGateway } from "../../src/createGateway.js";
 import { type CallLog, type CallLogEntry, createCallLog, readCallLog } from "../../src/demo/callLog.js";
@@ -91,6 +91,7 @@ describe("the mailbox through Prosody", () => {
       service: prosody.service,
       plugin: { createSession: (user) => new Session(user) },
       mailboxSize: 200,
+      store: join(dirname(logPath), "store.sqlite"),
     });
     await gateway.start();
     alice = await connectUser(prosody.c2sPort, "alice", "pw", "r");

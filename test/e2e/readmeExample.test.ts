@@ -1,7 +1,9 @@
 /**
  * The README's minimal plugin is examples/minimal.ts, verbatim; this runs it against Prosody.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startProsody } from "../../src/testbed/prosody.js";
 import { connectUser, xml } from "../helpers/xmppClient.js";
@@ -22,6 +24,10 @@ describe("the README's minimal plugin", () => {
     const prosody = await startProsody({ components: ["echo.localhost"] });
     stops.push(() => prosody.stop());
     await prosody.registerUser("alice", "pw");
+    // The example's store is mucstate.sqlite in the working directory: a folder of this test's own.
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), "mucstate-readme-")));
+    stops.push(async () => process.chdir(cwd));
     process.env.SERVICE = prosody.service;
     process.env.SECRET = prosody.secret;
     const { gateway } = await import("../../examples/minimal.js");

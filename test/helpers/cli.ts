@@ -25,10 +25,10 @@ export interface CliProcess {
 /** The last line of the demo's banner: everything it prints on start is out once this is. */
 export const BANNER_END = /Ctrl-C to stop\./;
 
-/** Starts `mucstate ...args`; `env` adds to this process's environment. */
-export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
+/** Starts `mucstate ...args` in `cwd` (this process's by default); `env` adds to this process's environment. */
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): CliProcess {
   if (!existsSync(new URL("../../dist/cli/main.js", import.meta.url))) throw new Error("dist/ is missing: run `npm test` (it builds first)");
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
   started.push(child);
   let out = "";
   let ended = false;

@@ -109,4 +109,34 @@ describe("the group commit", () => {
     batch.commit();
     expect(db.prepare("SELECT x FROM t").pluck().all()).toEqual(["small", "next"]);
   });
+
+  it("holds the write lock from the batch's start, so another connection's commit between the batch's first read and its write loses nothing", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "mucstate-gc-")), "two.db");
+    db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (x TEXT)");
+    const other = new Database(file);
+    other.pragma("busy_timeout = 0"); // refused at once rather than waiting for the batch
+    try {
+      const batch = new GroupCommit<{ row: string }>(db, { onError: () => {} });
+      let refused: unknown;
+      const write = () => {
+        db.prepare("SELECT COUNT(*) FROM t").get(); // the batch reads first (as the archive's id check does)
+        try {
+          other.prepare("INSERT INTO t VALUES ('other')").run();
+        } catch (error) {
+          refused = error;
+        }
+        db.prepare("INSERT INTO t VALUES ('batch')").run();
+      };
+      // A deferred BEGIN let the other connection commit here, and the batch's INSERT then failed (SQLITE_BUSY_SNAPSHOT).
+      expect(() => batch.run(write, { row: "batch" })).not.toThrow();
+      expect(refused).toMatchObject({ code: "SQLITE_BUSY" });
+      batch.commit();
+      other.prepare("INSERT INTO t VALUES ('other')").run(); // once the batch committed
+      expect(other.prepare("SELECT x FROM t").pluck().all()).toEqual(["batch", "other"]);
+    } finally {
+      other.close();
+    }
+  });
 });
