@@ -20,7 +20,10 @@
  * checkpoints (the one fsync) move to a worker thread ({@link startCheckpointer}), so that a
  * commit never holds the event loop for one; durability is the same. `foreign_keys = ON` makes deleting a room delete its
  * participants and archive. `busy_timeout` lets a second process (a CLI reading the file) wait
- * for the writer instead of failing.
+ * for the writer instead of failing. Write transactions begin `IMMEDIATE`, taking the write lock
+ * before their first read: with a deferred `BEGIN`, a commit by another connection between a
+ * transaction's read and its first write makes SQLite refuse that write (`SQLITE_BUSY_SNAPSHOT`)
+ * without waiting.
  *
  * Start-up cost does not grow with the number of rooms: opening applies missing migrations and
  * bumps the run counter, nothing else; rooms are read one point lookup at a time when activated.
