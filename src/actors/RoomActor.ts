@@ -6,7 +6,6 @@
  * stanza out comes from what the machine emits.
  */
 import type { Element } from "@xmpp/component";
-import { nanoid } from "nanoid";
 import { type Actor, createActor } from "xstate";
 import type { RemoveRoomOptions } from "../legacy/LegacySession.js";
 import type { ReadNeeds, RequestKind, RoomEmitted, RoomEvent } from "../machines/roomEvents.js";
@@ -17,7 +16,7 @@ import type { RoomMachine } from "../machines/roomExtension.js";
 import { type RunnerSlot, bindRoom, sharedRoomMachine } from "./legacyActors.js";
 import { type LiveRoom, type RoomEnding, sameStateValue } from "./roomLifecycle.js";
 import { HOOK_REQUESTS, type UserHook, hasUserHooks, userHookRequest } from "./userHooks.js";
-import { PendingEntries, type RequestHandler } from "./pendingEntries.js";
+import { newEntryId, PendingEntries, type RequestHandler } from "./pendingEntries.js";
 import { RoomArchive, lostWarning } from "./roomArchive.js";
 import type { RoomActorOptions } from "./roomActorOptions.js";
 import { RoomAvatar } from "./roomAvatar.js";
@@ -174,7 +173,7 @@ export class RoomActor implements LiveRoom {
 
   /** A join presence from `stanza.from`; answered with the join sequence once the room is ready (and `backfill` ran, if it wants history). */
   join(stanza: Element, resource: string, requestedNick: string, history: HistoryRequest = {}): void {
-    const id = nanoid();
+    const id = newEntryId();
     this.#pending.set(id, { type: "join", stanza, resource, requestedNick, history });
     this.#send({ type: "join", id, resource, history: this.archive.store !== undefined && wantsHistory(history) });
   }
@@ -200,7 +199,7 @@ export class RoomActor implements LiveRoom {
       return this.#plugin.whenKnown(args[0]);
     }
     const [stanza, needs, answer] = args;
-    const id = nanoid();
+    const id = newEntryId();
     this.#pending.set(id, { type: "read", stanza, answer });
     this.#send({ type: "read", id, needs });
   }
@@ -217,7 +216,7 @@ export class RoomActor implements LiveRoom {
 
   /** Queues a request, from a stanza or (without one) a plugin hook. */
   #queue(stanza: Element | undefined, kind: RequestKind, run: RequestHandler): void {
-    const id = nanoid();
+    const id = newEntryId();
     const lifecycle = this.#lifecycle;
     if (lifecycle?.listening("request.queued") || lifecycle?.listening("request.settled")) {
       const { mailbox } = this.#actor.getSnapshot().context;

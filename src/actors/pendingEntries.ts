@@ -26,6 +26,17 @@ export type Pending =
    */
   | { type: "request"; stanza: Element | undefined; run: RequestHandler; kind: RequestKind; plan?: Plan; queuedAt?: number; startedAt?: number; endedAt?: number };
 
+let lastEntryId = 0;
+
+/**
+ * A new id for a join, read or request: unique in this process (a counter, in base 36), so that
+ * a room's ids never repeat, across passivations either. Not a secret: it never leaves the
+ * process. A random id cost ~0.4 µs of every user message.
+ */
+export function newEntryId(): string {
+  return (++lastEntryId).toString(36);
+}
+
 /** Pending entries by id; the map exists only while one does (an idle room holds none, ~180 B saved). */
 export class PendingEntries {
   #byId: Map<string, Pending> | undefined;

@@ -69,7 +69,7 @@ export function archivedEcho(room: LegacyRoom, message: Element, traffic: Traffi
   // Serialized once: the archive's copy and every resource's are this text with their `to`.
   const template = echoTemplate(room, message, stanzaId);
   const user = room.session.user;
-  const written = traffic.archive(template.make(user, xml.escapeXML(user)).toString(), stanzaId, legacyId, undefined, author);
+  const written = traffic.archive(template.text(xml.escapeXML(user)), stanzaId, legacyId, undefined, author);
   return andThen(written, () => templatePlan(room, template));
 }
 

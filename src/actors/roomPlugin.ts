@@ -18,11 +18,10 @@ import type { AvatarSource, BookmarkOptions } from "../legacy/roomServiceTypes.j
 import type { PluginTraffic, RoomHost } from "../legacy/RoomHost.js";
 import type { QueuedRequest, ReadNeeds, RoomEvent } from "../machines/roomEvents.js";
 import type { RoomSnapshot } from "../machines/roomStatus.js";
-import { nanoid } from "nanoid";
 import { type GatewayServices, addToBookmarks, defaultServices } from "./bookmarks.js";
 import type { RunnerSlot, sharedRoomMachine } from "./legacyActors.js";
 import { changesNothingWhileMuted } from "./pluginTraffic.js";
-import type { PendingEntries } from "./pendingEntries.js";
+import { newEntryId, type PendingEntries } from "./pendingEntries.js";
 import type { RoomAvatar } from "./roomAvatar.js";
 import type { StanzaSink } from "./roomFanOut.js";
 import type { LegacyParticipant, SendTextOptions } from "../legacy/LegacyParticipant.js";
@@ -189,7 +188,7 @@ export class PluginAdapter implements RoomHost {
 
   /** Resolves once the machine has `needs` (rejects when the callback that gets it failed). */
   whenKnown(needs: ReadNeeds): Promise<void> {
-    const id = nanoid();
+    const id = newEntryId();
     const done = this.#parts.pending.promise(id);
     this.deliver({ type: "read", id, needs });
     return done;

@@ -29,7 +29,7 @@ export type RequestKind =
 
 /** A request in the mailbox. */
 export interface QueuedRequest {
-  /** nanoid that correlates the request with its stanza and its result. */
+  /** Id that correlates the request with its stanza and its result (unique in the process). */
   id: string;
   /** What the request asks (which callback runs it). */
   kind: RequestKind;
@@ -37,7 +37,7 @@ export interface QueuedRequest {
 
 /** A join waiting for the room to be ready. */
 export interface PendingJoin {
-  /** nanoid of the join presence. */
+  /** Id of the join presence (unique in the process). */
   id: string;
   /** The user's resource that joins. */
   resource: string;
@@ -47,7 +47,7 @@ export interface PendingJoin {
 
 /** A read-only stanza waiting for the room info or the participant list. */
 export interface PendingRead {
-  /** nanoid of the read-only stanza. */
+  /** Id of the read-only stanza (unique in the process). */
   id: string;
   /** What it waits for. */
   needs: ReadNeeds;
@@ -177,7 +177,7 @@ export type RunEvent = { type: "run"; requests: QueuedRequest[] } | { type: "rep
 
 /** How a request ended well. */
 export interface RequestOutcome {
-  /** The request's nanoid. */
+  /** The request's id. */
   id: string;
   /** True when the request destroyed the room. */
   destroyed: boolean;

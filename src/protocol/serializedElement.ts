@@ -90,8 +90,12 @@ export class SerializedTemplate {
 
   /** A copy addressed to `to`; `escapedTo` is `xml.escapeXML(to)`, computed once for many copies. */
   make(to: string, escapedTo: string): Element {
-    const text = this.#text.slice(0, this.#at) + escapedTo + this.#text.slice(this.#at);
-    return new SerializedElement(this.#name, { ...this.#attrs, to }, text);
+    return new SerializedElement(this.#name, { ...this.#attrs, to }, this.text(escapedTo));
+  }
+
+  /** The text of {@link make}'s copy to the address `escapedTo` (escaped), without the element: what an archive stores. */
+  text(escapedTo: string): string {
+    return this.#text.slice(0, this.#at) + escapedTo + this.#text.slice(this.#at);
   }
 }
 

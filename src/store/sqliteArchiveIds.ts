@@ -20,15 +20,23 @@
  * (a trigger). An id an upsert gives to, or takes from, a row below `ids_upto` is written to the
  * table at once, in the row's transaction.
  *
- * Memory: at most {@link ID_TAIL} ids between two commits, plus what one batch adds (~100 B each).
+ * Memory: at most {@link ID_TAIL} ids between two commits, plus what one batch adds (~100 B each;
+ * ~1.6 MiB in all).
  *
  * @internal
  * @module
  */
 import type Database from "better-sqlite3";
 
-/** Ids kept in memory before a group commit writes them to `archive_ids`. */
-export const ID_TAIL = 2_048;
+/**
+ * Ids kept in memory before a group commit writes them to `archive_ids` (~1.6 MiB at most, per
+ * database). A flush of k random ids into a table of p pages dirties about p·(1 − e^(−k/p))
+ * pages, each written to the WAL at the commit: the more ids a flush takes, the fewer pages
+ * each id costs. From 2,048 to 16,384, an archived message of a 33,000–100,000-message archive
+ * cost ~19–22 µs of store time instead of ~19–28 µs (a store-only loop: one room, 33 messages
+ * a commit).
+ */
+export const ID_TAIL = 16_384;
 
 /** What an id is to its row: its stanza-id (0), or a legacy id apart from its stanza-id (1). */
 export type IdKind = 0 | 1;

@@ -40,6 +40,13 @@ describe("serializeParts", () => {
     expect(fromParts.make(to, xml.escapeXML(to)).toString()).toBe(fromElement.make(to, xml.escapeXML(to)).toString());
   });
 
+  it("gives the text of a copy without making it, with the address escaped as given", () => {
+    const template = new SerializedTemplate(xml("message", { from: "room@muc/alice", to: "", type: "groupchat" }, xml("body", {}, "a < b")));
+    const to = "o'neil&co@example.org";
+    expect(template.text(xml.escapeXML(to))).toBe(`<message from="room@muc/alice" to="o&apos;neil&amp;co@example.org" type="groupchat"><body>a &lt; b</body></message>`);
+    expect(template.text(xml.escapeXML(to))).toBe(template.make(to, xml.escapeXML(to)).toString());
+  });
+
   it("leaves the children it serializes where they are (no copy, no new parent)", () => {
     const message = parseElement(`<message xmlns="jabber:client" to="room@muc" type="groupchat"><body>x</body></message>`);
     const body = message.getChild("body", "jabber:client")!;
