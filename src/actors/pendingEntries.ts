@@ -3,6 +3,7 @@
  * id the machine knows them by, until the machine says how each ended.
  */
 import type { Element } from "@xmpp/component";
+import { nanoid } from "nanoid";
 import type { LegacyRoom } from "../legacy/LegacyRoom.js";
 import { toStanzaError } from "../protocol/xmppError.js";
 import { errorReply, type StanzaErrorData } from "../protocol/rfc6120.js";
@@ -26,15 +27,19 @@ export type Pending =
    */
   | { type: "request"; stanza: Element | undefined; run: RequestHandler; kind: RequestKind; plan?: Plan; queuedAt?: number; startedAt?: number; endedAt?: number };
 
+/** The random part of this process's entry ids, so that two workers or two runs do not share ids. */
+const ENTRY_ID_PREFIX = `${nanoid(8)}-`;
 let lastEntryId = 0;
 
 /**
- * A new id for a join, read or request: unique in this process (a counter, in base 36), so that
- * a room's ids never repeat, across passivations either. Not a secret: it never leaves the
- * process. A random id cost ~0.4 µs of every user message.
+ * A new id for a join, read or request: a random prefix drawn once per process, then a counter in
+ * base 36. Unique like a nanoid (across rooms, passivations and the workers of a cluster, whose
+ * `gateway.rooms` events carry it), at the cost of a counter: in a tight loop, an id with a Map
+ * set and delete takes 0.11 µs, against 0.37 µs with a nanoid. Not a secret: it names an entry,
+ * never a stanza.
  */
 export function newEntryId(): string {
-  return (++lastEntryId).toString(36);
+  return ENTRY_ID_PREFIX + (++lastEntryId).toString(36);
 }
 
 /** Pending entries by id; the map exists only while one does (an idle room holds none, ~180 B saved). */

@@ -29,8 +29,8 @@
 import type Database from "better-sqlite3";
 
 /**
- * Ids kept in memory before a group commit writes them to `archive_ids` (~1.6 MiB at most, per
- * database). A flush of k random ids into a table of p pages dirties about p·(1 − e^(−k/p))
+ * Ids kept in memory before a group commit writes them to `archive_ids` (see the module's
+ * memory bound). A flush of k random ids into a table of p pages dirties about p·(1 − e^(−k/p))
  * pages, each written to the WAL at the commit: the more ids a flush takes, the fewer pages
  * each id costs. From 2,048 to 16,384, an archived message of a 33,000–100,000-message archive
  * cost ~19–22 µs of store time instead of ~19–28 µs (a store-only loop: one room, 33 messages
