@@ -136,7 +136,7 @@ export async function startFixtureGateway(
     domain,
     secret: prosody.secret,
     service: prosody.service,
-    plugin: createFixtureNetwork(fixture, createCallLog(undefined)),
+    plugin: createFixtureNetwork(fixture, createCallLog(process.env.BENCH_CALLS)),
     store,
     ...(options.mailboxSize ? { mailboxSize: options.mailboxSize } : {}),
   });
