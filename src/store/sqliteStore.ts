@@ -35,7 +35,7 @@ import { StoreRoomNotFound } from "./errors.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { migrate } from "./migrations.js";
 import { checkNonEmptyString } from "../optionChecks.js";
-import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
+import { checkPurgeLimit, checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { GroupCommit } from "./groupCommit.js";
 import { type Checkpointer, hasWalFile, START_AFTER, startCheckpointer } from "./sqliteCheckpointer.js";
 import { SqliteArchive } from "./sqliteArchive.js";
@@ -190,9 +190,10 @@ class SqliteStore implements Store {
     this.#run = this.#sql.nextRun.get() as number;
   }
 
-  purgeOlderThan(before: number): number {
+  purgeOlderThan(before: number, limit?: number): number {
+    checkPurgeLimit(limit);
     this.#journaled(() => this.#sql.purgeAvatars.run());
-    return this.#archive.purge(before);
+    return this.#archive.purge(before, limit);
   }
 
   get uncommitted(): boolean {

@@ -283,8 +283,14 @@ export interface Store {
    * SQLite store starts a new run by itself; call this only to start one on demand.
    */
   markAllBackfill(): void;
-  /** Deletes archived messages with `timestamp < before` (epoch ms) in every room; returns how many. */
-  purgeOlderThan(before: number): number;
+  /**
+   * Deletes archived messages with `timestamp < before` (epoch ms) in every room; returns how
+   * many. With `limit` (a positive integer), deletes at most that many, the earliest archived first:
+   * the retention timer calls it again until fewer come back, so that no call holds the event
+   * loop long. A store may ignore `limit` (the in-memory store does).
+   * @throws TypeError for a `limit` that is not a positive integer (SQLite store).
+   */
+  purgeOlderThan(before: number, limit?: number): number;
   /**
    * True while archived messages wait for their group commit: until then, a crash loses them,
    * so nothing that refers to them may be sent. The in-memory store is never uncommitted.

@@ -3,8 +3,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createMemoryStore } from "../../src/store/memoryStore.js";
-import { DEFAULT_RETENTION_INTERVAL_MS, startRetention } from "../../src/store/retention.js";
-import { fillHistory, hour, ids, KEY } from "./helpers.js";
+import { join } from "node:path";
+import { DEFAULT_RETENTION_INTERVAL_MS, PURGE_STEP, startRetention } from "../../src/store/retention.js";
+import { openSqliteStore } from "../../src/store/sqliteStore.js";
+import { fillHistory, hour, ids, KEY, message, NO_RETENTION, removeTempDirs, room, tempDir } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -17,19 +19,23 @@ describe("archive retention", () => {
     vi.restoreAllMocks();
   });
 
-  it("first purges one interval after the start, then every interval, messages older than the maximum age", () => {
-    const purgeOlderThan = vi.fn(() => 3);
+  it("first purges one interval after the start, then every interval, messages older than the maximum age", async () => {
+    const purgeOlderThan = vi.fn((_before: number, _limit?: number) => 3);
     const purged: number[] = [];
     const now = hour(12) + 10 * DAY;
     const stop = startRetention({ purgeOlderThan }, { maxAgeDays: 7, intervalMs: 1000, now: () => now, onPurge: (n) => purged.push(n) });
-    vi.advanceTimersByTime(999);
+    await vi.advanceTimersByTimeAsync(999);
     expect(purgeOlderThan).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(2001);
-    expect(purgeOlderThan.mock.calls).toEqual([[now - 7 * DAY], [now - 7 * DAY], [now - 7 * DAY]]);
+    await vi.advanceTimersByTimeAsync(2001);
+    expect(purgeOlderThan.mock.calls).toEqual([
+      [now - 7 * DAY, PURGE_STEP],
+      [now - 7 * DAY, PURGE_STEP],
+      [now - 7 * DAY, PURGE_STEP],
+    ]);
     expect(purged).toEqual([3, 3, 3]);
     stop();
     stop();
-    vi.advanceTimersByTime(10_000);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(purgeOlderThan).toHaveBeenCalledTimes(3);
   });
 
@@ -40,17 +46,17 @@ describe("archive retention", () => {
     expect(setInterval.mock.calls[0]?.[1]).toBe(DEFAULT_RETENTION_INTERVAL_MS);
     expect((setInterval.mock.results[0]!.value as NodeJS.Timeout).hasRef()).toBe(false);
     vi.advanceTimersByTime(6 * 3_600_000);
-    expect(purgeOlderThan).toHaveBeenCalledWith(Date.now() - 7 * DAY);
+    expect(purgeOlderThan).toHaveBeenCalledWith(Date.now() - 7 * DAY, PURGE_STEP);
     stop();
   });
 
-  it("keeps running after a failed purge and reports the error", () => {
+  it("keeps running after a failed purge and reports the error", async () => {
     const errors: unknown[] = [];
     const purgeOlderThan = vi.fn(() => {
       throw new Error("disk full");
     });
     const stop = startRetention({ purgeOlderThan }, { intervalMs: 10, onError: (e) => errors.push(e) });
-    vi.advanceTimersByTime(30);
+    await vi.advanceTimersByTimeAsync(30);
     expect(errors).toHaveLength(3);
     stop();
   });
@@ -65,6 +71,41 @@ describe("archive retention", () => {
     stop();
     expect(purged).toEqual([4]);
     expect(errors).toEqual([new Error("connection lost")]);
+  });
+
+  it("purges in steps of PURGE_STEP, a turn of the event loop apart, until a step deletes fewer, and reports the total once", async () => {
+    let left = 2 * PURGE_STEP + 7;
+    const steps: number[] = [];
+    const purgeOlderThan = vi.fn((_before: number, limit?: number) => {
+      const deleted = Math.min(left, limit ?? left);
+      left -= deleted;
+      steps.push(deleted);
+      return deleted;
+    });
+    const purged: number[] = [];
+    const immediates = vi.spyOn(globalThis, "setImmediate");
+    const stop = startRetention({ purgeOlderThan }, { intervalMs: 1000, onPurge: (n) => purged.push(n) });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(steps).toEqual([PURGE_STEP]); // the next step waits for a turn of the event loop
+    await vi.advanceTimersByTimeAsync(5);
+    expect(steps).toEqual([PURGE_STEP, PURGE_STEP, 7]);
+    expect(immediates).toHaveBeenCalledTimes(2);
+    expect(purged).toEqual([2 * PURGE_STEP + 7]);
+    stop();
+  });
+
+  it("skips a tick while the previous purge still runs, and runs no step after it stopped", async () => {
+    let resolveStep: (n: number) => void = () => {};
+    const purgeOlderThan = vi.fn((_before: number, _limit?: number) => new Promise<number>((resolve) => (resolveStep = resolve)));
+    const purged: number[] = [];
+    const stop = startRetention({ purgeOlderThan }, { intervalMs: 10, onPurge: (n) => purged.push(n) });
+    await vi.advanceTimersByTimeAsync(35);
+    expect(purgeOlderThan).toHaveBeenCalledTimes(1); // three ticks, one purge still waiting for its step
+    resolveStep(PURGE_STEP); // a full step: another is due after a turn of the event loop
+    stop();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(purgeOlderThan).toHaveBeenCalledTimes(1);
+    expect(purged).toEqual([PURGE_STEP]);
   });
 
   it("never purges when the maximum age is infinite", () => {
@@ -82,15 +123,44 @@ describe("archive retention", () => {
     expect(() => startRetention(store, { intervalMs: 2 ** 31 })).toThrow(TypeError);
   });
 
-  it("runs inside a store configured with retentionDays until the store closes", () => {
+  it("runs inside a store configured with retentionDays until the store closes", async () => {
     vi.setSystemTime(hour(8) + 2 * DAY - 60_000);
     const store = createMemoryStore({ retentionDays: 2, retentionIntervalMs: 60_000 });
     fillHistory(store);
-    vi.advanceTimersByTime(60_000);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(ids(store.queryArchive(KEY).messages)).toEqual(["8", "9"]);
     store.close();
     vi.setSystemTime(hour(9) + 10 * DAY);
-    vi.advanceTimersByTime(60_000);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(store.queryArchive(KEY).count).toBe(2);
+  });
+});
+
+describe("the SQLite store's purge with a limit", () => {
+  afterEach(removeTempDirs);
+
+  it("deletes at most `limit` messages a call, the earliest archived first, and the rest on the next calls", () => {
+    const store = openSqliteStore(join(tempDir(), "purge.db"), NO_RETENTION);
+    const other = { ...KEY, room: `other-${KEY.room}` };
+    store.putRoom(room());
+    store.putRoom(room({ room: other.room }));
+    for (let n = 0; n < 10; n++) {
+      store.archive(message(n));
+      store.archive(message(n, { ...other, stanzaId: `o${n}` }));
+    }
+    store.commit();
+    const before = hour(6); // messages 0–5 of each room: 12 in all
+    expect(store.purgeOlderThan(before, 5)).toBe(5);
+    // Archived in turn: 0, o0, 1, o1, 2 went first.
+    expect(ids(store.queryArchive(KEY).messages)).toEqual(["3", "4", "5", "6", "7", "8", "9"]);
+    expect(ids(store.queryArchive(other).messages)).toEqual(["o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9"]);
+    expect(store.purgeOlderThan(before, 5)).toBe(5);
+    expect(store.purgeOlderThan(before, 5)).toBe(2);
+    expect(store.purgeOlderThan(before, 5)).toBe(0);
+    expect(ids(store.queryArchive(KEY).messages)).toEqual(["6", "7", "8", "9"]);
+    expect(ids(store.queryArchive(other).messages)).toEqual(["o6", "o7", "o8", "o9"]);
+    expect(() => store.purgeOlderThan(before, 0)).toThrow(/limit option must be a positive integer/);
+    expect(() => store.purgeOlderThan(before, 2.5)).toThrow(TypeError);
+    store.close();
   });
 });
