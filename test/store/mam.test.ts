@@ -111,6 +111,16 @@ describe.each(ASYNC_IMPLEMENTATIONS)("MAM on the %s store", (_name, open) => {
     expect((await store().queryArchive(KEY, { ids: [] })).count).toBe(10);
   });
 
+  it("counts the messages since a start anywhere in the archive: before it, at each message, between two, after it", async () => {
+    await fillAsync(store());
+    // hour(n) is message n's time (10 messages, hours 0–9): the older half and the newer half, both ends, and beyond.
+    const starts = [hour(0) - 1, hour(0), hour(1), hour(2) + 1, hour(4), hour(5), hour(7) + 1, hour(9), hour(9) + 1];
+    const counts = [];
+    for (const start of starts) counts.push((await store().queryArchive(KEY, { start, max: 1 })).count);
+    expect(counts).toEqual([10, 10, 9, 7, 6, 5, 2, 1, 0]);
+    expect((await store().queryArchive({ ...KEY, room: `empty-${KEY.room}` }, { start: hour(3) })).count).toBe(0);
+  });
+
   it("treats start and end as inclusive bounds", async () => {
     const result = await query({ start: hour(3), end: hour(5) });
     expect(ids(result.messages)).toEqual(["3", "4", "5"]);
