@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import type { MamQuery } from "../../src/store/mam.js";
 import { SqliteArchive } from "../../src/store/sqliteArchive.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
 import { KEY, message, NO_RETENTION, removeTempDirs, room, tempDir } from "./helpers.js";
@@ -43,6 +44,38 @@ describe("the SQLite archive's query plans", () => {
       expect(steps.some((step) => step.startsWith("SEARCH archive USING INTEGER PRIMARY KEY"))).toBe(true);
       expect(steps.filter((step) => /\barchive\b/.test(step) && /INDEX archive_/.test(step))).toEqual([]);
     }
+    db.close();
+  });
+
+  it("reads every kind of page through an index or by rowid, never by scanning the archive table", () => {
+    const { db, archive, roomId, statements, plan } = recordedArchive();
+    const pages: MamQuery[] = [
+      { before: "", max: 10 },
+      { before: "150", max: 10 },
+      { after: "50", max: 10 },
+      { start: message(20).timestamp, max: 10 }, // the older half: counted before the start
+      { start: message(180).timestamp, max: 10 },
+      { end: message(20).timestamp, before: "", max: 10 },
+      { with: message(7).authorJid, before: "", max: 10 },
+      { afterId: "40", max: 10 },
+      { ids: ["3", "77"] },
+    ];
+    for (const query of pages) {
+      statements.length = 0;
+      archive.query(KEY, roomId, query, 1);
+      const reads = statements.filter((sql) => /^SELECT/.test(sql) && /\bFROM archive\b/.test(sql));
+      expect(reads.length, JSON.stringify(query)).toBeGreaterThan(0);
+      for (const sql of reads) expect(plan(sql).filter((step) => /^SCAN archive\b/.test(step)), sql).toEqual([]);
+    }
+    db.close();
+  });
+
+  it("counts a catch-up from the older half of the room's span by the rows before its start", () => {
+    const { db, archive, roomId, statements } = recordedArchive();
+    statements.length = 0;
+    expect(archive.query(KEY, roomId, { start: message(20).timestamp, max: 1 }, 1).count).toBe(180);
+    expect(statements.filter((sql) => /^SELECT COUNT\(\*\) FROM archive WHERE room_id = \S+ AND timestamp < /.test(sql))).toHaveLength(1);
+    expect(statements.filter((sql) => /timestamp >= /.test(sql) && /COUNT/.test(sql))).toEqual([]);
     db.close();
   });
 
