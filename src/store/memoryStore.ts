@@ -20,7 +20,7 @@ import type {
   StoredAvatar,
   StoreOptions,
 } from "./types.js";
-import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom, roomKeyString } from "./validate.js";
+import { checkAvatar, checkKey, checkMessage, checkParticipant, checkPurgeLimit, checkRoom, roomKeyString } from "./validate.js";
 
 interface RoomState {
   record: RoomRecord;
@@ -140,7 +140,9 @@ class MemoryStore implements Store {
     this.#run += 1;
   }
 
-  purgeOlderThan(before: number): number {
+  /** Deletes every message due at once, whatever `limit` says (checked only): an in-memory purge is quick. */
+  purgeOlderThan(before: number, limit?: number): number {
+    checkPurgeLimit(limit);
     let deleted = 0;
     for (const state of this.#rooms.values()) deleted += state.archive.purge(before);
     const named = new Set([...this.#rooms.values()].map((s) => s.record.avatarHash));

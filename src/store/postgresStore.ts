@@ -39,7 +39,7 @@ import type {
   RoomRecord,
   StoredAvatar,
 } from "./types.js";
-import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
+import { checkAvatar, checkKey, checkMessage, checkParticipant, checkPurgeLimit, checkRoom } from "./validate.js";
 import { RoomIdCache } from "./roomIdCache.js";
 
 export type { PostgresStoreOptions } from "./postgresOptions.js";
@@ -196,7 +196,9 @@ class PostgresStore implements AsyncStore {
     this.#run = await this.#writer.joined(async () => (await sql<{ value: number }>(this.#pool, NEXT_RUN))[0]!.value);
   }
 
-  async purgeOlderThan(before: number): Promise<number> {
+  /** Deletes every message due in one statement, whatever `limit` says (checked only): the server does the work, not the event loop. */
+  async purgeOlderThan(before: number, limit?: number): Promise<number> {
+    checkPurgeLimit(limit);
     return this.#read(async (db) => {
       await sql(db, "DELETE FROM avatars WHERE hash NOT IN (SELECT avatar_hash FROM rooms WHERE avatar_hash IS NOT NULL)");
       return (await db.query("DELETE FROM archive WHERE timestamp < $1", [before])).rowCount ?? 0;

@@ -37,11 +37,6 @@ export interface Purgeable {
  */
 export const PURGE_STEP = 5_000;
 
-/** Throws a `TypeError` unless `limit` is undefined or a positive integer. @internal */
-export function checkPurgeLimit(limit: unknown): void {
-  if (limit !== undefined) check(Number.isInteger(limit) && (limit as number) > 0, "limit", "a positive integer", limit);
-}
-
 /**
  * Purges in steps of {@link PURGE_STEP}, a turn of the event loop between two, until a step
  * deletes fewer or `stopped()` says the timer stopped; resolves to how many went in all.

@@ -35,14 +35,14 @@ import { StoreRoomNotFound } from "./errors.js";
 import type { ArchiveMetadata, MamQuery, MamResult } from "./mam.js";
 import { migrate } from "./migrations.js";
 import { checkNonEmptyString } from "../optionChecks.js";
-import { checkPurgeLimit, checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
+import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { GroupCommit } from "./groupCommit.js";
 import { type Checkpointer, hasWalFile, START_AFTER, startCheckpointer } from "./sqliteCheckpointer.js";
 import { SqliteArchive } from "./sqliteArchive.js";
 import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
 import type { ArchivedMessage, ArchiveInput, HoleBounds, LostMessage, ParticipantInput, ParticipantRecord } from "./types.js";
 import type { RoomKey, RoomRecord, Store, StoreOptions, StoredAvatar } from "./types.js";
-import { checkAvatar, checkKey, checkMessage, checkParticipant, checkRoom } from "./validate.js";
+import { checkAvatar, checkKey, checkMessage, checkParticipant, checkPurgeLimit, checkRoom } from "./validate.js";
 import { RoomIdCache } from "./roomIdCache.js";
 
 export { MAX_BATCH } from "./groupCommit.js";

@@ -222,7 +222,7 @@ export interface Store {
    * many. With `limit` (a positive integer), deletes at most that many, the earliest archived first:
    * the retention timer calls it again until fewer come back, so that no call holds the event
    * loop long. A store may ignore `limit` (the in-memory store does).
-   * @throws TypeError for a `limit` that is not a positive integer (SQLite store).
+   * @throws TypeError for a `limit` that is not a positive integer.
    */
   purgeOlderThan(before: number, limit?: number): number;
   /**

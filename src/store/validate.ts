@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { check } from "../optionChecks.js";
 import { AFFILIATIONS, ROLES } from "../protocol/xep0045.js";
 import type { ArchiveInput, ParticipantInput, RoomKey, RoomRecord, StoredAvatar } from "./types.js";
 
@@ -65,6 +66,11 @@ export function checkMessage(message: ArchiveInput): void {
   if (message.source !== "live" && message.source !== "backfill") {
     throw new TypeError(`ArchivedMessage.source must be "live" or "backfill", got ${String(message.source)}`);
   }
+}
+
+/** Checks the `limit` of {@link Store.purgeOlderThan}: undefined or a positive integer. @internal */
+export function checkPurgeLimit(limit: unknown): void {
+  if (limit !== undefined) check(Number.isInteger(limit) && (limit as number) > 0, "limit", "a positive integer", limit);
 }
 
 /** One string for a (user, room) pair; JIDs cannot contain a line feed, so it separates them unambiguously. @internal */

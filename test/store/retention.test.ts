@@ -6,7 +6,7 @@ import { createMemoryStore } from "../../src/store/memoryStore.js";
 import { join } from "node:path";
 import { DEFAULT_RETENTION_INTERVAL_MS, PURGE_STEP, startRetention } from "../../src/store/retention.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
-import { fillHistory, hour, ids, KEY, message, NO_RETENTION, removeTempDirs, room, tempDir } from "./helpers.js";
+import { fillHistory, hour, ids, IMPLEMENTATIONS, KEY, message, NO_RETENTION, removeTempDirs, room, tempDir } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -161,6 +161,22 @@ describe("the SQLite store's purge with a limit", () => {
     expect(ids(store.queryArchive(other).messages)).toEqual(["o6", "o7", "o8", "o9"]);
     expect(() => store.purgeOlderThan(before, 0)).toThrow(/limit option must be a positive integer/);
     expect(() => store.purgeOlderThan(before, 2.5)).toThrow(TypeError);
+    store.close();
+  });
+});
+
+describe.each(IMPLEMENTATIONS)("the %s store's purge limit", (_name, open) => {
+  afterEach(removeTempDirs);
+
+  it("is a positive integer or nothing; a bad one is refused before anything is deleted", () => {
+    const store = open();
+    store.putRoom(room());
+    for (let n = 0; n < 4; n++) store.archive(message(n));
+    store.commit();
+    for (const limit of [0, -1, 2.5, Number.NaN]) expect(() => store.purgeOlderThan(hour(3), limit)).toThrow(/limit option must be a positive integer/);
+    expect(store.queryArchive(KEY).count).toBe(4);
+    expect(store.purgeOlderThan(hour(3), 10)).toBe(3);
+    expect(ids(store.queryArchive(KEY).messages)).toEqual(["3"]);
     store.close();
   });
 });
