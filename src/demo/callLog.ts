@@ -81,9 +81,8 @@ class FileCallLog implements CallLog {
   readonly #stream: WriteStream;
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
-  /** Lines recorded since the last write, in order. */
+  /** Lines recorded since the last write, in order; a write is due at the end of the turn while there are some. */
   #pending = "";
-  #writeDue = false;
   /** Settles when the latest write is done; writes finish in order, so all earlier ones are too. */
   #lastWrite: Promise<void> = Promise.resolve();
 
@@ -106,15 +105,12 @@ class FileCallLog implements CallLog {
       end: isoTime(entry.end),
       ok: entry.ok,
     };
+    if (this.#pending === "") setImmediate(() => this.#write());
     this.#pending += `${JSON.stringify(line)}\n`;
-    if (this.#writeDue) return;
-    this.#writeDue = true;
-    setImmediate(() => this.#write());
   }
 
   /** Hands the pending lines to the stream, in one write. */
   #write(): void {
-    this.#writeDue = false;
     if (this.#pending === "" || this.#stream.destroyed) return;
     const chunk = this.#pending;
     this.#pending = "";

@@ -29,7 +29,7 @@ export type RequestKind =
 
 /** A request in the mailbox. */
 export interface QueuedRequest {
-  /** Id that correlates the request with its stanza and its result (unique; the gateway draws a random prefix per process and counts). */
+  /** Unique id that correlates the request with its stanza and its result. */
   id: string;
   /** What the request asks (which callback runs it). */
   kind: RequestKind;
@@ -37,7 +37,7 @@ export interface QueuedRequest {
 
 /** A join waiting for the room to be ready. */
 export interface PendingJoin {
-  /** Id of the join presence (unique; the gateway draws a random prefix per process and counts). */
+  /** Unique id of the join presence. */
   id: string;
   /** The user's resource that joins. */
   resource: string;
@@ -47,7 +47,7 @@ export interface PendingJoin {
 
 /** A read-only stanza waiting for the room info or the participant list. */
 export interface PendingRead {
-  /** Id of the read-only stanza (unique; the gateway draws a random prefix per process and counts). */
+  /** Unique id of the read-only stanza. */
   id: string;
   /** What it waits for. */
   needs: ReadNeeds;
