@@ -35,6 +35,12 @@ export const CHECKPOINT_MS = 200;
 export const FALLBACK_PAGES = 10_000;
 
 /**
+ * The size (bytes) the `-wal` file is cut back to when SQLite restarts it (`journal_size_limit`):
+ * a WAL that one large transaction or a lagging worker grew keeps its size on disk otherwise.
+ */
+export const WAL_FILE_LIMIT = 16 * 1024 * 1024;
+
+/**
  * Archived messages after which a store starts its worker: a store that opens, reads and closes
  * (the CLI, a cold start) never pays for one (~20 ms to start a worker thread).
  */

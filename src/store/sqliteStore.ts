@@ -37,9 +37,9 @@ import { migrate } from "./migrations.js";
 import { checkNonEmptyString } from "../optionChecks.js";
 import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { GroupCommit } from "./groupCommit.js";
-import { type Checkpointer, hasWalFile, START_AFTER, startCheckpointer } from "./sqliteCheckpointer.js";
+import { type Checkpointer, hasWalFile, START_AFTER, startCheckpointer, WAL_FILE_LIMIT } from "./sqliteCheckpointer.js";
 import { SqliteArchive } from "./sqliteArchive.js";
-import { prepareStatements, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
+import { prepareStatements, returnedValue, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
 import type { ArchivedMessage, ArchiveInput, HoleBounds, LostMessage, ParticipantInput, ParticipantRecord } from "./types.js";
 import type { RoomKey, RoomRecord, Store, StoreOptions, StoredAvatar } from "./types.js";
 import { checkAvatar, checkKey, checkMessage, checkParticipant, checkPurgeLimit, checkRoom } from "./validate.js";
@@ -79,7 +79,7 @@ class SqliteStore implements Store {
         this.#sql.putParticipantAt.run(roomId, p.nickname, position, p.resource, p.contact ?? null, p.affiliation, p.role, p.occupantId);
       }
     }).immediate;
-    this.#run = this.#sql.nextRun.get() as number;
+    this.#run = returnedValue(this.#sql.nextRun) as number;
     this.#stopRetention = retentionFromOptions(this, options);
   }
 
@@ -102,7 +102,7 @@ class SqliteStore implements Store {
   #putRoom(record: RoomRecord): void {
     const values = ROOM_FIELDS.map(([field]) => record[field] ?? null);
     const flags = record.flags ? JSON.stringify(record.flags) : null;
-    const id = this.#sql.putRoom.get(record.user, record.room, ...values, flags) as number;
+    const id = returnedValue(this.#sql.putRoom, record.user, record.room, ...values, flags) as number;
     this.#roomIds.set(record.user, record.room, id);
   }
 
@@ -187,7 +187,7 @@ class SqliteStore implements Store {
   }
 
   markAllBackfill(): void {
-    this.#run = this.#sql.nextRun.get() as number;
+    this.#run = returnedValue(this.#sql.nextRun) as number;
   }
 
   purgeOlderThan(before: number, limit?: number): number {
@@ -242,7 +242,7 @@ class SqliteStore implements Store {
     this.#archive.ids.reload();
     this.#roomIds.clear();
     const stored = this.#sql.currentRun.get() as number;
-    if (stored < this.#run) this.#run = this.#sql.nextRun.get() as number;
+    if (stored < this.#run) this.#run = returnedValue(this.#sql.nextRun) as number;
   }
 
   #roomId(room: RoomKey): number | undefined {
@@ -253,7 +253,6 @@ class SqliteStore implements Store {
     }
     return id;
   }
-
 
   #requiredRoomId(room: RoomKey): number {
     checkKey(room);
@@ -289,6 +288,7 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    db.pragma(`journal_size_limit = ${WAL_FILE_LIMIT}`);
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
     migrate(db);
