@@ -14,8 +14,8 @@
  * goes on committing while pages are copied) and SQLite restarts the WAL from its start once
  * a checkpoint has copied all of it. The main connection keeps an automatic checkpoint at
  * {@link FALLBACK_PAGES} as a bound on the WAL should the worker fall behind or die. The worker
- * starts once the store has archived {@link START_AFTER} messages; until then SQLite's own
- * automatic checkpoint (1,000 pages) runs as before.
+ * starts once the store has made {@link START_AFTER} writes ({@link LazyCheckpointer}); until
+ * then SQLite's own automatic checkpoint (1,000 pages) runs inside the commits.
  *
  * Durability is unchanged: the same frames reach the database file through the same
  * checkpoint, only on another thread; a crash between two checkpoints leaves committed pages in
@@ -41,8 +41,9 @@ export const FALLBACK_PAGES = 10_000;
 export const WAL_FILE_LIMIT = 16 * 1024 * 1024;
 
 /**
- * Archived messages after which a store starts its worker: a store that opens, reads and closes
- * (the CLI, a cold start) never pays for one (~20 ms to start a worker thread).
+ * Writes (archived messages, rooms, participants, avatars) after which a store starts its worker:
+ * a store that opens, reads and closes (the CLI, a cold start) never pays for one (~20 ms to
+ * start a worker thread).
  */
 export const START_AFTER = 1_000;
 
@@ -106,4 +107,35 @@ export function startCheckpointer(db: Database.Database, onError: (error: unknow
       return exited;
     },
   };
+}
+
+/**
+ * The checkpoint worker of a store, started by its {@link START_AFTER}-th write (for a database
+ * in a WAL file only). Before, only archived messages counted: a store that wrote rooms and
+ * participants, or backfilled through `archiveMany`, kept checkpointing inside its commits.
+ * @internal
+ */
+export class LazyCheckpointer {
+  readonly #db: Database.Database;
+  readonly #onError: (error: unknown) => void;
+  /** Writes left before the worker starts; 0 once it has (or never will). */
+  #left = START_AFTER;
+  #worker: Checkpointer | undefined;
+
+  constructor(db: Database.Database, onError: (error: unknown) => void) {
+    this.#db = db;
+    this.#onError = onError;
+  }
+
+  /** Counts `count` writes, starting the worker at the {@link START_AFTER}-th. */
+  wrote(count = 1): void {
+    if (this.#left === 0) return;
+    this.#left = Math.max(0, this.#left - count);
+    if (this.#left === 0 && hasWalFile(this.#db)) this.#worker = startCheckpointer(this.#db, this.#onError);
+  }
+
+  /** Stops the worker, if it started, after a last checkpoint; see {@link Checkpointer.close}. */
+  close(): Promise<void> {
+    return this.#worker?.close() ?? Promise.resolve();
+  }
 }

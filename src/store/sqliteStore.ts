@@ -37,7 +37,7 @@ import { migrate } from "./migrations.js";
 import { checkNonEmptyString } from "../optionChecks.js";
 import { checkStoreOptions, retentionFromOptions, storeErrorHandler } from "./retention.js";
 import { GroupCommit } from "./groupCommit.js";
-import { type Checkpointer, hasWalFile, START_AFTER, startCheckpointer, WAL_FILE_LIMIT } from "./sqliteCheckpointer.js";
+import { LazyCheckpointer, WAL_FILE_LIMIT } from "./sqliteCheckpointer.js";
 import { SqliteArchive } from "./sqliteArchive.js";
 import { prepareStatements, returnedValue, ROOM_FIELDS, type RoomStatement, type SqlRow, type Statement, toParticipant, toRoom } from "./sqliteRooms.js";
 import type { ArchivedMessage, ArchiveInput, HoleBounds, LostMessage, ParticipantInput, ParticipantRecord } from "./types.js";
@@ -55,14 +55,15 @@ class SqliteStore implements Store {
   readonly #replaceParticipants: (roomId: number, participants: readonly ParticipantInput[]) => void;
   readonly #batch: GroupCommit<Omit<LostMessage, "error">>;
   #run: number;
-  /** Messages archived until the checkpoint worker starts; the worker once it has. */
-  #checkpointer: Checkpointer | number = START_AFTER;
+  /** WAL checkpoints on a worker thread, once the store has written enough. */
+  readonly #checkpoints: LazyCheckpointer;
   readonly #onError: (error: unknown) => void;
   #stopRetention: () => void = () => {};
 
   constructor(db: Database.Database, options: StoreOptions) {
     this.#db = db;
     this.#onError = storeErrorHandler(options);
+    this.#checkpoints = new LazyCheckpointer(db, this.#onError);
     this.#archive = new SqliteArchive(db);
     const ids = this.#archive.ids;
     this.#batch = new GroupCommit<Omit<LostMessage, "error">>(db, {
@@ -159,16 +160,13 @@ class SqliteStore implements Store {
     const lost = { user: message.user, room: message.room, stanzaId: message.stanzaId };
     const row = this.#grouped(() => this.#archive.upsert(this.#requiredRoomId(message), message, this.#run), lost);
     lost.stanzaId = row.stanzaId; // an upsert keeps the stanza-id of the row it replaces
-    // WAL checkpoints move to a worker thread (not for an in-memory database).
-    if (typeof this.#checkpointer === "number" && --this.#checkpointer === 0 && hasWalFile(this.#db)) {
-      this.#checkpointer = startCheckpointer(this.#db, this.#onError);
-    }
     return row;
   }
 
   archiveMany(messages: readonly ArchiveInput[]): ArchivedMessage[] {
     messages.forEach(checkMessage);
     this.commit(); // its own transaction, durable when it returns
+    this.#checkpoints.wrote(messages.length);
     return this.#archive.upsertMany(messages, (m) => this.#requiredRoomId(m), this.#run);
   }
 
@@ -214,7 +212,7 @@ class SqliteStore implements Store {
     this.commit();
     this.#archive.ids.writeAll(this.#onError);
     this.#db.close();
-    if (typeof this.#checkpointer !== "number") void this.#checkpointer.close();
+    void this.#checkpoints.close();
   }
 
   /**
@@ -225,12 +223,14 @@ class SqliteStore implements Store {
    * may come back with another).
    */
   #grouped<R>(write: () => R, lost?: Omit<LostMessage, "error">): R {
+    this.#checkpoints.wrote();
     return this.#batch.run(write, lost);
   }
 
   /** Runs a room, avatar or participant-list write: in the open group commit if one is, else committed at once. */
   #journaled<R>(write: () => R): R {
-    return this.#batch.uncommitted ? this.#grouped(write) : write();
+    this.#checkpoints.wrote();
+    return this.#batch.uncommitted ? this.#batch.run(write) : write();
   }
 
   #writeParticipant(roomId: number, p: ParticipantInput): void {

@@ -8,9 +8,19 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CHECKPOINT_MS, START_AFTER, WAL_FILE_LIMIT } from "../../src/store/sqliteCheckpointer.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
+import type { Store } from "../../src/store/types.js";
 import { KEY, message, removeTempDirs, room, tempDir } from "./helpers.js";
 
 afterEach(removeTempDirs);
+
+/** Whether the database file grows past `before` bytes within 40 checkpoint ticks, with no write from the test. */
+async function growsByItself(path: string, before: number): Promise<boolean> {
+  for (let waited = 0; waited < 40 * CHECKPOINT_MS; waited += CHECKPOINT_MS) {
+    await sleep(CHECKPOINT_MS);
+    if (statSync(path).size > before) return true;
+  }
+  return false;
+}
 
 describe("the SQLite store's checkpoint worker", () => {
   it("copies the WAL into the database file by itself, below SQLite's automatic threshold", async () => {
@@ -25,17 +35,38 @@ describe("the SQLite store's checkpoint worker", () => {
       for (let i = n; i < Math.min(total, n + 400); i++) store.archive(message(i, { stanzaId: `s-${i}`, legacyId: `l-${i}` }));
       store.commit();
     }
-    let grown = false;
-    for (let waited = 0; !grown && waited < 40 * CHECKPOINT_MS; waited += CHECKPOINT_MS) {
-      await sleep(CHECKPOINT_MS);
-      grown = statSync(path).size > before;
-    }
-    expect(grown).toBe(true);
+    expect(await growsByItself(path, before)).toBe(true);
     store.close();
 
     const reopened = openSqliteStore(path, { retentionDays: Number.POSITIVE_INFINITY });
     expect(reopened.queryArchive(KEY, { max: 1 }).count).toBe(total);
     reopened.close();
+  });
+});
+
+describe("what starts the checkpoint worker", () => {
+  const roomWrites = (store: Store, from: number, to: number) => {
+    for (let i = from; i < to; i++) store.putRoom(room({ room: `r${i}@gw.example`, legacyId: `r${i}` }));
+  };
+  const backfill = (store: Store, from: number, to: number) => {
+    store.putRoom(room());
+    const batch = Array.from({ length: to - from }, (_, i) => message(from + i, { stanzaId: `s-${from + i}`, legacyId: `l-${from + i}` }));
+    store.archiveMany(batch);
+  };
+
+  it.each([
+    ["room writes", roomWrites],
+    ["an archiveMany backfill", backfill],
+  ])("%s count toward START_AFTER, like archived messages", async (_kind, write) => {
+    const path = join(tempDir(), "store.db");
+    const store = openSqliteStore(path, { retentionDays: Number.POSITIVE_INFINITY });
+    write(store, 0, START_AFTER);
+    // A hundred writes more: a few hundred WAL pages, which only a worker copies by itself (the
+    // main connection waits for 10,000 once the worker runs, and for 1,000 without it).
+    write(store, START_AFTER, START_AFTER + 100);
+    const before = statSync(path).size;
+    expect(await growsByItself(path, before)).toBe(true);
+    store.close();
   });
 });
 
@@ -64,11 +95,13 @@ describe("the SQLite store's WAL file before the worker starts", () => {
 
   it("stays bounded under room writes committed one by one: each reaches SQLite's automatic checkpoint", () => {
     const { path, store } = open();
-    // ~3 WAL pages a write. SQLite checkpoints once the WAL passes 1,000 pages and starts it
-    // again at the next write; a write that never reached the checkpoint grew it to ~40 MB here.
-    for (let i = 0; i < 3_000; i++) store.putRoom(room({ room: `r${i}@gw.example`, legacyId: `r${i}` }));
+    // ~3 WAL pages a write, and fewer writes than start the worker. SQLite checkpoints once the
+    // WAL passes 1,000 pages and starts it again at the next write; a write that never reached
+    // the checkpoint grew it without bound (~14 KiB a write here).
+    const writes = START_AFTER - 100;
+    for (let i = 0; i < writes; i++) store.putRoom(room({ room: `r${i}@gw.example`, legacyId: `r${i}` }));
     expect(statSync(`${path}-wal`).size).toBeLessThan(2_000 * 4096);
-    expect(store.listRooms(room().user)).toHaveLength(3_000);
+    expect(store.listRooms(room().user)).toHaveLength(writes);
     store.close();
   });
 
