@@ -75,13 +75,13 @@ parentPort.on("message", () => {
 if (!db) parentPort.close();
 `;
 
-/** True for a database in a file in WAL mode, the only kind a checkpoint worker serves. @internal */
-export function hasWalFile(db: Database.Database): boolean {
+/** True for a database in a file in WAL mode, the only kind a checkpoint worker serves. */
+function hasWalFile(db: Database.Database): boolean {
   return !db.memory && db.name !== "" && db.pragma("journal_mode", { simple: true }) === "wal";
 }
 
-/** A running checkpoint worker. @internal */
-export interface Checkpointer {
+/** A running checkpoint worker. */
+interface Checkpointer {
   /** Asks the worker to stop after a last checkpoint; resolves when it has exited. */
   close(): Promise<void>;
 }
@@ -91,7 +91,7 @@ export interface Checkpointer {
  * to {@link FALLBACK_PAGES}. The worker does not keep the process alive; an error of the worker
  * goes to `onError`, after which SQLite's automatic checkpoint is back at its default.
  */
-export function startCheckpointer(db: Database.Database, onError: (error: unknown) => void): Checkpointer {
+function startCheckpointer(db: Database.Database, onError: (error: unknown) => void): Checkpointer {
   db.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
   const module = createRequire(import.meta.url).resolve("better-sqlite3");
   const worker = new Worker(WORKER_CODE, { eval: true, workerData: { path: db.name, module, intervalMs: CHECKPOINT_MS } });

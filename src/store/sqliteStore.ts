@@ -16,8 +16,8 @@
  * participant lists) join it; outside one they commit at once.
  * `NORMAL` skips the fsync at each commit (WAL checkpoints still sync), so a power cut or kernel
  * crash may lose the last commits but never corrupts the file; this is SQLite's recommended
- * setting for WAL and keeps inserts fast. Once the store has archived 1,000 messages its WAL
- * checkpoints (the one fsync) move to a worker thread ({@link startCheckpointer}), so that a
+ * setting for WAL and keeps inserts fast. Once the store has made 1,000 writes its WAL
+ * checkpoints (the one fsync) move to a worker thread ({@link LazyCheckpointer}), so that a
  * commit never holds the event loop for one; durability is the same. `foreign_keys = ON` makes deleting a room delete its
  * participants and archive. `busy_timeout` lets a second process (a CLI reading the file) wait
  * for the writer instead of failing. Write transactions begin `IMMEDIATE`, taking the write lock

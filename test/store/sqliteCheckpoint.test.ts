@@ -57,7 +57,7 @@ describe("what starts the checkpoint worker", () => {
   it.each([
     ["room writes", roomWrites],
     ["an archiveMany backfill", backfill],
-  ])("%s count toward START_AFTER, like archived messages", async (_kind, write) => {
+  ])("counts %s toward START_AFTER, like archived messages", async (_kind, write) => {
     const path = join(tempDir(), "store.db");
     const store = openSqliteStore(path, { retentionDays: Number.POSITIVE_INFINITY });
     write(store, 0, START_AFTER);
