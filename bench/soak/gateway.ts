@@ -4,7 +4,9 @@
  * gateway's alone (the clients and the ledger live in the parent). It takes orders and answers
  * over IPC (see {@link ToGateway} and {@link FromGateway}).
  */
-import { getHeapSpaceStatistics } from "node:v8";
+import { Session } from "node:inspector";
+import { join } from "node:path";
+import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
 import type { InspectionEvent } from "xstate";
 import { createGateway } from "../../src/createGateway.js";
 import type { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
@@ -35,9 +37,19 @@ export type ToGateway =
 
 /** What the gateway process measures when asked. */
 export interface GatewayStats {
-  /** Resident set size, read {@link RSS_SETTLE_MS} after the sample's full GC. */
+  /**
+   * Resident set size, read {@link RSS_SETTLE_MS} after the sample's low-memory GC (see
+   * {@link lowMemoryGc}): what the process holds once V8 has compacted its old space.
+   */
   rssMiB: number;
-  /** V8 heap used after a full GC, and what V8 holds for it (RSS includes the latter). */
+  /**
+   * RSS and V8's committed old space read {@link RSS_SETTLE_MS} after an ordinary full GC (`gc()`),
+   * just before the low-memory one: they also count the partly empty old-space pages that such a
+   * GC leaves, which depend on when V8 last compacted (see the README's soak section).
+   */
+  fullGcRssMiB: number;
+  fullGcOldSpaceMiB: number;
+  /** V8 heap used after the low-memory GC, and what V8 holds for it (RSS includes the latter). */
   heapMiB: number;
   heapTotalMiB: number;
   /** The young generation's share of {@link heapTotalMiB}: V8 grows it under allocation load. */
@@ -83,6 +95,17 @@ export type FromGateway =
 const MiB = 1024 * 1024;
 /** How long after the full GC of a sample its RSS is read. */
 const RSS_SETTLE_MS = 500;
+
+const inspector = new Session();
+inspector.connect();
+/**
+ * V8's low-memory GC, through the inspector's "collect garbage" (V8 answers it with
+ * `Isolate::LowMemoryNotification`): full GCs that compact every fragmented old-space page and
+ * shrink the young generation. An ordinary `gc()` compacts only some pages, so the RSS it leaves
+ * moves with V8's heuristics (on one machine the old space went 36 → 53 MiB over a soak while the
+ * heap in use grew 3 MiB).
+ */
+const lowMemoryGc = () => new Promise<void>((resolve, reject) => inspector.post("HeapProfiler.collectGarbage", (e) => (e ? reject(e) : resolve())));
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.SOAK_GATEWAY ?? "") as GatewayConfig;
@@ -142,20 +165,31 @@ async function main(): Promise<void> {
     }
     return { mailboxMax, mailboxTotal };
   }
+  // `SOAK_HEAP_SNAPSHOTS=DIR` writes a heap snapshot into DIR after each sample's figures, to
+  // diff in DevTools. Each holds the gateway for a second or more, and leaves ~130 MiB in the C
+  // heap, so the RSS figures of such a run mean nothing.
+  const snapshots = process.env.SOAK_HEAP_SNAPSHOTS;
+  let snapshotCount = 0;
   let mailboxPeak = 0;
   setInterval(() => (mailboxPeak = Math.max(mailboxPeak, mailboxes().mailboxMax)), 1000).unref();
 
   async function stats(): Promise<GatewayStats> {
     gc();
-    const heapUsed = process.memoryUsage().heapUsed;
     // V8 gives the pages a full GC freed back to the system from a background thread: RSS read
     // at once may still count them (seen: 23 MiB for one sample).
+    await sleep(RSS_SETTLE_MS);
+    const fullGcRss = process.memoryUsage().rss;
+    const fullGcOldSpace = memoryBreakdown().oldSpace;
+    await lowMemoryGc();
+    const heapUsed = process.memoryUsage().heapUsed;
     await sleep(RSS_SETTLE_MS);
     const mem = process.memoryUsage();
     const { mailboxMax, mailboxTotal } = mailboxes();
     const memory = memoryBreakdown();
     return {
       rssMiB: mem.rss / MiB,
+      fullGcRssMiB: fullGcRss / MiB,
+      fullGcOldSpaceMiB: fullGcOldSpace / MiB,
       heapMiB: heapUsed / MiB,
       heapTotalMiB: mem.heapTotal / MiB,
       newSpaceMiB: (getHeapSpaceStatistics().find((sp) => sp.space_name === "new_space")?.space_size ?? 0) / MiB,
@@ -184,7 +218,10 @@ async function main(): Promise<void> {
     if (order.type === "legacy") {
       legacy(order).catch((e) => reply({ type: "legacy-failed", id: order.id, error: String(e) }));
     } else if (order.type === "stats") {
-      void stats().then((st) => reply({ type: "stats", ...st }));
+      void stats().then((st) => {
+        reply({ type: "stats", ...st });
+        if (snapshots) writeHeapSnapshot(join(snapshots, `gateway-${String(++snapshotCount).padStart(2, "0")}.heapsnapshot`));
+      });
     } else if (order.type === "stop") {
       void gateway
         .stop()

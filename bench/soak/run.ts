@@ -118,7 +118,7 @@ async function main(): Promise<number> {
       samples.push({ minute, rssMiB: st.rssMiB, heapMiB: st.heapMiB });
       const r = ledger.report();
       console.log(
-        `[${minute.toFixed(1).padStart(4)} min] rss ${mib(st.rssMiB)}, heap ${mib(st.heapMiB)} of ${mib(st.heapTotalMiB)} (new space ${mib(st.newSpaceMiB)}), C heap ${mib(st.mallocMiB)}, other anon ${mib(st.anonMiB)} (V8 ${mib(st.v8PhysicalMiB)}, old space ${mib(st.oldSpaceMiB)}), files ${mib(st.filesMiB)}, rooms running ${st.running}, passivated ${st.passivated}, ` +
+        `[${minute.toFixed(1).padStart(4)} min] rss ${mib(st.rssMiB)} (after an ordinary full GC ${mib(st.fullGcRssMiB)}, old space ${mib(st.fullGcOldSpaceMiB)}), heap ${mib(st.heapMiB)} of ${mib(st.heapTotalMiB)} (new space ${mib(st.newSpaceMiB)}), C heap ${mib(st.mallocMiB)}, other anon ${mib(st.anonMiB)} (V8 ${mib(st.v8PhysicalMiB)}, old space ${mib(st.oldSpaceMiB)}), files ${mib(st.filesMiB)}, rooms running ${st.running}, passivated ${st.passivated}, ` +
           `activations ${st.activations} (${st.activations - st.roomsActivated} re-activations), mailbox max ${st.mailboxMax} / total ${st.mailboxTotal} (peak ${st.mailboxPeak}), outbox ${st.outbox}, ` +
           `sent ${r.sent}, owed copies not yet in ${ledger.outstanding}, errors ${st.errors}, drops ${st.drops}, warnings ${st.warnings}, load ${loadavg()[0]!.toFixed(2)}`,
       );
