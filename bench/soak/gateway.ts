@@ -6,13 +6,13 @@
  */
 import { Session } from "node:inspector";
 import { join } from "node:path";
-import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
+import { writeHeapSnapshot } from "node:v8";
 import type { InspectionEvent } from "xstate";
 import { createGateway } from "../../src/createGateway.js";
 import type { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
 import { openSqliteStore } from "../../src/store/sqliteStore.js";
 import { gc, sleep } from "../xmpp.js";
-import { memoryBreakdown } from "./memory.js";
+import { heapSpaceSize, memoryBreakdown } from "./memory.js";
 import { SoakNetwork } from "./network.js";
 import { type PrefillPlan, prefillStore } from "./prefill.js";
 
@@ -93,7 +93,7 @@ export type FromGateway =
   | { type: "stopped"; refused: number; abandoned: number };
 
 const MiB = 1024 * 1024;
-/** How long after the full GC of a sample its RSS is read. */
+/** How long after each of a sample's two GCs (ordinary, then low-memory) its RSS is read. */
 const RSS_SETTLE_MS = 500;
 
 const inspector = new Session();
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     // at once may still count them (seen: 23 MiB for one sample).
     await sleep(RSS_SETTLE_MS);
     const fullGcRss = process.memoryUsage().rss;
-    const fullGcOldSpace = memoryBreakdown().oldSpace;
+    const fullGcOldSpace = heapSpaceSize("old_space");
     await lowMemoryGc();
     const heapUsed = process.memoryUsage().heapUsed;
     await sleep(RSS_SETTLE_MS);
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       fullGcOldSpaceMiB: fullGcOldSpace / MiB,
       heapMiB: heapUsed / MiB,
       heapTotalMiB: mem.heapTotal / MiB,
-      newSpaceMiB: (getHeapSpaceStatistics().find((sp) => sp.space_name === "new_space")?.space_size ?? 0) / MiB,
+      newSpaceMiB: heapSpaceSize("new_space") / MiB,
       externalMiB: mem.external / MiB,
       mallocMiB: memory.mainArena / MiB,
       anonMiB: memory.anonymous / MiB,

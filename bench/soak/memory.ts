@@ -19,10 +19,15 @@ export interface MemoryBreakdown {
   oldSpace: number;
 }
 
+/** The committed size of one of V8's heap spaces (`"old_space"`, `"new_space"` …), in bytes; 0 for an unknown one. */
+export function heapSpaceSize(name: string): number {
+  return getHeapSpaceStatistics().find((sp) => sp.space_name === name)?.space_size ?? 0;
+}
+
 /** Sums /proc/self/smaps by kind of mapping. */
 export function memoryBreakdown(): MemoryBreakdown {
   const v8Physical = getHeapStatistics().total_physical_size;
-  const oldSpace = getHeapSpaceStatistics().find((sp) => sp.space_name === "old_space")?.space_size ?? 0;
+  const oldSpace = heapSpaceSize("old_space");
   const out: MemoryBreakdown = { mainArena: 0, anonymous: 0, files: 0, v8Physical, oldSpace };
   let smaps: string;
   try {
