@@ -3,11 +3,21 @@
  * roster (its indexes are made on the first participant).
  */
 import { describe, expect, it } from "vitest";
-import type { LegacyParticipant } from "../../src/legacy/LegacyParticipant.js";
+import { LegacyParticipant } from "../../src/legacy/LegacyParticipant.js";
+import { LegacyRoom } from "../../src/legacy/LegacyRoom.js";
+import { LegacySession } from "../../src/legacy/LegacySession.js";
 import { RoomRoster } from "../../src/legacy/roomRoster.js";
 
-/** What the roster reads of a participant. */
-const participant = (resource: string, nickname = resource, contact?: string) => ({ resource, nickname, contact }) as unknown as LegacyParticipant;
+class Session extends LegacySession {
+  override createRoom(legacyId: string): LegacyRoom {
+    return new LegacyRoom(this, legacyId);
+  }
+}
+const room = new LegacyRoom(new Session("alice@example.org"), "lobby");
+
+/** A participant as the room makes them (the roster reads its resource, nickname and contact). */
+const participant = (resource: string, nickname = resource, contact?: string) =>
+  new LegacyParticipant({ room, resource, nickname, ...(contact !== undefined && { contact }), occupantId: `id-${resource}` });
 
 describe("RoomRoster", () => {
   it("answers for an empty roster: nobody by any key, false, and an empty list", () => {
@@ -60,7 +70,8 @@ describe("RoomRoster", () => {
     const p = participant("dana", "dana", "d");
     roster.add(p);
     roster.reindex(p, () => {
-      Object.assign(p, { resource: "dee", nickname: "dee" });
+      p.resource = "dee";
+      p.nickname = "dee";
     });
     expect(roster.hasResource("dana")).toBe(false);
     expect(roster.byNickname("dana")).toBeUndefined();
